@@ -11,4 +11,7 @@ pub mod backoff;
 pub mod config;
 pub mod event;
 pub mod point;
+pub mod publisher;
+pub mod seq;
 pub mod time;
+pub mod topic;

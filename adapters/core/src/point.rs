@@ -169,7 +169,7 @@ impl QualityFlags {
     pub const EMPTY: QualityFlags = QualityFlags(0);
 
     /// Whether no flag is set.
-    pub fn is_empty(self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.0 == 0
     }
 
@@ -285,19 +285,10 @@ pub enum SourceAddress {
         #[serde(skip_serializing_if = "Option::is_none")]
         word_order: Option<&'static str>,
     },
-    /// An IEC 60870-5-101/104 information object (IEC 60870-5-101 §7.2.2 to §7.2.5).
-    Iec60870 {
-        /// `iec104` or `iec101`.
-        variant: &'static str,
-        /// The common address of the ASDU.
-        common_address: u16,
-        /// The information object address.
-        ioa: u32,
-        /// The type identification the value arrived in.
-        type_id: u8,
-        /// The cause of transmission it arrived with.
-        cot: u8,
-    },
+    /// An IEC 60870-5-104 information object.
+    Iec104(IecAddress),
+    /// An IEC 60870-5-101 information object.
+    Iec101(IecAddress),
     /// A DLMS/COSEM attribute (IEC 62056-6-2 §4.1).
     Dlms {
         /// The logical name as an OBIS code `A.B.C.D.E.F`.
@@ -314,10 +305,24 @@ impl SourceAddress {
     pub fn protocol(&self) -> &'static str {
         match self {
             SourceAddress::Modbus { .. } => "modbus",
-            SourceAddress::Iec60870 { variant, .. } => variant,
+            SourceAddress::Iec104(_) => "iec104",
+            SourceAddress::Iec101(_) => "iec101",
             SourceAddress::Dlms { .. } => "dlms",
         }
     }
+}
+
+/// The address of an IEC 60870-5 information object (IEC 60870-5-101 §7.2.2 to §7.2.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct IecAddress {
+    /// The common address of the ASDU.
+    pub common_address: u16,
+    /// The information object address.
+    pub ioa: u32,
+    /// The type identification the value arrived in.
+    pub type_id: u8,
+    /// The cause of transmission it arrived with.
+    pub cot: u8,
 }
 
 /// One reading as a source hands it to the bridge, before it has a sequence number.
