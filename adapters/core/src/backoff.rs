@@ -19,7 +19,11 @@ impl Backoff {
     pub fn new(min: Duration, max: Duration) -> Self {
         let min = min.max(Duration::from_millis(1));
         let max = max.max(min);
-        Backoff { min, max, step: min }
+        Backoff {
+            min,
+            max,
+            step: min,
+        }
     }
 
     /// The delay to wait before the next attempt; each call doubles the step up to the maximum.
@@ -60,7 +64,11 @@ mod tests {
         for _ in 0..6 {
             let step = b.current_step();
             let d = b.next_delay();
-            assert!(d >= step / 2 && d <= step, "{d:?} outside [{:?}, {step:?}]", step / 2);
+            assert!(
+                d >= step / 2 && d <= step,
+                "{d:?} outside [{:?}, {step:?}]",
+                step / 2
+            );
             steps.push(step.as_millis());
         }
         assert_eq!(steps, [100, 200, 400, 800, 800, 800]);

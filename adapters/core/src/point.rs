@@ -186,7 +186,9 @@ impl QualityFlags {
 
     /// The flags set, in a stable order.
     pub fn iter(self) -> impl Iterator<Item = QualityFlag> {
-        QualityFlag::ALL.into_iter().filter(move |f| self.contains(*f))
+        QualityFlag::ALL
+            .into_iter()
+            .filter(move |f| self.contains(*f))
     }
 }
 
@@ -204,7 +206,8 @@ impl Serialize for QualityFlags {
 
 impl FromIterator<QualityFlag> for QualityFlags {
     fn from_iter<I: IntoIterator<Item = QualityFlag>>(iter: I) -> Self {
-        iter.into_iter().fold(QualityFlags::EMPTY, QualityFlags::with)
+        iter.into_iter()
+            .fold(QualityFlags::EMPTY, QualityFlags::with)
     }
 }
 
@@ -219,16 +222,25 @@ pub struct Quality {
 
 impl Quality {
     /// A good value with no flags.
-    pub const GOOD: Quality = Quality { level: QualityLevel::Good, flags: QualityFlags::EMPTY };
+    pub const GOOD: Quality = Quality {
+        level: QualityLevel::Good,
+        flags: QualityFlags::EMPTY,
+    };
 
     /// A bad value because the bridge lost communication with the device.
     pub fn comm_failure() -> Self {
-        Quality { level: QualityLevel::Bad, flags: QualityFlags::EMPTY.with(QualityFlag::CommFailure) }
+        Quality {
+            level: QualityLevel::Bad,
+            flags: QualityFlags::EMPTY.with(QualityFlag::CommFailure),
+        }
     }
 
     /// A quality with the given level and flags.
     pub fn new(level: QualityLevel, flags: impl IntoIterator<Item = QualityFlag>) -> Self {
-        Quality { level, flags: flags.into_iter().collect() }
+        Quality {
+            level,
+            flags: flags.into_iter().collect(),
+        }
     }
 }
 
@@ -363,7 +375,9 @@ mod tests {
 
     #[test]
     fn flags_iterate_in_a_stable_order_whatever_the_insertion_order() {
-        let flags: QualityFlags = [QualityFlag::CommFailure, QualityFlag::Invalid].into_iter().collect();
+        let flags: QualityFlags = [QualityFlag::CommFailure, QualityFlag::Invalid]
+            .into_iter()
+            .collect();
         let names: Vec<_> = flags.iter().map(QualityFlag::as_str).collect();
         assert_eq!(names, ["invalid", "comm_failure"]);
         assert!(!flags.contains(QualityFlag::Blocked));
@@ -371,8 +385,16 @@ mod tests {
 
     #[test]
     fn non_finite_floats_serialize_as_null() {
-        assert_eq!(serde_json::to_string(&Value::Float(f64::NAN)).ok().as_deref(), Some("null"));
-        assert_eq!(serde_json::to_string(&Value::Float(1.5)).ok().as_deref(), Some("1.5"));
+        assert_eq!(
+            serde_json::to_string(&Value::Float(f64::NAN))
+                .ok()
+                .as_deref(),
+            Some("null")
+        );
+        assert_eq!(
+            serde_json::to_string(&Value::Float(1.5)).ok().as_deref(),
+            Some("1.5")
+        );
     }
 
     #[test]

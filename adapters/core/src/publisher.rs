@@ -61,7 +61,11 @@ pub struct Publisher {
 impl Publisher {
     /// Connects to the broker and starts publishing what arrives on `events`.
     pub fn start(settings: PublisherSettings, events: EventReceiver, seq: SeqStore) -> Self {
-        let mut options = MqttOptions::new(settings.client_id.clone(), settings.host.clone(), settings.port);
+        let mut options = MqttOptions::new(
+            settings.client_id.clone(),
+            settings.host.clone(),
+            settings.port,
+        );
         options.set_keep_alive(settings.keep_alive.max(Duration::from_secs(5)));
         options.set_clean_session(true);
         options.set_inflight(256);
@@ -78,10 +82,20 @@ impl Publisher {
         let (client, eventloop) = AsyncClient::new(options, 1024);
         let (status_tx, status) = watch::channel(LinkStatus::default());
         let backoff = Backoff::new(settings.reconnect_min, settings.reconnect_max);
-        let link = tokio::spawn(drive_link(eventloop, backoff, status_tx, settings.host.clone(), settings.port));
+        let link = tokio::spawn(drive_link(
+            eventloop,
+            backoff,
+            status_tx,
+            settings.host.clone(),
+            settings.port,
+        ));
         let state = PublisherState {
             client,
-            qos: if settings.qos == 0 { QoS::AtMostOnce } else { QoS::AtLeastOnce },
+            qos: if settings.qos == 0 {
+                QoS::AtMostOnce
+            } else {
+                QoS::AtLeastOnce
+            },
             topics: settings.topics,
             seq,
             states: BTreeMap::new(),
@@ -154,7 +168,11 @@ struct PublisherState {
 }
 
 impl PublisherState {
-    async fn run(mut self, mut events: EventReceiver, mut status: watch::Receiver<LinkStatus>) -> SeqStore {
+    async fn run(
+        mut self,
+        mut events: EventReceiver,
+        mut status: watch::Receiver<LinkStatus>,
+    ) -> SeqStore {
         let mut seen_connects = 0;
         loop {
             tokio::select! {
@@ -181,7 +199,10 @@ impl PublisherState {
             }
         }
         let offline = topic::bridge_state_payload(false, Timestamp::now());
-        let _ = self.client.publish(self.topics.bridge_state(), QoS::AtLeastOnce, true, offline).await;
+        let _ = self
+            .client
+            .publish(self.topics.bridge_state(), QoS::AtLeastOnce, true, offline)
+            .await;
         let _ = self.client.disconnect().await;
         self.seq
     }
@@ -190,9 +211,17 @@ impl PublisherState {
         match event {
             SourceEvent::Reading(reading) => {
                 let seq = self.next_seq().await;
-                let sample = Sample { seq, historical: false, reading };
-                let topic = self.topics.sample(&sample.reading.device, &sample.reading.point);
-                self.client.publish(topic, self.qos, false, topic::sample_payload(&sample)).await
+                let sample = Sample {
+                    seq,
+                    historical: false,
+                    reading,
+                };
+                let topic = self
+                    .topics
+                    .sample(&sample.reading.device, &sample.reading.point);
+                self.client
+                    .publish(topic, self.qos, false, topic::sample_payload(&sample))
+                    .await
             }
             SourceEvent::DeviceState(state) => {
                 let result = self.publish_state(&state).await;
@@ -211,7 +240,9 @@ impl PublisherState {
     /// retained message lost with a broker restart is put back.
     async fn announce(&mut self) -> Result<(), ClientError> {
         let payload = topic::bridge_state_payload(true, self.started);
-        self.client.publish(self.topics.bridge_state(), QoS::AtLeastOnce, true, payload).await?;
+        self.client
+            .publish(self.topics.bridge_state(), QoS::AtLeastOnce, true, payload)
+            .await?;
         for meta in self.metas.values() {
             self.publish_meta(meta).await?;
         }
@@ -223,12 +254,26 @@ impl PublisherState {
 
     async fn publish_state(&self, state: &DeviceState) -> Result<(), ClientError> {
         let topic = self.topics.device_state(&state.device);
-        self.client.publish(topic, QoS::AtLeastOnce, true, topic::device_state_payload(state)).await
+        self.client
+            .publish(
+                topic,
+                QoS::AtLeastOnce,
+                true,
+                topic::device_state_payload(state),
+            )
+            .await
     }
 
     async fn publish_meta(&self, meta: &DeviceMeta) -> Result<(), ClientError> {
         let topic = self.topics.device_meta(&meta.device);
-        self.client.publish(topic, QoS::AtLeastOnce, true, topic::device_meta_payload(meta)).await
+        self.client
+            .publish(
+                topic,
+                QoS::AtLeastOnce,
+                true,
+                topic::device_meta_payload(meta),
+            )
+            .await
     }
 
     /// The next sequence number; while it cannot be persisted (disk full, read-only), the stream

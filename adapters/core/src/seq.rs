@@ -53,7 +53,10 @@ pub enum SeqError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SeqError + '_ {
-    move |source| SeqError::Io { path: path.to_owned(), source }
+    move |source| SeqError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 impl SeqStore {
@@ -61,22 +64,37 @@ impl SeqStore {
     pub fn open(data_dir: &Path) -> Result<Self, SeqError> {
         fs::create_dir_all(data_dir).map_err(io_err(data_dir))?;
         let lock_path = data_dir.join("lock");
-        let lock = OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io_err(&lock_path))?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_err(&lock_path))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => return Err(SeqError::Locked { path: lock_path }),
-            Err(fs::TryLockError::Error(e)) => return Err(SeqError::Io { path: lock_path, source: e }),
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(SeqError::Io {
+                    path: lock_path,
+                    source: e,
+                })
+            }
         }
         let path = data_dir.join("seq");
         let next = match fs::read_to_string(&path) {
-            Ok(text) => text
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| SeqError::Corrupt { path: path.clone(), content: text.chars().take(40).collect() })?,
+            Ok(text) => text.trim().parse::<u64>().map_err(|_| SeqError::Corrupt {
+                path: path.clone(),
+                content: text.chars().take(40).collect(),
+            })?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => 1,
             Err(e) => return Err(SeqError::Io { path, source: e }),
         };
-        Ok(SeqStore { path, next, reserved: next, _lock: lock })
+        Ok(SeqStore {
+            path,
+            next,
+            reserved: next,
+            _lock: lock,
+        })
     }
 
     /// The number the next sample will get.
@@ -111,7 +129,9 @@ impl SeqStore {
         f.sync_all().map_err(io_err(&tmp))?;
         fs::rename(&tmp, &self.path).map_err(io_err(&self.path))?;
         if let Some(dir) = self.path.parent() {
-            File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io_err(dir))?;
         }
         Ok(())
     }
@@ -153,7 +173,10 @@ mod tests {
     fn a_second_bridge_cannot_share_the_data_directory() -> Result<(), SeqError> {
         let dir = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
         let _first = SeqStore::open(dir.path())?;
-        assert!(matches!(SeqStore::open(dir.path()), Err(SeqError::Locked { .. })));
+        assert!(matches!(
+            SeqStore::open(dir.path()),
+            Err(SeqError::Locked { .. })
+        ));
         Ok(())
     }
 
@@ -161,7 +184,10 @@ mod tests {
     fn a_corrupt_file_is_an_error_not_a_restart_from_one() -> Result<(), SeqError> {
         let dir = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
         fs::write(dir.path().join("seq"), "garbage").map_err(io_err(dir.path()))?;
-        assert!(matches!(SeqStore::open(dir.path()), Err(SeqError::Corrupt { .. })));
+        assert!(matches!(
+            SeqStore::open(dir.path()),
+            Err(SeqError::Corrupt { .. })
+        ));
         Ok(())
     }
 }

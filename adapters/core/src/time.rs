@@ -18,7 +18,9 @@ impl Timestamp {
 
     /// From milliseconds since the Unix epoch; `None` when out of range.
     pub fn from_unix_millis(ms: i64) -> Option<Self> {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok().map(Timestamp)
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .ok()
+            .map(Timestamp)
     }
 
     /// Milliseconds since the Unix epoch.

@@ -20,7 +20,10 @@ pub struct Topics {
 impl Topics {
     /// Topics under `<prefix>/<site>` for the bridge `bridge_id`.
     pub fn new(prefix: &str, site: &str, bridge_id: &str) -> Self {
-        Topics { base: format!("{prefix}/{site}"), bridge_id: bridge_id.to_owned() }
+        Topics {
+            base: format!("{prefix}/{site}"),
+            bridge_id: bridge_id.to_owned(),
+        }
     }
 
     /// `<prefix>/<site>`.
@@ -89,7 +92,10 @@ pub fn sample_payload(sample: &Sample) -> Vec<u8> {
         received: r.received,
         unit: r.unit.as_deref(),
         historical: sample.historical,
-        source: SourceJson { device: &r.device, address: &r.source },
+        source: SourceJson {
+            device: &r.device,
+            address: &r.source,
+        },
     };
     serde_json::to_vec(&payload).unwrap_or_default()
 }
@@ -112,7 +118,11 @@ pub fn bridge_state_payload(online: bool, since: Timestamp) -> Vec<u8> {
         version: &'a str,
         since: Timestamp,
     }
-    let state = BridgeState { state: if online { "online" } else { "offline" }, version: env!("CARGO_PKG_VERSION"), since };
+    let state = BridgeState {
+        state: if online { "online" } else { "offline" },
+        version: env!("CARGO_PKG_VERSION"),
+        since,
+    };
     serde_json::to_vec(&state).unwrap_or_default()
 }
 
@@ -138,7 +148,8 @@ mod tests {
                 value: Value::Float(7.25),
                 quality: Quality::GOOD,
                 ts: None,
-                received: Timestamp::from_unix_millis(1_764_018_000_123).unwrap_or_else(Timestamp::now),
+                received: Timestamp::from_unix_millis(1_764_018_000_123)
+                    .unwrap_or_else(Timestamp::now),
                 unit: Some(Arc::from("m")),
                 source: SourceAddress::Modbus {
                     unit: 1,
@@ -155,7 +166,10 @@ mod tests {
     #[test]
     fn topics_follow_the_design_brief() {
         let t = Topics::new("fieldbridge", "plant-a", "gw1");
-        assert_eq!(t.sample("plc1", "tank_level"), "fieldbridge/plant-a/plc1/tank_level");
+        assert_eq!(
+            t.sample("plc1", "tank_level"),
+            "fieldbridge/plant-a/plc1/tank_level"
+        );
         assert_eq!(t.device_state("plc1"), "fieldbridge/plant-a/plc1/$state");
         assert_eq!(t.device_meta("plc1"), "fieldbridge/plant-a/plc1/$meta");
         assert_eq!(t.bridge_state(), "fieldbridge/plant-a/$bridge/gw1/state");
@@ -185,8 +199,20 @@ mod tests {
 
     #[test]
     fn iec_and_dlms_addresses_serialize_with_their_protocol() {
-        let iec = SourceAddress::Iec104(IecAddress { common_address: 1, ioa: 1001, type_id: 13, cot: 3 });
-        let v = serde_json::to_value(SourceJson { device: "rtu7", address: &iec }).unwrap_or_default();
-        assert_eq!(v, serde_json::json!({"device":"rtu7","protocol":"iec104","common_address":1,"ioa":1001,"type_id":13,"cot":3}));
+        let iec = SourceAddress::Iec104(IecAddress {
+            common_address: 1,
+            ioa: 1001,
+            type_id: 13,
+            cot: 3,
+        });
+        let v = serde_json::to_value(SourceJson {
+            device: "rtu7",
+            address: &iec,
+        })
+        .unwrap_or_default();
+        assert_eq!(
+            v,
+            serde_json::json!({"device":"rtu7","protocol":"iec104","common_address":1,"ioa":1001,"type_id":13,"cot":3})
+        );
     }
 }

@@ -3,8 +3,8 @@
 //! [`parse`] reports every mistake it finds, each with its line and dotted key, rather than stopping
 //! at the first: `fieldbridge check` shows them all at once.
 
-mod model;
 mod modbus;
+mod model;
 mod node;
 mod other_sources;
 mod parse;
@@ -51,7 +51,11 @@ pub struct ConfigErrors {
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.errors.len();
-        write!(f, "{n} mistake{} in the configuration", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} mistake{} in the configuration",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.errors {
             match &self.file {
                 Some(file) => write!(f, "\n  {file}:{e}")?,
@@ -70,15 +74,22 @@ pub fn parse(text: &str) -> Result<Config, ConfigErrors> {
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             errors.push(&span, "", format!("TOML syntax: {}", e.message()));
-            return Err(ConfigErrors { file: None, errors: errors.into_vec() });
+            return Err(ConfigErrors {
+                file: None,
+                errors: errors.into_vec(),
+            });
         }
     };
     let root = node::from_table(doc.as_table(), 0..0);
-    let config = reader::TableReader::new(&errors, String::new(), &root).and_then(|t| parse::root(&t));
+    let config =
+        reader::TableReader::new(&errors, String::new(), &root).and_then(|t| parse::root(&t));
     let list = errors.into_vec();
     match config {
         Some(c) if list.is_empty() => Ok(c),
-        _ => Err(ConfigErrors { file: None, errors: list }),
+        _ => Err(ConfigErrors {
+            file: None,
+            errors: list,
+        }),
     }
 }
 
@@ -87,7 +98,12 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
     let file = Some(path.display().to_string());
     let text = std::fs::read_to_string(path).map_err(|e| ConfigErrors {
         file: file.clone(),
-        errors: vec![ConfigError { line: 0, column: 0, key: String::new(), message: format!("cannot read: {e}") }],
+        errors: vec![ConfigError {
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: format!("cannot read: {e}"),
+        }],
     })?;
     parse(&text).map_err(|e| ConfigErrors { file, ..e })
 }

@@ -12,13 +12,19 @@ use crate::point::ModbusTable;
 /// Parses `holding:100`, `holding:100.3`, `coil:7`.
 pub(crate) fn parse_register(text: &str) -> Result<RegisterRef, String> {
     let expected = "expected coil:N, discrete:N, input:N, holding:N or holding:N.bit";
-    let (table, rest) = text.split_once(':').ok_or_else(|| format!("\"{text}\": {expected}"))?;
+    let (table, rest) = text
+        .split_once(':')
+        .ok_or_else(|| format!("\"{text}\": {expected}"))?;
     let table = match table.trim() {
         "coil" => ModbusTable::Coil,
         "discrete" => ModbusTable::Discrete,
         "input" => ModbusTable::Input,
         "holding" => ModbusTable::Holding,
-        other => return Err(format!("unknown table \"{other}\" in \"{text}\": {expected}")),
+        other => {
+            return Err(format!(
+                "unknown table \"{other}\" in \"{text}\": {expected}"
+            ))
+        }
     };
     let (address, bit) = match rest.split_once('.') {
         Some((a, b)) => (a, Some(b)),
@@ -30,13 +36,19 @@ pub(crate) fn parse_register(text: &str) -> Result<RegisterRef, String> {
         .map_err(|_| format!("\"{address}\" in \"{text}\" is not an address from 0 to 65535"))?;
     let bit = match bit {
         None => None,
-        Some(_) if table.is_bits() => return Err(format!("\"{text}\": a {} has no bits", table.as_str())),
+        Some(_) if table.is_bits() => {
+            return Err(format!("\"{text}\": a {} has no bits", table.as_str()))
+        }
         Some(b) => match b.trim().parse::<u8>() {
             Ok(b) if b < 16 => Some(b),
             _ => return Err(format!("bit \"{b}\" in \"{text}\" must be 0 to 15")),
         },
     };
-    Ok(RegisterRef { table, address, bit })
+    Ok(RegisterRef {
+        table,
+        address,
+        bit,
+    })
 }
 
 /// Parses `bool`, `u16` ... `f64`, `string(N)`.
@@ -60,7 +72,9 @@ pub(crate) fn parse_type(text: &str) -> Result<ModbusType, String> {
                     format!("unknown type \"{text}\" (expected bool, u16, i16, u32, i32, u64, i64, f32, f64 or string(N))")
                 })?;
             if !(1..=250).contains(&n) {
-                return Err(format!("string length {n} must be 1 to 250 bytes (125 registers)"));
+                return Err(format!(
+                    "string length {n} must be 1 to 250 bytes (125 registers)"
+                ));
             }
             ModbusType::String(n)
         }
@@ -75,13 +89,17 @@ pub(crate) fn source(t: &TableReader<'_>, protocol: &str) -> Option<ModbusSource
                 t.error("address", format!("\"{a}\" needs a port, e.g. \"{a}:502\""));
             }
         }
-        address.map(|a| ModbusTransport::Tcp { address: a.to_owned() })
+        address.map(|a| ModbusTransport::Tcp {
+            address: a.to_owned(),
+        })
     } else {
         serial_settings(t, 19200, Parity::Even).map(ModbusTransport::Rtu)
     };
     let unit = t.int("unit", 0, 255).map_or(1, |u| u as u8);
     let poll = t.duration("poll", false).unwrap_or(Duration::from_secs(1));
-    let timeout = t.duration("timeout", false).unwrap_or(Duration::from_secs(1));
+    let timeout = t
+        .duration("timeout", false)
+        .unwrap_or(Duration::from_secs(1));
     let retries = t.int("retries", 0, 10).map_or(1, |r| r as u32);
     let max_gap = t.int("max_gap", 0, 2000).map_or(8, |g| g as u16);
     let max_registers = t.int("max_registers", 1, 125).map_or(125, |r| r as u16);
@@ -91,8 +109,12 @@ pub(crate) fn source(t: &TableReader<'_>, protocol: &str) -> Option<ModbusSource
         Some(d) => Some(d),
         None => Some(Duration::from_secs(300)),
     };
-    let reconnect_min = t.duration("reconnect_min", false).unwrap_or(Duration::from_millis(500));
-    let reconnect_max = t.duration("reconnect_max", false).unwrap_or(Duration::from_secs(30));
+    let reconnect_min = t
+        .duration("reconnect_min", false)
+        .unwrap_or(Duration::from_millis(500));
+    let reconnect_max = t
+        .duration("reconnect_max", false)
+        .unwrap_or(Duration::from_secs(30));
     if reconnect_min > reconnect_max {
         t.error("reconnect_min", "must not be longer than reconnect_max");
     }
@@ -103,7 +125,10 @@ pub(crate) fn source(t: &TableReader<'_>, protocol: &str) -> Option<ModbusSource
         match point(&p, unit, poll) {
             Some(pt) => {
                 if !names.insert(pt.name.clone()) {
-                    p.error("name", format!("point \"{}\" is defined twice in this source", pt.name));
+                    p.error(
+                        "name",
+                        format!("point \"{}\" is defined twice in this source", pt.name),
+                    );
                     ok = false;
                 }
                 points.push(pt);
@@ -146,12 +171,23 @@ fn point(t: &TableReader<'_>, default_unit: u8, default_poll: Duration) -> Optio
             t.error("type", m);
             None
         }
-        None => register.map(|r| if r.table.is_bits() || r.bit.is_some() { ModbusType::Bool } else { ModbusType::U16 }),
+        None => register.map(|r| {
+            if r.table.is_bits() || r.bit.is_some() {
+                ModbusType::Bool
+            } else {
+                ModbusType::U16
+            }
+        }),
     };
     let word_order = t
         .choice(
             "word_order",
-            &[("abcd", WordOrder::Abcd), ("cdab", WordOrder::Cdab), ("badc", WordOrder::Badc), ("dcba", WordOrder::Dcba)],
+            &[
+                ("abcd", WordOrder::Abcd),
+                ("cdab", WordOrder::Cdab),
+                ("badc", WordOrder::Badc),
+                ("dcba", WordOrder::Dcba),
+            ],
         )
         .unwrap_or_default();
     let scale = t.float("scale");
@@ -172,18 +208,38 @@ fn point(t: &TableReader<'_>, default_unit: u8, default_poll: Duration) -> Optio
     if let (Some(r), Some(ty)) = (register, data_type) {
         let bit_like = r.table.is_bits() || r.bit.is_some();
         if bit_like && ty != ModbusType::Bool {
-            bad("type", format!("{} must be bool (found {})", describe(r), ty.name()));
+            bad(
+                "type",
+                format!("{} must be bool (found {})", describe(r), ty.name()),
+            );
         }
         if !bit_like && ty == ModbusType::Bool {
-            bad("type", "bool needs a coil, a discrete input or a register bit such as holding:N.3".to_owned());
+            bad(
+                "type",
+                "bool needs a coil, a discrete input or a register bit such as holding:N.3"
+                    .to_owned(),
+            );
         }
         if u32::from(r.address) + u32::from(ty.registers()) > 65536 {
-            bad("register", format!("{} registers from {} run past address 65535", ty.registers(), r.address));
+            bad(
+                "register",
+                format!(
+                    "{} registers from {} run past address 65535",
+                    ty.registers(),
+                    r.address
+                ),
+            );
         }
         if !ty.is_numeric() {
             for key in ["scale", "offset", "deadband"] {
                 if t.has(key) {
-                    bad(key, format!("only numeric types have {key} (this point is {})", ty.name()));
+                    bad(
+                        key,
+                        format!(
+                            "only numeric types have {key} (this point is {})",
+                            ty.name()
+                        ),
+                    );
                 }
             }
         }
@@ -191,7 +247,13 @@ fn point(t: &TableReader<'_>, default_unit: u8, default_poll: Duration) -> Optio
             bad("word_order", format!("{} has no word order", describe(r)));
         }
         if writable && matches!(r.table, ModbusTable::Discrete | ModbusTable::Input) {
-            bad("writable", format!("{} is read-only in Modbus (Modbus Application Protocol §4.3)", r.table.as_str()));
+            bad(
+                "writable",
+                format!(
+                    "{} is read-only in Modbus (Modbus Application Protocol §4.3)",
+                    r.table.as_str()
+                ),
+            );
         }
     }
     if scale == Some(0.0) {
@@ -241,9 +303,20 @@ mod tests {
     fn registers_parse_with_and_without_bits() {
         assert_eq!(
             parse_register("holding:100.3"),
-            Ok(RegisterRef { table: ModbusTable::Holding, address: 100, bit: Some(3) })
+            Ok(RegisterRef {
+                table: ModbusTable::Holding,
+                address: 100,
+                bit: Some(3)
+            })
         );
-        assert_eq!(parse_register("coil:0"), Ok(RegisterRef { table: ModbusTable::Coil, address: 0, bit: None }));
+        assert_eq!(
+            parse_register("coil:0"),
+            Ok(RegisterRef {
+                table: ModbusTable::Coil,
+                address: 0,
+                bit: None
+            })
+        );
         assert!(parse_register("coil:1.2").is_err());
         assert!(parse_register("holding:1.16").is_err());
         assert!(parse_register("holding:65536").is_err());

@@ -53,11 +53,21 @@ pub(crate) fn from_table(table: &Table, fallback: Range<usize>) -> Node {
     let entries = table
         .iter()
         .filter_map(|(key, item)| {
-            let key_span = table.key(key).and_then(|k| k.span()).unwrap_or(span.clone());
-            from_item(item, key_span.clone()).map(|value| Entry { key: key.to_owned(), key_span, value })
+            let key_span = table
+                .key(key)
+                .and_then(|k| k.span())
+                .unwrap_or(span.clone());
+            from_item(item, key_span.clone()).map(|value| Entry {
+                key: key.to_owned(),
+                key_span,
+                value,
+            })
         })
         .collect();
-    Node { span, kind: NodeKind::Table(entries) }
+    Node {
+        span,
+        kind: NodeKind::Table(entries),
+    }
 }
 
 fn from_item(item: &Item, fallback: Range<usize>) -> Option<Node> {
@@ -68,7 +78,10 @@ fn from_item(item: &Item, fallback: Range<usize>) -> Option<Node> {
         Item::ArrayOfTables(a) => {
             let span = a.span().unwrap_or(fallback.clone());
             let items = a.iter().map(|t| from_table(t, span.clone())).collect();
-            Some(Node { span, kind: NodeKind::Array(items) })
+            Some(Node {
+                span,
+                kind: NodeKind::Array(items),
+            })
         }
     }
 }
@@ -86,7 +99,11 @@ fn from_value(value: &Value, fallback: Range<usize>) -> Node {
             t.iter()
                 .map(|(key, v)| {
                     let key_span = t.key(key).and_then(|k| k.span()).unwrap_or(span.clone());
-                    Entry { key: key.to_owned(), key_span: key_span.clone(), value: from_value(v, key_span) }
+                    Entry {
+                        key: key.to_owned(),
+                        key_span: key_span.clone(),
+                        value: from_value(v, key_span),
+                    }
                 })
                 .collect(),
         ),

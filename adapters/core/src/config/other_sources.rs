@@ -27,7 +27,11 @@ fn iec_points(t: &TableReader<'_>, max_ioa: u32) -> Option<Vec<IecPoint>> {
     let mut ok = true;
     for p in t.tables("point") {
         let name = required_name(&p, "name");
-        let ioa = if p.require("ioa") { p.int("ioa", 1, i64::from(max_ioa)) } else { None };
+        let ioa = if p.require("ioa") {
+            p.int("ioa", 1, i64::from(max_ioa))
+        } else {
+            None
+        };
         let unit = p.str("unit").map(Arc::from);
         let command = p.choice("command", COMMANDS).map(str::to_owned);
         let select_before_operate = p.bool("select_before_operate").unwrap_or(false);
@@ -35,7 +39,10 @@ fn iec_points(t: &TableReader<'_>, max_ioa: u32) -> Option<Vec<IecPoint>> {
         let min = p.float("min");
         let max = p.float("max");
         if writable && command.is_none() && !p.has("command") {
-            p.error("writable", "a writable IEC point needs `command` (single, double, step, setpoint-...)");
+            p.error(
+                "writable",
+                "a writable IEC point needs `command` (single, double, step, setpoint-...)",
+            );
             ok = false;
         }
         if let (Some(lo), Some(hi)) = (min, max) {
@@ -48,7 +55,10 @@ fn iec_points(t: &TableReader<'_>, max_ioa: u32) -> Option<Vec<IecPoint>> {
         match (name, ioa) {
             (Some(name), Some(ioa)) => {
                 if !names.insert(name.clone()) {
-                    p.error("name", format!("point \"{name}\" is defined twice in this source"));
+                    p.error(
+                        "name",
+                        format!("point \"{name}\" is defined twice in this source"),
+                    );
                     ok = false;
                 }
                 if !ioas.insert(ioa) {
@@ -73,10 +83,17 @@ fn iec_points(t: &TableReader<'_>, max_ioa: u32) -> Option<Vec<IecPoint>> {
 }
 
 pub(crate) fn iec104(t: &TableReader<'_>) -> Option<Iec104Source> {
-    let addresses = if t.require("address") { t.str_list("address") } else { None };
+    let addresses = if t.require("address") {
+        t.str_list("address")
+    } else {
+        None
+    };
     if let Some(list) = &addresses {
         for a in list.iter().filter(|a| !a.contains(':')) {
-            t.error("address", format!("\"{a}\" needs a port, e.g. \"{a}:2404\""));
+            t.error(
+                "address",
+                format!("\"{a}\" needs a port, e.g. \"{a}:2404\""),
+            );
         }
     }
     let common_address = t.int("common_address", 1, 65535).map_or(1, |c| c as u16);
@@ -95,7 +112,9 @@ pub(crate) fn iec104(t: &TableReader<'_>) -> Option<Iec104Source> {
 pub(crate) fn iec101(t: &TableReader<'_>) -> Option<Iec101Source> {
     let serial = serial_settings(t, 9600, Parity::Even);
     let link_address = t.int("link_address", 0, 65535).map_or(1, |a| a as u16);
-    let balanced = t.choice("mode", &[("unbalanced", false), ("balanced", true)]).unwrap_or(false);
+    let balanced = t
+        .choice("mode", &[("unbalanced", false), ("balanced", true)])
+        .unwrap_or(false);
     let sizes = match t.table("sizes") {
         Some(s) => {
             let sizes = Iec101Sizes {
@@ -107,15 +126,34 @@ pub(crate) fn iec101(t: &TableReader<'_>) -> Option<Iec101Source> {
             s.finish("IEC 60870-5-101 field sizes");
             sizes
         }
-        None => Iec101Sizes { link_address: 1, cot: 1, common_address: 1, ioa: 2 },
+        None => Iec101Sizes {
+            link_address: 1,
+            cot: 1,
+            common_address: 1,
+            ioa: 2,
+        },
     };
-    if u32::from(link_address) >= 1 << (8 * u32::from(sizes.link_address)) && sizes.link_address < 2 {
-        t.error("link_address", format!("{link_address} does not fit in {} octet(s)", sizes.link_address));
+    if u32::from(link_address) >= 1 << (8 * u32::from(sizes.link_address)) && sizes.link_address < 2
+    {
+        t.error(
+            "link_address",
+            format!(
+                "{link_address} does not fit in {} octet(s)",
+                sizes.link_address
+            ),
+        );
     }
     let common_address = t.int("common_address", 1, 65535).map_or(1, |c| c as u16);
     let max_ioa = (1u32 << (8 * u32::from(sizes.ioa))) - 1;
     let points = iec_points(t, max_ioa);
-    Some(Iec101Source { serial: serial?, link_address, balanced, sizes, common_address, points: points? })
+    Some(Iec101Source {
+        serial: serial?,
+        link_address,
+        balanced,
+        sizes,
+        common_address,
+        points: points?,
+    })
 }
 
 /// Parses an OBIS code `A.B.C.D.E.F` (IEC 62056-6-1 §4); `A-B:C.D.E*F` is accepted too.
@@ -126,16 +164,24 @@ pub(crate) fn parse_obis(text: &str) -> Result<[u8; 6], String> {
         return Err(format!("\"{text}\" is not an OBIS code A.B.C.D.E.F"));
     }
     for (slot, part) in out.iter_mut().zip(&parts) {
-        *slot = part.trim().parse().map_err(|_| format!("\"{part}\" in \"{text}\" is not 0 to 255"))?;
+        *slot = part
+            .trim()
+            .parse()
+            .map_err(|_| format!("\"{part}\" in \"{text}\" is not 0 to 255"))?;
     }
     Ok(out)
 }
 
 pub(crate) fn dlms(t: &TableReader<'_>) -> Option<DlmsSource> {
-    let kind = t.choice("transport", &[("wrapper", "wrapper"), ("hdlc", "hdlc")]).unwrap_or("wrapper");
+    let kind = t
+        .choice("transport", &[("wrapper", "wrapper"), ("hdlc", "hdlc")])
+        .unwrap_or("wrapper");
     let transport = if t.has("serial") {
         if kind == "wrapper" && t.has("transport") {
-            t.error("transport", "a serial line carries HDLC (transport = \"hdlc\")");
+            t.error(
+                "transport",
+                "a serial line carries HDLC (transport = \"hdlc\")",
+            );
         }
         serial_settings(t, 9600, Parity::None).map(DlmsTransport::HdlcSerial)
     } else {
@@ -148,12 +194,18 @@ pub(crate) fn dlms(t: &TableReader<'_>) -> Option<DlmsSource> {
     let client_address = t.int("client_address", 0, 0x7F).map_or(16, |a| a as u16);
     let server_address = t.int("server_address", 0, 0x3FFF).map_or(1, |a| a as u16);
     let authentication = t
-        .choice("authentication", &[("none", "none"), ("low", "low"), ("high-gmac", "high-gmac")])
+        .choice(
+            "authentication",
+            &[("none", "none"), ("low", "low"), ("high-gmac", "high-gmac")],
+        )
         .unwrap_or("none")
         .to_owned();
     let password_file = t.str("password_file").map(PathBuf::from);
     if authentication == "low" && password_file.is_none() {
-        t.error("authentication", "low-level authentication needs password_file");
+        t.error(
+            "authentication",
+            "low-level authentication needs password_file",
+        );
     }
     let security = t
         .choice(
@@ -167,10 +219,16 @@ pub(crate) fn dlms(t: &TableReader<'_>) -> Option<DlmsSource> {
         )
         .unwrap_or("none")
         .to_owned();
-    for key in ["authentication_key_file", "encryption_key_file", "system_title"] {
+    for key in [
+        "authentication_key_file",
+        "encryption_key_file",
+        "system_title",
+    ] {
         let _ = t.str(key);
     }
-    let poll = t.duration("poll", false).unwrap_or(Duration::from_secs(900));
+    let poll = t
+        .duration("poll", false)
+        .unwrap_or(Duration::from_secs(900));
     let mut points = Vec::new();
     let mut ok = true;
     for p in t.tables("point") {
@@ -183,14 +241,22 @@ pub(crate) fn dlms(t: &TableReader<'_>) -> Option<DlmsSource> {
             }
             None => None,
         };
-        let class = if p.require("class") { p.int("class", 1, 65535) } else { None };
+        let class = if p.require("class") {
+            p.int("class", 1, 65535)
+        } else {
+            None
+        };
         let attribute = p.int("attribute", 1, 127).map_or(2, |a| a as i8);
         let unit = p.str("unit").map(Arc::from);
         p.finish("a DLMS point");
         match (name, obis, class) {
-            (Some(name), Some(obis), Some(class)) => {
-                points.push(DlmsPoint { name, obis, class: class as u16, attribute, unit })
-            }
+            (Some(name), Some(obis), Some(class)) => points.push(DlmsPoint {
+                name,
+                obis,
+                class: class as u16,
+                attribute,
+                unit,
+            }),
             _ => ok = false,
         }
     }
@@ -212,10 +278,15 @@ pub(crate) fn dlms(t: &TableReader<'_>) -> Option<DlmsSource> {
 pub(crate) fn dlms_push(t: &TableReader<'_>) -> Option<DlmsPushSource> {
     let listen = t.required_str("listen")?;
     if listen.parse::<std::net::SocketAddr>().is_err() {
-        t.error("listen", format!("\"{listen}\" is not an address such as 0.0.0.0:4059"));
+        t.error(
+            "listen",
+            format!("\"{listen}\" is not an address such as 0.0.0.0:4059"),
+        );
         return None;
     }
-    Some(DlmsPushSource { listen: listen.to_owned() })
+    Some(DlmsPushSource {
+        listen: listen.to_owned(),
+    })
 }
 
 #[cfg(test)]

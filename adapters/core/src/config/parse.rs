@@ -15,7 +15,9 @@ use super::{modbus, other_sources};
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 128
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// A key that must be a topic-safe name.
@@ -30,16 +32,35 @@ pub(crate) fn required_name(t: &TableReader<'_>, key: &str) -> Option<Arc<str>> 
 }
 
 /// A serial line's settings: `serial`, `baud`, `parity`, `data_bits`, `stop_bits`.
-pub(crate) fn serial_settings(t: &TableReader<'_>, default_baud: u32, default_parity: Parity) -> Option<SerialSettings> {
+pub(crate) fn serial_settings(
+    t: &TableReader<'_>,
+    default_baud: u32,
+    default_parity: Parity,
+) -> Option<SerialSettings> {
     let path = t.required_str("serial");
-    let baud = t.int("baud", 50, 4_000_000).map_or(default_baud, |b| b as u32);
+    let baud = t
+        .int("baud", 50, 4_000_000)
+        .map_or(default_baud, |b| b as u32);
     let parity = t
-        .choice("parity", &[("none", Parity::None), ("even", Parity::Even), ("odd", Parity::Odd)])
+        .choice(
+            "parity",
+            &[
+                ("none", Parity::None),
+                ("even", Parity::Even),
+                ("odd", Parity::Odd),
+            ],
+        )
         .unwrap_or(default_parity);
     let data_bits = t.int("data_bits", 7, 8).map_or(8, |b| b as u8);
     let default_stop = if parity == Parity::None { 2 } else { 1 };
     let stop_bits = t.int("stop_bits", 1, 2).map_or(default_stop, |b| b as u8);
-    Some(SerialSettings { path: path?.to_owned(), baud, parity, data_bits, stop_bits })
+    Some(SerialSettings {
+        path: path?.to_owned(),
+        baud,
+        parity,
+        data_bits,
+        stop_bits,
+    })
 }
 
 pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
@@ -82,15 +103,27 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
     if !all_ok {
         return None;
     }
-    Some(Config { bridge: bridge?, mqtt: mqtt?, outbox: outbox?, log: log?, sources })
+    Some(Config {
+        bridge: bridge?,
+        mqtt: mqtt?,
+        outbox: outbox?,
+        log: log?,
+        sources,
+    })
 }
 
 fn bridge(t: &TableReader<'_>) -> Option<BridgeConfig> {
     let id = required_name(t, "id");
     let site = required_name(t, "site");
-    let data_dir = t.str("data_dir").map_or_else(|| PathBuf::from("./var"), PathBuf::from);
+    let data_dir = t
+        .str("data_dir")
+        .map_or_else(|| PathBuf::from("./var"), PathBuf::from);
     t.finish("[bridge]");
-    Some(BridgeConfig { id: id?.to_string(), site: site?.to_string(), data_dir })
+    Some(BridgeConfig {
+        id: id?.to_string(),
+        site: site?.to_string(),
+        data_dir,
+    })
 }
 
 fn broker_url(t: &TableReader<'_>) -> Option<BrokerUrl> {
@@ -101,7 +134,10 @@ fn broker_url(t: &TableReader<'_>) -> Option<BrokerUrl> {
             Some(text) => match text.parse() {
                 Ok(a) => a,
                 Err(_) => {
-                    t.error("embedded_listen", format!("\"{text}\" is not an address such as 127.0.0.1:1883"));
+                    t.error(
+                        "embedded_listen",
+                        format!("\"{text}\" is not an address such as 127.0.0.1:1883"),
+                    );
                     return None;
                 }
             },
@@ -113,7 +149,10 @@ fn broker_url(t: &TableReader<'_>) -> Option<BrokerUrl> {
     } else if let Some(r) = url.strip_prefix("mqtt://") {
         (false, r)
     } else {
-        t.error("url", format!("\"{url}\" must start with mqtt:// or mqtts://, or be \"embedded\""));
+        t.error(
+            "url",
+            format!("\"{url}\" must start with mqtt:// or mqtts://, or be \"embedded\""),
+        );
         return None;
     };
     let rest = rest.trim_end_matches('/');
@@ -132,7 +171,11 @@ fn broker_url(t: &TableReader<'_>) -> Option<BrokerUrl> {
         t.error("url", format!("\"{url}\" has no valid host"));
         return None;
     }
-    Some(BrokerUrl::Remote { host: host.to_owned(), port, tls })
+    Some(BrokerUrl::Remote {
+        host: host.to_owned(),
+        port,
+        tls,
+    })
 }
 
 fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {
@@ -141,17 +184,32 @@ fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {
         t.error("embedded_listen", "only used with url = \"embedded\"");
     }
     let prefix = t.str("prefix").unwrap_or("fieldbridge");
-    let prefix_ok = !prefix.is_empty()
-        && prefix.split('/').all(valid_name);
+    let prefix_ok = !prefix.is_empty() && prefix.split('/').all(valid_name);
     if !prefix_ok {
-        t.error("prefix", format!("\"{prefix}\" is not a valid topic prefix (names separated by '/', no wildcards)"));
+        t.error(
+            "prefix",
+            format!(
+                "\"{prefix}\" is not a valid topic prefix (names separated by '/', no wildcards)"
+            ),
+        );
     }
-    let format = t.choice("format", &[("json", OutputFormat::Json), ("sparkplug", OutputFormat::Sparkplug)]);
+    let format = t.choice(
+        "format",
+        &[
+            ("json", OutputFormat::Json),
+            ("sparkplug", OutputFormat::Sparkplug),
+        ],
+    );
     if format == Some(OutputFormat::Sparkplug) {
-        t.error("format", "\"sparkplug\" is not available in this version yet (use \"json\")");
+        t.error(
+            "format",
+            "\"sparkplug\" is not available in this version yet (use \"json\")",
+        );
     }
     let qos = t.int("qos", 0, 1).map_or(1, |q| q as u8);
-    let keep_alive = t.duration("keep_alive", false).unwrap_or(Duration::from_secs(30));
+    let keep_alive = t
+        .duration("keep_alive", false)
+        .unwrap_or(Duration::from_secs(30));
     let client_id = t.str("client_id").map(str::to_owned);
     let username = t.str("username").map(str::to_owned);
     let path = |key: &str| t.str(key).map(PathBuf::from);
@@ -162,8 +220,12 @@ fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {
     if cert_file.is_some() != key_file.is_some() {
         t.table_error("cert_file and key_file go together (mutual TLS needs both)");
     }
-    let reconnect_min = t.duration("reconnect_min", false).unwrap_or(Duration::from_secs(1));
-    let reconnect_max = t.duration("reconnect_max", false).unwrap_or(Duration::from_secs(60));
+    let reconnect_min = t
+        .duration("reconnect_min", false)
+        .unwrap_or(Duration::from_secs(1));
+    let reconnect_max = t
+        .duration("reconnect_max", false)
+        .unwrap_or(Duration::from_secs(60));
     if reconnect_min > reconnect_max {
         t.error("reconnect_min", "must not be longer than reconnect_max");
     }
@@ -201,7 +263,10 @@ impl Default for OutboxConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { json: false, level: "info".to_owned() }
+        LogConfig {
+            json: false,
+            level: "info".to_owned(),
+        }
     }
 }
 
@@ -212,18 +277,39 @@ fn outbox(t: &TableReader<'_>) -> Option<OutboxConfig> {
         t.error("max_bytes", "must be at least 1MiB");
     }
     let when_full = t
-        .choice("when_full", &[("drop-oldest", WhenFull::DropOldest), ("backpressure", WhenFull::Backpressure)])
+        .choice(
+            "when_full",
+            &[
+                ("drop-oldest", WhenFull::DropOldest),
+                ("backpressure", WhenFull::Backpressure),
+            ],
+        )
         .unwrap_or(d.when_full);
-    let replay_rate = t.int("replay_rate", 1, 1_000_000).map_or(d.replay_rate, |r| r as u32);
+    let replay_rate = t
+        .int("replay_rate", 1, 1_000_000)
+        .map_or(d.replay_rate, |r| r as u32);
     let replay_order = t
-        .choice("replay_order", &[("in-order", ReplayOrder::InOrder), ("live-first", ReplayOrder::LiveFirst)])
+        .choice(
+            "replay_order",
+            &[
+                ("in-order", ReplayOrder::InOrder),
+                ("live-first", ReplayOrder::LiveFirst),
+            ],
+        )
         .unwrap_or(d.replay_order);
     t.finish("[outbox]");
-    Some(OutboxConfig { max_bytes, when_full, replay_rate, replay_order })
+    Some(OutboxConfig {
+        max_bytes,
+        when_full,
+        replay_rate,
+        replay_order,
+    })
 }
 
 fn log(t: &TableReader<'_>) -> Option<LogConfig> {
-    let json = t.choice("format", &[("text", false), ("json", true)]).unwrap_or(false);
+    let json = t
+        .choice("format", &[("text", false), ("json", true)])
+        .unwrap_or(false);
     let level = t.str("level").unwrap_or("info").to_owned();
     t.finish("[log]");
     Some(LogConfig { json, level })
@@ -250,5 +336,9 @@ fn source(t: &TableReader<'_>) -> Option<SourceConfig> {
         }
     };
     t.finish(&format!("a {protocol} source"));
-    Some(SourceConfig { name: name?, only_listed, kind: kind? })
+    Some(SourceConfig {
+        name: name?,
+        only_listed,
+        kind: kind?,
+    })
 }

@@ -17,7 +17,10 @@ pub(crate) struct Errors<'s> {
 
 impl<'s> Errors<'s> {
     pub(crate) fn new(src: &'s str) -> Self {
-        Errors { src, list: RefCell::new(Vec::new()) }
+        Errors {
+            src,
+            list: RefCell::new(Vec::new()),
+        }
     }
 
     pub(crate) fn push(&self, span: &Range<usize>, key: &str, message: impl Into<String>) {
@@ -25,7 +28,12 @@ impl<'s> Errors<'s> {
         let before = self.src.get(..start).unwrap_or("");
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        self.list.borrow_mut().push(ConfigError { line, column, key: key.to_owned(), message: message.into() });
+        self.list.borrow_mut().push(ConfigError {
+            line,
+            column,
+            key: key.to_owned(),
+            message: message.into(),
+        });
     }
 
     pub(crate) fn into_vec(self) -> Vec<ConfigError> {
@@ -57,7 +65,11 @@ impl<'a> TableReader<'a> {
                 entries,
             }),
             other => {
-                errors.push(&node.span, &path, format!("expected a table, found {}", other.type_name()));
+                errors.push(
+                    &node.span,
+                    &path,
+                    format!("expected a table, found {}", other.type_name()),
+                );
                 None
             }
         }
@@ -88,7 +100,11 @@ impl<'a> TableReader<'a> {
 
     /// Records a mistake about `key` (at its value when present, else at the table).
     pub(crate) fn error(&self, key: &str, message: impl Into<String>) {
-        let span = self.entries.iter().find(|e| e.key == key).map_or(self.span.clone(), |e| e.value.span.clone());
+        let span = self
+            .entries
+            .iter()
+            .find(|e| e.key == key)
+            .map_or(self.span.clone(), |e| e.value.span.clone());
         self.errors.push(&span, &self.key_path(key), message);
     }
 
@@ -96,7 +112,10 @@ impl<'a> TableReader<'a> {
         self.errors.push(
             &entry.value.span,
             &self.key_path(&entry.key),
-            format!("expected {expected}, found {}", entry.value.kind.type_name()),
+            format!(
+                "expected {expected}, found {}",
+                entry.value.kind.type_name()
+            ),
         );
     }
 
@@ -115,7 +134,8 @@ impl<'a> TableReader<'a> {
     /// A string key that must be present.
     pub(crate) fn required_str(&self, key: &str) -> Option<&'a str> {
         if !self.has(key) {
-            self.errors.push(&self.span, &self.key_path(key), "missing (required)");
+            self.errors
+                .push(&self.span, &self.key_path(key), "missing (required)");
             return None;
         }
         self.str(key)
@@ -126,7 +146,8 @@ impl<'a> TableReader<'a> {
         if self.has(key) {
             true
         } else {
-            self.errors.push(&self.span, &self.key_path(key), "missing (required)");
+            self.errors
+                .push(&self.span, &self.key_path(key), "missing (required)");
             false
         }
     }
@@ -137,7 +158,10 @@ impl<'a> TableReader<'a> {
         match e.value.kind {
             NodeKind::Int(i) if (min..=max).contains(&i) => Some(i),
             NodeKind::Int(i) => {
-                self.error(key, format!("{i} is out of range (expected {min} to {max})"));
+                self.error(
+                    key,
+                    format!("{i} is out of range (expected {min} to {max})"),
+                );
                 None
             }
             _ => {
@@ -209,10 +233,19 @@ impl<'a> TableReader<'a> {
     /// One of a fixed set of words.
     pub(crate) fn choice<T: Copy>(&self, key: &str, choices: &[(&str, T)]) -> Option<T> {
         let text = self.str(key)?;
-        let found = choices.iter().find(|(name, _)| *name == text).map(|(_, v)| *v);
+        let found = choices
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, v)| *v);
         if found.is_none() {
             let names: Vec<_> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-            self.error(key, format!("unknown value \"{text}\" (expected one of {})", names.join(", ")));
+            self.error(
+                key,
+                format!(
+                    "unknown value \"{text}\" (expected one of {})",
+                    names.join(", ")
+                ),
+            );
         }
         found
     }
@@ -255,12 +288,16 @@ impl<'a> TableReader<'a> {
 
     /// An array of tables (`[[a.b]]`), each with its index in the path.
     pub(crate) fn tables(&self, key: &str) -> Vec<TableReader<'a>> {
-        let Some(e) = self.get(key) else { return Vec::new() };
+        let Some(e) = self.get(key) else {
+            return Vec::new();
+        };
         match &e.value.kind {
             NodeKind::Array(items) => items
                 .iter()
                 .enumerate()
-                .filter_map(|(i, node)| TableReader::new(self.errors, format!("{}[{i}]", self.key_path(key)), node))
+                .filter_map(|(i, node)| {
+                    TableReader::new(self.errors, format!("{}[{i}]", self.key_path(key)), node)
+                })
                 .collect(),
             _ => {
                 self.wrong_type(e, "an array of tables");
@@ -273,7 +310,11 @@ impl<'a> TableReader<'a> {
     pub(crate) fn finish(&self, what: &str) {
         for (entry, used) in self.entries.iter().zip(&self.used) {
             if !used.get() {
-                self.errors.push(&entry.key_span, &self.key_path(&entry.key), format!("unknown key for {what}"));
+                self.errors.push(
+                    &entry.key_span,
+                    &self.key_path(&entry.key),
+                    format!("unknown key for {what}"),
+                );
             }
         }
     }

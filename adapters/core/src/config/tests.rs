@@ -23,35 +23,67 @@ fn the_reference_configuration_of_config_md_is_accepted() {
     let config = parse(REFERENCE).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.bridge.id, "plant-a-gw1");
     assert_eq!(config.sources.len(), 5);
-    let SourceKind::Modbus(m) = &config.sources[0].kind else { panic!("first source is Modbus") };
+    let SourceKind::Modbus(m) = &config.sources[0].kind else {
+        panic!("first source is Modbus")
+    };
     let p = &m.points[0];
-    assert_eq!(p.register, RegisterRef { table: crate::point::ModbusTable::Holding, address: 100, bit: None });
+    assert_eq!(
+        p.register,
+        RegisterRef {
+            table: crate::point::ModbusTable::Holding,
+            address: 100,
+            bit: None
+        }
+    );
     assert_eq!(p.data_type, ModbusType::F32);
     assert_eq!(p.word_order, WordOrder::Cdab);
     assert_eq!(p.scale, 0.1);
     assert_eq!(p.deadband, Some(0.05));
     assert!(p.writable);
     assert_eq!((p.min, p.max), (Some(0.0), Some(12.0)));
-    let SourceKind::Iec104(iec) = &config.sources[1].kind else { panic!("second source is IEC 104") };
+    let SourceKind::Iec104(iec) = &config.sources[1].kind else {
+        panic!("second source is IEC 104")
+    };
     assert_eq!(iec.addresses, ["10.0.0.7:2404", "10.0.1.7:2404"]);
     assert!(iec.points[1].select_before_operate);
-    let SourceKind::Iec101(s) = &config.sources[2].kind else { panic!("third source is IEC 101") };
-    assert_eq!(s.sizes, Iec101Sizes { link_address: 1, cot: 1, common_address: 1, ioa: 2 });
-    let SourceKind::Dlms(d) = &config.sources[3].kind else { panic!("fourth source is DLMS") };
+    let SourceKind::Iec101(s) = &config.sources[2].kind else {
+        panic!("third source is IEC 101")
+    };
+    assert_eq!(
+        s.sizes,
+        Iec101Sizes {
+            link_address: 1,
+            cot: 1,
+            common_address: 1,
+            ioa: 2
+        }
+    );
+    let SourceKind::Dlms(d) = &config.sources[3].kind else {
+        panic!("fourth source is DLMS")
+    };
     assert_eq!(d.points[0].obis, [1, 0, 1, 8, 0, 255]);
 }
 
 #[test]
 fn the_shared_design_copy_of_config_md_still_parses_when_present() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/design/CONFIG.md");
-    let Ok(md) = std::fs::read_to_string(path) else { return };
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/design/CONFIG.md"
+    );
+    let Ok(md) = std::fs::read_to_string(path) else {
+        return;
+    };
     let toml: String = md
         .split("```toml")
         .nth(1)
         .and_then(|rest| rest.split("```").next())
         .unwrap_or_default()
         .to_owned();
-    assert_eq!(toml.trim(), REFERENCE.trim(), "examples/config-reference.toml drifted from CONFIG.md");
+    assert_eq!(
+        toml.trim(),
+        REFERENCE.trim(),
+        "examples/config-reference.toml drifted from CONFIG.md"
+    );
 }
 
 #[test]
@@ -89,7 +121,10 @@ poll = \"1 fortnight\"
 "
     );
     let errors = errors_of(&text);
-    let shown: Vec<String> = errors.iter().map(|e| format!("{}:{}", e.line, e.key)).collect();
+    let shown: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}:{}", e.line, e.key))
+        .collect();
     assert_eq!(
         shown,
         [
@@ -108,7 +143,11 @@ fn a_syntax_error_names_its_line() {
     let errors = errors_of("[bridge]\nid = \"x\"\nsite = \n");
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].line, 3);
-    assert!(errors[0].message.starts_with("TOML syntax"), "{}", errors[0].message);
+    assert!(
+        errors[0].message.starts_with("TOML syntax"),
+        "{}",
+        errors[0].message
+    );
 }
 
 #[test]
@@ -116,7 +155,10 @@ fn missing_tables_and_keys_are_named() {
     let errors = errors_of("[bridge]\nsite = \"a\"\n");
     let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
     assert!(keys.contains(&"bridge.id"), "{errors:#?}");
-    assert!(errors.iter().any(|e| e.message.contains("[mqtt]")), "{errors:#?}");
+    assert!(
+        errors.iter().any(|e| e.message.contains("[mqtt]")),
+        "{errors:#?}"
+    );
 }
 
 #[test]
@@ -145,7 +187,11 @@ address = \"127.0.0.1:5020\"
     let keys: Vec<String> = errors_of(&text).into_iter().map(|e| e.key).collect();
     assert_eq!(
         keys,
-        ["source[0].point[0].type", "source[0].point[1].register", "source[0].point[2].scale"]
+        [
+            "source[0].point[0].type",
+            "source[0].point[1].register",
+            "source[0].point[2].scale"
+        ]
     );
 }
 
@@ -178,9 +224,18 @@ listen = \"0.0.0.0:4060\"
 
 #[test]
 fn broker_urls_take_defaults_and_refuse_other_schemes() {
-    let c = parse(&MINIMAL.replace("mqtt://127.0.0.1:1883", "mqtts://broker.example")).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(c.mqtt.url, BrokerUrl::Remote { host: "broker.example".into(), port: 8883, tls: true });
-    let c = parse(&MINIMAL.replace("mqtt://127.0.0.1:1883", "embedded")).unwrap_or_else(|e| panic!("{e}"));
+    let c = parse(&MINIMAL.replace("mqtt://127.0.0.1:1883", "mqtts://broker.example"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        c.mqtt.url,
+        BrokerUrl::Remote {
+            host: "broker.example".into(),
+            port: 8883,
+            tls: true
+        }
+    );
+    let c = parse(&MINIMAL.replace("mqtt://127.0.0.1:1883", "embedded"))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(c.mqtt.url, BrokerUrl::Embedded { .. }));
     assert_eq!(errors_of(&MINIMAL.replace("mqtt://", "http://")).len(), 1);
 }

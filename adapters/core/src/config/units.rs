@@ -5,19 +5,31 @@ use std::time::Duration;
 /// Parses `250ms`, `1s`, `1.5s`, `15m`, `2h`, `1d`. A bare number is refused: the unit must be said.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let n: f64 = number
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not a duration (expected a number and a unit: 500ms, 1s, 15m, 2h, 1d)"))?;
+    let n: f64 = number.parse().map_err(|_| {
+        format!(
+            "\"{text}\" is not a duration (expected a number and a unit: 500ms, 1s, 15m, 2h, 1d)"
+        )
+    })?;
     let seconds = match unit.trim() {
         "ms" => n / 1000.0,
         "s" => n,
         "m" | "min" => n * 60.0,
         "h" => n * 3600.0,
         "d" => n * 86400.0,
-        "" => return Err(format!("\"{text}\" has no unit (expected ms, s, m, h or d)")),
-        other => return Err(format!("unknown duration unit \"{other}\" in \"{text}\" (expected ms, s, m, h or d)")),
+        "" => {
+            return Err(format!(
+                "\"{text}\" has no unit (expected ms, s, m, h or d)"
+            ))
+        }
+        other => {
+            return Err(format!(
+                "unknown duration unit \"{other}\" in \"{text}\" (expected ms, s, m, h or d)"
+            ))
+        }
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("\"{text}\" is out of range"))
 }
@@ -27,7 +39,9 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let n: u64 = number.parse().map_err(|_| format!("\"{text}\" is not a size (expected e.g. 512MiB, 2GiB)"))?;
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a size (expected e.g. 512MiB, 2GiB)"))?;
     let factor: u64 = match unit.trim() {
         "" | "B" => 1,
         "KB" | "kB" => 1000,
@@ -37,9 +51,14 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
         "MiB" => 1 << 20,
         "GiB" => 1 << 30,
         "TiB" => 1 << 40,
-        other => return Err(format!("unknown size unit \"{other}\" in \"{text}\" (expected B, KiB, MiB, GiB, KB, MB, GB)")),
+        other => {
+            return Err(format!(
+            "unknown size unit \"{other}\" in \"{text}\" (expected B, KiB, MiB, GiB, KB, MB, GB)"
+        ))
+        }
     };
-    n.checked_mul(factor).ok_or_else(|| format!("\"{text}\" is out of range"))
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("\"{text}\" is out of range"))
 }
 
 #[cfg(test)]

@@ -1,0 +1,48 @@
+//! Test harness of fieldbridge: real peers started and stopped from Rust tests.
+//!
+//! Every peer is software nobody here wrote (see `shared/design/PEERS.md`):
+//!
+//! - [`Mosquitto`]: a broker of its own per test, on a free loopback port;
+//! - [`Subscriber`]: an MQTT client (rumqttc) that records every message it receives;
+//! - [`PyModbusServer`]: the pymodbus 3.16 server of `tests/peers/modbus_server.py`, over TCP or
+//!   RTU, serving the fixed map of `tests/peers/modbus_map.json` ([`ModbusMap`]);
+//! - [`SocatPair`]: two linked pseudo-terminals, a null-modem cable for serial tests.
+//!
+//! Every process is killed when its handle is dropped. A test whose peer is not installed fails
+//! with a message naming the peer and `scripts/install-peers` ([`require`]); it never passes
+//! silently.
+
+mod error;
+mod modbus_map;
+mod mosquitto;
+mod peers;
+mod process;
+mod pymodbus;
+mod socat;
+mod subscriber;
+
+pub use error::HarnessError;
+pub use modbus_map::{ModbusMap, ModbusPoint};
+pub use mosquitto::Mosquitto;
+pub use peers::{locate, python, repo_root, require, Peer};
+pub use pymodbus::{ModbusProfile, PyModbusServer};
+pub use socat::SocatPair;
+pub use subscriber::{Message, Subscriber};
+
+use std::net::{Ipv4Addr, TcpListener};
+
+/// A TCP port that is free on 127.0.0.1 right now.
+///
+/// It binds `127.0.0.1:0`, reads the port the kernel chose and releases it; another process
+/// could in principle take it before the caller binds it, which is rare enough for tests.
+///
+/// # Panics
+/// When no port can be bound on the loopback interface.
+pub fn free_port() -> u16 {
+    let listener =
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0 to find a free port");
+    listener
+        .local_addr()
+        .expect("local address of a bound listener")
+        .port()
+}
