@@ -1,0 +1,263 @@
+//! The field connection: TCP or RTU, and the one place that issues requests.
+//!
+//! Every request goes through [`Connection::call`]: it selects the unit, applies the timeout, retries
+//! a request that timed out, and counts. One request is in flight at a time because the connection
+//! is borrowed mutably for the whole exchange; a later write path queues through the same method.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fieldbridge_core::config::{ModbusTransport, Parity, SerialSettings};
+use fieldbridge_core::point::ModbusTable;
+use tokio_modbus::client::{Client, Context};
+use tokio_modbus::slave::{Slave, SlaveContext};
+use tokio_modbus::{Request, Response};
+
+use crate::error::Error;
+use crate::stats::{Counter, SourceStats};
+
+/// The values one read returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReadData {
+    /// Coils or discrete inputs, exactly as many as requested.
+    Bits(Vec<bool>),
+    /// Registers, exactly as many as requested.
+    Words(Vec<u16>),
+}
+
+/// A Modbus client connection that reconnects on demand.
+pub(crate) struct Connection {
+    device: Arc<str>,
+    transport: ModbusTransport,
+    timeout: Duration,
+    retries: u32,
+    stats: Arc<SourceStats>,
+    ctx: Option<Context>,
+    attempts: u64,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("device", &self.device)
+            .field("transport", &self.transport)
+            .field("connected", &self.ctx.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// A connection, not yet open.
+    pub(crate) fn new(
+        device: Arc<str>,
+        transport: ModbusTransport,
+        timeout: Duration,
+        retries: u32,
+        stats: Arc<SourceStats>,
+    ) -> Self {
+        let timeout = timeout.max(Duration::from_millis(1));
+        Connection {
+            device,
+            transport,
+            timeout,
+            retries,
+            stats,
+            ctx: None,
+            attempts: 0,
+        }
+    }
+
+    /// Whether the transport is open.
+    pub(crate) fn is_connected(&self) -> bool {
+        self.ctx.is_some()
+    }
+
+    /// Drops the transport (the socket or serial port closes).
+    pub(crate) fn disconnect(&mut self) {
+        self.ctx = None;
+    }
+
+    /// Opens the transport: a TCP connection within the request timeout, or the serial port.
+    pub(crate) async fn connect(&mut self) -> Result<(), Error> {
+        self.ctx = None;
+        if self.attempts > 0 {
+            self.stats.bump(Counter::Reconnects);
+        }
+        self.attempts += 1;
+        let ctx = match &self.transport {
+            ModbusTransport::Tcp { address } => {
+                let stream = match tokio::time::timeout(
+                    self.timeout,
+                    tokio::net::TcpStream::connect(address.as_str()),
+                )
+                .await
+                {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(source)) => {
+                        return Err(Error::Connect {
+                            address: address.clone(),
+                            source,
+                        })
+                    }
+                    Err(_) => {
+                        return Err(Error::ConnectTimeout {
+                            address: address.clone(),
+                            timeout: self.timeout,
+                        })
+                    }
+                };
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(device = %self.device, error = %e, "cannot set TCP_NODELAY");
+                }
+                tokio_modbus::client::tcp::attach_slave(stream, Slave::tcp_device())
+            }
+            ModbusTransport::Rtu(serial) => {
+                let port = tokio_serial::SerialStream::open(&serial_builder(serial)).map_err(
+                    |source| Error::Serial {
+                        path: serial.path.clone(),
+                        source,
+                    },
+                )?;
+                tokio_modbus::client::rtu::attach_slave(port, Slave::broadcast())
+            }
+        };
+        self.ctx = Some(ctx);
+        Ok(())
+    }
+
+    /// Sends one request to `unit` and waits for its answer: the one place requests are issued.
+    ///
+    /// A request that times out (or gets an answer belonging to another request) is sent again up to
+    /// `retries` times; over TCP the connection is reopened first, because a late answer would
+    /// otherwise be taken for the next one. A transport error fails at once and closes the
+    /// connection. An exception answer is [`Error::Exception`].
+    pub(crate) async fn call(
+        &mut self,
+        unit: u8,
+        request: Request<'static>,
+    ) -> Result<Response, Error> {
+        let mut attempt = 0u32;
+        loop {
+            if self.ctx.is_none() {
+                self.connect().await?;
+            }
+            let Some(ctx) = self.ctx.as_mut() else {
+                return Err(Error::Transport(std::io::ErrorKind::NotConnected.into()));
+            };
+            ctx.set_slave(Slave(unit));
+            self.stats.bump(Counter::Requests);
+            let failure = match tokio::time::timeout(self.timeout, ctx.call(request.clone())).await
+            {
+                Ok(Ok(Ok(response))) => {
+                    self.stats.bump(Counter::Responses);
+                    return Ok(response);
+                }
+                Ok(Ok(Err(exception))) => {
+                    self.stats.bump(Counter::Responses);
+                    self.stats.bump(Counter::Exceptions);
+                    return Err(Error::exception(exception));
+                }
+                Ok(Err(tokio_modbus::Error::Transport(e))) => {
+                    self.ctx = None;
+                    return Err(Error::Transport(e));
+                }
+                Ok(Err(tokio_modbus::Error::Protocol(e))) => Error::Protocol(e),
+                Err(_) => {
+                    self.stats.bump(Counter::Timeouts);
+                    Error::Timeout(self.timeout)
+                }
+            };
+            if matches!(self.transport, ModbusTransport::Tcp { .. }) {
+                self.ctx = None;
+            }
+            if attempt >= self.retries {
+                return Err(failure);
+            }
+            attempt += 1;
+            tracing::debug!(device = %self.device, unit, attempt, error = %failure, "modbus request failed; retrying");
+        }
+    }
+
+    /// Reads `count` registers or bits from `start` of `table` on `unit`.
+    pub(crate) async fn read(
+        &mut self,
+        unit: u8,
+        table: ModbusTable,
+        start: u16,
+        count: u16,
+    ) -> Result<ReadData, Error> {
+        let request = match table {
+            ModbusTable::Coil => Request::ReadCoils(start, count),
+            ModbusTable::Discrete => Request::ReadDiscreteInputs(start, count),
+            ModbusTable::Input => Request::ReadInputRegisters(start, count),
+            ModbusTable::Holding => Request::ReadHoldingRegisters(start, count),
+        };
+        let expected = usize::from(count);
+        let (data, got) = match self.call(unit, request).await? {
+            Response::ReadCoils(mut bits) | Response::ReadDiscreteInputs(mut bits) => {
+                let got = bits.len();
+                bits.truncate(expected);
+                (ReadData::Bits(bits), got)
+            }
+            Response::ReadInputRegisters(words) | Response::ReadHoldingRegisters(words) => {
+                let got = words.len();
+                (ReadData::Words(words), got)
+            }
+            _ => (ReadData::Words(Vec::new()), 0),
+        };
+        // Bits come padded to a multiple of 8; registers must match exactly.
+        let ok = match &data {
+            ReadData::Bits(_) => got >= expected && table.is_bits(),
+            ReadData::Words(_) => got == expected && !table.is_bits(),
+        };
+        if ok {
+            Ok(data)
+        } else {
+            Err(Error::ShortResponse { expected, got })
+        }
+    }
+}
+
+/// The serial port settings of an RTU line.
+pub(crate) fn serial_builder(s: &SerialSettings) -> tokio_serial::SerialPortBuilder {
+    let parity = match s.parity {
+        Parity::None => tokio_serial::Parity::None,
+        Parity::Even => tokio_serial::Parity::Even,
+        Parity::Odd => tokio_serial::Parity::Odd,
+    };
+    let data_bits = match s.data_bits {
+        5 => tokio_serial::DataBits::Five,
+        6 => tokio_serial::DataBits::Six,
+        7 => tokio_serial::DataBits::Seven,
+        _ => tokio_serial::DataBits::Eight,
+    };
+    let stop_bits = if s.stop_bits == 2 {
+        tokio_serial::StopBits::Two
+    } else {
+        tokio_serial::StopBits::One
+    };
+    tokio_serial::new(s.path.as_str(), s.baud)
+        .parity(parity)
+        .data_bits(data_bits)
+        .stop_bits(stop_bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_settings_map_onto_the_port_builder() {
+        let s = SerialSettings {
+            path: "/dev/ttyX".into(),
+            baud: 9600,
+            parity: Parity::Odd,
+            data_bits: 7,
+            stop_bits: 2,
+        };
+        let b = format!("{:?}", serial_builder(&s));
+        for expected in ["/dev/ttyX", "9600", "Odd", "Seven", "Two"] {
+            assert!(b.contains(expected), "{expected} missing from {b}");
+        }
+    }
+}
