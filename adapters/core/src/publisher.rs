@@ -191,7 +191,7 @@ impl PublisherState {
                     let now = *status.borrow_and_update();
                     if now.connected && now.connects != seen_connects {
                         seen_connects = now.connects;
-                        if self.announce().await.is_err() {
+                        if self.announce(now.connects > 1).await.is_err() {
                             break;
                         }
                     }
@@ -236,13 +236,17 @@ impl PublisherState {
         }
     }
 
-    /// After every (re)connection: the bridge's own state, then every device's state and meta, so a
-    /// retained message lost with a broker restart is put back.
-    async fn announce(&mut self) -> Result<(), ClientError> {
+    /// After every connection: the bridge's own state; after a reconnection also every device's
+    /// state and meta, so a retained message lost with a broker restart is put back. (Before the
+    /// first connection they are queued in the client and go out with it anyway.)
+    async fn announce(&mut self, reconnect: bool) -> Result<(), ClientError> {
         let payload = topic::bridge_state_payload(true, self.started);
         self.client
             .publish(self.topics.bridge_state(), QoS::AtLeastOnce, true, payload)
             .await?;
+        if !reconnect {
+            return Ok(());
+        }
         for meta in self.metas.values() {
             self.publish_meta(meta).await?;
         }

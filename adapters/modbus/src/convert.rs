@@ -20,10 +20,20 @@ pub enum Raw {
     Signed(i64),
     /// An unsigned integer (`u16`, `u32`, `u64`).
     Unsigned(u64),
-    /// A float (`f32` widened exactly, `f64`).
+    /// A float (`f64`, or an `f32` as the `f64` nearest its shortest decimal form, see [`widen_f32`]).
     Float(f64),
     /// Text.
     Text(String),
+}
+
+/// An `f32` as the `f64` nearest to its shortest decimal representation: 1.1f32 becomes 1.1, not
+/// 1.100000023841858. Consumers read JSON numbers as `f64`; this publishes what the device meant,
+/// and converting the published number back to `f32` gives the identical `f32`.
+pub fn widen_f32(v: f32) -> f64 {
+    if !v.is_finite() {
+        return f64::from(v);
+    }
+    v.to_string().parse::<f64>().unwrap_or(f64::from(v))
 }
 
 fn reverses_registers(order: WordOrder) -> bool {
@@ -116,7 +126,7 @@ pub fn decode_registers(
         ModbusType::I32 => Raw::Signed(i64::from(assemble(r, order) as u32 as i32)),
         ModbusType::U64 => Raw::Unsigned(assemble(r, order)),
         ModbusType::I64 => Raw::Signed(assemble(r, order) as i64),
-        ModbusType::F32 => Raw::Float(f64::from(f32::from_bits(assemble(r, order) as u32))),
+        ModbusType::F32 => Raw::Float(widen_f32(f32::from_bits(assemble(r, order) as u32))),
         ModbusType::F64 => Raw::Float(f64::from_bits(assemble(r, order))),
         ModbusType::String(n) => Raw::Text(decode_string(r, n, order)?),
     })
@@ -128,7 +138,7 @@ pub fn decode_registers(
 pub fn scale(raw: Raw, scale: f64, offset: f64) -> Result<Value, Error> {
     let identity = scale == 1.0 && offset == 0.0;
     let float = |x: f64| -> Result<Value, Error> {
-        let v = if identity { x } else { x * scale + offset };
+        let v = if identity { x } else { round_15(x * scale + offset) };
         if v.is_finite() {
             Ok(Value::Float(v))
         } else {
@@ -144,6 +154,16 @@ pub fn scale(raw: Raw, scale: f64, offset: f64) -> Result<Value, Error> {
         Raw::Unsigned(u) => float(u as f64),
         Raw::Float(f) => float(f),
     }
+}
+
+/// Rounds to 15 significant digits, the precision an `f64` always holds, so that binary noise of
+/// the multiplication does not reach the cloud: 20.3 × 1.8 + 32 is published as 68.54, not
+/// 68.53999999999999.
+fn round_15(v: f64) -> f64 {
+    if !v.is_finite() || v == 0.0 {
+        return v;
+    }
+    format!("{v:.14e}").parse().unwrap_or(v)
 }
 
 /// A point's value and quality as decoded from one answer.
@@ -328,8 +348,8 @@ mod tests {
             ("u64 max", vec![0xFFFF; 4], T::U64, Abcd, Raw::Unsigned(u64::MAX)),
             ("f32 1.5", vec![0x3FC0, 0x0000], T::F32, Abcd, Raw::Float(1.5)),
             ("f32 word swapped", vec![0x0000, 0x3FC0], T::F32, Cdab, Raw::Float(1.5)),
-            ("f32 is widened exactly", vec![0x3F8C, 0xCCCD], T::F32, Abcd, Raw::Float(1.100000023841858)),
-            ("f32 negative", vec![0xC2F6, 0xE979], T::F32, Abcd, Raw::Float(-123.45600128173828)),
+            ("f32 keeps its shortest decimal form", vec![0x3F8C, 0xCCCD], T::F32, Abcd, Raw::Float(1.1)),
+            ("f32 negative", vec![0xC2F6, 0xE979], T::F32, Abcd, Raw::Float(-123.456)),
             ("f64 pi", vec![0x4009, 0x21FB, 0x5444, 0x2D18], T::F64, Abcd, Raw::Float(std::f64::consts::PI)),
             ("f64 pi word swapped", vec![0x2D18, 0x5444, 0x21FB, 0x4009], T::F64, Cdab, Raw::Float(std::f64::consts::PI)),
             ("bool register nonzero", vec![0x0100], T::Bool, Abcd, Raw::Bool(true)),
@@ -400,6 +420,8 @@ mod tests {
             ("offset makes a float", Raw::Unsigned(10), 1.0, -20.0, Value::Float(-10.0)),
             ("both apply scale first", Raw::Signed(4), 2.5, 1.0, Value::Float(11.0)),
             ("floats are scaled", Raw::Float(1.5), 2.0, 0.0, Value::Float(3.0)),
+            ("binary noise is rounded away", Raw::Float(20.3), 1.8, 32.0, Value::Float(68.54)),
+            ("tenths stay tenths", Raw::Signed(1234), 0.1, 0.0, Value::Float(123.4)),
             ("identity float unchanged", Raw::Float(-0.25), 1.0, 0.0, Value::Float(-0.25)),
             ("bools ignore scale", Raw::Bool(true), 3.0, 1.0, Value::Bool(true)),
             ("text ignores scale", Raw::Text("x".into()), 3.0, 1.0, Value::String("x".into())),
@@ -506,11 +528,22 @@ mod tests {
         }
 
         #[test]
-        fn f32_is_widened_exactly_in_every_word_order(v: f32, order in arb_order()) {
+        fn scaling_never_moves_a_value_by_more_than_its_last_significant_digit(raw in -1.0e9f64..1.0e9, scale in 0.001f64..1000.0, offset in -100.0f64..100.0) {
+            match super::scale(Raw::Float(raw), scale, offset) {
+                Ok(Value::Float(v)) => {
+                    let exact = raw * scale + offset;
+                    prop_assert!((v - exact).abs() <= exact.abs() * 1e-14 + 1e-300, "{v} vs {exact}");
+                }
+                other => prop_assert!(false, "{other:?}"),
+            }
+        }
+
+        #[test]
+        fn f32_converts_back_to_the_identical_f32_in_every_word_order(v: f32, order in arb_order()) {
             let regs = encode(&v.to_be_bytes(), order);
             match dec(&regs, T::F32, order) {
                 Ok(Raw::Float(f)) if v.is_nan() => prop_assert!(f.is_nan()),
-                Ok(Raw::Float(f)) => prop_assert_eq!(f, f64::from(v)),
+                Ok(Raw::Float(f)) => prop_assert_eq!((f as f32).to_bits(), v.to_bits()),
                 other => prop_assert!(false, "{other:?}"),
             }
         }

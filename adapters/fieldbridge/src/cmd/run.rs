@@ -1,0 +1,128 @@
+//! `fieldbridge run --config FILE`: the bridge itself.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fieldbridge_core::config::{self, BrokerUrl, Config, SourceConfig, SourceKind};
+use fieldbridge_core::event;
+use fieldbridge_core::publisher::{Publisher, PublisherSettings};
+use fieldbridge_core::seq::SeqStore;
+use fieldbridge_core::topic::Topics;
+use tokio::task::JoinSet;
+
+use crate::error::Error;
+use crate::{broker, logging, runtime};
+
+/// Loads the configuration, sets up logging and runs until Ctrl-C or SIGTERM.
+pub(crate) async fn run(path: PathBuf) -> Result<(), Error> {
+    let config = config::load(&path)?;
+    logging::init(&config.log.level, config.log.json);
+    tracing::info!(config = %path.display(), bridge = %config.bridge.id, "fieldbridge starting");
+    let bridge = Bridge::start(config).await?;
+    runtime::shutdown_signal().await;
+    tracing::info!("stopping");
+    bridge.stop().await;
+    Ok(())
+}
+
+/// How many points a source configures.
+pub(crate) fn point_count(source: &SourceConfig) -> usize {
+    match &source.kind {
+        SourceKind::Modbus(m) => m.points.len(),
+        SourceKind::Iec104(s) => s.points.len(),
+        SourceKind::Iec101(s) => s.points.len(),
+        SourceKind::Dlms(s) => s.points.len(),
+        SourceKind::DlmsPush(_) => 0,
+    }
+}
+
+/// A running bridge: its sources and its publisher.
+#[derive(Debug)]
+pub(crate) struct Bridge {
+    sources: JoinSet<()>,
+    publisher: Publisher,
+}
+
+impl Bridge {
+    /// Starts the embedded broker when configured, the publisher and one task per source.
+    pub(crate) async fn start(config: Config) -> Result<Self, Error> {
+        // Refuse protocols without a driver before anything starts, so the mistake is seen at once.
+        for source in &config.sources {
+            if !matches!(source.kind, SourceKind::Modbus(_)) {
+                return Err(Error::NotImplemented {
+                    source_name: source.name.to_string(),
+                    protocol: source.kind.protocol(),
+                });
+            }
+        }
+        let (host, port) = match &config.mqtt.url {
+            BrokerUrl::Embedded { listen } => {
+                let addr = broker::start(*listen)?;
+                (addr.ip().to_string(), addr.port())
+            }
+            BrokerUrl::Remote {
+                tls: true, host, ..
+            } => {
+                return Err(Error::Io {
+                    what: format!("mqtts://{host}"),
+                    source: std::io::Error::other(
+                        "TLS to the broker arrives with the secured-link issue",
+                    ),
+                })
+            }
+            BrokerUrl::Remote { host, port, .. } => (host.clone(), *port),
+        };
+        let seq = SeqStore::open(&config.bridge.data_dir)?;
+        let credentials = match (&config.mqtt.username, &config.mqtt.password_file) {
+            (Some(user), Some(file)) => {
+                let password = std::fs::read_to_string(file).map_err(|e| Error::Io {
+                    what: format!("mqtt.password_file {}", file.display()),
+                    source: e,
+                })?;
+                Some((
+                    user.clone(),
+                    password.trim_end_matches(['\r', '\n']).to_owned(),
+                ))
+            }
+            (Some(user), None) => Some((user.clone(), String::new())),
+            _ => None,
+        };
+        let settings = PublisherSettings {
+            host,
+            port,
+            client_id: config
+                .mqtt
+                .client_id
+                .clone()
+                .unwrap_or_else(|| format!("fieldbridge-{}", config.bridge.id)),
+            keep_alive: config.mqtt.keep_alive,
+            credentials,
+            qos: config.mqtt.qos,
+            topics: Topics::new(&config.mqtt.prefix, &config.bridge.site, &config.bridge.id),
+            reconnect_min: config.mqtt.reconnect_min,
+            reconnect_max: config.mqtt.reconnect_max,
+        };
+        let (tx, rx) = event::channel(4096);
+        let publisher = Publisher::start(settings, rx, seq);
+        let mut sources = JoinSet::new();
+        for source in config.sources {
+            let protocol = source.kind.protocol();
+            if let SourceKind::Modbus(modbus) = source.kind {
+                tracing::info!(device = %source.name, protocol, points = modbus.points.len(), "source starting");
+                sources.spawn(fieldbridge_source_modbus::run(
+                    source.name.clone(),
+                    modbus,
+                    tx.clone(),
+                ));
+            }
+        }
+        Ok(Bridge { sources, publisher })
+    }
+
+    /// Stops the sources, lets the publisher hand over what it holds, publishes the offline state and
+    /// persists the sequence number.
+    pub(crate) async fn stop(mut self) {
+        self.sources.shutdown().await;
+        self.publisher.finish(Duration::from_secs(3)).await;
+    }
+}

@@ -1,0 +1,57 @@
+//! `fieldbridge`: the bridge, its simulators, a capture decoder and a self-contained demo.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod broker;
+mod cmd;
+mod error;
+mod logging;
+mod runtime;
+
+/// Bridge industrial field buses to MQTT as normalized points.
+#[derive(Debug, Parser)]
+#[command(name = "fieldbridge", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the bridge with a configuration file.
+    Run {
+        /// The TOML configuration (see docs/configuration.md).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Check a configuration file: every mistake is reported with its line and key (exit code 2).
+    Check {
+        /// The TOML configuration.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Run a protocol simulator.
+    Simulate {
+        #[command(subcommand)]
+        what: cmd::simulate::Simulator,
+    },
+    /// Decode frames from hex or from a capture file; prints one JSON object per frame.
+    Decode(cmd::decode::DecodeArgs),
+    /// Start the Modbus simulator, an embedded MQTT broker and a bridge in one process, and print
+    /// every published sample as a line.
+    Demo(cmd::demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { config } => cmd::check::run(&config),
+        Command::Decode(args) => cmd::decode::run(&args),
+        Command::Run { config } => runtime::block_on(cmd::run::run(config)),
+        Command::Simulate { what } => runtime::block_on(cmd::simulate::run(what)),
+        Command::Demo(args) => runtime::block_on(cmd::demo::run(args)),
+    }
+}

@@ -1,0 +1,99 @@
+//! The binary's own commands: `check` on good and bad files, and `demo` printing samples quickly.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::binary;
+
+fn repo_file(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+#[test]
+fn check_accepts_the_reference_configuration_and_the_demo_configuration() {
+    for file in ["examples/config-reference.toml", "adapters/sim/demo.toml"] {
+        let out = Command::new(binary())
+            .args(["check", "--config"])
+            .arg(repo_file(file))
+            .output()
+            .expect("run check");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(": ok ("), "{stdout}");
+    }
+}
+
+#[test]
+fn check_reports_every_mistake_with_its_line_and_key_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[bridge]\nid = \"gw\"\nsite = \"s\"\n\n[mqtt]\nurl = \"mqtt://127.0.0.1\"\nqos = 7\n\n[[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:502\"\n  [[source.point]]\n  name = \"x\"\n  register = \"holding:1\"\n  type = \"f33\"\n  word_ordr = \"cdab\"\n",
+    )
+    .expect("write");
+    let out = Command::new(binary())
+        .args(["check", "--config"])
+        .arg(&path)
+        .output()
+        .expect("run check");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let shown = path.display().to_string();
+    for expected in [
+        format!("{shown}:line 7: mqtt.qos: 7 is out of range (expected 0 to 1)"),
+        format!("{shown}:line 16: source[0].point[0].type: unknown type \"f33\""),
+        format!("{shown}:line 17: source[0].point[0].word_ordr: unknown key for a Modbus point"),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+    assert!(stderr.starts_with("3 mistakes"), "{stderr}");
+}
+
+#[test]
+fn demo_prints_samples_within_five_seconds_of_start() {
+    let start = Instant::now();
+    let mut child = Command::new(binary())
+        .args(["demo", "--count", "5", "--seconds", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send((line, start.elapsed())).is_err() {
+                break;
+            }
+        }
+    });
+    let mut samples = Vec::new();
+    while let Ok((line, at)) = rx.recv_timeout(Duration::from_secs(10)) {
+        if line.starts_with("sim/") && line.contains(" = ") && line.contains("seq=") {
+            samples.push((line, at));
+        }
+    }
+    let status = child.wait().expect("demo exits after --count");
+    assert!(status.success(), "demo failed");
+    assert!(samples.len() >= 5, "demo printed {samples:?}");
+    let (first, at) = &samples[0];
+    assert!(
+        *at < Duration::from_secs(5),
+        "first sample {first:?} after {at:?}"
+    );
+    assert!(first.contains("(good)"), "{first}");
+}
