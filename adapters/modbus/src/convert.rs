@@ -138,7 +138,11 @@ pub fn decode_registers(
 pub fn scale(raw: Raw, scale: f64, offset: f64) -> Result<Value, Error> {
     let identity = scale == 1.0 && offset == 0.0;
     let float = |x: f64| -> Result<Value, Error> {
-        let v = if identity { x } else { round_15(x * scale + offset) };
+        let v = if identity {
+            x
+        } else {
+            round_15(x * scale + offset)
+        };
         if v.is_finite() {
             Ok(Value::Float(v))
         } else {
