@@ -36,35 +36,6 @@ pub fn widen_f32(v: f32) -> f64 {
     v.to_string().parse::<f64>().unwrap_or(f64::from(v))
 }
 
-fn reverses_registers(order: WordOrder) -> bool {
-    matches!(order, WordOrder::Cdab | WordOrder::Dcba)
-}
-
-fn swaps_bytes(order: WordOrder) -> bool {
-    matches!(order, WordOrder::Badc | WordOrder::Dcba)
-}
-
-/// The registers `regs` (1 to 4) as one big-endian integer, undoing `order`.
-pub fn assemble(regs: &[u16], order: WordOrder) -> u64 {
-    let n = regs.len().min(4);
-    let mut v = 0u64;
-    for i in 0..n {
-        let idx = if reverses_registers(order) {
-            n - 1 - i
-        } else {
-            i
-        };
-        let w = regs[idx];
-        let w = if swaps_bytes(order) {
-            w.swap_bytes()
-        } else {
-            w
-        };
-        v = (v << 16) | u64::from(w);
-    }
-    v
-}
-
 /// The text of a `string(n)` point: `n` bytes, two per register, high byte first (`badc`/`dcba`:
 /// low byte first). The text ends at the first NUL; trailing spaces are trimmed.
 pub fn decode_string(regs: &[u16], n: u16, order: WordOrder) -> Result<String, Error> {
@@ -78,7 +49,7 @@ pub fn decode_string(regs: &[u16], n: u16, order: WordOrder) -> Result<String, E
     let mut bytes: Vec<u8> = regs[..needed]
         .iter()
         .flat_map(|&w| {
-            if swaps_bytes(order) {
+            if order.swaps_bytes() {
                 w.to_le_bytes()
             } else {
                 w.to_be_bytes()
@@ -120,14 +91,14 @@ pub fn decode_registers(
             Some(b) => Raw::Bool(r[0].checked_shr(u32::from(b)).unwrap_or(0) & 1 == 1),
             None => Raw::Bool(r[0] != 0),
         },
-        ModbusType::U16 => Raw::Unsigned(assemble(r, order)),
-        ModbusType::I16 => Raw::Signed(i64::from(assemble(r, order) as u16 as i16)),
-        ModbusType::U32 => Raw::Unsigned(assemble(r, order)),
-        ModbusType::I32 => Raw::Signed(i64::from(assemble(r, order) as u32 as i32)),
-        ModbusType::U64 => Raw::Unsigned(assemble(r, order)),
-        ModbusType::I64 => Raw::Signed(assemble(r, order) as i64),
-        ModbusType::F32 => Raw::Float(widen_f32(f32::from_bits(assemble(r, order) as u32))),
-        ModbusType::F64 => Raw::Float(f64::from_bits(assemble(r, order))),
+        ModbusType::U16 => Raw::Unsigned(order.assemble(r)),
+        ModbusType::I16 => Raw::Signed(i64::from(order.assemble(r) as u16 as i16)),
+        ModbusType::U32 => Raw::Unsigned(order.assemble(r)),
+        ModbusType::I32 => Raw::Signed(i64::from(order.assemble(r) as u32 as i32)),
+        ModbusType::U64 => Raw::Unsigned(order.assemble(r)),
+        ModbusType::I64 => Raw::Signed(order.assemble(r) as i64),
+        ModbusType::F32 => Raw::Float(widen_f32(f32::from_bits(order.assemble(r) as u32))),
+        ModbusType::F64 => Raw::Float(f64::from_bits(order.assemble(r))),
         ModbusType::String(n) => Raw::Text(decode_string(r, n, order)?),
     })
 }
@@ -212,7 +183,7 @@ pub fn decode_point_registers(point: &ModbusPoint, regs: &[u16]) -> Decoded {
             let bytes: Vec<u8> = regs
                 .iter()
                 .flat_map(|&w| {
-                    if swaps_bytes(point.word_order) {
+                    if point.word_order.swaps_bytes() {
                         w.to_le_bytes()
                     } else {
                         w.to_be_bytes()
@@ -271,10 +242,10 @@ mod tests {
             .chunks(2)
             .map(|c| u16::from_be_bytes([c[0], c[1]]))
             .collect();
-        if reverses_registers(order) {
+        if order.reverses_registers() {
             words.reverse();
         }
-        if swaps_bytes(order) {
+        if order.swaps_bytes() {
             words.iter_mut().for_each(|w| *w = w.swap_bytes());
         }
         words
@@ -555,7 +526,7 @@ mod tests {
         #[test]
         fn i16_round_trips_in_every_word_order(v: i16, order in arb_order()) {
             let mut w = v as u16;
-            if swaps_bytes(order) { w = w.swap_bytes(); }
+            if order.swaps_bytes() { w = w.swap_bytes(); }
             prop_assert_eq!(dec(&[w], T::I16, order).ok(), Some(Raw::Signed(i64::from(v))));
         }
 
@@ -565,7 +536,7 @@ mod tests {
             let mut bytes = s.clone().into_bytes();
             bytes.resize(20, 0);
             let mut regs: Vec<u16> = bytes.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-            if swaps_bytes(order) { regs.iter_mut().for_each(|w| *w = w.swap_bytes()); }
+            if order.swaps_bytes() { regs.iter_mut().for_each(|w| *w = w.swap_bytes()); }
             prop_assert_eq!(decode_string(&regs, n, order).ok(), Some(s.trim_end_matches(' ').to_owned()));
         }
 

@@ -62,9 +62,6 @@ pub enum SimError {
     /// A bit access to a register table or a register access to a bit table.
     #[error("the {0} table does not hold this kind of value")]
     WrongTable(Table),
-    /// A word order other than `abcd`, `cdab`, `badc`, `dcba`.
-    #[error("unknown word order {0:?} (expected abcd, cdab, badc or dcba)")]
-    InvalidWordOrder(String),
     /// A unit id list that is neither `any` nor comma-separated numbers 0..=255.
     #[error("invalid unit ids {0:?} (expected \"any\" or a list such as \"1,2\")")]
     InvalidUnitIds(String),

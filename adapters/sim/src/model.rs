@@ -1,7 +1,7 @@
 //! The data model of one simulated Modbus unit and the word-order helpers that put typed values into
 //! 16-bit registers.
 
-use std::{fmt, str::FromStr};
+use std::fmt;
 
 use crate::SimError;
 
@@ -33,72 +33,9 @@ impl fmt::Display for Table {
     }
 }
 
-/// The order of the bytes of a multi-register value on the wire.
-///
-/// Letters name the bytes of the value in big-endian order (`a` is the most significant byte); the
-/// name lists them in the order they appear on the wire, register by register.
-///
-/// | order  | 32-bit `0xAABBCCDD` | 64-bit `0x1122334455667788` |
-/// |--------|---------------------|-----------------------------|
-/// | `abcd` | `AABB CCDD`         | `1122 3344 5566 7788` (big-endian words and bytes) |
-/// | `cdab` | `CCDD AABB`         | `7788 5566 3344 1122` (words reversed, bytes big-endian in each word) |
-/// | `badc` | `BBAA DDCC`         | `2211 4433 6655 8877` (bytes swapped in each word, words big-endian) |
-/// | `dcba` | `DDCC BBAA`         | `8877 6655 4433 2211` (fully little-endian) |
-///
-/// For a single register, `abcd` and `cdab` are the plain big-endian word, `badc` and `dcba` swap
-/// its two bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum WordOrder {
-    /// Big-endian words, big-endian bytes in each word (the Modbus default).
-    #[default]
-    Abcd,
-    /// Words in reverse order, big-endian bytes in each word.
-    Cdab,
-    /// Words in big-endian order, bytes swapped in each word.
-    Badc,
-    /// Fully little-endian.
-    Dcba,
-}
-
-impl WordOrder {
-    /// All four orders, in the order the simulator stores its copies.
-    pub const ALL: [WordOrder; 4] = [Self::Abcd, Self::Cdab, Self::Badc, Self::Dcba];
-
-    /// The configuration spelling: `"abcd"`, `"cdab"`, `"badc"` or `"dcba"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Abcd => "abcd",
-            Self::Cdab => "cdab",
-            Self::Badc => "badc",
-            Self::Dcba => "dcba",
-        }
-    }
-
-    const fn reverses_words(self) -> bool {
-        matches!(self, Self::Cdab | Self::Dcba)
-    }
-
-    const fn swaps_bytes(self) -> bool {
-        matches!(self, Self::Badc | Self::Dcba)
-    }
-}
-
-impl fmt::Display for WordOrder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for WordOrder {
-    type Err = SimError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| SimError::InvalidWordOrder(s.to_owned()))
-    }
-}
+/// The order of the bytes of a multi-register value on the wire: the codec's definition, the same
+/// one the bridge reads with.
+pub use fieldbridge_modbus::WordOrder;
 
 /// Turns the big-endian bytes of a value (an even number of them) into registers in `order`.
 pub fn bytes_to_words(be_bytes: &[u8], order: WordOrder) -> Vec<u16> {
@@ -109,7 +46,7 @@ pub fn bytes_to_words(be_bytes: &[u8], order: WordOrder) -> Vec<u16> {
     if order.swaps_bytes() {
         words.iter_mut().for_each(|w| *w = w.swap_bytes());
     }
-    if order.reverses_words() {
+    if order.reverses_registers() {
         words.reverse();
     }
     words
@@ -118,7 +55,7 @@ pub fn bytes_to_words(be_bytes: &[u8], order: WordOrder) -> Vec<u16> {
 /// The inverse of [`bytes_to_words`]: the big-endian bytes of the value held in `words`.
 pub fn words_to_bytes(words: &[u16], order: WordOrder) -> Vec<u8> {
     let mut words = words.to_vec();
-    if order.reverses_words() {
+    if order.reverses_registers() {
         words.reverse();
     }
     if order.swaps_bytes() {
@@ -412,7 +349,5 @@ mod tests {
         assert!(m.words(Table::HoldingRegisters, 999, 2).is_err());
         assert!(m.words(Table::HoldingRegisters, 999, 1).is_ok());
         assert!(m.bits(Table::HoldingRegisters, 0, 1).is_err());
-        assert_eq!("CDAB".parse::<WordOrder>().unwrap(), WordOrder::Cdab);
-        assert!("abdc".parse::<WordOrder>().is_err());
     }
 }

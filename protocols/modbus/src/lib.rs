@@ -22,9 +22,11 @@ pub mod pdu;
 mod resync;
 pub mod rtu;
 pub mod tcp;
+mod word_order;
 
 pub use error::Error;
 pub use exception::ExceptionCode;
 pub use function::FunctionCode;
 pub use pdu::{Coils, PduBuf, Registers, Request, Response};
 pub use resync::Resync;
+pub use word_order::WordOrder;

@@ -1,6 +1,7 @@
 //! A small data model for bridges: the four primary tables (Application Protocol Specification
 //! V1.1b3 §4.3), splitting a long read into legal requests, and checking that a response answers
-//! its request. Type conversion (floats, strings, word order) is the bridge's own business.
+//! its request. The layout of values wider than a register is [`WordOrder`](crate::WordOrder);
+//! turning registers into typed values is the bridge's own business.
 
 use crate::pdu::{MAX_READ_BITS, MAX_READ_REGISTERS};
 use crate::{Error, FunctionCode, Request, Response};

@@ -311,35 +311,9 @@ impl ModbusType {
     }
 }
 
-/// Byte and word order of multi-register values, named by where the bytes `a b c d` of a big-endian
-/// 32-bit value land in the registers read in address order. For 64-bit values the same rule is
-/// generalised to four registers: `abcd` big-endian; `cdab` registers in reverse order, bytes
-/// big-endian inside each; `badc` bytes swapped inside each register, registers in big-endian order;
-/// `dcba` fully little-endian. For strings, `badc` and `dcba` swap the two bytes of each register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum WordOrder {
-    /// Big-endian (Modbus's natural order).
-    #[default]
-    Abcd,
-    /// Registers swapped ("word swap").
-    Cdab,
-    /// Bytes swapped inside each register ("byte swap").
-    Badc,
-    /// Fully little-endian.
-    Dcba,
-}
-
-impl WordOrder {
-    /// The name as written in the configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WordOrder::Abcd => "abcd",
-            WordOrder::Cdab => "cdab",
-            WordOrder::Badc => "badc",
-            WordOrder::Dcba => "dcba",
-        }
-    }
-}
+/// Byte and word order of multi-register values: one definition, shared with the codec, the
+/// Modbus source and the simulator.
+pub use fieldbridge_modbus::WordOrder;
 
 /// One `[[source.point]]` of a Modbus source.
 #[derive(Debug, Clone, PartialEq)]
