@@ -1,0 +1,182 @@
+//! Prints frames per second, the fieldbridge/sawp-modbus ratio and heap allocations per frame
+//! for each frame kind of the `modbus_decode` bench, timing the same functions.
+//!
+//! Run: `cargo run --release -p fieldbridge-bench --bin codec_report [-- ITERATIONS]`.
+//!
+//! Each decoder runs ITERATIONS frames (default 1,000,000) per round after a warm-up round; five
+//! rounds each, alternating between the two decoders, are timed with `Instant` and the median is
+//! reported. Allocations are counted by the
+//! global allocator below, over one further round of ITERATIONS frames per decoder, and divided
+//! by ITERATIONS.
+
+use fieldbridge_bench::{verify, FrameKind};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// `System`, counting every allocation and reallocation (frees are not counted: each allocation
+/// is freed once).
+struct CountingAlloc;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// The only `unsafe` in the workspace outside dependencies: implementing `GlobalAlloc` is an
+// `unsafe impl` by definition. The crate lowers the workspace's `forbid` to `deny` (see its
+// Cargo.toml) so that this one impl can be allowed. Each method forwards its arguments unchanged
+// to `System`, so `System`'s guarantees carry over and the caller's obligations are passed on as
+// they are.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: `ptr` and `layout` come from this allocator, which got them from `System`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` and `layout` come from this allocator, which got them from `System`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+const ROUNDS: usize = 5;
+const DEFAULT_ITERATIONS: u64 = 1_000_000;
+
+#[derive(Debug, Clone, Copy)]
+enum Decoder {
+    Fieldbridge,
+    Sawp,
+}
+
+/// Decodes `frame` `iterations` times with `decoder`; the frame and each result go through
+/// `black_box` so the work cannot be hoisted or dropped.
+fn run(kind: FrameKind, decoder: Decoder, frame: &[u8], iterations: u64) {
+    match decoder {
+        Decoder::Fieldbridge => {
+            for _ in 0..iterations {
+                black_box(kind.decode_fieldbridge(black_box(frame)));
+            }
+        }
+        Decoder::Sawp => {
+            for _ in 0..iterations {
+                black_box(kind.decode_sawp(black_box(frame)));
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Measurement {
+    frames_per_second: f64,
+    allocations_per_frame: f64,
+}
+
+/// Times both decoders on `frame`. The rounds alternate between the two, so a change in the load
+/// of a shared machine falls on both rather than on whichever ran second.
+fn measure(kind: FrameKind, frame: &[u8], iterations: u64) -> [Measurement; 2] {
+    const DECODERS: [Decoder; 2] = [Decoder::Fieldbridge, Decoder::Sawp];
+    for decoder in DECODERS {
+        run(kind, decoder, frame, iterations); // warm-up
+    }
+    let mut times: [Vec<Duration>; 2] = Default::default();
+    for _ in 0..ROUNDS {
+        for (decoder, times) in DECODERS.into_iter().zip(&mut times) {
+            let start = Instant::now();
+            run(kind, decoder, frame, iterations);
+            times.push(start.elapsed());
+        }
+    }
+    let mut results = DECODERS.into_iter().zip(times).map(|(decoder, mut times)| {
+        times.sort();
+        let median = times[ROUNDS / 2];
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        run(kind, decoder, frame, iterations);
+        let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+        Measurement {
+            frames_per_second: iterations as f64 / median.as_secs_f64(),
+            allocations_per_frame: allocations as f64 / iterations as f64,
+        }
+    });
+    let ours = results.next().expect("two decoders");
+    let theirs = results.next().expect("two decoders");
+    [ours, theirs]
+}
+
+fn main() {
+    let iterations = match std::env::args().nth(1) {
+        None => DEFAULT_ITERATIONS,
+        Some(arg) => match arg.replace('_', "").parse::<u64>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                eprintln!("usage: codec_report [ITERATIONS]  (a positive integer)");
+                std::process::exit(2);
+            }
+        },
+    };
+
+    println!(
+        "Modbus TCP decode, 259-byte frames; median of {ROUNDS} rounds of {iterations} frames"
+    );
+    println!();
+    println!(
+        "| {:<28} | {:>16} | {:>16} | {:>17} | {:>17} | {:>12} |",
+        "frame",
+        "fieldbridge f/s",
+        "sawp-modbus f/s",
+        "fieldbridge/sawp",
+        "fieldbridge alloc",
+        "sawp alloc"
+    );
+    println!(
+        "| {:-<28} | {:->16} | {:->16} | {:->17} | {:->17} | {:->12} |",
+        "", "", "", "", "", ""
+    );
+    for kind in FrameKind::ALL {
+        let frame = kind.frame();
+        if let Err(problem) = verify(kind, &frame) {
+            eprintln!("refusing to measure: {problem}");
+            std::process::exit(1);
+        }
+        let [ours, theirs] = measure(kind, &frame, iterations);
+        println!(
+            "| {:<28} | {:>16} | {:>16} | {:>16.2}x | {:>17.2} | {:>12.2} |",
+            kind.name(),
+            thousands(ours.frames_per_second),
+            thousands(theirs.frames_per_second),
+            ours.frames_per_second / theirs.frames_per_second,
+            ours.allocations_per_frame,
+            theirs.allocations_per_frame,
+        );
+    }
+    println!();
+    println!("f/s: frames decoded per second; alloc: heap allocations per frame.");
+}
+
+/// `1234567.8` as `1,234,568`.
+fn thousands(value: f64) -> String {
+    let digits = format!("{value:.0}");
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
