@@ -63,7 +63,7 @@ fn assert_every_value(
         if sample["quality"] != "good" {
             wrong.push(format!("{}: quality {}", p.name, sample["quality"]));
         }
-        if sample["unit"] != Value::from(format!("u-{}", p.name)) {
+        if sample["unit"].as_str() != Some(format!("u-{}", p.name).as_str()) {
             wrong.push(format!("{}: unit {}", p.name, sample["unit"]));
         }
         let src = &sample["source"];
