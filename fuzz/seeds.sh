@@ -8,7 +8,7 @@
 #                           parse_then_encode seeds start with a selector byte: 0/1 TCP request/
 #                           response, 2/3 RTU, 4/5 ASCII.
 #   captures/modbus/*.pcap[ng]  real traffic (recorded against pymodbus). This script cuts every
-#                           Modbus TCP payload (port 502) out of them into corpus/<target>/, which
+#                           Modbus TCP payload (any port: the server side is found from the SYN) out of them into corpus/<target>/, which
 #                           is not checked in (see .gitignore), so the fuzzers start from real frames.
 #
 # Usage: fuzz/seeds.sh            extract the captures, then print the run commands
