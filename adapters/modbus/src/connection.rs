@@ -12,6 +12,7 @@ use fieldbridge_core::point::ModbusTable;
 use tokio_modbus::client::{Client, Context};
 use tokio_modbus::slave::{Slave, SlaveContext};
 use tokio_modbus::{Request, Response};
+use tokio_serial::{ClearBuffer, SerialPort};
 
 use crate::error::Error;
 use crate::stats::{Counter, SourceStats};
@@ -112,12 +113,19 @@ impl Connection {
                 tokio_modbus::client::tcp::attach_slave(stream, Slave::tcp_device())
             }
             ModbusTransport::Rtu(serial) => {
-                let port = tokio_serial::SerialStream::open(&serial_builder(serial)).map_err(
-                    |source| Error::Serial {
-                        path: serial.path.clone(),
-                        source,
-                    },
-                )?;
+                let serial_error = |source| Error::Serial {
+                    path: serial.path.clone(),
+                    source,
+                };
+                let port = tokio_serial::SerialStream::open(&serial_builder(serial))
+                    .map_err(serial_error)?;
+                if self.attempts > 1 {
+                    // After a failure: let a late answer still on the line arrive, then drop it, so
+                    // it is never taken for the answer to the next request (tokio-modbus matches
+                    // answers by unit and function only).
+                    tokio::time::sleep(self.timeout.min(Duration::from_millis(200))).await;
+                }
+                port.clear(ClearBuffer::Input).map_err(serial_error)?;
                 tokio_modbus::client::rtu::attach_slave(port, Slave::broadcast())
             }
         };
@@ -128,17 +136,21 @@ impl Connection {
     /// Sends one request to `unit` and waits for its answer: the one place requests are issued.
     ///
     /// A request that times out (or gets an answer belonging to another request) is sent again up to
-    /// `retries` times; over TCP the connection is reopened first, because a late answer would
-    /// otherwise be taken for the next one. A transport error fails at once and closes the
-    /// connection. An exception answer is [`Error::Exception`].
+    /// `retries` times; the connection is reopened first (and a serial line's input flushed),
+    /// because a late answer would otherwise be taken for the next one. A transport error on a
+    /// connection that was already open is retried once on a new connection, since many devices
+    /// close idle sockets; on a fresh connection it fails at once. An exception answer is
+    /// [`Error::Exception`].
     pub(crate) async fn call(
         &mut self,
         unit: u8,
         request: Request<'static>,
     ) -> Result<Response, Error> {
         let mut attempt = 0u32;
+        let mut reopened_after_idle_close = false;
         loop {
-            if self.ctx.is_none() {
+            let fresh = self.ctx.is_none();
+            if fresh {
                 self.connect().await?;
             }
             let Some(ctx) = self.ctx.as_mut() else {
@@ -159,6 +171,11 @@ impl Connection {
                 }
                 Ok(Err(tokio_modbus::Error::Transport(e))) => {
                     self.ctx = None;
+                    if !fresh && !reopened_after_idle_close {
+                        reopened_after_idle_close = true;
+                        tracing::debug!(device = %self.device, unit, error = %e, "connection closed while idle; reopening");
+                        continue;
+                    }
                     return Err(Error::Transport(e));
                 }
                 Ok(Err(tokio_modbus::Error::Protocol(e))) => Error::Protocol(e),
@@ -167,9 +184,7 @@ impl Connection {
                     Error::Timeout(self.timeout)
                 }
             };
-            if matches!(self.transport, ModbusTransport::Tcp { .. }) {
-                self.ctx = None;
-            }
+            self.ctx = None;
             if attempt >= self.retries {
                 return Err(failure);
             }

@@ -93,8 +93,16 @@ impl Error {
     }
 
     /// Whether the device answered (an exception or an undecodable answer): it is still online.
+    ///
+    /// The gateway exceptions 0x0A (GATEWAY PATH UNAVAILABLE) and 0x0B (GATEWAY TARGET DEVICE
+    /// FAILED TO RESPOND, Modbus Application Protocol §7) come from a gateway on behalf of a device
+    /// it cannot reach: the device did not answer, so they count as a communication failure.
     pub fn device_answered(&self) -> bool {
-        matches!(self, Error::Exception { .. } | Error::ShortResponse { .. })
+        match self {
+            Error::Exception { code, .. } => !matches!(code, 0x0A | 0x0B),
+            Error::ShortResponse { .. } => true,
+            _ => false,
+        }
     }
 
     /// A short reason for `$state`, such as `timeout` or `connection refused`.

@@ -509,3 +509,61 @@ async fn a_device_that_never_answers_goes_offline_after_the_retries_time_out() {
     source.abort();
     silent.abort();
 }
+
+#[tokio::test]
+async fn a_device_that_closes_idle_connections_does_not_make_the_points_flap() {
+    // Answers exactly one request per connection, then closes it, as many PLCs and gateways do
+    // with sockets idle longer than their timeout: FC3 for one register, value 7.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let closer = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = [0u8; 12];
+            if stream.read_exact(&mut request).await.is_err() {
+                continue;
+            }
+            // MBAP: the request's transaction id, protocol 0, length 5, its unit; PDU 03 02 00 07.
+            let mut answer = [0u8, 0, 0, 0, 0, 5, request[6], 3, 2, 0, 7];
+            answer[..2].copy_from_slice(&request[..2]);
+            let _ = stream.write_all(&answer).await;
+            // Then close: the next poll finds the connection gone.
+        }
+    });
+    let mut cfg = config(addr);
+    cfg.points = vec![point(
+        "one",
+        1,
+        FAST,
+        ModbusTable::Holding,
+        0,
+        None,
+        ModbusType::U16,
+    )];
+    cfg.retries = 0;
+    let (tx, mut rx) = event::channel(64);
+    let source = tokio::spawn(run("plc4".into(), cfg, tx));
+    let deadline = Instant::now() + Duration::from_millis(8 * FAST.as_millis() as u64);
+    let mut readings = 0;
+    while Instant::now() < deadline {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(SourceEvent::Reading(r))) => {
+                assert_eq!(
+                    (r.value.clone(), r.quality),
+                    (Value::Int(7), Quality::GOOD),
+                    "{r:?}"
+                );
+                readings += 1;
+            }
+            Ok(Some(SourceEvent::DeviceState(s))) => assert!(s.online, "flapped offline: {s:?}"),
+            Ok(Some(SourceEvent::DeviceMeta(_))) => {}
+            Ok(None) => panic!("the source closed the channel"),
+            Err(_) => break,
+        }
+    }
+    assert!(readings >= 5, "one reading per poll, got {readings}");
+    source.abort();
+    closer.abort();
+}
