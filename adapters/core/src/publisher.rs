@@ -67,7 +67,11 @@ impl Publisher {
             settings.port,
         );
         options.set_keep_alive(settings.keep_alive.max(Duration::from_secs(5)));
-        options.set_clean_session(true);
+        // A persistent session: after a network interruption the broker reports the session as
+        // present and rumqttc resends what was in flight. (With a clean session rumqttc drops its
+        // unacknowledged publishes on every reconnect.) A broker that lost the session (restart
+        // without persistence) still loses them: the disk outbox closes that gap.
+        options.set_clean_session(false);
         options.set_inflight(256);
         options.set_max_packet_size(1 << 20, 1 << 20);
         options.set_last_will(LastWill::new(
@@ -114,12 +118,31 @@ impl Publisher {
     /// Waits until the point stream has closed (every source sender dropped) and everything received
     /// was handed to the MQTT client, publishes the bridge's offline state, disconnects cleanly and
     /// writes the exact next sequence number.
+    ///
+    /// Bounded by `grace` (twice: hand-over, then the link's final exchange): with the broker
+    /// unreachable and the client's queue full, shutdown must not hang. What is still queued then
+    /// is lost, and the sequence number resumes after a gap, never repeating.
     pub async fn finish(self, grace: Duration) {
-        let Ok(mut seq) = self.task.await else { return };
-        let _ = tokio::time::timeout(grace, self.link).await;
-        if let Err(error) = seq.close() {
-            tracing::error!(%error, "could not persist the sequence number at shutdown");
+        let Publisher {
+            mut task, mut link, ..
+        } = self;
+        match tokio::time::timeout(grace, &mut task).await {
+            Ok(Ok(mut seq)) => {
+                let _ = tokio::time::timeout(grace, &mut link).await;
+                if let Err(error) = seq.close() {
+                    tracing::error!(%error, "could not persist the sequence number at shutdown");
+                }
+            }
+            Ok(Err(error)) => tracing::error!(%error, "publisher task failed"),
+            Err(_) => {
+                tracing::warn!(
+                    grace_ms = grace.as_millis() as u64,
+                    "broker unreachable at shutdown; samples still queued for it are dropped"
+                );
+                task.abort();
+            }
         }
+        link.abort();
     }
 }
 
@@ -198,7 +221,19 @@ impl PublisherState {
                 }
             }
         }
-        let offline = topic::bridge_state_payload(false, Timestamp::now());
+        // A clean stop: every device's retained state goes offline too (the last will covers only
+        // the bridge's own topic), then the bridge's.
+        let now = Timestamp::now();
+        for state in self.states.values() {
+            let offline = DeviceState {
+                online: false,
+                reason: Some("bridge stopped".to_owned()),
+                since: now,
+                ..state.clone()
+            };
+            let _ = self.publish_state(&offline).await;
+        }
+        let offline = topic::bridge_state_payload(false, now);
         let _ = self
             .client
             .publish(self.topics.bridge_state(), QoS::AtLeastOnce, true, offline)

@@ -110,7 +110,7 @@ impl SeqStore {
             self.reserved = reserved;
         }
         let n = self.next;
-        self.next += 1;
+        self.next = self.next.saturating_add(1);
         Ok(n)
     }
 

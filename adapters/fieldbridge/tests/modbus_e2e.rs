@@ -200,3 +200,136 @@ async fn every_type_and_word_order_arrives_over_rtu_through_a_pseudo_terminal_pa
     let seen = every_point(&sub, "rtu", "rtu", &map, Duration::from_secs(20)).await;
     assert_every_value(&seen, &map, 1, &bridge);
 }
+
+/// Samples of the device `plc` on `site`, as (seq, point) in arrival order.
+fn seqs(sub: &Subscriber, site: &str) -> Vec<u64> {
+    let prefix = format!("fieldbridge/{site}/plc/");
+    sub.messages()
+        .iter()
+        .filter(|m| {
+            m.topic
+                .strip_prefix(&prefix)
+                .is_some_and(|p| !p.starts_with('$'))
+        })
+        .filter_map(|m| m.json.as_ref().and_then(|j| j["seq"].as_u64()))
+        .collect()
+}
+
+fn small_config(
+    site: &str,
+    dir: &std::path::Path,
+    broker: &Mosquitto,
+    modbus_port: u16,
+) -> std::path::PathBuf {
+    let config = format!(
+        "{}[[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"200ms\"\n\n  [[source.point]]\n  name = \"u16\"\n  register = \"holding:0\"\n\n  [[source.point]]\n  name = \"i16\"\n  register = \"holding:1\"\n  type = \"i16\"\n",
+        header(site, &dir.join("var"), &broker.url()),
+    );
+    let path = dir.join("bridge.toml");
+    std::fs::write(&path, config).expect("write config");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clean_stop_marks_everything_offline_and_a_restart_continues_the_sequence() {
+    let broker = Mosquitto::start();
+    let modbus_port = free_port();
+    let _server = PyModbusServer::start_tcp(modbus_port, ModbusProfile::Map);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = small_config("stop", dir.path(), &broker, modbus_port);
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/stop/#").await;
+
+    let mut bridge = BridgeProcess::run(&config, dir.path());
+    assert!(
+        sub.wait_for_count(10, Duration::from_secs(10)).await,
+        "log:\n{}",
+        bridge.log()
+    );
+    let status = bridge.terminate().expect("the bridge stops on SIGTERM");
+    assert!(status.success(), "exit {status:?}; log:\n{}", bridge.log());
+    let device_offline = sub
+        .wait_for(
+            |m| m.topic == "fieldbridge/stop/plc/$state" && m.text().contains("bridge stopped"),
+            Duration::from_secs(3),
+        )
+        .await;
+    assert!(device_offline.is_some_and(|m| m.text().contains("\"offline\"")));
+    let bridge_offline = sub
+        .wait_for(
+            |m| m.topic == "fieldbridge/stop/$bridge/e2e/state" && m.text().contains("\"offline\""),
+            Duration::from_secs(3),
+        )
+        .await;
+    assert!(bridge_offline.is_some(), "log:\n{}", bridge.log());
+    let before = seqs(&sub, "stop");
+
+    sub.clear();
+    let bridge = BridgeProcess::run(&config, dir.path());
+    assert!(
+        sub.wait_for_count(6, Duration::from_secs(10)).await,
+        "log:\n{}",
+        bridge.log()
+    );
+    let after = seqs(&sub, "stop");
+    let last = before
+        .iter()
+        .max()
+        .copied()
+        .expect("samples before the stop");
+    assert_eq!(
+        after.first().copied(),
+        Some(last + 1),
+        "numbering continues without a gap after a clean stop"
+    );
+    let mut all = before.clone();
+    all.extend(&after);
+    assert!(
+        all.windows(2).all(|w| w[1] == w[0] + 1),
+        "strictly consecutive: {all:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_broker_restart_the_bridge_reconnects_and_puts_its_retained_topics_back() {
+    let mut broker = Mosquitto::start();
+    let modbus_port = free_port();
+    let _server = PyModbusServer::start_tcp(modbus_port, ModbusProfile::Map);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = small_config("restart", dir.path(), &broker, modbus_port);
+    let bridge = BridgeProcess::run(&config, dir.path());
+    {
+        let sub = Subscriber::connect(broker.port(), "fieldbridge/restart/#").await;
+        assert!(
+            sub.wait_for_count(6, Duration::from_secs(10)).await,
+            "log:\n{}",
+            bridge.log()
+        );
+    }
+    // A broker without persistence forgets every retained message when it restarts.
+    broker.restart();
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/restart/#").await;
+    for topic in [
+        "fieldbridge/restart/plc/$meta",
+        "fieldbridge/restart/plc/$state",
+        "fieldbridge/restart/$bridge/e2e/state",
+    ] {
+        let retained = sub
+            .wait_for(|m| m.topic == topic, Duration::from_secs(10))
+            .await;
+        assert!(
+            retained.is_some(),
+            "{topic} not republished; log:\n{}",
+            bridge.log()
+        );
+    }
+    let live = sub
+        .wait_for(
+            |m| {
+                m.topic == "fieldbridge/restart/plc/u16"
+                    && m.json.as_ref().is_some_and(|j| j["quality"] == "good")
+            },
+            Duration::from_secs(5),
+        )
+        .await;
+    assert!(live.is_some(), "samples resume; log:\n{}", bridge.log());
+}
