@@ -36,17 +36,15 @@ pub fn widen_f32(v: f32) -> f64 {
     v.to_string().parse::<f64>().unwrap_or(f64::from(v))
 }
 
-/// The text of a `string(n)` point: `n` bytes, two per register, high byte first (`badc`/`dcba`:
-/// low byte first). The text ends at the first NUL; trailing spaces are trimmed.
-pub fn decode_string(regs: &[u16], n: u16, order: WordOrder) -> Result<String, Error> {
+/// The bytes of a `string(n)` point: `n` bytes, two per register, high byte first (`badc`/`dcba`:
+/// low byte first), cut at the first NUL, trailing spaces trimmed.
+fn string_bytes(regs: &[u16], n: u16, order: WordOrder) -> Result<Vec<u8>, Error> {
     let needed = usize::from(n).div_ceil(2);
-    if regs.len() < needed {
-        return Err(Error::MissingData {
-            needed,
-            got: regs.len(),
-        });
-    }
-    let mut bytes: Vec<u8> = regs[..needed]
+    let regs = regs.get(..needed).ok_or(Error::MissingData {
+        needed,
+        got: regs.len(),
+    })?;
+    let mut bytes: Vec<u8> = regs
         .iter()
         .flat_map(|&w| {
             if order.swaps_bytes() {
@@ -63,7 +61,12 @@ pub fn decode_string(regs: &[u16], n: u16, order: WordOrder) -> Result<String, E
     while bytes.last() == Some(&b' ') {
         bytes.pop();
     }
-    String::from_utf8(bytes).map_err(|_| Error::InvalidUtf8)
+    Ok(bytes)
+}
+
+/// The text of a `string(n)` point (see [`string_bytes`]); invalid UTF-8 is an error.
+pub fn decode_string(regs: &[u16], n: u16, order: WordOrder) -> Result<String, Error> {
+    String::from_utf8(string_bytes(regs, n, order)?).map_err(|_| Error::InvalidUtf8)
 }
 
 /// Decodes a register-table value. `bit` selects one bit (0 = least significant) of the first
@@ -177,23 +180,11 @@ pub fn decode_point_registers(point: &ModbusPoint, regs: &[u16]) -> Decoded {
         Ok(raw) => raw,
         Err(Error::InvalidUtf8) => {
             let n = match point.data_type {
-                ModbusType::String(n) => usize::from(n),
+                ModbusType::String(n) => n,
                 _ => 0,
             };
-            let bytes: Vec<u8> = regs
-                .iter()
-                .flat_map(|&w| {
-                    if point.word_order.swaps_bytes() {
-                        w.to_le_bytes()
-                    } else {
-                        w.to_be_bytes()
-                    }
-                })
-                .take(n)
-                .collect();
-            let text = String::from_utf8_lossy(&bytes)
-                .trim_end_matches(['\0', ' '])
-                .to_owned();
+            let bytes = string_bytes(regs, n, point.word_order).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
             return Decoded::bad(Value::String(text), Error::InvalidUtf8);
         }
         Err(e) => return Decoded::bad(Value::Float(f64::NAN), e),
@@ -552,5 +543,13 @@ mod tests {
                 let _ = decode_point_registers(&point(ty, order), &regs);
             }
         }
+    }
+
+    #[test]
+    fn invalid_utf8_is_shown_lossily_but_cut_at_the_first_nul_like_valid_text() {
+        // "\xFFA" then NUL then "B": the text ends at the NUL on both paths.
+        let d = decode_point_registers(&point(T::String(4), Abcd), &[0xFF41, 0x0042]);
+        assert_eq!(d.value, Value::String("\u{FFFD}A".into()));
+        assert_eq!(d.quality.level, fieldbridge_core::point::QualityLevel::Bad);
     }
 }

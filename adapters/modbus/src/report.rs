@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use fieldbridge_core::point::{Quality, Value};
+use fieldbridge_core::point::{Quality, QualityLevel, Value};
 use tokio::time::Instant;
 
 /// How a point reports.
@@ -88,10 +88,17 @@ impl PointState {
         quality: Quality,
         now: Instant,
     ) -> Option<Value> {
-        if let Some(v) = fresh {
-            self.last_value = Some(v);
-        }
-        let value = self.last_value.clone().unwrap_or(Value::Float(f64::NAN));
+        // A bad fresh value (a NaN, undecodable text) is published as it is but never becomes the
+        // "last known value" that a later comm_failure republishes.
+        let value = match fresh {
+            Some(v) => {
+                if quality.level != QualityLevel::Bad {
+                    self.last_value = Some(v.clone());
+                }
+                v
+            }
+            None => self.last_value.clone().unwrap_or(Value::Float(f64::NAN)),
+        };
         if !must_publish(policy, self.published.as_ref(), &value, quality, now) {
             return None;
         }
@@ -127,7 +134,7 @@ impl PointState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fieldbridge_core::point::{QualityFlag, QualityLevel};
+    use fieldbridge_core::point::QualityFlag;
 
     fn at(t0: Instant, ms: u64) -> Instant {
         t0 + Duration::from_millis(ms)
@@ -266,6 +273,32 @@ mod tests {
         assert_eq!(
             s.update(&policy, Some(Value::Int(8)), Quality::GOOD, at(t0, 4)),
             Some(Value::Int(8))
+        );
+    }
+
+    #[test]
+    fn an_undecodable_value_is_published_but_never_becomes_the_last_known_value() {
+        let t0 = Instant::now();
+        let policy = Policy {
+            deadband: None,
+            heartbeat: None,
+        };
+        let mut s = PointState::default();
+        assert_eq!(
+            s.update(&policy, Some(Value::Int(5)), Quality::GOOD, t0),
+            Some(Value::Int(5))
+        );
+        let nan = Quality::new(QualityLevel::Bad, [QualityFlag::DecodeError]);
+        let shown = s.update(&policy, Some(Value::Float(f64::NAN)), nan, at(t0, 1));
+        assert!(
+            matches!(shown, Some(Value::Float(f)) if f.is_nan()),
+            "{shown:?}"
+        );
+        assert_eq!(s.last_value(), Some(&Value::Int(5)));
+        assert_eq!(
+            s.lost(at(t0, 2)),
+            Some(Value::Int(5)),
+            "comm_failure shows the last good value"
         );
     }
 }

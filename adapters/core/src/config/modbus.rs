@@ -180,15 +180,7 @@ fn point(t: &TableReader<'_>, default_unit: u8, default_poll: Duration) -> Optio
         }),
     };
     let word_order = t
-        .choice(
-            "word_order",
-            &[
-                ("abcd", WordOrder::Abcd),
-                ("cdab", WordOrder::Cdab),
-                ("badc", WordOrder::Badc),
-                ("dcba", WordOrder::Dcba),
-            ],
-        )
+        .choice("word_order", &WordOrder::ALL.map(|o| (o.as_str(), o)))
         .unwrap_or_default();
     let scale = t.float("scale");
     let offset = t.float("offset");

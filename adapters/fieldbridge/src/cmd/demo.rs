@@ -68,6 +68,9 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Error> {
     tokio::select! {
         result = &mut printed => return result,
         _ = subscribed => {}
+        () = tokio::time::sleep(Duration::from_secs(5)) => {
+            return Err(Error::Broker { listen: broker, reason: "the demo's subscription was not acknowledged within 5 s".to_owned() });
+        }
     }
     let bridge = Bridge::start(config).await?;
 
