@@ -1,0 +1,85 @@
+//! Configuration of an outbox.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::record::HEADER_LEN;
+
+/// When appended records are forced to stable storage (fsync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPolicy {
+    /// After every [`crate::Outbox::append`] and every [`crate::Outbox::append_batch`].
+    Always,
+    /// When [`crate::Outbox::maybe_sync`] finds this much time elapsed since the last sync.
+    Interval(Duration),
+    /// Never by the outbox on its own (only [`crate::Outbox::sync`], [`crate::Outbox::close`] and
+    /// segment rolls); the operating system writes back when it likes.
+    Never,
+}
+
+/// What an append does when it would take the outbox above [`Config::max_bytes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Delete the oldest segment(s), acknowledged or not, until the record fits. Dropped unacknowledged
+    /// records are counted in [`crate::AppendOutcome::dropped_records`]. The segment being appended
+    /// to is never dropped.
+    DropOldest,
+    /// Refuse the append with [`crate::Error::Full`]; the caller slows its sources down.
+    Backpressure,
+}
+
+/// Tunables of an outbox. `Config::default()` is a sensible start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// A segment file is closed and a new one started when the next record would take it above this
+    /// many bytes. Default 8 MiB. Must hold at least one record of `max_payload`.
+    pub segment_bytes: u64,
+    /// Bound on the bytes of all segment files. Default 256 MiB. At least `segment_bytes`; a few
+    /// segments' worth is better, since whole segments are freed at a time.
+    pub max_bytes: u64,
+    /// Longest payload accepted. Default 1 MiB.
+    pub max_payload: u32,
+    /// When appends are fsynced.
+    pub sync: SyncPolicy,
+    /// What happens when the bound is reached.
+    pub when_full: WhenFull,
+    /// How often [`crate::Outbox::maybe_sync`] persists a changed low-water mark under
+    /// [`SyncPolicy::Always`] and [`SyncPolicy::Never`] (under `Interval` it goes with the data sync).
+    /// Default 1 s. A longer interval means more duplicates after a crash, never a loss.
+    pub cursor_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            segment_bytes: 8 << 20,
+            max_bytes: 256 << 20,
+            max_payload: 1 << 20,
+            sync: SyncPolicy::Interval(Duration::from_millis(200)),
+            when_full: WhenFull::DropOldest,
+            cursor_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Config {
+    /// Checks that the values fit together.
+    pub fn validate(&self) -> Result<()> {
+        let largest = HEADER_LEN as u64 + u64::from(self.max_payload);
+        if self.segment_bytes < largest {
+            return Err(Error::InvalidConfig {
+                field: "segment_bytes",
+                value: self.segment_bytes,
+                expected: format!("at least one largest record, {largest} bytes"),
+            });
+        }
+        if self.max_bytes < self.segment_bytes {
+            return Err(Error::InvalidConfig {
+                field: "max_bytes",
+                value: self.max_bytes,
+                expected: format!("at least segment_bytes, {}", self.segment_bytes),
+            });
+        }
+        Ok(())
+    }
+}
