@@ -121,6 +121,13 @@ impl SeqStore {
         Ok(())
     }
 
+    /// Writes `next` (or the current next number, whichever is higher) as the exact next number:
+    /// at a clean stop, when the outbox numbered the samples.
+    pub fn close_at(&mut self, next: u64) -> Result<(), SeqError> {
+        self.next = self.next.max(next);
+        self.close()
+    }
+
     /// Atomically replaces the file: write a temporary file, sync it, rename, sync the directory.
     fn write(&self, value: u64) -> Result<(), SeqError> {
         let tmp = self.path.with_extension("tmp");

@@ -14,6 +14,9 @@ pub(crate) enum Error {
     /// The data directory cannot be used.
     #[error("{0}")]
     Seq(#[from] SeqError),
+    /// The outbox cannot be used.
+    #[error("outbox: {0}")]
+    Outbox(#[from] fieldbridge_outbox::Error),
     /// The embedded broker could not start.
     #[error("embedded MQTT broker on {listen}: {reason}")]
     Broker {

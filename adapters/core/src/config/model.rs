@@ -111,9 +111,22 @@ pub enum ReplayOrder {
     LiveFirst,
 }
 
+/// When the outbox forces what it wrote to stable storage (fsync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxSync {
+    /// After every record: nothing appended is lost on a power cut; the slowest.
+    Always,
+    /// At most this long after a record.
+    Interval(Duration),
+    /// Left to the operating system (still safe against a crash of the bridge itself).
+    Never,
+}
+
 /// `[outbox]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxConfig {
+    /// The sync policy.
+    pub sync: OutboxSync,
     /// Bound on disk, bytes.
     pub max_bytes: u64,
     /// Policy when full.

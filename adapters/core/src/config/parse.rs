@@ -253,6 +253,7 @@ fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {
 impl Default for OutboxConfig {
     fn default() -> Self {
         OutboxConfig {
+            sync: OutboxSync::Interval(Duration::from_millis(200)),
             max_bytes: 512 << 20,
             when_full: WhenFull::DropOldest,
             replay_rate: 5000,
@@ -297,8 +298,18 @@ fn outbox(t: &TableReader<'_>) -> Option<OutboxConfig> {
             ],
         )
         .unwrap_or(d.replay_order);
+    let sync = match t.str("sync") {
+        None => d.sync,
+        Some("always") => OutboxSync::Always,
+        Some("never") => OutboxSync::Never,
+        Some(_) => match t.duration("sync", false) {
+            Some(interval) => OutboxSync::Interval(interval),
+            None => d.sync,
+        },
+    };
     t.finish("[outbox]");
     Some(OutboxConfig {
+        sync,
         max_bytes,
         when_full,
         replay_rate,

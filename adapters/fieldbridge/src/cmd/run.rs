@@ -3,11 +3,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fieldbridge_core::config::{self, BrokerUrl, Config, SourceConfig, SourceKind};
+use fieldbridge_core::config::{
+    self, BrokerUrl, Config, OutboxSync, SourceConfig, SourceKind, WhenFull,
+};
 use fieldbridge_core::event;
 use fieldbridge_core::publisher::{Publisher, PublisherSettings};
 use fieldbridge_core::seq::SeqStore;
 use fieldbridge_core::topic::Topics;
+use fieldbridge_outbox::{Outbox, SyncPolicy};
 use tokio::task::JoinSet;
 
 use crate::error::Error;
@@ -23,6 +26,47 @@ pub(crate) async fn run(path: PathBuf) -> Result<(), Error> {
     tracing::info!("stopping");
     bridge.stop().await;
     Ok(())
+}
+
+/// Opens `data_dir/outbox`, recovering what a previous run left, and says what it found.
+fn open_outbox(config: &Config) -> Result<Outbox, Error> {
+    let dir = config.bridge.data_dir.join("outbox");
+    let c = &config.outbox;
+    let segment_bytes = (c.max_bytes / 8).clamp(1 << 20, 8 << 20);
+    let outbox_config = fieldbridge_outbox::Config {
+        segment_bytes,
+        max_bytes: c.max_bytes.max(segment_bytes),
+        sync: match c.sync {
+            OutboxSync::Always => SyncPolicy::Always,
+            OutboxSync::Interval(d) => SyncPolicy::Interval(d),
+            OutboxSync::Never => SyncPolicy::Never,
+        },
+        when_full: match c.when_full {
+            WhenFull::DropOldest => fieldbridge_outbox::WhenFull::DropOldest,
+            WhenFull::Backpressure => fieldbridge_outbox::WhenFull::Backpressure,
+        },
+        ..fieldbridge_outbox::Config::default()
+    };
+    let (outbox, recovery) = Outbox::open(&dir, outbox_config)?;
+    tracing::info!(
+        dir = %dir.display(),
+        pending = recovery.pending,
+        last_seq = recovery.last_seq,
+        bytes_truncated = recovery.bytes_truncated,
+        corrupt_regions = recovery.corrupt_regions,
+        "outbox opened"
+    );
+    for damage in &recovery.damage {
+        tracing::warn!(
+            file = %damage.path.display(),
+            offset = damage.offset,
+            bytes = damage.bytes,
+            truncated = damage.truncated,
+            reason = %damage.reason,
+            "outbox damage skipped (a torn write after a power cut or a disk fault); never replayed"
+        );
+    }
+    Ok(outbox)
 }
 
 /// How many points a source configures.
@@ -73,6 +117,7 @@ impl Bridge {
             BrokerUrl::Remote { host, port, .. } => (host.clone(), *port),
         };
         let seq = SeqStore::open(&config.bridge.data_dir)?;
+        let outbox = open_outbox(&config)?;
         let credentials = match (&config.mqtt.username, &config.mqtt.password_file) {
             (Some(user), Some(file)) => {
                 let password = std::fs::read_to_string(file).map_err(|e| Error::Io {
@@ -101,9 +146,11 @@ impl Bridge {
             topics: Topics::new(&config.mqtt.prefix, &config.bridge.site, &config.bridge.id),
             reconnect_min: config.mqtt.reconnect_min,
             reconnect_max: config.mqtt.reconnect_max,
+            replay_rate: config.outbox.replay_rate,
+            drain_grace: Duration::from_secs(3),
         };
         let (tx, rx) = event::channel(4096);
-        let publisher = Publisher::start(settings, rx, seq);
+        let publisher = Publisher::start(settings, rx, outbox, seq);
         let mut sources = JoinSet::new();
         for source in config.sources {
             let protocol = source.kind.protocol();
@@ -123,6 +170,7 @@ impl Bridge {
     /// persists the sequence number.
     pub(crate) async fn stop(mut self) {
         self.sources.shutdown().await;
-        self.publisher.finish(Duration::from_secs(3)).await;
+        // The publisher drains the outbox for up to 3 s (`drain_grace`); this bounds the rest.
+        self.publisher.finish(Duration::from_secs(5)).await;
     }
 }

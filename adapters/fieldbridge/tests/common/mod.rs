@@ -42,11 +42,17 @@ impl BridgeProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// SIGKILL, as a crash or an OOM kill would: no shutdown code runs.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM, then wait for the exit status.
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        for _ in 0..100 {
+        for _ in 0..300 {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Some(status);
             }

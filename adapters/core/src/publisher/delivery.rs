@@ -1,0 +1,429 @@
+//! The delivery task: the only owner of the outbox. Readings are numbered and appended; records go
+//! out from the outbox through the current connection's client, at most [`WINDOW`] unacknowledged
+//! at a time; a PUBACK removes its record. After a reconnection the outbox is rewound, so every
+//! record not acknowledged is sent again (at least once, never lost). Records appended before the
+//! connection came up are the backlog: they go first (in order), paced at the replay rate, and
+//! are marked `historical` when they were held back by an outage.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fieldbridge_outbox::{Error as OutboxError, Outbox};
+use rumqttc::{AsyncClient, QoS};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::link::LinkEvent;
+use super::record;
+use super::PublisherSettings;
+use crate::event::{DeviceMeta, DeviceState, EventReceiver, SourceEvent};
+use crate::point::{Reading, Sample};
+use crate::seq::SeqStore;
+use crate::time::Timestamp;
+use crate::topic::{self, Topics};
+
+/// Most samples published and not yet acknowledged.
+pub(crate) const WINDOW: usize = 256;
+
+/// A record held back this long before its connection existed is `historical`; the first samples
+/// of a start, appended while the first connection is being set up, are not.
+const HISTORICAL_AFTER_MS: i64 = 1000;
+
+/// How often the task wakes without an event: outbox syncs, replay pacing, the drain deadline.
+const TICK: Duration = Duration::from_millis(50);
+
+/// Counters of the delivery, readable while it runs.
+#[derive(Debug, Default)]
+pub struct DeliveryStats {
+    /// Readings numbered and written to the outbox.
+    pub appended: AtomicU64,
+    /// Samples handed to the MQTT client (resends included).
+    pub published: AtomicU64,
+    /// Samples the broker acknowledged.
+    pub acked: AtomicU64,
+    /// Samples published as `historical` from a backlog.
+    pub replayed: AtomicU64,
+    /// Samples dropped unacknowledged because the outbox was full (`drop-oldest`).
+    pub dropped: AtomicU64,
+    /// Failed outbox operations (each retried: a failed append holds the stream).
+    pub outbox_errors: AtomicU64,
+}
+
+impl DeliveryStats {
+    fn bump(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// One connection: its client and the pairing of packet ids with sequence numbers.
+struct Epoch {
+    id: u64,
+    client: AsyncClient,
+    connected_at: Timestamp,
+    /// Everything submitted and not yet seen going out, in submission order (`None`: a retained
+    /// state or meta message, not a sample).
+    submitted: VecDeque<Option<u64>>,
+    /// Sent and waiting for a PUBACK.
+    inflight: HashMap<u16, Option<u64>>,
+    /// Records up to this seq were appended before the connection: the backlog.
+    backlog_end: u64,
+    /// The last seq handed out on this connection.
+    last_taken: u64,
+    /// The client refused a request: the connection is going down.
+    dead: bool,
+}
+
+impl Epoch {
+    fn outstanding(&self) -> usize {
+        self.submitted.len() + self.inflight.len()
+    }
+}
+
+/// A token bucket for the replay rate.
+struct Pacer {
+    rate: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Pacer {
+    fn new(rate: u32) -> Self {
+        let rate = f64::from(rate.max(1));
+        Pacer {
+            rate,
+            tokens: 1.0,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let burst = (self.rate / 10.0).max(1.0);
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+pub(crate) struct Delivery {
+    topics: Topics,
+    qos: QoS,
+    outbox: Outbox,
+    seq: SeqStore,
+    next_seq: u64,
+    stats: Arc<DeliveryStats>,
+    link: Option<Epoch>,
+    states: BTreeMap<Arc<str>, DeviceState>,
+    metas: BTreeMap<Arc<str>, DeviceMeta>,
+    started: Timestamp,
+    pacer: Pacer,
+    /// A record that could not be appended yet (outbox full under backpressure, or a disk error).
+    held: Option<(u64, Vec<u8>)>,
+    drain_grace: Duration,
+    buf: Vec<u8>,
+}
+
+impl Delivery {
+    pub(crate) fn new(
+        settings: PublisherSettings,
+        outbox: Outbox,
+        seq: SeqStore,
+        stats: Arc<DeliveryStats>,
+    ) -> Self {
+        let next_seq = outbox
+            .last_seq()
+            .map_or(seq.peek(), |s| s.saturating_add(1));
+        Delivery {
+            topics: settings.topics,
+            qos: if settings.qos == 0 {
+                QoS::AtMostOnce
+            } else {
+                QoS::AtLeastOnce
+            },
+            outbox,
+            seq,
+            next_seq,
+            stats,
+            link: None,
+            states: BTreeMap::new(),
+            metas: BTreeMap::new(),
+            started: Timestamp::now(),
+            pacer: Pacer::new(settings.replay_rate),
+            held: None,
+            drain_grace: settings.drain_grace,
+            buf: Vec::new(),
+        }
+    }
+
+    pub(crate) async fn run(
+        mut self,
+        mut events: EventReceiver,
+        mut link: mpsc::UnboundedReceiver<LinkEvent>,
+    ) -> (Outbox, SeqStore) {
+        let mut drain_until: Option<Instant> = None;
+        loop {
+            self.retry_held();
+            self.pump();
+            if let Some(deadline) = drain_until {
+                let drained = self.held.is_none() && self.outbox.pending_len() == 0;
+                if drained || Instant::now() >= deadline {
+                    break;
+                }
+            }
+            tokio::select! {
+                event = events.recv(), if drain_until.is_none() && self.held.is_none() => match event {
+                    Some(event) => self.on_event(event),
+                    None => drain_until = Some(Instant::now() + self.drain_grace),
+                },
+                event = link.recv() => match event {
+                    Some(event) => self.on_link(event),
+                    None => break,
+                },
+                () = tokio::time::sleep(TICK) => {}
+            }
+            if let Err(error) = self.outbox.maybe_sync(std::time::Instant::now()) {
+                DeliveryStats::bump(&self.stats.outbox_errors, 1);
+                tracing::error!(%error, "outbox sync failed");
+            }
+        }
+        self.say_goodbye();
+        (self.outbox, self.seq)
+    }
+
+    fn on_event(&mut self, event: SourceEvent) {
+        match event {
+            SourceEvent::Reading(reading) => self.append(reading),
+            SourceEvent::DeviceState(state) => {
+                self.publish_state(&state);
+                self.states.insert(state.device.clone(), state);
+            }
+            SourceEvent::DeviceMeta(meta) => {
+                self.publish_meta(&meta);
+                self.metas.insert(meta.device.clone(), meta);
+            }
+        }
+    }
+
+    /// Numbers the reading and writes it to the outbox; nothing is published before it is there.
+    fn append(&mut self, reading: Reading) {
+        let seq = self.next_seq;
+        self.next_seq = self.next_seq.saturating_add(1);
+        let topic = self.topics.sample(&reading.device, &reading.point);
+        let sample = Sample {
+            seq,
+            historical: false,
+            reading,
+        };
+        let mut record = Vec::new();
+        record::encode(&topic, &topic::sample_payload(&sample), &mut record);
+        self.held = Some((seq, record));
+        self.retry_held();
+    }
+
+    /// Appends the held record if the outbox takes it now.
+    fn retry_held(&mut self) {
+        let Some((seq, record)) = self.held.take() else {
+            return;
+        };
+        match self.outbox.append(seq, &record) {
+            Ok(outcome) => {
+                DeliveryStats::bump(&self.stats.appended, 1);
+                if outcome.dropped_records > 0 {
+                    DeliveryStats::bump(&self.stats.dropped, outcome.dropped_records);
+                    tracing::warn!(
+                        dropped = outcome.dropped_records,
+                        total = self.outbox.dropped_total(),
+                        "outbox full: oldest samples dropped (outbox.when_full = \"drop-oldest\")"
+                    );
+                }
+            }
+            Err(OutboxError::Full { .. }) => self.held = Some((seq, record)),
+            Err(error) => {
+                DeliveryStats::bump(&self.stats.outbox_errors, 1);
+                tracing::error!(%error, seq, "cannot write to the outbox; holding the point stream");
+                self.held = Some((seq, record));
+            }
+        }
+    }
+
+    /// Hands records to the client while the window has room (and the replay pace allows).
+    fn pump(&mut self) {
+        let Some(ep) = self.link.as_mut() else { return };
+        while !ep.dead && ep.outstanding() < WINDOW {
+            let backlog = ep.last_taken < ep.backlog_end;
+            if backlog && !self.pacer.take() {
+                return;
+            }
+            let info = match self.outbox.next_unsent_into(&mut self.buf) {
+                Ok(Some(info)) => info,
+                Ok(None) => return,
+                Err(error) => {
+                    DeliveryStats::bump(&self.stats.outbox_errors, 1);
+                    tracing::error!(%error, "cannot read the outbox");
+                    return;
+                }
+            };
+            ep.last_taken = info.seq;
+            let Some((topic, json)) = record::decode(&self.buf) else {
+                tracing::error!(seq = info.seq, "outbox record is not a sample; skipped");
+                let _ = self.outbox.ack(info.seq);
+                continue;
+            };
+            let held_back = ep.connected_at.unix_millis()
+                - i64::try_from(info.appended_at_ms).unwrap_or(i64::MAX);
+            let payload = if info.seq <= ep.backlog_end && held_back > HISTORICAL_AFTER_MS {
+                DeliveryStats::bump(&self.stats.replayed, 1);
+                record::mark_historical(json)
+            } else {
+                json.to_vec()
+            };
+            if ep
+                .client
+                .try_publish(topic, self.qos, false, payload)
+                .is_err()
+            {
+                ep.dead = true;
+                return;
+            }
+            ep.submitted.push_back(Some(info.seq));
+            DeliveryStats::bump(&self.stats.published, 1);
+        }
+    }
+
+    fn on_link(&mut self, event: LinkEvent) {
+        match event {
+            LinkEvent::Connected { epoch, client } => {
+                // Everything not acknowledged goes out again, oldest first.
+                self.outbox.rewind();
+                self.link = Some(Epoch {
+                    id: epoch,
+                    client,
+                    connected_at: Timestamp::now(),
+                    submitted: VecDeque::new(),
+                    inflight: HashMap::new(),
+                    backlog_end: self.outbox.last_seq().unwrap_or(0),
+                    last_taken: 0,
+                    dead: false,
+                });
+                self.announce();
+            }
+            LinkEvent::Sent { epoch, pkid } => {
+                let qos = self.qos;
+                let Some(ep) = self.link.as_mut().filter(|ep| ep.id == epoch) else {
+                    return;
+                };
+                let done = match ep.submitted.pop_front() {
+                    // QoS 0 has no acknowledgement: gone out is as good as it gets.
+                    Some(Some(seq)) if qos == QoS::AtMostOnce => Some(seq),
+                    Some(entry) => {
+                        ep.inflight.insert(pkid, entry);
+                        None
+                    }
+                    None => {
+                        tracing::warn!(pkid, "a publish went out that the delivery did not submit");
+                        None
+                    }
+                };
+                if let Some(seq) = done {
+                    self.acked(seq);
+                }
+            }
+            LinkEvent::Acked { epoch, pkid } => {
+                let Some(ep) = self.link.as_mut().filter(|ep| ep.id == epoch) else {
+                    return;
+                };
+                if let Some(Some(seq)) = ep.inflight.remove(&pkid) {
+                    self.acked(seq);
+                }
+            }
+            LinkEvent::Down { epoch } => {
+                if self.link.as_ref().is_some_and(|ep| ep.id == epoch) {
+                    self.link = None;
+                }
+            }
+        }
+    }
+
+    fn acked(&mut self, seq: u64) {
+        match self.outbox.ack(seq) {
+            Ok(true) => DeliveryStats::bump(&self.stats.acked, 1),
+            Ok(false) => {}
+            Err(error) => {
+                DeliveryStats::bump(&self.stats.outbox_errors, 1);
+                tracing::error!(%error, seq, "cannot record an acknowledgement in the outbox");
+            }
+        }
+    }
+
+    /// Submits a retained message on the current connection, if there is one.
+    fn publish_retained(&mut self, topic: String, payload: Vec<u8>) {
+        let Some(ep) = self.link.as_mut().filter(|ep| !ep.dead) else {
+            return;
+        };
+        if ep
+            .client
+            .try_publish(topic, QoS::AtLeastOnce, true, payload)
+            .is_err()
+        {
+            ep.dead = true;
+            return;
+        }
+        ep.submitted.push_back(None);
+    }
+
+    /// After every connection: the bridge's own state, then every device's meta and state, so a
+    /// retained message lost with a broker restart is put back.
+    fn announce(&mut self) {
+        let payload = topic::bridge_state_payload(true, self.started);
+        self.publish_retained(self.topics.bridge_state(), payload);
+        let metas: Vec<DeviceMeta> = self.metas.values().cloned().collect();
+        for meta in &metas {
+            self.publish_meta(meta);
+        }
+        let states: Vec<DeviceState> = self.states.values().cloned().collect();
+        for state in &states {
+            self.publish_state(state);
+        }
+    }
+
+    fn publish_state(&mut self, state: &DeviceState) {
+        let topic = self.topics.device_state(&state.device);
+        self.publish_retained(topic, topic::device_state_payload(state));
+    }
+
+    fn publish_meta(&mut self, meta: &DeviceMeta) {
+        let topic = self.topics.device_meta(&meta.device);
+        self.publish_retained(topic, topic::device_meta_payload(meta));
+    }
+
+    /// A clean stop: every device's retained state goes offline too (the last will covers only the
+    /// bridge's own topic), then the bridge's, then a clean DISCONNECT.
+    fn say_goodbye(&mut self) {
+        let now = Timestamp::now();
+        let states: Vec<DeviceState> = self.states.values().cloned().collect();
+        for state in states {
+            let offline = DeviceState {
+                online: false,
+                reason: Some("bridge stopped".to_owned()),
+                since: now,
+                ..state
+            };
+            self.publish_state(&offline);
+        }
+        self.publish_retained(
+            self.topics.bridge_state(),
+            topic::bridge_state_payload(false, now),
+        );
+        if let Some(ep) = self.link.as_ref() {
+            let _ = ep.client.try_disconnect();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The MQTT publisher: numbers each reading, writes it to the disk outbox, publishes it from there
+//! and removes it only when the broker acknowledged it (design brief §4). It also keeps the
+//! retained state and meta topics, and the broker link with its last will and backoff.
+//!
+//! It never knows a protocol: it sees only the point stream (design brief §2).
+
+mod delivery;
+mod link;
+mod record;
+
+use std::time::Duration;
+
+use fieldbridge_outbox::Outbox;
+use rumqttc::{LastWill, MqttOptions, QoS};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::backoff::Backoff;
+use crate::event::EventReceiver;
+use crate::seq::SeqStore;
+use crate::topic::{self, Topics};
+
+pub use delivery::DeliveryStats;
+pub use link::LinkStatus;
+
+/// What the publisher needs to reach the broker and pace a replay.
+#[derive(Debug, Clone)]
+pub struct PublisherSettings {
+    /// Broker host.
+    pub host: String,
+    /// Broker port.
+    pub port: u16,
+    /// MQTT client id.
+    pub client_id: String,
+    /// Keep-alive interval.
+    pub keep_alive: Duration,
+    /// User name and password.
+    pub credentials: Option<(String, String)>,
+    /// QoS of samples (0 or 1); state and meta always go at QoS 1.
+    pub qos: u8,
+    /// The topic scheme.
+    pub topics: Topics,
+    /// Reconnection backoff start.
+    pub reconnect_min: Duration,
+    /// Reconnection backoff ceiling.
+    pub reconnect_max: Duration,
+    /// Samples per second when draining a backlog after an outage (`outbox.replay_rate`).
+    pub replay_rate: u32,
+    /// How long a clean stop waits for the broker to acknowledge what is still in the outbox.
+    pub drain_grace: Duration,
+}
+
+/// A running publisher.
+#[derive(Debug)]
+pub struct Publisher {
+    task: JoinHandle<(Outbox, SeqStore)>,
+    link: JoinHandle<()>,
+    status: watch::Receiver<LinkStatus>,
+    stats: std::sync::Arc<DeliveryStats>,
+}
+
+impl Publisher {
+    /// Connects to the broker and starts publishing what arrives on `events`, through `outbox`.
+    ///
+    /// Numbering continues after the outbox's last record (exact even after a crash of the process),
+    /// or after the sequence file when the outbox is new.
+    pub fn start(
+        settings: PublisherSettings,
+        events: EventReceiver,
+        outbox: Outbox,
+        seq: SeqStore,
+    ) -> Self {
+        let mut options = MqttOptions::new(
+            settings.client_id.clone(),
+            settings.host.clone(),
+            settings.port,
+        );
+        options.set_keep_alive(settings.keep_alive.max(link::MIN_KEEP_ALIVE));
+        // A clean session: the outbox, not the broker's session, redelivers what was not
+        // acknowledged, and every connection starts from a fresh client (see `link`).
+        options.set_clean_session(true);
+        options.set_inflight(delivery::WINDOW as u16);
+        options.set_max_packet_size(1 << 20, 1 << 20);
+        options.set_last_will(LastWill::new(
+            settings.topics.bridge_state(),
+            topic::bridge_will_payload(),
+            QoS::AtLeastOnce,
+            true,
+        ));
+        if let Some((user, password)) = &settings.credentials {
+            options.set_credentials(user.clone(), password.clone());
+        }
+        let (status_tx, status) = watch::channel(LinkStatus::default());
+        let (link_tx, link_rx) = mpsc::unbounded_channel();
+        let backoff = Backoff::new(settings.reconnect_min, settings.reconnect_max);
+        let link = tokio::spawn(link::drive(options, backoff, link_tx, status_tx));
+        let stats = std::sync::Arc::new(DeliveryStats::default());
+        let delivery = delivery::Delivery::new(settings, outbox, seq, stats.clone());
+        let task = tokio::spawn(delivery.run(events, link_rx));
+        Publisher {
+            task,
+            link,
+            status,
+            stats,
+        }
+    }
+
+    /// A receiver of the broker link's status.
+    pub fn status(&self) -> watch::Receiver<LinkStatus> {
+        self.status.clone()
+    }
+
+    /// Counters of the delivery (for metrics and tests).
+    pub fn stats(&self) -> std::sync::Arc<DeliveryStats> {
+        self.stats.clone()
+    }
+
+    /// Waits until the point stream has closed (every source sender dropped), lets the broker
+    /// acknowledge what the outbox holds (up to the drain grace), retains every state as offline,
+    /// disconnects, and closes the outbox and the sequence file.
+    ///
+    /// Bounded by `grace` beyond the drain: with the broker unreachable, shutdown must not hang.
+    /// What is not acknowledged stays in the outbox and goes out after the next start.
+    pub async fn finish(self, grace: Duration) {
+        let Publisher {
+            mut task, mut link, ..
+        } = self;
+        match tokio::time::timeout(grace, &mut task).await {
+            Ok(Ok((outbox, mut seq))) => {
+                let _ = tokio::time::timeout(grace, &mut link).await;
+                let next = outbox
+                    .last_seq()
+                    .map_or(seq.peek(), |s| s.saturating_add(1));
+                if let Err(error) = outbox.close() {
+                    tracing::error!(%error, "could not close the outbox cleanly");
+                }
+                if let Err(error) = seq.close_at(next) {
+                    tracing::error!(%error, "could not persist the sequence number at shutdown");
+                }
+            }
+            Ok(Err(error)) => tracing::error!(%error, "publisher task failed"),
+            Err(_) => {
+                tracing::warn!(
+                    grace_ms = grace.as_millis() as u64,
+                    "publisher did not stop in time; what is unacknowledged stays in the outbox"
+                );
+                task.abort();
+            }
+        }
+        link.abort();
+    }
+}

@@ -1,0 +1,232 @@
+//! Nothing lost (design brief §4): the broker is killed while the bridge publishes about 1,000
+//! samples per second, and restarted after an outage; every sequence number the bridge gave out
+//! must reach the subscriber at least once, in order per point, the backlog marked `historical`.
+//!
+//! The outage lasts `FIELDBRIDGE_OUTAGE_SECS` seconds (30 by default, as the issue asks).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{header, BridgeProcess};
+use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
+
+/// 100 registers polled every 100 ms, each published at every poll: 1,000 samples per second.
+const POINTS: u16 = 100;
+
+struct Simulator(Child);
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn simulator(port: u16) -> Simulator {
+    let child = Command::new(common::binary())
+        .args([
+            "simulate",
+            "modbus",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the simulator");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "simulator not listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Simulator(child)
+}
+
+fn outage() -> Duration {
+    let secs = std::env::var("FIELDBRIDGE_OUTAGE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    Duration::from_secs(secs)
+}
+
+/// (seq, point, historical) of every sample received, in arrival order.
+fn samples(sub: &Subscriber) -> Vec<(u64, String, bool)> {
+    sub.messages()
+        .into_iter()
+        .filter(|m| !m.topic.contains('$'))
+        .filter_map(|m| {
+            let j = m.json?;
+            let point = m.topic.rsplit('/').next()?.to_owned();
+            Some((j["seq"].as_u64()?, point, j["historical"] == true))
+        })
+        .collect()
+}
+
+/// Writes a bridge configuration polling `POINTS` registers of the simulator every 100 ms.
+fn write_config(dir: &std::path::Path, broker: &Mosquitto, modbus_port: u16) -> std::path::PathBuf {
+    let mut config = header("load", &dir.join("var"), &broker.url())
+        .replace("reconnect_min = \"100ms\"", "reconnect_min = \"2s\"")
+        .replace("reconnect_max = \"1s\"", "reconnect_max = \"2s\"");
+    config.push_str(&format!(
+        "[outbox]\nreplay_rate = 5000\nreplay_order = \"in-order\"\n\n[[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"100ms\"\nheartbeat = \"0s\"\n\n"
+    ));
+    for i in 0..POINTS {
+        config.push_str(&format!(
+            "  [[source.point]]\n  name = \"r{i}\"\n  register = \"holding:{}\"\n\n",
+            200 + i
+        ));
+    }
+    let path = dir.join("bridge.toml");
+    std::fs::write(&path, config).expect("write config");
+    path
+}
+
+/// Stops the bridge cleanly (it drains the outbox and writes the exact next number), then checks
+/// that every number below it arrived, in order per point; returns the historical count.
+async fn stop_and_verify(
+    what: &str,
+    mut bridge: BridgeProcess,
+    sub: &Subscriber,
+    data_dir: &std::path::Path,
+) -> usize {
+    let status = bridge.terminate().expect("the bridge stops on SIGTERM");
+    assert!(status.success(), "exit {status:?}; log:\n{}", bridge.log());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let next: u64 = std::fs::read_to_string(data_dir.join("seq"))
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no sequence file after the clean stop; log:\n{}",
+                bridge.log()
+            )
+        });
+    let received = samples(sub);
+    let distinct: BTreeSet<u64> = received.iter().map(|(s, _, _)| *s).collect();
+    let first = distinct.first().copied().unwrap_or(1);
+    let missing: Vec<u64> = (first..next).filter(|s| !distinct.contains(s)).collect();
+    let duplicated = received.len() - distinct.len();
+    let historical = received.iter().filter(|(_, _, h)| *h).count();
+    println!(
+        "{what}: sent {} (seq {first}..{}), received {}, distinct {}, duplicated {duplicated}, historical {historical}, missing {}",
+        next - first,
+        next - 1,
+        received.len(),
+        distinct.len(),
+        missing.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "{} sequence numbers missing, first {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
+    assert!(first <= 2, "the stream starts at the first number: {first}");
+    let mut seen = BTreeSet::new();
+    let mut last: BTreeMap<String, u64> = BTreeMap::new();
+    for (seq, point, _) in &received {
+        if seen.insert(*seq) {
+            if let Some(prev) = last.insert(point.clone(), *seq) {
+                assert!(*seq > prev, "{point}: {seq} arrived after {prev}");
+            }
+        }
+    }
+    historical
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broker_outage_under_load_loses_no_sequence_number() {
+    let outage = outage();
+    let mut broker = Mosquitto::start();
+    let modbus_port = free_port();
+    let _sim = simulator(modbus_port);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_path = write_config(dir.path(), &broker, modbus_port);
+
+    // The subscriber reconnects by itself within ~100 ms of the broker coming back, long before the
+    // bridge's backoff (1 to 2 s) lets it reconnect and replay.
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/load/#").await;
+    let bridge = BridgeProcess::run(&config_path, dir.path());
+    assert!(
+        sub.wait_for_count(2000, Duration::from_secs(15)).await,
+        "no load; log:\n{}",
+        bridge.log()
+    );
+
+    broker.kill();
+    tokio::time::sleep(outage).await;
+    broker.restart();
+
+    // Live data again (in order: only once the backlog has drained), then a little more. Only
+    // messages that arrived after the restart count: live samples from before the outage do not.
+    let before_restart = sub.messages().len();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let live = sub.messages().iter().skip(before_restart).any(|m| {
+            m.topic.ends_with("/r0")
+                && m.json
+                    .as_ref()
+                    .is_some_and(|j| j["historical"] != true && j["seq"].is_u64())
+        });
+        if live {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no live samples after the restart; log:\n{}",
+            bridge.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let historical = stop_and_verify(
+        &format!("broker outage of {outage:?}"),
+        bridge,
+        &sub,
+        &dir.path().join("var"),
+    )
+    .await;
+    let expected = outage.as_secs() * 800;
+    assert!(
+        historical as u64 >= expected,
+        "the outage's samples ({historical}) arrive marked historical (expected ≥ {expected})"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bridge_killed_mid_stream_loses_no_sequence_number_after_its_restart() {
+    let broker = Mosquitto::start();
+    let modbus_port = free_port();
+    let _sim = simulator(modbus_port);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_path = write_config(dir.path(), &broker, modbus_port);
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/load/#").await;
+
+    let mut bridge = BridgeProcess::run(&config_path, dir.path());
+    assert!(
+        sub.wait_for_count(3000, Duration::from_secs(15)).await,
+        "no load; log:\n{}",
+        bridge.log()
+    );
+    bridge.kill();
+    let bridge = BridgeProcess::run(&config_path, dir.path());
+    let before = sub.messages().len();
+    assert!(
+        sub.wait_for_count(before + 3000, Duration::from_secs(15))
+            .await,
+        "no load after the restart; log:\n{}",
+        bridge.log()
+    );
+    stop_and_verify(
+        "bridge killed with SIGKILL",
+        bridge,
+        &sub,
+        &dir.path().join("var"),
+    )
+    .await;
+}
