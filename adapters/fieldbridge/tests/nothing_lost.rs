@@ -68,11 +68,26 @@ fn samples(sub: &Subscriber) -> Vec<(u64, String, bool)> {
 
 /// Writes a bridge configuration polling `POINTS` registers of the simulator every 100 ms.
 fn write_config(dir: &std::path::Path, broker: &Mosquitto, modbus_port: u16) -> std::path::PathBuf {
+    write_config_with(
+        dir,
+        broker,
+        modbus_port,
+        "replay_rate = 5000\nreplay_order = \"in-order\"",
+    )
+}
+
+/// The same with other `[outbox]` keys.
+fn write_config_with(
+    dir: &std::path::Path,
+    broker: &Mosquitto,
+    modbus_port: u16,
+    outbox: &str,
+) -> std::path::PathBuf {
     let mut config = header("load", &dir.join("var"), &broker.url())
         .replace("reconnect_min = \"100ms\"", "reconnect_min = \"2s\"")
         .replace("reconnect_max = \"1s\"", "reconnect_max = \"2s\"");
     config.push_str(&format!(
-        "[outbox]\nreplay_rate = 5000\nreplay_order = \"in-order\"\n\n[[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"100ms\"\nheartbeat = \"0s\"\n\n"
+        "[outbox]\n{outbox}\n\n[[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"100ms\"\nheartbeat = \"0s\"\n\n"
     ));
     for i in 0..POINTS {
         config.push_str(&format!(
@@ -89,9 +104,20 @@ fn write_config(dir: &std::path::Path, broker: &Mosquitto, modbus_port: u16) -> 
 /// that every number below it arrived, in order per point; returns the historical count.
 async fn stop_and_verify(
     what: &str,
+    bridge: BridgeProcess,
+    sub: &Subscriber,
+    data_dir: &std::path::Path,
+) -> usize {
+    stop_and_verify_order(what, bridge, sub, data_dir, true).await
+}
+
+/// Like [`stop_and_verify`]; `in_order` checks the order per point (not under `live-first`).
+async fn stop_and_verify_order(
+    what: &str,
     mut bridge: BridgeProcess,
     sub: &Subscriber,
     data_dir: &std::path::Path,
+    in_order: bool,
 ) -> usize {
     let status = bridge.terminate().expect("the bridge stops on SIGTERM");
     assert!(status.success(), "exit {status:?}; log:\n{}", bridge.log());
@@ -128,7 +154,7 @@ async fn stop_and_verify(
     assert!(first <= 2, "the stream starts at the first number: {first}");
     let mut seen = BTreeSet::new();
     let mut last: BTreeMap<String, u64> = BTreeMap::new();
-    for (seq, point, _) in &received {
+    for (seq, point, _) in received.iter().filter(|_| in_order) {
         if seen.insert(*seq) {
             if let Some(prev) = last.insert(point.clone(), *seq) {
                 assert!(*seq > prev, "{point}: {seq} arrived after {prev}");
@@ -227,6 +253,85 @@ async fn a_bridge_killed_mid_stream_loses_no_sequence_number_after_its_restart()
         bridge,
         &sub,
         &dir.path().join("var"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn under_live_first_live_samples_resume_within_a_second_while_the_backlog_drains() {
+    let mut broker = Mosquitto::start();
+    let modbus_port = free_port();
+    let _sim = simulator(modbus_port);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A slow replay (10 s of outage at 1,000/s drained at 2,000/s) so the backlog is still
+    // draining well after live data resumes.
+    let config_path = write_config_with(
+        dir.path(),
+        &broker,
+        modbus_port,
+        "replay_rate = 2000\nreplay_order = \"live-first\"",
+    );
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/load/#").await;
+    let bridge = BridgeProcess::run(&config_path, dir.path());
+    assert!(
+        sub.wait_for_count(2000, Duration::from_secs(15)).await,
+        "no load; log:\n{}",
+        bridge.log()
+    );
+
+    broker.kill();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    broker.restart();
+
+    // Watch arrivals (10 ms resolution): when the bridge is back (its retained state), when the
+    // first live sample comes, and whether historical ones still come after it.
+    let mut index = sub.messages().len();
+    let (mut reconnected, mut first_live, mut historical_after_live) = (None, None, 0usize);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline && historical_after_live < 1000 {
+        let messages = sub.messages();
+        for m in messages.iter().skip(index) {
+            let now = Instant::now();
+            if m.topic.ends_with("$bridge/e2e/state")
+                && m.text().contains("\"online\"")
+                && reconnected.is_none()
+            {
+                reconnected = Some(now);
+            }
+            let Some(j) = m.json.as_ref().filter(|j| j["seq"].is_u64()) else {
+                continue;
+            };
+            match (j["historical"] == true, first_live) {
+                (false, None) if reconnected.is_some() => first_live = Some(now),
+                (true, Some(_)) => historical_after_live += 1,
+                _ => {}
+            }
+        }
+        index = messages.len();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let reconnected = reconnected
+        .unwrap_or_else(|| panic!("the bridge did not come back; log:\n{}", bridge.log()));
+    let first_live = first_live
+        .unwrap_or_else(|| panic!("no live sample after the reconnect; log:\n{}", bridge.log()));
+    let delay = first_live.duration_since(reconnected);
+    println!("live-first: first live sample {delay:?} after the reconnect; {historical_after_live} historical samples after it");
+    assert!(
+        delay < Duration::from_secs(1),
+        "live data resumed only after {delay:?}"
+    );
+    assert!(
+        historical_after_live >= 1000,
+        "the backlog was still draining beside live data"
+    );
+    // Let the backlog finish, then everything must be there (order per point is not kept here).
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    stop_and_verify_order(
+        "live-first after a 10 s outage",
+        bridge,
+        &sub,
+        &dir.path().join("var"),
+        false,
     )
     .await;
 }

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use super::link::LinkEvent;
 use super::record;
 use super::PublisherSettings;
+use crate::config::ReplayOrder;
 use crate::event::{DeviceMeta, DeviceState, EventReceiver, SourceEvent};
 use crate::point::{Reading, Sample};
 use crate::seq::SeqStore;
@@ -73,6 +74,8 @@ struct Epoch {
     last_taken: u64,
     /// The client refused a request: the connection is going down.
     dead: bool,
+    /// Live records published ahead of the backlog (`live-first`): the cursor skips them.
+    sent_live: std::collections::HashSet<u64>,
 }
 
 impl Epoch {
@@ -128,6 +131,7 @@ pub(crate) struct Delivery {
     /// A record that could not be appended yet (outbox full under backpressure, or a disk error).
     held: Option<(u64, Vec<u8>)>,
     drain_grace: Duration,
+    live_first: bool,
     buf: Vec<u8>,
 }
 
@@ -159,6 +163,7 @@ impl Delivery {
             pacer: Pacer::new(settings.replay_rate),
             held: None,
             drain_grace: settings.drain_grace,
+            live_first: settings.replay_order == ReplayOrder::LiveFirst,
             buf: Vec::new(),
         }
     }
@@ -236,6 +241,7 @@ impl Delivery {
         match self.outbox.append(seq, &record) {
             Ok(outcome) => {
                 DeliveryStats::bump(&self.stats.appended, 1);
+                self.publish_live_ahead(seq, &record);
                 if outcome.dropped_records > 0 {
                     DeliveryStats::bump(&self.stats.dropped, outcome.dropped_records);
                     tracing::warn!(
@@ -272,6 +278,9 @@ impl Delivery {
                 }
             };
             ep.last_taken = info.seq;
+            if ep.sent_live.remove(&info.seq) {
+                continue;
+            }
             let Some((topic, json)) = record::decode(&self.buf) else {
                 tracing::error!(seq = info.seq, "outbox record is not a sample; skipped");
                 let _ = self.outbox.ack(info.seq);
@@ -298,6 +307,33 @@ impl Delivery {
         }
     }
 
+    /// `live-first`: while a backlog drains, a new reading goes out at once, beside it, rather than
+    /// behind it. Consumers tell the two apart by `historical`.
+    fn publish_live_ahead(&mut self, seq: u64, record: &[u8]) {
+        if !self.live_first {
+            return;
+        }
+        let Some(ep) = self.link.as_mut() else { return };
+        let draining = ep.last_taken < ep.backlog_end;
+        if ep.dead || !draining || ep.outstanding() >= 2 * WINDOW {
+            return;
+        }
+        let Some((topic, json)) = record::decode(record) else {
+            return;
+        };
+        if ep
+            .client
+            .try_publish(topic, self.qos, false, json.to_vec())
+            .is_err()
+        {
+            ep.dead = true;
+            return;
+        }
+        ep.submitted.push_back(Some(seq));
+        ep.sent_live.insert(seq);
+        DeliveryStats::bump(&self.stats.published, 1);
+    }
+
     fn on_link(&mut self, event: LinkEvent) {
         match event {
             LinkEvent::Connected { epoch, client } => {
@@ -312,6 +348,7 @@ impl Delivery {
                     backlog_end: self.outbox.last_seq().unwrap_or(0),
                     last_taken: 0,
                     dead: false,
+                    sent_live: std::collections::HashSet::new(),
                 });
                 self.announce();
             }
@@ -353,6 +390,9 @@ impl Delivery {
     }
 
     fn acked(&mut self, seq: u64) {
+        if let Some(ep) = self.link.as_mut() {
+            ep.sent_live.remove(&seq);
+        }
         match self.outbox.ack(seq) {
             Ok(true) => DeliveryStats::bump(&self.stats.acked, 1),
             Ok(false) => {}

@@ -48,6 +48,8 @@ pub struct PublisherSettings {
     pub replay_rate: u32,
     /// How long a clean stop waits for the broker to acknowledge what is still in the outbox.
     pub drain_grace: Duration,
+    /// Backlog first (`in-order`) or live data beside it (`live-first`).
+    pub replay_order: crate::config::ReplayOrder,
 }
 
 /// A running publisher.

@@ -148,6 +148,7 @@ impl Bridge {
             reconnect_max: config.mqtt.reconnect_max,
             replay_rate: config.outbox.replay_rate,
             drain_grace: Duration::from_secs(3),
+            replay_order: config.outbox.replay_order,
         };
         let (tx, rx) = event::channel(4096);
         let publisher = Publisher::start(settings, rx, outbox, seq);
