@@ -10,6 +10,7 @@
 pub mod backoff;
 pub mod config;
 pub mod event;
+pub mod metrics;
 pub mod point;
 pub mod publisher;
 pub mod seq;

@@ -110,18 +110,42 @@ pub fn device_meta_payload(meta: &DeviceMeta) -> Vec<u8> {
     serde_json::to_vec(meta).unwrap_or_default()
 }
 
+/// What the bridge's state topic says about delivery (the same figures as the metrics endpoint).
+#[derive(Debug, Clone, Serialize)]
+pub struct BridgeSummary {
+    /// Samples in the outbox not yet acknowledged.
+    pub outbox_pending: u64,
+    /// Their bytes.
+    pub outbox_bytes: u64,
+    /// Age of the oldest of them.
+    pub oldest_age_seconds: f64,
+    /// Samples dropped unacknowledged because the outbox was full.
+    pub dropped: u64,
+    /// Readings written to the outbox since start.
+    pub samples_in: u64,
+    /// Samples acknowledged by the broker since start.
+    pub samples_acked: u64,
+}
+
 /// The JSON payload of the bridge's own state topic.
-pub fn bridge_state_payload(online: bool, since: Timestamp) -> Vec<u8> {
+pub fn bridge_state_payload(
+    online: bool,
+    since: Timestamp,
+    summary: Option<&BridgeSummary>,
+) -> Vec<u8> {
     #[derive(Serialize)]
     struct BridgeState<'a> {
         state: &'a str,
         version: &'a str,
         since: Timestamp,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        delivery: Option<&'a BridgeSummary>,
     }
     let state = BridgeState {
         state: if online { "online" } else { "offline" },
         version: env!("CARGO_PKG_VERSION"),
         since,
+        delivery: summary,
     };
     serde_json::to_vec(&state).unwrap_or_default()
 }

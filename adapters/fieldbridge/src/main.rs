@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod broker;
 mod cmd;
 mod error;
+mod http;
 mod logging;
 mod runtime;
 

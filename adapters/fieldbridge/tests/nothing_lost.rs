@@ -7,43 +7,12 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{header, BridgeProcess};
+use common::{
+    load_lock, samples, simulator, wait_drained, write_config, write_config_with, BridgeProcess,
+};
 use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
-
-/// 100 registers polled every 100 ms, each published at every poll: 1,000 samples per second.
-const POINTS: u16 = 100;
-
-struct Simulator(Child);
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn simulator(port: u16) -> Simulator {
-    let child = Command::new(common::binary())
-        .args([
-            "simulate",
-            "modbus",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the simulator");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "simulator not listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Simulator(child)
-}
 
 fn outage() -> Duration {
     let secs = std::env::var("FIELDBRIDGE_OUTAGE_SECS")
@@ -51,53 +20,6 @@ fn outage() -> Duration {
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
     Duration::from_secs(secs)
-}
-
-/// (seq, point, historical) of every sample received, in arrival order.
-fn samples(sub: &Subscriber) -> Vec<(u64, String, bool)> {
-    sub.messages()
-        .into_iter()
-        .filter(|m| !m.topic.contains('$'))
-        .filter_map(|m| {
-            let j = m.json?;
-            let point = m.topic.rsplit('/').next()?.to_owned();
-            Some((j["seq"].as_u64()?, point, j["historical"] == true))
-        })
-        .collect()
-}
-
-/// Writes a bridge configuration polling `POINTS` registers of the simulator every 100 ms.
-fn write_config(dir: &std::path::Path, broker: &Mosquitto, modbus_port: u16) -> std::path::PathBuf {
-    write_config_with(
-        dir,
-        broker,
-        modbus_port,
-        "replay_rate = 5000\nreplay_order = \"in-order\"",
-    )
-}
-
-/// The same with other `[outbox]` keys.
-fn write_config_with(
-    dir: &std::path::Path,
-    broker: &Mosquitto,
-    modbus_port: u16,
-    outbox: &str,
-) -> std::path::PathBuf {
-    let mut config = header("load", &dir.join("var"), &broker.url())
-        .replace("reconnect_min = \"100ms\"", "reconnect_min = \"2s\"")
-        .replace("reconnect_max = \"1s\"", "reconnect_max = \"2s\"");
-    config.push_str(&format!(
-        "[outbox]\n{outbox}\n\n[[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"100ms\"\nheartbeat = \"0s\"\n\n"
-    ));
-    for i in 0..POINTS {
-        config.push_str(&format!(
-            "  [[source.point]]\n  name = \"r{i}\"\n  register = \"holding:{}\"\n\n",
-            200 + i
-        ));
-    }
-    let path = dir.join("bridge.toml");
-    std::fs::write(&path, config).expect("write config");
-    path
 }
 
 /// Stops the bridge cleanly (it drains the outbox and writes the exact next number), then checks
@@ -166,12 +88,14 @@ async fn stop_and_verify_order(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broker_outage_under_load_loses_no_sequence_number() {
+    let _load = load_lock();
     let outage = outage();
     let mut broker = Mosquitto::start();
     let modbus_port = free_port();
     let _sim = simulator(modbus_port);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config_path = write_config(dir.path(), &broker, modbus_port);
+    let metrics_port = free_port();
+    let config_path = write_config(dir.path(), &broker, modbus_port, metrics_port);
 
     // The subscriber reconnects by itself within ~100 ms of the broker coming back, long before the
     // bridge's backoff (1 to 2 s) lets it reconnect and replay.
@@ -208,7 +132,7 @@ async fn a_broker_outage_under_load_loses_no_sequence_number() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    wait_drained(metrics_port, 300.0).await;
 
     let historical = stop_and_verify(
         &format!("broker outage of {outage:?}"),
@@ -226,11 +150,13 @@ async fn a_broker_outage_under_load_loses_no_sequence_number() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bridge_killed_mid_stream_loses_no_sequence_number_after_its_restart() {
+    let _load = load_lock();
     let broker = Mosquitto::start();
     let modbus_port = free_port();
     let _sim = simulator(modbus_port);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config_path = write_config(dir.path(), &broker, modbus_port);
+    let metrics_port = free_port();
+    let config_path = write_config(dir.path(), &broker, modbus_port, metrics_port);
     let sub = Subscriber::connect(broker.port(), "fieldbridge/load/#").await;
 
     let mut bridge = BridgeProcess::run(&config_path, dir.path());
@@ -248,6 +174,7 @@ async fn a_bridge_killed_mid_stream_loses_no_sequence_number_after_its_restart()
         "no load after the restart; log:\n{}",
         bridge.log()
     );
+    wait_drained(metrics_port, 300.0).await;
     stop_and_verify(
         "bridge killed with SIGKILL",
         bridge,
@@ -259,17 +186,19 @@ async fn a_bridge_killed_mid_stream_loses_no_sequence_number_after_its_restart()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn under_live_first_live_samples_resume_within_a_second_while_the_backlog_drains() {
+    let _load = load_lock();
     let mut broker = Mosquitto::start();
     let modbus_port = free_port();
     let _sim = simulator(modbus_port);
     let dir = tempfile::tempdir().expect("tempdir");
     // A slow replay (10 s of outage at 1,000/s drained at 2,000/s) so the backlog is still
     // draining well after live data resumes.
+    let metrics_port = free_port();
     let config_path = write_config_with(
         dir.path(),
         &broker,
         modbus_port,
-        "replay_rate = 2000\nreplay_order = \"live-first\"",
+        &format!("replay_rate = 2000\nreplay_order = \"live-first\"\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\""),
     );
     let sub = Subscriber::connect(broker.port(), "fieldbridge/load/#").await;
     let bridge = BridgeProcess::run(&config_path, dir.path());
@@ -325,7 +254,7 @@ async fn under_live_first_live_samples_resume_within_a_second_while_the_backlog_
         "the backlog was still draining beside live data"
     );
     // Let the backlog finish, then everything must be there (order per point is not kept here).
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    wait_drained(metrics_port, 300.0).await;
     stop_and_verify_order(
         "live-first after a 10 s outage",
         bridge,

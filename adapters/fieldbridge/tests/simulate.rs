@@ -3,43 +3,10 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use fieldbridge_tests::{free_port, python, repo_root};
 use serde_json::Value;
-
-struct Simulator(Child);
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_simulator(port: u16) -> Simulator {
-    let child = Command::new(common::binary())
-        .args([
-            "simulate",
-            "modbus",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start fieldbridge simulate modbus");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "simulator not listening on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Simulator(child)
-}
 
 /// Runs `tests/peers/modbus_client.py` and returns its JSON answer.
 fn pymodbus(port: u16, op: &[&str]) -> Value {
@@ -57,7 +24,7 @@ fn pymodbus(port: u16, op: &[&str]) -> Value {
 #[test]
 fn pymodbus_reads_the_documented_constants_writes_and_gets_standard_exceptions() {
     let port = free_port();
-    let _sim = start_simulator(port);
+    let _sim = common::simulator(port);
 
     // Static constants of the register map (adapters/sim/README.md).
     assert_eq!(

@@ -19,6 +19,8 @@ pub struct Config {
     pub outbox: OutboxConfig,
     /// `[log]`.
     pub log: LogConfig,
+    /// `[metrics]`: where the HTTP endpoint listens (`/metrics`, `/health`, `/ready`); off when absent.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// Every `[[source]]`, in file order.
     pub sources: Vec<SourceConfig>,
 }

@@ -84,6 +84,22 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
         Some(t) => log(&t),
         None => Some(LogConfig::default()),
     };
+    let metrics_listen = doc.table("metrics").and_then(|t| {
+        let listen = t
+            .str("listen")
+            .and_then(|text| match text.parse::<SocketAddr>() {
+                Ok(a) => Some(a),
+                Err(_) => {
+                    t.error(
+                        "listen",
+                        format!("\"{text}\" is not an address such as 0.0.0.0:9464"),
+                    );
+                    None
+                }
+            });
+        t.finish("[metrics]");
+        listen
+    });
     let mut names = HashSet::new();
     let mut sources = Vec::new();
     let mut all_ok = true;
@@ -99,7 +115,7 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
             None => all_ok = false,
         }
     }
-    doc.finish("a bridge configuration (expected [bridge], [mqtt], [outbox], [log], [[source]])");
+    doc.finish("a bridge configuration (expected [bridge], [mqtt], [outbox], [log], [metrics], [[source]])");
     if !all_ok {
         return None;
     }
@@ -108,6 +124,7 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
         mqtt: mqtt?,
         outbox: outbox?,
         log: log?,
+        metrics_listen,
         sources,
     })
 }

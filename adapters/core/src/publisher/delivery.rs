@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fieldbridge_outbox::{Error as OutboxError, Outbox};
@@ -15,11 +15,12 @@ use rumqttc::{AsyncClient, QoS};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::link::LinkEvent;
+use super::link::{LinkEvent, LinkStatus};
 use super::record;
 use super::PublisherSettings;
 use crate::config::ReplayOrder;
 use crate::event::{DeviceMeta, DeviceState, EventReceiver, SourceEvent};
+use crate::metrics::{Histogram, MetricsText};
 use crate::point::{Reading, Sample};
 use crate::seq::SeqStore;
 use crate::time::Timestamp;
@@ -31,6 +32,9 @@ pub(crate) const WINDOW: usize = 256;
 /// A record held back this long before its connection existed is `historical`; the first samples
 /// of a start, appended while the first connection is being set up, are not.
 const HISTORICAL_AFTER_MS: i64 = 1000;
+
+/// How often the bridge's retained state is refreshed with its summary while connected.
+const SUMMARY_EVERY: Duration = Duration::from_secs(10);
 
 /// How often the task wakes without an event: outbox syncs, replay pacing, the drain deadline.
 const TICK: Duration = Duration::from_millis(50);
@@ -50,11 +54,140 @@ pub struct DeliveryStats {
     pub dropped: AtomicU64,
     /// Failed outbox operations (each retried: a failed append holds the stream).
     pub outbox_errors: AtomicU64,
+    /// Records in the outbox not yet acknowledged.
+    pub pending: AtomicU64,
+    /// Their bytes.
+    pub pending_bytes: AtomicU64,
+    /// Bytes of the outbox's files.
+    pub disk_bytes: AtomicU64,
+    /// When the oldest unacknowledged record was appended (Unix ms; 0 when none).
+    pub oldest_appended_ms: AtomicU64,
+    /// Bridge receive → broker PUBACK, seconds.
+    pub latency: Histogram,
+    /// Readings in and samples published, per device.
+    devices: Mutex<BTreeMap<Arc<str>, [u64; 2]>>,
 }
 
 impl DeliveryStats {
     fn bump(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn count_device(&self, device: &str, column: usize) {
+        if let Ok(mut devices) = self.devices.lock() {
+            match devices.get_mut(device) {
+                Some(c) => c[column] += 1,
+                None => {
+                    let mut c = [0; 2];
+                    c[column] = 1;
+                    devices.insert(Arc::from(device), c);
+                }
+            }
+        }
+    }
+
+    /// The Prometheus text of the delivery and the broker link.
+    pub fn render(&self, link: LinkStatus, out: &mut MetricsText) {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        if let Ok(devices) = self.devices.lock() {
+            out.header(
+                "fieldbridge_samples_in_total",
+                "Readings numbered and written to the outbox, per device.",
+                "counter",
+            );
+            for (device, c) in devices.iter() {
+                out.labelled("fieldbridge_samples_in_total", &[("device", device)], c[0]);
+            }
+            out.header(
+                "fieldbridge_samples_published_total",
+                "Samples handed to MQTT (resends included), per device.",
+                "counter",
+            );
+            for (device, c) in devices.iter() {
+                out.labelled(
+                    "fieldbridge_samples_published_total",
+                    &[("device", device)],
+                    c[1],
+                );
+            }
+        }
+        out.value(
+            "fieldbridge_samples_acked_total",
+            "Samples the broker acknowledged (PUBACK).",
+            "counter",
+            get(&self.acked),
+        );
+        out.value(
+            "fieldbridge_samples_replayed_total",
+            "Samples published as historical from a backlog.",
+            "counter",
+            get(&self.replayed),
+        );
+        out.value(
+            "fieldbridge_outbox_dropped_total",
+            "Samples dropped unacknowledged because the outbox was full.",
+            "counter",
+            get(&self.dropped),
+        );
+        out.value(
+            "fieldbridge_outbox_errors_total",
+            "Failed outbox operations (retried).",
+            "counter",
+            get(&self.outbox_errors),
+        );
+        out.value(
+            "fieldbridge_outbox_pending",
+            "Samples in the outbox not yet acknowledged.",
+            "gauge",
+            get(&self.pending),
+        );
+        out.value(
+            "fieldbridge_outbox_pending_bytes",
+            "Bytes of those samples.",
+            "gauge",
+            get(&self.pending_bytes),
+        );
+        out.value(
+            "fieldbridge_outbox_disk_bytes",
+            "Bytes of the outbox's files.",
+            "gauge",
+            get(&self.disk_bytes),
+        );
+        out.value(
+            "fieldbridge_outbox_oldest_age_seconds",
+            "Age of the oldest unacknowledged sample.",
+            "gauge",
+            self.oldest_age_seconds(),
+        );
+        out.value(
+            "fieldbridge_mqtt_connected",
+            "1 while the broker link is up.",
+            "gauge",
+            u8::from(link.connected),
+        );
+        out.value(
+            "fieldbridge_mqtt_connects_total",
+            "Connections to the broker (reconnects = this - 1).",
+            "counter",
+            link.connects,
+        );
+        out.histogram(
+            "fieldbridge_publish_latency_seconds",
+            "Bridge receive to broker PUBACK.",
+            &self.latency,
+        );
+    }
+
+    /// Age of the oldest unacknowledged sample, seconds (0 when none).
+    pub fn oldest_age_seconds(&self) -> f64 {
+        match self.oldest_appended_ms.load(Ordering::Relaxed) {
+            0 => 0.0,
+            ms => {
+                (Timestamp::now().unix_millis() - i64::try_from(ms).unwrap_or(i64::MAX)).max(0)
+                    as f64
+                    / 1000.0
+            }
+        }
     }
 }
 
@@ -63,11 +196,11 @@ struct Epoch {
     id: u64,
     client: AsyncClient,
     connected_at: Timestamp,
-    /// Everything submitted and not yet seen going out, in submission order (`None`: a retained
-    /// state or meta message, not a sample).
-    submitted: VecDeque<Option<u64>>,
+    /// Everything submitted and not yet seen going out, in submission order: the seq and append
+    /// time (Unix ms) of a sample, `None` for a retained state or meta message.
+    submitted: VecDeque<Option<(u64, u64)>>,
     /// Sent and waiting for a PUBACK.
-    inflight: HashMap<u16, Option<u64>>,
+    inflight: HashMap<u16, Option<(u64, u64)>>,
     /// Records up to this seq were appended before the connection: the backlog.
     backlog_end: u64,
     /// The last seq handed out on this connection.
@@ -76,6 +209,9 @@ struct Epoch {
     dead: bool,
     /// Live records published ahead of the backlog (`live-first`): the cursor skips them.
     sent_live: std::collections::HashSet<u64>,
+    /// Records dropped from a full outbox while already on their way to the broker: if their
+    /// PUBACK still comes, they were delivered after all and are not counted as dropped.
+    dropped_in_flight: std::collections::HashSet<u64>,
 }
 
 impl Epoch {
@@ -174,6 +310,7 @@ impl Delivery {
         mut link: mpsc::UnboundedReceiver<LinkEvent>,
     ) -> (Outbox, SeqStore) {
         let mut drain_until: Option<Instant> = None;
+        let mut last_summary = Instant::now();
         loop {
             self.retry_held();
             self.pump();
@@ -198,6 +335,11 @@ impl Delivery {
                 DeliveryStats::bump(&self.stats.outbox_errors, 1);
                 tracing::error!(%error, "outbox sync failed");
             }
+            self.update_gauges();
+            if self.link.is_some() && last_summary.elapsed() >= SUMMARY_EVERY {
+                last_summary = Instant::now();
+                self.publish_bridge_state(true);
+            }
         }
         self.say_goodbye();
         (self.outbox, self.seq)
@@ -219,6 +361,7 @@ impl Delivery {
 
     /// Numbers the reading and writes it to the outbox; nothing is published before it is there.
     fn append(&mut self, reading: Reading) {
+        self.stats.count_device(&reading.device, 0);
         let seq = self.next_seq;
         self.next_seq = self.next_seq.saturating_add(1);
         let topic = self.topics.sample(&reading.device, &reading.point);
@@ -244,6 +387,7 @@ impl Delivery {
                 self.publish_live_ahead(seq, &record);
                 if outcome.dropped_records > 0 {
                     DeliveryStats::bump(&self.stats.dropped, outcome.dropped_records);
+                    self.note_dropped_in_flight();
                     tracing::warn!(
                         dropped = outcome.dropped_records,
                         total = self.outbox.dropped_total(),
@@ -302,8 +446,12 @@ impl Delivery {
                 ep.dead = true;
                 return;
             }
-            ep.submitted.push_back(Some(info.seq));
+            ep.submitted
+                .push_back(Some((info.seq, info.appended_at_ms)));
             DeliveryStats::bump(&self.stats.published, 1);
+            if let Some(device) = topic.rsplit('/').nth(1) {
+                self.stats.count_device(device, 1);
+            }
         }
     }
 
@@ -329,9 +477,49 @@ impl Delivery {
             ep.dead = true;
             return;
         }
-        ep.submitted.push_back(Some(seq));
+        let now_ms = u64::try_from(Timestamp::now().unix_millis()).unwrap_or(0);
+        ep.submitted.push_back(Some((seq, now_ms)));
         ep.sent_live.insert(seq);
         DeliveryStats::bump(&self.stats.published, 1);
+        if let Some(device) = topic.rsplit('/').nth(1) {
+            self.stats.count_device(device, 1);
+        }
+    }
+
+    fn update_gauges(&self) {
+        let s = &self.stats;
+        s.pending
+            .store(self.outbox.pending_len(), Ordering::Relaxed);
+        s.pending_bytes
+            .store(self.outbox.pending_bytes(), Ordering::Relaxed);
+        s.disk_bytes
+            .store(self.outbox.disk_bytes(), Ordering::Relaxed);
+        let oldest = self
+            .outbox
+            .oldest_pending()
+            .map_or(0, |r| r.appended_at_ms.max(1));
+        s.oldest_appended_ms.store(oldest, Ordering::Relaxed);
+    }
+
+    /// The bridge's retained state, with the same summary the metrics endpoint shows.
+    fn publish_bridge_state(&mut self, online: bool) {
+        let s = &self.stats;
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let summary = topic::BridgeSummary {
+            outbox_pending: get(&s.pending),
+            outbox_bytes: get(&s.pending_bytes),
+            oldest_age_seconds: s.oldest_age_seconds(),
+            dropped: get(&s.dropped),
+            samples_in: get(&s.appended),
+            samples_acked: get(&s.acked),
+        };
+        let since = if online {
+            self.started
+        } else {
+            Timestamp::now()
+        };
+        let payload = topic::bridge_state_payload(online, since, Some(&summary));
+        self.publish_retained(self.topics.bridge_state(), payload);
     }
 
     fn on_link(&mut self, event: LinkEvent) {
@@ -349,6 +537,7 @@ impl Delivery {
                     last_taken: 0,
                     dead: false,
                     sent_live: std::collections::HashSet::new(),
+                    dropped_in_flight: std::collections::HashSet::new(),
                 });
                 self.announce();
             }
@@ -359,7 +548,7 @@ impl Delivery {
                 };
                 let done = match ep.submitted.pop_front() {
                     // QoS 0 has no acknowledgement: gone out is as good as it gets.
-                    Some(Some(seq)) if qos == QoS::AtMostOnce => Some(seq),
+                    Some(Some(sample)) if qos == QoS::AtMostOnce => Some(sample),
                     Some(entry) => {
                         ep.inflight.insert(pkid, entry);
                         None
@@ -369,16 +558,16 @@ impl Delivery {
                         None
                     }
                 };
-                if let Some(seq) = done {
-                    self.acked(seq);
+                if let Some((seq, appended_ms)) = done {
+                    self.acked(seq, appended_ms);
                 }
             }
             LinkEvent::Acked { epoch, pkid } => {
                 let Some(ep) = self.link.as_mut().filter(|ep| ep.id == epoch) else {
                     return;
                 };
-                if let Some(Some(seq)) = ep.inflight.remove(&pkid) {
-                    self.acked(seq);
+                if let Some(Some((seq, appended_ms))) = ep.inflight.remove(&pkid) {
+                    self.acked(seq, appended_ms);
                 }
             }
             LinkEvent::Down { epoch } => {
@@ -389,12 +578,39 @@ impl Delivery {
         }
     }
 
-    fn acked(&mut self, seq: u64) {
+    /// After a drop: the in-flight records older than what the outbox still holds were dropped.
+    fn note_dropped_in_flight(&mut self) {
+        let Some(ep) = self.link.as_mut() else { return };
+        let oldest = self.outbox.oldest_pending().map_or(u64::MAX, |r| r.seq);
+        let in_flight = ep
+            .submitted
+            .iter()
+            .chain(ep.inflight.values())
+            .flatten()
+            .map(|(seq, _)| *seq);
+        ep.dropped_in_flight
+            .extend(in_flight.filter(|&seq| seq < oldest));
+    }
+
+    fn acked(&mut self, seq: u64, appended_ms: u64) {
         if let Some(ep) = self.link.as_mut() {
             ep.sent_live.remove(&seq);
+            if ep.dropped_in_flight.remove(&seq) {
+                // Dropped from the outbox, but the broker has it: delivered, not lost.
+                let _ =
+                    self.stats
+                        .dropped
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |d| d.checked_sub(1));
+                return;
+            }
         }
         match self.outbox.ack(seq) {
-            Ok(true) => DeliveryStats::bump(&self.stats.acked, 1),
+            Ok(true) => {
+                DeliveryStats::bump(&self.stats.acked, 1);
+                let now = Timestamp::now().unix_millis();
+                let age = now - i64::try_from(appended_ms).unwrap_or(now);
+                self.stats.latency.observe(age.max(0) as f64 / 1000.0);
+            }
             Ok(false) => {}
             Err(error) => {
                 DeliveryStats::bump(&self.stats.outbox_errors, 1);
@@ -422,8 +638,8 @@ impl Delivery {
     /// After every connection: the bridge's own state, then every device's meta and state, so a
     /// retained message lost with a broker restart is put back.
     fn announce(&mut self) {
-        let payload = topic::bridge_state_payload(true, self.started);
-        self.publish_retained(self.topics.bridge_state(), payload);
+        self.update_gauges();
+        self.publish_bridge_state(true);
         let metas: Vec<DeviceMeta> = self.metas.values().cloned().collect();
         for meta in &metas {
             self.publish_meta(meta);
@@ -458,10 +674,8 @@ impl Delivery {
             };
             self.publish_state(&offline);
         }
-        self.publish_retained(
-            self.topics.bridge_state(),
-            topic::bridge_state_payload(false, now),
-        );
+        self.update_gauges();
+        self.publish_bridge_state(false);
         if let Some(ep) = self.link.as_ref() {
             let _ = ep.client.try_disconnect();
         }

@@ -11,6 +11,9 @@ use fieldbridge_core::publisher::{Publisher, PublisherSettings};
 use fieldbridge_core::seq::SeqStore;
 use fieldbridge_core::topic::Topics;
 use fieldbridge_outbox::{Outbox, SyncPolicy};
+use std::sync::Arc;
+
+use fieldbridge_source_modbus::SourceStats;
 use tokio::task::JoinSet;
 
 use crate::error::Error;
@@ -32,7 +35,9 @@ pub(crate) async fn run(path: PathBuf) -> Result<(), Error> {
 fn open_outbox(config: &Config) -> Result<Outbox, Error> {
     let dir = config.bridge.data_dir.join("outbox");
     let c = &config.outbox;
-    let segment_bytes = (c.max_bytes / 8).clamp(1 << 20, 8 << 20);
+    // Whole segments are freed at a time and the one being written is never dropped: a quarter of
+    // the bound (at most 8 MiB) keeps drop-oldest fine-grained even at the smallest bound.
+    let segment_bytes = (c.max_bytes / 4).clamp(128 << 10, 8 << 20);
     let outbox_config = fieldbridge_outbox::Config {
         segment_bytes,
         max_bytes: c.max_bytes.max(segment_bytes),
@@ -45,6 +50,8 @@ fn open_outbox(config: &Config) -> Result<Outbox, Error> {
             WhenFull::DropOldest => fieldbridge_outbox::WhenFull::DropOldest,
             WhenFull::Backpressure => fieldbridge_outbox::WhenFull::Backpressure,
         },
+        // A sample's record (topic and JSON) is well under 1 KiB; a string point is at most 250 bytes.
+        max_payload: 64 << 10,
         ..fieldbridge_outbox::Config::default()
     };
     let (outbox, recovery) = Outbox::open(&dir, outbox_config)?;
@@ -85,6 +92,7 @@ pub(crate) fn point_count(source: &SourceConfig) -> usize {
 pub(crate) struct Bridge {
     sources: JoinSet<()>,
     publisher: Publisher,
+    http: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Bridge {
@@ -116,6 +124,7 @@ impl Bridge {
             }
             BrokerUrl::Remote { host, port, .. } => (host.clone(), *port),
         };
+        let metrics_listen = config.metrics_listen;
         let seq = SeqStore::open(&config.bridge.data_dir)?;
         let outbox = open_outbox(&config)?;
         let credentials = match (&config.mqtt.username, &config.mqtt.password_file) {
@@ -150,21 +159,39 @@ impl Bridge {
             drain_grace: Duration::from_secs(3),
             replay_order: config.outbox.replay_order,
         };
-        let (tx, rx) = event::channel(4096);
+        // Small: under backpressure what waits here is in memory only, and sources should feel a
+        // full outbox at once.
+        let (tx, rx) = event::channel(512);
         let publisher = Publisher::start(settings, rx, outbox, seq);
         let mut sources = JoinSet::new();
+        let mut observed = crate::http::Observed {
+            delivery: publisher.stats(),
+            link: publisher.status(),
+            modbus: Vec::new(),
+        };
         for source in config.sources {
             let protocol = source.kind.protocol();
             if let SourceKind::Modbus(modbus) = source.kind {
                 tracing::info!(device = %source.name, protocol, points = modbus.points.len(), "source starting");
-                sources.spawn(fieldbridge_source_modbus::run(
+                let stats = Arc::new(SourceStats::new());
+                observed.modbus.push((source.name.clone(), stats.clone()));
+                sources.spawn(fieldbridge_source_modbus::run_with_stats(
                     source.name.clone(),
                     modbus,
                     tx.clone(),
+                    stats,
                 ));
             }
         }
-        Ok(Bridge { sources, publisher })
+        let http = match metrics_listen {
+            Some(listen) => Some(crate::http::serve(listen, observed).await?),
+            None => None,
+        };
+        Ok(Bridge {
+            sources,
+            publisher,
+            http,
+        })
     }
 
     /// Stops the sources, lets the publisher hand over what it holds, publishes the offline state and
@@ -173,5 +200,8 @@ impl Bridge {
         self.sources.shutdown().await;
         // The publisher drains the outbox for up to 3 s (`drain_grace`); this bounds the rest.
         self.publisher.finish(Duration::from_secs(5)).await;
+        if let Some(http) = self.http {
+            http.abort();
+        }
     }
 }

@@ -3,10 +3,12 @@
 #![allow(dead_code)]
 
 use std::fmt::Write as _;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-use fieldbridge_tests::ModbusMap;
+use fieldbridge_tests::{ModbusMap, Mosquitto, Subscriber};
 use serde_json::Value;
 
 /// The `fieldbridge` binary built by cargo for these tests.
@@ -111,4 +113,127 @@ pub fn same_value(got: &Value, expected: &Value, data_type: &str) -> bool {
         }
         _ => got == expected,
     }
+}
+
+/// 100 registers polled every 100 ms, each published at every poll: 1,000 samples per second.
+pub const POINTS: u16 = 100;
+
+pub struct Simulator(Child);
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn simulator(port: u16) -> Simulator {
+    let child = Command::new(binary())
+        .args([
+            "simulate",
+            "modbus",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the simulator");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "simulator not listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Simulator(child)
+}
+
+/// (seq, point, historical) of every sample received, in arrival order.
+pub fn samples(sub: &Subscriber) -> Vec<(u64, String, bool)> {
+    sub.messages()
+        .into_iter()
+        .filter(|m| !m.topic.contains('$'))
+        .filter_map(|m| {
+            let j = m.json?;
+            let point = m.topic.rsplit('/').next()?.to_owned();
+            Some((j["seq"].as_u64()?, point, j["historical"] == true))
+        })
+        .collect()
+}
+
+/// Writes a bridge configuration polling `POINTS` registers of the simulator every 100 ms.
+pub fn write_config(
+    dir: &std::path::Path,
+    broker: &Mosquitto,
+    modbus_port: u16,
+    metrics_port: u16,
+) -> std::path::PathBuf {
+    write_config_with(
+        dir,
+        broker,
+        modbus_port,
+        &format!("replay_rate = 5000\nreplay_order = \"in-order\"\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\""),
+    )
+}
+
+/// The same with other `[outbox]` keys.
+pub fn write_config_with(
+    dir: &std::path::Path,
+    broker: &Mosquitto,
+    modbus_port: u16,
+    outbox: &str,
+) -> std::path::PathBuf {
+    let mut config = header("load", &dir.join("var"), &broker.url())
+        .replace("reconnect_min = \"100ms\"", "reconnect_min = \"2s\"")
+        .replace("reconnect_max = \"1s\"", "reconnect_max = \"2s\"");
+    config.push_str(&format!(
+        "[outbox]\n{outbox}\n\n[[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"100ms\"\nheartbeat = \"0s\"\n\n"
+    ));
+    for i in 0..POINTS {
+        config.push_str(&format!(
+            "  [[source.point]]\n  name = \"r{i}\"\n  register = \"holding:{}\"\n\n",
+            200 + i
+        ));
+    }
+    let path = dir.join("bridge.toml");
+    std::fs::write(&path, config).expect("write config");
+    path
+}
+
+/// `GET path` on the bridge's endpoint: (status line, body).
+pub fn get(port: u16, path: &str) -> (String, String) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("metrics endpoint");
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: bridge\r\n\r\n").as_bytes());
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
+/// The value of one metric line (`name` with its labels, exactly as printed).
+pub fn metric(body: &str, name: &str) -> Option<f64> {
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Load tests take this so that, on a 2-core machine, two of them never compete for the CPU.
+pub fn load_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits until the bridge's outbox holds at most `at_most` samples (it drained its backlog).
+pub async fn wait_drained(metrics_port: u16, at_most: f64) {
+    for _ in 0..600 {
+        let (_, body) = get(metrics_port, "/metrics");
+        if metric(&body, "fieldbridge_outbox_pending").is_some_and(|p| p <= at_most) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the outbox did not drain within 60 s");
 }

@@ -1,0 +1,148 @@
+//! The observability endpoint: `GET /metrics` (Prometheus text), `/health` (the bridge runs) and
+//! `/ready` (the broker link is up). A small HTTP/1.1 responder: three fixed routes, one request per
+//! connection, no body read; a web framework would add far more than it brings here.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fieldbridge_core::metrics::MetricsText;
+use fieldbridge_core::publisher::{DeliveryStats, LinkStatus};
+use fieldbridge_source_modbus::SourceStats;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::error::Error;
+
+/// What the endpoint reports.
+#[derive(Debug, Clone)]
+pub(crate) struct Observed {
+    pub(crate) delivery: Arc<DeliveryStats>,
+    pub(crate) link: watch::Receiver<LinkStatus>,
+    /// Protocol counters per device.
+    pub(crate) modbus: Vec<(Arc<str>, Arc<SourceStats>)>,
+}
+
+impl Observed {
+    /// The whole Prometheus document.
+    pub(crate) fn render(&self) -> String {
+        let mut out = MetricsText::default();
+        self.delivery.render(*self.link.borrow(), &mut out);
+        let snapshots: Vec<_> = self
+            .modbus
+            .iter()
+            .map(|(d, s)| (d.as_ref(), s.snapshot()))
+            .collect();
+        out.header(
+            "fieldbridge_source_requests_total",
+            "Field requests sent (retries included).",
+            "counter",
+        );
+        for (device, s) in &snapshots {
+            out.labelled(
+                "fieldbridge_source_requests_total",
+                &[("device", device), ("protocol", "modbus")],
+                s.requests,
+            );
+        }
+        out.header(
+            "fieldbridge_source_reconnects_total",
+            "Field connection attempts after the first.",
+            "counter",
+        );
+        for (device, s) in &snapshots {
+            out.labelled(
+                "fieldbridge_source_reconnects_total",
+                &[("device", device), ("protocol", "modbus")],
+                s.reconnects,
+            );
+        }
+        out.header(
+            "fieldbridge_protocol_errors_total",
+            "Field protocol errors by kind.",
+            "counter",
+        );
+        for (device, s) in &snapshots {
+            for (kind, n) in [
+                ("timeout", s.timeouts),
+                ("exception", s.exceptions),
+                ("decode", s.decode_errors),
+            ] {
+                out.labelled(
+                    "fieldbridge_protocol_errors_total",
+                    &[("device", device), ("protocol", "modbus"), ("kind", kind)],
+                    n,
+                );
+            }
+        }
+        out.finish()
+    }
+}
+
+/// Binds `listen` and serves until the task is dropped.
+pub(crate) async fn serve(
+    listen: SocketAddr,
+    observed: Observed,
+) -> Result<tokio::task::JoinHandle<()>, Error> {
+    let listener = TcpListener::bind(listen).await.map_err(|e| Error::Io {
+        what: format!("metrics endpoint on {listen}"),
+        source: e,
+    })?;
+    tracing::info!(%listen, "metrics and health endpoint listening");
+    Ok(tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let observed = observed.clone();
+            tokio::spawn(async move {
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(5), answer(stream, &observed)).await;
+            });
+        }
+    }))
+}
+
+async fn answer(mut stream: TcpStream, observed: &Observed) -> std::io::Result<()> {
+    // Read until the request line is complete (a client may send it in pieces), 2 KiB at most.
+    let mut buf = Vec::with_capacity(256);
+    let mut chunk = [0u8; 512];
+    while !buf.windows(2).any(|w| w == b"\r\n") && buf.len() < 2048 {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    }
+    let request = String::from_utf8_lossy(&buf);
+    let path = request.split_whitespace().nth(1).unwrap_or("/");
+    let connected = observed.link.borrow().connected;
+    let (status, kind, body) = match path {
+        "/metrics" => ("200 OK", "text/plain; version=0.0.4", observed.render()),
+        "/health" => (
+            "200 OK",
+            "application/json",
+            r#"{"status":"ok"}"#.to_owned(),
+        ),
+        "/ready" if connected => (
+            "200 OK",
+            "application/json",
+            r#"{"status":"ready","broker":"connected"}"#.to_owned(),
+        ),
+        "/ready" => (
+            "503 Service Unavailable",
+            "application/json",
+            r#"{"status":"not ready","broker":"disconnected"}"#.to_owned(),
+        ),
+        _ => (
+            "404 Not Found",
+            "text/plain",
+            "try /metrics, /health or /ready\n".to_owned(),
+        ),
+    };
+    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.shutdown().await
+}
