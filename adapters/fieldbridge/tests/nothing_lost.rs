@@ -88,7 +88,7 @@ async fn stop_and_verify_order(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broker_outage_under_load_loses_no_sequence_number() {
-    let _load = load_lock();
+    let _load = load_lock().await;
     let outage = outage();
     let mut broker = Mosquitto::start();
     let modbus_port = free_port();
@@ -150,7 +150,7 @@ async fn a_broker_outage_under_load_loses_no_sequence_number() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bridge_killed_mid_stream_loses_no_sequence_number_after_its_restart() {
-    let _load = load_lock();
+    let _load = load_lock().await;
     let broker = Mosquitto::start();
     let modbus_port = free_port();
     let _sim = simulator(modbus_port);
@@ -186,7 +186,7 @@ async fn a_bridge_killed_mid_stream_loses_no_sequence_number_after_its_restart()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn under_live_first_live_samples_resume_within_a_second_while_the_backlog_drains() {
-    let _load = load_lock();
+    let _load = load_lock().await;
     let mut broker = Mosquitto::start();
     let modbus_port = free_port();
     let _sim = simulator(modbus_port);

@@ -103,7 +103,7 @@ async fn outage(run: &mut Run, outage: Duration) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drop_oldest_loses_exactly_what_the_metrics_count_as_dropped() {
-    let _load = common::load_lock();
+    let _load = common::load_lock().await;
     let mut run = start("drop-oldest").await;
     // 1 MiB holds about 3,000 samples: 8 s at 1,000/s overflows it.
     let body = outage(&mut run, Duration::from_secs(8)).await;
@@ -156,7 +156,7 @@ async fn drop_oldest_loses_exactly_what_the_metrics_count_as_dropped() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn backpressure_loses_nothing_and_slows_the_sources() {
-    let _load = common::load_lock();
+    let _load = common::load_lock().await;
     let mut run = start("backpressure").await;
     let body = outage(&mut run, Duration::from_secs(8)).await;
     assert_eq!(

@@ -220,10 +220,9 @@ pub fn metric(body: &str, name: &str) -> Option<f64> {
 }
 
 /// Load tests take this so that, on a 2-core machine, two of them never compete for the CPU.
-pub fn load_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+pub async fn load_lock() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
 }
 
 /// Waits until the bridge's outbox holds at most `at_most` samples (it drained its backlog).
