@@ -57,17 +57,14 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{header, BridgeProcess};
+use common::{header, next_seq, simulator, BridgeProcess, POINTS};
 use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::Value;
-
-/// 100 registers polled every 100 ms, each published at every poll: 1,000 samples per second.
-const POINTS: u16 = 100;
 
 /// How many bytes the torn write leaves off the end of the newest segment file.
 const TEAR: u64 = 7;
@@ -75,36 +72,6 @@ const TEAR: u64 = 7;
 /// The outbox record header (`adapters/outbox/src/record.rs`): magic, length, CRC, seq, appended-at.
 const RECORD_HEADER: usize = 25;
 const RECORD_MAGIC: u8 = 0xF1;
-
-struct Simulator(Child);
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `fieldbridge simulate modbus` on `port`, once it accepts connections.
-fn simulator(port: u16) -> Simulator {
-    let child = Command::new(common::binary())
-        .args([
-            "simulate",
-            "modbus",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the simulator");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "simulator not listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Simulator(child)
-}
 
 /// A bridge configuration polling `POINTS` registers of the simulator every 100 ms, logging JSON
 /// lines (so the tests can read fields without ANSI colours in the way).
@@ -122,19 +89,6 @@ fn write_config(dir: &Path, site: &str, mqtt_url: &str, modbus_port: u16) -> Pat
     let path = dir.join("bridge.toml");
     std::fs::write(&path, config).expect("write config");
     path
-}
-
-/// The exact next sequence number a cleanly stopped bridge wrote to `data_dir/seq`.
-fn next_seq(data_dir: &Path, bridge: &BridgeProcess) -> u64 {
-    std::fs::read_to_string(data_dir.join("seq"))
-        .ok()
-        .and_then(|t| t.trim().parse().ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "no sequence file after the clean stop; log:\n{}",
-                bridge.log()
-            )
-        })
 }
 
 /// Stops the bridge with SIGTERM and checks that it exited successfully.

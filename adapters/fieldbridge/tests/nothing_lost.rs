@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use common::{
-    load_lock, samples, simulator, wait_drained, write_config, write_config_with, BridgeProcess,
+    load_lock, next_seq, samples, simulator, wait_drained, write_config, write_config_with,
+    BridgeProcess,
 };
 use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
 
@@ -44,15 +45,7 @@ async fn stop_and_verify_order(
     let status = bridge.terminate().expect("the bridge stops on SIGTERM");
     assert!(status.success(), "exit {status:?}; log:\n{}", bridge.log());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let next: u64 = std::fs::read_to_string(data_dir.join("seq"))
-        .ok()
-        .and_then(|t| t.trim().parse().ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "no sequence file after the clean stop; log:\n{}",
-                bridge.log()
-            )
-        });
+    let next = next_seq(data_dir, &bridge);
     let received = samples(sub);
     let distinct: BTreeSet<u64> = received.iter().map(|(s, _, _)| *s).collect();
     let first = distinct.first().copied().unwrap_or(1);

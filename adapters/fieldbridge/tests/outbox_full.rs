@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{get, metric, samples, simulator, write_config_with, BridgeProcess};
+use common::{get, metric, next_seq, samples, simulator, write_config_with, BridgeProcess};
 use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
 
 struct Run {
@@ -112,10 +112,7 @@ async fn drop_oldest_loses_exactly_what_the_metrics_count_as_dropped() {
     let status = run.bridge.terminate().expect("the bridge stops");
     assert!(status.success(), "log:\n{}", run.bridge.log());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let next: u64 = std::fs::read_to_string(run.dir.path().join("var/seq"))
-        .ok()
-        .and_then(|t| t.trim().parse().ok())
-        .expect("sequence file");
+    let next = next_seq(&run.dir.path().join("var"), &run.bridge);
     let received = samples(&run.sub);
     let distinct: BTreeSet<u64> = received.iter().map(|(s, _, _)| *s).collect();
     let missing_seqs: Vec<u64> = (1..next).filter(|s| !distinct.contains(s)).collect();
@@ -168,10 +165,7 @@ async fn backpressure_loses_nothing_and_slows_the_sources() {
     let status = run.bridge.terminate().expect("the bridge stops");
     assert!(status.success(), "log:\n{}", run.bridge.log());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let next: u64 = std::fs::read_to_string(run.dir.path().join("var/seq"))
-        .ok()
-        .and_then(|t| t.trim().parse().ok())
-        .expect("sequence file");
+    let next = next_seq(&run.dir.path().join("var"), &run.bridge);
     let received = samples(&run.sub);
     let distinct: BTreeSet<u64> = received.iter().map(|(s, _, _)| *s).collect();
     let missing = (1..next).filter(|s| !distinct.contains(s)).count();

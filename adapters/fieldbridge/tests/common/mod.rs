@@ -236,3 +236,16 @@ pub async fn wait_drained(metrics_port: u16, at_most: f64) {
     }
     panic!("the outbox did not drain within 60 s");
 }
+
+/// The exact next sequence number a cleanly stopped bridge wrote to `data_dir/seq`.
+pub fn next_seq(data_dir: &Path, bridge: &BridgeProcess) -> u64 {
+    std::fs::read_to_string(data_dir.join("seq"))
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no sequence file after the clean stop; log:\n{}",
+                bridge.log()
+            )
+        })
+}
