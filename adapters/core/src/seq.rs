@@ -1,11 +1,17 @@
 //! The per-bridge sequence number (design brief §3, `seq`): strictly increasing across the bridge's
 //! whole life, restarts included, so a consumer can prove that nothing was lost.
 //!
-//! The number is persisted in `data_dir/seq` by reserving blocks: the file always holds a value that
-//! no sample has used yet. A clean stop writes the exact next value, so numbering continues with no
-//! gap; after a crash the numbering resumes at the end of the reserved block, so a number is never
-//! used twice, at the cost of a gap. The disk outbox (a later issue) keeps the exact last number with
-//! each record and closes that gap.
+//! Numbers are reserved on disk in blocks (`data_dir/seq` always holds a number no sample has used
+//! yet) and the outbox records the exact number of every sample. Where numbering resumes:
+//!
+//! - after a clean stop: exactly where it stopped (the file holds the exact next number);
+//! - after a crash of the process (kill -9, OOM): right after the outbox's last record, which is
+//!   exact, since every append reached the kernel;
+//! - after a power cut: above the reserved block, because the outbox may have lost records that
+//!   were already published; their numbers must never name another sample. A power cut is told
+//!   from a process crash by the kernel's boot id, kept in `data_dir/running` while the bridge runs:
+//!   a different boot id means the machine went down with the bridge. The numbers skipped show as
+//!   a gap, which is what a consumer must see when samples may have been lost.
 //!
 //! The data directory is locked while a bridge holds it: two bridges must never share one.
 
@@ -20,8 +26,10 @@ pub const BLOCK: u64 = 10_000;
 #[derive(Debug)]
 pub struct SeqStore {
     path: PathBuf,
+    running: PathBuf,
     next: u64,
     reserved: u64,
+    unclean_reboot: bool,
     _lock: File,
 }
 
@@ -62,6 +70,11 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SeqError + '_ {
 impl SeqStore {
     /// Opens (or creates) the counter in `data_dir`, locking the directory.
     pub fn open(data_dir: &Path) -> Result<Self, SeqError> {
+        Self::open_with_boot_id(data_dir, &current_boot_id())
+    }
+
+    /// [`SeqStore::open`] with the boot id given (tests simulate a reboot with it).
+    pub fn open_with_boot_id(data_dir: &Path, boot_id: &str) -> Result<Self, SeqError> {
         fs::create_dir_all(data_dir).map_err(io_err(data_dir))?;
         let lock_path = data_dir.join("lock");
         let lock = OpenOptions::new()
@@ -89,12 +102,41 @@ impl SeqStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => 1,
             Err(e) => return Err(SeqError::Io { path, source: e }),
         };
+        let running = data_dir.join("running");
+        let unclean_reboot = match fs::read_to_string(&running) {
+            Ok(previous) => previous.trim() != boot_id || boot_id.is_empty(),
+            Err(_) => false,
+        };
+        write_atomically(&running, boot_id)?;
         Ok(SeqStore {
             path,
+            running,
+            unclean_reboot,
             next,
             reserved: next,
             _lock: lock,
         })
+    }
+
+    /// Whether the previous run ended with the machine going down (a power cut, a kernel panic):
+    /// it did not stop cleanly, and the boot id changed since.
+    pub fn unclean_reboot(&self) -> bool {
+        self.unclean_reboot
+    }
+
+    /// Sets where numbering resumes, given the number after the outbox's last record, and returns
+    /// it (see the module documentation).
+    pub fn resume(&mut self, after_outbox: Option<u64>) -> u64 {
+        self.next = match after_outbox {
+            Some(n) if self.unclean_reboot => n.max(self.next),
+            Some(n) => n,
+            None => self.next,
+        };
+        if self.unclean_reboot {
+            tracing::warn!(next = self.next, "the previous run ended with a power cut or a crash of the machine: numbering resumes above every number it may have used");
+        }
+        self.reserved = self.next;
+        self.next
     }
 
     /// The number the next sample will get.
@@ -114,34 +156,64 @@ impl SeqStore {
         Ok(n)
     }
 
-    /// Writes the exact next number, so that a restart continues without a gap.
+    /// The next number even when its block cannot be reserved on disk (the disk is full or gone):
+    /// the stream goes on, and only a power cut in this state could reuse a number.
+    pub fn take_even_unreserved(&mut self) -> (u64, Option<SeqError>) {
+        match self.take() {
+            Ok(n) => (n, None),
+            Err(e) => {
+                let n = self.next;
+                self.next = self.next.saturating_add(1);
+                (n, Some(e))
+            }
+        }
+    }
+
+    /// Writes the exact next number, so that a restart continues without a gap, and marks the stop
+    /// as clean.
     pub fn close(&mut self) -> Result<(), SeqError> {
         self.write(self.next)?;
         self.reserved = self.next;
-        Ok(())
-    }
-
-    /// Writes `next` (or the current next number, whichever is higher) as the exact next number:
-    /// at a clean stop, when the outbox numbered the samples.
-    pub fn close_at(&mut self, next: u64) -> Result<(), SeqError> {
-        self.next = self.next.max(next);
-        self.close()
-    }
-
-    /// Atomically replaces the file: write a temporary file, sync it, rename, sync the directory.
-    fn write(&self, value: u64) -> Result<(), SeqError> {
-        let tmp = self.path.with_extension("tmp");
-        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-        writeln!(f, "{value}").map_err(io_err(&tmp))?;
-        f.sync_all().map_err(io_err(&tmp))?;
-        fs::rename(&tmp, &self.path).map_err(io_err(&self.path))?;
-        if let Some(dir) = self.path.parent() {
-            File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(io_err(dir))?;
+        match fs::remove_file(&self.running) {
+            Ok(()) => sync_dir(&self.running),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(SeqError::Io {
+                path: self.running.clone(),
+                source: e,
+            }),
         }
-        Ok(())
     }
+
+    /// Atomically replaces the file.
+    fn write(&self, value: u64) -> Result<(), SeqError> {
+        write_atomically(&self.path, &value.to_string())
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary file, synced, renamed, the directory synced.
+fn write_atomically(path: &Path, text: &str) -> Result<(), SeqError> {
+    let tmp = path.with_extension("tmp");
+    let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+    writeln!(f, "{text}").map_err(io_err(&tmp))?;
+    f.sync_all().map_err(io_err(&tmp))?;
+    fs::rename(&tmp, path).map_err(io_err(path))?;
+    sync_dir(path)
+}
+
+fn sync_dir(path: &Path) -> Result<(), SeqError> {
+    match path.parent() {
+        Some(dir) => File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(dir)),
+        None => Ok(()),
+    }
+}
+
+/// The kernel's id of this boot (Linux); empty where there is none, which counts as a reboot.
+fn current_boot_id() -> String {
+    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -195,6 +267,54 @@ mod tests {
             SeqStore::open(dir.path()),
             Err(SeqError::Corrupt { .. })
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn after_a_crash_of_the_process_numbering_follows_the_outbox_exactly() -> Result<(), SeqError> {
+        let dir = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
+        let mut s = SeqStore::open_with_boot_id(dir.path(), "boot-a")?;
+        s.resume(None);
+        for _ in 0..5 {
+            s.take()?;
+        }
+        drop(s); // kill -9: no close
+        let mut s = SeqStore::open_with_boot_id(dir.path(), "boot-a")?;
+        assert!(!s.unclean_reboot());
+        assert_eq!(s.resume(Some(6)), 6, "the outbox's last record was 5");
+        Ok(())
+    }
+
+    #[test]
+    fn after_a_power_cut_numbering_resumes_above_everything_the_last_run_may_have_used(
+    ) -> Result<(), SeqError> {
+        let dir = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
+        let mut s = SeqStore::open_with_boot_id(dir.path(), "boot-a")?;
+        s.resume(None);
+        let mut last = 0;
+        for _ in 0..5 {
+            last = s.take()?;
+        }
+        drop(s); // the machine went down
+        let mut s = SeqStore::open_with_boot_id(dir.path(), "boot-b")?;
+        assert!(s.unclean_reboot());
+        // The outbox lost its tail: it says 3 was its last record, but 4 and 5 were published.
+        let next = s.resume(Some(4));
+        assert!(next > last, "{next} must not reuse {last}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_clean_stop_is_not_taken_for_a_power_cut_after_a_reboot() -> Result<(), SeqError> {
+        let dir = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
+        let mut s = SeqStore::open_with_boot_id(dir.path(), "boot-a")?;
+        s.resume(None);
+        s.take()?;
+        s.close()?;
+        drop(s);
+        let mut s = SeqStore::open_with_boot_id(dir.path(), "boot-b")?;
+        assert!(!s.unclean_reboot());
+        assert_eq!(s.resume(Some(2)), 2);
         Ok(())
     }
 }

@@ -257,7 +257,6 @@ pub(crate) struct Delivery {
     qos: QoS,
     outbox: Outbox,
     seq: SeqStore,
-    next_seq: u64,
     stats: Arc<DeliveryStats>,
     link: Option<Epoch>,
     states: BTreeMap<Arc<str>, DeviceState>,
@@ -275,12 +274,10 @@ impl Delivery {
     pub(crate) fn new(
         settings: PublisherSettings,
         outbox: Outbox,
-        seq: SeqStore,
+        mut seq: SeqStore,
         stats: Arc<DeliveryStats>,
     ) -> Self {
-        let next_seq = outbox
-            .last_seq()
-            .map_or(seq.peek(), |s| s.saturating_add(1));
+        seq.resume(outbox.last_seq().map(|s| s.saturating_add(1)));
         Delivery {
             topics: settings.topics,
             qos: if settings.qos == 0 {
@@ -290,7 +287,6 @@ impl Delivery {
             },
             outbox,
             seq,
-            next_seq,
             stats,
             link: None,
             states: BTreeMap::new(),
@@ -362,8 +358,11 @@ impl Delivery {
     /// Numbers the reading and writes it to the outbox; nothing is published before it is there.
     fn append(&mut self, reading: Reading) {
         self.stats.count_device(&reading.device, 0);
-        let seq = self.next_seq;
-        self.next_seq = self.next_seq.saturating_add(1);
+        let (seq, error) = self.seq.take_even_unreserved();
+        if let Some(error) = error {
+            DeliveryStats::bump(&self.stats.outbox_errors, 1);
+            tracing::error!(%error, seq, "cannot reserve sequence numbers on disk");
+        }
         let topic = self.topics.sample(&reading.device, &reading.point);
         let sample = Sample {
             seq,

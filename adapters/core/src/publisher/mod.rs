@@ -64,8 +64,9 @@ pub struct Publisher {
 impl Publisher {
     /// Connects to the broker and starts publishing what arrives on `events`, through `outbox`.
     ///
-    /// Numbering continues after the outbox's last record (exact even after a crash of the process),
-    /// or after the sequence file when the outbox is new.
+    /// Numbering resumes where [`SeqStore::resume`] says: exactly after the outbox's last record
+    /// after a clean stop or a crash of the process, above every number possibly used after a
+    /// power cut.
     pub fn start(
         settings: PublisherSettings,
         events: EventReceiver,
@@ -130,13 +131,10 @@ impl Publisher {
         match tokio::time::timeout(grace, &mut task).await {
             Ok(Ok((outbox, mut seq))) => {
                 let _ = tokio::time::timeout(grace, &mut link).await;
-                let next = outbox
-                    .last_seq()
-                    .map_or(seq.peek(), |s| s.saturating_add(1));
                 if let Err(error) = outbox.close() {
                     tracing::error!(%error, "could not close the outbox cleanly");
                 }
-                if let Err(error) = seq.close_at(next) {
+                if let Err(error) = seq.close() {
                     tracing::error!(%error, "could not persist the sequence number at shutdown");
                 }
             }
