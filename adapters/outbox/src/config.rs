@@ -47,6 +47,9 @@ pub struct Config {
     /// [`SyncPolicy::Always`] and [`SyncPolicy::Never`] (under `Interval` it goes with the data sync).
     /// Default 1 s. A longer interval means more duplicates after a crash, never a loss.
     pub cursor_interval: Duration,
+    /// Bytes of recently appended payloads kept in memory, so that handing a record out right after
+    /// its append reads no file. Default 4 MiB; 0 reads every record back from disk.
+    pub read_cache_bytes: usize,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             sync: SyncPolicy::Interval(Duration::from_millis(200)),
             when_full: WhenFull::DropOldest,
             cursor_interval: Duration::from_secs(1),
+            read_cache_bytes: 4 << 20,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 
 use common::*;
-use fieldbridge_outbox::{Outbox, HEADER_LEN};
+use fieldbridge_outbox::{Config, Outbox, HEADER_LEN};
 
 /// Bytes of one record of `payload(seq)` on disk.
 fn record_len() -> u64 {
@@ -171,7 +171,12 @@ fn a_segment_of_pure_garbage_is_skipped_and_removed() {
 #[test]
 fn a_record_damaged_after_open_is_skipped_when_read_not_returned() {
     let dir = tempfile::tempdir().unwrap();
-    let mut ob = open(dir.path(), &small());
+    // No read cache: every record is read back from the (damaged) file.
+    let cfg = Config {
+        read_cache_bytes: 0,
+        ..small()
+    };
+    let mut ob = open(dir.path(), &cfg);
     append_range(&mut ob, 1..=3);
     let seg = segment_files(dir.path()).remove(0);
     let mut f = OpenOptions::new().write(true).open(&seg).unwrap();

@@ -29,6 +29,9 @@ use crate::topic::{self, Topics};
 /// Most samples published and not yet acknowledged.
 pub(crate) const WINDOW: usize = 256;
 
+/// Most readings numbered and written to the outbox together.
+const BATCH: usize = 256;
+
 /// A record held back this long before its connection existed is `historical`; the first samples
 /// of a start, appended while the first connection is being set up, are not.
 const HISTORICAL_AFTER_MS: i64 = 1000;
@@ -263,8 +266,9 @@ pub(crate) struct Delivery {
     metas: BTreeMap<Arc<str>, DeviceMeta>,
     started: Timestamp,
     pacer: Pacer,
-    /// A record that could not be appended yet (outbox full under backpressure, or a disk error).
-    held: Option<(u64, Vec<u8>)>,
+    /// Numbered records not in the outbox yet, in order: the batch being gathered, or what the
+    /// outbox refused (full under backpressure, or a disk error).
+    held: Vec<(u64, Vec<u8>)>,
     drain_grace: Duration,
     live_first: bool,
     buf: Vec<u8>,
@@ -293,7 +297,7 @@ impl Delivery {
             metas: BTreeMap::new(),
             started: Timestamp::now(),
             pacer: Pacer::new(settings.replay_rate),
-            held: None,
+            held: Vec::new(),
             drain_grace: settings.drain_grace,
             live_first: settings.replay_order == ReplayOrder::LiveFirst,
             buf: Vec::new(),
@@ -311,14 +315,23 @@ impl Delivery {
             self.retry_held();
             self.pump();
             if let Some(deadline) = drain_until {
-                let drained = self.held.is_none() && self.outbox.pending_len() == 0;
+                let drained = self.held.is_empty() && self.outbox.pending_len() == 0;
                 if drained || Instant::now() >= deadline {
                     break;
                 }
             }
             tokio::select! {
-                event = events.recv(), if drain_until.is_none() && self.held.is_none() => match event {
-                    Some(event) => self.on_event(event),
+                event = events.recv(), if drain_until.is_none() && self.held.is_empty() => match event {
+                    Some(event) => {
+                        self.on_event(event);
+                        // Whatever else is waiting joins the batch: one write for all of it.
+                        while self.held.len() < BATCH {
+                            match events.try_recv() {
+                                Ok(event) => self.on_event(event),
+                                Err(_) => break,
+                            }
+                        }
+                    }
                     None => drain_until = Some(Instant::now() + self.drain_grace),
                 },
                 event = link.recv() => match event {
@@ -371,19 +384,22 @@ impl Delivery {
         };
         let mut record = Vec::new();
         record::encode(&topic, &topic::sample_payload(&sample), &mut record);
-        self.held = Some((seq, record));
-        self.retry_held();
+        self.held.push((seq, record));
     }
 
-    /// Appends the held record if the outbox takes it now.
+    /// Appends the held records if the outbox takes them now.
     fn retry_held(&mut self) {
-        let Some((seq, record)) = self.held.take() else {
+        if self.held.is_empty() {
             return;
-        };
-        match self.outbox.append(seq, &record) {
+        }
+        let batch: Vec<(u64, &[u8])> = self
+            .held
+            .iter()
+            .map(|(seq, r)| (*seq, r.as_slice()))
+            .collect();
+        match self.outbox.append_batch(&batch) {
             Ok(outcome) => {
-                DeliveryStats::bump(&self.stats.appended, 1);
-                self.publish_live_ahead(seq, &record);
+                DeliveryStats::bump(&self.stats.appended, batch.len() as u64);
                 if outcome.dropped_records > 0 {
                     DeliveryStats::bump(&self.stats.dropped, outcome.dropped_records);
                     self.note_dropped_in_flight();
@@ -393,12 +409,17 @@ impl Delivery {
                         "outbox full: oldest samples dropped (outbox.when_full = \"drop-oldest\")"
                     );
                 }
+                for (seq, record) in std::mem::take(&mut self.held) {
+                    self.publish_live_ahead(seq, &record);
+                }
             }
-            Err(OutboxError::Full { .. }) => self.held = Some((seq, record)),
+            Err(OutboxError::Full { .. }) => {}
             Err(error) => {
                 DeliveryStats::bump(&self.stats.outbox_errors, 1);
-                tracing::error!(%error, seq, "cannot write to the outbox; holding the point stream");
-                self.held = Some((seq, record));
+                tracing::error!(%error, records = batch.len(), "cannot write to the outbox; holding the point stream");
+                // A failed batch may have reached the outbox in part: keep only the rest.
+                let last = self.outbox.last_seq();
+                self.held.retain(|(seq, _)| last.is_none_or(|l| *seq > l));
             }
         }
     }

@@ -117,6 +117,10 @@ impl Outbox {
         if self.cfg.sync == SyncPolicy::Always {
             self.sync_data()?;
         }
+        // Written: keep the payloads at hand, so handing them out needs no read-back.
+        for &(seq, payload) in records {
+            self.recent.remember(seq, payload);
+        }
         Ok(outcome)
     }
 

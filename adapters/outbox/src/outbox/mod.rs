@@ -2,6 +2,7 @@
 
 mod ack;
 mod append;
+mod recent;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
@@ -81,6 +82,8 @@ pub struct Outbox {
     pending_bytes: u64,
     dropped_total: u64,
     damaged_on_read: u64,
+    /// Payloads appended lately, so the usual case (publish right after append) reads no file.
+    recent: recent::Recent,
     /// The active segment has bytes not yet fsynced.
     unsynced: bool,
     persisted: Cursor,
@@ -95,6 +98,7 @@ impl Outbox {
     /// is truncated, damage elsewhere is skipped; both are counted in the returned [`Recovery`].
     pub fn open(dir: &Path, cfg: Config) -> Result<(Outbox, Recovery)> {
         cfg.validate()?;
+        let read_cache_bytes = cfg.read_cache_bytes;
         fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
         let lock = lock(dir)?;
         cursor::remove_stale_tmp(dir)?;
@@ -134,6 +138,7 @@ impl Outbox {
             pending_bytes,
             dropped_total: 0,
             damaged_on_read: 0,
+            recent: recent::Recent::with_capacity(read_cache_bytes),
             unsynced: false,
             persisted,
             last_sync: None,
@@ -238,6 +243,10 @@ impl Outbox {
             if self.acked.contains(&meta.seq) {
                 self.sent_upto = Some(meta.seq);
                 continue;
+            }
+            if self.recent.copy_into(meta.seq, buf) {
+                self.sent_upto = Some(meta.seq);
+                return Ok(Some(RecordInfo::from(&meta)));
             }
             let (name, path) = (seg.name, seg.path.clone());
             let file = match &mut self.reader {
