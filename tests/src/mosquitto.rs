@@ -115,6 +115,30 @@ impl Mosquitto {
         self.process.as_mut().is_some_and(Guarded::is_running)
     }
 
+    /// A broker that keeps its sessions and queued messages on disk across a stop
+    /// ([`Mosquitto::stop`]): `persistence true` in a folder the `mosquitto` user may write (it
+    /// drops root), saved every second and on a clean exit.
+    pub fn start_persistent() -> Mosquitto {
+        let dir = tempfile::Builder::new()
+            .prefix("fb-mosquitto-db-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.keep();
+        let _ = Command::new("chown").arg("mosquitto:").arg(&db).status();
+        Mosquitto::start_with(&format!(
+            "persistence true\npersistence_location {}/\nautosave_interval 1\n",
+            db.display()
+        ))
+    }
+
+    /// Stop the broker cleanly (SIGTERM): with persistence it saves what it holds, so nothing it
+    /// acknowledged is lost; the port stays reserved for [`Mosquitto::restart`].
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.terminate();
+        }
+    }
+
     /// Kill the broker (SIGKILL, as a crash would); the port stays reserved for
     /// [`Mosquitto::restart`].
     pub fn kill(&mut self) {

@@ -52,6 +52,20 @@ impl Guarded {
         }
     }
 
+    /// Ask the process to stop (SIGTERM) and reap it, killing it after 10 s if it does not stop.
+    pub(crate) fn terminate(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let pid = child.id().to_string();
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// Kill and reap the process; nothing happens when it is already gone.
     pub(crate) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

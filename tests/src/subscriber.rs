@@ -54,12 +54,24 @@ impl Subscriber {
     /// # Panics
     /// When no SUBACK comes within 10 seconds.
     pub async fn connect(port: u16, topic_filter: &str) -> Subscriber {
+        Self::connect_with(port, topic_filter, true).await
+    }
+
+    /// Like [`Subscriber::connect`], with a persistent session (clean session off): on a broker
+    /// with persistence, messages for it are queued across a broker restart, whoever reconnects
+    /// first.
+    pub async fn connect_persistent(port: u16, topic_filter: &str) -> Subscriber {
+        Self::connect_with(port, topic_filter, false).await
+    }
+
+    async fn connect_with(port: u16, topic_filter: &str, clean_session: bool) -> Subscriber {
         let id = format!(
             "fb-test-sub-{}-{}",
             std::process::id(),
             NEXT_ID.fetch_add(1, Ordering::Relaxed)
         );
         let mut options = MqttOptions::new(id, "127.0.0.1", port);
+        options.set_clean_session(clean_session);
         options.set_keep_alive(Duration::from_secs(30));
         options.set_max_packet_size(16 * 1024 * 1024, 16 * 1024 * 1024);
         let (client, mut eventloop) = AsyncClient::new(options, 100);

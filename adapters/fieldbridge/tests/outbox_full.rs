@@ -22,7 +22,7 @@ struct Run {
 
 /// A bridge at 1,000 samples/s with a 1 MiB outbox and the given policy, metrics on a free port.
 async fn start(policy: &str) -> Run {
-    let broker = Mosquitto::start();
+    let broker = Mosquitto::start_persistent();
     let modbus_port = free_port();
     let sim = simulator(modbus_port);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -33,7 +33,7 @@ async fn start(policy: &str) -> Run {
         modbus_port,
         &format!("max_bytes = \"1MiB\"\nwhen_full = \"{policy}\"\nreplay_rate = 20000\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\""),
     );
-    let sub = Subscriber::connect(broker.port(), "fieldbridge/load/#").await;
+    let sub = Subscriber::connect_persistent(broker.port(), "fieldbridge/load/#").await;
     let bridge = BridgeProcess::run(&config_path, dir.path());
     assert!(
         sub.wait_for_count(1000, Duration::from_secs(15)).await,
@@ -58,7 +58,7 @@ async fn outage(run: &mut Run, outage: Duration) -> String {
         status.contains("200"),
         "/ready with the broker up: {status}"
     );
-    run.broker.kill();
+    run.broker.stop(); // SIGTERM with persistence: the broker keeps what it acknowledged
     tokio::time::sleep(outage).await;
     let (status, _) = get(run.metrics_port, "/ready");
     assert!(
