@@ -102,12 +102,7 @@ impl PointState {
         if !must_publish(policy, self.published.as_ref(), &value, quality, now) {
             return None;
         }
-        self.published = Some(Published {
-            value: value.clone(),
-            quality,
-            at: now,
-        });
-        Some(value)
+        Some(self.publish(value, quality, now))
     }
 
     /// The device became unreachable: returns the last value to publish with `comm_failure`, once,
@@ -122,12 +117,17 @@ impl PointState {
         {
             return None;
         }
+        Some(self.publish(value, quality, now))
+    }
+
+    /// Remembers what is published now, for the next deadband, quality and heartbeat decision.
+    fn publish(&mut self, value: Value, quality: Quality, now: Instant) -> Value {
         self.published = Some(Published {
             value: value.clone(),
             quality,
             at: now,
         });
-        Some(value)
+        value
     }
 }
 

@@ -1,37 +1,14 @@
 //! The data model of one simulated Modbus unit and the word-order helpers that put typed values into
 //! 16-bit registers.
 
-use std::fmt;
-
 use crate::SimError;
 
 /// Number of entries in each of the four tables: addresses `0..=999` are valid, `1000` and above
 /// answer exception 2 (ILLEGAL DATA ADDRESS).
 pub const TABLE_SIZE: u16 = 1000;
 
-/// One of the four Modbus data tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Table {
-    /// Read/write single bits (FC 1, 5, 15).
-    Coils,
-    /// Read-only single bits (FC 2).
-    DiscreteInputs,
-    /// Read-only 16-bit registers (FC 4).
-    InputRegisters,
-    /// Read/write 16-bit registers (FC 3, 6, 16, 22, 23).
-    HoldingRegisters,
-}
-
-impl fmt::Display for Table {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Coils => "coil",
-            Self::DiscreteInputs => "discrete",
-            Self::InputRegisters => "input",
-            Self::HoldingRegisters => "holding",
-        })
-    }
-}
+/// One of the four Modbus data tables: the codec's definition.
+pub use fieldbridge_modbus::model::Table;
 
 /// The order of the bytes of a multi-register value on the wire: the codec's definition, the same
 /// one the bridge reads with.

@@ -19,7 +19,23 @@ pub enum Table {
     HoldingRegisters,
 }
 
+impl core::fmt::Display for Table {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Table {
+    /// The table's short name as bridges write it: `coil`, `discrete`, `input`, `holding`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Coils => "coil",
+            Self::DiscreteInputs => "discrete",
+            Self::InputRegisters => "input",
+            Self::HoldingRegisters => "holding",
+        }
+    }
+
     /// The function that reads this table.
     pub fn read_function(self) -> FunctionCode {
         match self {
