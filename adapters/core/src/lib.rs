@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod backoff;
+pub mod command;
 pub mod config;
 pub mod event;
 pub mod metrics;

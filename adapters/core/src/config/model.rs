@@ -21,8 +21,32 @@ pub struct Config {
     pub log: LogConfig,
     /// `[metrics]`: where the HTTP endpoint listens (`/metrics`, `/health`, `/ready`); off when absent.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// `[commands]`: the command router.
+    pub commands: CommandsConfig,
     /// Every `[[source]]`, in file order.
     pub sources: Vec<SourceConfig>,
+}
+
+/// `[commands]`: how commands from `<point>/set` are handled (`docs/commands.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandsConfig {
+    /// Whether the bridge subscribes to `set` topics at all (it does only when a point is writable).
+    pub enabled: bool,
+    /// The longest a command may wait for its device and run, from its arrival to its result; a
+    /// command not sent to the field by then is answered `timeout` and never sent later.
+    pub timeout: Duration,
+    /// How many executed command ids are remembered (in `data_dir`) to answer repeats.
+    pub remember: usize,
+}
+
+impl Default for CommandsConfig {
+    fn default() -> Self {
+        CommandsConfig {
+            enabled: true,
+            timeout: Duration::from_secs(10),
+            remember: 10_000,
+        }
+    }
 }
 
 /// `[bridge]`: who this bridge is and where it keeps its state.
@@ -64,11 +88,23 @@ pub enum OutputFormat {
     Sparkplug,
 }
 
+/// The MQTT protocol version spoken to the broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MqttVersion {
+    /// MQTT 3.1.1 (OASIS standard, 2014): the default, understood by every broker.
+    #[default]
+    V311,
+    /// MQTT 5.0 (OASIS standard, 2019).
+    V5,
+}
+
 /// `[mqtt]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MqttConfig {
     /// The broker.
     pub url: BrokerUrl,
+    /// `version = "3.1.1"` (default) or `"5"`.
+    pub version: MqttVersion,
     /// The first level of every topic.
     pub prefix: String,
     /// The output mode.

@@ -100,6 +100,10 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
         t.finish("[metrics]");
         listen
     });
+    let commands = match doc.table("commands") {
+        Some(t) => commands(&t),
+        None => Some(CommandsConfig::default()),
+    };
     let mut names = HashSet::new();
     let mut sources = Vec::new();
     let mut all_ok = true;
@@ -115,7 +119,7 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
             None => all_ok = false,
         }
     }
-    doc.finish("a bridge configuration (expected [bridge], [mqtt], [outbox], [log], [metrics], [[source]])");
+    doc.finish("a bridge configuration (expected [bridge], [mqtt], [outbox], [log], [metrics], [commands], [[source]])");
     if !all_ok {
         return None;
     }
@@ -125,7 +129,26 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
         outbox: outbox?,
         log: log?,
         metrics_listen,
+        commands: commands?,
         sources,
+    })
+}
+
+fn commands(t: &TableReader<'_>) -> Option<CommandsConfig> {
+    let defaults = CommandsConfig::default();
+    let enabled = t.bool("enabled").unwrap_or(defaults.enabled);
+    let timeout = t.duration("timeout", false).unwrap_or(defaults.timeout);
+    if timeout < Duration::from_millis(10) {
+        t.error("timeout", "must be at least 10ms");
+    }
+    let remember = t
+        .int("remember", 1, 10_000_000)
+        .map_or(defaults.remember, |n| n as usize);
+    t.finish("[commands]");
+    Some(CommandsConfig {
+        enabled,
+        timeout,
+        remember,
     })
 }
 
@@ -223,6 +246,16 @@ fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {
             "\"sparkplug\" is not available in this version yet (use \"json\")",
         );
     }
+    let version = t
+        .choice(
+            "version",
+            &[
+                ("3.1.1", MqttVersion::V311),
+                ("5", MqttVersion::V5),
+                ("5.0", MqttVersion::V5),
+            ],
+        )
+        .unwrap_or_default();
     let qos = t.int("qos", 0, 1).map_or(1, |q| q as u8);
     let keep_alive = t
         .duration("keep_alive", false)
@@ -252,6 +285,7 @@ fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {
     }
     Some(MqttConfig {
         url: url?,
+        version,
         prefix: prefix.to_owned(),
         format: OutputFormat::Json,
         qos,

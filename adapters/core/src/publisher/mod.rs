@@ -23,6 +23,54 @@ use crate::topic::{self, Topics};
 pub use delivery::DeliveryStats;
 pub use link::LinkStatus;
 
+/// A PUBLISH received on the command subscription, handed to the command router as it came.
+#[derive(Debug, Clone)]
+pub struct IncomingCommand {
+    /// The topic it was published on (`<prefix>/<site>/<device>/<point>/set`).
+    pub topic: String,
+    /// The payload, unparsed.
+    pub payload: Vec<u8>,
+    /// Delivered from the broker's retained store (at subscribe time), not live.
+    pub retained: bool,
+    /// MQTT 5 message expiry interval left, seconds, when the sender set one.
+    pub message_expiry: Option<u32>,
+    /// When the bridge received it.
+    pub received: tokio::time::Instant,
+}
+
+/// A message published outside the outbox (a command result): QoS 1, not retained, kept in memory
+/// until the broker acknowledges it and sent again on the next connection if the link fails first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectMessage {
+    /// The topic.
+    pub topic: String,
+    /// The payload.
+    pub payload: Vec<u8>,
+}
+
+/// The publisher's side of the command router: what to subscribe to, where received commands go,
+/// and where results come from.
+#[derive(Debug)]
+pub struct CommandLink {
+    /// The topic filter subscribed at QoS 1 after every CONNACK (`<prefix>/<site>/+/+/set`).
+    pub filter: String,
+    /// Where every PUBLISH matching the filter goes.
+    pub incoming: mpsc::UnboundedSender<IncomingCommand>,
+    /// Results to publish.
+    pub results: mpsc::Receiver<DirectMessage>,
+}
+
+/// The TLS files of an `mqtts://` link (all PEM).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// CA bundle that signs the broker's certificate (the system's roots when absent).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Client certificate chain, for mutual TLS.
+    pub cert_file: Option<std::path::PathBuf>,
+    /// Client private key, for mutual TLS.
+    pub key_file: Option<std::path::PathBuf>,
+}
+
 /// What the publisher needs to reach the broker and pace a replay.
 #[derive(Debug, Clone)]
 pub struct PublisherSettings {
@@ -36,6 +84,12 @@ pub struct PublisherSettings {
     pub keep_alive: Duration,
     /// User name and password.
     pub credentials: Option<(String, String)>,
+    /// MQTT 3.1.1 or 5.
+    pub version: crate::config::MqttVersion,
+    /// TLS, for `mqtts://`.
+    pub tls: Option<TlsFiles>,
+    /// Where the password came from (`mqtt.password_file`), to name it when the broker refuses.
+    pub password_file: Option<std::path::PathBuf>,
     /// QoS of samples (0 or 1); state and meta always go at QoS 1.
     pub qos: u8,
     /// The topic scheme.
