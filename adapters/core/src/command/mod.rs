@@ -9,8 +9,18 @@
 //! select-before-operate with ACTCON/ACTTERM; DLMS data-access-result).
 
 mod field;
+mod parse;
+mod router;
+mod stats;
+mod store;
+
+pub use router::{CommandRouter, RouterDevice};
+pub use stats::CommandStats;
 
 pub use field::{
     channel, CommandReceiver, CommandRequest, CommandSender, CommandValue, FieldCommand,
     FieldReply, Outcome,
 };
+
+#[cfg(test)]
+mod tests;

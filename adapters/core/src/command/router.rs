@@ -1,0 +1,416 @@
+//! The router task: from a received `set` PUBLISH to exactly one result.
+//!
+//! Order of the checks, each answered at once when it fails: the topic names a device and point;
+//! the payload parses with an id; the id was not seen before (a repeat gets the first result
+//! again, or waits for it while the first is still executing); the message was sent live (not
+//! retained) and its deadline has not passed; the device and point exist and the point is
+//! `writable`; the source takes commands. Only then is the command recorded as started in
+//! `data_dir` and handed to its source, which checks the value against the point and writes it.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::field::{
+    CommandRequest, CommandSender, CommandValue, FieldCommand, FieldReply, Outcome,
+};
+use super::parse;
+use super::stats::CommandStats;
+use super::store::{Entry, Store};
+use crate::config::CommandsConfig;
+use crate::publisher::{DirectMessage, IncomingCommand};
+use crate::time::Timestamp;
+use crate::topic::Topics;
+
+/// What the router knows of one device: its points' writability and its source's command queue.
+#[derive(Debug, Clone)]
+pub struct RouterDevice {
+    /// The protocol, for the reason when the source takes no commands yet.
+    pub protocol: &'static str,
+    /// Every configured point and whether it is `writable`.
+    pub points: HashMap<Arc<str>, bool>,
+    /// The source's command queue; `None` when its driver takes no commands.
+    pub sender: Option<CommandSender>,
+}
+
+/// The command router of one bridge.
+#[derive(Debug)]
+pub struct CommandRouter {
+    base: String,
+    timeout: Duration,
+    devices: HashMap<Arc<str>, RouterDevice>,
+    store: Store,
+    stats: Arc<CommandStats>,
+    /// Repeats that arrived while their command was executing: answered when it completes.
+    waiting: HashMap<String, u32>,
+}
+
+/// One command on its way: what its result needs.
+struct Context {
+    key: String,
+    id: Option<String>,
+    device: String,
+    point: String,
+    value: Option<CommandValue>,
+    topic: String,
+    received: Instant,
+    received_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct ResultJson<'a> {
+    id: Option<&'a str>,
+    outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'a str>,
+    device: &'a str,
+    point: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<serde_json::Value>,
+    received: Timestamp,
+    completed: Timestamp,
+    latency_ms: f64,
+}
+
+/// Answers still to come from the sources.
+type Pending = JoinSet<(Context, FieldReply)>;
+
+impl CommandRouter {
+    /// A router for `devices`, remembering executed ids in `data_dir`.
+    ///
+    /// Commands found started and unanswered (the bridge stopped while executing them) get their
+    /// `failed` result now, so that a repeat is answered and never executed again.
+    pub fn open(
+        topics: &Topics,
+        settings: &CommandsConfig,
+        data_dir: &Path,
+        devices: HashMap<Arc<str>, RouterDevice>,
+    ) -> std::io::Result<Self> {
+        let (store, loaded) = Store::open(data_dir, settings.remember)?;
+        if loaded.bad_lines > 0 {
+            tracing::warn!(
+                file = %data_dir.join(super::store::FILE_NAME).display(),
+                bad_lines = loaded.bad_lines,
+                "command memory had unreadable lines (a torn write); skipped"
+            );
+        }
+        let mut router = CommandRouter {
+            base: topics.base().to_owned(),
+            timeout: settings.timeout,
+            devices,
+            store,
+            stats: Arc::new(CommandStats::default()),
+            waiting: HashMap::new(),
+        };
+        for key in loaded.interrupted {
+            let mut parts = key.splitn(3, '/');
+            let (device, point, id) = (
+                parts.next().unwrap_or_default().to_owned(),
+                parts.next().unwrap_or_default().to_owned(),
+                parts.next().unwrap_or_default().to_owned(),
+            );
+            let now = Instant::now();
+            let ctx = Context {
+                topic: router.result_topic(&device, &point),
+                key: key.clone(),
+                id: Some(id),
+                device,
+                point,
+                value: None,
+                received: now,
+                received_at: Timestamp::now(),
+            };
+            let reply = FieldReply::not_done(
+                Outcome::Failed,
+                "interrupted: the bridge stopped while this command was executing; whether the \
+                 device applied it is unknown, and it is not executed again",
+            );
+            let payload = router.result_payload(&ctx, &reply);
+            tracing::warn!(command_id = ctx.id.as_deref(), device = %ctx.device, point = %ctx.point, "command interrupted by a stop of the bridge; answered failed");
+            router.store.done(&key, &payload)?;
+        }
+        tracing::info!(remembered = loaded.entries, "command router ready");
+        Ok(router)
+    }
+
+    /// The topic filter of every command of this bridge: `<prefix>/<site>/+/+/set`.
+    pub fn filter(&self) -> String {
+        format!("{}/+/+/set", self.base)
+    }
+
+    /// The router's counters.
+    pub fn stats(&self) -> Arc<CommandStats> {
+        self.stats.clone()
+    }
+
+    fn result_topic(&self, device: &str, point: &str) -> String {
+        format!("{}/{device}/{point}/set/result", self.base)
+    }
+
+    /// Runs until `incoming` closes and every command under way has its result.
+    pub async fn run(
+        mut self,
+        mut incoming: mpsc::UnboundedReceiver<IncomingCommand>,
+        results: mpsc::Sender<DirectMessage>,
+    ) {
+        let mut pending: Pending = JoinSet::new();
+        let mut open = true;
+        while open || !pending.is_empty() {
+            tokio::select! {
+                message = incoming.recv(), if open => match message {
+                    Some(message) => self.on_message(message, &mut pending, &results).await,
+                    None => open = false,
+                },
+                Some(done) = pending.join_next() => match done {
+                    Ok((ctx, reply)) => self.finish(ctx, reply, &results).await,
+                    Err(error) => tracing::error!(%error, "command task failed"),
+                },
+            }
+        }
+    }
+
+    async fn on_message(
+        &mut self,
+        message: IncomingCommand,
+        pending: &mut Pending,
+        results: &mpsc::Sender<DirectMessage>,
+    ) {
+        let Some((device, point)) = parse::target(&self.base, &message.topic) else {
+            tracing::debug!(topic = %message.topic, "not a command topic; ignored");
+            return;
+        };
+        let mut ctx = Context {
+            key: String::new(),
+            id: None,
+            device: device.to_owned(),
+            point: point.to_owned(),
+            value: None,
+            topic: self.result_topic(device, point),
+            received: message.received,
+            received_at: Timestamp::now(),
+        };
+        let command = match parse::payload(&message.payload) {
+            Ok(c) => c,
+            Err(malformed) => {
+                ctx.id = malformed.id;
+                let reply = FieldReply::not_done(Outcome::Refused, malformed.reason);
+                return self.finish(ctx, reply, results).await;
+            }
+        };
+        ctx.key = format!("{device}/{point}/{}", command.id);
+        ctx.id = Some(command.id.clone());
+        ctx.value = Some(command.value.clone());
+        match self.store.get(&ctx.key) {
+            Some(Entry::Done(payload)) => {
+                let payload = payload.clone();
+                self.stats
+                    .repeats
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::info!(command_id = %command.id, device, point, "command repeated; answered with its first result");
+                return publish(results, ctx.topic, payload).await;
+            }
+            Some(Entry::Started) => {
+                self.stats
+                    .repeats
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::info!(command_id = %command.id, device, point, "command repeated while executing; answered when it completes");
+                *self.waiting.entry(ctx.key).or_default() += 1;
+                return;
+            }
+            None => {}
+        }
+        if let Some(reply) = self.stale(&message, command.expires) {
+            return self.finish(ctx, reply, results).await;
+        }
+        let entry = self.devices.get(device);
+        let refusal = match entry.map(|d| (d, d.points.get(point))) {
+            None => Some(format!("unknown device \"{device}\"")),
+            Some((_, None)) => Some(format!("unknown point \"{point}\" of device \"{device}\"")),
+            Some((_, Some(false))) => Some(format!(
+                "point \"{point}\" is not writable (writable = true in the configuration allows commands)"
+            )),
+            Some((d, Some(true))) if d.sender.is_none() => Some(format!(
+                "commands to {} devices are not supported yet",
+                d.protocol
+            )),
+            Some(_) => None,
+        };
+        if let Some(reason) = refusal {
+            return self
+                .finish(ctx, FieldReply::not_done(Outcome::Refused, reason), results)
+                .await;
+        }
+        let Some(sender) = entry.and_then(|d| d.sender.clone()) else {
+            return;
+        };
+        // The deadline: the sender's, the broker's message expiry, or the bridge's own timeout.
+        let ours = message.received + self.timeout;
+        let theirs = command
+            .expires
+            .map(instant_of)
+            .into_iter()
+            .chain(
+                message
+                    .message_expiry
+                    .map(|s| message.received + Duration::from_secs(u64::from(s))),
+            )
+            .min();
+        let (deadline, deadline_is_expiry) = match theirs {
+            Some(t) if t < ours => (t, true),
+            _ => (ours, false),
+        };
+        if let Err(error) = self.store.started(&ctx.key) {
+            let reason = format!("not executed: cannot record the command in data_dir: {error}");
+            tracing::error!(%error, "cannot write the command memory");
+            return self
+                .finish(ctx, FieldReply::not_done(Outcome::Refused, reason), results)
+                .await;
+        }
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let request = CommandRequest {
+            command: FieldCommand {
+                id: Arc::from(command.id.as_str()),
+                point: Arc::from(point),
+                value: command.value,
+                deadline,
+                deadline_is_expiry,
+            },
+            reply: reply_tx,
+        };
+        if let Err(error) = sender.try_send(request) {
+            let reason = match error {
+                mpsc::error::TrySendError::Full(_) => {
+                    "not sent: too many commands waiting for this device".to_owned()
+                }
+                mpsc::error::TrySendError::Closed(_) => {
+                    "not sent: the device's source has stopped".to_owned()
+                }
+            };
+            return self
+                .finish(ctx, FieldReply::not_done(Outcome::Refused, reason), results)
+                .await;
+        }
+        // The source answers every command it takes (its deadline bounds when it may start, its
+        // request timeout how long the exchange takes); the guard only covers a source that died.
+        let guard = deadline.max(Instant::now()) + self.timeout * 2 + Duration::from_secs(30);
+        pending.spawn(async move {
+            let reply = match tokio::time::timeout_at(guard, reply_rx).await {
+                Ok(Ok(reply)) => reply,
+                Ok(Err(_)) => FieldReply::not_done(
+                    Outcome::Failed,
+                    "the source stopped before answering; whether the device applied it is unknown",
+                ),
+                Err(_) => {
+                    FieldReply::not_done(Outcome::Timeout, "no answer from the source in time")
+                }
+            };
+            (ctx, reply)
+        });
+    }
+
+    /// A command that must not run because it is not live: retained by the broker, or past its
+    /// deadline on arrival.
+    fn stale(&self, message: &IncomingCommand, expires: Option<Timestamp>) -> Option<FieldReply> {
+        if message.retained {
+            return Some(FieldReply::not_done(
+                Outcome::Expired,
+                "retained message: the broker kept it and delivered it at subscription, not live; \
+                 commands must not be published with retain",
+            ));
+        }
+        if message.message_expiry == Some(0) {
+            return Some(FieldReply::not_done(
+                Outcome::Expired,
+                "its MQTT 5 message expiry interval had run out",
+            ));
+        }
+        let now = Timestamp::now();
+        match expires {
+            Some(t) if t.unix_millis() <= now.unix_millis() => Some(FieldReply::not_done(
+                Outcome::Expired,
+                format!(
+                    "arrived at {} after its deadline {}; not sent to the field",
+                    now.to_rfc3339_millis(),
+                    t.to_rfc3339_millis()
+                ),
+            )),
+            _ => None,
+        }
+    }
+
+    fn result_payload(&self, ctx: &Context, reply: &FieldReply) -> String {
+        let latency = ctx.received.elapsed();
+        let json = ResultJson {
+            id: ctx.id.as_deref(),
+            outcome: reply.outcome,
+            reason: reply.reason.as_deref(),
+            method: reply.method.as_deref(),
+            device: &ctx.device,
+            point: &ctx.point,
+            value: ctx.value.as_ref().map(CommandValue::to_json),
+            received: ctx.received_at,
+            completed: Timestamp::now(),
+            latency_ms: (latency.as_secs_f64() * 1e6).round() / 1e3,
+        };
+        serde_json::to_string(&json).unwrap_or_default()
+    }
+
+    /// Records, counts, logs and publishes one result (and answers the repeats that waited).
+    async fn finish(
+        &mut self,
+        ctx: Context,
+        reply: FieldReply,
+        results: &mpsc::Sender<DirectMessage>,
+    ) {
+        let payload = self.result_payload(&ctx, &reply);
+        let latency = ctx.received.elapsed();
+        if !ctx.key.is_empty() {
+            if let Err(error) = self.store.done(&ctx.key, &payload) {
+                tracing::error!(%error, command_id = ctx.id.as_deref(), "cannot record a command result; a repeat of this id will be executed again");
+            }
+        }
+        self.stats.count(reply.outcome);
+        self.stats.latency.observe(latency.as_secs_f64());
+        let value = ctx.value.as_ref().map(CommandValue::to_json);
+        tracing::info!(
+            command_id = ctx.id.as_deref(),
+            device = %ctx.device,
+            point = %ctx.point,
+            value = value.as_ref().map(tracing::field::display),
+            outcome = reply.outcome.as_str(),
+            reason = reply.reason.as_deref(),
+            method = reply.method.as_deref(),
+            latency_ms = latency.as_secs_f64() * 1e3,
+            "command"
+        );
+        let repeats = self.waiting.remove(&ctx.key).unwrap_or(0);
+        for _ in 0..repeats {
+            publish(results, ctx.topic.clone(), payload.clone()).await;
+        }
+        publish(results, ctx.topic, payload).await;
+    }
+}
+
+async fn publish(results: &mpsc::Sender<DirectMessage>, topic: String, payload: String) {
+    let message = DirectMessage {
+        topic,
+        payload: payload.into_bytes(),
+    };
+    if results.send(message).await.is_err() {
+        tracing::warn!("the publisher has stopped; a command result was not published");
+    }
+}
+
+/// The monotonic instant of a wall-clock time (now when it is past).
+fn instant_of(t: Timestamp) -> Instant {
+    let left = t.unix_millis() - Timestamp::now().unix_millis();
+    Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or(0))
+}

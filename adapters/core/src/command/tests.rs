@@ -1,0 +1,266 @@
+//! The router against a scripted source: every outcome, repeats, restarts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::*;
+use crate::config::CommandsConfig;
+use crate::publisher::{DirectMessage, IncomingCommand};
+use crate::topic::Topics;
+
+fn devices(sender: Option<CommandSender>) -> HashMap<Arc<str>, RouterDevice> {
+    let points = [("sp", true), ("ro", false)]
+        .into_iter()
+        .map(|(n, w)| (Arc::from(n), w))
+        .collect();
+    HashMap::from([(
+        Arc::from("plc"),
+        RouterDevice {
+            protocol: "modbus-tcp",
+            points,
+            sender,
+        },
+    )])
+}
+
+fn message(topic: &str, payload: &str) -> IncomingCommand {
+    IncomingCommand {
+        topic: format!("fb/site/{topic}"),
+        payload: payload.as_bytes().to_vec(),
+        retained: false,
+        message_expiry: None,
+        received: Instant::now(),
+    }
+}
+
+struct Harness {
+    incoming: mpsc::UnboundedSender<IncomingCommand>,
+    results: mpsc::Receiver<DirectMessage>,
+    stats: Arc<CommandStats>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn start(dir: &std::path::Path, sender: Option<CommandSender>) -> Harness {
+    let topics = Topics::new("fb", "site", "gw");
+    let router =
+        CommandRouter::open(&topics, &CommandsConfig::default(), dir, devices(sender)).unwrap();
+    assert_eq!(router.filter(), "fb/site/+/+/set");
+    let stats = router.stats();
+    let (incoming, in_rx) = mpsc::unbounded_channel();
+    let (res_tx, results) = mpsc::channel(16);
+    let task = tokio::spawn(router.run(in_rx, res_tx));
+    Harness {
+        incoming,
+        results,
+        stats,
+        task,
+    }
+}
+
+impl Harness {
+    async fn result(&mut self) -> (String, serde_json::Value) {
+        let m = tokio::time::timeout(Duration::from_secs(5), self.results.recv())
+            .await
+            .expect("a result in time")
+            .expect("router running");
+        (m.topic, serde_json::from_slice(&m.payload).unwrap())
+    }
+
+    async fn stop(self) {
+        drop(self.incoming);
+        self.task.await.unwrap();
+    }
+}
+
+/// A source that answers every command with `reply` and counts what it executed.
+fn source(reply: FieldReply) -> (CommandSender, Arc<std::sync::atomic::AtomicU32>) {
+    let (tx, mut rx) = channel();
+    let executed = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let count = executed.clone();
+    tokio::spawn(async move {
+        while let Some(req) = rx.recv().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let _ = req.reply.send(reply.clone());
+        }
+    });
+    (tx, executed)
+}
+
+#[tokio::test]
+async fn a_command_is_executed_once_and_every_repeat_gets_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, executed) = source(FieldReply::success("fc16"));
+    let mut h = start(dir.path(), Some(tx));
+    let cmd = r#"{"id":"c1","value":4.5}"#;
+    h.incoming.send(message("plc/sp/set", cmd)).unwrap();
+    // The repeat arrives while the first is executing.
+    h.incoming.send(message("plc/sp/set", cmd)).unwrap();
+    let (topic, first) = h.result().await;
+    let (_, second) = h.result().await;
+    assert_eq!(topic, "fb/site/plc/sp/set/result");
+    assert_eq!(first["id"], "c1");
+    assert_eq!(first["outcome"], "success");
+    assert_eq!(first["method"], "fc16");
+    assert_eq!(first["value"], 4.5);
+    assert!(first.get("reason").is_none());
+    assert_eq!(first, second);
+    // A repeat after completion, then one after a restart of the bridge.
+    h.incoming.send(message("plc/sp/set", cmd)).unwrap();
+    assert_eq!(h.result().await.1, first);
+    assert_eq!(h.stats.outcomes(Outcome::Success), 1);
+    assert_eq!(
+        h.stats.repeats.load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
+    h.stop().await;
+    let (tx, executed_after) = source(FieldReply::success("fc16"));
+    let mut h = start(dir.path(), Some(tx));
+    h.incoming.send(message("plc/sp/set", cmd)).unwrap();
+    assert_eq!(h.result().await.1, first);
+    h.stop().await;
+    assert_eq!(executed.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(executed_after.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn what_the_configuration_does_not_allow_is_refused_and_never_reaches_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, executed) = source(FieldReply::success("fc6"));
+    let mut h = start(dir.path(), Some(tx));
+    let cases = [
+        ("plc/ro/set", r#"{"id":"a","value":1}"#, "not writable"),
+        ("plc/nope/set", r#"{"id":"b","value":1}"#, "unknown point"),
+        ("other/sp/set", r#"{"id":"c","value":1}"#, "unknown device"),
+        ("plc/sp/set", r#"{"value":1}"#, "missing id"),
+        ("plc/sp/set", "{oops", "malformed JSON"),
+    ];
+    for (topic, payload, reason) in cases {
+        h.incoming.send(message(topic, payload)).unwrap();
+        let (_, r) = h.result().await;
+        assert_eq!(r["outcome"], "refused", "{topic} {payload}");
+        assert!(
+            r["reason"].as_str().unwrap().contains(reason),
+            "{topic} {payload}: {r}"
+        );
+    }
+    h.stop().await;
+    assert_eq!(executed.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn stale_commands_are_expired_and_never_reach_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, executed) = source(FieldReply::success("fc6"));
+    let mut h = start(dir.path(), Some(tx));
+    h.incoming
+        .send(message(
+            "plc/sp/set",
+            r#"{"id":"old","value":1,"expires":"2020-01-01T00:00:00Z"}"#,
+        ))
+        .unwrap();
+    let (_, r) = h.result().await;
+    assert_eq!(
+        (r["outcome"].as_str(), r["id"].as_str()),
+        (Some("expired"), Some("old"))
+    );
+    let mut retained = message("plc/sp/set", r#"{"id":"kept","value":1}"#);
+    retained.retained = true;
+    h.incoming.send(retained).unwrap();
+    let (_, r) = h.result().await;
+    assert_eq!(r["outcome"], "expired");
+    assert!(r["reason"].as_str().unwrap().contains("retained"));
+    h.stop().await;
+    assert_eq!(executed.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn the_deadline_handed_to_the_source_is_the_senders_when_it_is_earlier() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = channel();
+    let mut h = start(dir.path(), Some(tx));
+    let expires = crate::time::Timestamp::from_unix_millis(
+        crate::time::Timestamp::now().unix_millis() + 2_000,
+    )
+    .unwrap();
+    let payload = format!(
+        r#"{{"id":"soon","value":true,"expires":"{}"}}"#,
+        expires.to_rfc3339_millis()
+    );
+    h.incoming.send(message("plc/sp/set", &payload)).unwrap();
+    let req = rx.recv().await.unwrap();
+    assert!(req.command.deadline_is_expiry);
+    let left = req.command.deadline - Instant::now();
+    assert!(
+        left > Duration::from_millis(1_000) && left <= Duration::from_millis(2_000),
+        "{left:?}"
+    );
+    assert_eq!(req.command.value, CommandValue::Bool(true));
+    h.incoming
+        .send(message("plc/sp/set", r#"{"id":"plain","value":true}"#))
+        .unwrap();
+    let plain = rx.recv().await.unwrap();
+    assert!(!plain.command.deadline_is_expiry);
+    let left = plain.command.deadline - Instant::now();
+    assert!(left > Duration::from_secs(9), "{left:?}");
+    // A source that drops a command unanswered still yields exactly one result.
+    drop(req);
+    let (_, r) = h.result().await;
+    assert_eq!(
+        (r["id"].as_str(), r["outcome"].as_str()),
+        (Some("soon"), Some("failed"))
+    );
+    let _ = plain
+        .reply
+        .send(FieldReply::not_done(Outcome::Timeout, "no answer"));
+    let (_, r) = h.result().await;
+    assert_eq!(r["outcome"], "timeout");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_command_cut_off_by_a_stop_is_answered_failed_and_not_executed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // A source that never answers, and a router dropped mid-command (as by a crash).
+        let (tx, mut rx) = channel();
+        let mut h = start(dir.path(), Some(tx));
+        h.incoming
+            .send(message("plc/sp/set", r#"{"id":"cut","value":1}"#))
+            .unwrap();
+        let req = rx.recv().await.unwrap();
+        h.task.abort();
+        let _ = h.results.try_recv();
+        std::mem::forget(req);
+    }
+    let (tx, executed) = source(FieldReply::success("fc6"));
+    let mut h = start(dir.path(), Some(tx));
+    h.incoming
+        .send(message("plc/sp/set", r#"{"id":"cut","value":1}"#))
+        .unwrap();
+    let (_, r) = h.result().await;
+    assert_eq!(r["outcome"], "failed");
+    assert!(r["reason"].as_str().unwrap().contains("interrupted"), "{r}");
+    h.stop().await;
+    assert_eq!(executed.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_device_without_a_command_driver_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = start(dir.path(), None);
+    h.incoming
+        .send(message("plc/sp/set", r#"{"id":"x","value":1}"#))
+        .unwrap();
+    let (_, r) = h.result().await;
+    assert_eq!(r["outcome"], "refused");
+    assert!(
+        r["reason"].as_str().unwrap().contains("not supported"),
+        "{r}"
+    );
+    h.stop().await;
+}
