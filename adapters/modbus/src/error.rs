@@ -64,6 +64,14 @@ pub enum Error {
         /// Values received.
         got: usize,
     },
+    /// The device answered a write with a function or echo that does not belong to it.
+    #[error("unexpected answer to {function}: {answer}")]
+    UnexpectedAnswer {
+        /// The function sent (`fc6`, ...).
+        function: &'static str,
+        /// What came back.
+        answer: String,
+    },
     /// A float is NaN or infinite (before or after scale and offset).
     #[error("value {0} is not finite")]
     NotFinite(f64),
@@ -100,7 +108,7 @@ impl Error {
     pub fn device_answered(&self) -> bool {
         match self {
             Error::Exception { code, .. } => !matches!(code, 0x0A | 0x0B),
-            Error::ShortResponse { .. } => true,
+            Error::ShortResponse { .. } | Error::UnexpectedAnswer { .. } => true,
             _ => false,
         }
     }

@@ -10,19 +10,27 @@
 //! last value and quality bad + `comm_failure`, `$state` goes offline, and the source reconnects with
 //! exponential backoff and jitter; when the device answers again `$state` goes online and the next
 //! readings are sent whatever the deadband.
+//!
+//! [`run_with_commands`] also executes commands from the command router (design brief §5): the value
+//! is checked against the point ([`encode`]), written with FC5, FC6, FC15, FC16 or FC22 (Modbus
+//! Application Protocol V1.1b3 §6.5, §6.6, §6.11, §6.12, §6.16) on the same connection as the polls,
+//! read back, and answered with exactly one [`FieldReply`](fieldbridge_core::command::FieldReply).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod connection;
 pub mod convert;
+pub mod encode;
 mod error;
 pub mod plan;
 mod poller;
 pub mod report;
 mod stats;
+pub mod write;
 
 use std::sync::Arc;
 
+use fieldbridge_core::command::CommandReceiver;
 use fieldbridge_core::config::{ModbusSource, ModbusTransport};
 use fieldbridge_core::event::{DeviceMeta, EventSender, PointMeta, SourceEvent};
 
@@ -67,11 +75,30 @@ pub async fn run_with_stats(
     events: EventSender,
     stats: Arc<SourceStats>,
 ) {
+    // No router: a queue whose sender is gone, which the source stops listening to at once.
+    let (_, commands) = fieldbridge_core::command::channel();
+    run_with_commands(device, config, events, stats, commands).await;
+}
+
+/// [`run_with_stats`], also executing the commands of `commands` for the writable points.
+///
+/// Each command is answered exactly once: checked against the point's type and limits, sent only
+/// if its deadline has not passed (connecting at once when the device is unreachable), written on
+/// the connection the polls use (never overlapping a poll), read back (FC1/FC3) and compared. A
+/// confirmed value is published at once through the point's report state. Writes and their
+/// failures are counted in `stats`. When the router drops its sender the source keeps polling.
+pub async fn run_with_commands(
+    device: Arc<str>,
+    config: ModbusSource,
+    events: EventSender,
+    stats: Arc<SourceStats>,
+    commands: CommandReceiver,
+) {
     let meta = meta(device.clone(), &config);
     if events.send(SourceEvent::DeviceMeta(meta)).await.is_err() {
         return;
     }
-    poller::Poller::new(device, config, events, stats)
+    poller::Poller::new(device, config, events, stats, commands)
         .run()
         .await;
 }
@@ -97,6 +124,7 @@ mod tests {
             heartbeat: None,
             reconnect_min: std::time::Duration::from_millis(500),
             reconnect_max: std::time::Duration::from_secs(30),
+            write_multiple: false,
             points: vec![],
         };
         let (tx, _rx) = fieldbridge_core::event::channel(1);

@@ -1,10 +1,17 @@
-//! The source task: connects, polls the groups on their schedule, publishes by exception, and
-//! reports the device unreachable and back.
+//! The source task: connects, polls the groups on their schedule, publishes by exception, reports
+//! the device unreachable and back, and executes commands ([`command`]) between polls.
+//!
+//! The task waits in one place: for the next group to fall due (or the reconnect backoff while the
+//! device is unreachable) *or* for a command. A command waiting when a poll falls due goes first;
+//! polls and commands share the one [`Connection`], so they never overlap on the wire.
+
+mod command;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::backoff::Backoff;
+use fieldbridge_core::command::{CommandReceiver, CommandRequest};
 use fieldbridge_core::config::{ModbusPoint, ModbusSource, ModbusType};
 use fieldbridge_core::event::{DeviceState, EventSender, SourceEvent};
 use fieldbridge_core::point::{Quality, QualityFlag, QualityLevel, Reading, SourceAddress, Value};
@@ -18,6 +25,7 @@ use crate::error::Error;
 use crate::plan::{self, Block, Group, Limits};
 use crate::report::{PointState, Policy};
 use crate::stats::{Counter, SourceStats};
+use crate::write::Writer;
 
 /// The shortest poll interval the scheduler accepts.
 const MIN_INTERVAL: Duration = Duration::from_millis(1);
@@ -78,6 +86,9 @@ pub(crate) struct Poller {
     stats: Arc<SourceStats>,
     online: Option<bool>,
     backoff: Backoff,
+    /// `None` once the router dropped its end: then only polls wake the task.
+    commands: Option<CommandReceiver>,
+    writer: Writer,
 }
 
 impl Poller {
@@ -86,8 +97,10 @@ impl Poller {
         config: ModbusSource,
         events: EventSender,
         stats: Arc<SourceStats>,
+        commands: CommandReceiver,
     ) -> Self {
         let limits = Limits::from_source(&config);
+        let writer = Writer::new(config.write_multiple, limits.max_registers);
         let now = Instant::now();
         let groups = plan::groups(&config.points, &limits)
             .into_iter()
@@ -126,6 +139,8 @@ impl Poller {
             stats,
             online: None,
             backoff: Backoff::new(config.reconnect_min, config.reconnect_max),
+            commands: Some(commands),
+            writer,
         }
     }
 
@@ -164,15 +179,24 @@ impl Poller {
                     self.answered().await?;
                 }
             }
-            let Some(gi) = (0..self.groups.len()).min_by_key(|&i| self.groups[i].due) else {
-                self.events.closed().await;
-                return Err(Error::ChannelClosed);
-            };
-            let due = self.groups[gi].due;
+            let next = (0..self.groups.len()).min_by_key(|&i| self.groups[i].due);
+            let due = next.map(|gi| self.groups[gi].due);
+            // Biased: a command waiting when a poll falls due goes first.
             tokio::select! {
-                () = tokio::time::sleep_until(due) => {}
+                biased;
                 () = self.events.closed() => return Err(Error::ChannelClosed),
+                request = next_command(&mut self.commands) => {
+                    match request {
+                        Some(request) => self.handle_command(request).await?,
+                        None => self.commands = None,
+                    }
+                    continue;
+                }
+                () = sleep_until(due) => {}
             }
+            let (Some(gi), Some(due)) = (next, due) else {
+                continue;
+            };
             match self.poll_group(gi).await {
                 Ok(()) => {}
                 Err(Error::ChannelClosed) => return Err(Error::ChannelClosed),
@@ -189,12 +213,27 @@ impl Poller {
     }
 
     /// Waits the next backoff delay before reconnecting, or until the event channel closes.
+    /// Commands arriving meanwhile are executed at once (they connect without waiting for the
+    /// backoff); the pause ends early when one of them opened the connection.
     async fn pause(&mut self) -> Result<(), Error> {
         let delay = self.backoff.next_delay();
         tracing::debug!(device = %self.device, delay_ms = delay.as_millis() as u64, "modbus reconnect scheduled");
-        tokio::select! {
-            () = tokio::time::sleep(delay) => Ok(()),
-            () = self.events.closed() => Err(Error::ChannelClosed),
+        let until = Instant::now() + delay;
+        loop {
+            tokio::select! {
+                biased;
+                () = self.events.closed() => return Err(Error::ChannelClosed),
+                request = next_command(&mut self.commands) => match request {
+                    Some(request) => {
+                        self.handle_command(request).await?;
+                        if self.conn.is_connected() {
+                            return Ok(());
+                        }
+                    }
+                    None => self.commands = None,
+                },
+                () = tokio::time::sleep_until(until) => return Ok(()),
+            }
         }
     }
 
@@ -404,6 +443,23 @@ impl Poller {
             }
         }
         Ok(())
+    }
+}
+
+/// The next command, or `None` once the router dropped its end; pending for ever after that, so a
+/// closed queue never wakes the task again.
+async fn next_command(commands: &mut Option<CommandReceiver>) -> Option<CommandRequest> {
+    match commands {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sleeps until `due`, or for ever when nothing is due.
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -11,6 +11,8 @@ pub struct SourceStats {
     exceptions: AtomicU64,
     reconnects: AtomicU64,
     decode_errors: AtomicU64,
+    writes: AtomicU64,
+    write_failures: AtomicU64,
 }
 
 /// The counters at one moment.
@@ -29,6 +31,10 @@ pub struct StatsSnapshot {
     pub reconnects: u64,
     /// Point values that could not be decoded (NaN, bad UTF-8, short answers).
     pub decode_errors: u64,
+    /// Commands written to the field (refused and expired ones are never sent and not counted).
+    pub writes: u64,
+    /// Commands written but not confirmed: an exception, a read back mismatch, no answer.
+    pub write_failures: u64,
 }
 
 /// Which counter to bump.
@@ -40,6 +46,8 @@ pub(crate) enum Counter {
     Exceptions,
     Reconnects,
     DecodeErrors,
+    Writes,
+    WriteFailures,
 }
 
 impl SourceStats {
@@ -58,6 +66,8 @@ impl SourceStats {
             exceptions: get(&self.exceptions),
             reconnects: get(&self.reconnects),
             decode_errors: get(&self.decode_errors),
+            writes: get(&self.writes),
+            write_failures: get(&self.write_failures),
         }
     }
 
@@ -69,6 +79,8 @@ impl SourceStats {
             Counter::Exceptions => &self.exceptions,
             Counter::Reconnects => &self.reconnects,
             Counter::DecodeErrors => &self.decode_errors,
+            Counter::Writes => &self.writes,
+            Counter::WriteFailures => &self.write_failures,
         };
         c.fetch_add(1, Ordering::Relaxed);
     }

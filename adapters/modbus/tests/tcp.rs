@@ -172,6 +172,7 @@ fn config(address: SocketAddr) -> ModbusSource {
         heartbeat: None,
         reconnect_min: Duration::from_millis(50),
         reconnect_max: Duration::from_millis(200),
+        write_multiple: false,
         points: vec![
             temp,
             point("delta", 1, FAST, Holding, 2, None, ModbusType::I16),

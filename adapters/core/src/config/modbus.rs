@@ -118,6 +118,7 @@ pub(crate) fn source(t: &TableReader<'_>, protocol: &str) -> Option<ModbusSource
     if reconnect_min > reconnect_max {
         t.error("reconnect_min", "must not be longer than reconnect_max");
     }
+    let write_multiple = t.bool("write_multiple").unwrap_or(false);
     let mut points = Vec::new();
     let mut names = HashSet::new();
     let mut ok = true;
@@ -151,6 +152,7 @@ pub(crate) fn source(t: &TableReader<'_>, protocol: &str) -> Option<ModbusSource
         heartbeat,
         reconnect_min,
         reconnect_max,
+        write_multiple,
         points,
     })
 }
@@ -324,5 +326,28 @@ mod tests {
         assert!(parse_type("string(0)").is_err());
         assert!(parse_type("string(251)").is_err());
         assert!(parse_type("float").is_err());
+    }
+
+    #[test]
+    fn write_multiple_defaults_to_false_and_must_be_a_bool() {
+        let config = |extra: &str| {
+            format!(
+                "[bridge]\nid = \"gw1\"\nsite = \"s\"\n[mqtt]\nurl = \"mqtt://127.0.0.1:1883\"\n\
+                 [[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:502\"\n{extra}\n\
+                 [[source.point]]\nname = \"p\"\nregister = \"holding:1\"\n"
+            )
+        };
+        let write_multiple = |extra: &str| {
+            crate::config::parse(&config(extra)).ok().and_then(|c| {
+                match c.sources.into_iter().next().map(|s| s.kind) {
+                    Some(SourceKind::Modbus(m)) => Some(m.write_multiple),
+                    _ => None,
+                }
+            })
+        };
+        assert_eq!(write_multiple(""), Some(false));
+        assert_eq!(write_multiple("write_multiple = true"), Some(true));
+        assert_eq!(write_multiple("write_multiple = false"), Some(false));
+        assert_eq!(write_multiple("write_multiple = \"yes\""), None);
     }
 }

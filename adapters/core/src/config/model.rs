@@ -30,7 +30,7 @@ pub struct Config {
 /// `[commands]`: how commands from `<point>/set` are handled (`docs/commands.md`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommandsConfig {
-    /// Whether the bridge subscribes to `set` topics at all (it does only when a point is writable).
+    /// Whether the bridge subscribes to `set` topics at all (`false`: read-only, no command topic).
     pub enabled: bool,
     /// The longest a command may wait for its device and run, from its arrival to its result; a
     /// command not sent to the field by then is answered `timeout` and never sent later.
@@ -289,6 +289,8 @@ pub struct ModbusSource {
     pub reconnect_min: Duration,
     /// Reconnection backoff ceiling.
     pub reconnect_max: Duration,
+    /// Always write with FC15/FC16 (write multiple), for devices without FC5/FC6 (`write_multiple`).
+    pub write_multiple: bool,
     /// The points.
     pub points: Vec<ModbusPoint>,
 }

@@ -93,7 +93,38 @@ fn a_minimal_configuration_gets_the_documented_defaults() {
     assert_eq!(c.mqtt.qos, 1);
     assert_eq!(c.bridge.data_dir, std::path::PathBuf::from("./var"));
     assert_eq!(c.outbox, OutboxConfig::default());
+    assert_eq!(c.commands, CommandsConfig::default());
+    assert_eq!(c.mqtt.version, MqttVersion::V311);
     assert!(c.sources.is_empty());
+}
+
+#[test]
+fn commands_and_the_mqtt_version_are_read_and_checked() {
+    let text = format!(
+        "{MINIMAL}version = \"5\"\n\n[commands]\nenabled = false\ntimeout = \"2s\"\nremember = 50\n"
+    );
+    let c = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.mqtt.version, MqttVersion::V5);
+    assert_eq!(
+        c.commands,
+        CommandsConfig {
+            enabled: false,
+            timeout: std::time::Duration::from_secs(2),
+            remember: 50,
+        }
+    );
+    let bad = format!(
+        "{MINIMAL}version = \"4\"\n\n[commands]\ntimeout = \"1ms\"\nremember = 0\nretries = 3\n"
+    );
+    let keys: Vec<String> = errors_of(&bad).into_iter().map(|e| e.key).collect();
+    for key in [
+        "mqtt.version",
+        "commands.timeout",
+        "commands.remember",
+        "commands.retries",
+    ] {
+        assert!(keys.iter().any(|k| k == key), "{key} not in {keys:?}");
+    }
 }
 
 #[test]
