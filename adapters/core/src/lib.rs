@@ -16,4 +16,5 @@ pub mod point;
 pub mod publisher;
 pub mod seq;
 pub mod time;
+pub mod tls;
 pub mod topic;

@@ -11,13 +11,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fieldbridge_outbox::{Error as OutboxError, Outbox};
-use rumqttc::{AsyncClient, QoS};
+use rumqttc::QoS;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::client::MqttClient;
+use super::direct::{DirectQueue, Entry};
+use super::failure::LinkCounters;
 use super::link::{LinkEvent, LinkStatus};
 use super::record;
-use super::PublisherSettings;
+use super::{DirectMessage, PublisherSettings};
 use crate::config::ReplayOrder;
 use crate::event::{DeviceMeta, DeviceState, EventReceiver, SourceEvent};
 use crate::metrics::{Histogram, MetricsText};
@@ -69,6 +72,8 @@ pub struct DeliveryStats {
     pub latency: Histogram,
     /// Readings in and samples published, per device.
     devices: Mutex<BTreeMap<Arc<str>, [u64; 2]>>,
+    /// The broker link's failures and the command seam's traffic.
+    pub(crate) link_counters: LinkCounters,
 }
 
 impl DeliveryStats {
@@ -179,6 +184,7 @@ impl DeliveryStats {
             "Bridge receive to broker PUBACK.",
             &self.latency,
         );
+        self.link_counters.render(out);
     }
 
     /// Age of the oldest unacknowledged sample, seconds (0 when none).
@@ -197,13 +203,13 @@ impl DeliveryStats {
 /// One connection: its client and the pairing of packet ids with sequence numbers.
 struct Epoch {
     id: u64,
-    client: AsyncClient,
+    client: MqttClient,
     connected_at: Timestamp,
-    /// Everything submitted and not yet seen going out, in submission order: the seq and append
-    /// time (Unix ms) of a sample, `None` for a retained state or meta message.
-    submitted: VecDeque<Option<(u64, u64)>>,
+    /// Everything submitted and not yet seen going out, in submission order: a sample (seq and
+    /// append time), a retained state or meta message, or a direct message (command result).
+    submitted: VecDeque<Entry>,
     /// Sent and waiting for a PUBACK.
-    inflight: HashMap<u16, Option<(u64, u64)>>,
+    inflight: HashMap<u16, Entry>,
     /// Records up to this seq were appended before the connection: the backlog.
     backlog_end: u64,
     /// The last seq handed out on this connection.
@@ -272,6 +278,8 @@ pub(crate) struct Delivery {
     drain_grace: Duration,
     live_first: bool,
     buf: Vec<u8>,
+    /// Command results not acknowledged yet.
+    direct: DirectQueue,
 }
 
 impl Delivery {
@@ -301,6 +309,7 @@ impl Delivery {
             drain_grace: settings.drain_grace,
             live_first: settings.replay_order == ReplayOrder::LiveFirst,
             buf: Vec::new(),
+            direct: DirectQueue::default(),
         }
     }
 
@@ -308,14 +317,18 @@ impl Delivery {
         mut self,
         mut events: EventReceiver,
         mut link: mpsc::UnboundedReceiver<LinkEvent>,
+        mut results: Option<mpsc::Receiver<DirectMessage>>,
     ) -> (Outbox, SeqStore) {
         let mut drain_until: Option<Instant> = None;
         let mut last_summary = Instant::now();
         loop {
             self.retry_held();
+            self.pump_direct();
             self.pump();
             if let Some(deadline) = drain_until {
-                let drained = self.held.is_empty() && self.outbox.pending_len() == 0;
+                let drained = self.held.is_empty()
+                    && self.outbox.pending_len() == 0
+                    && self.direct.is_empty();
                 if drained || Instant::now() >= deadline {
                     break;
                 }
@@ -337,6 +350,10 @@ impl Delivery {
                 event = link.recv() => match event {
                     Some(event) => self.on_link(event),
                     None => break,
+                },
+                result = async { results.as_mut()?.recv().await }, if results.is_some() => match result {
+                    Some(result) => self.queue_direct(result),
+                    None => results = None,
                 },
                 () = tokio::time::sleep(TICK) => {}
             }
@@ -466,8 +483,10 @@ impl Delivery {
                 ep.dead = true;
                 return;
             }
-            ep.submitted
-                .push_back(Some((info.seq, info.appended_at_ms)));
+            ep.submitted.push_back(Entry::Sample {
+                seq: info.seq,
+                appended_ms: info.appended_at_ms,
+            });
             DeliveryStats::bump(&self.stats.published, 1);
             if let Some(device) = topic.rsplit('/').nth(1) {
                 self.stats.count_device(device, 1);
@@ -498,7 +517,10 @@ impl Delivery {
             return;
         }
         let now_ms = u64::try_from(Timestamp::now().unix_millis()).unwrap_or(0);
-        ep.submitted.push_back(Some((seq, now_ms)));
+        ep.submitted.push_back(Entry::Sample {
+            seq,
+            appended_ms: now_ms,
+        });
         ep.sent_live.insert(seq);
         DeliveryStats::bump(&self.stats.published, 1);
         if let Some(device) = topic.rsplit('/').nth(1) {
@@ -547,6 +569,7 @@ impl Delivery {
             LinkEvent::Connected { epoch, client } => {
                 // Everything not acknowledged goes out again, oldest first.
                 self.outbox.rewind();
+                self.direct.requeue();
                 self.link = Some(Epoch {
                     id: epoch,
                     client,
@@ -568,7 +591,9 @@ impl Delivery {
                 };
                 let done = match ep.submitted.pop_front() {
                     // QoS 0 has no acknowledgement: gone out is as good as it gets.
-                    Some(Some(sample)) if qos == QoS::AtMostOnce => Some(sample),
+                    Some(Entry::Sample { seq, appended_ms }) if qos == QoS::AtMostOnce => {
+                        Some((seq, appended_ms))
+                    }
                     Some(entry) => {
                         ep.inflight.insert(pkid, entry);
                         None
@@ -586,8 +611,14 @@ impl Delivery {
                 let Some(ep) = self.link.as_mut().filter(|ep| ep.id == epoch) else {
                     return;
                 };
-                if let Some(Some((seq, appended_ms))) = ep.inflight.remove(&pkid) {
-                    self.acked(seq, appended_ms);
+                match ep.inflight.remove(&pkid) {
+                    Some(Entry::Sample { seq, appended_ms }) => self.acked(seq, appended_ms),
+                    Some(Entry::Direct(id)) => {
+                        if self.direct.acked(id) {
+                            LinkCounters::bump(&self.stats.link_counters.results_acked);
+                        }
+                    }
+                    Some(Entry::Retained) | None => {}
                 }
             }
             LinkEvent::Down { epoch } => {
@@ -606,8 +637,8 @@ impl Delivery {
             .submitted
             .iter()
             .chain(ep.inflight.values())
-            .flatten()
-            .map(|(seq, _)| *seq);
+            .filter_map(|entry| entry.sample())
+            .map(|(seq, _)| seq);
         ep.dropped_in_flight
             .extend(in_flight.filter(|&seq| seq < oldest));
     }
@@ -652,7 +683,44 @@ impl Delivery {
             ep.dead = true;
             return;
         }
-        ep.submitted.push_back(None);
+        ep.submitted.push_back(Entry::Retained);
+    }
+
+    /// A command result to publish: queued in memory, never in the outbox.
+    fn queue_direct(&mut self, message: DirectMessage) {
+        let dropped = self.direct.push(message);
+        if dropped > 0 {
+            let c = &self.stats.link_counters.results_dropped;
+            c.fetch_add(dropped, Ordering::Relaxed);
+            tracing::warn!(
+                dropped,
+                total = c.load(Ordering::Relaxed),
+                waiting = self.direct.len(),
+                "too many command results wait for the broker: the oldest were dropped"
+            );
+        }
+    }
+
+    /// Hands waiting command results to the client, before samples: each is one PUBLISH at QoS 1,
+    /// not retained, paired with its PUBACK through the same FIFO as the samples.
+    fn pump_direct(&mut self) {
+        let Some(ep) = self.link.as_mut() else { return };
+        while !ep.dead && ep.outstanding() < 2 * WINDOW {
+            let Some((id, message)) = self.direct.take() else {
+                return;
+            };
+            if ep
+                .client
+                .try_publish(message.topic, QoS::AtLeastOnce, false, message.payload)
+                .is_err()
+            {
+                self.direct.untake(id);
+                ep.dead = true;
+                return;
+            }
+            ep.submitted.push_back(Entry::Direct(id));
+            LinkCounters::bump(&self.stats.link_counters.results_published);
+        }
     }
 
     /// After every connection: the bridge's own state, then every device's meta and state, so a

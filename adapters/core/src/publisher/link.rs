@@ -8,19 +8,34 @@
 //! fresh client and event loop (an "epoch"): when the link fails the whole event loop is dropped,
 //! requests still aimed at it fail, and nothing submitted for one connection leaks into the next.
 //! The outbox resends whatever was not acknowledged.
+//!
+//! The same holds for both protocol versions (`client` wraps rumqttc's MQTT 3.1.1 and 5.0 clients).
+//! After every CONNACK the link subscribes to the command filter (MQTT 3.1.1 §3.8) before handing
+//! the client over: a SUBSCRIBE is not a PUBLISH (`Outgoing::Subscribe` is ignored below), so the
+//! delivery's FIFO of packet ids is unaffected. Every PUBLISH received goes to the command router
+//! at once, on an unbounded channel: the event loop never waits for it.
+//!
+//! A failed connection is classified (`failure`), counted by reason, logged once per reason and
+//! then at most once a minute while it repeats, and retried after the backoff: the link never
+//! gives up and never stops the bridge.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet};
+use rumqttc::QoS;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
+use super::client::{MqttClient, Options, Polled};
+use super::failure::{self, Context, Failure, LinkCounters, Throttle};
+use super::{IncomingCommand, TlsFiles};
 use crate::backoff::Backoff;
 
 /// What the link tells the delivery task, in the order it happened.
 #[derive(Debug)]
 pub(crate) enum LinkEvent {
     /// CONNACK received on a new connection; publish with this client.
-    Connected { epoch: u64, client: AsyncClient },
+    Connected { epoch: u64, client: MqttClient },
     /// A PUBLISH with this packet id went out (in submission order).
     Sent { epoch: u64, pkid: u16 },
     /// The broker acknowledged this packet id (QoS 1).
@@ -36,54 +51,151 @@ pub struct LinkStatus {
     pub connected: bool,
     /// How many times a CONNACK was received (1 after the first connection).
     pub connects: u64,
+    /// The reason of the last failed connection while the link is down (`network`, `auth`,
+    /// `tls-unknown-ca`, ...; see `fieldbridge_mqtt_connect_errors_total`); `None` once connected.
+    pub last_error: Option<&'static str>,
 }
 
 /// Room in rumqttc's request queue: the delivery window plus the retained state messages.
 pub(crate) const REQUEST_QUEUE: usize = 1024;
 
+/// Everything the link task needs.
+#[derive(Debug)]
+pub(crate) struct Link {
+    pub(crate) options: Options,
+    /// Loaded again for every connection: a renewed certificate is picked up at the next one.
+    pub(crate) tls: Option<TlsFiles>,
+    pub(crate) backoff: Backoff,
+    pub(crate) events: mpsc::UnboundedSender<LinkEvent>,
+    pub(crate) status: watch::Sender<LinkStatus>,
+    pub(crate) counters: Arc<super::DeliveryStats>,
+    /// The command filter and where received commands go.
+    pub(crate) commands: Option<(String, mpsc::UnboundedSender<IncomingCommand>)>,
+    pub(crate) context: Context,
+}
+
+impl Link {
+    fn counters(&self) -> &LinkCounters {
+        &self.counters.link_counters
+    }
+
+    /// Logs, counts and publishes a failed connection; returns the delay before the next attempt.
+    fn failed(&mut self, failure: &Failure, throttle: &mut Throttle, epoch: u64) -> Duration {
+        self.status.send_modify(|s| {
+            s.connected = false;
+            s.last_error = Some(failure.reason);
+        });
+        self.counters().count_failure(failure.reason);
+        let delay = self.backoff.next_delay();
+        let retry_in_ms = delay.as_millis() as u64;
+        let (host, port) = (&self.context.host, self.context.port);
+        let reason = failure.reason;
+        match throttle.note(reason, Instant::now()) {
+            Some(repeated) if failure.is_configuration() => tracing::error!(
+                reason, %host, port, epoch, repeated, retry_in_ms,
+                "MQTT broker link down: {}", failure.message
+            ),
+            Some(repeated) => tracing::warn!(
+                reason, %host, port, epoch, repeated, retry_in_ms,
+                "MQTT broker link down: {}", failure.message
+            ),
+            None => tracing::debug!(
+                reason, %host, port, epoch, retry_in_ms,
+                "MQTT broker link down: {}", failure.message
+            ),
+        }
+        delay
+    }
+}
+
 /// Connects, polls and reconnects with backoff until the delivery task goes away or disconnects.
-pub(crate) async fn drive(
-    options: MqttOptions,
-    mut backoff: Backoff,
-    events: mpsc::UnboundedSender<LinkEvent>,
-    status: watch::Sender<LinkStatus>,
-) {
-    let host = options.broker_address();
+pub(crate) async fn drive(mut link: Link) {
     let mut epoch = 0u64;
+    let mut throttle = Throttle::default();
+    let mut refused_publishes = Throttle::default();
     loop {
         epoch += 1;
-        let (client, mut eventloop) = AsyncClient::new(options.clone(), REQUEST_QUEUE);
+        let mut options = link.options.clone();
+        if let Some(files) = &link.tls {
+            match crate::tls::client_config(files) {
+                Ok(config) => options.set_tls(config),
+                Err(error) => {
+                    let delay =
+                        link.failed(&failure::tls_config_failure(&error), &mut throttle, epoch);
+                    if link.events.is_closed() {
+                        return;
+                    }
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            }
+        }
+        let (client, mut eventloop) = options.connect();
         let mut client = Some(client);
         loop {
             let event = match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    backoff.reset();
-                    tracing::info!(host = %host.0, port = host.1, code = ?ack.code, epoch, "connected to the MQTT broker");
-                    status.send_modify(|s| {
+                Ok(Polled::ConnAck { code }) => {
+                    link.backoff.reset();
+                    let (host, port) = (&link.context.host, link.context.port);
+                    tracing::info!(%host, port, code, epoch, "connected to the MQTT broker");
+                    link.status.send_modify(|s| {
                         s.connected = true;
                         s.connects += 1;
+                        s.last_error = None;
                     });
-                    match client.take() {
-                        Some(client) => LinkEvent::Connected { epoch, client },
-                        None => continue,
+                    let Some(client) = client.take() else {
+                        continue;
+                    };
+                    if let Some((filter, _)) = &link.commands {
+                        // Queued before the delivery can submit anything on this connection.
+                        if let Err(error) = client.try_subscribe(filter, QoS::AtLeastOnce) {
+                            tracing::error!(filter, %error, "cannot subscribe to the command topics");
+                        }
                     }
+                    LinkEvent::Connected { epoch, client }
                 }
-                Ok(Event::Outgoing(Outgoing::Publish(pkid))) => LinkEvent::Sent { epoch, pkid },
-                Ok(Event::Incoming(Packet::PubAck(ack))) => LinkEvent::Acked {
-                    epoch,
-                    pkid: ack.pkid,
-                },
-                Ok(Event::Outgoing(Outgoing::Disconnect)) => {
-                    tracing::info!(host = %host.0, port = host.1, "disconnected from the MQTT broker");
-                    status.send_modify(|s| s.connected = false);
+                Ok(Polled::Sent(pkid)) => LinkEvent::Sent { epoch, pkid },
+                Ok(Polled::Acked { pkid, refused }) => {
+                    if let Some(code) = refused {
+                        LinkCounters::bump(&link.counters().publish_refused);
+                        if throttle_loud(&mut refused_publishes, &code) {
+                            tracing::warn!(pkid, code, "the broker acknowledged a publish but refused it (MQTT 5 reason code); an ACL may deny the topic");
+                        }
+                    }
+                    LinkEvent::Acked { epoch, pkid }
+                }
+                Ok(Polled::SubAck { refused }) => {
+                    if !refused.is_empty() {
+                        LinkCounters::bump(&link.counters().subscribe_refused);
+                        let filter = link.commands.as_ref().map_or("", |(f, _)| f.as_str());
+                        tracing::error!(
+                            filter,
+                            codes = ?refused,
+                            "the broker refused the subscription to {filter} (an ACL may deny it): commands from the cloud will not arrive"
+                        );
+                    }
+                    continue;
+                }
+                Ok(Polled::Publish(command)) => {
+                    LinkCounters::bump(&link.counters().commands_received);
+                    if let Some((_, incoming)) = &link.commands {
+                        if incoming.send(command).is_err() {
+                            tracing::debug!("a command arrived but the command router is gone");
+                        }
+                    }
+                    continue;
+                }
+                Ok(Polled::Disconnected) => {
+                    let (host, port) = (&link.context.host, link.context.port);
+                    tracing::info!(%host, port, "disconnected from the MQTT broker");
+                    link.status.send_modify(|s| s.connected = false);
                     return;
                 }
-                Ok(_) => continue,
+                Ok(Polled::Other) => continue,
                 Err(error) => {
-                    status.send_modify(|s| s.connected = false);
-                    let delay = backoff.next_delay();
-                    tracing::warn!(host = %host.0, port = host.1, %error, retry_in_ms = delay.as_millis() as u64, "MQTT broker link down");
-                    if events.send(LinkEvent::Down { epoch }).is_err() {
+                    let failure = failure::classify(&error, &link.context);
+                    let delay = link.failed(&failure, &mut throttle, epoch);
+                    if link.events.send(LinkEvent::Down { epoch }).is_err() {
                         return;
                     }
                     drop(eventloop);
@@ -91,11 +203,16 @@ pub(crate) async fn drive(
                     break;
                 }
             };
-            if events.send(event).is_err() {
+            if link.events.send(event).is_err() {
                 return;
             }
         }
     }
+}
+
+/// Refused publishes are logged at most once a minute.
+fn throttle_loud(throttle: &mut Throttle, _code: &str) -> bool {
+    throttle.note("publish-refused", Instant::now()).is_some()
 }
 
 /// Keep-alive floor: rumqttc refuses less than 5 s... and a bridge gains nothing from less.

@@ -4,21 +4,23 @@
 //!
 //! It never knows a protocol: it sees only the point stream (design brief §2).
 
+mod client;
 mod delivery;
+mod direct;
+mod failure;
 mod link;
 mod record;
 
 use std::time::Duration;
 
 use fieldbridge_outbox::Outbox;
-use rumqttc::{LastWill, MqttOptions, QoS};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::backoff::Backoff;
 use crate::event::EventReceiver;
 use crate::seq::SeqStore;
-use crate::topic::{self, Topics};
+use crate::topic::Topics;
 
 pub use delivery::DeliveryStats;
 pub use link::LinkStatus;
@@ -32,7 +34,8 @@ pub struct IncomingCommand {
     pub payload: Vec<u8>,
     /// Delivered from the broker's retained store (at subscribe time), not live.
     pub retained: bool,
-    /// MQTT 5 message expiry interval left, seconds, when the sender set one.
+    /// MQTT 5 message expiry interval left, seconds, when the sender set one (MQTT 5.0
+    /// §3.3.2.3.3: the broker forwards what is left of it); always `None` over MQTT 3.1.1.
     pub message_expiry: Option<u32>,
     /// When the bridge received it.
     pub received: tokio::time::Instant,
@@ -63,7 +66,7 @@ pub struct CommandLink {
 /// The TLS files of an `mqtts://` link (all PEM).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TlsFiles {
-    /// CA bundle that signs the broker's certificate (the system's roots when absent).
+    /// CA bundle that signs the broker's certificate: required (this build has no system roots).
     pub ca_file: Option<std::path::PathBuf>,
     /// Client certificate chain, for mutual TLS.
     pub cert_file: Option<std::path::PathBuf>,
@@ -121,39 +124,50 @@ impl Publisher {
     /// Numbering resumes where [`SeqStore::resume`] says: exactly after the outbox's last record
     /// after a clean stop or a crash of the process, above every number possibly used after a
     /// power cut.
+    ///
+    /// The CONNECT (MQTT 3.1.1 §3.1, MQTT 5.0 §3.1) asks for a clean session and carries the
+    /// bridge's retained `offline` state as its will. With `settings.tls` the link is TLS (RFC
+    /// 8446) with the configuration of [`crate::tls::client_config`], loaded again for every
+    /// connection; call that function first to refuse bad files at start.
+    ///
+    /// With `commands`, the filter is subscribed at QoS 1 after every CONNACK (§3.8), every
+    /// PUBLISH received is handed to `commands.incoming`, and every result read from
+    /// `commands.results` is published at QoS 1 and kept until acknowledged (never through the
+    /// outbox).
     pub fn start(
         settings: PublisherSettings,
         events: EventReceiver,
         outbox: Outbox,
         seq: SeqStore,
+        commands: Option<CommandLink>,
     ) -> Self {
-        let mut options = MqttOptions::new(
-            settings.client_id.clone(),
-            settings.host.clone(),
-            settings.port,
-        );
-        options.set_keep_alive(settings.keep_alive.max(link::MIN_KEEP_ALIVE));
-        // A clean session: the outbox, not the broker's session, redelivers what was not
-        // acknowledged, and every connection starts from a fresh client (see `link`).
-        options.set_clean_session(true);
-        options.set_inflight(delivery::WINDOW as u16);
-        options.set_max_packet_size(1 << 20, 1 << 20);
-        options.set_last_will(LastWill::new(
-            settings.topics.bridge_state(),
-            topic::bridge_will_payload(),
-            QoS::AtLeastOnce,
-            true,
-        ));
-        if let Some((user, password)) = &settings.credentials {
-            options.set_credentials(user.clone(), password.clone());
-        }
+        let options = client::Options::new(&settings);
         let (status_tx, status) = watch::channel(LinkStatus::default());
         let (link_tx, link_rx) = mpsc::unbounded_channel();
-        let backoff = Backoff::new(settings.reconnect_min, settings.reconnect_max);
-        let link = tokio::spawn(link::drive(options, backoff, link_tx, status_tx));
         let stats = std::sync::Arc::new(DeliveryStats::default());
+        let (commands, results) = match commands {
+            Some(c) => (Some((c.filter, c.incoming)), Some(c.results)),
+            None => (None, None),
+        };
+        let link = link::Link {
+            options,
+            tls: settings.tls.clone(),
+            backoff: Backoff::new(settings.reconnect_min, settings.reconnect_max),
+            events: link_tx,
+            status: status_tx,
+            counters: stats.clone(),
+            commands,
+            context: failure::Context {
+                host: settings.host.clone(),
+                port: settings.port,
+                tls: settings.tls.clone(),
+                user: settings.credentials.as_ref().map(|(u, _)| u.clone()),
+                password_file: settings.password_file.clone(),
+            },
+        };
+        let link = tokio::spawn(link::drive(link));
         let delivery = delivery::Delivery::new(settings, outbox, seq, stats.clone());
-        let task = tokio::spawn(delivery.run(events, link_rx));
+        let task = tokio::spawn(delivery.run(events, link_rx, results));
         Publisher {
             task,
             link,
@@ -204,3 +218,6 @@ impl Publisher {
         link.abort();
     }
 }
+
+#[cfg(test)]
+mod tls_tests;
