@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fieldbridge_core::command::CommandStats;
 use fieldbridge_core::metrics::MetricsText;
 use fieldbridge_core::publisher::{DeliveryStats, LinkStatus};
 use fieldbridge_source_modbus::SourceStats;
@@ -22,6 +23,8 @@ pub(crate) struct Observed {
     pub(crate) link: watch::Receiver<LinkStatus>,
     /// Protocol counters per device.
     pub(crate) modbus: Vec<(Arc<str>, Arc<SourceStats>)>,
+    /// The command router's counters, when commands are enabled.
+    pub(crate) commands: Option<Arc<CommandStats>>,
 }
 
 impl Observed {
@@ -29,6 +32,9 @@ impl Observed {
     pub(crate) fn render(&self) -> String {
         let mut out = MetricsText::default();
         self.delivery.render(*self.link.borrow(), &mut out);
+        if let Some(commands) = &self.commands {
+            commands.render(&mut out);
+        }
         let snapshots: Vec<_> = self
             .modbus
             .iter()
@@ -57,6 +63,27 @@ impl Observed {
                 &[("device", device), ("protocol", "modbus")],
                 s.reconnects,
             );
+        }
+        out.header(
+            "fieldbridge_source_writes_total",
+            "Commands written to the field, by result (confirmed by read-back, or not).",
+            "counter",
+        );
+        for (device, s) in &snapshots {
+            for (result, n) in [
+                ("confirmed", s.writes.saturating_sub(s.write_failures)),
+                ("failed", s.write_failures),
+            ] {
+                out.labelled(
+                    "fieldbridge_source_writes_total",
+                    &[
+                        ("device", device),
+                        ("protocol", "modbus"),
+                        ("result", result),
+                    ],
+                    n,
+                );
+            }
         }
         out.header(
             "fieldbridge_protocol_errors_total",

@@ -97,3 +97,25 @@ fn demo_prints_samples_within_five_seconds_of_start() {
     );
     assert!(first.contains("(good)"), "{first}");
 }
+
+#[test]
+fn demo_commands_the_simulator_once_and_prints_the_success() {
+    let output = Command::new(binary())
+        .args(["demo", "--seconds", "6"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run demo");
+    assert!(output.status.success(), "demo failed");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result = stdout
+        .lines()
+        .find(|l| l.starts_with("sim/setpoint_f32/set/result:"))
+        .unwrap_or_else(|| panic!("no command result in:\n{stdout}"));
+    assert!(result.contains("\"demo-1\" success (fc16"), "{result}");
+    // The confirmed value is published as a sample too.
+    assert!(
+        stdout.lines().any(|l| l.starts_with("sim/setpoint_f32 = 42.5 (good)")),
+        "{stdout}"
+    );
+}

@@ -115,6 +115,7 @@ async fn watch_and_print(
     let (client, mut eventloop) = AsyncClient::new(options, 64);
     let filter = format!("{prefix}/#");
     let mut samples = 0u64;
+    let mut commanded = false;
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
@@ -132,6 +133,18 @@ async fn watch_and_print(
                     .unwrap_or(&p.topic)
                     .trim_start_matches('/');
                 let json: Value = serde_json::from_slice(&p.payload).unwrap_or(Value::Null);
+                // Once the simulator is online, one command shows the way back to the field.
+                if !commanded && topic == "sim/$state" && json["state"] == "online" {
+                    commanded = true;
+                    let _ = client
+                        .publish(
+                            format!("{prefix}/{DEMO_COMMAND_POINT}/set"),
+                            QoS::AtLeastOnce,
+                            false,
+                            DEMO_COMMAND,
+                        )
+                        .await;
+                }
                 if let Some(line) = describe(topic, &json) {
                     println!("{line}");
                     if !topic.contains('$') {
@@ -151,8 +164,29 @@ async fn watch_and_print(
     }
 }
 
-/// One line for a message: `sim/ramp = 42 (good) seq=17`, or the device's state.
+/// The writable point of `adapters/sim/demo.toml` the demo commands once (`docs/commands.md`).
+const DEMO_COMMAND_POINT: &str = "sim/setpoint_f32";
+/// The demo's command: the simulator's scratch register pair, as an f32 in `cdab` order.
+const DEMO_COMMAND: &str = r#"{"id":"demo-1","value":42.5}"#;
+
+/// One line for a message: `sim/ramp = 42 (good) seq=17`, the device's state, or a command and
+/// its result.
 fn describe(topic: &str, json: &Value) -> Option<String> {
+    if topic.ends_with("/set") {
+        return Some(format!("{topic} <- {json}"));
+    }
+    if topic.ends_with("/set/result") {
+        let how = json["method"]
+            .as_str()
+            .or(json["reason"].as_str())
+            .unwrap_or_default();
+        return Some(format!(
+            "{topic}: {} {} ({how}, {} ms)",
+            json["id"],
+            json["outcome"].as_str().unwrap_or("?"),
+            json["latency_ms"]
+        ));
+    }
     if topic.ends_with("/$meta") {
         let n = json["points"].as_array().map_or(0, Vec::len);
         return Some(format!("{topic}: {n} points"));

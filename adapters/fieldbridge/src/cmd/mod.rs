@@ -1,6 +1,7 @@
 //! The subcommands.
 
 pub(crate) mod check;
+pub(crate) mod commands;
 pub(crate) mod decode;
 pub(crate) mod demo;
 pub(crate) mod run;

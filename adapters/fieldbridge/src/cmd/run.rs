@@ -93,6 +93,8 @@ pub(crate) struct Bridge {
     sources: JoinSet<()>,
     publisher: Publisher,
     http: Option<tokio::task::JoinHandle<()>>,
+    /// The command router; it ends when the publisher's link drops its end.
+    commands: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Bridge {
@@ -112,35 +114,28 @@ impl Bridge {
                 let addr = broker::start(*listen)?;
                 (addr.ip().to_string(), addr.port())
             }
-            BrokerUrl::Remote {
-                tls: true, host, ..
-            } => {
-                return Err(Error::Io {
-                    what: format!("mqtts://{host}"),
-                    source: std::io::Error::other(
-                        "TLS to the broker arrives with the secured-link issue",
-                    ),
-                })
-            }
             BrokerUrl::Remote { host, port, .. } => (host.clone(), *port),
         };
+        // The secured link's files and the credentials are checked before anything starts, each
+        // problem naming its file; certificate dates only warn (the clock may not be set yet, and
+        // the broker has the last word).
+        let link_error = |e: fieldbridge_core::tls::TlsError| Error::Io {
+            what: format!("[mqtt] {}:{port}", host),
+            source: std::io::Error::other(e),
+        };
+        let tls_files = fieldbridge_core::tls::files_of(&config.mqtt);
+        if let Some(files) = &tls_files {
+            fieldbridge_core::tls::client_config(files).map_err(link_error)?;
+            for problem in
+                fieldbridge_core::tls::validity_problems(files, std::time::SystemTime::now())
+            {
+                tracing::warn!(file = ?problem.path(), "{problem}");
+            }
+        }
+        let credentials = fieldbridge_core::tls::credentials(&config.mqtt).map_err(link_error)?;
         let metrics_listen = config.metrics_listen;
         let seq = SeqStore::open(&config.bridge.data_dir)?;
         let outbox = open_outbox(&config)?;
-        let credentials = match (&config.mqtt.username, &config.mqtt.password_file) {
-            (Some(user), Some(file)) => {
-                let password = std::fs::read_to_string(file).map_err(|e| Error::Io {
-                    what: format!("mqtt.password_file {}", file.display()),
-                    source: e,
-                })?;
-                Some((
-                    user.clone(),
-                    password.trim_end_matches(['\r', '\n']).to_owned(),
-                ))
-            }
-            (Some(user), None) => Some((user.clone(), String::new())),
-            _ => None,
-        };
         let settings = PublisherSettings {
             host,
             port,
@@ -152,7 +147,7 @@ impl Bridge {
             keep_alive: config.mqtt.keep_alive,
             credentials,
             version: config.mqtt.version,
-            tls: None,
+            tls: tls_files,
             password_file: config.mqtt.password_file.clone(),
             qos: config.mqtt.qos,
             topics: Topics::new(&config.mqtt.prefix, &config.bridge.site, &config.bridge.id),
@@ -162,15 +157,21 @@ impl Bridge {
             drain_grace: Duration::from_secs(3),
             replay_order: config.outbox.replay_order,
         };
+        let commands = super::commands::start(&config, &settings.topics)?;
+        let (command_link, mut command_queues, command_stats, command_task) = match commands {
+            Some(c) => (Some(c.link), c.receivers, Some(c.stats), Some(c.task)),
+            None => (None, Default::default(), None, None),
+        };
         // Small: under backpressure what waits here is in memory only, and sources should feel a
         // full outbox at once.
         let (tx, rx) = event::channel(512);
-        let publisher = Publisher::start(settings, rx, outbox, seq);
+        let publisher = Publisher::start(settings, rx, outbox, seq, command_link);
         let mut sources = JoinSet::new();
         let mut observed = crate::http::Observed {
             delivery: publisher.stats(),
             link: publisher.status(),
             modbus: Vec::new(),
+            commands: command_stats,
         };
         for source in config.sources {
             let protocol = source.kind.protocol();
@@ -178,11 +179,16 @@ impl Bridge {
                 tracing::info!(device = %source.name, protocol, points = modbus.points.len(), "source starting");
                 let stats = Arc::new(SourceStats::new());
                 observed.modbus.push((source.name.clone(), stats.clone()));
-                sources.spawn(fieldbridge_source_modbus::run_with_stats(
+                // Without a router (commands disabled) the queue's sender is dropped at once.
+                let queue = command_queues
+                    .remove(&source.name)
+                    .unwrap_or_else(|| fieldbridge_core::command::channel().1);
+                sources.spawn(fieldbridge_source_modbus::run_with_commands(
                     source.name.clone(),
                     modbus,
                     tx.clone(),
                     stats,
+                    queue,
                 ));
             }
         }
@@ -194,6 +200,7 @@ impl Bridge {
             sources,
             publisher,
             http,
+            commands: command_task,
         })
     }
 
@@ -203,6 +210,9 @@ impl Bridge {
         self.sources.shutdown().await;
         // The publisher drains the outbox for up to 3 s (`drain_grace`); this bounds the rest.
         self.publisher.finish(Duration::from_secs(5)).await;
+        if let Some(commands) = self.commands {
+            commands.abort();
+        }
         if let Some(http) = self.http {
             http.abort();
         }

@@ -1,0 +1,97 @@
+//! Wiring of the command router: one command queue per source that takes commands, the router
+//! task, and the link the publisher subscribes and publishes results through.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use fieldbridge_core::command::{self, CommandReceiver, CommandRouter, CommandStats, RouterDevice};
+use fieldbridge_core::config::{Config, SourceKind};
+use fieldbridge_core::publisher::CommandLink;
+use fieldbridge_core::topic::Topics;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::error::Error;
+
+/// Results waiting for the publisher; a result is small and commands are few.
+const RESULT_QUEUE: usize = 1024;
+
+/// The command side of a running bridge.
+#[derive(Debug)]
+pub(crate) struct Commands {
+    /// For the publisher: the subscription and the two channels.
+    pub(crate) link: CommandLink,
+    /// Each source's end of its command queue, by source name.
+    pub(crate) receivers: HashMap<Arc<str>, CommandReceiver>,
+    /// The router's counters.
+    pub(crate) stats: Arc<CommandStats>,
+    /// The router task.
+    pub(crate) task: JoinHandle<()>,
+}
+
+/// Starts the router for `config` (none when `commands.enabled = false`).
+pub(crate) fn start(config: &Config, topics: &Topics) -> Result<Option<Commands>, Error> {
+    if !config.commands.enabled {
+        tracing::info!("commands disabled ([commands] enabled = false): the bridge is read-only");
+        return Ok(None);
+    }
+    let mut devices = HashMap::new();
+    let mut receivers = HashMap::new();
+    for source in &config.sources {
+        let points: HashMap<Arc<str>, bool> = match &source.kind {
+            SourceKind::Modbus(m) => m
+                .points
+                .iter()
+                .map(|p| (p.name.clone(), p.writable))
+                .collect(),
+            SourceKind::Iec104(s) => s
+                .points
+                .iter()
+                .map(|p| (p.name.clone(), p.writable))
+                .collect(),
+            SourceKind::Iec101(s) => s
+                .points
+                .iter()
+                .map(|p| (p.name.clone(), p.writable))
+                .collect(),
+            SourceKind::Dlms(s) => s.points.iter().map(|p| (p.name.clone(), false)).collect(),
+            SourceKind::DlmsPush(_) => HashMap::new(),
+        };
+        let sender = match source.kind {
+            SourceKind::Modbus(_) => {
+                let (tx, rx) = command::channel();
+                receivers.insert(source.name.clone(), rx);
+                Some(tx)
+            }
+            _ => None,
+        };
+        devices.insert(
+            source.name.clone(),
+            RouterDevice {
+                protocol: source.kind.protocol(),
+                points,
+                sender,
+            },
+        );
+    }
+    let router = CommandRouter::open(topics, &config.commands, &config.bridge.data_dir, devices)
+        .map_err(|source| Error::Io {
+            what: format!("command memory in {}", config.bridge.data_dir.display()),
+            source,
+        })?;
+    let filter = router.filter();
+    let stats = router.stats();
+    let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
+    let (results_tx, results_rx) = mpsc::channel(RESULT_QUEUE);
+    let task = tokio::spawn(router.run(incoming_rx, results_tx));
+    Ok(Some(Commands {
+        link: CommandLink {
+            filter,
+            incoming: incoming_tx,
+            results: results_rx,
+        },
+        receivers,
+        stats,
+        task,
+    }))
+}
