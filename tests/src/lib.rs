@@ -16,6 +16,7 @@ mod error;
 mod modbus_map;
 mod mosquitto;
 mod peers;
+mod pki;
 mod process;
 mod pymodbus;
 mod socat;
@@ -23,8 +24,9 @@ mod subscriber;
 
 pub use error::HarnessError;
 pub use modbus_map::{ModbusMap, ModbusPoint};
-pub use mosquitto::Mosquitto;
+pub use mosquitto::{Mosquitto, MosquittoBuilder, TlsListener};
 pub use peers::{locate, python, repo_root, require, Peer};
+pub use pki::{TestPki, CLIENT_CN};
 pub use pymodbus::{ModbusProfile, PyModbusServer};
 pub use socat::SocatPair;
 pub use subscriber::{Message, Subscriber};

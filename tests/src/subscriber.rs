@@ -54,17 +54,33 @@ impl Subscriber {
     /// # Panics
     /// When no SUBACK comes within 10 seconds.
     pub async fn connect(port: u16, topic_filter: &str) -> Subscriber {
-        Self::connect_with(port, topic_filter, true).await
+        Self::connect_with(port, topic_filter, true, None).await
+    }
+
+    /// Like [`Subscriber::connect`], with a user name and password (for a broker with a
+    /// `password_file` and `allow_anonymous false`).
+    pub async fn connect_with_credentials(
+        port: u16,
+        topic_filter: &str,
+        username: &str,
+        password: &str,
+    ) -> Subscriber {
+        Self::connect_with(port, topic_filter, true, Some((username, password))).await
     }
 
     /// Like [`Subscriber::connect`], with a persistent session (clean session off): on a broker
     /// with persistence, messages for it are queued across a broker restart, whoever reconnects
     /// first.
     pub async fn connect_persistent(port: u16, topic_filter: &str) -> Subscriber {
-        Self::connect_with(port, topic_filter, false).await
+        Self::connect_with(port, topic_filter, false, None).await
     }
 
-    async fn connect_with(port: u16, topic_filter: &str, clean_session: bool) -> Subscriber {
+    async fn connect_with(
+        port: u16,
+        topic_filter: &str,
+        clean_session: bool,
+        credentials: Option<(&str, &str)>,
+    ) -> Subscriber {
         let id = format!(
             "fb-test-sub-{}-{}",
             std::process::id(),
@@ -72,6 +88,9 @@ impl Subscriber {
         );
         let mut options = MqttOptions::new(id, "127.0.0.1", port);
         options.set_clean_session(clean_session);
+        if let Some((username, password)) = credentials {
+            options.set_credentials(username, password);
+        }
         options.set_keep_alive(Duration::from_secs(30));
         options.set_max_packet_size(16 * 1024 * 1024, 16 * 1024 * 1024);
         let (client, mut eventloop) = AsyncClient::new(options, 100);

@@ -117,15 +117,25 @@ impl Bridge {
             BrokerUrl::Remote { host, port, .. } => (host.clone(), *port),
         };
         // The secured link's files and the credentials are checked before anything starts, each
-        // problem naming its file; certificate dates only warn (the clock may not be set yet, and
-        // the broker has the last word).
+        // problem naming its file. A key missing from the configuration stops the start (as any
+        // configuration mistake does); a file that cannot be loaded does not: the sources run and
+        // the outbox keeps their samples while the link retries with backoff, reloading the files
+        // at every attempt (counted as `tls-config`), so a certificate provisioned or fixed later
+        // is picked up without a restart and a service manager never sees a crash loop.
+        // Certificate dates only warn (the clock may not be set yet; the broker has the last word).
         let link_error = |e: fieldbridge_core::tls::TlsError| Error::Io {
             what: format!("[mqtt] {}:{port}", host),
             source: std::io::Error::other(e),
         };
         let tls_files = fieldbridge_core::tls::files_of(&config.mqtt);
         if let Some(files) = &tls_files {
-            fieldbridge_core::tls::client_config(files).map_err(link_error)?;
+            match fieldbridge_core::tls::client_config(files) {
+                Ok(_) => {}
+                Err(e) if e.path().is_some() => {
+                    tracing::error!(file = ?e.path(), error = %e, "cannot load the broker link's TLS files; the bridge runs and keeps retrying");
+                }
+                Err(e) => return Err(link_error(e)),
+            }
             for problem in
                 fieldbridge_core::tls::validity_problems(files, std::time::SystemTime::now())
             {
