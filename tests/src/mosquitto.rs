@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 
 use tempfile::TempDir;
 
+use crate::pki::make_world_readable;
 use crate::process::Guarded;
 use crate::{free_port, locate, HarnessError, Peer, TestPki};
 
@@ -226,24 +227,6 @@ fn make_password_file(path: &Path, users: &[(String, String)]) -> Result<(), Har
             });
         }
     }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn make_world_readable(dir: &Path) -> Result<(), HarnessError> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o644))?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn make_world_readable(_dir: &Path) -> Result<(), HarnessError> {
     Ok(())
 }
 

@@ -298,8 +298,10 @@ fn run_openssl(openssl: &Path, dir: &Path, args: &[&str]) -> Result<(), HarnessE
     }
 }
 
+/// Opens `dir` and its files to every user: mosquitto reads its certificates and password file
+/// after dropping root to the user `mosquitto`.
 #[cfg(unix)]
-fn make_world_readable(dir: &Path) -> Result<(), HarnessError> {
+pub(crate) fn make_world_readable(dir: &Path) -> Result<(), HarnessError> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
     for entry in std::fs::read_dir(dir)? {
@@ -312,7 +314,7 @@ fn make_world_readable(dir: &Path) -> Result<(), HarnessError> {
 }
 
 #[cfg(not(unix))]
-fn make_world_readable(_dir: &Path) -> Result<(), HarnessError> {
+pub(crate) fn make_world_readable(_dir: &Path) -> Result<(), HarnessError> {
     Ok(())
 }
 

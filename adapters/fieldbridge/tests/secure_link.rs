@@ -180,6 +180,15 @@ fn files(pairs: &[(&str, &Path)]) -> String {
 }
 
 /// `fieldbridge check --config FILE`: (exit code, stdout + stderr).
+/// The `[mqtt]` lines of mutual TLS with the test PKI's CA and client certificate.
+fn mutual_tls(pki: &TestPki) -> String {
+    files(&[
+        ("ca_file", &pki.ca_cert()),
+        ("cert_file", &pki.client_cert()),
+        ("key_file", &pki.client_key()),
+    ])
+}
+
 fn check(config: &Path) -> (Option<i32>, String) {
     let out = Command::new(binary())
         .args(["check", "--config"])
@@ -389,14 +398,7 @@ async fn mutual_tls_delivers_and_without_a_client_certificate_the_bridge_says_so
         "mtls",
         "mtls",
         &broker.tls_url(),
-        &format!(
-            "client_id = \"fb-mtls\"\n{}",
-            files(&[
-                ("ca_file", &pki.ca_cert()),
-                ("cert_file", &pki.client_cert()),
-                ("key_file", &pki.client_key()),
-            ])
-        ),
+        &format!("client_id = \"fb-mtls\"\n{}", mutual_tls(&pki)),
     );
     let mut without_cert = rig.bridge(
         "nocert",
@@ -671,11 +673,7 @@ async fn mqtt_5_over_mutual_tls_delivers_samples() {
         &broker.tls_url(),
         &format!(
             "client_id = \"fb-v5\"\nversion = \"5\"\n{}",
-            files(&[
-                ("ca_file", &pki.ca_cert()),
-                ("cert_file", &pki.client_cert()),
-                ("key_file", &pki.client_key()),
-            ])
+            mutual_tls(&pki)
         ),
     );
     rig.assert_delivers(&sub, "v5", &bridge).await;
