@@ -153,7 +153,8 @@ struct Rig {
     metrics_port: u16,
     bridge: BridgeProcess,
     sub: Subscriber,
-    _dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+    dir: tempfile::TempDir,
 }
 
 async fn rig() -> Rig {
@@ -171,13 +172,7 @@ async fn rig() -> Rig {
     let path = dir.path().join("bridge.toml");
     std::fs::write(&path, config).unwrap();
     let bridge = BridgeProcess::run(&path, dir.path());
-    // Ready once the device is online.
-    sub.wait_for(
-        |m| m.topic.ends_with("plc/$state") && m.text().contains("\"online\""),
-        Duration::from_secs(15),
-    )
-    .await
-    .unwrap_or_else(|| panic!("device never online; bridge log:\n{}", bridge.log()));
+    wait_online(&sub, &bridge).await;
     Rig {
         broker,
         server,
@@ -185,8 +180,19 @@ async fn rig() -> Rig {
         metrics_port,
         bridge,
         sub,
-        _dir: dir,
+        config: path,
+        dir,
     }
+}
+
+/// Waits until the bridge says the device is online (the source answers commands from then on).
+async fn wait_online(sub: &Subscriber, bridge: &BridgeProcess) {
+    sub.wait_for(
+        |m| m.topic.ends_with("plc/$state") && m.text().contains("\"online\""),
+        Duration::from_secs(15),
+    )
+    .await
+    .unwrap_or_else(|| panic!("device never online; bridge log:\n{}", bridge.log()));
 }
 
 fn f32_cdab(v: f32) -> Vec<u64> {
@@ -353,5 +359,53 @@ async fn commands_reach_a_pymodbus_server_and_each_gets_its_one_result() {
     let r = &results(&rig.sub, "t1", 1).await[0];
     assert_eq!(r["outcome"], "timeout", "{r}");
     assert!(r["reason"].as_str().is_some(), "{r}");
+    rig.bridge.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_sent_while_the_bridge_was_away_is_never_executed_late() {
+    let mut rig = rig().await;
+    let port = rig.modbus_port;
+    let before = read(port, "read-holding", 32, 2);
+    rig.bridge.terminate();
+    // Published while the bridge is disconnected: once plainly, once retained.
+    send(&rig.broker, "setpoint", r#"{"id":"late","value":55.5}"#);
+    let status = Command::new(require(Peer::MosquittoPub))
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &rig.broker.port().to_string(),
+            "-q",
+            "1",
+            "-r",
+        ])
+        .args([
+            "-t",
+            &format!("fieldbridge/{SITE}/plc/mode/set"),
+            "-m",
+            r#"{"id":"kept","value":77}"#,
+        ])
+        .status()
+        .expect("mosquitto_pub");
+    assert!(status.success());
+    rig.sub.clear();
+    rig.bridge = BridgeProcess::run(&rig.config, rig.dir.path());
+    wait_online(&rig.sub, &rig.bridge).await;
+    // The retained one is delivered at subscription: answered expired, not executed.
+    let r = &results(&rig.sub, "kept", 1).await[0];
+    assert_eq!(r["outcome"], "expired", "{r}");
+    assert!(r["reason"].as_str().unwrap().contains("retained"), "{r}");
+    // The plain one never reaches the bridge (clean session): no result, nothing written.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let late: Vec<_> = rig
+        .sub
+        .messages()
+        .into_iter()
+        .filter(|m| m.topic.ends_with("/set/result") && m.text().contains("\"late\""))
+        .collect();
+    assert!(late.is_empty(), "{late:?}");
+    assert_eq!(read(port, "read-holding", 32, 2), before);
+    assert_ne!(read(port, "read-holding", 0, 1), vec![77]);
     rig.bridge.terminate();
 }
