@@ -115,7 +115,9 @@ fn demo_commands_the_simulator_once_and_prints_the_success() {
     assert!(result.contains("\"demo-1\" success (fc16"), "{result}");
     // The confirmed value is published as a sample too.
     assert!(
-        stdout.lines().any(|l| l.starts_with("sim/setpoint_f32 = 42.5 (good)")),
+        stdout
+            .lines()
+            .any(|l| l.starts_with("sim/setpoint_f32 = 42.5 (good)")),
         "{stdout}"
     );
 }
