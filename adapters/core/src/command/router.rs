@@ -24,7 +24,7 @@ use super::parse;
 use super::stats::CommandStats;
 use super::store::{Entry, Store};
 use crate::config::CommandsConfig;
-use crate::publisher::{DirectMessage, IncomingCommand};
+use crate::publisher::{CommandAck, DirectMessage, IncomingCommand};
 use crate::time::Timestamp;
 use crate::topic::Topics;
 
@@ -47,8 +47,9 @@ pub struct CommandRouter {
     devices: HashMap<Arc<str>, RouterDevice>,
     store: Store,
     stats: Arc<CommandStats>,
-    /// Repeats that arrived while their command was executing: answered when it completes.
-    waiting: HashMap<String, u32>,
+    /// Repeats that arrived while their command was executing: answered when it completes (each
+    /// with the PUBACK it owes).
+    waiting: HashMap<String, Vec<Option<CommandAck>>>,
 }
 
 /// One command on its way: what its result needs.
@@ -61,6 +62,8 @@ struct Context {
     topic: String,
     received: Instant,
     received_at: Timestamp,
+    /// The PUBACK this command owes the broker, sent with its result.
+    ack: Option<CommandAck>,
 }
 
 #[derive(Serialize)]
@@ -127,6 +130,7 @@ impl CommandRouter {
                 value: None,
                 received: now,
                 received_at: Timestamp::now(),
+                ack: None,
             };
             let reply = FieldReply::not_done(
                 Outcome::Failed,
@@ -185,7 +189,7 @@ impl CommandRouter {
     ) {
         let Some((device, point)) = parse::target(&self.base, &message.topic) else {
             tracing::debug!(topic = %message.topic, "not a command topic; ignored");
-            return;
+            return publish(results, String::new(), String::new(), message.ack).await;
         };
         let mut ctx = Context {
             key: String::new(),
@@ -196,6 +200,7 @@ impl CommandRouter {
             topic: self.result_topic(device, point),
             received: message.received,
             received_at: Timestamp::now(),
+            ack: message.ack,
         };
         let command = match parse::payload(&message.payload) {
             Ok(c) => c,
@@ -215,14 +220,14 @@ impl CommandRouter {
                     .repeats
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::info!(command_id = %command.id, device, point, "command repeated; answered with its first result");
-                return publish(results, ctx.topic, payload).await;
+                return publish(results, ctx.topic, payload, ctx.ack).await;
             }
             Some(Entry::Started) => {
                 self.stats
                     .repeats
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::info!(command_id = %command.id, device, point, "command repeated while executing; answered when it completes");
-                *self.waiting.entry(ctx.key).or_default() += 1;
+                self.waiting.entry(ctx.key).or_default().push(ctx.ack);
                 return;
             }
             None => {}
@@ -391,18 +396,25 @@ impl CommandRouter {
             latency_ms = latency.as_secs_f64() * 1e3,
             "command"
         );
-        let repeats = self.waiting.remove(&ctx.key).unwrap_or(0);
-        for _ in 0..repeats {
-            publish(results, ctx.topic.clone(), payload.clone()).await;
+        publish(results, ctx.topic.clone(), payload.clone(), ctx.ack).await;
+        for ack in self.waiting.remove(&ctx.key).unwrap_or_default() {
+            publish(results, ctx.topic.clone(), payload.clone(), ack).await;
         }
-        publish(results, ctx.topic, payload).await;
     }
 }
 
-async fn publish(results: &mpsc::Sender<DirectMessage>, topic: String, payload: String) {
+/// Hands a result to the publisher, with the PUBACK its command owes (an empty topic: only the
+/// PUBACK, for a PUBLISH that was not a command).
+async fn publish(
+    results: &mpsc::Sender<DirectMessage>,
+    topic: String,
+    payload: String,
+    ack: Option<CommandAck>,
+) {
     let message = DirectMessage {
         topic,
         payload: payload.into_bytes(),
+        ack,
     };
     if results.send(message).await.is_err() {
         tracing::warn!("the publisher has stopped; a command result was not published");

@@ -34,6 +34,7 @@ fn message(topic: &str, payload: &str) -> IncomingCommand {
         retained: false,
         message_expiry: None,
         received: Instant::now(),
+        ack: None,
     }
 }
 

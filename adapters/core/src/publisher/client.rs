@@ -10,7 +10,7 @@ use rumqttc::v5::mqttbytes::QoS as QoS5;
 use rumqttc::{Outgoing, QoS, TlsConfiguration, Transport};
 use tokio::time::Instant;
 
-use super::{IncomingCommand, PublisherSettings};
+use super::{CommandAck, IncomingCommand, PublisherSettings};
 use crate::config::MqttVersion;
 use crate::topic;
 
@@ -62,6 +62,23 @@ impl MqttClient {
         }
     }
 
+    /// Queues the PUBACK of a received QoS 1 PUBLISH (MQTT 3.1.1 §3.4, MQTT 5.0 §3.4); the
+    /// options turn rumqttc's automatic acknowledgements off (see [`CommandAck`]).
+    pub(crate) fn try_ack(&self, ack: CommandAck) -> Result<(), ()> {
+        match self {
+            MqttClient::V3(c) => {
+                let mut p = rumqttc::Publish::new("", QoS::AtLeastOnce, Vec::new());
+                p.pkid = ack.pkid;
+                c.try_ack(&p).map_err(|_| ())
+            }
+            MqttClient::V5(c) => {
+                let mut p = p5::Publish::new("", QoS5::AtLeastOnce, Vec::new(), None);
+                p.pkid = ack.pkid;
+                c.try_ack(&p).map_err(|_| ())
+            }
+        }
+    }
+
     /// Queues a DISCONNECT (MQTT 3.1.1 §3.14, MQTT 5.0 §3.14, reason 0x00: the will is not sent).
     pub(crate) fn try_disconnect(&self) -> Result<(), ()> {
         match self {
@@ -106,6 +123,7 @@ impl Options {
                 );
                 o.set_keep_alive(keep_alive);
                 o.set_clean_session(true);
+                o.set_manual_acks(true);
                 o.set_inflight(window);
                 o.set_max_packet_size(1 << 20, 1 << 20);
                 o.set_last_will(rumqttc::LastWill::new(
@@ -127,6 +145,7 @@ impl Options {
                 );
                 o.set_keep_alive(keep_alive);
                 o.set_clean_start(true);
+                o.set_manual_acks(true);
                 o.set_session_expiry_interval(Some(0));
                 // The broker's Receive Maximum (§3.2.2.3.3) may lower this further.
                 o.set_outgoing_inflight_upper_limit(window);
@@ -273,6 +292,10 @@ fn polled_v3(event: rumqttc::Event) -> Polled {
             retained: p.retain,
             message_expiry: None,
             received: Instant::now(),
+            ack: (p.qos != QoS::AtMostOnce).then_some(CommandAck {
+                epoch: 0,
+                pkid: p.pkid,
+            }),
         }),
         Event::Outgoing(Outgoing::Disconnect) => Polled::Disconnected,
         _ => Polled::Other,
@@ -309,6 +332,10 @@ fn polled_v5(event: rumqttc::v5::Event) -> Polled {
             // MQTT 5.0 §3.3.2.3.3: the broker forwards the interval minus the time it held it.
             message_expiry: p.properties.and_then(|props| props.message_expiry_interval),
             received: Instant::now(),
+            ack: (p.qos != QoS5::AtMostOnce).then_some(CommandAck {
+                epoch: 0,
+                pkid: p.pkid,
+            }),
         }),
         Event::Outgoing(Outgoing::Disconnect) => Polled::Disconnected,
         _ => Polled::Other,

@@ -709,7 +709,11 @@ impl Delivery {
             let Some((id, message)) = self.direct.take() else {
                 return;
             };
-            if ep
+            // The command's PUBACK follows its result, on the connection it came on only.
+            let ack = message.ack.filter(|a| a.epoch == ep.id);
+            if message.topic.is_empty() {
+                self.direct.acked(id);
+            } else if ep
                 .client
                 .try_publish(message.topic, QoS::AtLeastOnce, false, message.payload)
                 .is_err()
@@ -717,9 +721,16 @@ impl Delivery {
                 self.direct.untake(id);
                 ep.dead = true;
                 return;
+            } else {
+                ep.submitted.push_back(Entry::Direct(id));
+                LinkCounters::bump(&self.stats.link_counters.results_published);
             }
-            ep.submitted.push_back(Entry::Direct(id));
-            LinkCounters::bump(&self.stats.link_counters.results_published);
+            if let Some(ack) = ack {
+                if ep.client.try_ack(ack).is_err() {
+                    ep.dead = true;
+                    return;
+                }
+            }
         }
     }
 

@@ -131,6 +131,7 @@ mod tests {
         DirectMessage {
             topic: format!("t/{n}"),
             payload: n.to_string().into_bytes(),
+            ack: None,
         }
     }
 

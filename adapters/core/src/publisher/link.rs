@@ -176,8 +176,11 @@ pub(crate) async fn drive(mut link: Link) {
                     }
                     continue;
                 }
-                Ok(Polled::Publish(command)) => {
+                Ok(Polled::Publish(mut command)) => {
                     LinkCounters::bump(&link.counters().commands_received);
+                    if let Some(ack) = command.ack.as_mut() {
+                        ack.epoch = epoch;
+                    }
                     if let Some((_, incoming)) = &link.commands {
                         if incoming.send(command).is_err() {
                             tracing::debug!("a command arrived but the command router is gone");

@@ -229,6 +229,7 @@ async fn round_trip(version: MqttVersion) {
         .send(DirectMessage {
             topic: "fb/site/plc/level/set/result".into(),
             payload: b"{\"early\":true}".to_vec(),
+            ack: None,
         })
         .await;
     let _ = events.send(reading(1.5)).await;
@@ -264,6 +265,9 @@ async fn round_trip(version: MqttVersion) {
     };
     let command = next_command("fb/site/plc/level/set").await;
     assert_eq!(command.payload, b"{\"value\":2}");
+    // Acknowledged by hand, after its result (see `CommandAck`): the token comes with it.
+    assert!(command.ack.is_some(), "a QoS 1 command owes its PUBACK");
+    let mut last_ack = command.ack;
     assert!(!command.retained);
     assert_eq!(command.message_expiry, None);
     let kept = next_command("fb/site/plc/kept/set").await;
@@ -289,6 +293,7 @@ async fn round_trip(version: MqttVersion) {
             .await;
         let command = next_command("fb/site/plc/level/set").await;
         assert_eq!(command.payload, b"{\"value\":3}");
+        last_ack = command.ack;
         assert!(
             matches!(command.message_expiry, Some(58..=60)),
             "{command:?}"
@@ -299,6 +304,7 @@ async fn round_trip(version: MqttVersion) {
         .send(DirectMessage {
             topic: "fb/site/plc/level/set/result".into(),
             payload: b"{\"ok\":true}".to_vec(),
+            ack: last_ack,
         })
         .await;
     let result = wait_for(&mut messages, &mut seen, "fb/site/plc/level/set/result").await;
