@@ -15,6 +15,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod process;
+
 use fieldbridge_modbus::{tcp, Registers, Request, Response};
 
 /// Registers in the FC3 response: the specification's maximum for one read (§6.3).

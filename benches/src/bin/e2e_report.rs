@@ -46,11 +46,12 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use fieldbridge_bench::process::{default_bridge, Proc};
 use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -91,14 +92,6 @@ fn usage(problem: &str) -> ! {
          (for diagnosis; perf costs CPU itself)."
     );
     std::process::exit(2)
-}
-
-fn default_bridge() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        PathBuf::from,
-    );
-    target.join("release").join("fieldbridge")
 }
 
 fn parse_args() -> Args {
@@ -160,55 +153,6 @@ fn parse_args() -> Args {
 
 // ---------------------------------------------------------------------------------------------
 // Child processes and /proc
-
-/// A child process, killed on drop.
-#[derive(Debug)]
-struct Proc {
-    child: Child,
-    name: &'static str,
-}
-
-impl Proc {
-    fn spawn(name: &'static str, mut command: Command, log: &Path) -> Proc {
-        let log = std::fs::File::create(log).expect("log file");
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        Proc { child, name }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// SIGTERM, then SIGKILL after `grace`.
-    fn terminate(&mut self, grace: Duration) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status();
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        eprintln!("{} did not stop within {grace:?}; killing it", self.name);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -705,7 +649,7 @@ async fn bridge_phase(
     let outbox1 = dir_bytes(&outbox);
     env.rec.capture.store(false, Ordering::Relaxed);
     if let Some(mut p) = perf_child {
-        let _ = p.child.wait();
+        p.wait();
     }
 
     let hwm = status_kb(bridge.pid(), "VmHWM");
