@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use fieldbridge_core::config::{ModbusTransport, Parity, SerialSettings};
 use fieldbridge_core::point::ModbusTable;
 use tokio_modbus::client::{Client, Context};
@@ -146,6 +148,33 @@ impl Connection {
         unit: u8,
         request: Request<'static>,
     ) -> Result<Response, Error> {
+        self.exchange(unit, request, self.retries, None).await
+    }
+
+    /// [`Connection::call`] for a write of a command: never sent once `deadline` has passed, and
+    /// never sent twice. A write whose answer timed out may have been applied (a pulse coil would
+    /// act twice), so it is not repeated: the read-back or the operator decides. Only a send on a
+    /// socket the device closed while idle goes again on a new connection (it never left), and
+    /// only before the deadline.
+    pub(crate) async fn call_write(
+        &mut self,
+        unit: u8,
+        request: Request<'static>,
+        deadline: Instant,
+    ) -> Result<Response, Error> {
+        if Instant::now() >= deadline {
+            return Err(Error::DeadlinePassed("before the write"));
+        }
+        self.exchange(unit, request, 0, Some(deadline)).await
+    }
+
+    async fn exchange(
+        &mut self,
+        unit: u8,
+        request: Request<'static>,
+        retries: u32,
+        deadline: Option<Instant>,
+    ) -> Result<Response, Error> {
         let mut attempt = 0u32;
         let mut reopened_after_idle_close = false;
         loop {
@@ -171,7 +200,8 @@ impl Connection {
                 }
                 Ok(Err(tokio_modbus::Error::Transport(e))) => {
                     self.ctx = None;
-                    if !fresh && !reopened_after_idle_close {
+                    let in_time = deadline.is_none_or(|d| Instant::now() < d);
+                    if !fresh && !reopened_after_idle_close && in_time {
                         reopened_after_idle_close = true;
                         tracing::debug!(device = %self.device, unit, error = %e, "connection closed while idle; reopening");
                         continue;
@@ -185,7 +215,7 @@ impl Connection {
                 }
             };
             self.ctx = None;
-            if attempt >= self.retries {
+            if attempt >= retries {
                 return Err(failure);
             }
             attempt += 1;

@@ -13,6 +13,9 @@ use tokio_modbus::ExceptionCode;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A write of a command was not sent: its deadline had passed (`docs/commands.md`).
+    #[error("not sent: the command's deadline passed {0}")]
+    DeadlinePassed(&'static str),
     /// `host:port` could not be resolved or connected.
     #[error("cannot connect to {address}: {source}")]
     Connect {

@@ -16,6 +16,8 @@
 
 use std::collections::HashSet;
 
+use tokio::time::Instant;
+
 use fieldbridge_core::config::ModbusPoint;
 use fieldbridge_core::point::ModbusTable;
 use tokio_modbus::{Request, Response};
@@ -53,6 +55,8 @@ pub(crate) struct Writer {
     max_registers: u16,
     /// Units that answered exception 1 (ILLEGAL FUNCTION) to FC22 Mask Write Register.
     no_mask_write: HashSet<u8>,
+    /// The deadline of the command being written: no write request is sent after it.
+    deadline: Instant,
 }
 
 impl Writer {
@@ -62,6 +66,7 @@ impl Writer {
             write_multiple,
             max_registers: max_registers.clamp(1, MAX_WRITE_REGISTERS),
             no_mask_write: HashSet::new(),
+            deadline: Instant::now(),
         }
     }
 
@@ -70,15 +75,18 @@ impl Writer {
         self.no_mask_write.contains(&unit)
     }
 
-    /// Writes `encoded` to `point` and reads it back. The caller checked the deadline and that the
-    /// point is writable.
+    /// Writes `encoded` to `point` and reads it back. The caller checked that the point is
+    /// writable; no write request goes out after `deadline` and none is repeated
+    /// ([`Connection::call_write`]); the read-backs are ordinary reads.
     pub(crate) async fn write(
         &mut self,
         conn: &mut Connection,
         device: &str,
         point: &ModbusPoint,
         encoded: &Encoded,
+        deadline: Instant,
     ) -> WriteOutcome {
+        self.deadline = deadline;
         let unit = point.unit_id;
         let address = point.register.address;
         match encoded {
@@ -98,7 +106,7 @@ impl Writer {
             }
             Encoded::RegisterBit { bit, value } => {
                 if !self.refuses_mask_write(unit) {
-                    match mask_write(conn, unit, address, *bit, *value).await {
+                    match mask_write(conn, unit, address, *bit, *value, self.deadline).await {
                         Err(Error::Exception { code: 0x01, .. }) => {
                             self.no_mask_write.insert(unit);
                             tracing::warn!(
@@ -146,9 +154,10 @@ impl Writer {
     ) -> Result<ReadData, WriteError> {
         if self.write_multiple {
             let answer = conn
-                .call(
+                .call_write(
                     unit,
                     Request::WriteMultipleCoils(address, vec![value].into()),
+                    self.deadline,
                 )
                 .await
                 .map_err(WriteError::Field)?;
@@ -158,7 +167,11 @@ impl Writer {
             }
         } else {
             let answer = conn
-                .call(unit, Request::WriteSingleCoil(address, value))
+                .call_write(
+                    unit,
+                    Request::WriteSingleCoil(address, value),
+                    self.deadline,
+                )
                 .await
                 .map_err(WriteError::Field)?;
             match answer {
@@ -220,7 +233,11 @@ impl Writer {
     ) -> Result<(), Error> {
         if let ([word], false) = (words, self.write_multiple) {
             return match conn
-                .call(unit, Request::WriteSingleRegister(address, *word))
+                .call_write(
+                    unit,
+                    Request::WriteSingleRegister(address, *word),
+                    self.deadline,
+                )
                 .await?
             {
                 Response::WriteSingleRegister(a, w) if a == address && w == *word => Ok(()),
@@ -231,9 +248,10 @@ impl Writer {
         for chunk in words.chunks(usize::from(self.max_registers)) {
             let count = u16::try_from(chunk.len()).unwrap_or(u16::MAX);
             match conn
-                .call(
+                .call_write(
                     unit,
                     Request::WriteMultipleRegisters(at, chunk.to_vec().into()),
+                    self.deadline,
                 )
                 .await?
             {
@@ -331,10 +349,15 @@ async fn mask_write(
     address: u16,
     bit: u8,
     value: bool,
+    deadline: Instant,
 ) -> Result<(), Error> {
     let (and_mask, or_mask) = mask_write_masks(bit, value);
     match conn
-        .call(unit, Request::MaskWriteRegister(address, and_mask, or_mask))
+        .call_write(
+            unit,
+            Request::MaskWriteRegister(address, and_mask, or_mask),
+            deadline,
+        )
         .await?
     {
         Response::MaskWriteRegister(a, and, or)

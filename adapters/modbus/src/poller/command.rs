@@ -57,6 +57,7 @@ pub(crate) fn failure(error: &Error) -> (Outcome, String) {
             Outcome::Timeout,
             format!("no answer from the device: {}", error.reason()),
         ),
+        Error::DeadlinePassed(_) => (Outcome::Timeout, error.to_string()),
         other => (Outcome::Failed, other.to_string()),
     }
 }
@@ -161,7 +162,13 @@ impl Poller {
         let config = &self.points[index].config;
         let outcome = self
             .writer
-            .write(&mut self.conn, &self.device, config, &encoded)
+            .write(
+                &mut self.conn,
+                &self.device,
+                config,
+                &encoded,
+                command.deadline,
+            )
             .await;
         let method = outcome.method;
         match outcome.result {
@@ -173,6 +180,20 @@ impl Poller {
                 self.stats.bump(Counter::WriteFailures);
                 (
                     FieldReply::not_done(Outcome::Failed, reason).with_method(method),
+                    Effect::Answered,
+                )
+            }
+            Err(WriteError::Field(e @ Error::DeadlinePassed(_))) => {
+                // A later request of the write (the FC6 of a read-modify-write, a further FC16
+                // chunk) was due after the deadline: not sent. The device is fine.
+                self.stats.bump(Counter::WriteFailures);
+                let outcome = if command.deadline_is_expiry {
+                    Outcome::Expired
+                } else {
+                    Outcome::Timeout
+                };
+                (
+                    FieldReply::not_done(outcome, e.to_string()).with_method(method),
                     Effect::Answered,
                 )
             }
