@@ -409,3 +409,62 @@ async fn a_command_sent_while_the_bridge_was_away_is_never_executed_late() {
     assert_ne!(read(port, "read-holding", 0, 1), vec![77]);
     rig.bridge.terminate();
 }
+
+/// Publishes every line of `lines` on `topic` with one `mosquitto_pub -l` (QoS 1), back to back.
+fn send_many(broker: &Mosquitto, topic: &str, lines: &[String]) {
+    use std::io::Write as _;
+    let mut child = Command::new(require(Peer::MosquittoPub))
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &broker.port().to_string(),
+            "-q",
+            "1",
+        ])
+        .args(["-t", topic, "-l"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("mosquitto_pub");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for line in lines {
+        let _ = writeln!(stdin, "{line}");
+    }
+    drop(stdin);
+    assert!(child.wait().expect("mosquitto_pub").success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_received_command_is_acknowledged_so_a_burst_never_stalls_the_broker() {
+    // mosquitto sends at most 20 unacknowledged QoS 1 messages to a client: a PUBACK the bridge
+    // forgot would, after 20, stop every command. 40 refusals, 10 repeats of one id and 10
+    // PUBLISHes that match the subscription but are no command, then one real command.
+    let mut rig = rig().await;
+    let refused: Vec<String> = (0..40)
+        .map(|i| format!(r#"{{"id":"burst-{i}","value":1.0}}"#))
+        .collect();
+    send_many(
+        &rig.broker,
+        &format!("fieldbridge/{SITE}/plc/readonly/set"),
+        &refused,
+    );
+    let repeats = vec![r#"{"id":"again","value":1.0}"#.to_owned(); 10];
+    send_many(
+        &rig.broker,
+        &format!("fieldbridge/{SITE}/plc/readonly/set"),
+        &repeats,
+    );
+    let junk = vec!["x".to_owned(); 10];
+    send_many(&rig.broker, &format!("fieldbridge/{SITE}/plc//set"), &junk);
+    send(&rig.broker, "mode", r#"{"id":"after-burst","value":42}"#);
+    let r = &results(&rig.sub, "after-burst", 1).await[0];
+    assert_eq!(r["outcome"], "success", "{r}");
+    for i in 0..40 {
+        let r = &results(&rig.sub, &format!("burst-{i}"), 1).await[0];
+        assert_eq!(r["outcome"], "refused", "{r}");
+    }
+    let again = results(&rig.sub, "again", 10).await;
+    assert!(again.iter().all(|r| r["outcome"] == "refused"), "{again:?}");
+    assert_eq!(read(rig.modbus_port, "read-holding", 0, 1), vec![42]);
+    rig.bridge.terminate();
+}

@@ -8,6 +8,7 @@
 //! point's type and limits, writes it and confirms it the protocol's way (Modbus read-back; IEC 104
 //! select-before-operate with ACTCON/ACTTERM; DLMS data-access-result).
 
+mod acks;
 mod field;
 mod parse;
 mod router;

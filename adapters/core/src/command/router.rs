@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::acks::{AckQueue, Ticket};
 use super::field::{
     CommandRequest, CommandSender, CommandValue, FieldCommand, FieldReply, Outcome,
 };
@@ -48,8 +49,12 @@ pub struct CommandRouter {
     store: Store,
     stats: Arc<CommandStats>,
     /// Repeats that arrived while their command was executing: answered when it completes (each
-    /// with the PUBACK it owes).
-    waiting: HashMap<String, Vec<Option<CommandAck>>>,
+    /// with its place among the PUBACKs owed).
+    waiting: HashMap<String, Vec<Option<Ticket>>>,
+    /// The PUBACKs owed to the broker, released in arrival order.
+    acks: AckQueue,
+    /// Results to publish as soon as the router runs: commands interrupted by the last stop.
+    startup: Vec<(String, String)>,
 }
 
 /// One command on its way: what its result needs.
@@ -62,8 +67,8 @@ struct Context {
     topic: String,
     received: Instant,
     received_at: Timestamp,
-    /// The PUBACK this command owes the broker, sent with its result.
-    ack: Option<CommandAck>,
+    /// Its place among the PUBACKs owed to the broker (none for QoS 0).
+    ack: Option<Ticket>,
 }
 
 #[derive(Serialize)]
@@ -112,6 +117,8 @@ impl CommandRouter {
             store,
             stats: Arc::new(CommandStats::default()),
             waiting: HashMap::new(),
+            acks: AckQueue::default(),
+            startup: Vec::new(),
         };
         for key in loaded.interrupted {
             let mut parts = key.splitn(3, '/');
@@ -140,6 +147,7 @@ impl CommandRouter {
             let payload = router.result_payload(&ctx, &reply);
             tracing::warn!(command_id = ctx.id.as_deref(), device = %ctx.device, point = %ctx.point, "command interrupted by a stop of the bridge; answered failed");
             router.store.done(&key, &payload)?;
+            router.startup.push((ctx.topic, payload));
         }
         tracing::info!(remembered = loaded.entries, "command router ready");
         Ok(router)
@@ -159,25 +167,72 @@ impl CommandRouter {
         format!("{}/{device}/{point}/set/result", self.base)
     }
 
-    /// Runs until `incoming` closes and every command under way has its result.
+    /// Runs until `incoming` closes or `stop` fires, and then until every command under way has
+    /// its result (the sources answer or drop what they hold when they stop).
     pub async fn run(
         mut self,
         mut incoming: mpsc::UnboundedReceiver<IncomingCommand>,
         results: mpsc::Sender<DirectMessage>,
+        stop: oneshot::Receiver<()>,
     ) {
+        for (topic, payload) in std::mem::take(&mut self.startup) {
+            publish(&results, topic, payload, None).await;
+        }
         let mut pending: Pending = JoinSet::new();
         let mut open = true;
+        let mut stop = std::pin::pin!(stop);
         while open || !pending.is_empty() {
+            let due = self.acks.next_due();
             tokio::select! {
                 message = incoming.recv(), if open => match message {
                     Some(message) => self.on_message(message, &mut pending, &results).await,
                     None => open = false,
                 },
+                _ = &mut stop, if open => open = false,
                 Some(done) = pending.join_next() => match done {
                     Ok((ctx, reply)) => self.finish(ctx, reply, &results).await,
                     Err(error) => tracing::error!(%error, "command task failed"),
                 },
+                () = tokio::time::sleep_until(due.unwrap_or_else(Instant::now)), if due.is_some() => {
+                    let released = self.acks.expire(Instant::now());
+                    for (_, ack) in released {
+                        publish(&results, String::new(), String::new(), Some(ack)).await;
+                    }
+                }
             }
+        }
+        // Whatever PUBACK is still owed goes now (the connection may be closing).
+        for (_, ack) in self.acks.expire(Instant::now() + super::acks::ACK_WITHIN) {
+            publish(&results, String::new(), String::new(), Some(ack)).await;
+        }
+    }
+
+    /// Publishes a result (or, with an empty topic, nothing but a PUBACK) and releases the PUBACKs
+    /// that may go now, in arrival order: those before the result's own as PUBACK-only messages,
+    /// its own right after the result (see `publisher::CommandAck`), the later ones after it.
+    async fn respond(
+        &mut self,
+        results: &mpsc::Sender<DirectMessage>,
+        topic: String,
+        payload: String,
+        ticket: Option<Ticket>,
+    ) {
+        let released = ticket.map(|t| self.acks.ready(t)).unwrap_or_default();
+        let own = released.iter().position(|(t, _)| Some(*t) == ticket);
+        let mut after = Vec::new();
+        let mut own_ack = None;
+        for (i, (_, ack)) in released.into_iter().enumerate() {
+            match own {
+                Some(o) if i < o => {
+                    publish(results, String::new(), String::new(), Some(ack)).await;
+                }
+                Some(o) if i == o => own_ack = Some(ack),
+                _ => after.push(ack),
+            }
+        }
+        publish(results, topic, payload, own_ack).await;
+        for ack in after {
+            publish(results, String::new(), String::new(), Some(ack)).await;
         }
     }
 
@@ -187,9 +242,12 @@ impl CommandRouter {
         pending: &mut Pending,
         results: &mpsc::Sender<DirectMessage>,
     ) {
+        let ticket = message.ack.map(|ack| self.acks.owe(ack, message.received));
         let Some((device, point)) = parse::target(&self.base, &message.topic) else {
             tracing::debug!(topic = %message.topic, "not a command topic; ignored");
-            return publish(results, String::new(), String::new(), message.ack).await;
+            return self
+                .respond(results, String::new(), String::new(), ticket)
+                .await;
         };
         let mut ctx = Context {
             key: String::new(),
@@ -200,7 +258,7 @@ impl CommandRouter {
             topic: self.result_topic(device, point),
             received: message.received,
             received_at: Timestamp::now(),
-            ack: message.ack,
+            ack: ticket,
         };
         let command = match parse::payload(&message.payload) {
             Ok(c) => c,
@@ -220,7 +278,7 @@ impl CommandRouter {
                     .repeats
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::info!(command_id = %command.id, device, point, "command repeated; answered with its first result");
-                return publish(results, ctx.topic, payload, ctx.ack).await;
+                return self.respond(results, ctx.topic, payload, ctx.ack).await;
             }
             Some(Entry::Started) => {
                 self.stats
@@ -377,9 +435,12 @@ impl CommandRouter {
     ) {
         let payload = self.result_payload(&ctx, &reply);
         let latency = ctx.received.elapsed();
-        if !ctx.key.is_empty() {
+        // Only what was handed to a source is remembered: a refused or expired command is
+        // simply refused or expired again when repeated, and a flood of refusals cannot push
+        // executed ids out of the memory.
+        if !ctx.key.is_empty() && self.store.get(&ctx.key) == Some(&Entry::Started) {
             if let Err(error) = self.store.done(&ctx.key, &payload) {
-                tracing::error!(%error, command_id = ctx.id.as_deref(), "cannot record a command result; a repeat of this id will be executed again");
+                tracing::error!(%error, command_id = ctx.id.as_deref(), "cannot record a command result on disk; a repeat after a restart will be answered failed (interrupted)");
             }
         }
         self.stats.count(reply.outcome);
@@ -396,9 +457,12 @@ impl CommandRouter {
             latency_ms = latency.as_secs_f64() * 1e3,
             "command"
         );
-        publish(results, ctx.topic.clone(), payload.clone(), ctx.ack).await;
-        for ack in self.waiting.remove(&ctx.key).unwrap_or_default() {
-            publish(results, ctx.topic.clone(), payload.clone(), ack).await;
+        let repeats = self.waiting.remove(&ctx.key).unwrap_or_default();
+        self.respond(results, ctx.topic.clone(), payload.clone(), ctx.ack)
+            .await;
+        for ticket in repeats {
+            self.respond(results, ctx.topic.clone(), payload.clone(), ticket)
+                .await;
         }
     }
 }
@@ -411,6 +475,9 @@ async fn publish(
     payload: String,
     ack: Option<CommandAck>,
 ) {
+    if topic.is_empty() && ack.is_none() {
+        return;
+    }
     let message = DirectMessage {
         topic,
         payload: payload.into_bytes(),

@@ -126,11 +126,7 @@ impl Store {
             key: key.to_owned(),
             result: result.map(str::to_owned),
         };
-        let mut bytes = serde_json::to_vec(&line).map_err(io::Error::other)?;
-        bytes.push(b'\n');
-        self.file.write_all(&bytes)?;
-        self.file.sync_data()?;
-        self.lines += 1;
+        // Memory first: even when the disk fails, this run answers a repeat from what happened.
         let entry = match result {
             Some(r) => Entry::Done(r.to_owned()),
             None => Entry::Started,
@@ -139,6 +135,11 @@ impl Store {
             self.order.push_back(key.to_owned());
         }
         self.trim();
+        let mut bytes = serde_json::to_vec(&line).map_err(io::Error::other)?;
+        bytes.push(b'\n');
+        self.file.write_all(&bytes)?;
+        self.file.sync_data()?;
+        self.lines += 1;
         if self.lines > 2 * self.remember {
             self.compact()?;
         }

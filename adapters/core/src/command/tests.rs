@@ -41,6 +41,7 @@ fn message(topic: &str, payload: &str) -> IncomingCommand {
 struct Harness {
     incoming: mpsc::UnboundedSender<IncomingCommand>,
     results: mpsc::Receiver<DirectMessage>,
+    _stop: tokio::sync::oneshot::Sender<()>,
     stats: Arc<CommandStats>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -53,10 +54,12 @@ fn start(dir: &std::path::Path, sender: Option<CommandSender>) -> Harness {
     let stats = router.stats();
     let (incoming, in_rx) = mpsc::unbounded_channel();
     let (res_tx, results) = mpsc::channel(16);
-    let task = tokio::spawn(router.run(in_rx, res_tx));
+    let (stop, stop_rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(router.run(in_rx, res_tx, stop_rx));
     Harness {
         incoming,
         results,
+        _stop: stop,
         stats,
         task,
     }
@@ -240,12 +243,18 @@ async fn a_command_cut_off_by_a_stop_is_answered_failed_and_not_executed_again()
     }
     let (tx, executed) = source(FieldReply::success("fc6"));
     let mut h = start(dir.path(), Some(tx));
+    // Its result is published at once, and a repeat gets the same.
+    let (topic, r) = h.result().await;
+    assert_eq!(topic, "fb/site/plc/sp/set/result");
+    assert_eq!(
+        (r["id"].as_str(), r["outcome"].as_str()),
+        (Some("cut"), Some("failed"))
+    );
+    assert!(r["reason"].as_str().unwrap().contains("interrupted"), "{r}");
     h.incoming
         .send(message("plc/sp/set", r#"{"id":"cut","value":1}"#))
         .unwrap();
-    let (_, r) = h.result().await;
-    assert_eq!(r["outcome"], "failed");
-    assert!(r["reason"].as_str().unwrap().contains("interrupted"), "{r}");
+    assert_eq!(h.result().await.1, r);
     h.stop().await;
     assert_eq!(executed.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
@@ -263,5 +272,62 @@ async fn a_device_without_a_command_driver_refuses() {
         r["reason"].as_str().unwrap().contains("not supported"),
         "{r}"
     );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn pubacks_follow_their_results_in_arrival_order_and_slow_ones_are_not_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = channel();
+    let mut h = start(dir.path(), Some(tx));
+    let with_ack = |topic: &str, payload: &str, pkid: u16| {
+        let mut m = message(topic, payload);
+        m.ack = Some(crate::publisher::CommandAck { epoch: 1, pkid });
+        m
+    };
+    let next = |h: &mut Harness| {
+        let m = h.results.try_recv().expect("a message");
+        (
+            m.topic.rsplit('/').nth(2).unwrap_or("").to_owned(),
+            m.ack.map(|a| a.pkid),
+        )
+    };
+    h.incoming
+        .send(with_ack("plc/sp/set", r#"{"id":"a","value":1}"#, 1))
+        .unwrap();
+    h.incoming
+        .send(with_ack("plc/sp/set", r#"{"id":"b","value":2}"#, 2))
+        .unwrap();
+    h.incoming.send(with_ack("not/a/command", "x", 3)).unwrap();
+    let a = rx.recv().await.unwrap();
+    let b = rx.recv().await.unwrap();
+    // b completes first: its result goes at once, its PUBACK waits for a's.
+    let _ = b.reply.send(FieldReply::success("fc6"));
+    let first = h.results.recv().await.unwrap();
+    assert_eq!(
+        (first.ack, first.topic.ends_with("/set/result")),
+        (None, true)
+    );
+    let _ = a.reply.send(FieldReply::success("fc6"));
+    let result_a = h.results.recv().await.unwrap();
+    assert_eq!(
+        result_a.ack.map(|a| a.pkid),
+        Some(1),
+        "a's PUBACK rides on a's result"
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Then b's and the non-command's, in arrival order, as PUBACK-only messages.
+    assert_eq!(next(&mut h), (String::new(), Some(2)));
+    assert_eq!(next(&mut h), (String::new(), Some(3)));
+    // A command whose device is slow has its PUBACK sent after ACK_WITHIN, before its result.
+    h.incoming
+        .send(with_ack("plc/sp/set", r#"{"id":"slow","value":3}"#, 4))
+        .unwrap();
+    let slow = rx.recv().await.unwrap();
+    tokio::time::sleep(super::acks::ACK_WITHIN * 2).await;
+    assert_eq!(next(&mut h), (String::new(), Some(4)));
+    let _ = slow.reply.send(FieldReply::success("fc6"));
+    let result = h.results.recv().await.unwrap();
+    assert_eq!(result.ack, None);
     h.stop().await;
 }

@@ -138,8 +138,8 @@ fn commands(t: &TableReader<'_>) -> Option<CommandsConfig> {
     let defaults = CommandsConfig::default();
     let enabled = t.bool("enabled").unwrap_or(defaults.enabled);
     let timeout = t.duration("timeout", false).unwrap_or(defaults.timeout);
-    if timeout < Duration::from_millis(10) {
-        t.error("timeout", "must be at least 10ms");
+    if timeout < Duration::from_millis(10) || timeout > Duration::from_secs(86_400) {
+        t.error("timeout", "must be between 10ms and 24h");
     }
     let remember = t
         .int("remember", 1, 10_000_000)

@@ -326,9 +326,11 @@ impl Delivery {
             self.pump_direct();
             self.pump();
             if let Some(deadline) = drain_until {
+                // The command router closes its end when it has answered what it took.
                 let drained = self.held.is_empty()
                     && self.outbox.pending_len() == 0
-                    && self.direct.is_empty();
+                    && self.direct.is_empty()
+                    && results.is_none();
                 if drained || Instant::now() >= deadline {
                     break;
                 }

@@ -8,7 +8,7 @@ use fieldbridge_core::command::{self, CommandReceiver, CommandRouter, CommandSta
 use fieldbridge_core::config::{Config, SourceKind};
 use fieldbridge_core::publisher::CommandLink;
 use fieldbridge_core::topic::Topics;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::Error;
@@ -27,6 +27,8 @@ pub(crate) struct Commands {
     pub(crate) stats: Arc<CommandStats>,
     /// The router task.
     pub(crate) task: JoinHandle<()>,
+    /// Tells the router to take no more commands and finish what it holds.
+    pub(crate) stop: oneshot::Sender<()>,
 }
 
 /// Starts the router for `config` (none when `commands.enabled = false`).
@@ -83,7 +85,8 @@ pub(crate) fn start(config: &Config, topics: &Topics) -> Result<Option<Commands>
     let stats = router.stats();
     let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
     let (results_tx, results_rx) = mpsc::channel(RESULT_QUEUE);
-    let task = tokio::spawn(router.run(incoming_rx, results_tx));
+    let (stop, stop_rx) = oneshot::channel();
+    let task = tokio::spawn(router.run(incoming_rx, results_tx, stop_rx));
     Ok(Some(Commands {
         link: CommandLink {
             filter,
@@ -93,5 +96,6 @@ pub(crate) fn start(config: &Config, topics: &Topics) -> Result<Option<Commands>
         receivers,
         stats,
         task,
+        stop,
     }))
 }

@@ -93,8 +93,11 @@ pub(crate) struct Bridge {
     sources: JoinSet<()>,
     publisher: Publisher,
     http: Option<tokio::task::JoinHandle<()>>,
-    /// The command router; it ends when the publisher's link drops its end.
-    commands: Option<tokio::task::JoinHandle<()>>,
+    /// The command router and what stops it.
+    commands: Option<(
+        tokio::task::JoinHandle<()>,
+        tokio::sync::oneshot::Sender<()>,
+    )>,
 }
 
 impl Bridge {
@@ -169,7 +172,12 @@ impl Bridge {
         };
         let commands = super::commands::start(&config, &settings.topics)?;
         let (command_link, mut command_queues, command_stats, command_task) = match commands {
-            Some(c) => (Some(c.link), c.receivers, Some(c.stats), Some(c.task)),
+            Some(c) => (
+                Some(c.link),
+                c.receivers,
+                Some(c.stats),
+                Some((c.task, c.stop)),
+            ),
             None => (None, Default::default(), None, None),
         };
         // Small: under backpressure what waits here is in memory only, and sources should feel a
@@ -218,11 +226,20 @@ impl Bridge {
     /// persists the sequence number.
     pub(crate) async fn stop(mut self) {
         self.sources.shutdown().await;
+        // A command a source held when it stopped is answered (failed: the source stopped); the
+        // router publishes its last results before the publisher drains.
+        if let Some((mut task, stop)) = self.commands {
+            let _ = stop.send(());
+            if tokio::time::timeout(Duration::from_secs(3), &mut task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the command router did not finish in time");
+                task.abort();
+            }
+        }
         // The publisher drains the outbox for up to 3 s (`drain_grace`); this bounds the rest.
         self.publisher.finish(Duration::from_secs(5)).await;
-        if let Some(commands) = self.commands {
-            commands.abort();
-        }
         if let Some(http) = self.http {
             http.abort();
         }
