@@ -318,40 +318,53 @@ impl Poller {
         let now = Instant::now();
         let received = Timestamp::now();
         for m in &block.members {
-            let Some(p) = self.points.get_mut(m.point) else {
-                continue;
-            };
-            let offset = usize::from(m.offset);
-            let decoded: Decoded = match data {
-                ReadData::Words(w) => decode_point_registers(
-                    &p.config,
-                    w.get(offset..offset + usize::from(m.count)).unwrap_or(&[]),
-                ),
-                ReadData::Bits(b) => decode_point_bit(&p.config, b.get(offset).copied()),
-            };
-            if decoded.error.is_some() {
-                self.stats.bump(Counter::DecodeErrors);
-            }
-            let Some(value) = p
-                .state
-                .update(&p.policy, Some(decoded.value), decoded.quality, now)
-            else {
-                continue;
-            };
-            if let Some(e) = &decoded.error {
-                tracing::warn!(
-                    device = %self.device,
-                    point = %p.config.name,
-                    unit,
-                    address = p.config.register.address,
-                    error = %e,
-                    "cannot decode modbus value"
-                );
-            }
-            let reading = reading(&self.device, p, value, decoded.quality, received);
-            send(&self.events, SourceEvent::Reading(reading)).await?;
+            let span = usize::from(m.offset)..usize::from(m.offset) + usize::from(m.count);
+            self.publish_point(m.point, unit, data, span, now, received)
+                .await?;
         }
         Ok(())
+    }
+
+    /// Decodes the point `index` from `span` of an answer (registers, or the bit at its start)
+    /// and publishes it by exception: the one path from an answer to a reading, for polls and for
+    /// the read-back of a command.
+    pub(super) async fn publish_point(
+        &mut self,
+        index: usize,
+        unit: u8,
+        data: &ReadData,
+        span: std::ops::Range<usize>,
+        now: Instant,
+        received: Timestamp,
+    ) -> Result<(), Error> {
+        let Some(p) = self.points.get_mut(index) else {
+            return Ok(());
+        };
+        let decoded: Decoded = match data {
+            ReadData::Words(w) => decode_point_registers(&p.config, w.get(span).unwrap_or(&[])),
+            ReadData::Bits(b) => decode_point_bit(&p.config, b.get(span.start).copied()),
+        };
+        if decoded.error.is_some() {
+            self.stats.bump(Counter::DecodeErrors);
+        }
+        let Some(value) = p
+            .state
+            .update(&p.policy, Some(decoded.value), decoded.quality, now)
+        else {
+            return Ok(());
+        };
+        if let Some(e) = &decoded.error {
+            tracing::warn!(
+                device = %self.device,
+                point = %p.config.name,
+                unit,
+                address = p.config.register.address,
+                error = %e,
+                "cannot decode modbus value"
+            );
+        }
+        let reading = reading(&self.device, p, value, decoded.quality, received);
+        send(&self.events, SourceEvent::Reading(reading)).await
     }
 
     /// The device answered a block with an exception (or an unusable answer): its points go bad.

@@ -9,15 +9,13 @@
 //! value read back equals the value written.
 
 use fieldbridge_core::command::{CommandRequest, FieldCommand, FieldReply, Outcome};
-use fieldbridge_core::event::SourceEvent;
 use fieldbridge_core::point::ModbusTable;
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_modbus::ExceptionCode;
 use tokio::time::Instant;
 
-use super::{reading, send, Poller};
+use super::Poller;
 use crate::connection::ReadData;
-use crate::convert::{decode_point_bit, decode_point_registers};
 use crate::encode::encode;
 use crate::error::Error;
 use crate::stats::Counter;
@@ -214,26 +212,13 @@ impl Poller {
     /// Publishes the value read back after a confirmed write as a normal reading, through the
     /// point's report state, instead of waiting for the next poll.
     async fn publish_written(&mut self, index: usize, data: &ReadData) -> Result<(), Error> {
-        let Some(p) = self.points.get_mut(index) else {
-            return Ok(());
+        let unit = self.points.get(index).map_or(0, |p| p.config.unit_id);
+        let len = match data {
+            ReadData::Words(w) => w.len(),
+            ReadData::Bits(b) => b.len(),
         };
-        let decoded = match data {
-            ReadData::Words(w) => decode_point_registers(&p.config, w),
-            ReadData::Bits(b) => decode_point_bit(&p.config, b.first().copied()),
-        };
-        if decoded.error.is_some() {
-            self.stats.bump(Counter::DecodeErrors);
-        }
-        let Some(value) = p.state.update(
-            &p.policy,
-            Some(decoded.value),
-            decoded.quality,
-            Instant::now(),
-        ) else {
-            return Ok(());
-        };
-        let reading = reading(&self.device, p, value, decoded.quality, Timestamp::now());
-        send(&self.events, SourceEvent::Reading(reading)).await
+        self.publish_point(index, unit, data, 0..len, Instant::now(), Timestamp::now())
+            .await
     }
 }
 
