@@ -13,10 +13,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{binary, header};
+use common::{binary, header, BridgeProcess};
 use fieldbridge_tests::{
     free_port, ModbusMap, ModbusProfile, Mosquitto, PyModbusServer, Subscriber, TestPki,
     TlsListener, CLIENT_CN,
@@ -26,39 +26,25 @@ use fieldbridge_tests::{
 const WATCH: Duration = Duration::from_secs(5);
 
 // ----------------------------------------------------------------------------------------------
-// A local bridge handle: `common::BridgeProcess` cannot say whether the process still runs.
+// The bridge with its metrics endpoint.
 
 /// `fieldbridge run` as a child process (killed on drop), with its metrics endpoint.
 struct Bridge {
-    child: Child,
-    log: PathBuf,
+    process: BridgeProcess,
     metrics_port: u16,
 }
 
 impl Bridge {
     fn start(config: &Path, dir: &Path, metrics_port: u16) -> Bridge {
-        let log = dir.join("bridge.log");
-        let stderr = std::fs::File::create(&log).expect("bridge log file");
-        let child = Command::new(binary())
-            .args(["run", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("start fieldbridge run");
         Bridge {
-            child,
-            log,
+            process: BridgeProcess::run(config, dir),
             metrics_port,
         }
     }
 
-    /// What the bridge logged so far, without terminal colour codes.
+    /// What the bridge logged so far.
     fn log(&self) -> String {
-        strip_ansi(&std::fs::read_to_string(&self.log).unwrap_or_default())
+        self.process.log()
     }
 
     /// Lines logged at warn or error level so far.
@@ -75,7 +61,7 @@ impl Bridge {
     }
 
     fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        self.process.is_running()
     }
 
     /// The metrics page, when the endpoint answers.
@@ -122,30 +108,6 @@ impl Bridge {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-}
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -44,6 +44,11 @@ impl BridgeProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Whether the process still runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// SIGKILL, as a crash or an OOM kill would: no shutdown code runs.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
