@@ -217,7 +217,6 @@ mod tests {
     use fieldbridge_core::config::RegisterRef;
     use fieldbridge_core::point::ModbusTable;
     use proptest::prelude::*;
-    use std::time::Duration;
 
     use ModbusType as T;
     use WordOrder::{Abcd, Badc, Cdab, Dcba};
@@ -414,24 +413,14 @@ mod tests {
     }
 
     fn point(ty: ModbusType, order: WordOrder) -> ModbusPoint {
+        let register = RegisterRef {
+            table: ModbusTable::Holding,
+            address: 0,
+            bit: None,
+        };
         ModbusPoint {
-            name: "p".into(),
-            register: RegisterRef {
-                table: ModbusTable::Holding,
-                address: 0,
-                bit: None,
-            },
-            data_type: ty,
             word_order: order,
-            scale: 1.0,
-            offset: 0.0,
-            unit: None,
-            deadband: None,
-            writable: false,
-            min: None,
-            max: None,
-            poll: Duration::from_secs(1),
-            unit_id: 1,
+            ..ModbusPoint::new("p", register, ty)
         }
     }
 

@@ -1,8 +1,6 @@
 //! Tests of [`super::encode`]: every type in every word order, scale and offset, type boundaries
 //! and one beyond, configured limits, wrong JSON types, non-finite values, strings.
 
-use std::time::Duration;
-
 use fieldbridge_core::command::CommandValue;
 use fieldbridge_core::config::{ModbusPoint, ModbusType, RegisterRef, WordOrder};
 use fieldbridge_core::point::ModbusTable;
@@ -15,24 +13,15 @@ use ModbusType as T;
 use WordOrder::{Abcd, Badc, Cdab, Dcba};
 
 fn point(table: ModbusTable, bit: Option<u8>, ty: ModbusType, order: WordOrder) -> ModbusPoint {
+    let register = RegisterRef {
+        table,
+        address: 10,
+        bit,
+    };
     ModbusPoint {
-        name: "p".into(),
-        register: RegisterRef {
-            table,
-            address: 10,
-            bit,
-        },
-        data_type: ty,
         word_order: order,
-        scale: 1.0,
-        offset: 0.0,
-        unit: None,
-        deadband: None,
         writable: true,
-        min: None,
-        max: None,
-        poll: Duration::from_secs(1),
-        unit_id: 1,
+        ..ModbusPoint::new("p", register, ty)
     }
 }
 

@@ -241,7 +241,7 @@ pub fn groups(points: &[ModbusPoint], limits: &Limits) -> Vec<Group> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fieldbridge_core::config::{RegisterRef, WordOrder};
+    use fieldbridge_core::config::RegisterRef;
     use proptest::prelude::*;
 
     use ModbusTable::{Coil, Discrete, Holding, Input};
@@ -281,19 +281,9 @@ mod tests {
         poll_ms: u64,
     ) -> ModbusPoint {
         ModbusPoint {
-            name: name.into(),
-            register,
-            data_type,
-            word_order: WordOrder::Abcd,
-            scale: 1.0,
-            offset: 0.0,
-            unit: None,
-            deadband: None,
-            writable: false,
-            min: None,
-            max: None,
             poll: Duration::from_millis(poll_ms),
             unit_id,
+            ..ModbusPoint::new(name, register, data_type)
         }
     }
 

@@ -127,24 +127,15 @@ fn point(
     bit: Option<u8>,
     ty: ModbusType,
 ) -> ModbusPoint {
+    let register = RegisterRef {
+        table,
+        address,
+        bit,
+    };
     ModbusPoint {
-        name: name.into(),
-        register: RegisterRef {
-            table,
-            address,
-            bit,
-        },
-        data_type: ty,
-        word_order: WordOrder::Abcd,
-        scale: 1.0,
-        offset: 0.0,
-        unit: None,
-        deadband: None,
-        writable: false,
-        min: None,
-        max: None,
         poll,
         unit_id,
+        ..ModbusPoint::new(name, register, ty)
     }
 }
 

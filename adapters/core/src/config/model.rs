@@ -399,6 +399,29 @@ pub struct ModbusPoint {
     pub unit_id: u8,
 }
 
+impl ModbusPoint {
+    /// A point with the defaults of `docs/configuration.md` for everything but its name, register
+    /// and type: `abcd`, no scale or offset, no unit or deadband, read-only, no limits, unit id 1,
+    /// polled every second. Embedders and tests set the rest with struct update syntax.
+    pub fn new(name: &str, register: RegisterRef, data_type: ModbusType) -> Self {
+        ModbusPoint {
+            name: Arc::from(name),
+            register,
+            data_type,
+            word_order: WordOrder::Abcd,
+            scale: 1.0,
+            offset: 0.0,
+            unit: None,
+            deadband: None,
+            writable: false,
+            min: None,
+            max: None,
+            poll: Duration::from_secs(1),
+            unit_id: 1,
+        }
+    }
+}
+
 /// `iec104` source settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Iec104Source {

@@ -10,7 +10,7 @@ use fieldbridge_core::command::{
     self, CommandRequest, CommandSender, CommandValue, FieldCommand, FieldReply,
 };
 use fieldbridge_core::config::{
-    ModbusPoint, ModbusSource, ModbusTransport, ModbusType, RegisterRef, WordOrder,
+    ModbusPoint, ModbusSource, ModbusTransport, ModbusType, RegisterRef,
 };
 use fieldbridge_core::event::{self, EventReceiver, SourceEvent};
 use fieldbridge_core::point::{ModbusTable, QualityLevel, Value};
@@ -32,24 +32,15 @@ pub fn point(
     bit: Option<u8>,
     ty: ModbusType,
 ) -> ModbusPoint {
+    let register = RegisterRef {
+        table,
+        address,
+        bit,
+    };
     ModbusPoint {
-        name: name.into(),
-        register: RegisterRef {
-            table,
-            address,
-            bit,
-        },
-        data_type: ty,
-        word_order: WordOrder::Abcd,
-        scale: 1.0,
-        offset: 0.0,
-        unit: None,
-        deadband: None,
         writable: true,
-        min: None,
-        max: None,
         poll: Duration::from_secs(60),
-        unit_id: 1,
+        ..ModbusPoint::new(name, register, ty)
     }
 }
 
