@@ -9,7 +9,6 @@
 //! value read back equals the value written.
 
 use fieldbridge_core::command::{CommandRequest, FieldCommand, FieldReply, Outcome};
-use fieldbridge_core::point::ModbusTable;
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_modbus::ExceptionCode;
 use tokio::time::Instant;
@@ -124,16 +123,7 @@ impl Poller {
         if !config.writable {
             return refuse(format!("point \"{}\" is not writable", command.point));
         }
-        if matches!(
-            config.register.table,
-            ModbusTable::Discrete | ModbusTable::Input
-        ) {
-            return refuse(format!(
-                "point \"{}\" is a {}, read-only in Modbus",
-                command.point,
-                config.register.table.as_str()
-            ));
-        }
+        // `encode` refuses discrete inputs and input registers (read-only in Modbus).
         let encoded = match encode(config, &command.value) {
             Ok(e) => e,
             Err(e) => return refuse(e.to_string()),
