@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod point;
 pub mod publisher;
 pub mod seq;
+pub mod source;
 pub mod time;
 pub mod tls;
 pub mod topic;

@@ -78,9 +78,121 @@ impl Serialize for Timestamp {
     }
 }
 
+/// An IANA time zone (`Europe/Berlin`), for devices that keep local time.
+#[derive(Clone)]
+pub struct Zone {
+    name: std::sync::Arc<str>,
+    tz: jiff::tz::TimeZone,
+}
+
+impl Zone {
+    /// The zone of an IANA name; the error says why it is not one.
+    pub fn named(name: &str) -> Result<Zone, String> {
+        jiff::tz::TimeZone::get(name)
+            .map(|tz| Zone {
+                name: std::sync::Arc::from(name),
+                tz,
+            })
+            .map_err(|e| format!("\"{name}\" is not an IANA time zone ({e})"))
+    }
+
+    /// The IANA name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The instant of a wall-clock time of this zone.
+    ///
+    /// `summer` is the device's own daylight-saving flag where its time tag has one (the SU bit of
+    /// CP56Time2a, IEC 60870-5-101 §7.2.6.18; the DLMS clock status bit 7, IEC 62056-6-2 §4.1.6.1):
+    /// it picks between the two instants of the hour that repeats when summer time ends. Without it
+    /// the earlier instant is taken. A time in the hour skipped when summer time starts is read
+    /// with the offset before the change.
+    pub fn instant(
+        &self,
+        local: time::PrimitiveDateTime,
+        summer: Option<bool>,
+    ) -> Option<Timestamp> {
+        let civil = jiff::civil::DateTime::new(
+            i16::try_from(local.year()).ok()?,
+            i8::try_from(u8::from(local.month())).ok()?,
+            i8::try_from(local.day()).ok()?,
+            i8::try_from(local.hour()).ok()?,
+            i8::try_from(local.minute()).ok()?,
+            i8::try_from(local.second()).ok()?,
+            i32::try_from(local.nanosecond()).ok()?,
+        )
+        .ok()?;
+        let ambiguous = self.tz.to_ambiguous_timestamp(civil);
+        let chosen = match (ambiguous.offset(), summer) {
+            (jiff::tz::AmbiguousOffset::Fold { before, after }, Some(summer)) => {
+                // Before the fold the clock shows summer time; after it, standard time.
+                let offset = if summer { before } else { after };
+                offset.to_timestamp(civil).ok()?
+            }
+            _ => ambiguous.compatible().ok()?,
+        };
+        let nanos = chosen.as_nanosecond();
+        OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .ok()
+            .map(Timestamp)
+    }
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Zone {}
+
+impl fmt::Debug for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Zone({})", self.name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn berlin(text: &str, summer: Option<bool>) -> Option<String> {
+        let format =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        let local = time::PrimitiveDateTime::parse(text, format).ok()?;
+        let zone = Zone::named("Europe/Berlin").ok()?;
+        zone.instant(local, summer)
+            .map(Timestamp::to_rfc3339_millis)
+    }
+
+    #[test]
+    fn local_wall_clock_times_become_utc_with_the_zone_rules() {
+        assert_eq!(
+            berlin("2026-01-15 12:00:00", None).as_deref(),
+            Some("2026-01-15T11:00:00.000Z")
+        );
+        assert_eq!(
+            berlin("2026-07-15 12:00:00", None).as_deref(),
+            Some("2026-07-15T10:00:00.000Z")
+        );
+    }
+
+    #[test]
+    fn the_summer_flag_picks_the_instant_of_the_repeated_hour() {
+        // 25 October 2026, 02:30 happens twice in Berlin: first in CEST (+2), then in CET (+1).
+        let cest = berlin("2026-10-25 02:30:00", Some(true));
+        let cet = berlin("2026-10-25 02:30:00", Some(false));
+        assert_eq!(cest.as_deref(), Some("2026-10-25T00:30:00.000Z"));
+        assert_eq!(cet.as_deref(), Some("2026-10-25T01:30:00.000Z"));
+        assert_eq!(berlin("2026-10-25 02:30:00", None), cest);
+    }
+
+    #[test]
+    fn an_unknown_zone_is_named_in_the_error() {
+        let e = Zone::named("Europe/Atlantis").err().unwrap_or_default();
+        assert!(e.contains("Europe/Atlantis"), "{e}");
+    }
 
     #[test]
     fn formats_with_three_fractional_digits_and_z() {

@@ -7,7 +7,7 @@ use fieldbridge_core::seq::SeqError;
 
 /// Why the bridge or one of its commands stopped.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum Error {
+pub enum Error {
     /// The configuration has mistakes.
     #[error("{0}")]
     Config(#[from] ConfigErrors),
@@ -25,14 +25,6 @@ pub(crate) enum Error {
         /// Why it could not.
         reason: String,
     },
-    /// A source's protocol has no driver in this version.
-    #[error("source \"{source_name}\": protocol {protocol} is parsed and checked, but its driver is not in this version yet")]
-    NotImplemented {
-        /// The source.
-        source_name: String,
-        /// Its protocol.
-        protocol: &'static str,
-    },
     /// A simulator failed.
     #[error("simulator: {0}")]
     Simulator(String),
@@ -47,6 +39,17 @@ pub(crate) enum Error {
 }
 
 impl Error {
+    /// The same error, naming the configuration file it is about.
+    pub(crate) fn in_file(self, path: &std::path::Path) -> Self {
+        match self {
+            Error::Config(e) => Error::Config(ConfigErrors {
+                file: Some(path.display().to_string()),
+                ..e
+            }),
+            other => other,
+        }
+    }
+
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             Error::Config(_) => ExitCode::from(2),

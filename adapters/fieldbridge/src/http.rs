@@ -9,7 +9,7 @@ use std::time::Duration;
 use fieldbridge_core::command::CommandStats;
 use fieldbridge_core::metrics::MetricsText;
 use fieldbridge_core::publisher::{DeliveryStats, LinkStatus};
-use fieldbridge_source_modbus::SourceStats;
+use fieldbridge_core::source::SourceStats;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -21,8 +21,8 @@ use crate::error::Error;
 pub(crate) struct Observed {
     pub(crate) delivery: Arc<DeliveryStats>,
     pub(crate) link: watch::Receiver<LinkStatus>,
-    /// Protocol counters per device.
-    pub(crate) modbus: Vec<(Arc<str>, Arc<SourceStats>)>,
+    /// Each source's name, protocol family (the `protocol` label) and counters.
+    pub(crate) sources: Vec<(Arc<str>, &'static str, Arc<SourceStats>)>,
     /// The command router's counters, when commands are enabled.
     pub(crate) commands: Option<Arc<CommandStats>>,
 }
@@ -36,19 +36,19 @@ impl Observed {
             commands.render(&mut out);
         }
         let snapshots: Vec<_> = self
-            .modbus
+            .sources
             .iter()
-            .map(|(d, s)| (d.as_ref(), s.snapshot()))
+            .map(|(d, family, s)| (d.as_ref(), *family, s.snapshot()))
             .collect();
         out.header(
             "fieldbridge_source_requests_total",
             "Field requests sent (retries included).",
             "counter",
         );
-        for (device, s) in &snapshots {
+        for (device, protocol, s) in &snapshots {
             out.labelled(
                 "fieldbridge_source_requests_total",
-                &[("device", device), ("protocol", "modbus")],
+                &[("device", device), ("protocol", protocol)],
                 s.requests,
             );
         }
@@ -57,10 +57,10 @@ impl Observed {
             "Field connection attempts after the first.",
             "counter",
         );
-        for (device, s) in &snapshots {
+        for (device, protocol, s) in &snapshots {
             out.labelled(
                 "fieldbridge_source_reconnects_total",
-                &[("device", device), ("protocol", "modbus")],
+                &[("device", device), ("protocol", protocol)],
                 s.reconnects,
             );
         }
@@ -69,7 +69,7 @@ impl Observed {
             "Commands written to the field, by result (confirmed by read-back, or not).",
             "counter",
         );
-        for (device, s) in &snapshots {
+        for (device, protocol, s) in &snapshots {
             for (result, n) in [
                 ("confirmed", s.writes.saturating_sub(s.write_failures)),
                 ("failed", s.write_failures),
@@ -78,7 +78,7 @@ impl Observed {
                     "fieldbridge_source_writes_total",
                     &[
                         ("device", device),
-                        ("protocol", "modbus"),
+                        ("protocol", protocol),
                         ("result", result),
                     ],
                     n,
@@ -90,7 +90,7 @@ impl Observed {
             "Field protocol errors by kind.",
             "counter",
         );
-        for (device, s) in &snapshots {
+        for (device, protocol, s) in &snapshots {
             for (kind, n) in [
                 ("timeout", s.timeouts),
                 ("exception", s.exceptions),
@@ -98,7 +98,7 @@ impl Observed {
             ] {
                 out.labelled(
                     "fieldbridge_protocol_errors_total",
-                    &[("device", device), ("protocol", "modbus"), ("kind", kind)],
+                    &[("device", device), ("protocol", protocol), ("kind", kind)],
                     n,
                 );
             }

@@ -17,7 +17,7 @@ use tokio_modbus::{Request, Response};
 use tokio_serial::{ClearBuffer, SerialPort};
 
 use crate::error::Error;
-use crate::stats::{Counter, SourceStats};
+use fieldbridge_core::source::{Counter, SourceStats};
 
 /// The values one read returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,30 +89,22 @@ impl Connection {
         self.attempts += 1;
         let ctx = match &self.transport {
             ModbusTransport::Tcp { address } => {
-                let stream = match tokio::time::timeout(
-                    self.timeout,
-                    tokio::net::TcpStream::connect(address.as_str()),
-                )
-                .await
-                {
-                    Ok(Ok(s)) => s,
-                    Ok(Err(source)) => {
-                        return Err(Error::Connect {
-                            address: address.clone(),
-                            source,
-                        })
-                    }
-                    Err(_) => {
-                        return Err(Error::ConnectTimeout {
-                            address: address.clone(),
-                            timeout: self.timeout,
-                        })
-                    }
-                };
-                if let Err(e) = stream.set_nodelay(true) {
-                    tracing::debug!(device = %self.device, error = %e, "cannot set TCP_NODELAY");
-                }
+                let stream = open_tcp(&self.device, self.timeout, address).await?;
                 tokio_modbus::client::tcp::attach_slave(stream, Slave::tcp_device())
+            }
+            // RTU frames to a serial gateway: no MBAP, the CRC and the unit id carry the frame.
+            ModbusTransport::RtuOverTcp { address } => {
+                let stream = open_tcp(&self.device, self.timeout, address).await?;
+                tokio_modbus::client::rtu::attach_slave(stream, Slave::broadcast())
+            }
+            ModbusTransport::Ascii(serial) => {
+                return Err(Error::Serial {
+                    path: serial.path.clone(),
+                    source: tokio_serial::Error::new(
+                        tokio_serial::ErrorKind::InvalidInput,
+                        "Modbus ASCII is not supported by this source yet",
+                    ),
+                })
             }
             ModbusTransport::Rtu(serial) => {
                 let serial_error = |source| Error::Serial {
@@ -285,6 +277,34 @@ pub(crate) fn serial_builder(s: &SerialSettings) -> tokio_serial::SerialPortBuil
         .parity(parity)
         .data_bits(data_bits)
         .stop_bits(stop_bits)
+}
+
+/// A TCP connection to `address` within the request timeout.
+async fn open_tcp(
+    device: &str,
+    timeout: Duration,
+    address: &str,
+) -> Result<tokio::net::TcpStream, Error> {
+    let stream = match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(address)).await
+    {
+        Ok(Ok(s)) => s,
+        Ok(Err(source)) => {
+            return Err(Error::Connect {
+                address: address.to_owned(),
+                source,
+            })
+        }
+        Err(_) => {
+            return Err(Error::ConnectTimeout {
+                address: address.to_owned(),
+                timeout,
+            })
+        }
+    };
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(device = %device, error = %e, "cannot set TCP_NODELAY");
+    }
+    Ok(stream)
 }
 
 #[cfg(test)]

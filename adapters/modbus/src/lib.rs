@@ -24,25 +24,61 @@ pub mod encode;
 mod error;
 pub mod plan;
 mod poller;
-pub mod report;
-mod stats;
 pub mod write;
 
 use std::sync::Arc;
 
 use fieldbridge_core::command::CommandReceiver;
-use fieldbridge_core::config::{ModbusSource, ModbusTransport};
+use fieldbridge_core::config::{ModbusSource, ModbusTransport, SourceConfig, SourceKind};
 use fieldbridge_core::event::{DeviceMeta, EventSender, PointMeta, SourceEvent};
+use fieldbridge_core::source::{SourceContext, SourceTask};
 
 pub use error::Error;
-pub use stats::{SourceStats, StatsSnapshot};
+pub use fieldbridge_core::source::{report, SourceStats, StatsSnapshot};
+
+/// The Modbus driver for the bridge's registry: `modbus-tcp`, `modbus-rtu` (serial, or RTU frames
+/// over TCP to a gateway) and `modbus-ascii`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Driver;
+
+impl fieldbridge_core::source::Driver for Driver {
+    fn family(&self) -> &'static str {
+        "modbus"
+    }
+
+    fn protocols(&self) -> &'static [&'static str] {
+        &["modbus-tcp", "modbus-rtu", "modbus-ascii"]
+    }
+
+    fn unsupported(&self, source: &SourceConfig) -> Vec<(String, String)> {
+        match &source.kind {
+            SourceKind::Modbus(m) if matches!(m.transport, ModbusTransport::Ascii(_)) => vec![(
+                "protocol".to_owned(),
+                "Modbus ASCII is not supported by this version's Modbus source yet".to_owned(),
+            )],
+            _ => Vec::new(),
+        }
+    }
+
+    fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {
+        let SourceKind::Modbus(config) = source.kind else {
+            // The registry hands this driver only the protocols it named.
+            tracing::error!(device = %source.name, protocol = source.kind.protocol(), "not a Modbus source");
+            return Box::pin(async {});
+        };
+        Box::pin(run_with_commands(
+            context.name,
+            config,
+            context.events,
+            context.stats,
+            context.commands,
+        ))
+    }
+}
 
 /// The `$meta` content of a Modbus source: every point with its unit, writability and address.
 pub fn meta(device: Arc<str>, config: &ModbusSource) -> DeviceMeta {
-    let protocol = match config.transport {
-        ModbusTransport::Tcp { .. } => "modbus-tcp",
-        ModbusTransport::Rtu(_) => "modbus-rtu",
-    };
+    let protocol = config.transport.protocol();
     let points = config
         .points
         .iter()
@@ -125,6 +161,7 @@ mod tests {
             reconnect_min: std::time::Duration::from_millis(500),
             reconnect_max: std::time::Duration::from_secs(30),
             write_multiple: false,
+            command_timeout: None,
             points: vec![],
         };
         let (tx, _rx) = fieldbridge_core::event::channel(1);

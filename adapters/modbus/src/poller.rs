@@ -24,8 +24,8 @@ use crate::convert::{decode_point_bit, decode_point_registers, Decoded};
 use crate::error::Error;
 use crate::plan::{self, Block, Group, Limits};
 use crate::report::{PointState, Policy};
-use crate::stats::{Counter, SourceStats};
 use crate::write::Writer;
+use fieldbridge_core::source::{Counter, SourceStats};
 
 /// The shortest poll interval the scheduler accepts.
 const MIN_INTERVAL: Duration = Duration::from_millis(1);

@@ -164,6 +164,7 @@ fn config(address: SocketAddr) -> ModbusSource {
         reconnect_min: Duration::from_millis(50),
         reconnect_max: Duration::from_millis(200),
         write_multiple: false,
+        command_timeout: None,
         points: vec![
             temp,
             point("delta", 1, FAST, Holding, 2, None, ModbusType::I16),

@@ -3,10 +3,11 @@
 //! [`parse`] reports every mistake it finds, each with its line and dotted key, rather than stopping
 //! at the first: `fieldbridge check` shows them all at once.
 
+mod dlms;
+mod iec;
 mod modbus;
 mod model;
 mod node;
-mod other_sources;
 mod parse;
 mod reader;
 mod units;
@@ -14,6 +15,7 @@ mod units;
 use std::fmt;
 use std::path::Path;
 
+pub use dlms::load_key;
 pub use model::*;
 
 /// One mistake in a configuration file.
@@ -83,9 +85,10 @@ pub fn parse(text: &str) -> Result<Config, ConfigErrors> {
     let root = node::from_table(doc.as_table(), 0..0);
     let config =
         reader::TableReader::new(&errors, String::new(), &root).and_then(|t| parse::root(&t));
+    let warnings = errors.warnings();
     let list = errors.into_vec();
     match config {
-        Some(c) if list.is_empty() => Ok(c),
+        Some(c) if list.is_empty() => Ok(Config { warnings, ..c }),
         _ => Err(ConfigErrors {
             file: None,
             errors: list,

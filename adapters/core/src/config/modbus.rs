@@ -82,18 +82,32 @@ pub(crate) fn parse_type(text: &str) -> Result<ModbusType, String> {
 }
 
 pub(crate) fn source(t: &TableReader<'_>, protocol: &str) -> Option<ModbusSource> {
-    let transport = if protocol == "modbus-tcp" {
-        let address = t.required_str("address");
-        if let Some(a) = address {
-            if !a.contains(':') {
-                t.error("address", format!("\"{a}\" needs a port, e.g. \"{a}:502\""));
-            }
+    let tcp_address = || {
+        let address = t.required_str("address")?;
+        if !address.contains(':') {
+            t.error(
+                "address",
+                format!("\"{address}\" needs a port, e.g. \"{address}:502\""),
+            );
         }
-        address.map(|a| ModbusTransport::Tcp {
-            address: a.to_owned(),
-        })
-    } else {
-        serial_settings(t, 19200, Parity::Even).map(ModbusTransport::Rtu)
+        Some(address.to_owned())
+    };
+    let transport = match protocol {
+        "modbus-tcp" => tcp_address().map(|address| ModbusTransport::Tcp { address }),
+        // RTU framing to a serial-to-Ethernet gateway: `address` instead of `serial`.
+        "modbus-rtu" if t.has("address") && !t.has("serial") => {
+            tcp_address().map(|address| ModbusTransport::RtuOverTcp { address })
+        }
+        "modbus-rtu" => serial_settings(t, 19200, Parity::Even).map(ModbusTransport::Rtu),
+        _ if t.has("address") && !t.has("serial") => {
+            let _ = t.get("address");
+            t.error(
+                "address",
+                "Modbus ASCII runs on a serial line (serial = \"/dev/...\"); for a TCP gateway use modbus-rtu or modbus-tcp",
+            );
+            None
+        }
+        _ => serial_settings(t, 9600, Parity::Even).map(ModbusTransport::Ascii),
     };
     let unit = t.int("unit", 0, 255).map_or(1, |u| u as u8);
     let poll = t.duration("poll", false).unwrap_or(Duration::from_secs(1));
@@ -119,6 +133,7 @@ pub(crate) fn source(t: &TableReader<'_>, protocol: &str) -> Option<ModbusSource
         t.error("reconnect_min", "must not be longer than reconnect_max");
     }
     let write_multiple = t.bool("write_multiple").unwrap_or(false);
+    let command_timeout = super::parse::command_timeout(t);
     let mut points = Vec::new();
     let mut names = HashSet::new();
     let mut ok = true;
@@ -153,6 +168,7 @@ pub(crate) fn source(t: &TableReader<'_>, protocol: &str) -> Option<ModbusSource
         reconnect_min,
         reconnect_max,
         write_multiple,
+        command_timeout,
         points,
     })
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::model::*;
 use super::reader::TableReader;
-use super::{modbus, other_sources};
+use super::{dlms, iec, modbus};
 
 /// Names that become topic levels: letters, digits, `_`, `-` and `.`; never MQTT wildcards or `/`.
 pub(crate) fn valid_name(name: &str) -> bool {
@@ -61,6 +61,42 @@ pub(crate) fn serial_settings(
         data_bits,
         stop_bits,
     })
+}
+
+/// `device_time = "utc"` or `"local:<IANA zone>"`; `utc` when absent.
+pub(crate) fn device_time(t: &TableReader<'_>) -> Option<DeviceTime> {
+    let Some(text) = t.str("device_time") else {
+        return Some(DeviceTime::Utc);
+    };
+    if text == "utc" {
+        return Some(DeviceTime::Utc);
+    }
+    let Some(zone) = text.strip_prefix("local:") else {
+        t.error(
+            "device_time",
+            format!(
+                "\"{text}\": expected \"utc\" or \"local:<zone>\" such as \"local:Europe/Berlin\""
+            ),
+        );
+        return None;
+    };
+    match crate::time::Zone::named(zone) {
+        Ok(zone) => Some(DeviceTime::Local(zone)),
+        Err(message) => {
+            t.error("device_time", message);
+            None
+        }
+    }
+}
+
+/// `command_timeout`: the longest a command may take on this source or point (10 ms to 24 h).
+pub(crate) fn command_timeout(t: &TableReader<'_>) -> Option<Duration> {
+    let timeout = t.duration("command_timeout", false)?;
+    if timeout < Duration::from_millis(10) || timeout > Duration::from_secs(86_400) {
+        t.error("command_timeout", "must be between 10ms and 24h");
+        return None;
+    }
+    Some(timeout)
 }
 
 pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
@@ -131,6 +167,7 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
         metrics_listen,
         commands: commands?,
         sources,
+        warnings: Vec::new(),
     })
 }
 
@@ -167,7 +204,21 @@ fn bridge(t: &TableReader<'_>) -> Option<BridgeConfig> {
 }
 
 fn broker_url(t: &TableReader<'_>) -> Option<BrokerUrl> {
-    let url = t.required_str("url")?;
+    if !t.require("url") {
+        return None;
+    }
+    let urls = t.str_list("url")?;
+    let [url] = urls.as_slice() else {
+        t.error(
+            "url",
+            format!(
+                "a list of {} brokers (failover across a cluster) is not supported by this version yet: give one url",
+                urls.len()
+            ),
+        );
+        return None;
+    };
+    let url = *url;
     if url == "embedded" {
         let listen = match t.str("embedded_listen") {
             None => SocketAddr::from(([127, 0, 0, 1], 1883)),
@@ -245,6 +296,11 @@ fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {
             "format",
             "\"sparkplug\" is not available in this version yet (use \"json\")",
         );
+    }
+    for key in ["sparkplug_group", "primary_host"] {
+        if t.str(key).is_some() && format != Some(OutputFormat::Sparkplug) {
+            t.error(key, "only used with format = \"sparkplug\"");
+        }
     }
     let version = t
         .choice(
@@ -379,28 +435,36 @@ fn log(t: &TableReader<'_>) -> Option<LogConfig> {
 
 fn source(t: &TableReader<'_>) -> Option<SourceConfig> {
     let name = required_name(t, "name");
-    let only_listed = t.bool("only_listed").unwrap_or(false);
     let protocol = t.required_str("protocol")?;
     let kind = match protocol {
-        "modbus-tcp" | "modbus-rtu" => modbus::source(t, protocol).map(SourceKind::Modbus),
-        "iec104" => other_sources::iec104(t).map(SourceKind::Iec104),
-        "iec101" => other_sources::iec101(t).map(SourceKind::Iec101),
-        "dlms" => other_sources::dlms(t).map(SourceKind::Dlms),
-        "dlms-push" => other_sources::dlms_push(t).map(SourceKind::DlmsPush),
+        "modbus-tcp" | "modbus-rtu" | "modbus-ascii" => {
+            modbus::source(t, protocol).map(SourceKind::Modbus)
+        }
+        "iec104" => iec::iec104(t).map(SourceKind::Iec104),
+        "iec101" => iec::iec101(t).map(SourceKind::Iec101),
+        "dlms" => dlms::dlms(t).map(SourceKind::Dlms),
+        "dlms-push" => dlms::dlms_push(t).map(SourceKind::DlmsPush),
         other => {
             t.error(
                 "protocol",
                 format!(
-                    "unknown protocol \"{other}\" (expected \"modbus-tcp\", \"modbus-rtu\", \"iec104\", \"iec101\", \"dlms\" or \"dlms-push\")"
+                    "unknown protocol \"{other}\" (expected \"modbus-tcp\", \"modbus-rtu\", \"modbus-ascii\", \"iec104\", \"iec101\", \"dlms\" or \"dlms-push\")"
                 ),
             );
             return None;
         }
     };
+    if t.has("only_listed") && !matches!(protocol, "iec104" | "iec101" | "dlms-push") {
+        let _ = t.get("only_listed");
+        t.error(
+            "only_listed",
+            "only sources that report on their own (iec104, iec101, dlms-push) have unlisted objects",
+        );
+    }
     t.finish(&format!("a {protocol} source"));
     Some(SourceConfig {
         name: name?,
-        only_listed,
         kind: kind?,
+        lines: t.lines(),
     })
 }

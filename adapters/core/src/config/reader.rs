@@ -13,6 +13,7 @@ use super::ConfigError;
 pub(crate) struct Errors<'s> {
     src: &'s str,
     list: RefCell<Vec<ConfigError>>,
+    warnings: RefCell<Vec<ConfigError>>,
 }
 
 impl<'s> Errors<'s> {
@@ -20,20 +21,34 @@ impl<'s> Errors<'s> {
         Errors {
             src,
             list: RefCell::new(Vec::new()),
+            warnings: RefCell::new(Vec::new()),
         }
     }
 
-    pub(crate) fn push(&self, span: &Range<usize>, key: &str, message: impl Into<String>) {
+    /// The 1-based line and column where a span starts.
+    fn position(&self, span: &Range<usize>) -> (usize, usize) {
         let start = span.start.min(self.src.len());
         let before = self.src.get(..start).unwrap_or("");
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    }
+
+    pub(crate) fn push(&self, span: &Range<usize>, key: &str, message: impl Into<String>) {
+        let (line, column) = self.position(span);
         self.list.borrow_mut().push(ConfigError {
             line,
             column,
             key: key.to_owned(),
             message: message.into(),
         });
+    }
+
+    /// The warnings so far (a key accepted but without effect), in line order.
+    pub(crate) fn warnings(&self) -> Vec<ConfigError> {
+        let mut list = self.warnings.borrow().clone();
+        list.sort_by_key(|e| (e.line, e.column));
+        list
     }
 
     pub(crate) fn into_vec(self) -> Vec<ConfigError> {
@@ -317,6 +332,32 @@ impl<'a> TableReader<'a> {
                 );
             }
         }
+    }
+
+    /// The line of the table and of each of its keys.
+    pub(crate) fn lines(&self) -> super::KeyLines {
+        super::KeyLines {
+            table: self.errors.position(&self.span).0,
+            keys: self
+                .entries
+                .iter()
+                .map(|e| (e.key.clone(), self.errors.position(&e.key_span).0))
+                .collect(),
+        }
+    }
+
+    /// Records a warning about `key`: accepted, but without effect.
+    pub(crate) fn warn(&self, key: &str, message: impl Into<String>) {
+        let Some(entry) = self.entries.iter().find(|e| e.key == key) else {
+            return;
+        };
+        let (line, column) = self.errors.position(&entry.key_span);
+        self.errors.warnings.borrow_mut().push(ConfigError {
+            line,
+            column,
+            key: self.key_path(key),
+            message: message.into(),
+        });
     }
 
     /// Records a mistake about this whole table.

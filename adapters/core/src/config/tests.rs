@@ -45,7 +45,27 @@ fn the_reference_configuration_of_config_md_is_accepted() {
         panic!("second source is IEC 104")
     };
     assert_eq!(iec.addresses, ["10.0.0.7:2404", "10.0.1.7:2404"]);
-    assert!(iec.points[1].select_before_operate);
+    assert_eq!(iec.link, Iec104Link::default());
+    let m = &iec.master;
+    assert_eq!((m.common_address, m.originator_address), (1, 0));
+    assert_eq!(m.interrogation, Some(std::time::Duration::from_secs(900)));
+    assert_eq!(
+        m.counter_interrogation,
+        Some(std::time::Duration::from_secs(3600))
+    );
+    assert_eq!(m.device_time, DeviceTime::Utc);
+    assert!(m.clock_sync && !m.only_listed);
+    assert_eq!((m.points[1].common_address, m.points[1].ioa), (2, 3001));
+    assert_eq!(
+        m.points[2].command,
+        Some(IecCommand {
+            kind: IecCommandKind::Double,
+            time_tag: false,
+            select_before_operate: true,
+            qualifier: PulseQualifier::ShortPulse,
+        })
+    );
+    assert!(m.points[2].writable && !m.points[0].writable);
     let SourceKind::Iec101(s) = &config.sources[2].kind else {
         panic!("third source is IEC 101")
     };
@@ -58,10 +78,27 @@ fn the_reference_configuration_of_config_md_is_accepted() {
             ioa: 2
         }
     );
+    assert_eq!(s.link_address, 3);
+    assert_eq!(s.mode, Iec101Mode::Unbalanced);
     let SourceKind::Dlms(d) = &config.sources[3].kind else {
         panic!("fourth source is DLMS")
     };
     assert_eq!(d.points[0].obis, [1, 0, 1, 8, 0, 255]);
+    assert_eq!(d.physical_address, Some(17));
+    assert_eq!(d.authentication, DlmsAuthentication::None);
+    assert_eq!(d.security, DlmsSecurity::none());
+    assert_eq!(d.device_time.name(), "local:Europe/Vienna");
+    assert!(d.points[1].is_profile());
+    assert_eq!(d.points[2].write, DlmsWrite::Action(2));
+    let SourceKind::DlmsPush(push) = &config.sources[4].kind else {
+        panic!("fifth source is a DLMS push listener")
+    };
+    assert_eq!(push.transport, PushTransport::WrapperTcp);
+    assert_eq!(push.points.len(), 1);
+    assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
+    assert_eq!(config.warnings[0].key, "source[3].physical_address");
+    // Every source knows its keys' lines, for the refusals of a binary that cannot run it.
+    assert_eq!(config.sources[1].lines.line_of("protocol"), 47);
 }
 
 #[test]
@@ -269,4 +306,247 @@ fn broker_urls_take_defaults_and_refuse_other_schemes() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(c.mqtt.url, BrokerUrl::Embedded { .. }));
     assert_eq!(errors_of(&MINIMAL.replace("mqtt://", "http://")).len(), 1);
+}
+
+fn source_errors(source: &str) -> Vec<(usize, String, String)> {
+    errors_of(&format!("{MINIMAL}\n[[source]]\n{source}"))
+        .into_iter()
+        .map(|e| (e.line, e.key, e.message))
+        .collect()
+}
+
+fn assert_refused(source: &str, key: &str, words: &str) {
+    let errors = source_errors(source);
+    assert!(
+        errors
+            .iter()
+            .any(|(_, k, m)| k.ends_with(key) && m.contains(words)),
+        "no error on {key} containing {words:?} in {errors:?}"
+    );
+}
+
+#[test]
+fn iec104_windows_and_timers_are_bounded_by_the_standard() {
+    let base = "name = \"r\"\nprotocol = \"iec104\"\naddress = \"127.0.0.1:2404\"\n";
+    assert_refused(&format!("{base}k = 12\nw = 9\n"), "w", "two thirds of k");
+    assert_refused(
+        &format!("{base}t1 = \"10s\"\nt2 = \"10s\"\n"),
+        "t2",
+        "shorter than t1",
+    );
+    assert_refused(
+        &format!("{base}t1 = \"300s\"\n"),
+        "t1",
+        "between 1s and 255s",
+    );
+    assert_refused(&format!("{base}k = 0\n"), "k", "out of range");
+    assert_refused(
+        &format!("{base}device_time = \"local:Mars/Olympus\"\n"),
+        "device_time",
+        "Mars/Olympus",
+    );
+    assert_refused(
+        &format!("{base}device_time = \"cet\"\n"),
+        "device_time",
+        "local:<zone>",
+    );
+    let ok = format!("{base}device_time = \"local:Europe/Berlin\"\nk = 20\nw = 10\nt3 = \"1h\"\n");
+    assert!(source_errors(&ok).is_empty(), "{:?}", source_errors(&ok));
+}
+
+#[test]
+fn iec_commands_are_typed_and_their_options_must_fit_the_command() {
+    let base = "name = \"r\"\nprotocol = \"iec104\"\naddress = \"127.0.0.1:2404\"\n[[source.point]]\nname = \"p\"\nioa = 5\n";
+    assert_refused(
+        &format!("{base}command = \"triple\"\n"),
+        "command",
+        "unknown command",
+    );
+    assert_refused(
+        &format!("{base}command = \"setpoint-float\"\nqualifier = \"short-pulse\"\n"),
+        "qualifier",
+        "pulse qualifier",
+    );
+    assert_refused(
+        &format!("{base}command = \"single\"\nmax = 3\n"),
+        "min",
+        "set-point",
+    );
+    assert_refused(
+        &format!("{base}writable = true\n"),
+        "writable",
+        "needs `command`",
+    );
+    assert_refused(
+        &format!("{base}qualifier = \"persistent\"\n"),
+        "qualifier",
+        "only used with `command`",
+    );
+    assert_refused(
+        &format!("{base}command = \"single\"\nqualifier = \"forever\"\n"),
+        "qualifier",
+        "unknown value",
+    );
+    let two_stations = "name = \"r\"\nprotocol = \"iec104\"\naddress = \"127.0.0.1:2404\"\n[[source.point]]\nname = \"a\"\nioa = 5\n[[source.point]]\nname = \"b\"\nioa = 5\ncommon_address = 2\n[[source.point]]\nname = \"c\"\nioa = 5\n";
+    let errors = source_errors(two_stations);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]
+            .2
+            .contains("IOA 5 of station 1 is used by two points"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn iec101_addresses_are_bounded_by_the_field_sizes() {
+    let base = "name = \"r\"\nprotocol = \"iec101\"\nserial = \"/dev/ttyS1\"\n";
+    // A balanced link without a link address field: the default needs no key.
+    let no_address = format!("{base}mode = \"balanced\"\nsizes = {{ link_address = 0, cot = 1, common_address = 1, ioa = 2 }}\n");
+    assert!(
+        source_errors(&no_address).is_empty(),
+        "{:?}",
+        source_errors(&no_address)
+    );
+    assert_refused(
+        &format!("{base}sizes = {{ link_address = 0 }}\n"),
+        "link_address",
+        "unbalanced",
+    );
+    assert_refused(
+        &format!("{base}link_address = 255\n"),
+        "link_address",
+        "broadcast",
+    );
+    assert_refused(
+        &format!("{base}common_address = 300\n"),
+        "common_address",
+        "out of range",
+    );
+    assert_refused(
+        &format!("{base}originator_address = 3\n"),
+        "originator_address",
+        "two octets",
+    );
+    assert_refused(
+        &format!("{base}[[source.point]]\nname = \"p\"\nioa = 70000\n"),
+        "ioa",
+        "out of range",
+    );
+    let wide = format!("{base}sizes = {{ link_address = 2, cot = 2, common_address = 2, ioa = 3 }}\nlink_address = 300\ncommon_address = 300\noriginator_address = 3\n");
+    assert!(
+        source_errors(&wide).is_empty(),
+        "{:?}",
+        source_errors(&wide)
+    );
+}
+
+#[test]
+fn dlms_security_needs_its_keys_and_writable_points_say_what_they_do() {
+    let base = "name = \"m\"\nprotocol = \"dlms\"\naddress = \"127.0.0.1:4059\"\n";
+    assert_refused(
+        &format!("{base}security = \"encrypted\"\n"),
+        "encryption_key_file",
+        "encryption key",
+    );
+    assert_refused(
+        &format!("{base}security = \"authenticated\"\n"),
+        "authentication_key_file",
+        "authentication key",
+    );
+    assert_refused(
+        &format!("{base}authentication = \"high-gmac\"\n"),
+        "system_title",
+        "system title",
+    );
+    assert_refused(
+        &format!("{base}authentication = \"low\"\n"),
+        "authentication",
+        "password_file",
+    );
+    assert_refused(
+        &format!("{base}password_file = \"/x\"\n"),
+        "password_file",
+        "only used with",
+    );
+    assert_refused(
+        &format!("{base}system_title = \"4D4D\"\n"),
+        "system_title",
+        "8 bytes",
+    );
+    let c = parse(&format!(
+        "{MINIMAL}\n[[source]]\n{base}physical_address = 17\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(c.warnings[0].message.starts_with("not used: only HDLC"));
+    assert_refused(
+        &format!("{base}security = \"sometimes\"\n"),
+        "security",
+        "unknown value",
+    );
+    let point = "[[source.point]]\nname = \"p\"\nobis = \"0.0.96.3.10.255\"\nclass = 70\n";
+    assert_refused(
+        &format!("{base}{point}method = 1\n"),
+        "method",
+        "writable = true",
+    );
+    assert_refused(&format!("{base}[[source.point]]\nname = \"p\"\nobis = \"0.0.96.3.10.255\"\nclass = 70\nwritable = true\n"), "writable", "attribute = N");
+    let full = format!("{base}security = \"authenticated-encrypted\"\nauthentication = \"high-gmac\"\nauthentication_key_file = \"/run/ak\"\nencryption_key_file = \"/run/ek\"\nsystem_title = \"4D4D4D0000BC614E\"\n{point}attribute = 4\nwritable = true\n");
+    let c = parse(&format!("{MINIMAL}\n[[source]]\n{full}")).unwrap_or_else(|e| panic!("{e}"));
+    let SourceKind::Dlms(d) = &c.sources[0].kind else {
+        panic!("a DLMS source")
+    };
+    assert_eq!(
+        d.security.policy,
+        DlmsSecurityPolicy::AuthenticatedEncrypted
+    );
+    assert_eq!(d.security.system_title.map(|t| t[7]), Some(0x4E));
+    assert_eq!(d.points[0].write, DlmsWrite::Set);
+    let push = "name = \"h\"\nprotocol = \"dlms-push\"\nlisten = \"udp://0.0.0.0:4059\"\ntransport = \"hdlc\"\n";
+    assert_refused(push, "transport", "not carried over UDP");
+}
+
+#[test]
+fn keys_that_no_source_of_that_kind_uses_are_refused_by_name() {
+    assert_refused(
+        "name = \"p\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:502\"\nonly_listed = true\n",
+        "only_listed",
+        "report on their own",
+    );
+    assert_refused(
+        "name = \"p\"\nprotocol = \"modbus-ascii\"\naddress = \"127.0.0.1:502\"\n",
+        "address",
+        "serial line",
+    );
+    let rtu_tcp = "name = \"p\"\nprotocol = \"modbus-rtu\"\naddress = \"127.0.0.1:502\"\n";
+    let c = parse(&format!("{MINIMAL}\n[[source]]\n{rtu_tcp}")).unwrap_or_else(|e| panic!("{e}"));
+    let SourceKind::Modbus(m) = &c.sources[0].kind else {
+        panic!("a Modbus source")
+    };
+    assert_eq!(
+        m.transport,
+        ModbusTransport::RtuOverTcp {
+            address: "127.0.0.1:502".into()
+        }
+    );
+}
+
+#[test]
+fn a_broker_list_and_sparkplug_keys_are_refused_until_they_are_built() {
+    let text = MINIMAL.replace(
+        "url = \"mqtt://127.0.0.1:1883\"",
+        "url = [\"mqtt://10.0.0.1:1883\", \"mqtt://10.0.0.2:1883\"]\nsparkplug_group = \"g\"",
+    );
+    let errors = errors_of(&text);
+    assert!(errors.iter().any(|e| e.key == "mqtt.url" && e.message.contains("not supported by this version yet")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.key == "mqtt.sparkplug_group"),
+        "{errors:?}"
+    );
+    let one = MINIMAL.replace(
+        "url = \"mqtt://127.0.0.1:1883\"",
+        "url = [\"mqtt://10.0.0.1:1883\"]",
+    );
+    assert!(errors_of(&one).is_empty());
 }

@@ -3,10 +3,14 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use fieldbridge_core::config;
+use fieldbridge_core::config::{self, Config, DlmsAuthentication, DlmsSecurity, SourceKind};
 use fieldbridge_core::tls::{self, Severity};
 
 /// Prints every mistake with its line and key and exits 2, or says the file is fine and exits 0.
+///
+/// A file that parses is checked against what this binary can run (a protocol without a driver is
+/// refused with the line of its `protocol` key, exactly as `run` would refuse it), and the secret
+/// files of DLMS sources are read (a suite 0 key is 16 bytes in hex; a password file not empty).
 ///
 /// A file that parses is checked further for what is knowable without connecting: the TLS files
 /// of an `mqtts://` broker (readable PEM, a CA in `ca_file`, a key that matches the certificate,
@@ -16,6 +20,27 @@ use fieldbridge_core::tls::{self, Severity};
 pub(crate) fn run(path: &Path) -> ExitCode {
     match config::load(path) {
         Ok(c) => {
+            let refusals = crate::protocols::registry().refusals(&c);
+            if !refusals.is_empty() {
+                let errors = config::ConfigErrors {
+                    file: Some(path.display().to_string()),
+                    errors: refusals,
+                };
+                eprintln!("{errors}");
+                return ExitCode::from(2);
+            }
+            let secrets = secret_problems(&c);
+            if !secrets.is_empty() {
+                let n = secrets.len();
+                eprintln!(
+                    "{n} mistake{} in the configuration",
+                    if n == 1 { "" } else { "s" }
+                );
+                for problem in &secrets {
+                    eprintln!("  {}: {problem}", path.display());
+                }
+                return ExitCode::from(2);
+            }
             let problems = tls::check_link(&c.mqtt, std::time::SystemTime::now());
             let errors = problems
                 .iter()
@@ -41,7 +66,10 @@ pub(crate) fn run(path: &Path) -> ExitCode {
             if errors > 0 {
                 return ExitCode::from(2);
             }
-            let points: usize = c.sources.iter().map(super::run::point_count).sum();
+            for warning in &c.warnings {
+                eprintln!("  {}:{warning} (warning)", path.display());
+            }
+            let points: usize = c.sources.iter().map(crate::bridge::point_count).sum();
             println!(
                 "{}: ok ({} sources, {} points)",
                 path.display(),
@@ -55,4 +83,47 @@ pub(crate) fn run(path: &Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// What is wrong with the key and password files of the DLMS sources, each naming its source and file.
+fn secret_problems(c: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    let keys = |out: &mut Vec<String>, name: &str, security: &DlmsSecurity| {
+        for file in [
+            &security.authentication_key_file,
+            &security.encryption_key_file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Err(e) = config::load_key(file) {
+                out.push(format!("source \"{name}\": {e}"));
+            }
+        }
+    };
+    for source in &c.sources {
+        match &source.kind {
+            SourceKind::Dlms(d) => {
+                keys(&mut out, &source.name, &d.security);
+                if let DlmsAuthentication::Low { password_file } = &d.authentication {
+                    match std::fs::read_to_string(password_file) {
+                        Ok(p) if p.trim_end_matches(['\r', '\n']).is_empty() => out.push(format!(
+                            "source \"{}\": {}: the password file is empty",
+                            source.name,
+                            password_file.display()
+                        )),
+                        Ok(_) => {}
+                        Err(e) => out.push(format!(
+                            "source \"{}\": {}: cannot read: {e}",
+                            source.name,
+                            password_file.display()
+                        )),
+                    }
+                }
+            }
+            SourceKind::DlmsPush(d) => keys(&mut out, &source.name, &d.security),
+            _ => {}
+        }
+    }
+    out
 }

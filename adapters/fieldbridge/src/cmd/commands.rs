@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use fieldbridge_core::command::{self, CommandReceiver, CommandRouter, CommandStats, RouterDevice};
-use fieldbridge_core::config::{Config, SourceKind};
+use fieldbridge_core::config::Config;
 use fieldbridge_core::publisher::CommandLink;
 use fieldbridge_core::topic::Topics;
 use tokio::sync::{mpsc, oneshot};
@@ -40,33 +40,13 @@ pub(crate) fn start(config: &Config, topics: &Topics) -> Result<Option<Commands>
     let mut devices = HashMap::new();
     let mut receivers = HashMap::new();
     for source in &config.sources {
-        let points: HashMap<Arc<str>, bool> = match &source.kind {
-            SourceKind::Modbus(m) => m
-                .points
-                .iter()
-                .map(|p| (p.name.clone(), p.writable))
-                .collect(),
-            SourceKind::Iec104(s) => s
-                .points
-                .iter()
-                .map(|p| (p.name.clone(), p.writable))
-                .collect(),
-            SourceKind::Iec101(s) => s
-                .points
-                .iter()
-                .map(|p| (p.name.clone(), p.writable))
-                .collect(),
-            SourceKind::Dlms(s) => s.points.iter().map(|p| (p.name.clone(), false)).collect(),
-            SourceKind::DlmsPush(_) => HashMap::new(),
-        };
-        let sender = match source.kind {
-            SourceKind::Modbus(_) => {
-                let (tx, rx) = command::channel();
-                receivers.insert(source.name.clone(), rx);
-                Some(tx)
-            }
-            _ => None,
-        };
+        let points: HashMap<Arc<str>, bool> = source.kind.points().into_iter().collect();
+        // A queue for every source that has a writable point; its driver takes the commands.
+        let sender = points.values().any(|&writable| writable).then(|| {
+            let (tx, rx) = command::channel();
+            receivers.insert(source.name.clone(), rx);
+            tx
+        });
         devices.insert(
             source.name.clone(),
             RouterDevice {

@@ -10,7 +10,7 @@ use fieldbridge_core::config::{self, BrokerUrl, ModbusTransport, SourceKind};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::Value;
 
-use crate::cmd::run::Bridge;
+use crate::bridge::Bridge;
 use crate::error::Error;
 use crate::{logging, runtime};
 
@@ -72,7 +72,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Error> {
             return Err(Error::Broker { listen: broker, reason: "the demo's subscription was not acknowledged within 5 s".to_owned() });
         }
     }
-    let bridge = Bridge::start(config).await?;
+    let bridge = Bridge::start(config, &crate::protocols::registry()).await?;
 
     let stop_after = async {
         match args.seconds {

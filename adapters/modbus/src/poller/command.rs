@@ -17,8 +17,8 @@ use super::Poller;
 use crate::connection::ReadData;
 use crate::encode::encode;
 use crate::error::Error;
-use crate::stats::Counter;
 use crate::write::WriteError;
+use fieldbridge_core::source::Counter;
 
 /// What a command did to the device's state.
 enum Effect {

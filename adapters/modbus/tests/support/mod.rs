@@ -60,6 +60,7 @@ pub fn source(address: SocketAddr, points: Vec<ModbusPoint>) -> ModbusSource {
         reconnect_min: Duration::from_millis(50),
         reconnect_max: Duration::from_millis(200),
         write_multiple: false,
+        command_timeout: None,
         points,
     }
 }

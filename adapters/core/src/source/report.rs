@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use fieldbridge_core::point::{Quality, QualityLevel, Value};
+use crate::point::{Quality, QualityLevel, Value};
 use tokio::time::Instant;
 
 /// How a point reports.
@@ -134,7 +134,7 @@ impl PointState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fieldbridge_core::point::QualityFlag;
+    use crate::point::QualityFlag;
 
     fn at(t0: Instant, ms: u64) -> Instant {
         t0 + Duration::from_millis(ms)

@@ -1,4 +1,4 @@
-//! Counters of one Modbus source, shared with whoever exports metrics.
+//! Counters of one source, whatever its protocol, shared with the metrics endpoint.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -24,12 +24,12 @@ pub struct StatsSnapshot {
     pub responses: u64,
     /// Requests that got no answer within the timeout.
     pub timeouts: u64,
-    /// Answers that were Modbus exceptions.
+    /// Negative answers (Modbus exceptions, negative confirmations, DLMS access errors).
     pub exceptions: u64,
     /// Connection attempts after the first one (after a loss, or to resynchronise TCP after a
     /// timeout).
     pub reconnects: u64,
-    /// Point values that could not be decoded (NaN, bad UTF-8, short answers).
+    /// Answers that could not be decoded, and point values that could not be read (NaN, bad UTF-8).
     pub decode_errors: u64,
     /// Commands written to the field (refused and expired ones are never sent and not counted).
     pub writes: u64,
@@ -39,14 +39,23 @@ pub struct StatsSnapshot {
 
 /// Which counter to bump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Counter {
+pub enum Counter {
+    /// A request sent to the field (a poll, an interrogation, a retry).
     Requests,
+    /// An answer or spontaneous message received.
     Responses,
+    /// A request that got no answer in time.
     Timeouts,
+    /// A negative answer from the device (a Modbus exception, a negative confirmation, a DLMS
+    /// data-access-result other than success).
     Exceptions,
+    /// A connection attempt after the first one.
     Reconnects,
+    /// Bytes from the field that could not be decoded, or a value that could not be read.
     DecodeErrors,
+    /// A command sent to the field.
     Writes,
+    /// A command sent but not confirmed.
     WriteFailures,
 }
 
@@ -71,7 +80,8 @@ impl SourceStats {
         }
     }
 
-    pub(crate) fn bump(&self, counter: Counter) {
+    /// Adds one to `counter`.
+    pub fn bump(&self, counter: Counter) {
         let c = match counter {
             Counter::Requests => &self.requests,
             Counter::Responses => &self.responses,

@@ -1,0 +1,235 @@
+//! A running bridge: the embedded broker when configured, the publisher, the command router, the
+//! metrics endpoint and one task per source, each started through the [`Registry`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fieldbridge_core::config::{
+    BrokerUrl, Config, ConfigErrors, OutboxSync, SourceConfig, WhenFull,
+};
+use fieldbridge_core::event;
+use fieldbridge_core::publisher::{Publisher, PublisherSettings};
+use fieldbridge_core::seq::SeqStore;
+use fieldbridge_core::source::{Registry, SourceContext, SourceStats};
+use fieldbridge_core::topic::Topics;
+use fieldbridge_outbox::{Outbox, SyncPolicy};
+use tokio::task::JoinSet;
+
+use crate::broker;
+use crate::error::Error;
+
+/// Opens `data_dir/outbox`, recovering what a previous run left, and says what it found.
+fn open_outbox(config: &Config) -> Result<Outbox, Error> {
+    let dir = config.bridge.data_dir.join("outbox");
+    let c = &config.outbox;
+    // Whole segments are freed at a time and the one being written is never dropped: a quarter of
+    // the bound (at most 8 MiB) keeps drop-oldest fine-grained even at the smallest bound.
+    let segment_bytes = (c.max_bytes / 4).clamp(128 << 10, 8 << 20);
+    let outbox_config = fieldbridge_outbox::Config {
+        segment_bytes,
+        max_bytes: c.max_bytes.max(segment_bytes),
+        sync: match c.sync {
+            OutboxSync::Always => SyncPolicy::Always,
+            OutboxSync::Interval(d) => SyncPolicy::Interval(d),
+            OutboxSync::Never => SyncPolicy::Never,
+        },
+        when_full: match c.when_full {
+            WhenFull::DropOldest => fieldbridge_outbox::WhenFull::DropOldest,
+            WhenFull::Backpressure => fieldbridge_outbox::WhenFull::Backpressure,
+        },
+        // A sample's record (topic and JSON) is well under 1 KiB; a string point is at most 250 bytes.
+        max_payload: 64 << 10,
+        ..fieldbridge_outbox::Config::default()
+    };
+    let (outbox, recovery) = Outbox::open(&dir, outbox_config)?;
+    tracing::info!(
+        dir = %dir.display(),
+        pending = recovery.pending,
+        last_seq = recovery.last_seq,
+        bytes_truncated = recovery.bytes_truncated,
+        corrupt_regions = recovery.corrupt_regions,
+        "outbox opened"
+    );
+    for damage in &recovery.damage {
+        tracing::warn!(
+            file = %damage.path.display(),
+            offset = damage.offset,
+            bytes = damage.bytes,
+            truncated = damage.truncated,
+            reason = %damage.reason,
+            "outbox damage skipped (a torn write after a power cut or a disk fault); never replayed"
+        );
+    }
+    Ok(outbox)
+}
+
+/// How many points a source configures.
+pub(crate) fn point_count(source: &SourceConfig) -> usize {
+    source.kind.points().len()
+}
+
+/// A running bridge: its sources and its publisher.
+#[derive(Debug)]
+pub struct Bridge {
+    sources: JoinSet<()>,
+    publisher: Publisher,
+    http: Option<tokio::task::JoinHandle<()>>,
+    /// The command router and what stops it.
+    commands: Option<(
+        tokio::task::JoinHandle<()>,
+        tokio::sync::oneshot::Sender<()>,
+    )>,
+}
+
+impl Bridge {
+    /// Starts the embedded broker when configured, the publisher and one task per source, each
+    /// through its protocol's driver in `registry`.
+    pub async fn start(config: Config, registry: &Registry) -> Result<Self, Error> {
+        // Refuse what this binary cannot run before anything starts, so the mistake is seen at once
+        // (`check` reports the same list).
+        for warning in &config.warnings {
+            tracing::warn!(line = warning.line, key = %warning.key, "{}", warning.message);
+        }
+        let refusals = registry.refusals(&config);
+        if !refusals.is_empty() {
+            return Err(Error::Config(ConfigErrors {
+                file: None,
+                errors: refusals,
+            }));
+        }
+        let (host, port) = match &config.mqtt.url {
+            BrokerUrl::Embedded { listen } => {
+                let addr = broker::start(*listen)?;
+                (addr.ip().to_string(), addr.port())
+            }
+            BrokerUrl::Remote { host, port, .. } => (host.clone(), *port),
+        };
+        // The secured link's files and the credentials are checked before anything starts, each
+        // problem naming its file. A key missing from the configuration stops the start (as any
+        // configuration mistake does); a file that cannot be loaded does not: the sources run and
+        // the outbox keeps their samples while the link retries with backoff, reloading the files
+        // at every attempt (counted as `tls-config`), so a certificate provisioned or fixed later
+        // is picked up without a restart and a service manager never sees a crash loop.
+        // Certificate dates only warn (the clock may not be set yet; the broker has the last word).
+        let link_error = |e: fieldbridge_core::tls::TlsError| Error::Io {
+            what: format!("[mqtt] {}:{port}", host),
+            source: std::io::Error::other(e),
+        };
+        let tls_files = fieldbridge_core::tls::files_of(&config.mqtt);
+        if let Some(files) = &tls_files {
+            match fieldbridge_core::tls::client_config(files) {
+                Ok(_) => {}
+                Err(e) if e.path().is_some() => {
+                    tracing::error!(file = ?e.path(), error = %e, "cannot load the broker link's TLS files; the bridge runs and keeps retrying");
+                }
+                Err(e) => return Err(link_error(e)),
+            }
+            for problem in
+                fieldbridge_core::tls::validity_problems(files, std::time::SystemTime::now())
+            {
+                tracing::warn!(file = ?problem.path(), "{problem}");
+            }
+        }
+        let credentials = fieldbridge_core::tls::credentials(&config.mqtt).map_err(link_error)?;
+        let metrics_listen = config.metrics_listen;
+        let seq = SeqStore::open(&config.bridge.data_dir)?;
+        let outbox = open_outbox(&config)?;
+        let settings = PublisherSettings {
+            host,
+            port,
+            client_id: config
+                .mqtt
+                .client_id
+                .clone()
+                .unwrap_or_else(|| format!("fieldbridge-{}", config.bridge.id)),
+            keep_alive: config.mqtt.keep_alive,
+            credentials,
+            version: config.mqtt.version,
+            tls: tls_files,
+            password_file: config.mqtt.password_file.clone(),
+            qos: config.mqtt.qos,
+            topics: Topics::new(&config.mqtt.prefix, &config.bridge.site, &config.bridge.id),
+            reconnect_min: config.mqtt.reconnect_min,
+            reconnect_max: config.mqtt.reconnect_max,
+            replay_rate: config.outbox.replay_rate,
+            drain_grace: Duration::from_secs(3),
+            replay_order: config.outbox.replay_order,
+        };
+        let commands = crate::cmd::commands::start(&config, &settings.topics)?;
+        let (command_link, mut command_queues, command_stats, command_task) = match commands {
+            Some(c) => (
+                Some(c.link),
+                c.receivers,
+                Some(c.stats),
+                Some((c.task, c.stop)),
+            ),
+            None => (None, Default::default(), None, None),
+        };
+        // Small: under backpressure what waits here is in memory only, and sources should feel a
+        // full outbox at once.
+        let (tx, rx) = event::channel(512);
+        let publisher = Publisher::start(settings, rx, outbox, seq, command_link);
+        let mut sources = JoinSet::new();
+        let mut observed = crate::http::Observed {
+            delivery: publisher.stats(),
+            link: publisher.status(),
+            sources: Vec::new(),
+            commands: command_stats,
+        };
+        for source in config.sources {
+            let Some(driver) = registry.driver(source.kind.protocol()) else {
+                continue; // refused above
+            };
+            tracing::info!(device = %source.name, protocol = source.kind.protocol(), points = source.kind.points().len(), "source starting");
+            let stats = Arc::new(SourceStats::new());
+            observed
+                .sources
+                .push((source.name.clone(), driver.family(), stats.clone()));
+            // A source without writable points, or without a router, gets a queue whose sender is
+            // gone: it stops listening to it at once.
+            let commands = command_queues
+                .remove(&source.name)
+                .unwrap_or_else(|| fieldbridge_core::command::channel().1);
+            let context = SourceContext {
+                name: source.name.clone(),
+                events: tx.clone(),
+                stats,
+                commands,
+            };
+            sources.spawn(driver.start(source, context));
+        }
+        let http = match metrics_listen {
+            Some(listen) => Some(crate::http::serve(listen, observed).await?),
+            None => None,
+        };
+        Ok(Bridge {
+            sources,
+            publisher,
+            http,
+            commands: command_task,
+        })
+    }
+
+    /// Stops the sources, lets the publisher hand over what it holds, publishes the offline state and
+    /// persists the sequence number.
+    pub async fn stop(mut self) {
+        self.sources.shutdown().await;
+        // A command a source held when it stopped is answered (failed: the source stopped); the
+        // router publishes its last results before the publisher drains.
+        if let Some((mut task, stop)) = self.commands {
+            let _ = stop.send(());
+            if tokio::time::timeout(Duration::from_secs(3), &mut task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the command router did not finish in time");
+                task.abort();
+            }
+        }
+        // The publisher drains the outbox for up to 3 s (`drain_grace`); this bounds the rest.
+        self.publisher.finish(Duration::from_secs(5)).await;
+        if let Some(http) = self.http {
+            http.abort();
+        }
+    }
+}

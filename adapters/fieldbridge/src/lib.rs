@@ -1,0 +1,67 @@
+//! `fieldbridge`: the bridge, its simulators, a capture decoder and a self-contained demo.
+//!
+//! The binary is this library's [`main`]. The library also lets a program (or a test) run a bridge
+//! with protocols of its own: [`Bridge::start`] with [`protocols::registry`] plus its drivers.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod bridge;
+mod broker;
+mod cmd;
+pub mod error;
+mod http;
+mod logging;
+pub mod protocols;
+mod runtime;
+
+pub use bridge::Bridge;
+pub use error::Error;
+
+/// Bridge industrial field buses to MQTT as normalized points.
+#[derive(Debug, Parser)]
+#[command(name = "fieldbridge", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the bridge with a configuration file.
+    Run {
+        /// The TOML configuration (see docs/configuration.md).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Check a configuration file: every mistake is reported with its line and key (exit code 2).
+    Check {
+        /// The TOML configuration.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Run a protocol simulator.
+    Simulate {
+        #[command(subcommand)]
+        what: cmd::simulate::Simulator,
+    },
+    /// Decode frames from hex or from a capture file; prints one JSON object per frame.
+    Decode(cmd::decode::DecodeArgs),
+    /// Start the Modbus simulator, an embedded MQTT broker and a bridge in one process, and print
+    /// every published sample as a line.
+    Demo(cmd::demo::DemoArgs),
+}
+
+/// The `fieldbridge` command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { config } => cmd::check::run(&config),
+        Command::Decode(args) => cmd::decode::run(&args),
+        Command::Run { config } => runtime::block_on(cmd::run::run(config)),
+        Command::Simulate { what } => runtime::block_on(cmd::simulate::run(what)),
+        Command::Demo(args) => runtime::block_on(cmd::demo::run(args)),
+    }
+}

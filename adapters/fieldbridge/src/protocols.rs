@@ -1,0 +1,9 @@
+//! The protocols built into this binary: one registration line each (`docs/architecture.md`,
+//! "Adding a protocol").
+
+use fieldbridge_core::source::Registry;
+
+/// Every protocol driver of the `fieldbridge` binary.
+pub fn registry() -> Registry {
+    Registry::new().with(fieldbridge_source_modbus::Driver)
+}
