@@ -155,7 +155,7 @@ impl Bridge {
             drain_grace: Duration::from_secs(3),
             replay_order: config.outbox.replay_order,
         };
-        let commands = crate::cmd::commands::start(&config, &settings.topics)?;
+        let commands = crate::cmd::commands::start(&config, &settings.topics, registry)?;
         let (command_link, mut command_queues, command_stats, command_task) = match commands {
             Some(c) => (
                 Some(c.link),

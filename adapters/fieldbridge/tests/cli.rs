@@ -63,12 +63,19 @@ fn check_on_every_example_of_config_md_says_ok_or_names_what_is_not_built_yet() 
             assert_eq!(code, Some(0), "{protocol}: {stderr}");
             assert!(stdout.contains(": ok (1 sources"), "{stdout}");
         } else {
-            assert_eq!(code, Some(2), "{protocol} must be refused: {stdout}{stderr}");
+            assert_eq!(
+                code,
+                Some(2),
+                "{protocol} must be refused: {stdout}{stderr}"
+            );
             let expected = format!(
                 "{}:line {protocol_line}: source[0].protocol: protocol {protocol} is not built into this binary yet",
                 path.display()
             );
-            assert!(stderr.contains(&expected), "missing {expected:?} in:\n{stderr}");
+            assert!(
+                stderr.contains(&expected),
+                "missing {expected:?} in:\n{stderr}"
+            );
             assert!(!stdout.contains("ok"), "{stdout}");
         }
         seen.push(protocol);

@@ -106,6 +106,7 @@ fn every_register_type_lands_in_every_word_order_as_documented() {
                     .or_else(|| n.as_i64().map(Raw::Signed)),
                 CommandValue::String(s) => Some(Raw::Text(s.clone())),
                 CommandValue::Bool(b) => Some(Raw::Bool(*b)),
+                CommandValue::None | CommandValue::Structured(_) => None,
             };
             assert_eq!(back, want, "{} {order} read back", ty.name());
         }

@@ -424,6 +424,7 @@ async fn writes_during_busy_polling_do_not_disturb_the_polls() {
                     id: format!("c{n}").into(),
                     point: point.into(),
                     value: CommandValue::Number((1000 + n).into()),
+                    params: Default::default(),
                     deadline: Instant::now() + Duration::from_secs(5),
                     deadline_is_expiry: false,
                 },

@@ -10,30 +10,41 @@ use tokio::time::Instant;
 /// The value of a command, as the sender wrote it in JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CommandValue {
+    /// No `value` (or `null`): for commands that take none, such as a DLMS ACTION without
+    /// parameters. A source whose point needs a value refuses it.
+    None,
     /// `true` / `false`.
     Bool(bool),
     /// A JSON number, kept exact: `as_u64`/`as_i64` give integers beyond 2^53 without loss.
     Number(serde_json::Number),
     /// A string.
     String(String),
+    /// A JSON array or object: structured data, such as the parameters of a DLMS ACTION.
+    Structured(serde_json::Value),
 }
 
 impl CommandValue {
     /// The JSON form, for results and logs.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
+            CommandValue::None => serde_json::Value::Null,
             CommandValue::Bool(b) => serde_json::Value::Bool(*b),
             CommandValue::Number(n) => serde_json::Value::Number(n.clone()),
             CommandValue::String(s) => serde_json::Value::String(s.clone()),
+            CommandValue::Structured(v) => v.clone(),
         }
     }
 
-    /// The word for the value's JSON type, for reasons (`bool`, `number`, `string`).
+    /// The word for the value's JSON type, for reasons (`no value`, `bool`, `number`, `string`,
+    /// `array`, `object`).
     pub fn kind(&self) -> &'static str {
         match self {
+            CommandValue::None => "no value",
             CommandValue::Bool(_) => "bool",
             CommandValue::Number(_) => "number",
             CommandValue::String(_) => "string",
+            CommandValue::Structured(serde_json::Value::Array(_)) => "array",
+            CommandValue::Structured(_) => "object",
         }
     }
 }
@@ -47,10 +58,21 @@ pub struct FieldCommand {
     pub point: Arc<str>,
     /// The value to write.
     pub value: CommandValue,
+    /// The command's `params`: protocol options named by the source's driver
+    /// ([`Driver::command_params`](crate::source::Driver::command_params)); the router has refused
+    /// any other name, so a source reads the ones it knows and nothing is silently ignored.
+    pub params: serde_json::Map<String, serde_json::Value>,
     /// The source must not start any exchange with the field for this command after this instant
-    /// (the earlier of the sender's `expires` and arrival + `commands.timeout`). A command it could
-    /// not start in time is answered [`Outcome::Expired`] (sender's deadline) or
-    /// [`Outcome::Timeout`] (device busy or unreachable), and is never sent later.
+    /// (the earlier of the sender's `expires` and arrival + the command timeout of the point, its
+    /// source or `[commands]`). A command it could not start in time is answered
+    /// [`Outcome::Expired`] (sender's deadline) or [`Outcome::Timeout`] (device busy or
+    /// unreachable), and is never sent later.
+    ///
+    /// A command of several steps (IEC 60870-5 select then execute, IEC 60870-5-5 §6.8; a DLMS
+    /// block transfer) checks it before *each* step: a select confirmed after the deadline is
+    /// never followed by its execute (the outstation's own select timeout releases it), and the
+    /// answer says so (`"selected, not executed: deadline passed"`). A step already sent is
+    /// waited for (its confirmation bounded by the protocol's own timer), never repeated.
     pub deadline: Instant,
     /// Whether `deadline` is the sender's own `expires` (so a miss is `expired`, not `timeout`).
     pub deadline_is_expiry: bool,
@@ -70,6 +92,25 @@ pub enum Outcome {
     Failed,
     /// No answer from the device in time.
     Timeout,
+}
+
+impl FieldCommand {
+    /// Whether a field exchange for this command may still start at `now`; when not, the answer
+    /// it must get (`expired` for the sender's own deadline, else `timeout`) with `what` said.
+    pub fn check_deadline(&self, now: Instant, what: &str) -> Result<(), FieldReply> {
+        if now <= self.deadline {
+            return Ok(());
+        }
+        let outcome = if self.deadline_is_expiry {
+            Outcome::Expired
+        } else {
+            Outcome::Timeout
+        };
+        Err(FieldReply::not_done(
+            outcome,
+            format!("{what}: deadline passed"),
+        ))
+    }
 }
 
 impl Outcome {

@@ -15,7 +15,7 @@ mod router;
 mod stats;
 mod store;
 
-pub use router::{CommandRouter, RouterDevice};
+pub use router::{CommandRouter, PointPolicy, RouterDevice};
 pub use stats::CommandStats;
 
 pub use field::{

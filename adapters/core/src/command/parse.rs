@@ -27,6 +27,7 @@ pub(crate) fn target<'a>(base: &str, topic: &'a str) -> Option<(&'a str, &'a str
 pub(crate) struct Payload {
     pub(crate) id: String,
     pub(crate) value: CommandValue,
+    pub(crate) params: serde_json::Map<String, serde_json::Value>,
     pub(crate) expires: Option<Timestamp>,
 }
 
@@ -37,9 +38,10 @@ pub(crate) struct Malformed {
     pub(crate) reason: String,
 }
 
-/// Parses a command payload: a JSON object with a non-empty string `id`, a `value` that is a bool,
-/// number or string, and optionally `expires` (RFC 3339 with an offset). Other keys are refused,
-/// so that a misspelt `expires` is never silently ignored.
+/// Parses a command payload: a JSON object with a non-empty string `id`, optionally a `value` (a
+/// bool, number, string, array or object; absent or `null` for a command that takes none), a
+/// `params` object of protocol options, and `expires` (RFC 3339 with an offset). Other keys are
+/// refused, so that a misspelt `expires` is never silently ignored.
 pub(crate) fn payload(bytes: &[u8]) -> Result<Payload, Malformed> {
     let malformed = |id: Option<String>, reason: String| Malformed { id, reason };
     if bytes.len() > MAX_PAYLOAD {
@@ -81,18 +83,27 @@ pub(crate) fn payload(bytes: &[u8]) -> Result<Payload, Malformed> {
     };
     if let Some(key) = map
         .keys()
-        .find(|k| !matches!(k.as_str(), "id" | "value" | "expires"))
+        .find(|k| !matches!(k.as_str(), "id" | "value" | "params" | "expires"))
     {
         return Err(with_id(format!(
-            "unknown key \"{key}\" (a command has id, value and optionally expires)"
+            "unknown key \"{key}\" (a command has id, value, params and expires)"
         )));
     }
     let value = match map.get("value") {
         Some(serde_json::Value::Bool(b)) => CommandValue::Bool(*b),
         Some(serde_json::Value::Number(n)) => CommandValue::Number(n.clone()),
         Some(serde_json::Value::String(s)) => CommandValue::String(s.clone()),
-        Some(serde_json::Value::Null) | None => return Err(with_id("missing value".into())),
-        Some(_) => return Err(with_id("value must be a bool, a number or a string".into())),
+        Some(serde_json::Value::Null) | None => CommandValue::None,
+        Some(structured) => CommandValue::Structured(structured.clone()),
+    };
+    let params = match map.get("params") {
+        None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+        Some(serde_json::Value::Object(params)) => params.clone(),
+        Some(_) => {
+            return Err(with_id(
+                "params must be an object such as {\"qualifier\": \"long-pulse\"}".into(),
+            ))
+        }
     };
     let expires = match map.get("expires") {
         None => None,
@@ -110,7 +121,12 @@ pub(crate) fn payload(bytes: &[u8]) -> Result<Payload, Malformed> {
             ))
         }
     };
-    Ok(Payload { id, value, expires })
+    Ok(Payload {
+        id,
+        value,
+        params,
+        expires,
+    })
 }
 
 #[cfg(test)]
@@ -167,19 +183,35 @@ mod tests {
     }
 
     #[test]
+    fn a_command_may_carry_structured_values_params_or_no_value() {
+        let none = payload(br#"{"id":"n"}"#).unwrap();
+        assert_eq!(none.value, CommandValue::None);
+        assert!(none.params.is_empty());
+        assert_eq!(
+            payload(br#"{"id":"n","value":null}"#).unwrap().value,
+            CommandValue::None
+        );
+        let p = payload(br#"{"id":"p","value":[1,{"a":2}],"params":{"qualifier":"long-pulse"}}"#)
+            .unwrap();
+        assert_eq!(p.value.kind(), "array");
+        assert_eq!(
+            p.params.get("qualifier").and_then(|q| q.as_str()),
+            Some("long-pulse")
+        );
+    }
+
+    #[test]
     fn every_malformed_command_is_refused_with_its_reason() {
-        let cases: [(&[u8], Option<&str>, &str); 12] = [
+        let cases: [(&[u8], Option<&str>, &str); 10] = [
             (b"not json", None, "malformed JSON"),
             (b"[1,2]", None, "expected a JSON object"),
             (br#"{"value":1}"#, None, "missing id"),
             (br#"{"id":"","value":1}"#, None, "missing id"),
             (br#"{"id":7,"value":1}"#, None, "must be a string"),
-            (br#"{"id":"a"}"#, Some("a"), "missing value"),
-            (br#"{"id":"a","value":null}"#, Some("a"), "missing value"),
             (
-                br#"{"id":"a","value":[1]}"#,
+                br#"{"id":"a","params":[1]}"#,
                 Some("a"),
-                "bool, a number or a string",
+                "params must be an object",
             ),
             (
                 br#"{"id":"a","value":1,"expire":"x"}"#,

@@ -29,15 +29,29 @@ use crate::publisher::{CommandAck, DirectMessage, IncomingCommand};
 use crate::time::Timestamp;
 use crate::topic::Topics;
 
-/// What the router knows of one device: its points' writability and its source's command queue.
+/// What the router knows of one device: its points, its command timeout, the parameters its
+/// driver reads, and its source's command queue.
 #[derive(Debug, Clone)]
 pub struct RouterDevice {
     /// The protocol, for the reason when the source takes no commands yet.
     pub protocol: &'static str,
-    /// Every configured point and whether it is `writable`.
-    pub points: HashMap<Arc<str>, bool>,
+    /// Every configured point and what commands it takes.
+    pub points: HashMap<Arc<str>, PointPolicy>,
+    /// The source's own command timeout (`command_timeout`), else `[commands] timeout`.
+    pub timeout: Option<Duration>,
+    /// The `params` names its driver reads; any other is refused.
+    pub params: &'static [&'static str],
     /// The source's command queue; `None` when its driver takes no commands.
     pub sender: Option<CommandSender>,
+}
+
+/// What the router knows of one point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PointPolicy {
+    /// Whether `<point>/set` is accepted.
+    pub writable: bool,
+    /// The point's own command timeout, else its source's.
+    pub timeout: Option<Duration>,
 }
 
 /// The command router of one bridge.
@@ -297,14 +311,28 @@ impl CommandRouter {
         let refusal = match entry.map(|d| (d, d.points.get(point))) {
             None => Some(format!("unknown device \"{device}\"")),
             Some((_, None)) => Some(format!("unknown point \"{point}\" of device \"{device}\"")),
-            Some((_, Some(false))) => Some(format!(
+            Some((_, Some(p))) if !p.writable => Some(format!(
                 "point \"{point}\" is not writable (writable = true in the configuration allows commands)"
             )),
-            Some((d, Some(true))) if d.sender.is_none() => Some(format!(
+            Some((d, Some(_))) if d.sender.is_none() => Some(format!(
                 "commands to {} devices are not supported yet",
                 d.protocol
             )),
-            Some(_) => None,
+            Some((d, Some(_))) => command
+                .params
+                .keys()
+                .find(|k| !d.params.contains(&k.as_str()))
+                .map(|unknown| {
+                    if d.params.is_empty() {
+                        format!("unknown parameter \"{unknown}\": {} commands take no params", d.protocol)
+                    } else {
+                        format!(
+                            "unknown parameter \"{unknown}\" (a {} command takes {})",
+                            d.protocol,
+                            d.params.join(", ")
+                        )
+                    }
+                }),
         };
         if let Some(reason) = refusal {
             return self
@@ -314,8 +342,12 @@ impl CommandRouter {
         let Some(sender) = entry.and_then(|d| d.sender.clone()) else {
             return;
         };
-        // The deadline: the sender's, the broker's message expiry, or the bridge's own timeout.
-        let ours = message.received + self.timeout;
+        // The deadline: the sender's, the broker's message expiry, or the bridge's own timeout
+        // (the point's, its source's, or `[commands]`).
+        let timeout = entry
+            .and_then(|d| d.points.get(point).and_then(|p| p.timeout).or(d.timeout))
+            .unwrap_or(self.timeout);
+        let ours = message.received + timeout;
         let theirs = command
             .expires
             .map(instant_of)
@@ -343,6 +375,7 @@ impl CommandRouter {
                 id: Arc::from(command.id.as_str()),
                 point: Arc::from(point),
                 value: command.value,
+                params: command.params,
                 deadline,
                 deadline_is_expiry,
             },
@@ -363,7 +396,7 @@ impl CommandRouter {
         }
         // The source answers every command it takes (its deadline bounds when it may start, its
         // request timeout how long the exchange takes); the guard only covers a source that died.
-        let guard = deadline.max(Instant::now()) + self.timeout * 2 + Duration::from_secs(30);
+        let guard = deadline.max(Instant::now()) + timeout * 2 + Duration::from_secs(30);
         pending.spawn(async move {
             let reply = match tokio::time::timeout_at(guard, reply_rx).await {
                 Ok(Ok(reply)) => reply,

@@ -15,13 +15,23 @@ use crate::topic::Topics;
 fn devices(sender: Option<CommandSender>) -> HashMap<Arc<str>, RouterDevice> {
     let points = [("sp", true), ("ro", false)]
         .into_iter()
-        .map(|(n, w)| (Arc::from(n), w))
+        .map(|(n, writable)| {
+            (
+                Arc::from(n),
+                PointPolicy {
+                    writable,
+                    timeout: None,
+                },
+            )
+        })
         .collect();
     HashMap::from([(
         Arc::from("plc"),
         RouterDevice {
             protocol: "modbus-tcp",
             points,
+            timeout: None,
+            params: &[],
             sender,
         },
     )])
@@ -329,5 +339,102 @@ async fn pubacks_follow_their_results_in_arrival_order_and_slow_ones_are_not_hel
     let _ = slow.reply.send(FieldReply::success("fc6"));
     let result = h.results.recv().await.unwrap();
     assert_eq!(result.ack, None);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn params_reach_the_source_only_when_its_driver_names_them_and_timeouts_nest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = channel();
+    let policy = |timeout| PointPolicy {
+        writable: true,
+        timeout,
+    };
+    let points = HashMap::from([
+        (Arc::from("own"), policy(Some(Duration::from_millis(300)))),
+        (Arc::from("inherits"), policy(None)),
+    ]);
+    let devices = HashMap::from([(
+        Arc::from("rtu"),
+        RouterDevice {
+            protocol: "iec104",
+            points,
+            timeout: Some(Duration::from_secs(2)),
+            params: &["qualifier", "select"],
+            sender: Some(tx),
+        },
+    )]);
+    let topics = Topics::new("fb", "site", "gw");
+    let router =
+        CommandRouter::open(&topics, &CommandsConfig::default(), dir.path(), devices).unwrap();
+    let (incoming, in_rx) = mpsc::unbounded_channel();
+    let (res_tx, results) = mpsc::channel(16);
+    let (stop, stop_rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(router.run(in_rx, res_tx, stop_rx));
+    let mut h = Harness {
+        incoming,
+        results,
+        _stop: stop,
+        stats: Arc::new(CommandStats::default()),
+        task,
+    };
+    // An unknown parameter is refused by the router, naming what the protocol takes.
+    h.incoming
+        .send(message(
+            "rtu/own/set",
+            r#"{"id":"a","value":true,"params":{"qualifer":"long-pulse"}}"#,
+        ))
+        .unwrap();
+    let (_, refused) = h.result().await;
+    assert_eq!(refused["outcome"], "refused");
+    assert_eq!(
+        refused["reason"],
+        "unknown parameter \"qualifer\" (a iec104 command takes qualifier, select)"
+    );
+    // Known ones reach the source with the value; the point's timeout bounds the deadline.
+    let sent = Instant::now();
+    h.incoming
+        .send(message(
+            "rtu/own/set",
+            r#"{"id":"b","value":true,"params":{"qualifier":"long-pulse"}}"#,
+        ))
+        .unwrap();
+    let req = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(req.command.params["qualifier"], "long-pulse");
+    assert!(req.command.deadline <= sent + Duration::from_millis(300) + Duration::from_millis(50));
+    let _ = req.reply.send(FieldReply::success("c_sc_na_1"));
+    assert_eq!(h.result().await.1["outcome"], "success");
+    // A point without its own timeout takes its source's; a command without a value is passed on.
+    let sent = Instant::now();
+    h.incoming
+        .send(message("rtu/inherits/set", r#"{"id":"c"}"#))
+        .unwrap();
+    let req = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(req.command.value, CommandValue::None);
+    let left = req.command.deadline - sent;
+    assert!(
+        left > Duration::from_millis(1500) && left <= Duration::from_millis(2050),
+        "{left:?}"
+    );
+    let late = req
+        .command
+        .check_deadline(
+            req.command.deadline + Duration::from_millis(1),
+            "selected, not executed",
+        )
+        .unwrap_err();
+    assert_eq!(late.outcome, Outcome::Timeout);
+    assert_eq!(
+        late.reason.as_deref(),
+        Some("selected, not executed: deadline passed")
+    );
+    let _ = req.reply.send(late);
+    assert_eq!(h.result().await.1["outcome"], "timeout");
     h.stop().await;
 }

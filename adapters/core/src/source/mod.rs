@@ -69,6 +69,12 @@ pub trait Driver: Send + Sync {
         Vec::new()
     }
 
+    /// The names a command's `params` object may use with this protocol (IEC: `qualifier`,
+    /// `select`); the router refuses any other before the source sees the command.
+    fn command_params(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The source's task. Called once per configured source, on the runtime the bridge runs on.
     fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask;
 }

@@ -4,9 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use fieldbridge_core::command::{self, CommandReceiver, CommandRouter, CommandStats, RouterDevice};
+use fieldbridge_core::command::{
+    self, CommandReceiver, CommandRouter, CommandStats, PointPolicy, RouterDevice,
+};
 use fieldbridge_core::config::Config;
 use fieldbridge_core::publisher::CommandLink;
+use fieldbridge_core::source::Registry;
 use fieldbridge_core::topic::Topics;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -32,7 +35,11 @@ pub(crate) struct Commands {
 }
 
 /// Starts the router for `config` (none when `commands.enabled = false`).
-pub(crate) fn start(config: &Config, topics: &Topics) -> Result<Option<Commands>, Error> {
+pub(crate) fn start(
+    config: &Config,
+    topics: &Topics,
+    registry: &Registry,
+) -> Result<Option<Commands>, Error> {
     if !config.commands.enabled {
         tracing::info!("commands disabled ([commands] enabled = false): the bridge is read-only");
         return Ok(None);
@@ -40,9 +47,21 @@ pub(crate) fn start(config: &Config, topics: &Topics) -> Result<Option<Commands>
     let mut devices = HashMap::new();
     let mut receivers = HashMap::new();
     for source in &config.sources {
-        let points: HashMap<Arc<str>, bool> = source.kind.points().into_iter().collect();
+        let points: HashMap<Arc<str>, PointPolicy> = source
+            .kind
+            .points()
+            .into_iter()
+            .map(|p| {
+                let policy = PointPolicy {
+                    writable: p.writable,
+                    timeout: p.command_timeout,
+                };
+                (p.name, policy)
+            })
+            .collect();
+        let driver = registry.driver(source.kind.protocol());
         // A queue for every source that has a writable point; its driver takes the commands.
-        let sender = points.values().any(|&writable| writable).then(|| {
+        let sender = points.values().any(|p| p.writable).then(|| {
             let (tx, rx) = command::channel();
             receivers.insert(source.name.clone(), rx);
             tx
@@ -52,6 +71,8 @@ pub(crate) fn start(config: &Config, topics: &Topics) -> Result<Option<Commands>
             RouterDevice {
                 protocol: source.kind.protocol(),
                 points,
+                timeout: source.kind.command_timeout(),
+                params: driver.map_or(&[], |d| d.command_params()),
                 sender,
             },
         );

@@ -118,6 +118,7 @@ impl Source {
                 id: "c1".into(),
                 point: point.into(),
                 value,
+                params: Default::default(),
                 deadline,
                 deadline_is_expiry,
             },

@@ -283,13 +283,17 @@ impl SourceKind {
         }
     }
 
-    /// Every configured point's name and whether it takes commands, in file order.
-    pub fn points(&self) -> Vec<(Arc<str>, bool)> {
+    /// Every configured point, in file order, as the command router sees it.
+    pub fn points(&self) -> Vec<PointSummary> {
         match self {
             SourceKind::Modbus(m) => m
                 .points
                 .iter()
-                .map(|p| (p.name.clone(), p.writable))
+                .map(|p| PointSummary {
+                    name: p.name.clone(),
+                    writable: p.writable,
+                    command_timeout: None,
+                })
                 .collect(),
             SourceKind::Iec104(s) => iec_names(&s.master.points),
             SourceKind::Iec101(s) => iec_names(&s.master.points),
@@ -310,17 +314,36 @@ impl SourceKind {
     }
 }
 
-fn iec_names(points: &[IecPoint]) -> Vec<(Arc<str>, bool)> {
+/// A configured point as the command router sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointSummary {
+    /// The point name.
+    pub name: Arc<str>,
+    /// Whether `<point>/set` is accepted.
+    pub writable: bool,
+    /// The point's own `command_timeout`.
+    pub command_timeout: Option<Duration>,
+}
+
+fn iec_names(points: &[IecPoint]) -> Vec<PointSummary> {
     points
         .iter()
-        .map(|p| (p.name.clone(), p.writable))
+        .map(|p| PointSummary {
+            name: p.name.clone(),
+            writable: p.writable,
+            command_timeout: p.command_timeout,
+        })
         .collect()
 }
 
-fn dlms_names(points: &[DlmsPoint]) -> Vec<(Arc<str>, bool)> {
+fn dlms_names(points: &[DlmsPoint]) -> Vec<PointSummary> {
     points
         .iter()
-        .map(|p| (p.name.clone(), p.writable()))
+        .map(|p| PointSummary {
+            name: p.name.clone(),
+            writable: p.writable(),
+            command_timeout: p.command_timeout,
+        })
         .collect()
 }
 
