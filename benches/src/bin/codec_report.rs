@@ -1,7 +1,14 @@
 //! Prints frames per second, the fieldbridge/sawp-modbus ratio and heap allocations per frame
-//! for each frame kind of the `modbus_decode` bench, timing the same functions.
+//! for each frame kind of the `modbus_decode` bench, timing the same functions; then the same
+//! frames against a hand-written slice-indexing baseline (`codec_report/baseline.rs`), with the
+//! registers read by a `for` loop and by `for_each`; then the serial resync hunt through N bytes
+//! of garbage (`codec_report/garbage.rs`).
 //!
 //! Run: `cargo run --release -p fieldbridge-bench --bin codec_report [-- ITERATIONS]`.
+//!
+//! For instruction counts, `--callgrind VARIANT KIND FRAMES` runs one decoder alone (VARIANT
+//! `baseline`, `for`, `for_each` or `sawp`; KIND `fc3` or `fc16`), under
+//! `valgrind --tool=callgrind --toggle-collect='*timed_loop*'`; divide the Ir by FRAMES.
 //!
 //! Each decoder runs ITERATIONS frames (default 1,000,000) per round after a warm-up round; five
 //! rounds each, alternating between the two decoders, are timed with `Instant` and the median is
@@ -10,6 +17,13 @@
 //! by ITERATIONS.
 
 use fieldbridge_bench::{verify, FrameKind};
+
+#[path = "codec_report/baseline.rs"]
+mod baseline;
+#[path = "codec_report/garbage.rs"]
+mod garbage;
+#[path = "codec_report/sections.rs"]
+mod sections;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -119,7 +133,11 @@ fn measure(kind: FrameKind, frame: &[u8], iterations: u64) -> [Measurement; 2] {
 }
 
 fn main() {
-    let iterations = match std::env::args().nth(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--callgrind") {
+        std::process::exit(sections::callgrind(&args[1..]));
+    }
+    let iterations = match args.first() {
         None => DEFAULT_ITERATIONS,
         Some(arg) => match arg.replace('_', "").parse::<u64>() {
             Ok(n) if n > 0 => n,
@@ -166,10 +184,14 @@ fn main() {
     }
     println!();
     println!("f/s: frames decoded per second; alloc: heap allocations per frame.");
+    println!();
+    sections::against_baseline(iterations);
+    println!();
+    sections::garbage_hunt();
 }
 
 /// `1234567.8` as `1,234,568`.
-fn thousands(value: f64) -> String {
+pub(crate) fn thousands(value: f64) -> String {
     let digits = format!("{value:.0}");
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
