@@ -217,45 +217,107 @@ fn hunt_crc(buf: &[u8]) -> Result<Option<(Frame<'_>, usize)>, Error> {
 /// Decodes the first frame in `buf`, discarding garbage before it (§2.5.1.1: a frame that fails
 /// its check is dropped and the receiver waits for the next one).
 ///
-/// It tries [`decode`] at each position. A position whose decode fails (bad CRC, impossible
-/// header) is garbage: one byte is discarded and the hunt goes on. A position that may still
-/// become a frame once more bytes arrive is remembered, and the hunt goes on too: a complete frame
-/// with a matching CRC further on wins over it, so garbage that happens to look like the start of a
-/// long frame cannot stall the line. With no complete frame, `skipped` stops at the first position
-/// that may still become one.
+/// It judges each position as [`decode`] would. A position whose decode fails (bad CRC,
+/// impossible header) is garbage: one byte is discarded and the hunt goes on. A position that may
+/// still become a frame once more bytes arrive is remembered, and the hunt goes on too: a complete
+/// frame with a matching CRC further on wins over it, so garbage that happens to look like the
+/// start of a long frame cannot stall the line. With no complete frame, `skipped` stops at the
+/// first position that may still become one.
+///
+/// The work per position is bounded by the longest frame, 256 bytes (§2.5.1.1), so the hunt is
+/// linear in the garbage; positions are judged by their header and CRC alone (see [`judge`]),
+/// without building an error, and the strict [`decode`] runs only where a CRC matches and once for
+/// `first_error`.
 ///
 /// Drop [`Resync::consumed`] bytes afterwards. `first_error` offsets count from the start of `buf`.
 /// If the line goes silent for 3.5 character times (the end of a frame, §2.5.1.1) while a frame is
 /// still incomplete, that frame is lost: drop one byte and call again.
 pub fn decode_resync(buf: &[u8], direction: Direction) -> Resync<Frame<'_>> {
-    let mut first_error: Option<(usize, Error)> = None;
+    let mut first_garbage = None;
     let mut pending = None;
-    for start in 0..buf.len() {
-        let rest = buf.get(start..).unwrap_or(&[]);
-        match decode(rest, direction) {
-            Ok(Some(frame)) => {
-                return Resync {
-                    skipped: start,
-                    frame: Some(frame),
-                    first_error: first_error.map(|(_, error)| error),
+    let mut rest = buf;
+    let mut start = 0;
+    while !rest.is_empty() {
+        let verdict = match judge(rest, direction) {
+            Verdict::CrcMatches => match decode(rest, direction) {
+                Ok(Some(frame)) => {
+                    return Resync {
+                        skipped: start,
+                        frame: Some(frame),
+                        first_error: error_at(buf, first_garbage, direction),
+                    }
                 }
-            }
-            Ok(None) => {
+                Ok(None) => Verdict::Pending,
+                Err(_) => Verdict::Garbage,
+            },
+            verdict => verdict,
+        };
+        match verdict {
+            Verdict::Pending => {
                 pending.get_or_insert(start);
             }
-            Err(error) => {
-                first_error.get_or_insert((start, error.shifted(start)));
+            _ => {
+                first_garbage.get_or_insert(start);
             }
         }
+        rest = rest.get(1..).unwrap_or_default();
+        start += 1;
     }
     let skipped = pending.unwrap_or(buf.len());
     Resync {
         skipped,
         frame: None,
-        first_error: first_error
-            .filter(|(at, _)| *at < skipped)
-            .map(|(_, error)| error),
+        first_error: error_at(buf, first_garbage.filter(|&at| at < skipped), direction),
     }
+}
+
+/// What [`decode`] would make of the bytes at a position, found without building an error.
+enum Verdict {
+    /// [`decode`] fails.
+    Garbage,
+    /// [`decode`] returns `Ok(None)`: more bytes may make a frame.
+    Pending,
+    /// The header gives a length whose CRC matches, or (unknown layout) some prefix's CRC
+    /// matches: [`decode`] has the last word.
+    CrcMatches,
+}
+
+/// Judges the bytes at the start of `buf` by the header ([`frame_len`]) and the CRC alone; at most
+/// 256 bytes are read. A frame's CRC matches when the CRC-16 of the frame including its own CRC
+/// bytes (low byte first) is 0 (§6.2.2), so no CRC field is read apart.
+fn judge(buf: &[u8], direction: Direction) -> Verdict {
+    match frame_len(buf, direction) {
+        Err(_) => Verdict::Garbage,
+        Ok(None) => Verdict::Pending,
+        Ok(Some(Length::Known(len))) => match buf.get(..len) {
+            None => Verdict::Pending,
+            Some(frame) if crc16(frame) == 0 => Verdict::CrcMatches,
+            Some(_) => Verdict::Garbage,
+        },
+        Ok(Some(Length::Hunt)) => {
+            let mut crc = crc::INIT;
+            for (len, &byte) in (1..).zip(buf.iter().take(MAX_FRAME_LEN)) {
+                crc = crc::update(crc, byte);
+                if crc == 0 && len >= MIN_FRAME_LEN {
+                    return Verdict::CrcMatches;
+                }
+            }
+            if buf.len() < MAX_FRAME_LEN {
+                Verdict::Pending
+            } else {
+                Verdict::Garbage
+            }
+        }
+    }
+}
+
+/// The error [`decode`] reports at position `at` of `buf`, with its offset from the start of
+/// `buf`.
+fn error_at(buf: &[u8], at: Option<usize>, direction: Direction) -> Option<Error> {
+    let at = at?;
+    decode(buf.get(at..)?, direction)
+        .err()
+        .map(|error| error.shifted(at))
 }
 
 impl<'a> Frame<'a> {
@@ -291,3 +353,6 @@ impl<'a> Frame<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod resync_tests;

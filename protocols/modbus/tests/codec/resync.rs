@@ -171,3 +171,59 @@ fn rtu_unknown_function_with_no_crc_in_256_bytes_is_skipped_by_the_resync_decode
         })
     );
 }
+
+#[test]
+fn rtu_decoder_finds_a_frame_after_64_kib_of_garbage() {
+    // 0x41 is a function code of unknown layout in both directions: every position hunts for a
+    // CRC through the longest frame (256 bytes), the worst case per position.
+    let mut wire = vec![0x41; 64 * 1024];
+    wire.extend_from_slice(GOOD);
+    let found = rtu::decode_resync(&wire, Direction::Request);
+    assert_eq!(found.skipped, 64 * 1024);
+    let (frame, len) = found.frame.unwrap();
+    assert_eq!((frame.address, frame.pdu, len), (0x11, &GOOD[1..6], 8));
+    assert_eq!(found.consumed(), wire.len());
+    assert_eq!(
+        found.first_error,
+        Some(Error::FrameLengthUnknown {
+            offset: 1,
+            function: FunctionCode(0x41),
+            searched: 256
+        })
+    );
+}
+
+#[test]
+fn rtu_decoder_contract_is_none_for_more_bytes_and_errors_with_offsets() {
+    // Strict decode: every proper prefix of a frame needs more bytes, never an error.
+    for cut in 0..GOOD.len() {
+        assert_eq!(rtu::decode(&GOOD[..cut], Direction::Request), Ok(None));
+    }
+    let mut bad = GOOD.to_vec();
+    bad[7] ^= 0xFF;
+    assert_eq!(
+        rtu::decode(&bad, Direction::Request),
+        Err(Error::BadCrc {
+            offset: 6,
+            expected: 0x8776,
+            found: 0x7876
+        })
+    );
+    // Resync after 1,000 bytes of garbage: the error offset counts from the buffer's start, and a
+    // frame cut short is waited for, not skipped. The last garbage byte is kept too: with GOOD's
+    // address as its function code (0x11, of unknown layout) it may still start a frame.
+    let mut wire = vec![0x00; 1000];
+    wire.extend_from_slice(&GOOD[..5]);
+    let found = rtu::decode_resync(&wire, Direction::Request);
+    assert_eq!((found.skipped, found.frame), (999, None));
+    assert_eq!(
+        found.first_error,
+        Some(Error::BadFunctionCode {
+            offset: 1,
+            found: 0
+        })
+    );
+    wire.extend_from_slice(&GOOD[5..]);
+    let found = rtu::decode_resync(&wire, Direction::Request);
+    assert_eq!((found.skipped, found.consumed()), (1000, 1008));
+}
