@@ -26,6 +26,12 @@ pub enum Value {
     String(String),
     /// An IEC 60870-5-101 §7.2.6.2 double point (DIQ).
     DoublePoint(DoublePoint),
+    /// Raw octets: a DLMS octet-string that is not text (IEC 62056-6-2 §4.1.5), an IEC 60870-5
+    /// bitstring of 32 bits (§7.2.6.13). Published as lowercase hex.
+    Bytes(Arc<[u8]>),
+    /// A date and time the device reported as a value (a DLMS clock or date-time attribute,
+    /// IEC 62056-6-2 §4.1.6.1), converted to UTC. Published as RFC 3339.
+    DateTime(Timestamp),
 }
 
 impl Value {
@@ -36,7 +42,7 @@ impl Value {
             Value::Int(i) => Some(i as f64),
             Value::UInt(u) => Some(u as f64),
             Value::Float(f) => Some(f),
-            Value::String(_) | Value::DoublePoint(_) => None,
+            Value::String(_) | Value::DoublePoint(_) | Value::Bytes(_) | Value::DateTime(_) => None,
         }
     }
 }
@@ -51,7 +57,18 @@ impl Serialize for Value {
             Value::Float(_) => s.serialize_none(),
             Value::String(t) => s.serialize_str(t),
             Value::DoublePoint(d) => s.serialize_str(d.as_str()),
+            Value::Bytes(b) => s.collect_str(&Hex(b)),
+            Value::DateTime(t) => t.serialize(s),
         }
+    }
+}
+
+/// Lowercase hex without separators.
+struct Hex<'a>(&'a [u8]);
+
+impl fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
     }
 }
 
@@ -120,11 +137,25 @@ pub enum QualityFlag {
     DeviceError,
     /// IEC 62056-6-2 (DLMS) register status marked the value as not valid.
     StatusInvalid,
+    /// IEC 60870-5-101 §7.2.6.9 CY of a binary counter reading: the counter overflowed in the
+    /// period.
+    Carry,
+    /// IEC 60870-5-101 §7.2.6.9 CA: the counter was adjusted in the period.
+    Adjusted,
+    /// IEC 60870-5-101 §7.2.6.5 T of a step position (VTI): the equipment is moving.
+    Transient,
+    /// IEC 62056-6-2 §4.1.6.1 clock status bit 1: the device's clock value is doubtful.
+    ClockDoubtful,
+    /// IEC 62056-6-2 §4.1.6.1 clock status bit 2: the clock's time base differs from the
+    /// configured one.
+    ClockBaseDifferent,
+    /// IEC 62056-6-2 §4.1.6.1 clock status bit 3: the clock status itself is invalid.
+    ClockStatusInvalid,
 }
 
 impl QualityFlag {
     /// Every flag, in bit order.
-    pub const ALL: [QualityFlag; 11] = [
+    pub const ALL: [QualityFlag; 17] = [
         QualityFlag::Invalid,
         QualityFlag::NotTopical,
         QualityFlag::Substituted,
@@ -136,6 +167,12 @@ impl QualityFlag {
         QualityFlag::DecodeError,
         QualityFlag::DeviceError,
         QualityFlag::StatusInvalid,
+        QualityFlag::Carry,
+        QualityFlag::Adjusted,
+        QualityFlag::Transient,
+        QualityFlag::ClockDoubtful,
+        QualityFlag::ClockBaseDifferent,
+        QualityFlag::ClockStatusInvalid,
     ];
 
     /// The name published on MQTT.
@@ -152,17 +189,23 @@ impl QualityFlag {
             QualityFlag::DecodeError => "decode_error",
             QualityFlag::DeviceError => "device_error",
             QualityFlag::StatusInvalid => "status_invalid",
+            QualityFlag::Carry => "carry",
+            QualityFlag::Adjusted => "adjusted",
+            QualityFlag::Transient => "transient",
+            QualityFlag::ClockDoubtful => "clock_doubtful",
+            QualityFlag::ClockBaseDifferent => "clock_base_different",
+            QualityFlag::ClockStatusInvalid => "clock_status_invalid",
         }
     }
 
-    fn bit(self) -> u16 {
+    fn bit(self) -> u32 {
         1 << (self as u8)
     }
 }
 
 /// A set of [`QualityFlag`]s, stored as bits so a sample carries them without allocating.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct QualityFlags(u16);
+pub struct QualityFlags(u32);
 
 impl QualityFlags {
     /// No flag set.
@@ -309,6 +352,11 @@ pub enum SourceAddress {
         class: u16,
         /// The attribute index.
         attribute: i8,
+        /// For a column of a profile generic's buffer (IEC 62056-6-2 §4.3.6, capture_objects):
+        /// the profile's logical name; `obis`, `class` and `attribute` are then the captured
+        /// object's.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        profile: Option<Arc<str>>,
     },
 }
 
@@ -324,17 +372,34 @@ impl SourceAddress {
     }
 }
 
-/// The address of an IEC 60870-5 information object (IEC 60870-5-101 §7.2.2 to §7.2.5).
+/// The address of an IEC 60870-5 information object (IEC 60870-5-101 §7.2.4, §7.2.5): the
+/// station and the object. What one sample arrived with (its type and cause) is in [`SampleFacts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct IecAddress {
-    /// The common address of the ASDU.
+    /// The common address of the ASDU (the station).
     pub common_address: u16,
     /// The information object address.
     pub ioa: u32,
-    /// The type identification the value arrived in.
-    pub type_id: u8,
-    /// The cause of transmission it arrived with.
-    pub cot: u8,
+}
+
+/// What one sample arrived with that is not its point's address: the same point is reported in
+/// several types and for several causes (a general interrogation, then spontaneously), and the
+/// cloud may want to know which. Published inside the sample's `source` object; absent fields are
+/// left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct SampleFacts {
+    /// IEC 60870-5-101 §7.2.1.1: the type identification (`M_ME_NC_1` = 13, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub type_id: Option<u8>,
+    /// IEC 60870-5-101 §7.2.3: the cause of transmission (3 spontaneous, 20 interrogated, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cot: Option<u8>,
+    /// IEC 60870-5-101 §7.2.3 T: the outstation marked the ASDU as a test.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
+    /// IEC 60870-5-101 §7.2.6.9 SQ of a binary counter reading (0 to 31).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counter_sequence: Option<u8>,
 }
 
 /// One reading as a source hands it to the bridge, before it has a sequence number.
@@ -356,6 +421,8 @@ pub struct Reading {
     pub unit: Option<Arc<str>>,
     /// The protocol address.
     pub source: SourceAddress,
+    /// What this sample arrived with, beyond its address.
+    pub facts: SampleFacts,
 }
 
 /// A reading with its per-bridge sequence number: what is published.
@@ -401,6 +468,20 @@ mod tests {
     fn double_points_serialize_by_name() {
         let json = serde_json::to_string(&Value::DoublePoint(DoublePoint::Intermediate));
         assert_eq!(json.ok().as_deref(), Some("\"intermediate\""));
+    }
+
+    #[test]
+    fn bytes_are_hex_and_date_times_rfc_3339() {
+        let bytes = Value::Bytes(Arc::from(&[0x0a, 0xff, 0x00][..]));
+        assert_eq!(
+            serde_json::to_string(&bytes).ok().as_deref(),
+            Some("\"0aff00\"")
+        );
+        let t = Timestamp::from_unix_millis(1_764_018_000_250).map(Value::DateTime);
+        assert_eq!(
+            t.and_then(|t| serde_json::to_string(&t).ok()).as_deref(),
+            Some("\"2025-11-24T21:00:00.250Z\"")
+        );
     }
 
     #[test]

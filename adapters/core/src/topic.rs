@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::event::{DeviceMeta, DeviceState};
-use crate::point::{QualityFlags, QualityLevel, Sample, SourceAddress, Value};
+use crate::point::{QualityFlags, QualityLevel, Sample, SampleFacts, SourceAddress, Value};
 use crate::time::Timestamp;
 
 /// Builds the topics of one bridge.
@@ -57,6 +57,8 @@ struct SourceJson<'a> {
     device: &'a str,
     #[serde(flatten)]
     address: &'a SourceAddress,
+    #[serde(flatten)]
+    facts: &'a SampleFacts,
 }
 
 #[derive(Serialize)]
@@ -95,6 +97,7 @@ pub fn sample_payload(sample: &Sample) -> Vec<u8> {
         source: SourceJson {
             device: &r.device,
             address: &r.source,
+            facts: &r.facts,
         },
     };
     serde_json::to_vec(&payload).unwrap_or_default()
@@ -183,6 +186,7 @@ mod tests {
                     data_type: Arc::from("f32"),
                     word_order: Some("cdab"),
                 },
+                facts: SampleFacts::default(),
             },
         }
     }
@@ -222,21 +226,47 @@ mod tests {
     }
 
     #[test]
-    fn iec_and_dlms_addresses_serialize_with_their_protocol() {
+    fn iec_and_dlms_addresses_serialize_with_their_protocol_and_the_samples_facts() {
         let iec = SourceAddress::Iec104(IecAddress {
             common_address: 1,
             ioa: 1001,
-            type_id: 13,
-            cot: 3,
         });
+        let facts = SampleFacts {
+            type_id: Some(37),
+            cot: Some(37),
+            test: false,
+            counter_sequence: Some(4),
+        };
         let v = serde_json::to_value(SourceJson {
             device: "rtu7",
             address: &iec,
+            facts: &facts,
         })
         .unwrap_or_default();
         assert_eq!(
             v,
-            serde_json::json!({"device":"rtu7","protocol":"iec104","common_address":1,"ioa":1001,"type_id":13,"cot":3})
+            serde_json::json!({"device":"rtu7","protocol":"iec104","common_address":1,"ioa":1001,"type_id":37,"cot":37,"counter_sequence":4})
+        );
+        // The point's address alone, as `$meta` shows it, carries no per-sample fact.
+        assert_eq!(
+            serde_json::to_value(iec).unwrap_or_default(),
+            serde_json::json!({"protocol":"iec104","common_address":1,"ioa":1001})
+        );
+        let column = SourceAddress::Dlms {
+            obis: Arc::from("1.0.1.8.0.255"),
+            class: 3,
+            attribute: 2,
+            profile: Some(Arc::from("1.0.99.1.0.255")),
+        };
+        let v = serde_json::to_value(SourceJson {
+            device: "meter12",
+            address: &column,
+            facts: &SampleFacts::default(),
+        })
+        .unwrap_or_default();
+        assert_eq!(
+            v,
+            serde_json::json!({"device":"meter12","protocol":"dlms","obis":"1.0.1.8.0.255","class":3,"attribute":2,"profile":"1.0.99.1.0.255"})
         );
     }
 }

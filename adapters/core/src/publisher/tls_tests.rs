@@ -157,6 +157,7 @@ fn reading(value: f64) -> SourceEvent {
             data_type: Arc::from("f32"),
             word_order: None,
         },
+        facts: Default::default(),
     })
 }
 
