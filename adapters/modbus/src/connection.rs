@@ -1,7 +1,9 @@
 //! The field connection: TCP or RTU, and the one place that issues requests.
 //!
 //! Every request goes through [`Connection::call`]: it selects the unit, applies the timeout, retries
-//! a request that timed out, and counts. One request is in flight at a time because the connection
+//! a request that timed out within that same timeout, and counts. On Modbus TCP the socket is
+//! wrapped in a [`MbapGuard`] that checks every answer against its request, so that a late answer
+//! never passes for the next one and the connection survives a unit that does not answer. One request is in flight at a time because the connection
 //! is borrowed mutably for the whole exchange; a later write path queues through the same method.
 
 use std::sync::Arc;
@@ -16,7 +18,8 @@ use tokio_modbus::slave::{Slave, SlaveContext};
 use tokio_modbus::{Request, Response};
 use tokio_serial::{ClearBuffer, SerialPort};
 
-use crate::error::Error;
+use crate::error::{Error, Garbage};
+use crate::guard::{GarbageSlot, MbapGuard};
 use fieldbridge_core::source::{Counter, SourceStats};
 
 /// The values one read returned.
@@ -37,6 +40,8 @@ pub(crate) struct Connection {
     stats: Arc<SourceStats>,
     ctx: Option<Context>,
     attempts: u64,
+    /// Where the TCP guard names a refused answer.
+    garbage: GarbageSlot,
 }
 
 impl std::fmt::Debug for Connection {
@@ -67,6 +72,7 @@ impl Connection {
             stats,
             ctx: None,
             attempts: 0,
+            garbage: GarbageSlot::default(),
         }
     }
 
@@ -90,7 +96,9 @@ impl Connection {
         let ctx = match &self.transport {
             ModbusTransport::Tcp { address } => {
                 let stream = open_tcp(&self.device, self.timeout, address).await?;
-                tokio_modbus::client::tcp::attach_slave(stream, Slave::tcp_device())
+                self.garbage.take();
+                let guarded = MbapGuard::new(stream, self.device.clone(), self.garbage.clone());
+                tokio_modbus::client::tcp::attach_slave(guarded, Slave::tcp_device())
             }
             // RTU frames to a serial gateway: no MBAP, the CRC and the unit id carry the frame.
             ModbusTransport::RtuOverTcp { address } => {
@@ -129,18 +137,33 @@ impl Connection {
 
     /// Sends one request to `unit` and waits for its answer: the one place requests are issued.
     ///
-    /// A request that times out (or gets an answer belonging to another request) is sent again up to
-    /// `retries` times; the connection is reopened first (and a serial line's input flushed),
-    /// because a late answer would otherwise be taken for the next one. A transport error on a
-    /// connection that was already open is retried once on a new connection, since many devices
-    /// close idle sockets; on a fresh connection it fails at once. An exception answer is
-    /// [`Error::Exception`].
+    /// The exchange, retries included, takes at most the configured timeout: with `retries` = n
+    /// the request is sent again after each (n+1)-th of it, so that a silent device is found
+    /// within one timeout. On Modbus TCP the retry goes on the same connection and an answer to
+    /// any attempt counts (the guard matches transaction ids); on a serial line or RTU over TCP
+    /// the connection is reopened first (and a serial line's input flushed), because a late
+    /// answer could be taken for the next request's. A timeout on Modbus TCP keeps the connection:
+    /// behind a gateway other units may still answer. A transport error on a connection that was
+    /// already open is retried once on a new connection, since many devices close idle sockets;
+    /// on a fresh connection it fails at once. An exception answer is [`Error::Exception`]; an
+    /// answer that is not one is [`Error::Garbage`], counted as a decode error.
     pub(crate) async fn call(
         &mut self,
         unit: u8,
         request: Request<'static>,
     ) -> Result<Response, Error> {
         self.exchange(unit, request, self.retries, None).await
+    }
+
+    /// [`Connection::call`] with one attempt of a (n+1)-th of the timeout: for a unit known not
+    /// to answer, polled only to notice its return without holding the connection long.
+    pub(crate) async fn probe(
+        &mut self,
+        unit: u8,
+        request: Request<'static>,
+    ) -> Result<Response, Error> {
+        let window = self.timeout / (self.retries.saturating_add(1));
+        self.exchange_within(unit, request, 0, None, window).await
     }
 
     /// [`Connection::call`] for a write of a command: never sent once `deadline` has passed, and
@@ -167,6 +190,20 @@ impl Connection {
         retries: u32,
         deadline: Option<Instant>,
     ) -> Result<Response, Error> {
+        self.exchange_within(unit, request, retries, deadline, self.timeout)
+            .await
+    }
+
+    async fn exchange_within(
+        &mut self,
+        unit: u8,
+        request: Request<'static>,
+        retries: u32,
+        deadline: Option<Instant>,
+        budget: Duration,
+    ) -> Result<Response, Error> {
+        let started = Instant::now();
+        let attempts = retries.saturating_add(1);
         let mut attempt = 0u32;
         let mut reopened_after_idle_close = false;
         loop {
@@ -174,12 +211,16 @@ impl Connection {
             if fresh {
                 self.connect().await?;
             }
+            let guarded = matches!(self.transport, ModbusTransport::Tcp { .. });
             let Some(ctx) = self.ctx.as_mut() else {
                 return Err(Error::Transport(std::io::ErrorKind::NotConnected.into()));
             };
             ctx.set_slave(Slave(unit));
             self.stats.bump(Counter::Requests);
-            let failure = match tokio::time::timeout(self.timeout, ctx.call(request.clone())).await
+            // Attempt k of n ends at k/n of the budget, never sooner than 1 ms from now.
+            let window_end = started + budget.mul_f64(f64::from(attempt + 1) / f64::from(attempts));
+            let window_end = window_end.max(Instant::now() + Duration::from_millis(1));
+            let failure = match tokio::time::timeout_at(window_end, ctx.call(request.clone())).await
             {
                 Ok(Ok(Ok(response))) => {
                     self.stats.bump(Counter::Responses);
@@ -200,14 +241,27 @@ impl Connection {
                     }
                     return Err(Error::Transport(e));
                 }
-                Ok(Err(tokio_modbus::Error::Protocol(e))) => Error::Protocol(e),
+                Ok(Err(tokio_modbus::Error::Protocol(e))) => {
+                    // The guard refused the answer and named why (it has logged it); without a
+                    // guard tokio-modbus found it does not belong to the request.
+                    let garbage = self.garbage.take().unwrap_or(Garbage::Mismatch);
+                    self.stats.bump(Counter::Responses);
+                    self.stats.bump(Counter::DecodeErrors);
+                    if !guarded {
+                        tracing::warn!(device = %self.device, unit, problem = garbage.as_str(), error = %e, "garbage answer from the modbus device");
+                        self.ctx = None;
+                    }
+                    return Err(Error::Garbage(garbage));
+                }
                 Err(_) => {
                     self.stats.bump(Counter::Timeouts);
-                    Error::Timeout(self.timeout)
+                    Error::Timeout(budget)
                 }
             };
-            self.ctx = None;
-            if attempt >= retries {
+            if !guarded {
+                self.ctx = None;
+            }
+            if attempt + 1 >= attempts {
                 return Err(failure);
             }
             attempt += 1;
@@ -223,6 +277,18 @@ impl Connection {
         start: u16,
         count: u16,
     ) -> Result<ReadData, Error> {
+        self.read_as(unit, table, start, count, false).await
+    }
+
+    /// [`Connection::read`], as a [`Connection::probe`] when `probe` (a unit known not to answer).
+    pub(crate) async fn read_as(
+        &mut self,
+        unit: u8,
+        table: ModbusTable,
+        start: u16,
+        count: u16,
+        probe: bool,
+    ) -> Result<ReadData, Error> {
         let request = match table {
             ModbusTable::Coil => Request::ReadCoils(start, count),
             ModbusTable::Discrete => Request::ReadDiscreteInputs(start, count),
@@ -230,7 +296,12 @@ impl Connection {
             ModbusTable::Holding => Request::ReadHoldingRegisters(start, count),
         };
         let expected = usize::from(count);
-        let (data, got) = match self.call(unit, request).await? {
+        let answer = if probe {
+            self.probe(unit, request).await?
+        } else {
+            self.call(unit, request).await?
+        };
+        let (data, got) = match answer {
             Response::ReadCoils(mut bits) | Response::ReadDiscreteInputs(mut bits) => {
                 let got = bits.len();
                 bits.truncate(expected);

@@ -89,9 +89,55 @@ pub enum Error {
         /// Registers given.
         got: usize,
     },
+    /// The device answered something that is not a Modbus answer to the request.
+    #[error("garbage answer: {}", .0.as_str())]
+    Garbage(Garbage),
     /// The event channel is closed: the bridge is shutting down.
     #[error("event channel closed")]
     ChannelClosed,
+}
+
+/// What is wrong with an answer that is not a Modbus answer to the request sent (Modbus
+/// Messaging on TCP/IP Implementation Guide V1.0b §3.1.3 for the MBAP header; Modbus Application
+/// Protocol V1.1b3 §6 and §7 for the PDU).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Garbage {
+    /// The MBAP protocol identifier is not 0: not Modbus TCP at all (random bytes).
+    ProtocolId,
+    /// The MBAP length is outside 2..=254.
+    Length,
+    /// The transaction id is not the request's, nor that of an earlier request.
+    TransactionId,
+    /// The unit id is not the request's.
+    UnitId,
+    /// The function code is neither the request's nor its exception code.
+    FunctionCode,
+    /// The byte count does not match the bytes that follow it.
+    ByteCount,
+    /// The byte count does not match the quantity requested.
+    Quantity,
+    /// The PDU is too short or too long for its function code.
+    PduLength,
+    /// The answer does not belong to the request (a serial line's mismatch, found by tokio-modbus).
+    Mismatch,
+}
+
+impl Garbage {
+    /// The problem's name, as logged (`problem = "wrong transaction id"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Garbage::ProtocolId => "protocol id not 0",
+            Garbage::Length => "length out of range",
+            Garbage::TransactionId => "wrong transaction id",
+            Garbage::UnitId => "wrong unit id",
+            Garbage::FunctionCode => "wrong function code",
+            Garbage::ByteCount => "byte count does not match",
+            Garbage::Quantity => "wrong quantity",
+            Garbage::PduLength => "wrong PDU length",
+            Garbage::Mismatch => "answer does not match the request",
+        }
+    }
 }
 
 impl Error {
@@ -111,7 +157,20 @@ impl Error {
     pub fn device_answered(&self) -> bool {
         match self {
             Error::Exception { code, .. } => !matches!(code, 0x0A | 0x0B),
-            Error::ShortResponse { .. } | Error::UnexpectedAnswer { .. } => true,
+            Error::ShortResponse { .. } | Error::UnexpectedAnswer { .. } | Error::Garbage(_) => {
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether this unit did not answer while the connection works: a timeout, or a gateway's
+    /// exception 0x0A (GATEWAY PATH UNAVAILABLE) or 0x0B (GATEWAY TARGET DEVICE FAILED TO RESPOND,
+    /// Modbus Application Protocol V1.1b3 §7). Other units behind the same connection may answer.
+    pub fn unit_silent(&self) -> bool {
+        match self {
+            Error::Exception { code, .. } => matches!(code, 0x0A | 0x0B),
+            Error::Timeout(_) => true,
             _ => false,
         }
     }
@@ -138,6 +197,8 @@ impl Error {
             Error::ConnectTimeout { .. } | Error::Timeout(_) => "timeout".into(),
             Error::Serial { source, .. } => format!("serial port: {source}"),
             Error::Protocol(_) => "protocol error".into(),
+            Error::Exception { code: 0x0A, .. } => "gateway path unavailable".into(),
+            Error::Exception { code: 0x0B, .. } => "gateway target device failed to respond".into(),
             other => other.to_string(),
         }
     }

@@ -22,6 +22,7 @@ mod connection;
 pub mod convert;
 pub mod encode;
 mod error;
+mod guard;
 pub mod plan;
 mod poller;
 pub mod write;
@@ -33,7 +34,7 @@ use fieldbridge_core::config::{ModbusSource, ModbusTransport, SourceConfig, Sour
 use fieldbridge_core::event::{DeviceMeta, EventSender, PointMeta, SourceEvent};
 use fieldbridge_core::source::{SourceContext, SourceTask};
 
-pub use error::Error;
+pub use error::{Error, Garbage};
 pub use fieldbridge_core::source::{report, SourceStats, StatsSnapshot};
 
 /// The Modbus driver for the bridge's registry: `modbus-tcp`, `modbus-rtu` (serial, or RTU frames

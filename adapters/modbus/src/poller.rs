@@ -6,6 +6,7 @@
 //! polls and commands share the one [`Connection`], so they never overlap on the wire.
 
 mod command;
+mod units;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use fieldbridge_core::backoff::Backoff;
 use fieldbridge_core::command::{CommandReceiver, CommandRequest};
 use fieldbridge_core::config::{ModbusPoint, ModbusSource, ModbusType};
-use fieldbridge_core::event::{DeviceState, EventSender, SourceEvent};
+use fieldbridge_core::event::{EventSender, SourceEvent};
 use fieldbridge_core::point::{Quality, QualityFlag, QualityLevel, Reading, SourceAddress, Value};
 use fieldbridge_core::time::Timestamp;
 use tokio::time::Instant;
@@ -84,7 +85,11 @@ pub(crate) struct Poller {
     conn: Connection,
     events: EventSender,
     stats: Arc<SourceStats>,
+    /// The last `$state` sent: online or not, and its reason.
     online: Option<bool>,
+    state_reason: Option<String>,
+    /// Whether each unit polled answers ([`units`]).
+    units: std::collections::BTreeMap<u8, units::Answering>,
     backoff: Backoff,
     /// `None` once the router dropped its end: then only polls wake the task.
     commands: Option<CommandReceiver>,
@@ -102,13 +107,14 @@ impl Poller {
         let limits = Limits::from_source(&config);
         let writer = Writer::new(config.write_multiple, limits.max_registers);
         let now = Instant::now();
-        let groups = plan::groups(&config.points, &limits)
+        let groups: Vec<GroupRt> = plan::groups(&config.points, &limits)
             .into_iter()
             .map(|mut group| {
                 group.interval = group.interval.max(MIN_INTERVAL);
                 GroupRt { group, due: now }
             })
             .collect();
+        let units = groups.iter().map(|g| (g.group.unit, None)).collect();
         let points = config
             .points
             .into_iter()
@@ -138,6 +144,8 @@ impl Poller {
             events,
             stats,
             online: None,
+            state_reason: None,
+            units,
             backoff: Backoff::new(config.reconnect_min, config.reconnect_max),
             commands: Some(commands),
             writer,
@@ -173,10 +181,11 @@ impl Poller {
                     continue;
                 }
                 tracing::debug!(device = %self.device, "modbus connection open");
+                self.forget_units();
                 let now = Instant::now();
                 self.groups.iter_mut().for_each(|g| g.due = now);
                 if self.groups.is_empty() {
-                    self.answered().await?;
+                    self.unit_answered(None).await?;
                 }
             }
             let next = (0..self.groups.len()).min_by_key(|&i| self.groups[i].due);
@@ -238,14 +247,16 @@ impl Poller {
     }
 
     /// Polls every block of one group, splitting a coalesced block that spans an unmapped address.
+    /// A unit that does not answer ends its group's poll and has its points marked ([`units`]).
     /// Returns an error only when the device is unreachable (or the channel closed).
     async fn poll_group(&mut self, gi: usize) -> Result<(), Error> {
         let unit = self.groups[gi].group.unit;
         let mut bi = 0;
         while let Some(block) = self.groups[gi].group.blocks.get(bi).cloned() {
-            match self.read_block(unit, &block).await {
+            let probe = self.unit_is_dead(unit);
+            match self.read_block(unit, &block, probe).await {
                 Ok(data) => {
-                    self.answered().await?;
+                    self.unit_answered(Some(unit)).await?;
                     self.publish_block(unit, &block, &data).await?;
                 }
                 Err(
@@ -254,7 +265,7 @@ impl Poller {
                         ..
                     },
                 ) if block.is_splittable() => {
-                    self.answered().await?;
+                    self.unit_answered(Some(unit)).await?;
                     let parts = block.split();
                     tracing::warn!(
                         device = %self.device,
@@ -270,9 +281,10 @@ impl Poller {
                     continue;
                 }
                 Err(e) if e.device_answered() => {
-                    self.answered().await?;
+                    self.unit_answered(Some(unit)).await?;
                     self.publish_failure(unit, &block, &e).await?;
                 }
+                Err(e) if e.unit_silent() => return self.unit_lost(unit, e).await,
                 Err(e) => return Err(e),
             }
             bi += 1;
@@ -281,10 +293,19 @@ impl Poller {
     }
 
     /// Reads a block, in several requests only when one point exceeds the request limit.
-    async fn read_block(&mut self, unit: u8, block: &Block) -> Result<ReadData, Error> {
+    /// A `probe` (a unit known not to answer) is one short attempt.
+    async fn read_block(
+        &mut self,
+        unit: u8,
+        block: &Block,
+        probe: bool,
+    ) -> Result<ReadData, Error> {
         let mut out: Option<ReadData> = None;
         for (start, count) in block.requests(self.limits.max_for(block.table)) {
-            let part = self.conn.read(unit, block.table, start, count).await?;
+            let part = self
+                .conn
+                .read_as(unit, block.table, start, count, probe)
+                .await?;
             out = Some(match (out, part) {
                 (None, part) => part,
                 (Some(ReadData::Words(mut a)), ReadData::Words(b)) => {
@@ -376,6 +397,8 @@ impl Poller {
     ) -> Result<(), Error> {
         let flag = match error {
             Error::Exception { .. } => QualityFlag::DeviceError,
+            // Counted where the connection refused it.
+            Error::Garbage(_) => QualityFlag::DecodeError,
             _ => {
                 self.stats.bump(Counter::DecodeErrors);
                 QualityFlag::DecodeError
@@ -407,53 +430,6 @@ impl Poller {
                 error = %error,
                 "modbus read refused by the device"
             );
-        }
-        Ok(())
-    }
-
-    /// The device answered: it is online, and the reconnect backoff starts over.
-    async fn answered(&mut self) -> Result<(), Error> {
-        self.backoff.reset();
-        if self.online == Some(true) {
-            return Ok(());
-        }
-        tracing::info!(device = %self.device, "modbus device online");
-        self.online = Some(true);
-        let state = DeviceState {
-            device: self.device.clone(),
-            online: true,
-            reason: None,
-            since: Timestamp::now(),
-        };
-        send(&self.events, SourceEvent::DeviceState(state)).await
-    }
-
-    /// The device is unreachable: on the transition, `$state` goes offline and every known value
-    /// is republished with `comm_failure`.
-    async fn offline(&mut self, error: &Error) -> Result<(), Error> {
-        let reason = error.reason();
-        if self.online == Some(false) {
-            tracing::debug!(device = %self.device, error = %error, "modbus device still unreachable");
-            return Ok(());
-        }
-        tracing::warn!(device = %self.device, error = %error, reason = %reason, "modbus device unreachable");
-        self.online = Some(false);
-        let received = Timestamp::now();
-        let state = DeviceState {
-            device: self.device.clone(),
-            online: false,
-            reason: Some(reason),
-            since: received,
-        };
-        send(&self.events, SourceEvent::DeviceState(state)).await?;
-        let now = Instant::now();
-        let quality = Quality::comm_failure();
-        for i in 0..self.points.len() {
-            let p = &mut self.points[i];
-            if let Some(value) = p.state.lost(now) {
-                let reading = reading(&self.device, p, value, quality, received);
-                send(&self.events, SourceEvent::Reading(reading)).await?;
-            }
         }
         Ok(())
     }
@@ -498,6 +474,7 @@ fn reading(
         received,
         unit: p.config.unit.clone(),
         source: p.source.clone(),
+        facts: Default::default(),
     }
 }
 

@@ -94,10 +94,22 @@ impl Poller {
         let _ = reply.send(answer);
         match effect {
             Effect::None => Ok(()),
-            Effect::Answered => self.answered().await,
+            Effect::Answered => self.unit_answered(unit).await,
             Effect::Confirmed { point, data } => {
-                self.answered().await?;
+                self.unit_answered(unit).await?;
                 self.publish_written(point, &data).await
+            }
+            // A gateway's unit that does not answer: the other units may.
+            Effect::Unreachable(e) if e.unit_silent() && unit.is_some() => {
+                let Some(unit) = unit else { return Ok(()) };
+                if let Err(e) = self.unit_lost(unit, e).await {
+                    if matches!(e, Error::ChannelClosed) {
+                        return Err(e);
+                    }
+                    self.conn.disconnect();
+                    self.offline(&e).await?;
+                }
+                Ok(())
             }
             Effect::Unreachable(e) => {
                 self.conn.disconnect();
@@ -295,6 +307,7 @@ mod tests {
             id: "c1".into(),
             point: "p".into(),
             value: fieldbridge_core::command::CommandValue::Bool(true),
+            params: Default::default(),
             deadline,
             deadline_is_expiry,
         };
