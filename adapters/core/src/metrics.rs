@@ -1,108 +1,116 @@
-//! Prometheus text exposition (format 0.0.4) of the bridge's own counters: what the delivery and
-//! the broker link report. Sources add their protocol counters through [`MetricsText`].
+//! The bridge's own metrics, encoded by the official `prometheus-client` crate in the Prometheus
+//! text format 0.0.4 ([`CONTENT_TYPE`]).
+//!
+//! The counters stay plain atomics on the hot paths (delivery, command router, sources); their
+//! owners write them into a [`DescriptorEncoder`] when a [`Collector`] is asked at scrape time
+//! (`DeliveryStats::encode`, `CommandStats::encode`). The helpers below take the exported name of
+//! a counter, with its `_total`: prometheus-client appends `_total` to a counter's name, so they
+//! hand it the name without, and the code stays greppable for the names users see.
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::fmt;
 
-/// Upper bounds (seconds) of the publish latency histogram: bridge receive → broker PUBACK.
+pub use prometheus_client::collector::Collector;
+pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+pub use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder};
+use prometheus_client::encoding::{EncodeGaugeValue, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+pub use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::MetricType;
+pub use prometheus_client::registry::Registry;
+
+/// Upper bounds (seconds) of the latency histograms: bridge receive → broker PUBACK, and command
+/// arrival → result.
 pub const LATENCY_BUCKETS: [f64; 14] = [
     0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0, 600.0,
 ];
 
-/// A cumulative histogram with fixed buckets, updated without locks.
-#[derive(Debug)]
-pub struct Histogram {
-    counts: [AtomicU64; LATENCY_BUCKETS.len()],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
-}
+/// A prometheus-client [`Histogram`] with the [`LATENCY_BUCKETS`] (its `Default`, so the stats
+/// structs that hold one derive theirs).
+#[derive(Debug, Clone)]
+pub struct LatencyHistogram(Histogram);
 
-impl Default for Histogram {
+impl Default for LatencyHistogram {
     fn default() -> Self {
-        Histogram {
-            counts: std::array::from_fn(|_| AtomicU64::new(0)),
-            count: AtomicU64::new(0),
-            sum_micros: AtomicU64::new(0),
-        }
+        LatencyHistogram(Histogram::new(LATENCY_BUCKETS))
     }
 }
 
-impl Histogram {
-    /// Records one observation, in seconds.
-    pub fn observe(&self, seconds: f64) {
-        let seconds = seconds.max(0.0);
-        if let Some(i) = LATENCY_BUCKETS.iter().position(|&b| seconds <= b) {
-            if let Some(c) = self.counts.get(i) {
-                c.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros
-            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
-    }
+impl std::ops::Deref for LatencyHistogram {
+    type Target = Histogram;
 
-    /// How many observations.
-    pub fn count(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
-    }
-
-    fn render(&self, name: &str, help: &str, out: &mut MetricsText) {
-        out.header(name, help, "histogram");
-        let mut cumulative = 0;
-        for (bound, c) in LATENCY_BUCKETS.iter().zip(&self.counts) {
-            cumulative += c.load(Ordering::Relaxed);
-            let _ = writeln!(out.0, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
-        }
-        let _ = writeln!(out.0, "{name}_bucket{{le=\"+Inf\"}} {}", self.count());
-        let _ = writeln!(
-            out.0,
-            "{name}_sum {}",
-            self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
-        );
-        let _ = writeln!(out.0, "{name}_count {}", self.count());
+    fn deref(&self) -> &Histogram {
+        &self.0
     }
 }
 
-/// A Prometheus text document being written.
+/// The Prometheus text of everything `registry` holds.
+pub fn encode(registry: &Registry) -> Result<String, fmt::Error> {
+    let mut text = String::new();
+    prometheus_client::encoding::prometheus_text::encode(&mut text, registry)?;
+    Ok(text)
+}
+
+/// Starts the counter family `name` (ending in `_total`); add its samples with [`sample`].
+pub fn counter_family<'s>(
+    encoder: &'s mut DescriptorEncoder<'_>,
+    name: &'s str,
+    help: &str,
+) -> Result<MetricEncoder<'s>, fmt::Error> {
+    debug_assert!(name.ends_with("_total"), "{name}");
+    let name = name.strip_suffix("_total").unwrap_or(name);
+    encoder.encode_descriptor(name, help, None, MetricType::Counter)
+}
+
+/// One sample of a counter family, with its labels (escaped by the encoder).
+pub fn sample(family: &mut MetricEncoder<'_>, labels: &[(&str, &str)], value: u64) -> fmt::Result {
+    ConstCounter::new(value).encode(family.encode_family(&labels)?)
+}
+
+/// A counter without labels; `name` ends in `_total`.
+pub fn counter(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    value: u64,
+) -> fmt::Result {
+    ConstCounter::new(value).encode(counter_family(encoder, name, help)?)
+}
+
+/// A gauge without labels.
+pub fn gauge(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    value: impl EncodeGaugeValue,
+) -> fmt::Result {
+    ConstGauge::new(value).encode(encoder.encode_descriptor(name, help, None, MetricType::Gauge)?)
+}
+
+/// A histogram.
+pub fn histogram(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    histogram: &Histogram,
+) -> fmt::Result {
+    histogram.encode(encoder.encode_descriptor(name, help, None, histogram.metric_type())?)
+}
+
+/// A one-off Prometheus text document of some collectors (the endpoint keeps one [`Registry`]).
 #[derive(Debug, Default)]
-pub struct MetricsText(String);
+pub struct MetricsText(Registry);
 
 impl MetricsText {
-    /// `# HELP` and `# TYPE` lines.
-    pub fn header(&mut self, name: &str, help: &str, kind: &str) {
-        let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
-    }
-
-    /// One metric without labels.
-    pub fn value(&mut self, name: &str, help: &str, kind: &str, value: impl std::fmt::Display) {
-        self.header(name, help, kind);
-        let _ = writeln!(self.0, "{name} {value}");
-    }
-
-    /// One sample with labels (after a [`MetricsText::header`]); label values are escaped.
-    pub fn labelled(&mut self, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
-        let labels: Vec<String> = labels
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{k}=\"{}\"",
-                    v.replace('\\', "\\\\")
-                        .replace('"', "\\\"")
-                        .replace('\n', "\\n")
-                )
-            })
-            .collect();
-        let _ = writeln!(self.0, "{name}{{{}}} {value}", labels.join(","));
-    }
-
-    /// Appends a histogram.
-    pub fn histogram(&mut self, name: &str, help: &str, h: &Histogram) {
-        h.render(name, help, self);
+    /// Adds a collector.
+    pub fn add(&mut self, collector: impl Collector) {
+        self.0.register_collector(Box::new(collector));
     }
 
     /// The document.
     pub fn finish(self) -> String {
-        self.0
+        // Writing to a String does not fail, nor do the collectors of this crate.
+        encode(&self.0).unwrap_or_default()
     }
 }
 
@@ -110,27 +118,51 @@ impl MetricsText {
 mod tests {
     use super::*;
 
-    #[test]
-    fn histograms_are_cumulative_with_an_inf_bucket() {
-        let h = Histogram::default();
+    #[derive(Debug)]
+    struct Sample(LatencyHistogram);
+
+    impl Collector for Sample {
+        fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+            histogram(&mut encoder, "lat", "test", &self.0)?;
+            counter(&mut encoder, "c_total", "a counter", 2)?;
+            gauge(&mut encoder, "g", "a gauge", 0.5)?;
+            let mut family = counter_family(&mut encoder, "m_total", "labelled")?;
+            sample(&mut family, &[("device", "a\"b")], 1)
+        }
+    }
+
+    fn text() -> String {
+        let h = LatencyHistogram::default();
         h.observe(0.0015);
         h.observe(0.02);
         h.observe(1000.0);
         let mut out = MetricsText::default();
-        out.histogram("lat", "test", &h);
-        let text = out.finish();
+        out.add(Sample(h));
+        out.finish()
+    }
+
+    #[test]
+    fn histograms_are_cumulative_with_an_inf_bucket() {
+        let text = text();
+        assert!(text.contains("# TYPE lat histogram\n"), "{text}");
         assert!(text.contains("lat_bucket{le=\"0.001\"} 0\n"), "{text}");
         assert!(text.contains("lat_bucket{le=\"0.002\"} 1\n"), "{text}");
         assert!(text.contains("lat_bucket{le=\"0.025\"} 2\n"), "{text}");
+        assert!(text.contains("lat_bucket{le=\"1\"} 2\n"), "{text}");
         assert!(text.contains("lat_bucket{le=\"600\"} 2\n"), "{text}");
         assert!(text.contains("lat_bucket{le=\"+Inf\"} 3\n"), "{text}");
         assert!(text.contains("lat_count 3\n"), "{text}");
     }
 
     #[test]
-    fn label_values_are_escaped() {
-        let mut out = MetricsText::default();
-        out.labelled("m", &[("device", "a\"b")], 1);
-        assert_eq!(out.finish(), "m{device=\"a\\\"b\"} 1\n");
+    fn names_are_the_exported_ones_and_label_values_are_escaped() {
+        let text = text();
+        assert!(
+            text.contains("# TYPE c_total counter\nc_total 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("# TYPE g gauge\ng 0.5\n"), "{text}");
+        assert!(text.contains("m_total{device=\"a\\\"b\"} 1\n"), "{text}");
+        assert!(!text.contains("EOF"), "{text}");
     }
 }

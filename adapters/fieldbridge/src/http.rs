@@ -1,13 +1,16 @@
 //! The observability endpoint: `GET /metrics` (Prometheus text), `/health` (the bridge runs) and
 //! `/ready` (the broker link is up). A small HTTP/1.1 responder: three fixed routes, one request per
-//! connection, no body read; a web framework would add far more than it brings here.
+//! connection, no body read. The metrics are encoded by prometheus-client: one [`Registry`] holds
+//! one collector, [`Observed`], which reads the counters at each scrape (the hot paths keep their
+//! atomics).
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::command::CommandStats;
-use fieldbridge_core::metrics::MetricsText;
+use fieldbridge_core::metrics::{self, Collector, DescriptorEncoder, Registry};
 use fieldbridge_core::publisher::{DeliveryStats, LinkStatus};
 use fieldbridge_core::source::SourceStats;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,83 +30,70 @@ pub(crate) struct Observed {
     pub(crate) commands: Option<Arc<CommandStats>>,
 }
 
-impl Observed {
-    /// The whole Prometheus document.
-    pub(crate) fn render(&self) -> String {
-        let mut out = MetricsText::default();
-        self.delivery.render(*self.link.borrow(), &mut out);
+impl Collector for Observed {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        let link = *self.link.borrow();
+        self.delivery.encode(link, &mut encoder)?;
         if let Some(commands) = &self.commands {
-            commands.render(&mut out);
+            commands.encode(&mut encoder)?;
         }
         let snapshots: Vec<_> = self
             .sources
             .iter()
             .map(|(d, family, s)| (d.as_ref(), *family, s.snapshot()))
             .collect();
-        out.header(
+        let mut family = metrics::counter_family(
+            &mut encoder,
             "fieldbridge_source_requests_total",
             "Field requests sent (retries included).",
-            "counter",
-        );
+        )?;
         for (device, protocol, s) in &snapshots {
-            out.labelled(
-                "fieldbridge_source_requests_total",
-                &[("device", device), ("protocol", protocol)],
-                s.requests,
-            );
+            let labels = [("device", *device), ("protocol", *protocol)];
+            metrics::sample(&mut family, &labels, s.requests)?;
         }
-        out.header(
+        let mut family = metrics::counter_family(
+            &mut encoder,
             "fieldbridge_source_reconnects_total",
             "Field connection attempts after the first.",
-            "counter",
-        );
+        )?;
         for (device, protocol, s) in &snapshots {
-            out.labelled(
-                "fieldbridge_source_reconnects_total",
-                &[("device", device), ("protocol", protocol)],
-                s.reconnects,
-            );
+            let labels = [("device", *device), ("protocol", *protocol)];
+            metrics::sample(&mut family, &labels, s.reconnects)?;
         }
-        out.header(
+        let mut family = metrics::counter_family(
+            &mut encoder,
             "fieldbridge_source_writes_total",
             "Commands written to the field, by result (confirmed by read-back, or not).",
-            "counter",
-        );
+        )?;
         for (device, protocol, s) in &snapshots {
             for (result, n) in [
                 ("confirmed", s.writes.saturating_sub(s.write_failures)),
                 ("failed", s.write_failures),
             ] {
-                out.labelled(
-                    "fieldbridge_source_writes_total",
-                    &[
-                        ("device", device),
-                        ("protocol", protocol),
-                        ("result", result),
-                    ],
-                    n,
-                );
+                let labels = [
+                    ("device", *device),
+                    ("protocol", *protocol),
+                    ("result", result),
+                ];
+                metrics::sample(&mut family, &labels, n)?;
             }
         }
-        out.header(
+        let mut family = metrics::counter_family(
+            &mut encoder,
             "fieldbridge_protocol_errors_total",
             "Field protocol errors by kind.",
-            "counter",
-        );
+        )?;
         for (device, protocol, s) in &snapshots {
             for (kind, n) in [
                 ("timeout", s.timeouts),
                 ("exception", s.exceptions),
                 ("decode", s.decode_errors),
             ] {
-                out.labelled(
-                    "fieldbridge_protocol_errors_total",
-                    &[("device", device), ("protocol", protocol), ("kind", kind)],
-                    n,
-                );
+                let labels = [("device", *device), ("protocol", *protocol), ("kind", kind)];
+                metrics::sample(&mut family, &labels, n)?;
             }
         }
-        out.finish()
+        Ok(())
     }
 }
 
@@ -117,21 +107,30 @@ pub(crate) async fn serve(
         source: e,
     })?;
     tracing::info!(%listen, "metrics and health endpoint listening");
+    let link = observed.link.clone();
+    let mut registry = Registry::default();
+    registry.register_collector(Box::new(observed));
+    let registry = Arc::new(registry);
     Ok(tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let observed = observed.clone();
+            let (registry, link) = (Arc::clone(&registry), link.clone());
             tokio::spawn(async move {
                 let _ =
-                    tokio::time::timeout(Duration::from_secs(5), answer(stream, &observed)).await;
+                    tokio::time::timeout(Duration::from_secs(5), answer(stream, &registry, &link))
+                        .await;
             });
         }
     }))
 }
 
-async fn answer(mut stream: TcpStream, observed: &Observed) -> std::io::Result<()> {
+async fn answer(
+    mut stream: TcpStream,
+    registry: &Registry,
+    link: &watch::Receiver<LinkStatus>,
+) -> std::io::Result<()> {
     // Read until the request line is complete (a client may send it in pieces), 2 KiB at most.
     let mut buf = Vec::with_capacity(256);
     let mut chunk = [0u8; 512];
@@ -144,9 +143,12 @@ async fn answer(mut stream: TcpStream, observed: &Observed) -> std::io::Result<(
     }
     let request = String::from_utf8_lossy(&buf);
     let path = request.split_whitespace().nth(1).unwrap_or("/");
-    let connected = observed.link.borrow().connected;
+    let connected = link.borrow().connected;
     let (status, kind, body) = match path {
-        "/metrics" => ("200 OK", "text/plain; version=0.0.4", observed.render()),
+        "/metrics" => match metrics::encode(registry) {
+            Ok(text) => ("200 OK", metrics::CONTENT_TYPE, text),
+            Err(fmt::Error) => ("500 Internal Server Error", "text/plain", String::new()),
+        },
         "/health" => (
             "200 OK",
             "application/json",

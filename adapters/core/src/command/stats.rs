@@ -1,9 +1,10 @@
 //! Counters of the command router, for the metrics endpoint.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::field::Outcome;
-use crate::metrics::{Histogram, MetricsText};
+use crate::metrics::{self, DescriptorEncoder, LatencyHistogram};
 
 /// Commands by outcome, repeats answered from memory, and the round trip inside the bridge.
 #[derive(Debug, Default)]
@@ -12,7 +13,7 @@ pub struct CommandStats {
     /// Repeats of an id already executed or executing, answered with its result.
     pub repeats: AtomicU64,
     /// Arrival of the command to its result, seconds.
-    pub latency: Histogram,
+    pub latency: LatencyHistogram,
 }
 
 impl CommandStats {
@@ -32,30 +33,31 @@ impl CommandStats {
             .map_or(0, |c| c.load(Ordering::Relaxed))
     }
 
-    /// The Prometheus text of the router.
-    pub fn render(&self, out: &mut MetricsText) {
-        out.header(
+    /// Writes the router's metrics, read now.
+    pub fn encode(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
+        let mut family = metrics::counter_family(
+            encoder,
             "fieldbridge_commands_total",
             "Commands answered, by outcome (repeats of an id not included).",
-            "counter",
-        );
+        )?;
         for outcome in Outcome::ALL {
-            out.labelled(
-                "fieldbridge_commands_total",
+            metrics::sample(
+                &mut family,
                 &[("outcome", outcome.as_str())],
                 self.outcomes(outcome),
-            );
+            )?;
         }
-        out.value(
+        metrics::counter(
+            encoder,
             "fieldbridge_command_repeats_total",
             "Repeats of a command id answered with the result of its one execution.",
-            "counter",
             self.repeats.load(Ordering::Relaxed),
-        );
-        out.histogram(
+        )?;
+        metrics::histogram(
+            encoder,
             "fieldbridge_command_latency_seconds",
             "Command arrival at the bridge to its result.",
             &self.latency,
-        );
+        )
     }
 }

@@ -6,6 +6,7 @@
 //! are marked `historical` when they were held back by an outage.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,7 +24,7 @@ use super::record;
 use super::{DirectMessage, PublisherSettings};
 use crate::config::ReplayOrder;
 use crate::event::{DeviceMeta, DeviceState, EventReceiver, SourceEvent};
-use crate::metrics::{Histogram, MetricsText};
+use crate::metrics::{self, Collector, DescriptorEncoder, LatencyHistogram, MetricsText};
 use crate::point::{Reading, Sample};
 use crate::seq::SeqStore;
 use crate::time::Timestamp;
@@ -69,7 +70,7 @@ pub struct DeliveryStats {
     /// When the oldest unacknowledged record was appended (Unix ms; 0 when none).
     pub oldest_appended_ms: AtomicU64,
     /// Bridge receive → broker PUBACK, seconds.
-    pub latency: Histogram,
+    pub latency: LatencyHistogram,
     /// Readings in and samples published, per device.
     devices: Mutex<BTreeMap<Arc<str>, [u64; 2]>>,
     /// The broker link's failures and the command seam's traffic.
@@ -94,97 +95,100 @@ impl DeliveryStats {
         }
     }
 
-    /// The Prometheus text of the delivery and the broker link.
-    pub fn render(&self, link: LinkStatus, out: &mut MetricsText) {
+    /// Writes the metrics of the delivery and the broker link (`link`), read now.
+    pub fn encode(&self, link: LinkStatus, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         if let Ok(devices) = self.devices.lock() {
-            out.header(
+            let mut family = metrics::counter_family(
+                encoder,
                 "fieldbridge_samples_in_total",
                 "Readings numbered and written to the outbox, per device.",
-                "counter",
-            );
+            )?;
             for (device, c) in devices.iter() {
-                out.labelled("fieldbridge_samples_in_total", &[("device", device)], c[0]);
+                metrics::sample(&mut family, &[("device", device)], c[0])?;
             }
-            out.header(
+            let mut family = metrics::counter_family(
+                encoder,
                 "fieldbridge_samples_published_total",
                 "Samples handed to MQTT (resends included), per device.",
-                "counter",
-            );
+            )?;
             for (device, c) in devices.iter() {
-                out.labelled(
-                    "fieldbridge_samples_published_total",
-                    &[("device", device)],
-                    c[1],
-                );
+                metrics::sample(&mut family, &[("device", device)], c[1])?;
             }
         }
-        out.value(
+        metrics::counter(
+            encoder,
             "fieldbridge_samples_acked_total",
             "Samples the broker acknowledged (PUBACK).",
-            "counter",
             get(&self.acked),
-        );
-        out.value(
+        )?;
+        metrics::counter(
+            encoder,
             "fieldbridge_samples_replayed_total",
             "Samples published as historical from a backlog.",
-            "counter",
             get(&self.replayed),
-        );
-        out.value(
+        )?;
+        metrics::counter(
+            encoder,
             "fieldbridge_outbox_dropped_total",
             "Samples dropped unacknowledged because the outbox was full.",
-            "counter",
             get(&self.dropped),
-        );
-        out.value(
+        )?;
+        metrics::counter(
+            encoder,
             "fieldbridge_outbox_errors_total",
             "Failed outbox operations (retried).",
-            "counter",
             get(&self.outbox_errors),
-        );
-        out.value(
+        )?;
+        metrics::gauge(
+            encoder,
             "fieldbridge_outbox_pending",
             "Samples in the outbox not yet acknowledged.",
-            "gauge",
             get(&self.pending),
-        );
-        out.value(
+        )?;
+        metrics::gauge(
+            encoder,
             "fieldbridge_outbox_pending_bytes",
             "Bytes of those samples.",
-            "gauge",
             get(&self.pending_bytes),
-        );
-        out.value(
+        )?;
+        metrics::gauge(
+            encoder,
             "fieldbridge_outbox_disk_bytes",
             "Bytes of the outbox's files.",
-            "gauge",
             get(&self.disk_bytes),
-        );
-        out.value(
+        )?;
+        metrics::gauge(
+            encoder,
             "fieldbridge_outbox_oldest_age_seconds",
             "Age of the oldest unacknowledged sample.",
-            "gauge",
             self.oldest_age_seconds(),
-        );
-        out.value(
+        )?;
+        metrics::gauge(
+            encoder,
             "fieldbridge_mqtt_connected",
             "1 while the broker link is up.",
-            "gauge",
-            u8::from(link.connected),
-        );
-        out.value(
+            u32::from(link.connected),
+        )?;
+        metrics::counter(
+            encoder,
             "fieldbridge_mqtt_connects_total",
             "Connections to the broker (reconnects = this - 1).",
-            "counter",
             link.connects,
-        );
-        out.histogram(
+        )?;
+        metrics::histogram(
+            encoder,
             "fieldbridge_publish_latency_seconds",
             "Bridge receive to broker PUBACK.",
             &self.latency,
-        );
-        self.link_counters.render(out);
+        )?;
+        self.link_counters.encode(encoder)
+    }
+
+    /// A one-off document of these metrics with `link` (the endpoint registers a collector that
+    /// calls [`DeliveryStats::encode`] at each scrape instead).
+    pub fn render(self: &Arc<Self>, link: LinkStatus, out: &mut MetricsText) {
+        out.add(DeliveryAt(Arc::clone(self), link));
     }
 
     /// Age of the oldest unacknowledged sample, seconds (0 when none).
@@ -197,6 +201,16 @@ impl DeliveryStats {
                     / 1000.0
             }
         }
+    }
+}
+
+/// The delivery's metrics with a fixed link status, for [`DeliveryStats::render`].
+#[derive(Debug)]
+struct DeliveryAt(Arc<DeliveryStats>, LinkStatus);
+
+impl Collector for DeliveryAt {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        self.0.encode(self.1, &mut encoder)
     }
 }
 

@@ -9,6 +9,7 @@
 //! the error chain and looking inside every `io::Error` (`get_ref`).
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -19,7 +20,7 @@ use tokio::time::Instant;
 
 use super::client::LinkError;
 use super::TlsFiles;
-use crate::metrics::MetricsText;
+use crate::metrics::{self, DescriptorEncoder};
 use crate::tls::TlsError;
 
 /// What the failure messages name.
@@ -417,58 +418,53 @@ impl LinkCounters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn render(&self, out: &mut MetricsText) {
+    pub(crate) fn encode(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        out.header(
+        let mut family = metrics::counter_family(
+            encoder,
             "fieldbridge_mqtt_connect_errors_total",
             "Failed connections to the broker, by reason.",
-            "counter",
-        );
+        )?;
         if let Ok(m) = self.connect_errors.lock() {
             for (reason, n) in m.iter() {
-                out.labelled(
-                    "fieldbridge_mqtt_connect_errors_total",
-                    &[("reason", reason)],
-                    n,
-                );
+                metrics::sample(&mut family, &[("reason", reason)], *n)?;
             }
         }
-        out.value(
-            "fieldbridge_mqtt_publish_refused_total",
-            "Publishes the broker acknowledged with a refusal (MQTT 5 reason code 0x80 or more).",
-            "counter",
-            get(&self.publish_refused),
-        );
-        out.value(
-            "fieldbridge_commands_received_total",
-            "PUBLISHes received on the command subscription.",
-            "counter",
-            get(&self.commands_received),
-        );
-        out.value(
-            "fieldbridge_commands_subscribe_refused_total",
-            "SUBACKs that refused the command subscription.",
-            "counter",
-            get(&self.subscribe_refused),
-        );
-        out.value(
-            "fieldbridge_command_results_published_total",
-            "Command results handed to MQTT (resends included).",
-            "counter",
-            get(&self.results_published),
-        );
-        out.value(
-            "fieldbridge_command_results_acked_total",
-            "Command results the broker acknowledged.",
-            "counter",
-            get(&self.results_acked),
-        );
-        out.value(
-            "fieldbridge_command_results_dropped_total",
-            "Command results dropped unsent because too many were waiting.",
-            "counter",
-            get(&self.results_dropped),
-        );
+        for (name, help, counter) in [
+            (
+                "fieldbridge_mqtt_publish_refused_total",
+                "Publishes the broker acknowledged with a refusal (MQTT 5 reason code 0x80 or more).",
+                &self.publish_refused,
+            ),
+            (
+                "fieldbridge_commands_received_total",
+                "PUBLISHes received on the command subscription.",
+                &self.commands_received,
+            ),
+            (
+                "fieldbridge_commands_subscribe_refused_total",
+                "SUBACKs that refused the command subscription.",
+                &self.subscribe_refused,
+            ),
+            (
+                "fieldbridge_command_results_published_total",
+                "Command results handed to MQTT (resends included).",
+                &self.results_published,
+            ),
+            (
+                "fieldbridge_command_results_acked_total",
+                "Command results the broker acknowledged.",
+                &self.results_acked,
+            ),
+            (
+                "fieldbridge_command_results_dropped_total",
+                "Command results dropped unsent because too many were waiting.",
+                &self.results_dropped,
+            ),
+        ] {
+            metrics::counter(encoder, name, help, get(counter))?;
+        }
+        Ok(())
     }
 }
 
