@@ -1,20 +1,25 @@
 //! The observability endpoint: `GET /metrics` (Prometheus text), `/health` (the bridge runs) and
-//! `/ready` (the broker link is up). A small HTTP/1.1 responder: three fixed routes, one request per
-//! connection, no body read. The metrics are encoded by prometheus-client: one [`Registry`] holds
-//! one collector, [`Observed`], which reads the counters at each scrape (the hot paths keep their
-//! atomics).
+//! `/ready` (the broker link is up), served by axum; the metrics are encoded by prometheus-client.
+//!
+//! One [`Registry`] holds one collector, [`Observed`], which reads the counters at each scrape: the
+//! hot paths keep their atomics. Every response says `Connection: close`, so hyper closes the
+//! connection after it (one request per connection: no idle keep-alive connections pile up).
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
+use axum::extract::State;
+use axum::http::header::{CONNECTION, CONTENT_TYPE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use fieldbridge_core::command::CommandStats;
 use fieldbridge_core::metrics::{self, Collector, DescriptorEncoder, Registry};
 use fieldbridge_core::publisher::{DeliveryStats, LinkStatus};
 use fieldbridge_core::source::SourceStats;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::error::Error;
@@ -97,6 +102,13 @@ impl Collector for Observed {
     }
 }
 
+/// The handlers' state.
+#[derive(Debug, Clone)]
+struct Endpoint {
+    registry: Arc<Registry>,
+    link: watch::Receiver<LinkStatus>,
+}
+
 /// Binds `listen` and serves until the task is dropped.
 pub(crate) async fn serve(
     listen: SocketAddr,
@@ -110,68 +122,67 @@ pub(crate) async fn serve(
     let link = observed.link.clone();
     let mut registry = Registry::default();
     registry.register_collector(Box::new(observed));
-    let registry = Arc::new(registry);
+    let app = router(Endpoint {
+        registry: Arc::new(registry),
+        link,
+    });
+    // axum::serve logs a failed accept other than a reset or refused connection (out of file
+    // descriptors: EMFILE, ENFILE) and waits a second before the next one.
     Ok(tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let (registry, link) = (Arc::clone(&registry), link.clone());
-            tokio::spawn(async move {
-                let _ =
-                    tokio::time::timeout(Duration::from_secs(5), answer(stream, &registry, &link))
-                        .await;
-            });
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(%listen, error = %e, "metrics endpoint stopped");
         }
     }))
 }
 
-async fn answer(
-    mut stream: TcpStream,
-    registry: &Registry,
-    link: &watch::Receiver<LinkStatus>,
-) -> std::io::Result<()> {
-    // Read until the request line is complete (a client may send it in pieces), 2 KiB at most.
-    let mut buf = Vec::with_capacity(256);
-    let mut chunk = [0u8; 512];
-    while !buf.windows(2).any(|w| w == b"\r\n") && buf.len() < 2048 {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+fn router(endpoint: Endpoint) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(close))
+        .with_state(endpoint)
+}
+
+async fn close(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+async fn scrape(State(endpoint): State<Endpoint>) -> Response {
+    match metrics::encode(&endpoint.registry) {
+        Ok(text) => ([(CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response(),
+        Err(fmt::Error) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
-    let request = String::from_utf8_lossy(&buf);
-    let path = request.split_whitespace().nth(1).unwrap_or("/");
-    let connected = link.borrow().connected;
-    let (status, kind, body) = match path {
-        "/metrics" => match metrics::encode(registry) {
-            Ok(text) => ("200 OK", metrics::CONTENT_TYPE, text),
-            Err(fmt::Error) => ("500 Internal Server Error", "text/plain", String::new()),
-        },
-        "/health" => (
-            "200 OK",
-            "application/json",
-            r#"{"status":"ok"}"#.to_owned(),
-        ),
-        "/ready" if connected => (
-            "200 OK",
-            "application/json",
-            r#"{"status":"ready","broker":"connected"}"#.to_owned(),
-        ),
-        "/ready" => (
-            "503 Service Unavailable",
-            "application/json",
-            r#"{"status":"not ready","broker":"disconnected"}"#.to_owned(),
-        ),
-        _ => (
-            "404 Not Found",
-            "text/plain",
-            "try /metrics, /health or /ready\n".to_owned(),
-        ),
-    };
-    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    stream.shutdown().await
+}
+
+async fn health() -> Response {
+    json(StatusCode::OK, r#"{"status":"ok"}"#)
+}
+
+async fn ready(State(endpoint): State<Endpoint>) -> Response {
+    if endpoint.link.borrow().connected {
+        json(StatusCode::OK, r#"{"status":"ready","broker":"connected"}"#)
+    } else {
+        json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"status":"not ready","broker":"disconnected"}"#,
+        )
+    }
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(CONTENT_TYPE, "text/plain")],
+        "try /metrics, /health or /ready\n",
+    )
+        .into_response()
+}
+
+fn json(status: StatusCode, body: &'static str) -> Response {
+    (status, [(CONTENT_TYPE, "application/json")], body).into_response()
 }
