@@ -19,10 +19,11 @@ use std::collections::HashSet;
 use tokio::time::Instant;
 
 use fieldbridge_core::config::ModbusPoint;
-use fieldbridge_core::point::ModbusTable;
+use fieldbridge_core::point::{ModbusTable, Value};
 use tokio_modbus::{Request, Response};
 
 use crate::connection::{Connection, ReadData};
+use crate::convert::{decode_point_bit, decode_point_registers};
 use crate::encode::Encoded;
 use crate::error::Error;
 
@@ -34,8 +35,52 @@ pub const MAX_WRITE_REGISTERS: u16 = 123;
 pub(crate) enum WriteError {
     /// The exchange failed: an exception, a timeout, a lost connection, a bad answer.
     Field(Error),
-    /// Written, but read back different; the text is the reason.
+    /// Written, but read back different; the text is the reason
+    /// (`mismatch: wrote 5000, device holds 1000`).
     Mismatch(String),
+    /// Written, but read back different: what was written and what the device holds, as read,
+    /// before they are shown as the point's values ([`WriteError::Mismatch`]).
+    Differs {
+        /// What was written: the registers, or the coil or register bit as one bit.
+        wrote: ReadData,
+        /// What was read back, or echoed.
+        held: ReadData,
+        /// Whether `held` is the write's echo (FC5, FC6) rather than a read-back.
+        echo: bool,
+    },
+}
+
+impl WriteError {
+    /// A [`WriteError::Differs`] made [`WriteError::Mismatch`], both sides decoded as `point`'s
+    /// values (type, word order, scale and offset), so the reason reads in the point's terms.
+    pub(crate) fn in_terms_of(self, point: &ModbusPoint) -> WriteError {
+        let WriteError::Differs { wrote, held, echo } = self else {
+            return self;
+        };
+        let verb = if echo { "echoed" } else { "holds" };
+        WriteError::Mismatch(format!(
+            "mismatch: wrote {}, device {verb} {}",
+            shown(point, &wrote),
+            shown(point, &held)
+        ))
+    }
+}
+
+/// `data` decoded as `point`'s value, as text: `5000`, `21.5`, `true`, `"PUMP1"`.
+fn shown(point: &ModbusPoint, data: &ReadData) -> String {
+    let decoded = match data {
+        ReadData::Words(words) => decode_point_registers(point, words),
+        ReadData::Bits(bits) => decode_point_bit(point, bits.first().copied()),
+    };
+    match decoded.value {
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) if f.is_finite() => f.to_string(),
+        Value::String(text) => format!("{text:?}"),
+        _ if decoded.error.is_some() => "an undecodable value".to_owned(),
+        other => format!("{other:?}"),
+    }
 }
 
 /// The end of one write: how it was written, and the value read back or why it failed.
@@ -77,8 +122,25 @@ impl Writer {
 
     /// Writes `encoded` to `point` and reads it back. The caller checked that the point is
     /// writable; no write request goes out after `deadline` and none is repeated
-    /// ([`Connection::call_write`]); the read-backs are ordinary reads.
+    /// ([`Connection::call_write`]); the read-backs are ordinary reads. An echo or read-back
+    /// that differs from what was written is a [`WriteError::Mismatch`] in the point's values.
     pub(crate) async fn write(
+        &mut self,
+        conn: &mut Connection,
+        device: &str,
+        point: &ModbusPoint,
+        encoded: &Encoded,
+        deadline: Instant,
+    ) -> WriteOutcome {
+        let WriteOutcome { method, result } =
+            self.write_raw(conn, device, point, encoded, deadline).await;
+        WriteOutcome {
+            method,
+            result: result.map_err(|e| e.in_terms_of(point)),
+        }
+    }
+
+    async fn write_raw(
         &mut self,
         conn: &mut Connection,
         device: &str,
@@ -176,6 +238,14 @@ impl Writer {
                 .map_err(WriteError::Field)?;
             match answer {
                 Response::WriteSingleCoil(a, v) if a == address && v == value => {}
+                // §6.5: the answer echoes the request.
+                Response::WriteSingleCoil(a, v) if a == address => {
+                    return Err(WriteError::Differs {
+                        wrote: ReadData::Bits(vec![value]),
+                        held: ReadData::Bits(vec![v]),
+                        echo: true,
+                    })
+                }
                 other => return Err(unexpected("fc5", other)),
             }
         }
@@ -185,10 +255,11 @@ impl Writer {
             .map_err(WriteError::Field)?;
         match &back {
             ReadData::Bits(bits) if bits.first() == Some(&value) => Ok(back),
-            ReadData::Bits(bits) => Err(WriteError::Mismatch(format!(
-                "mismatch: wrote coil {address} = {value}, read back {}",
-                bits.first().map_or("nothing".to_owned(), |b| b.to_string())
-            ))),
+            ReadData::Bits(_) => Err(WriteError::Differs {
+                wrote: ReadData::Bits(vec![value]),
+                held: back,
+                echo: false,
+            }),
             ReadData::Words(_) => Err(WriteError::Field(Error::ShortResponse {
                 expected: 1,
                 got: 0,
@@ -205,9 +276,7 @@ impl Writer {
         address: u16,
         words: &[u16],
     ) -> Result<ReadData, WriteError> {
-        self.send_registers(conn, unit, address, words)
-            .await
-            .map_err(WriteError::Field)?;
+        self.send_registers(conn, unit, address, words).await?;
         let back = self
             .read_registers(conn, unit, address, words.len())
             .await
@@ -215,11 +284,11 @@ impl Writer {
         if back == words {
             Ok(ReadData::Words(back))
         } else {
-            Err(WriteError::Mismatch(format!(
-                "mismatch: wrote {}, read back {}",
-                hex(words),
-                hex(&back)
-            )))
+            Err(WriteError::Differs {
+                wrote: ReadData::Words(words.to_vec()),
+                held: ReadData::Words(back),
+                echo: false,
+            })
         }
     }
 
@@ -230,7 +299,7 @@ impl Writer {
         unit: u8,
         address: u16,
         words: &[u16],
-    ) -> Result<(), Error> {
+    ) -> Result<(), WriteError> {
         if let ([word], false) = (words, self.write_multiple) {
             return match conn
                 .call_write(
@@ -238,10 +307,17 @@ impl Writer {
                     Request::WriteSingleRegister(address, *word),
                     self.deadline,
                 )
-                .await?
+                .await
+                .map_err(WriteError::Field)?
             {
                 Response::WriteSingleRegister(a, w) if a == address && w == *word => Ok(()),
-                other => Err(unexpected_error("fc6", other)),
+                // §6.6: the answer echoes the request.
+                Response::WriteSingleRegister(a, w) if a == address => Err(WriteError::Differs {
+                    wrote: ReadData::Words(vec![*word]),
+                    held: ReadData::Words(vec![w]),
+                    echo: true,
+                }),
+                other => Err(unexpected("fc6", other)),
             };
         }
         let mut at = address;
@@ -253,10 +329,11 @@ impl Writer {
                     Request::WriteMultipleRegisters(at, chunk.to_vec().into()),
                     self.deadline,
                 )
-                .await?
+                .await
+                .map_err(WriteError::Field)?
             {
                 Response::WriteMultipleRegisters(a, n) if a == at && n == count => {}
-                other => return Err(unexpected_error("fc16", other)),
+                other => return Err(unexpected("fc16", other)),
             }
             at = at.wrapping_add(count);
         }
@@ -309,9 +386,7 @@ impl Writer {
         let old = current.first().copied().unwrap_or(0);
         let mask = bit_mask(bit);
         let new = if value { old | mask } else { old & !mask };
-        self.send_registers(conn, unit, address, &[new])
-            .await
-            .map_err(WriteError::Field)?;
+        self.send_registers(conn, unit, address, &[new]).await?;
         self.read_back_bit(conn, unit, address, bit, value).await
     }
 
@@ -332,11 +407,13 @@ impl Writer {
         if (word & bit_mask(bit) != 0) == value {
             Ok(ReadData::Words(back))
         } else {
-            Err(WriteError::Mismatch(format!(
-                "mismatch: wrote bit {bit} = {} of register {address}, read back {word:#06x} (bit {bit} = {})",
-                u8::from(value),
-                u8::from(!value)
-            )))
+            // The point decodes its own bit out of the word.
+            let wrote = if value { bit_mask(bit) } else { 0 };
+            Err(WriteError::Differs {
+                wrote: ReadData::Words(vec![wrote]),
+                held: ReadData::Words(back),
+                echo: false,
+            })
         }
     }
 }
@@ -379,18 +456,26 @@ fn bit_mask(bit: u8) -> u16 {
     1u16.checked_shl(u32::from(bit)).unwrap_or(0)
 }
 
-fn hex(words: &[u16]) -> String {
-    words
-        .iter()
-        .map(|w| format!("{w:#06x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+/// An answer in words: `fc6 register 7 = 5`, `fc16 3 registers from 100`.
+fn described(answer: &Response) -> String {
+    match answer {
+        Response::WriteSingleCoil(a, v) => format!("fc5 coil {a} = {v}"),
+        Response::WriteSingleRegister(a, w) => format!("fc6 register {a} = {w}"),
+        Response::WriteMultipleCoils(a, n) => format!("fc15 {n} coils from {a}"),
+        Response::WriteMultipleRegisters(a, n) => format!("fc16 {n} registers from {a}"),
+        Response::MaskWriteRegister(a, and, or) => {
+            format!("fc22 register {a} and {and:#06x} or {or:#06x}")
+        }
+        Response::ReadHoldingRegisters(w) => format!("fc3 with {} registers", w.len()),
+        Response::ReadCoils(b) => format!("fc1 with {} bits", b.len()),
+        other => format!("function {}", other.function_code().value()),
+    }
 }
 
 fn unexpected_error(function: &'static str, answer: Response) -> Error {
     Error::UnexpectedAnswer {
         function,
-        answer: format!("{answer:?}"),
+        answer: described(&answer),
     }
 }
 
@@ -421,7 +506,55 @@ mod tests {
     }
 
     #[test]
-    fn registers_are_shown_in_hex_for_mismatch_reasons() {
-        assert_eq!(hex(&[0x4148, 0]), "0x4148 0x0000");
+    fn a_mismatch_reads_in_the_points_values() {
+        use fieldbridge_core::config::{ModbusType, RegisterRef};
+        let register = |table, bit| RegisterRef {
+            table,
+            address: 7,
+            bit,
+        };
+        let scaled = ModbusPoint {
+            scale: 0.5,
+            ..ModbusPoint::new("p", register(ModbusTable::Holding, None), ModbusType::U16)
+        };
+        let bit = ModbusPoint::new(
+            "b",
+            register(ModbusTable::Holding, Some(3)),
+            ModbusType::Bool,
+        );
+        let coil = ModbusPoint::new("c", register(ModbusTable::Coil, None), ModbusType::Bool);
+        let reason = |point: &ModbusPoint, wrote, held, echo| match (WriteError::Differs {
+            wrote,
+            held,
+            echo,
+        })
+        .in_terms_of(point)
+        {
+            WriteError::Mismatch(r) => r,
+            other => panic!("{other:?}"),
+        };
+        let words = |w: &[u16]| ReadData::Words(w.to_vec());
+        let u16 = ModbusPoint::new("u", register(ModbusTable::Holding, None), ModbusType::U16);
+        assert_eq!(
+            reason(&u16, words(&[5000]), words(&[1000]), false),
+            "mismatch: wrote 5000, device holds 1000"
+        );
+        assert_eq!(
+            reason(&scaled, words(&[5000]), words(&[1000]), true),
+            "mismatch: wrote 2500, device echoed 500"
+        );
+        assert_eq!(
+            reason(&bit, words(&[0x0008]), words(&[0x00F0]), false),
+            "mismatch: wrote true, device holds false"
+        );
+        assert_eq!(
+            reason(
+                &coil,
+                ReadData::Bits(vec![true]),
+                ReadData::Bits(vec![false]),
+                false
+            ),
+            "mismatch: wrote true, device holds false"
+        );
     }
 }

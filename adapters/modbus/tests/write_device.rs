@@ -38,6 +38,8 @@ struct OldDevice {
 const SILENT: u16 = 300;
 /// Writes to this address are acknowledged but not stored.
 const IGNORED: u16 = 310;
+/// Writes to this address are clamped to 1000, and the echo says so.
+const CLAMPED: u16 = 320;
 
 type Answer = Pin<Box<dyn Future<Output = Result<Response, ExceptionCode>> + Send>>;
 
@@ -72,6 +74,11 @@ impl Service for OldDevice {
             | Request::WriteMultipleRegisters(SILENT, _) => {
                 self.silent.fetch_add(1, Ordering::SeqCst);
                 return Box::pin(std::future::pending());
+            }
+            Request::WriteSingleRegister(CLAMPED, w) => {
+                self.writes.fetch_add(1, Ordering::SeqCst);
+                self.set(CLAMPED, w.min(1000));
+                Ok(Response::WriteSingleRegister(CLAMPED, w.min(1000)))
             }
             Request::WriteSingleRegister(a, w) => {
                 self.writes.fetch_add(1, Ordering::SeqCst);
@@ -165,6 +172,13 @@ async fn silence_is_a_timeout_and_a_different_read_back_is_a_mismatch() {
                 None,
                 ModbusType::U16,
             ),
+            point(
+                "clamped",
+                ModbusTable::Holding,
+                CLAMPED,
+                None,
+                ModbusType::U16,
+            ),
         ],
     ));
     let reply = s.command("ignored", int(7)).await;
@@ -172,7 +186,14 @@ async fn silence_is_a_timeout_and_a_different_read_back_is_a_mismatch() {
     assert_eq!(reply.method.as_deref(), Some("fc6"));
     assert_eq!(
         reply.reason.as_deref(),
-        Some("mismatch: wrote 0x0007, read back 0x0000")
+        Some("mismatch: wrote 7, device holds 0")
+    );
+    // A different echo (§6.6) is a mismatch too, in the point's values, not a dump of the answer.
+    let reply = s.command("clamped", int(5000)).await;
+    assert_eq!(reply.outcome, Outcome::Failed);
+    assert_eq!(
+        reply.reason.as_deref(),
+        Some("mismatch: wrote 5000, device echoed 1000")
     );
     let reply = s.command("silent", int(7)).await;
     assert_eq!(reply.outcome, Outcome::Timeout, "{reply:?}");
@@ -181,7 +202,7 @@ async fn silence_is_a_timeout_and_a_different_read_back_is_a_mismatch() {
         Some("no answer from the device within 300ms")
     );
     let stats = s.stats.snapshot();
-    assert_eq!((stats.writes, stats.write_failures), (2, 2));
+    assert_eq!((stats.writes, stats.write_failures), (3, 3));
     // A write whose answer timed out may have been applied: it is never sent again (the
     // source's reads are retried, its writes are not).
     assert_eq!(device.silent.load(Ordering::SeqCst), 1, "{stats:?}");

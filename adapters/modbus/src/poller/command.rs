@@ -176,8 +176,13 @@ impl Poller {
                 FieldReply::success(method),
                 Effect::Confirmed { point: index, data },
             ),
-            Err(WriteError::Mismatch(reason)) => {
+            Err(e @ (WriteError::Mismatch(_) | WriteError::Differs { .. })) => {
                 self.stats.bump(Counter::WriteFailures);
+                // `Writer::write` words a difference in the point's values.
+                let reason = match e.in_terms_of(&self.points[index].config) {
+                    WriteError::Mismatch(reason) => reason,
+                    _ => "mismatch".to_owned(),
+                };
                 (
                     FieldReply::not_done(Outcome::Failed, reason).with_method(method),
                     Effect::Answered,
