@@ -290,3 +290,70 @@ async fn a_device_falling_silent_is_offline_within_two_polls_with_the_default_se
     .await;
     assert!(back, "no recovery\n{}", log());
 }
+
+/// Every point of the peer's map from `device`, waiting until each has a good sample.
+async fn every_map_point(
+    sub: &Subscriber,
+    site: &str,
+    device: &str,
+    map: &fieldbridge_tests::ModbusMap,
+    log: impl Fn() -> String,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = samples(sub, site, device);
+        let wrong: Vec<String> = map
+            .points
+            .iter()
+            .filter_map(|p| {
+                let got = s.get(&p.name).and_then(|v| v.iter().find(|x| x.good));
+                match got {
+                    Some(x) if common::same_value(&x.value, &p.expected, &p.data_type) => None,
+                    other => Some(format!("{}: {other:?}, expected {}", p.name, p.expected)),
+                }
+            })
+            .collect();
+        if wrong.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} points wrong:\n{}\n{}",
+            wrong.len(),
+            map.points.len(),
+            wrong.join("\n"),
+            log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_type_arrives_over_rtu_frames_on_tcp_from_pymodbus_rtu_framer() {
+    let map = fieldbridge_tests::ModbusMap::load().expect("tests/peers/modbus_map.json");
+    let broker = Mosquitto::start();
+    let port = free_port();
+    let server = PyModbusServer::start_rtu_over_tcp(port, ModbusProfile::Map);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // `modbus-rtu` with an address: RTU frames (CRC, no MBAP) over TCP to a serial gateway.
+    let config = format!(
+        "{}[[source]]\nname = \"rtutcp\"\nprotocol = \"modbus-rtu\"\naddress = \"127.0.0.1:{port}\"\nunit = 2\npoll = \"500ms\"\ntimeout = \"500ms\"\n\n{}",
+        header("rt", &dir.path().join("var"), &broker.url()),
+        common::map_points(&map, None)
+    );
+    let config_path = dir.path().join("bridge.toml");
+    std::fs::write(&config_path, config).expect("write config");
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/rt/#").await;
+    let bridge = BridgeProcess::run(&config_path, dir.path());
+    let log = || {
+        format!(
+            "bridge log:\n{}\nserver log:\n{}",
+            bridge.log(),
+            server.log()
+        )
+    };
+    every_map_point(&sub, "rt", "rtutcp", &map, log).await;
+    let st = states(&sub, "rt", "rtutcp");
+    assert_eq!(st.first().map(|s| s.0.as_str()), Some("online"), "{st:?}");
+    assert_eq!(server.connections(), 1, "{}", log());
+}
