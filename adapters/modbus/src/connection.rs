@@ -18,6 +18,7 @@ use tokio_modbus::slave::{Slave, SlaveContext};
 use tokio_modbus::{Request, Response};
 use tokio_serial::{ClearBuffer, SerialPort};
 
+use crate::ascii::AsciiLink;
 use crate::error::{Error, Garbage};
 use crate::guard::{GarbageSlot, MbapGuard};
 use fieldbridge_core::source::{Counter, SourceStats};
@@ -31,6 +32,28 @@ pub(crate) enum ReadData {
     Words(Vec<u16>),
 }
 
+/// An open transport: tokio-modbus (TCP, RTU, RTU over TCP), or our own ASCII exchange.
+enum Link {
+    Modbus(Context),
+    Ascii(AsciiLink<tokio_serial::SerialStream>),
+}
+
+impl Link {
+    fn set_unit(&mut self, unit: u8) {
+        match self {
+            Link::Modbus(ctx) => ctx.set_slave(Slave(unit)),
+            Link::Ascii(link) => link.set_unit(unit),
+        }
+    }
+
+    async fn call(&mut self, request: Request<'static>) -> tokio_modbus::Result<Response> {
+        match self {
+            Link::Modbus(ctx) => ctx.call(request).await,
+            Link::Ascii(link) => link.call(request).await,
+        }
+    }
+}
+
 /// A Modbus client connection that reconnects on demand.
 pub(crate) struct Connection {
     device: Arc<str>,
@@ -38,7 +61,7 @@ pub(crate) struct Connection {
     timeout: Duration,
     retries: u32,
     stats: Arc<SourceStats>,
-    ctx: Option<Context>,
+    ctx: Option<Link>,
     attempts: u64,
     /// Where the TCP guard names a refused answer.
     garbage: GarbageSlot,
@@ -105,16 +128,7 @@ impl Connection {
                 let stream = open_tcp(&self.device, self.timeout, address).await?;
                 tokio_modbus::client::rtu::attach_slave(stream, Slave::broadcast())
             }
-            ModbusTransport::Ascii(serial) => {
-                return Err(Error::Serial {
-                    path: serial.path.clone(),
-                    source: tokio_serial::Error::new(
-                        tokio_serial::ErrorKind::InvalidInput,
-                        "Modbus ASCII is not supported by this source yet",
-                    ),
-                })
-            }
-            ModbusTransport::Rtu(serial) => {
+            ModbusTransport::Rtu(serial) | ModbusTransport::Ascii(serial) => {
                 let serial_error = |source| Error::Serial {
                     path: serial.path.clone(),
                     source,
@@ -128,10 +142,16 @@ impl Connection {
                     tokio::time::sleep(self.timeout.min(Duration::from_millis(200))).await;
                 }
                 port.clear(ClearBuffer::Input).map_err(serial_error)?;
+                if matches!(self.transport, ModbusTransport::Ascii(_)) {
+                    self.garbage.take();
+                    let link = AsciiLink::new(port, self.device.clone(), self.garbage.clone());
+                    self.ctx = Some(Link::Ascii(link));
+                    return Ok(());
+                }
                 tokio_modbus::client::rtu::attach_slave(port, Slave::broadcast())
             }
         };
-        self.ctx = Some(ctx);
+        self.ctx = Some(Link::Modbus(ctx));
         Ok(())
     }
 
@@ -215,7 +235,7 @@ impl Connection {
             let Some(ctx) = self.ctx.as_mut() else {
                 return Err(Error::Transport(std::io::ErrorKind::NotConnected.into()));
             };
-            ctx.set_slave(Slave(unit));
+            ctx.set_unit(unit);
             self.stats.bump(Counter::Requests);
             // Attempt k of n ends at k/n of the budget, never sooner than 1 ms from now.
             let window_end = started + budget.mul_f64(f64::from(attempt + 1) / f64::from(attempts));
@@ -242,13 +262,17 @@ impl Connection {
                     return Err(Error::Transport(e));
                 }
                 Ok(Err(tokio_modbus::Error::Protocol(e))) => {
-                    // The guard refused the answer and named why (it has logged it); without a
-                    // guard tokio-modbus found it does not belong to the request.
-                    let garbage = self.garbage.take().unwrap_or(Garbage::Mismatch);
+                    // The guard or the ASCII link refused the answer and named why (and logged
+                    // it); else tokio-modbus found it does not belong to the request.
+                    let named = self.garbage.take();
+                    let garbage = named.unwrap_or(Garbage::Mismatch);
                     self.stats.bump(Counter::Responses);
                     self.stats.bump(Counter::DecodeErrors);
-                    if !guarded {
+                    if named.is_none() {
                         tracing::warn!(device = %self.device, unit, problem = garbage.as_str(), error = %e, "garbage answer from the modbus device");
+                    }
+                    if !guarded {
+                        // A serial line: start over clean.
                         self.ctx = None;
                     }
                     return Err(Error::Garbage(garbage));

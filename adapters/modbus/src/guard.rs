@@ -40,7 +40,7 @@ impl GarbageSlot {
         self.0.lock().ok().and_then(|mut g| g.take())
     }
 
-    fn put(&self, garbage: Garbage) {
+    pub(crate) fn put(&self, garbage: Garbage) {
         if let Ok(mut g) = self.0.lock() {
             *g = Some(garbage);
         }
@@ -186,7 +186,7 @@ impl<S> MbapGuard<S> {
 
 /// Checks an answer's PDU against the request's PDU: the function code, and the length and byte
 /// count the function prescribes.
-fn check_pdu(request: &[u8], answer: &[u8]) -> Result<(), Garbage> {
+pub(crate) fn check_pdu(request: &[u8], answer: &[u8]) -> Result<(), Garbage> {
     let (Some(&function), Some(&got)) = (request.first(), answer.first()) else {
         return Err(Garbage::Length);
     };

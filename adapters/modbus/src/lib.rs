@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod ascii;
 mod connection;
 pub mod convert;
 pub mod encode;
@@ -30,7 +31,7 @@ pub mod write;
 use std::sync::Arc;
 
 use fieldbridge_core::command::CommandReceiver;
-use fieldbridge_core::config::{ModbusSource, ModbusTransport, SourceConfig, SourceKind};
+use fieldbridge_core::config::{ModbusSource, SourceConfig, SourceKind};
 use fieldbridge_core::event::{DeviceMeta, EventSender, PointMeta, SourceEvent};
 use fieldbridge_core::source::{SourceContext, SourceTask};
 
@@ -49,16 +50,6 @@ impl fieldbridge_core::source::Driver for Driver {
 
     fn protocols(&self) -> &'static [&'static str] {
         &["modbus-tcp", "modbus-rtu", "modbus-ascii"]
-    }
-
-    fn unsupported(&self, source: &SourceConfig) -> Vec<(String, String)> {
-        match &source.kind {
-            SourceKind::Modbus(m) if matches!(m.transport, ModbusTransport::Ascii(_)) => vec![(
-                "protocol".to_owned(),
-                "Modbus ASCII is not supported by this version's Modbus source yet".to_owned(),
-            )],
-            _ => Vec::new(),
-        }
     }
 
     fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {
@@ -143,6 +134,7 @@ pub async fn run_with_commands(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fieldbridge_core::config::ModbusTransport;
 
     #[test]
     fn the_source_future_can_be_spawned_on_a_multi_threaded_runtime() {
