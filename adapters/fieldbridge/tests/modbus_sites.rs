@@ -357,3 +357,42 @@ async fn every_type_arrives_over_rtu_frames_on_tcp_from_pymodbus_rtu_framer() {
     assert_eq!(st.first().map(|s| s.0.as_str()), Some("online"), "{st:?}");
     assert_eq!(server.connections(), 1, "{}", log());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_type_arrives_over_modbus_ascii_from_pymodbus_through_a_pseudo_terminal_pair() {
+    let map = fieldbridge_tests::ModbusMap::load().expect("tests/peers/modbus_map.json");
+    let broker = Mosquitto::start();
+    let line = fieldbridge_tests::SocatPair::start();
+    let server = PyModbusServer::start_ascii(line.b(), ModbusProfile::Map);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = format!(
+        "{}[[source]]\nname = \"ascii\"\nprotocol = \"modbus-ascii\"\nserial = \"{}\"\nbaud = 19200\nparity = \"none\"\ndata_bits = 8\nstop_bits = 1\nunit = 1\npoll = \"1s\"\ntimeout = \"1s\"\n\n{}",
+        header("asc", &dir.path().join("var"), &broker.url()),
+        line.a().display(),
+        common::map_points(&map, None)
+    );
+    let config_path = dir.path().join("bridge.toml");
+    std::fs::write(&config_path, config).expect("write config");
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/asc/#").await;
+    let bridge = BridgeProcess::run(&config_path, dir.path());
+    let log = || {
+        format!(
+            "bridge log:\n{}\nserver log:\n{}",
+            bridge.log(),
+            server.log()
+        )
+    };
+    every_map_point(&sub, "asc", "ascii", &map, log).await;
+    let st = states(&sub, "asc", "ascii");
+    assert_eq!(st.first().map(|s| s.0.as_str()), Some("online"), "{st:?}");
+    let meta = sub
+        .messages()
+        .into_iter()
+        .find(|m| m.topic == "fieldbridge/asc/ascii/$meta")
+        .and_then(|m| m.json);
+    assert_eq!(
+        meta.as_ref().map(|j| j["protocol"].clone()),
+        Some(Value::from("modbus-ascii")),
+        "{meta:?}"
+    );
+}
