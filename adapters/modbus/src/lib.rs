@@ -1,15 +1,17 @@
-//! The Modbus source of fieldbridge: polls Modbus TCP and RTU devices and turns their registers into
-//! normalized points (design brief §2, §3).
+//! The Modbus source of fieldbridge: polls Modbus TCP, RTU (serial or over TCP) and ASCII devices and
+//! turns their registers into normalized points (design brief §2, §3).
 //!
 //! One task per configured source: [`run`] connects, polls the points in groups (same unit id, same
 //! poll interval), reads each group with as few requests as the limits allow ([`plan`]), decodes the
 //! registers ([`convert`]), and sends [`Reading`](fieldbridge_core::point::Reading)s by exception
 //! ([`report`]) together with the device's `$state` and `$meta` on the point stream.
 //!
-//! When the device becomes unreachable every point with a known value is sent once more with its
-//! last value and quality bad + `comm_failure`, `$state` goes offline, and the source reconnects with
-//! exponential backoff and jitter; when the device answers again `$state` goes online and the next
-//! readings are sent whatever the deadband.
+//! A unit that does not answer (a timeout, or a gateway's exception 0x0A/0x0B) has its points sent
+//! once with quality bad + `comm_failure` (with their last value, or none for a point never read)
+//! while the other units on the connection go on; `$state` stays online, naming the silent units.
+//! When no unit answers or the connection is lost, every point is marked so, `$state` goes
+//! offline, and the source reconnects with exponential backoff and jitter; when the device answers
+//! again `$state` goes online and the next readings are sent whatever the deadband.
 //!
 //! [`run_with_commands`] also executes commands from the command router (design brief §5): the value
 //! is checked against the point ([`encode`]), written with FC5, FC6, FC15, FC16 or FC22 (Modbus
