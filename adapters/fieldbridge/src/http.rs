@@ -8,6 +8,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::header::{CONNECTION, CONTENT_TYPE};
@@ -126,13 +127,49 @@ pub(crate) async fn serve(
         registry: Arc::new(registry),
         link,
     });
-    // axum::serve logs a failed accept other than a reset or refused connection (out of file
-    // descriptors: EMFILE, ENFILE) and waits a second before the next one.
-    Ok(tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(%listen, error = %e, "metrics endpoint stopped");
-        }
-    }))
+    Ok(tokio::spawn(accept_loop(
+        listener,
+        app,
+        CONNECTION_DEADLINE,
+    )))
+}
+
+/// How long one connection may take, request and answer: a scrape takes milliseconds, and a client
+/// that connects and sends nothing must not hold a file descriptor for long.
+const CONNECTION_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Accepts connections until the task is dropped. A failed accept other than a connection reset
+/// or refused before it was taken (out of file descriptors: EMFILE, ENFILE) is logged and followed
+/// by a second's pause, never retried in a hot loop.
+async fn accept_loop(listener: TcpListener, app: Router, deadline: Duration) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) if is_transient(&e) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics endpoint cannot accept; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .keep_alive(false)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            // Dropping the connection at the deadline closes it, whatever the client does.
+            let _ = tokio::time::timeout(deadline, connection).await;
+        });
+    }
+}
+
+fn is_transient(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 fn router(endpoint: Endpoint) -> Router {
@@ -185,4 +222,42 @@ async fn not_found() -> Response {
 
 fn json(status: StatusCode, body: &'static str) -> Response {
     (status, [(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::*;
+
+    async fn endpoint(deadline: Duration) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (_tx, link) = watch::channel(LinkStatus::default());
+        let app = router(Endpoint {
+            registry: Arc::new(Registry::default()),
+            link,
+        });
+        tokio::spawn(accept_loop(listener, app, deadline));
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_client_that_sends_nothing_is_closed_at_the_deadline_and_others_are_served() {
+        let addr = endpoint(Duration::from_millis(300)).await;
+        let mut silent = TcpStream::connect(addr).await.expect("connect");
+        let mut ok = TcpStream::connect(addr).await.expect("connect");
+        ok.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("send");
+        let mut answer = String::new();
+        ok.read_to_string(&mut answer).await.expect("read");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with(r#"{"status":"ok"}"#), "{answer}");
+        // The silent one is closed by the endpoint: end of stream, within a few deadlines.
+        let mut buf = [0u8; 16];
+        let read = tokio::time::timeout(Duration::from_secs(3), silent.read(&mut buf)).await;
+        assert!(matches!(read, Ok(Ok(0))), "{read:?}");
+    }
 }
