@@ -22,6 +22,6 @@ mod segment;
 pub use config::{Config, SyncPolicy, WhenFull};
 pub use cursor::CursorState;
 pub use error::{Error, Result};
-pub use outbox::{AppendOutcome, Outbox, Record, RecordInfo};
+pub use outbox::{AppendOutcome, Outbox, Record, RecordInfo, SyncJob};
 pub use record::{HEADER_LEN, MAGIC};
 pub use recovery::{Damage, Recovery, MAX_DAMAGE_REPORTS};

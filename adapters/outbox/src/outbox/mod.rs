@@ -3,19 +3,21 @@
 mod ack;
 mod append;
 mod recent;
+mod sync;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::config::{Config, SyncPolicy};
+use crate::config::Config;
 use crate::cursor::{self, Cursor};
 use crate::error::{io_err, Error, Result};
 use crate::recovery::{self, Recovery};
 use crate::segment::{self, Readback, RecMeta, Segment};
 
 pub use append::AppendOutcome;
+pub use sync::SyncJob;
 
 /// File name of the lock file in the outbox directory.
 const LOCK_NAME: &str = "lock";
@@ -89,6 +91,8 @@ pub struct Outbox {
     persisted: Cursor,
     last_sync: Option<Instant>,
     last_cursor_write: Option<Instant>,
+    /// The sync job handed out and not taken back yet (at most one).
+    in_flight: Option<sync::InFlight>,
 }
 
 impl Outbox {
@@ -143,6 +147,7 @@ impl Outbox {
             persisted,
             last_sync: None,
             last_cursor_write: None,
+            in_flight: None,
         };
         if report.bytes_truncated > 0 || report.corrupt_regions > 0 {
             tracing::warn!(dir = %dir.display(), ?report, "outbox recovered with damage");
@@ -282,42 +287,43 @@ impl Outbox {
     }
 
     /// Fsyncs appended data now and persists the low-water mark and last seq if they changed.
+    ///
+    /// Waits first for a job of [`Outbox::sync_job`] still in flight. If that job failed, its error
+    /// is returned, after everything was synced here all the same.
     pub fn sync(&mut self) -> Result<()> {
+        let earlier = self.collect_job(true);
         self.sync_data()?;
-        self.store_cursor()
+        self.store_cursor()?;
+        earlier
     }
 
-    /// The periodic duty: under [`SyncPolicy::Interval`], fsyncs when the interval has elapsed
-    /// since the last sync; persists a changed cursor at most once per interval (the sync interval, or
-    /// [`Config::cursor_interval`] under the other policies). `now` is the caller's clock. Returns
-    /// whether anything was written.
+    /// The periodic duty, done on the caller's thread: under [`crate::SyncPolicy::Interval`],
+    /// fsyncs when the interval has elapsed since the last sync; persists a changed cursor at most
+    /// once per interval (the sync interval, or [`Config::cursor_interval`] under the other
+    /// policies). `now` is the caller's clock. Returns whether anything was written.
+    ///
+    /// This blocks for as long as the disk takes; [`Outbox::sync_job`] hands the same work out to
+    /// be run elsewhere. A job of `sync_job` still in flight is waited for first (and its error, if
+    /// it failed, returned).
     pub fn maybe_sync(&mut self, now: Instant) -> Result<bool> {
-        let due = |last: Option<Instant>, every: Duration| {
-            last.is_none_or(|l| now.saturating_duration_since(l) >= every)
-        };
-        let mut wrote = false;
-        let cursor_every = match self.cfg.sync {
-            SyncPolicy::Interval(every) => {
-                if self.unsynced && due(self.last_sync, every) {
-                    self.sync_data()?;
-                    self.last_sync = Some(now);
-                    wrote = true;
-                }
-                every
+        self.collect_job(true)?;
+        match self.sync_job(now)? {
+            Some(job) => {
+                job.run();
+                self.collect_job(true)?;
+                Ok(true)
             }
-            SyncPolicy::Always | SyncPolicy::Never => self.cfg.cursor_interval,
-        };
-        if self.cursor() != self.persisted && due(self.last_cursor_write, cursor_every) {
-            self.store_cursor()?;
-            self.last_cursor_write = Some(now);
-            wrote = true;
+            None => Ok(false),
         }
-        Ok(wrote)
     }
 
     /// Syncs everything and releases the directory. Dropping an outbox without `close` leaves
     /// unsynced data to the operating system and the low-water mark as last persisted: as after a
-    /// process crash, nothing is lost, and records acknowledged since the last sync are delivered again.
+    /// process crash, nothing is lost, and records acknowledged since the last sync are delivered
+    /// again.
+    ///
+    /// Like [`Outbox::sync`], waits first for a job of [`Outbox::sync_job`] still in flight, and
+    /// returns its error if it failed (after syncing everything all the same).
     pub fn close(mut self) -> Result<()> {
         self.sync()
     }
