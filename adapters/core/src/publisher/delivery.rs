@@ -373,10 +373,7 @@ impl Delivery {
                 },
                 () = tokio::time::sleep(TICK) => {}
             }
-            if let Err(error) = self.outbox.maybe_sync(std::time::Instant::now()) {
-                DeliveryStats::bump(&self.stats.outbox_errors, 1);
-                tracing::error!(%error, "outbox sync failed");
-            }
+            self.start_sync();
             self.update_gauges();
             if self.link.is_some() && last_summary.elapsed() >= SUMMARY_EVERY {
                 last_summary = Instant::now();
@@ -385,6 +382,25 @@ impl Delivery {
         }
         self.say_goodbye();
         (self.outbox, self.seq)
+    }
+
+    /// The outbox's periodic fsync and cursor write, when due, on tokio's blocking pool: waiting
+    /// for the disk here would hold every sample behind it. At most one runs at a time; its
+    /// failure comes back from a later check (or from `close`) and is retried. Under `sync =
+    /// "always"` appends still sync before they return; `close` waits for the job in flight.
+    fn start_sync(&mut self) {
+        match self.outbox.sync_job(std::time::Instant::now()) {
+            Ok(Some(job)) => {
+                // Detached: the outbox learns the outcome itself. If the runtime drops the job
+                // unrun, the outbox counts it as not done and syncs again.
+                drop(tokio::task::spawn_blocking(move || job.run()));
+            }
+            Ok(None) => {}
+            Err(error) => {
+                DeliveryStats::bump(&self.stats.outbox_errors, 1);
+                tracing::error!(%error, "outbox sync failed");
+            }
+        }
     }
 
     fn on_event(&mut self, event: SourceEvent) {
