@@ -53,7 +53,7 @@ impl Noise {
 
 fn frame(address: u8, pdu: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    Frame::new(address, pdu).encode(&mut out).unwrap();
+    Frame::new(address, pdu).encode(&mut out).unwrap(); // ok: test-only module (cfg(test) in rtu.rs)
     out
 }
 
@@ -83,8 +83,8 @@ fn resync_judges_every_position_as_a_full_decode_would() {
     let mut noise = Noise(0x2545_F491_4F6C_DD1D);
     let frames = planted();
     for case in 0..1500 {
-        let len = usize::try_from(noise.next() % 600).unwrap();
-        // Uniform noise, or noise from a small alphabet of plausible header bytes.
+        let len = usize::try_from(noise.next() % 600).unwrap(); // ok: test-only module (cfg(test) in rtu.rs)
+                                                                // Uniform noise, or noise from a small alphabet of plausible header bytes.
         let narrow = case % 3 == 0;
         let mut wire: Vec<u8> = (0..len)
             .map(|_| {
