@@ -6,6 +6,7 @@
 
 mod client;
 mod delivery;
+mod delivery_stats;
 mod direct;
 mod failure;
 mod link;
@@ -22,7 +23,7 @@ use crate::event::EventReceiver;
 use crate::seq::SeqStore;
 use crate::topic::Topics;
 
-pub use delivery::DeliveryStats;
+pub use delivery_stats::DeliveryStats;
 pub use link::LinkStatus;
 
 /// A PUBLISH received on the command subscription, handed to the command router as it came.
