@@ -1,12 +1,11 @@
 //! `dlms` and `dlms-push` sources, their security and their points.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::model::*;
-use super::parse::{command_timeout, device_time, required_name, serial_settings};
+use super::parse::{command_timeout, device_time, read_points, required_name, serial_settings};
 use super::reader::TableReader;
 
 /// Parses an OBIS code `A.B.C.D.E.F` (IEC 62056-6-1 §4); `A-B:C.D.E*F` is accepted too.
@@ -117,25 +116,7 @@ fn security(t: &TableReader<'_>, authentication: Option<&DlmsAuthentication>) ->
 }
 
 fn points(t: &TableReader<'_>, commands: bool) -> Option<Vec<DlmsPoint>> {
-    let mut points = Vec::new();
-    let mut names = HashSet::new();
-    let mut ok = true;
-    for p in t.tables("point") {
-        match point(&p, commands) {
-            Some(point) => {
-                if !names.insert(point.name.clone()) {
-                    p.error(
-                        "name",
-                        format!("point \"{}\" is defined twice in this source", point.name),
-                    );
-                    ok = false;
-                }
-                points.push(point);
-            }
-            None => ok = false,
-        }
-    }
-    ok.then_some(points)
+    read_points(t, |p| point(p, commands), |p| &p.name, |_, _| true)
 }
 
 fn point(p: &TableReader<'_>, commands: bool) -> Option<DlmsPoint> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::model::*;
-use super::parse::{command_timeout, device_time, required_name, serial_settings};
+use super::parse::{command_timeout, device_time, read_points, required_name, serial_settings};
 use super::reader::TableReader;
 
 /// The keys both masters share, bounded by the link's field sizes.
@@ -55,36 +55,26 @@ fn master(t: &TableReader<'_>, bounds: &Bounds) -> Option<IecMaster> {
 }
 
 fn points(t: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<Vec<IecPoint>> {
-    let mut points = Vec::new();
-    let mut names = HashSet::new();
     let mut addresses = HashSet::new();
-    let mut ok = true;
-    for p in t.tables("point") {
-        match point(&p, default_ca, bounds) {
-            Some(point) => {
-                if !names.insert(point.name.clone()) {
-                    p.error(
-                        "name",
-                        format!("point \"{}\" is defined twice in this source", point.name),
-                    );
-                    ok = false;
-                }
-                if !addresses.insert((point.common_address, point.ioa)) {
-                    p.error(
-                        "ioa",
-                        format!(
-                            "IOA {} of station {} is used by two points",
-                            point.ioa, point.common_address
-                        ),
-                    );
-                    ok = false;
-                }
-                points.push(point);
-            }
-            None => ok = false,
+    let unique_address = |p: &TableReader<'_>, point: &IecPoint| {
+        if addresses.insert((point.common_address, point.ioa)) {
+            return true;
         }
-    }
-    ok.then_some(points)
+        p.error(
+            "ioa",
+            format!(
+                "IOA {} of station {} is used by two points",
+                point.ioa, point.common_address
+            ),
+        );
+        false
+    };
+    read_points(
+        t,
+        |p| point(p, default_ca, bounds),
+        |p| &p.name,
+        unique_address,
+    )
 }
 
 fn point(p: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<IecPoint> {

@@ -99,6 +99,40 @@ pub(crate) fn command_timeout(t: &TableReader<'_>) -> Option<Duration> {
     Some(timeout)
 }
 
+/// A source's `[[point]]` tables, each read by `read`. A name given to two points is refused (it
+/// would be one topic); `check` then sees each point read, for the protocol's own clashes, and
+/// returns false to refuse it. `None` when any point was refused, after reporting every mistake.
+pub(crate) fn read_points<P>(
+    t: &TableReader<'_>,
+    mut read: impl FnMut(&TableReader<'_>) -> Option<P>,
+    name: impl Fn(&P) -> &Arc<str>,
+    mut check: impl FnMut(&TableReader<'_>, &P) -> bool,
+) -> Option<Vec<P>> {
+    let mut points = Vec::new();
+    let mut names = HashSet::new();
+    let mut ok = true;
+    for p in t.tables("point") {
+        match read(&p) {
+            Some(point) => {
+                let name = name(&point);
+                if !names.insert(name.clone()) {
+                    p.error(
+                        "name",
+                        format!("point \"{name}\" is defined twice in this source"),
+                    );
+                    ok = false;
+                }
+                if !check(&p, &point) {
+                    ok = false;
+                }
+                points.push(point);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(points)
+}
+
 pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
     let bridge = doc.table("bridge").and_then(|t| bridge(&t));
     if !doc.has("bridge") {
