@@ -80,6 +80,14 @@ pub(crate) async fn subscribe(port: u16, start: Instant, rec: Arc<Recorded>) {
     options.set_keep_alive(Duration::from_secs(30));
     options.set_max_packet_size(1 << 20, 1 << 20);
     let (client, mut eventloop) = AsyncClient::new(options, 100);
+    // The subscriber is the measuring instrument: Nagle's algorithm on its socket holds each
+    // PUBACK behind the broker's delayed ACK (40 ms), and mosquitto stops sending at 20 QoS 1
+    // messages in flight to one client (`max_inflight_messages`), so a 100-sample burst would
+    // stall for 40 ms on the instrument, not on the bridge (docs/performance.md, "Nominal
+    // latency: where the tail came from").
+    let mut network = eventloop.network_options();
+    network.set_tcp_nodelay(true);
+    eventloop.set_network_options(network);
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         let mut tx = Some(tx);
