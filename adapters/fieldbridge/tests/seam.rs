@@ -76,8 +76,14 @@ async fn simulator() -> String {
     addr.to_string()
 }
 
-fn start_bridge_config(text: &str) -> fieldbridge_core::config::Config {
-    fieldbridge_core::config::parse(text).unwrap_or_else(|e| panic!("{e}"))
+/// Starts a bridge on the configuration `text`, with the test protocol's driver registered
+/// beside the built-in ones.
+async fn start_bridge(text: &str) -> Bridge {
+    let config = fieldbridge_core::config::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let registry = fieldbridge::protocols::registry().with(LineDriver);
+    Bridge::start(config, &registry)
+        .await
+        .expect("bridge starts")
 }
 
 async fn http_get(port: u16, path: &str) -> String {
@@ -110,10 +116,7 @@ async fn a_protocol_registered_through_the_seam_runs_beside_modbus_with_samples_
     let extra = "";
     let mut text = config(broker.port(), &sim, &peer_addr, dir.path(), extra);
     text.push_str(&format!("\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n"));
-    let registry = fieldbridge::protocols::registry().with(LineDriver);
-    let bridge = Bridge::start(start_bridge_config(&text), &registry)
-        .await
-        .expect("bridge starts");
+    let bridge = start_bridge(&text).await;
 
     // The field side: one reading, then a command's confirmation.
     let (stream, _) = tokio::time::timeout(Duration::from_secs(10), peer.accept())
@@ -327,10 +330,7 @@ async fn a_link_keeping_source_answers_keep_alives_through_a_30_s_publisher_stal
     // and then the publisher stops taking from the point stream.
     let extra = "\n[outbox]\nmax_bytes = \"1MiB\"\nwhen_full = \"backpressure\"\n";
     let text = config(broker.port(), &sim, &peer_addr, dir.path(), extra);
-    let registry = fieldbridge::protocols::registry().with(LineDriver);
-    let bridge = Bridge::start(start_bridge_config(&text), &registry)
-        .await
-        .expect("bridge starts");
+    let bridge = start_bridge(&text).await;
     let (stream, _) = tokio::time::timeout(Duration::from_secs(10), peer.accept())
         .await
         .expect("the source connects")
