@@ -1,12 +1,12 @@
 //! A device that answers garbage: each kind is named in the log and counted as a decode error,
 //! never as a timeout, and the device stays online.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fieldbridge_core::config::{
-    ModbusPoint, ModbusSource, ModbusTransport, ModbusType, RegisterRef,
-};
+use fieldbridge_core::config::{ModbusPoint, ModbusSource, ModbusType, RegisterRef};
 use fieldbridge_core::event::{self, SourceEvent};
 use fieldbridge_core::point::{ModbusTable, QualityFlag, QualityLevel};
 use fieldbridge_source_modbus::{run_with_stats, Garbage, SourceStats};
@@ -119,34 +119,22 @@ async fn each_kind_of_garbage_is_named_in_the_log_and_counted_as_a_decode_error(
     let problems = Problems::default();
     let _log = tracing::subscriber::set_default(problems.clone());
     let (addr, device) = garbage_device().await;
+    let point = ModbusPoint {
+        poll: Duration::from_millis(20),
+        ..ModbusPoint::new(
+            "p",
+            RegisterRef {
+                table: ModbusTable::Holding,
+                address: 0,
+                bit: None,
+            },
+            ModbusType::U16,
+        )
+    };
     let config = ModbusSource {
-        transport: ModbusTransport::Tcp {
-            address: addr.to_string(),
-        },
-        unit: 1,
         poll: Duration::from_millis(20),
         timeout: Duration::from_secs(2),
-        retries: 1,
-        max_gap: 8,
-        max_registers: 125,
-        max_bits: 2000,
-        heartbeat: None,
-        reconnect_min: Duration::from_millis(50),
-        reconnect_max: Duration::from_millis(200),
-        write_multiple: false,
-        command_timeout: None,
-        points: vec![ModbusPoint {
-            poll: Duration::from_millis(20),
-            ..ModbusPoint::new(
-                "p",
-                RegisterRef {
-                    table: ModbusTable::Holding,
-                    address: 0,
-                    bit: None,
-                },
-                ModbusType::U16,
-            )
-        }],
+        ..support::source(addr, vec![point])
     };
     let stats = Arc::new(SourceStats::new());
     let (tx, mut rx) = event::channel(1024);
