@@ -33,6 +33,11 @@ pub enum WhenFull {
 pub struct Config {
     /// A segment file is closed and a new one started when the next record would take it above this
     /// many bytes. Default 8 MiB. Must hold at least one record of `max_payload`.
+    ///
+    /// On a small filesystem the outbox rolls earlier: at a sixteenth of the filesystem's size
+    /// (measured at open; but never below one largest record), so that a full disk under
+    /// [`WhenFull::DropOldest`] frees space a small part at a time instead of finding nothing but
+    /// the segment being written.
     pub segment_bytes: u64,
     /// Bound on the bytes of all segment files. Default 256 MiB. At least `segment_bytes`; a few
     /// segments' worth is better, since whole segments are freed at a time.
@@ -47,6 +52,14 @@ pub struct Config {
     /// [`SyncPolicy::Always`] and [`SyncPolicy::Never`] (under `Interval` it goes with the data sync).
     /// Default 1 s. A longer interval means more duplicates after a crash, never a loss.
     pub cursor_interval: Duration,
+    /// A segment being appended to whose records are all acknowledged is retired once it holds
+    /// this many bytes: the next append starts a new segment and the old one is deleted, so its
+    /// bytes return to the filesystem. Default 1 MiB. So acknowledged records waste at most this
+    /// much in the active segment (plus, as before, the acknowledged records that share a segment
+    /// with unacknowledged ones). An append that finds the filesystem full retires a fully
+    /// acknowledged active segment whatever its size. A small value means more segment files
+    /// (a file creation and a directory fsync per roll) when the broker keeps up.
+    pub reclaim_bytes: u64,
     /// Bytes of recently appended payloads kept in memory, so that handing a record out right after
     /// its append reads no file. Default 4 MiB; 0 reads every record back from disk.
     pub read_cache_bytes: usize,
@@ -61,6 +74,7 @@ impl Default for Config {
             sync: SyncPolicy::Interval(Duration::from_millis(200)),
             when_full: WhenFull::DropOldest,
             cursor_interval: Duration::from_secs(1),
+            reclaim_bytes: 1 << 20,
             read_cache_bytes: 4 << 20,
         }
     }

@@ -98,16 +98,45 @@ pub(crate) fn load(dir: &Path) -> Result<(Cursor, CursorState)> {
     }
 }
 
-/// Atomically replaces the cursor file of `dir`.
+/// Atomically replaces the cursor file of `dir`. On failure the temporary file is removed (as far
+/// as the filesystem allows), so a full disk is not made fuller by it.
 pub(crate) fn store(dir: &Path, c: &Cursor) -> Result<()> {
     let tmp: PathBuf = dir.join(TMP_NAME);
     let path = dir.join(NAME);
-    let mut f = File::create(&tmp).map_err(io_err("create", &tmp))?;
-    f.write_all(&encode(c)).map_err(io_err("write", &tmp))?;
-    f.sync_all().map_err(io_err("fsync", &tmp))?;
-    drop(f);
+    let written = File::create(&tmp)
+        .map_err(io_err("create", &tmp))
+        .and_then(|mut f| {
+            f.write_all(&encode(c)).map_err(io_err("write", &tmp))?;
+            f.sync_all().map_err(io_err("fsync", &tmp))
+        });
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
     fs::rename(&tmp, &path).map_err(io_err("rename into place", &path))?;
     sync_dir(dir)
+}
+
+/// Overwrites the existing cursor file of `dir` in place (no new block needed): the fallback of
+/// [`store`] when the filesystem is full. Not atomic: a power cut during the 26-byte write (one
+/// sector) could leave a cursor that fails its CRC, which open reports as
+/// [`CursorState::Corrupt`] and ignores.
+pub(crate) fn store_in_place(dir: &Path, c: &Cursor) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    let path = dir.join(NAME);
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .map_err(io_err("open", &path))?;
+    let len = f.metadata().map_err(io_err("stat", &path))?.len();
+    if len != LEN as u64 {
+        return Err(io_err("overwrite in place", &path)(io::Error::other(
+            format!("expected a cursor file of {LEN} bytes, found {len}"),
+        )));
+    }
+    f.write_all_at(&encode(c), 0)
+        .map_err(io_err("overwrite in place", &path))?;
+    f.sync_data().map_err(io_err("fsync", &path))
 }
 
 /// Removes a temporary cursor file a crash left behind.
@@ -165,5 +194,22 @@ mod tests {
         }
         fs::write(&path, &good[..10]).unwrap();
         assert_eq!(load(dir.path()).unwrap().1, CursorState::Corrupt);
+        assert!(
+            store_in_place(dir.path(), &c).is_err(),
+            "only over a whole cursor"
+        );
+    }
+
+    #[test]
+    fn a_cursor_overwritten_in_place_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(store_in_place(dir.path(), &Cursor::default()).is_err());
+        store(dir.path(), &Cursor::default()).unwrap();
+        let c = Cursor {
+            low_water: Some(41),
+            last_seq: Some(42),
+        };
+        store_in_place(dir.path(), &c).unwrap();
+        assert_eq!(load(dir.path()).unwrap(), (c, CursorState::Ok));
     }
 }

@@ -78,6 +78,64 @@ pub enum Error {
     },
 }
 
+/// What kind of fault of the storage under the outbox an [`Error`] is, as far as the bridge has to
+/// act on it (a metric, `/ready`, a log line that says what the operator should look at).
+///
+/// Every fault is transient for the outbox: nothing is sticky, the next call tries again and
+/// succeeds once the filesystem allows it (see the crate documentation, "Faults of the disk").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorageFault {
+    /// The filesystem is full, or the user's quota is used up (`ENOSPC`, `EDQUOT`). Under
+    /// [`crate::WhenFull::DropOldest`] the outbox has already dropped what it could; under
+    /// [`crate::WhenFull::Backpressure`] nothing was dropped and the caller holds its sources.
+    NoSpace,
+    /// The filesystem is read-only (`EROFS`: remounted read-only after an I/O error, say), or the
+    /// outbox is not allowed to write there (`EACCES`, `EPERM`).
+    ReadOnly,
+    /// The directory or a file of the outbox vanished (`ENOENT`: an unplugged card, a removed
+    /// directory). The next append recreates what is needed and counts records lost with it in
+    /// [`crate::Outbox::vanished_total`].
+    Gone,
+    /// Any other I/O failure (`EIO` and the like): the device is failing.
+    Io,
+}
+
+impl StorageFault {
+    /// The fault an I/O error stands for.
+    pub fn of(e: &io::Error) -> StorageFault {
+        match e.kind() {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => StorageFault::NoSpace,
+            io::ErrorKind::ReadOnlyFilesystem | io::ErrorKind::PermissionDenied => {
+                StorageFault::ReadOnly
+            }
+            io::ErrorKind::NotFound => StorageFault::Gone,
+            _ => StorageFault::Io,
+        }
+    }
+}
+
+impl Error {
+    /// The storage fault behind this error: `Some` for [`Error::Io`] and [`Error::Read`] (by the
+    /// kind of their `io::Error`), `None` for everything else. In particular [`Error::Full`] is
+    /// `None`: it is the outbox's own bound ([`crate::Config::max_bytes`]), not the filesystem's;
+    /// the filesystem running full is [`StorageFault::NoSpace`].
+    pub fn fault(&self) -> Option<StorageFault> {
+        match self {
+            Error::Io { source, .. } | Error::Read { source, .. } => Some(StorageFault::of(source)),
+            Error::Locked { .. }
+            | Error::InvalidConfig { .. }
+            | Error::SeqNotIncreasing { .. }
+            | Error::PayloadTooLarge { .. }
+            | Error::Full { .. } => None,
+        }
+    }
+
+    /// Whether this is [`StorageFault::NoSpace`].
+    pub(crate) fn is_no_space(&self) -> bool {
+        self.fault() == Some(StorageFault::NoSpace)
+    }
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -18,10 +18,12 @@ mod outbox;
 mod record;
 mod recovery;
 mod segment;
+mod space;
 
 pub use config::{Config, SyncPolicy, WhenFull};
 pub use cursor::CursorState;
-pub use error::{Error, Result};
+pub use error::{Error, Result, StorageFault};
 pub use outbox::{AppendOutcome, Outbox, Record, RecordInfo, SyncJob};
 pub use record::{HEADER_LEN, MAGIC};
 pub use recovery::{Damage, Recovery, MAX_DAMAGE_REPORTS};
+pub use space::FsSpace;

@@ -92,12 +92,22 @@ pub(crate) fn open_append(path: &Path) -> Result<File> {
 /// Creates the (empty) segment for records from `seq` on and makes its directory entry durable.
 pub(crate) fn create(dir: &Path, seq: u64) -> Result<(Segment, File)> {
     let path = path_for(dir, seq);
-    let file = OpenOptions::new()
-        .append(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(io_err("create segment", &path))?;
-    sync_dir(dir)?;
+    let file = match OpenOptions::new().append(true).create_new(true).open(&path) {
+        Ok(f) => f,
+        // Left empty by an earlier attempt that failed after creating it: take it over.
+        Err(e)
+            if e.kind() == io::ErrorKind::AlreadyExists
+                && fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0) =>
+        {
+            open_append(&path)?
+        }
+        Err(e) => return Err(io_err("create segment", &path)(e)),
+    };
+    if let Err(e) = sync_dir(dir) {
+        drop(file);
+        let _ = fs::remove_file(&path);
+        return Err(e);
+    }
     Ok((
         Segment {
             name: seq,

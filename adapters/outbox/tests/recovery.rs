@@ -173,6 +173,7 @@ fn a_record_damaged_after_open_is_skipped_when_read_not_returned() {
     let dir = tempfile::tempdir().unwrap();
     // No read cache: every record is read back from the (damaged) file.
     let cfg = Config {
+        reclaim_bytes: 1 << 20,
         read_cache_bytes: 0,
         ..small()
     };

@@ -1,5 +1,6 @@
 //! Appending: validation, the bound, segment rolls.
 
+use std::fs;
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -54,7 +55,18 @@ impl Outbox {
     ///
     /// The whole batch is checked (seq order, payload lengths, and under
     /// [`WhenFull::Backpressure`] the bound) before anything is written. If writing fails part-way, a
-    /// prefix of the batch may be in the outbox: [`Outbox::last_seq`] tells how far it got.
+    /// prefix of the batch may be in the outbox: [`Outbox::last_seq`] tells exactly how far it got
+    /// (records above it are not in the outbox; a partial record is cut off again). `Ok` means
+    /// every record of the batch is in the segment files.
+    ///
+    /// When the filesystem is full ([`crate::StorageFault::NoSpace`] on a write, on creating a
+    /// segment, or on an fsync), a fully acknowledged active segment is retired (under every
+    /// policy), and under [`WhenFull::DropOldest`] whole oldest segments are dropped, counted in
+    /// the outcome as for [`crate::Config::max_bytes`], and the step is retried until it succeeds
+    /// or only the active segment is left; then the error is returned. Under
+    /// [`WhenFull::Backpressure`] nothing unacknowledged is dropped: the error is returned and the
+    /// caller holds its sources. A file or the directory that vanished is recreated (see
+    /// [`Outbox::vanished_total`]).
     pub fn append_batch_at(
         &mut self,
         records: &[(u64, &[u8])],
@@ -87,15 +99,22 @@ impl Outbox {
         }
 
         let mut outcome = AppendOutcome::default();
+        self.heal()?;
         let mut buf = Vec::new();
         let mut metas = Vec::new();
         for &(seq, payload) in records {
             let size = record::encoded_len(payload.len());
-            let active_len = self.segments.back().map_or(0, |s| s.len) + buf.len() as u64;
-            let full = active_len > 0 && active_len.saturating_add(size) > self.cfg.segment_bytes;
-            if self.writer.is_none() || full {
-                self.flush(&mut buf, &mut metas)?;
-                self.roll(seq)?;
+            let back_len = self.segments.back().map_or(0, |s| s.len);
+            let active_len = back_len + buf.len() as u64;
+            let full = active_len > 0 && active_len.saturating_add(size) > self.roll_bytes;
+            // A delivered active segment of reclaim_bytes or more: start a new one, so the old
+            // one can be deleted (after this append, once the new one holds the last seq).
+            let reclaim = buf.is_empty()
+                && back_len >= self.cfg.reclaim_bytes.max(1)
+                && self.back_delivered();
+            if self.writer.is_none() || full || reclaim {
+                self.retrying(&mut outcome, |ob| ob.write_buffered(&mut buf, &mut metas))?;
+                self.retrying(&mut outcome, |ob| ob.roll(seq))?;
             }
             if self.cfg.when_full == WhenFull::DropOldest {
                 while self.segments.len() > 1
@@ -104,7 +123,7 @@ impl Outbox {
                     self.drop_oldest(&mut outcome)?;
                 }
             }
-            let offset = self.segments.back().map_or(0, |s| s.len) + buf.len() as u64;
+            let offset = buf.len() as u64;
             record::encode_into(&mut buf, seq, appended_at_ms, payload);
             metas.push(RecMeta {
                 seq,
@@ -113,18 +132,43 @@ impl Outbox {
                 appended_at_ms,
             });
         }
-        self.flush(&mut buf, &mut metas)?;
+        self.retrying(&mut outcome, |ob| ob.write_buffered(&mut buf, &mut metas))?;
         if self.cfg.sync == SyncPolicy::Always {
-            self.sync_data()?;
+            self.retrying(&mut outcome, Outbox::sync_data)?;
         }
         // Written: keep the payloads at hand, so handing them out needs no read-back.
         for &(seq, payload) in records {
             self.recent.remember(seq, payload);
         }
+        // A delivered segment rolled away from above is deleted now.
+        self.delete_delivered();
         Ok(outcome)
     }
 
-    /// Writes the encoded records in `buf` to the active segment and indexes them.
+    /// Whether the last segment has records and all of them are acknowledged.
+    fn back_delivered(&self) -> bool {
+        self.segments
+            .back()
+            .and_then(|s| s.last_seq())
+            .is_some_and(|l| !above(l, self.low_water))
+    }
+
+    /// Writes the encoded records in `buf` (offsets in `metas` relative to `buf`) to the active
+    /// segment, starting one if there is none (it may have been retired or vanished since the
+    /// records were encoded), and indexes them.
+    fn write_buffered(&mut self, buf: &mut Vec<u8>, metas: &mut Vec<RecMeta>) -> Result<()> {
+        let Some(first) = metas.first().map(|m| m.seq) else {
+            return Ok(());
+        };
+        if self.writer.is_none() {
+            self.roll(first)?;
+        }
+        self.flush(buf, metas)
+    }
+
+    /// Writes the encoded records in `buf` to the active segment and indexes them. A partial
+    /// write is truncated back, so the file ends at its last whole record; if even that fails,
+    /// the segment is left (its index stays right) and the next write starts a new one.
     fn flush(&mut self, buf: &mut Vec<u8>, metas: &mut Vec<RecMeta>) -> Result<()> {
         if buf.is_empty() {
             return Ok(());
@@ -133,14 +177,18 @@ impl Outbox {
             return Ok(());
         };
         if let Err(e) = w.write_all(buf) {
-            // Take back a partial write, so the file ends at its last whole record.
-            let _ = w.set_len(seg.len);
+            if let Err(cut) = w.set_len(seg.len) {
+                tracing::warn!(path = %seg.path.display(), %cut, "outbox: cannot cut a partial write back; continuing in a new segment");
+                self.writer = None;
+            }
             return Err(io_err("append to segment", &seg.path)(e));
         }
         self.unsynced = true;
+        let base = seg.len;
         seg.len += buf.len() as u64;
         self.disk_bytes += buf.len() as u64;
-        for m in metas.drain(..) {
+        for mut m in metas.drain(..) {
+            m.offset += base;
             if above(m.seq, self.low_water) {
                 self.pending_records += 1;
                 self.pending_bytes += m.size();
@@ -153,14 +201,30 @@ impl Outbox {
     }
 
     /// Starts a new segment for records from `seq` on. The segment left behind is fsynced first
-    /// (whatever the policy), so that [`Outbox::sync`] only ever has one file to sync.
+    /// (whatever the policy, unless all its records are acknowledged), so that [`Outbox::sync`]
+    /// only ever has one file to sync. A failed fsync keeps the segment active, to be retried.
     fn roll(&mut self, seq: u64) -> Result<()> {
+        let delivered = self.back_delivered();
         if let Some(w) = self.writer.take() {
-            if let Some(seg) = self.segments.back() {
-                w.sync_data().map_err(io_err("fsync segment", &seg.path))?;
+            if let (false, Some(seg)) = (delivered, self.segments.back()) {
+                if let Err(e) = w.sync_data() {
+                    let e = io_err("fsync segment", &seg.path)(e);
+                    self.writer = Some(w);
+                    return Err(e);
+                }
             }
         }
         self.unsynced = false;
+        // A last segment left without records (a write into it failed) goes, so that no empty
+        // segment ever sits between others.
+        if self.segments.back().is_some_and(|s| s.records.is_empty()) {
+            if let Some(seg) = self.segments.pop_back() {
+                self.disk_bytes = self.disk_bytes.saturating_sub(seg.len);
+                if let Err(e) = fs::remove_file(&seg.path) {
+                    tracing::debug!(path = %seg.path.display(), %e, "outbox: cannot remove an empty segment");
+                }
+            }
+        }
         let (seg, file) = segment::create(&self.dir, seq)?;
         self.segments.push_back(seg);
         self.writer = Some(file);

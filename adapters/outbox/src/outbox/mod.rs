@@ -2,6 +2,7 @@
 
 mod ack;
 mod append;
+mod faults;
 mod recent;
 mod sync;
 
@@ -11,10 +12,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::cursor::{self, Cursor};
+use crate::cursor::{self, Cursor, CursorState};
 use crate::error::{io_err, Error, Result};
 use crate::recovery::{self, Recovery};
 use crate::segment::{self, Readback, RecMeta, Segment};
+use crate::space::{self, FsSpace};
 
 pub use append::AppendOutcome;
 pub use sync::SyncJob;
@@ -84,6 +86,14 @@ pub struct Outbox {
     pending_bytes: u64,
     dropped_total: u64,
     damaged_on_read: u64,
+    /// Unacknowledged records lost because their segment file (or the directory) vanished.
+    vanished_total: u64,
+    /// Segments are rolled at this size: `segment_bytes`, or less on a small filesystem.
+    roll_bytes: u64,
+    /// Deleting delivered segments failed last time (logged once, retried on later calls).
+    delete_failing: bool,
+    /// A file or the directory may have vanished: the next append checks and heals.
+    suspect: bool,
     /// Payloads appended lately, so the usual case (publish right after append) reads no file.
     recent: recent::Recent,
     /// The active segment has bytes not yet fsynced.
@@ -93,6 +103,8 @@ pub struct Outbox {
     last_cursor_write: Option<Instant>,
     /// The sync job handed out and not taken back yet (at most one).
     in_flight: Option<sync::InFlight>,
+    /// The error of a job waited for inside an append, reported by the next `collect_job`.
+    job_error: Option<Error>,
 }
 
 impl Outbox {
@@ -106,7 +118,7 @@ impl Outbox {
         fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
         let lock = lock(dir)?;
         cursor::remove_stale_tmp(dir)?;
-        let (persisted, cursor_state) = cursor::load(dir)?;
+        let (mut persisted, cursor_state) = cursor::load(dir)?;
         let low_water = persisted.low_water;
         let rec = recovery::recover(dir, low_water, cfg.max_payload)?;
         let last_seq = match (persisted.last_seq, rec.last_seq_on_disk) {
@@ -126,6 +138,24 @@ impl Outbox {
         let (pending_records, pending_bytes) =
             pending.fold((0u64, 0u64), |(n, b), r| (n + 1, b + r.size()));
         let disk_bytes = rec.segments.iter().map(|s| s.len).sum();
+        if cursor_state == CursorState::Missing {
+            // A cursor file from the start, so that a full disk can still record the last seq by
+            // overwriting it in place (see `faults.rs`). Best effort: a failure here only means
+            // the first sync writes it.
+            let c = Cursor {
+                low_water,
+                last_seq,
+            };
+            match cursor::store(dir, &c) {
+                Ok(()) => persisted = c,
+                Err(e) => tracing::debug!(%e, "outbox: cannot write the first cursor file yet"),
+            }
+        }
+        let largest = crate::record::encoded_len(cfg.max_payload as usize);
+        let roll_bytes = match space::of(dir) {
+            Ok(fs) => cfg.segment_bytes.min((fs.total / 16).max(largest)),
+            Err(_) => cfg.segment_bytes,
+        };
         let outbox = Outbox {
             dir: dir.to_owned(),
             cfg,
@@ -142,12 +172,17 @@ impl Outbox {
             pending_bytes,
             dropped_total: 0,
             damaged_on_read: 0,
+            vanished_total: 0,
+            roll_bytes,
+            delete_failing: false,
+            suspect: false,
             recent: recent::Recent::with_capacity(read_cache_bytes),
             unsynced: false,
             persisted,
             last_sync: None,
             last_cursor_write: None,
             in_flight: None,
+            job_error: None,
         };
         if report.bytes_truncated > 0 || report.corrupt_regions > 0 {
             tracing::warn!(dir = %dir.display(), ?report, "outbox recovered with damage");
@@ -207,6 +242,19 @@ impl Outbox {
         self.damaged_on_read
     }
 
+    /// Unacknowledged records lost since open because their segment file or the whole directory
+    /// vanished under the outbox (an unplugged card, a removed directory). Found by the next
+    /// append (which recreates the directory) or read; logged when found.
+    pub fn vanished_total(&self) -> u64 {
+        self.vanished_total
+    }
+
+    /// Free and total space of the filesystem that holds the outbox directory (`statvfs`), for a
+    /// metric and for warning when [`Config::max_bytes`] exceeds what the filesystem can hold.
+    pub fn fs_space(&self) -> std::io::Result<FsSpace> {
+        space::of(&self.dir)
+    }
+
     /// The oldest unacknowledged record; the caller computes the oldest buffered age from
     /// [`RecordInfo::appended_at_ms`].
     pub fn oldest_pending(&self) -> Option<RecordInfo> {
@@ -256,13 +304,18 @@ impl Outbox {
             let (name, path) = (seg.name, seg.path.clone());
             let file = match &mut self.reader {
                 Some((n, f)) if *n == name => f,
-                slot => {
-                    let f = OpenOptions::new()
-                        .read(true)
-                        .open(&path)
-                        .map_err(io_err("open segment", &path))?;
-                    &mut slot.insert((name, f)).1
-                }
+                slot => match OpenOptions::new().read(true).open(&path) {
+                    Ok(f) => &mut slot.insert((name, f)).1,
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::NotFound
+                            && self.forget_vanished() > 0 =>
+                    {
+                        // The file vanished: what it held is counted as lost; go on with the rest.
+                        self.suspect = true;
+                        continue;
+                    }
+                    Err(e) => return Err(io_err("open segment", &path)(e)),
+                },
             };
             match segment::read_record(file, &path, &meta, self.cfg.max_payload, buf)? {
                 Readback::Ok => {

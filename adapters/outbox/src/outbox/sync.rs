@@ -217,6 +217,9 @@ impl Outbox {
     /// Takes up the outcome of the job in flight, if it has ended (with `wait`: waiting until it
     /// has). After a failure or an abandoned job, what it was to write is due again at once.
     pub(super) fn collect_job(&mut self, wait: bool) -> Result<()> {
+        if let Some(e) = self.job_error.take() {
+            return Err(e);
+        }
         let Some(job) = &self.in_flight else {
             return Ok(());
         };
@@ -262,6 +265,7 @@ mod tests {
             sync: SyncPolicy::Interval(Duration::from_millis(100)),
             when_full: WhenFull::Backpressure,
             cursor_interval: Duration::from_secs(1),
+            reclaim_bytes: 1 << 20,
             read_cache_bytes: 0,
         }
     }

@@ -16,6 +16,7 @@ pub fn small() -> Config {
         sync: SyncPolicy::Never,
         when_full: WhenFull::Backpressure,
         cursor_interval: Duration::from_secs(1),
+        reclaim_bytes: 1 << 20,
         read_cache_bytes: 4 << 20,
     }
 }
