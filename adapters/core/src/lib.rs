@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod backoff;
+pub mod clock;
 pub mod command;
 pub mod config;
 pub mod event;

@@ -151,11 +151,15 @@ pub enum QualityFlag {
     ClockBaseDifferent,
     /// IEC 62056-6-2 §4.1.6.1 clock status bit 3: the clock status itself is invalid.
     ClockStatusInvalid,
+    /// The bridge's own wall clock was not set when it read `received` (earlier than
+    /// [`crate::clock::floor`], e.g. a box without a real-time clock before NTP set it): the value
+    /// is what the device said, but `received` is not a real time.
+    BridgeClockUnset,
 }
 
 impl QualityFlag {
     /// Every flag, in bit order.
-    pub const ALL: [QualityFlag; 17] = [
+    pub const ALL: [QualityFlag; 18] = [
         QualityFlag::Invalid,
         QualityFlag::NotTopical,
         QualityFlag::Substituted,
@@ -173,6 +177,7 @@ impl QualityFlag {
         QualityFlag::ClockDoubtful,
         QualityFlag::ClockBaseDifferent,
         QualityFlag::ClockStatusInvalid,
+        QualityFlag::BridgeClockUnset,
     ];
 
     /// The name published on MQTT.
@@ -195,6 +200,7 @@ impl QualityFlag {
             QualityFlag::ClockDoubtful => "clock_doubtful",
             QualityFlag::ClockBaseDifferent => "clock_base_different",
             QualityFlag::ClockStatusInvalid => "clock_status_invalid",
+            QualityFlag::BridgeClockUnset => "bridge_clock_unset",
         }
     }
 
@@ -423,6 +429,22 @@ pub struct Reading {
     pub source: SourceAddress,
     /// What this sample arrived with, beyond its address.
     pub facts: SampleFacts,
+}
+
+impl Reading {
+    /// The flags published with this reading: its quality's, plus
+    /// [`QualityFlag::BridgeClockUnset`] when `received` was read while the bridge's wall clock
+    /// was not set ([`crate::clock::wall_clock_set`]). The rule depends on the reading of the
+    /// clock alone, so every source gets the flag without setting it: it stamps `received` with
+    /// [`Timestamp::now`] and the payload carries the judgement. The quality level is left as it
+    /// is: the value itself is what the device said.
+    pub fn published_flags(&self) -> QualityFlags {
+        if crate::clock::wall_clock_set(self.received) {
+            self.quality.flags
+        } else {
+            self.quality.flags.with(QualityFlag::BridgeClockUnset)
+        }
+    }
 }
 
 /// A reading with its per-bridge sequence number: what is published.

@@ -89,7 +89,7 @@ pub fn sample_payload(sample: &Sample) -> Vec<u8> {
         seq: sample.seq,
         value: &r.value,
         quality: r.quality.level,
-        flags: r.quality.flags,
+        flags: r.published_flags(),
         ts: r.ts,
         received: r.received,
         unit: r.unit.as_deref(),
@@ -175,7 +175,7 @@ mod tests {
                 value: Value::Float(7.25),
                 quality: Quality::GOOD,
                 ts: None,
-                received: Timestamp::from_unix_millis(1_764_018_000_123)
+                received: Timestamp::from_unix_millis(1_795_554_000_123)
                     .unwrap_or_else(Timestamp::now),
                 unit: Some(Arc::from("m")),
                 source: SourceAddress::Modbus {
@@ -208,7 +208,7 @@ mod tests {
         let json = String::from_utf8(sample_payload(&sample())).unwrap_or_default();
         assert_eq!(
             json,
-            r#"{"seq":42,"value":7.25,"quality":"good","received":"2025-11-24T21:00:00.123Z","unit":"m","source":{"device":"plc1","protocol":"modbus","unit":1,"table":"holding","address":100,"type":"f32","word_order":"cdab"}}"#
+            r#"{"seq":42,"value":7.25,"quality":"good","received":"2026-11-24T21:00:00.123Z","unit":"m","source":{"device":"plc1","protocol":"modbus","unit":1,"table":"holding","address":100,"type":"f32","word_order":"cdab"}}"#
         );
     }
 
@@ -223,6 +223,27 @@ mod tests {
         assert_eq!(v["flags"], serde_json::json!(["comm_failure"]));
         assert_eq!(v["ts"], "2025-11-24T21:00:00.000Z");
         assert_eq!(v["historical"], true);
+    }
+
+    #[test]
+    fn a_sample_received_before_the_clock_was_set_says_so_and_keeps_its_quality() {
+        let mut s = sample();
+        s.reading.received = Timestamp::from_unix_millis(12_345).unwrap_or_else(Timestamp::now);
+        let v: serde_json::Value = serde_json::from_slice(&sample_payload(&s)).unwrap_or_default();
+        assert_eq!(v["received"], "1970-01-01T00:00:12.345Z");
+        assert_eq!(v["quality"], "good");
+        assert_eq!(v["flags"], serde_json::json!(["bridge_clock_unset"]));
+        s.reading.quality = Quality::comm_failure();
+        let v: serde_json::Value = serde_json::from_slice(&sample_payload(&s)).unwrap_or_default();
+        assert_eq!(v["quality"], "bad");
+        assert_eq!(
+            v["flags"],
+            serde_json::json!(["comm_failure", "bridge_clock_unset"])
+        );
+        // Once the clock is set, the flag is gone.
+        s.reading.received = crate::clock::floor();
+        let v: serde_json::Value = serde_json::from_slice(&sample_payload(&s)).unwrap_or_default();
+        assert_eq!(v["flags"], serde_json::json!(["comm_failure"]));
     }
 
     #[test]

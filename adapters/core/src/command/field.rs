@@ -73,6 +73,11 @@ pub struct FieldCommand {
     /// never followed by its execute (the outstation's own select timeout releases it), and the
     /// answer says so (`"selected, not executed: deadline passed"`). A step already sent is
     /// waited for (its confirmation bounded by the protocol's own timer), never repeated.
+    ///
+    /// It is a monotonic instant: the router turned the sender's `expires` into one once, on
+    /// arrival ([`crate::clock::Now::instant_of`]), so a jump of the wall clock afterwards (NTP
+    /// setting a box that started at 1970, an operator's correction) neither expires a waiting
+    /// command early nor keeps a stale one alive. Sources compare it with `Instant::now()` only.
     pub deadline: Instant,
     /// Whether `deadline` is the sender's own `expires` (so a miss is `expired`, not `timeout`).
     pub deadline_is_expiry: bool,

@@ -3,7 +3,8 @@
 //! Order of the checks, each answered at once when it fails: the topic names a device and point;
 //! the payload parses with an id; the id was not seen before (a repeat gets the first result
 //! again, or waits for it while the first is still executing); the message was sent live (not
-//! retained) and its deadline has not passed; the device and point exist and the point is
+//! retained), its `expires` can be judged (the bridge's wall clock is set, `crate::clock`) and
+//! has not passed; the device and point exist and the point is
 //! `writable`; the source takes commands. Only then is the command recorded as started in
 //! `data_dir` and handed to its source, which checks the value against the point and writes it.
 
@@ -24,6 +25,7 @@ use super::field::{
 use super::parse;
 use super::stats::CommandStats;
 use super::store::{Entry, Store};
+use crate::clock::Now;
 use crate::config::CommandsConfig;
 use crate::publisher::{CommandAck, DirectMessage, IncomingCommand};
 use crate::time::Timestamp;
@@ -256,6 +258,10 @@ impl CommandRouter {
         pending: &mut Pending,
         results: &mpsc::Sender<DirectMessage>,
     ) {
+        // The wall clock is read once per command, here: for its `received` and to judge its
+        // `expires`, which becomes a monotonic deadline at once (a later jump of the wall clock
+        // changes nothing).
+        let now = Now::read();
         let ticket = message.ack.map(|ack| self.acks.owe(ack, message.received));
         let Some((device, point)) = parse::target(&self.base, &message.topic) else {
             tracing::debug!(topic = %message.topic, "not a command topic; ignored");
@@ -271,7 +277,7 @@ impl CommandRouter {
             value: None,
             topic: self.result_topic(device, point),
             received: message.received,
-            received_at: Timestamp::now(),
+            received_at: now.wall,
             ack: ticket,
         };
         let command = match parse::payload(&message.payload) {
@@ -304,7 +310,7 @@ impl CommandRouter {
             }
             None => {}
         }
-        if let Some(reply) = self.stale(&message, command.expires) {
+        if let Some(reply) = self.stale(&message, command.expires, now) {
             return self.finish(ctx, reply, results).await;
         }
         let entry = self.devices.get(device);
@@ -347,21 +353,7 @@ impl CommandRouter {
         let timeout = entry
             .and_then(|d| d.points.get(point).and_then(|p| p.timeout).or(d.timeout))
             .unwrap_or(self.timeout);
-        let ours = message.received + timeout;
-        let theirs = command
-            .expires
-            .map(instant_of)
-            .into_iter()
-            .chain(
-                message
-                    .message_expiry
-                    .map(|s| message.received + Duration::from_secs(u64::from(s))),
-            )
-            .min();
-        let (deadline, deadline_is_expiry) = match theirs {
-            Some(t) if t < ours => (t, true),
-            _ => (ours, false),
-        };
+        let (deadline, deadline_is_expiry) = deadline(&message, command.expires, timeout, now);
         if let Err(error) = self.store.started(&ctx.key) {
             let reason = format!("not executed: cannot record the command in data_dir: {error}");
             tracing::error!(%error, "cannot write the command memory");
@@ -413,8 +405,14 @@ impl CommandRouter {
     }
 
     /// A command that must not run because it is not live: retained by the broker, or past its
-    /// deadline on arrival.
-    fn stale(&self, message: &IncomingCommand, expires: Option<Timestamp>) -> Option<FieldReply> {
+    /// deadline on arrival; or whose `expires` cannot be judged because the bridge's wall clock is
+    /// not set (`crate::clock`): a box at 1970 would take any `expires` for the far future.
+    pub(super) fn stale(
+        &self,
+        message: &IncomingCommand,
+        expires: Option<Timestamp>,
+        now: Now,
+    ) -> Option<FieldReply> {
         if message.retained {
             return Some(FieldReply::not_done(
                 Outcome::Expired,
@@ -428,13 +426,20 @@ impl CommandRouter {
                 "its MQTT 5 message expiry interval had run out",
             ));
         }
-        let now = Timestamp::now();
         match expires {
-            Some(t) if t.unix_millis() <= now.unix_millis() => Some(FieldReply::not_done(
+            Some(_) if !now.wall_clock_set() => Some(FieldReply::not_done(
+                Outcome::Refused,
+                format!(
+                    "the bridge's clock is not set (it reads {}), so its expires cannot be judged; \
+                     not sent to the field",
+                    now.wall.to_rfc3339_millis()
+                ),
+            )),
+            Some(t) if t.unix_millis() <= now.wall.unix_millis() => Some(FieldReply::not_done(
                 Outcome::Expired,
                 format!(
                     "arrived at {} after its deadline {}; not sent to the field",
-                    now.to_rfc3339_millis(),
+                    now.wall.to_rfc3339_millis(),
                     t.to_rfc3339_millis()
                 ),
             )),
@@ -500,6 +505,33 @@ impl CommandRouter {
     }
 }
 
+/// A command's deadline as a monotonic instant, and whether it is the sender's (`expires`, or the
+/// MQTT 5 message expiry) rather than the bridge's command `timeout` counted from its arrival.
+///
+/// Computed once, on arrival: `expires` is placed on the monotonic clock by the wall clock read
+/// then (`now`), and nothing reads the wall clock for this command afterwards.
+pub(super) fn deadline(
+    message: &IncomingCommand,
+    expires: Option<Timestamp>,
+    timeout: Duration,
+    now: Now,
+) -> (Instant, bool) {
+    let ours = message.received + timeout;
+    let theirs = expires
+        .map(|t| now.instant_of(t))
+        .into_iter()
+        .chain(
+            message
+                .message_expiry
+                .map(|s| message.received + Duration::from_secs(u64::from(s))),
+        )
+        .min();
+    match theirs {
+        Some(t) if t < ours => (t, true),
+        _ => (ours, false),
+    }
+}
+
 /// Hands a result to the publisher, with the PUBACK its command owes (an empty topic: only the
 /// PUBACK, for a PUBLISH that was not a command).
 async fn publish(
@@ -519,10 +551,4 @@ async fn publish(
     if results.send(message).await.is_err() {
         tracing::warn!("the publisher has stopped; a command result was not published");
     }
-}
-
-/// The monotonic instant of a wall-clock time (now when it is past).
-fn instant_of(t: Timestamp) -> Instant {
-    let left = t.unix_millis() - Timestamp::now().unix_millis();
-    Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or(0))
 }

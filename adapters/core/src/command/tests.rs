@@ -438,3 +438,108 @@ async fn params_reach_the_source_only_when_its_driver_names_them_and_timeouts_ne
     assert_eq!(h.result().await.1["outcome"], "timeout");
     h.stop().await;
 }
+
+/// "Now" as a box whose wall clock reads `unix_ms` would read it.
+fn now_at(unix_ms: i64) -> crate::clock::Now {
+    crate::clock::Now {
+        wall: crate::time::Timestamp::from_unix_millis(unix_ms).unwrap(),
+        mono: Instant::now(),
+    }
+}
+
+/// The floor of `crate::clock` plus a day: a wall clock that is set.
+fn set_clock_ms() -> i64 {
+    crate::clock::floor().unix_millis() + 86_400_000
+}
+
+fn with_expires(id: &str, unix_ms: i64) -> (IncomingCommand, Option<crate::time::Timestamp>) {
+    let expires = crate::time::Timestamp::from_unix_millis(unix_ms).unwrap();
+    let payload = format!(
+        r#"{{"id":"{id}","value":1,"expires":"{}"}}"#,
+        expires.to_rfc3339_millis()
+    );
+    (message("plc/sp/set", &payload), Some(expires))
+}
+
+#[tokio::test]
+async fn while_the_clock_is_not_set_a_command_with_expires_is_refused_and_one_without_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let topics = Topics::new("fb", "site", "gw");
+    let router = CommandRouter::open(
+        &topics,
+        &CommandsConfig::default(),
+        dir.path(),
+        devices(None),
+    )
+    .unwrap();
+    let at_1970 = now_at(12_345);
+    // Whatever its expires: at 1970 even a stale one would look like the far future.
+    for expires_ms in [set_clock_ms(), 1_000, 60_000] {
+        let (m, expires) = with_expires("e", expires_ms);
+        let reply = router.stale(&m, expires, at_1970).unwrap();
+        assert_eq!(reply.outcome, Outcome::Refused);
+        let reason = reply.reason.unwrap();
+        assert!(
+            reason.starts_with("the bridge's clock is not set"),
+            "{reason}"
+        );
+        assert!(reason.contains("1970-01-01T00:00:12.345Z"), "{reason}");
+    }
+    let plain = message("plc/sp/set", r#"{"id":"p","value":1}"#);
+    assert_eq!(router.stale(&plain, None, at_1970), None);
+    // Once the clock is set, expires is judged as usual.
+    let set = now_at(set_clock_ms());
+    let (m, expires) = with_expires("late", set_clock_ms() - 1);
+    assert_eq!(
+        router.stale(&m, expires, set).map(|r| r.outcome),
+        Some(Outcome::Expired)
+    );
+    let (m, expires) = with_expires("fine", set_clock_ms() + 5_000);
+    assert_eq!(router.stale(&m, expires, set), None);
+}
+
+#[test]
+fn expires_becomes_a_monotonic_deadline_once_at_arrival() {
+    let timeout = Duration::from_secs(10);
+    let now = now_at(set_clock_ms());
+    let mut m = message("plc/sp/set", "{}");
+    m.received = now.mono;
+    // Five seconds ahead by the wall clock read at arrival: five seconds on the monotonic clock.
+    let (_, expires) = with_expires("a", set_clock_ms() + 5_000);
+    assert_eq!(
+        router::deadline(&m, expires, timeout, now),
+        (now.mono + Duration::from_secs(5), true)
+    );
+    // Later than the command timeout: the timeout, counted from arrival, is the deadline.
+    let (_, expires) = with_expires("b", set_clock_ms() + 60_000);
+    assert_eq!(
+        router::deadline(&m, expires, timeout, now),
+        (now.mono + timeout, false)
+    );
+    assert_eq!(
+        router::deadline(&m, None, timeout, now),
+        (now.mono + timeout, false)
+    );
+    // The MQTT 5 message expiry is relative: it never needed the wall clock.
+    m.message_expiry = Some(3);
+    assert_eq!(
+        router::deadline(&m, None, timeout, now),
+        (now.mono + Duration::from_secs(3), true)
+    );
+    // A FieldCommand holds only the instant: what the wall clock does after arrival (a jump of a
+    // day forward, say) cannot move it; only the monotonic clock is compared with it.
+    let command = FieldCommand {
+        id: "a".into(),
+        point: "sp".into(),
+        value: CommandValue::None,
+        params: Default::default(),
+        deadline: now.mono + Duration::from_secs(5),
+        deadline_is_expiry: true,
+    };
+    assert!(command
+        .check_deadline(now.mono + Duration::from_secs(4), "x")
+        .is_ok());
+    assert!(command
+        .check_deadline(now.mono + Duration::from_secs(6), "x")
+        .is_err());
+}
