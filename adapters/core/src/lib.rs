@@ -17,6 +17,7 @@ pub mod point;
 pub mod publisher;
 pub mod seq;
 pub mod source;
+pub mod throttle;
 pub mod time;
 pub mod tls;
 pub mod topic;

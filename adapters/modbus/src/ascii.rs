@@ -96,9 +96,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsciiLink<S> {
         }
     }
 
-    /// Logs and records a frame that does not answer the request.
+    /// Records a frame that does not answer the request (the connection logs it, throttled).
     fn refuse(&self, garbage: Garbage, answer: &ascii::Frame) -> tokio_modbus::Error {
-        tracing::warn!(
+        tracing::debug!(
             device = %self.device,
             unit = self.unit,
             problem = garbage.as_str(),

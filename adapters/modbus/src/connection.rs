@@ -22,6 +22,7 @@ use crate::ascii::AsciiLink;
 use crate::error::{Error, Garbage};
 use crate::guard::{GarbageSlot, MbapGuard};
 use fieldbridge_core::source::{Counter, SourceStats};
+use fieldbridge_core::throttle::Throttle;
 
 /// The values one read returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,9 @@ pub(crate) struct Connection {
     attempts: u64,
     /// Where the TCP guard names a refused answer.
     garbage: GarbageSlot,
+    /// Garbage answers are logged once, then once a minute with a count (each one is counted in
+    /// the decode errors).
+    garbage_log: Throttle,
 }
 
 impl std::fmt::Debug for Connection {
@@ -96,6 +100,7 @@ impl Connection {
             ctx: None,
             attempts: 0,
             garbage: GarbageSlot::default(),
+            garbage_log: Throttle::default(),
         }
     }
 
@@ -268,9 +273,17 @@ impl Connection {
                     let garbage = named.unwrap_or(Garbage::Mismatch);
                     self.stats.bump(Counter::Responses);
                     self.stats.bump(Counter::DecodeErrors);
-                    if named.is_none() {
-                        tracing::warn!(device = %self.device, unit, problem = garbage.as_str(), error = %e, "garbage answer from the modbus device");
-                    }
+                    let detail = named.map_or_else(|| e.to_string(), |_| String::new());
+                    fieldbridge_core::throttled!(
+                        self.garbage_log,
+                        garbage.as_str(),
+                        warn,
+                        device = %self.device,
+                        unit,
+                        problem = garbage.as_str(),
+                        detail,
+                        "garbage answer from the modbus device"
+                    );
                     if !guarded {
                         // A serial line: start over clean.
                         self.ctx = None;

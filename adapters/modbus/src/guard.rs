@@ -257,7 +257,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for MbapGuard<S> {
                     continue;
                 }
                 Verdict::Garbage(garbage) => {
-                    tracing::warn!(
+                    // Logged by the connection, throttled: a device that keeps answering
+                    // garbage must not flood the log.
+                    tracing::debug!(
                         device = %this.device,
                         problem = garbage.as_str(),
                         bytes = this.raw.len(),

@@ -94,6 +94,9 @@ pub(crate) struct Poller {
     /// `None` once the router dropped its end: then only polls wake the task.
     commands: Option<CommandReceiver>,
     writer: Writer,
+    /// Values that cannot be decoded: logged once, then once a minute with a count (each is
+    /// published with its bad quality).
+    decode_log: fieldbridge_core::throttle::Throttle,
 }
 
 impl Poller {
@@ -149,6 +152,7 @@ impl Poller {
             backoff: Backoff::new(config.reconnect_min, config.reconnect_max),
             commands: Some(commands),
             writer,
+            decode_log: fieldbridge_core::throttle::Throttle::default(),
         }
     }
 
@@ -375,7 +379,10 @@ impl Poller {
             return Ok(());
         };
         if let Some(e) = &decoded.error {
-            tracing::warn!(
+            fieldbridge_core::throttled!(
+                self.decode_log,
+                "decode",
+                warn,
                 device = %self.device,
                 point = %p.config.name,
                 unit,

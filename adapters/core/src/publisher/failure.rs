@@ -13,10 +13,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use rustls::{AlertDescription, CertificateError};
-use tokio::time::Instant;
 
 use super::client::LinkError;
 use super::TlsFiles;
@@ -353,40 +351,7 @@ pub(crate) fn classify(error: &LinkError, ctx: &Context) -> Failure {
     }
 }
 
-/// How often a failure that keeps repeating is logged above debug.
-pub(crate) const REPEAT_EVERY: Duration = Duration::from_secs(60);
-
-/// Says when a failure deserves a warn or error line: a new reason at once, the same reason again
-/// at most once per [`REPEAT_EVERY`] (with how many were not logged), debug otherwise.
-#[derive(Debug, Default)]
-pub(crate) struct Throttle {
-    last: Option<&'static str>,
-    repeated: u64,
-    said_at: Option<Instant>,
-}
-
-impl Throttle {
-    /// `Some(repeated since the last loud line)` when this one should be loud.
-    pub(crate) fn note(&mut self, reason: &'static str, now: Instant) -> Option<u64> {
-        let due = self
-            .said_at
-            .is_none_or(|at| now.duration_since(at) >= REPEAT_EVERY);
-        if self.last != Some(reason) || due {
-            let repeated = if self.last == Some(reason) {
-                self.repeated
-            } else {
-                0
-            };
-            self.last = Some(reason);
-            self.repeated = 0;
-            self.said_at = Some(now);
-            Some(repeated)
-        } else {
-            self.repeated += 1;
-            None
-        }
-    }
-}
+pub(crate) use crate::throttle::Throttle;
 
 /// Counters of the broker link and of the command seam, rendered with the delivery's metrics.
 #[derive(Debug, Default)]
@@ -592,17 +557,5 @@ mod tests {
             .message
             .starts_with("cannot reach the broker broker.example:8883"));
         assert!(!f.is_configuration());
-    }
-
-    #[test]
-    fn a_repeating_failure_is_loud_once_a_minute() {
-        let t0 = Instant::now();
-        let mut t = Throttle::default();
-        assert_eq!(t.note("network", t0), Some(0));
-        assert_eq!(t.note("network", t0 + Duration::from_secs(1)), None);
-        assert_eq!(t.note("network", t0 + Duration::from_secs(2)), None);
-        assert_eq!(t.note("network", t0 + Duration::from_secs(61)), Some(2));
-        assert_eq!(t.note("auth", t0 + Duration::from_secs(62)), Some(0));
-        assert_eq!(t.note("network", t0 + Duration::from_secs(63)), Some(0));
     }
 }
