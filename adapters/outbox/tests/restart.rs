@@ -203,3 +203,34 @@ fn segments_fully_acknowledged_before_a_kill_are_deleted_on_open() {
     assert_eq!(rec.pending, 15);
     assert_eq!(seqs(&drain(&mut ob)), (16..=30).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_delivered_active_segment_is_reclaimed_by_the_next_append_and_numbering_survives_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config {
+        reclaim_bytes: 64,
+        ..small()
+    };
+    let mut ob = open(dir.path(), &cfg);
+    append_range(&mut ob, 1..=5);
+    for s in 1..=5 {
+        ob.ack(s).unwrap();
+    }
+    // The ack leaves the active segment; the next append starts a new one and deletes it.
+    assert_eq!(segment_files(dir.path()).len(), 1);
+    let before = segment_files(dir.path());
+    append_range(&mut ob, 6..=6);
+    let after = segment_files(dir.path());
+    assert_eq!(after.len(), 1);
+    assert_ne!(before, after, "the delivered segment is gone");
+    assert_eq!(ob.disk_bytes(), fs::metadata(&after[0]).unwrap().len());
+    drop(ob); // a kill: the cursor was never synced after the acks
+    let (mut ob, rec) = Outbox::open(dir.path(), cfg).unwrap();
+    assert_eq!(rec.last_seq, Some(6));
+    assert_eq!(seqs(&drain(&mut ob)), [6]);
+    assert!(matches!(
+        ob.append(6, b"x"),
+        Err(Error::SeqNotIncreasing { seq: 6, last: 6 })
+    ));
+    ob.append(7, b"x").unwrap();
+}
