@@ -20,11 +20,14 @@ pub enum SyncPolicy {
 /// What an append does when it would take the outbox above [`Config::max_bytes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WhenFull {
-    /// Delete the oldest segment(s), acknowledged or not, until the record fits. Dropped unacknowledged
-    /// records are counted in [`crate::AppendOutcome::dropped_records`]. The segment being appended
-    /// to is never dropped.
+    /// Delete the oldest segment(s), acknowledged or not, until the record fits, within
+    /// [`Config::max_bytes`] and within the filesystem (an append that fails for lack of space
+    /// drops and retries). Dropped unacknowledged records are counted in
+    /// [`crate::AppendOutcome::dropped_records`]. The segment being appended to is never dropped.
     DropOldest,
-    /// Refuse the append with [`crate::Error::Full`]; the caller slows its sources down.
+    /// Refuse the append with [`crate::Error::Full`] (the bound) or an error classified
+    /// [`crate::StorageFault::NoSpace`] (the filesystem is full); nothing unacknowledged is
+    /// dropped, and the caller slows its sources down.
     Backpressure,
 }
 

@@ -13,9 +13,11 @@ use crate::segment::{self, RecMeta};
 /// What an append did besides appending.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AppendOutcome {
-    /// Unacknowledged records deleted to make room ([`WhenFull::DropOldest`]): lost, to be reported.
+    /// Unacknowledged records deleted to make room ([`WhenFull::DropOldest`], for
+    /// [`crate::Config::max_bytes`] or because the filesystem was full): lost, to be reported.
     pub dropped_records: u64,
-    /// Segment files deleted to make room.
+    /// Segment files deleted to make room (those dropped; a retired fully acknowledged segment is
+    /// not counted).
     pub dropped_segments: u64,
 }
 
