@@ -128,6 +128,10 @@ pub struct BridgeSummary {
     pub samples_in: u64,
     /// Samples acknowledged by the broker since start.
     pub samples_acked: u64,
+    /// What is wrong with `data_dir` while a disk operation keeps failing (a full, read-only or
+    /// vanished disk); absent while the disk takes every write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<crate::publisher::StorageProblem>,
 }
 
 /// The JSON payload of the bridge's own state topic.

@@ -23,7 +23,8 @@ fn open_outbox(config: &Config) -> Result<Outbox, Error> {
     let dir = config.bridge.data_dir.join("outbox");
     let c = &config.outbox;
     // Whole segments are freed at a time and the one being written is never dropped: a quarter of
-    // the bound (at most 8 MiB) keeps drop-oldest fine-grained even at the smallest bound.
+    // the bound (at most 8 MiB) keeps drop-oldest fine-grained even at the smallest bound (the
+    // outbox makes them smaller still on a filesystem smaller than that).
     let segment_bytes = (c.max_bytes / 4).clamp(128 << 10, 8 << 20);
     let outbox_config = fieldbridge_outbox::Config {
         segment_bytes,
@@ -42,6 +43,17 @@ fn open_outbox(config: &Config) -> Result<Outbox, Error> {
         ..fieldbridge_outbox::Config::default()
     };
     let (outbox, recovery) = Outbox::open(&dir, outbox_config)?;
+    if let Ok(space) = outbox.fs_space() {
+        if let Some(warning) = crate::cmd::check::bound_exceeds_disk(c.max_bytes, &space) {
+            tracing::warn!(
+                data_dir = %config.bridge.data_dir.display(),
+                max_bytes = c.max_bytes,
+                filesystem_bytes = space.total,
+                available_bytes = space.available,
+                "{warning}"
+            );
+        }
+    }
     tracing::info!(
         dir = %dir.display(),
         pending = recovery.pending,

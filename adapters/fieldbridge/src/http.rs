@@ -108,6 +108,8 @@ impl Collector for Observed {
 struct Endpoint {
     registry: Arc<Registry>,
     link: watch::Receiver<LinkStatus>,
+    /// For `/ready`: whether `data_dir` takes what the bridge writes.
+    delivery: Arc<DeliveryStats>,
 }
 
 /// Binds `listen` and serves until the task is dropped.
@@ -121,11 +123,13 @@ pub(crate) async fn serve(
     })?;
     tracing::info!(%listen, "metrics and health endpoint listening");
     let link = observed.link.clone();
+    let delivery = Arc::clone(&observed.delivery);
     let mut registry = Registry::default();
     registry.register_collector(Box::new(observed));
     let app = router(Endpoint {
         registry: Arc::new(registry),
         link,
+        delivery,
     });
     Ok(tokio::spawn(accept_loop(
         listener,
@@ -200,15 +204,25 @@ async fn health() -> Response {
     json(StatusCode::OK, r#"{"status":"ok"}"#)
 }
 
+/// Ready: the broker link is up and `data_dir` takes every write. Not ready names what is not
+/// (`broker`, and `storage` with the kind of disk fault while an operation keeps failing).
 async fn ready(State(endpoint): State<Endpoint>) -> Response {
-    if endpoint.link.borrow().connected {
-        json(StatusCode::OK, r#"{"status":"ready","broker":"connected"}"#)
+    let connected = endpoint.link.borrow().connected;
+    let storage = endpoint.delivery.storage.problem();
+    let body = serde_json::json!({
+        "status": if connected && storage.is_none() { "ready" } else { "not ready" },
+        "broker": if connected { "connected" } else { "disconnected" },
+        "storage": storage.as_ref().map_or_else(
+            || serde_json::json!("ok"),
+            |p| serde_json::json!({"fault": p.kind, "operation": p.operation, "error": p.message}),
+        ),
+    });
+    let code = if connected && storage.is_none() {
+        StatusCode::OK
     } else {
-        json(
-            StatusCode::SERVICE_UNAVAILABLE,
-            r#"{"status":"not ready","broker":"disconnected"}"#,
-        )
-    }
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    json(code, &body.to_string())
 }
 
 async fn not_found() -> Response {
@@ -220,8 +234,13 @@ async fn not_found() -> Response {
         .into_response()
 }
 
-fn json(status: StatusCode, body: &'static str) -> Response {
-    (status, [(CONTENT_TYPE, "application/json")], body).into_response()
+fn json(status: StatusCode, body: &str) -> Response {
+    (
+        status,
+        [(CONTENT_TYPE, "application/json")],
+        body.to_owned(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -238,6 +257,7 @@ mod tests {
         let app = router(Endpoint {
             registry: Arc::new(Registry::default()),
             link,
+            delivery: Arc::default(),
         });
         tokio::spawn(accept_loop(listener, app, deadline));
         addr

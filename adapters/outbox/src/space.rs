@@ -13,6 +13,14 @@ pub struct FsSpace {
     pub total: u64,
 }
 
+impl FsSpace {
+    /// The space of the filesystem that holds `dir` (which must exist), for a caller without an
+    /// open outbox (`fieldbridge check` compares it with the configured bound).
+    pub fn of(dir: &Path) -> io::Result<FsSpace> {
+        of(dir)
+    }
+}
+
 /// `statvfs` of `dir`.
 pub(crate) fn of(dir: &Path) -> io::Result<FsSpace> {
     let st = rustix::fs::statvfs(dir)?;

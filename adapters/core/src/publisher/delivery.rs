@@ -21,6 +21,7 @@ use super::direct::{DirectQueue, Entry};
 use super::failure::LinkCounters;
 use super::link::LinkEvent;
 use super::record;
+use super::storage::{self, Change, Op, StorageWatch};
 use super::{DirectMessage, PublisherSettings};
 use crate::config::ReplayOrder;
 use crate::event::{DeviceMeta, DeviceState, EventReceiver, SourceEvent};
@@ -44,6 +45,12 @@ const SUMMARY_EVERY: Duration = Duration::from_secs(10);
 
 /// How often the task wakes without an event: outbox syncs, replay pacing, the drain deadline.
 const TICK: Duration = Duration::from_millis(50);
+
+/// How soon a disk operation that failed (other than the outbox's own bound) is tried again.
+const DISK_RETRY: Duration = Duration::from_millis(200);
+
+/// How often the free space of `data_dir` is read for the metrics.
+const SPACE_EVERY: Duration = Duration::from_secs(5);
 
 /// One connection: its client and the pairing of packet ids with sequence numbers.
 struct Epoch {
@@ -125,6 +132,18 @@ pub(crate) struct Delivery {
     buf: Vec<u8>,
     /// Command results not acknowledged yet.
     direct: DirectQueue,
+    /// Failing disk operations: their log throttles.
+    storage: StorageWatch,
+    /// The log line of drops from a full outbox.
+    drop_log: crate::throttle::Throttle,
+    /// When the free space was last read.
+    space_read: Option<Instant>,
+    /// Not before then is a failed append tried again.
+    append_retry_at: Option<Instant>,
+    /// Not before then is a failed sync tried again.
+    sync_retry_at: Option<Instant>,
+    /// A sync job was handed out and has not been reported failed.
+    sync_handed_out: bool,
 }
 
 impl Delivery {
@@ -155,6 +174,12 @@ impl Delivery {
             live_first: settings.replay_order == ReplayOrder::LiveFirst,
             buf: Vec::new(),
             direct: DirectQueue::default(),
+            storage: StorageWatch::default(),
+            drop_log: crate::throttle::Throttle::default(),
+            space_read: None,
+            append_retry_at: None,
+            sync_retry_at: None,
+            sync_handed_out: false,
         }
     }
 
@@ -206,6 +231,7 @@ impl Delivery {
             }
             self.start_sync();
             self.update_gauges();
+            self.read_space();
             if self.link.is_some() && last_summary.elapsed() >= SUMMARY_EVERY {
                 last_summary = Instant::now();
                 self.publish_bridge_state(true);
@@ -219,17 +245,29 @@ impl Delivery {
     /// for the disk here would hold every sample behind it. At most one runs at a time; its
     /// failure comes back from a later check (or from `close`) and is retried. Under `sync =
     /// "always"` appends still sync before they return; `close` waits for the job in flight.
+    ///
+    /// A failed job is retried at most every [`DISK_RETRY`], so a read-only disk is not asked 20
+    /// times a second.
     fn start_sync(&mut self) {
+        if self.sync_retry_at.is_some_and(|at| Instant::now() < at) {
+            return;
+        }
         match self.outbox.sync_job(std::time::Instant::now()) {
             Ok(Some(job)) => {
+                // A job is handed out only once the one before it ended without failing.
+                if std::mem::replace(&mut self.sync_handed_out, true) {
+                    self.storage_ok(Op::Sync);
+                }
                 // Detached: the outbox learns the outcome itself. If the runtime drops the job
                 // unrun, the outbox counts it as not done and syncs again.
                 drop(tokio::task::spawn_blocking(move || job.run()));
             }
             Ok(None) => {}
             Err(error) => {
+                self.sync_handed_out = false;
+                self.sync_retry_at = Some(Instant::now() + DISK_RETRY);
                 DeliveryStats::bump(&self.stats.outbox_errors, 1);
-                tracing::error!(%error, "outbox sync failed");
+                self.storage_failed(Op::Sync, storage::outbox_kind(&error), &error);
             }
         }
     }
@@ -251,10 +289,15 @@ impl Delivery {
     /// Numbers the reading and writes it to the outbox; nothing is published before it is there.
     fn append(&mut self, reading: Reading) {
         self.stats.count_device(&reading.device, 0);
+        // A number is taken even when its reservation cannot be written: the record is held
+        // until the outbox has it, and a number never stored is never published.
         let (seq, error) = self.seq.take_even_unreserved();
-        if let Some(error) = error {
-            DeliveryStats::bump(&self.stats.outbox_errors, 1);
-            tracing::error!(%error, seq, "cannot reserve sequence numbers on disk");
+        match error {
+            Some(error) => {
+                DeliveryStats::bump(&self.stats.outbox_errors, 1);
+                self.storage_failed(Op::Seq, storage::seq_kind(&error), &error);
+            }
+            None => self.storage_ok(Op::Seq),
         }
         let topic = self.topics.sample(&reading.device, &reading.point);
         let sample = Sample {
@@ -269,9 +312,10 @@ impl Delivery {
 
     /// Appends the held records if the outbox takes them now.
     fn retry_held(&mut self) {
-        if self.held.is_empty() {
+        if self.held.is_empty() || self.append_retry_at.is_some_and(|at| Instant::now() < at) {
             return;
         }
+        self.append_retry_at = None;
         let batch: Vec<(u64, &[u8])> = self
             .held
             .iter()
@@ -280,10 +324,15 @@ impl Delivery {
         match self.outbox.append_batch(&batch) {
             Ok(outcome) => {
                 DeliveryStats::bump(&self.stats.appended, batch.len() as u64);
+                self.storage_ok(Op::Append);
                 if outcome.dropped_records > 0 {
                     DeliveryStats::bump(&self.stats.dropped, outcome.dropped_records);
                     self.note_dropped_in_flight();
-                    tracing::warn!(
+                    // Every drop is counted; the line is said once, then once a minute.
+                    crate::throttled!(
+                        self.drop_log,
+                        "drop-oldest",
+                        warn,
                         dropped = outcome.dropped_records,
                         total = self.outbox.dropped_total(),
                         "outbox full: oldest samples dropped (outbox.when_full = \"drop-oldest\")"
@@ -296,7 +345,11 @@ impl Delivery {
             Err(OutboxError::Full { .. }) => {}
             Err(error) => {
                 DeliveryStats::bump(&self.stats.outbox_errors, 1);
-                tracing::error!(%error, records = batch.len(), "cannot write to the outbox; holding the point stream");
+                // A full disk under `backpressure`, a read-only or vanished one under any policy:
+                // the stream is held (sources wait, a link-keeping source stops acknowledging)
+                // and the append is retried at every tick until the disk takes it.
+                self.storage_failed(Op::Append, storage::outbox_kind(&error), &error);
+                self.append_retry_at = Some(Instant::now() + DISK_RETRY);
                 // A failed batch may have reached the outbox in part: keep only the rest.
                 let last = self.outbox.last_seq();
                 self.held.retain(|(seq, _)| last.is_none_or(|l| *seq > l));
@@ -306,8 +359,11 @@ impl Delivery {
 
     /// Hands records to the client while the window has room (and the replay pace allows).
     fn pump(&mut self) {
-        let Some(ep) = self.link.as_mut() else { return };
-        while !ep.dead && ep.outstanding() < WINDOW {
+        loop {
+            let Some(ep) = self.link.as_mut() else { return };
+            if ep.dead || ep.outstanding() >= WINDOW {
+                return;
+            }
             let backlog = ep.last_taken < ep.backlog_end;
             if backlog && !self.pacer.take() {
                 return;
@@ -317,10 +373,12 @@ impl Delivery {
                 Ok(None) => return,
                 Err(error) => {
                     DeliveryStats::bump(&self.stats.outbox_errors, 1);
-                    tracing::error!(%error, "cannot read the outbox");
+                    self.storage_failed(Op::Read, storage::outbox_kind(&error), &error);
                     return;
                 }
             };
+            self.storage_ok(Op::Read);
+            let Some(ep) = self.link.as_mut() else { return };
             ep.last_taken = info.seq;
             if ep.sent_live.remove(&info.seq) {
                 continue;
@@ -417,6 +475,7 @@ impl Delivery {
             dropped: get(&s.dropped),
             samples_in: get(&s.appended),
             samples_acked: get(&s.acked),
+            storage: s.storage.problem(),
         };
         let since = if online {
             self.started
@@ -528,8 +587,37 @@ impl Delivery {
             Ok(false) => {}
             Err(error) => {
                 DeliveryStats::bump(&self.stats.outbox_errors, 1);
-                tracing::error!(%error, seq, "cannot record an acknowledgement in the outbox");
+                self.storage_failed(Op::Ack, storage::outbox_kind(&error), &error);
+                return;
             }
+        }
+        self.storage_ok(Op::Ack);
+    }
+
+    /// A disk operation failed: counted, logged (throttled), and when it begins to fail the
+    /// retained bridge state says so at once.
+    fn storage_failed(&mut self, op: Op, kind: &'static str, error: &dyn std::fmt::Display) {
+        if self.storage.failed(&self.stats.storage, op, kind, error) == Change::Began {
+            self.publish_bridge_state(true);
+        }
+    }
+
+    /// A disk operation worked: if it had been failing, the bridge state says it is over.
+    fn storage_ok(&mut self, op: Op) {
+        if self.storage.succeeded(&self.stats.storage, op) {
+            self.publish_bridge_state(true);
+        }
+    }
+
+    /// Reads the free space of `data_dir` for the metrics, every [`SPACE_EVERY`].
+    fn read_space(&mut self) {
+        if self.space_read.is_some_and(|at| at.elapsed() < SPACE_EVERY) {
+            return;
+        }
+        self.space_read = Some(Instant::now());
+        match self.outbox.fs_space() {
+            Ok(space) => self.stats.storage.set_space(space.available, space.total),
+            Err(error) => tracing::debug!(%error, "cannot read the free space of data_dir"),
         }
     }
 

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::failure::LinkCounters;
 use super::link::LinkStatus;
+use super::storage::StorageStatus;
 use crate::metrics::{self, Collector, DescriptorEncoder, LatencyHistogram, MetricsText};
 use crate::time::Timestamp;
 
@@ -39,6 +40,8 @@ pub struct DeliveryStats {
     devices: Mutex<BTreeMap<Arc<str>, [u64; 2]>>,
     /// The broker link's failures and the command seam's traffic.
     pub(crate) link_counters: LinkCounters,
+    /// The health and free space of `data_dir`.
+    pub storage: StorageStatus,
 }
 
 impl DeliveryStats {
@@ -146,6 +149,7 @@ impl DeliveryStats {
             "Bridge receive to broker PUBACK.",
             &self.latency,
         )?;
+        self.storage.encode(encoder)?;
         self.link_counters.encode(encoder)
     }
 

@@ -11,6 +11,7 @@ mod direct;
 mod failure;
 mod link;
 mod record;
+mod storage;
 
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ use crate::topic::Topics;
 
 pub use delivery_stats::DeliveryStats;
 pub use link::LinkStatus;
+pub use storage::{fault_kind, StorageProblem, StorageStatus};
 
 /// A PUBLISH received on the command subscription, handed to the command router as it came.
 #[derive(Debug, Clone)]

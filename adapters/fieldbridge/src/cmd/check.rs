@@ -69,6 +69,9 @@ pub(crate) fn run(path: &Path) -> ExitCode {
             for warning in &c.warnings {
                 eprintln!("  {}:{warning} (warning)", path.display());
             }
+            if let Some(warning) = disk_warning(&c) {
+                eprintln!("  {}: warning: {warning}", path.display());
+            }
             let points: usize = c.sources.iter().map(crate::bridge::point_count).sum();
             println!(
                 "{}: ok ({} sources, {} points)",
@@ -83,6 +86,32 @@ pub(crate) fn run(path: &Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The outbox bound against the filesystem `data_dir` is on (or would be on: the nearest existing
+/// folder above it), when it cannot be held there.
+fn disk_warning(c: &Config) -> Option<String> {
+    let dir = c.bridge.data_dir.ancestors().find(|d| d.is_dir())?;
+    let space = fieldbridge_outbox::FsSpace::of(dir).ok()?;
+    bound_exceeds_disk(c.outbox.max_bytes, &space)
+        .map(|w| format!("data_dir {}: {w}", c.bridge.data_dir.display()))
+}
+
+/// A warning when `[outbox] max_bytes` exceeds the filesystem that holds it: the disk, not the
+/// bound, then decides when `when_full` applies (issue 14; `docs/reliability.md`).
+pub(crate) fn bound_exceeds_disk(
+    max_bytes: u64,
+    space: &fieldbridge_outbox::FsSpace,
+) -> Option<String> {
+    (max_bytes > space.total).then(|| {
+        format!(
+            "[outbox] max_bytes ({} MiB) exceeds the filesystem ({} MiB, {} MiB free): a full disk \
+             will apply when_full before the bound does",
+            max_bytes >> 20,
+            space.total >> 20,
+            space.available >> 20
+        )
+    })
 }
 
 /// What is wrong with the key and password files of the DLMS sources, each naming its source and file.
