@@ -457,6 +457,15 @@ impl Delivery {
             .store(self.outbox.pending_bytes(), Ordering::Relaxed);
         s.disk_bytes
             .store(self.outbox.disk_bytes(), Ordering::Relaxed);
+        let vanished = self.outbox.vanished_total();
+        let before = s.vanished.swap(vanished, Ordering::Relaxed);
+        if vanished > before {
+            tracing::error!(
+                lost = vanished - before,
+                total = vanished,
+                "data_dir: outbox files vanished (an unplugged card, a deleted folder); their unacknowledged samples are lost"
+            );
+        }
         let oldest = self
             .outbox
             .oldest_pending()

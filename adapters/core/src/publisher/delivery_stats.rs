@@ -26,6 +26,8 @@ pub struct DeliveryStats {
     pub dropped: AtomicU64,
     /// Failed outbox operations (each retried: a failed append holds the stream).
     pub outbox_errors: AtomicU64,
+    /// Unacknowledged samples lost because their segment file or `data_dir` vanished.
+    pub vanished: AtomicU64,
     /// Records in the outbox not yet acknowledged.
     pub pending: AtomicU64,
     /// Their bytes.
@@ -106,6 +108,12 @@ impl DeliveryStats {
             "fieldbridge_outbox_errors_total",
             "Failed outbox operations (retried).",
             get(&self.outbox_errors),
+        )?;
+        metrics::counter(
+            encoder,
+            "fieldbridge_outbox_vanished_total",
+            "Unacknowledged samples lost because their segment file or data_dir vanished.",
+            get(&self.vanished),
         )?;
         metrics::gauge(
             encoder,
