@@ -7,9 +7,10 @@
 //! e2e_report [-- OPTIONS]` (`--help` lists them). About 80 s with the defaults. The bridge is the
 //! release binary at `--bridge PATH`, else `$CARGO_TARGET_DIR/release/fieldbridge`, run as a
 //! child process; so are `fieldbridge simulate modbus` and mosquitto (its own configuration:
-//! `listener PORT 127.0.0.1`, `allow_anonymous true`, `max_queued_messages 0`, errors and
-//! warnings logged only). One QoS 1 rumqttc subscriber to `fieldbridge/#` in this process
-//! measures every phase.
+//! `listener PORT 127.0.0.1`, `allow_anonymous true`, `max_queued_messages 0`,
+//! `max_inflight_messages 256` (the bridge's window; mosquitto's default is 20), errors and
+//! warnings logged only). One QoS 1 rumqttc subscriber to `fieldbridge/#` in this process, with
+//! `TCP_NODELAY`, measures every phase.
 //!
 //! Phases, one after the other, each followed by a quiet second:
 //!

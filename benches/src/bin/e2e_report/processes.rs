@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use fieldbridge_bench::process::Proc;
 
+use crate::BRIDGE_WINDOW;
+
 pub(crate) fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -20,11 +22,15 @@ pub(crate) fn start_broker(dir: &Path) -> (Proc, u16, String) {
     let port = fieldbridge_tests::free_port();
     // Unlike the test harness's broker (`log_type all`, which logs every PUBLISH), only errors
     // and warnings are logged: per-message logging would be part of what is measured.
+    // `max_inflight_messages`: mosquitto sends a QoS 1 subscriber at most 20 messages before it
+    // waits for their PUBACKs (its default), so a 100-sample poll reached the subscriber in five
+    // round trips; the bridge's own window is 256, and the broker's is set to match it.
     let config = dir.join("mosquitto.conf");
     std::fs::write(
         &config,
         format!(
             "listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n\
+             max_inflight_messages {BRIDGE_WINDOW}\n\
              log_dest stderr\nlog_type error\nlog_type warning\n"
         ),
     )
