@@ -156,3 +156,23 @@ fn secret_problems(c: &Config) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldbridge_outbox::FsSpace;
+
+    #[test]
+    fn a_bound_above_the_filesystem_is_warned_about() {
+        let small = FsSpace {
+            available: 2 << 20,
+            total: 3 << 20,
+        };
+        let warning = bound_exceeds_disk(512 << 20, &small).expect("a warning");
+        assert!(
+            warning.contains("max_bytes (512 MiB) exceeds the filesystem (3 MiB, 2 MiB free)"),
+            "{warning}"
+        );
+        assert_eq!(bound_exceeds_disk(2 << 20, &small), None);
+    }
+}
