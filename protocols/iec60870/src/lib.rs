@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod apci;
+mod error;
+pub mod ft12;
+pub mod types;
+
+pub use apci::{Apci, Apdu, SeqNo, StreamSplitter, UFunction};
+pub use error::{Error, TimeField};
+pub use ft12::{AddressLen, Control, LinkConfig, PrimaryFunction, SecondaryFunction};
+pub use types::{CivilDateTime, Cp16Time2a, Cp24Time2a, Cp56Time2a};
