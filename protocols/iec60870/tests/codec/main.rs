@@ -1,0 +1,12 @@
+//! The codec's acceptance tests: spec vectors, round trips, segmentation, one test per error
+//! variant, hunting after garbage on serial lines, and boundaries.
+//!
+//! One test binary with a module per family keeps the build small.
+
+mod boundaries;
+mod common;
+mod errors;
+mod hunting;
+mod roundtrip;
+mod segmentation;
+mod vectors;
