@@ -115,7 +115,7 @@ pub fn checksum(octets: &[u8]) -> u8 {
     octets.iter().fold(0u8, |sum, &b| sum.wrapping_add(b))
 }
 
-/// Whether `byte` starts an FT1.2 frame: 0x10, 0x68 or 0xE5.
+/// Whether `byte` starts an FT1.2 frame: 0x10, 0x68 or 0xE5 (IEC 60870-5-1 clause 6.2.4.2).
 pub const fn is_start_char(byte: u8) -> bool {
     matches!(byte, START_FIXED | START_VARIABLE | SINGLE_CHAR)
 }
