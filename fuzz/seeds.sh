@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seeds for the Modbus fuzz targets, and how to run them.
+# Seeds for the fuzz targets (Modbus; IEC 60870-5 from hand-made seeds until captures/iec104 exists), and how to run them.
 #
 # Two sources:
 #   corpus-seed/<target>/   hand-made seeds, checked in: every PDU vector of the codec's tests
@@ -18,7 +18,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 captures="$here/../captures/modbus"
-targets=(tcp_decode rtu_decode ascii_decode parse_then_encode)
+targets=(tcp_decode rtu_decode ascii_decode parse_then_encode iec104_apci iec101_ft12)
 
 for t in "${targets[@]}"; do mkdir -p "$here/corpus/$t"; done
 
