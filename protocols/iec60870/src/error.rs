@@ -180,6 +180,77 @@ pub enum Error {
         found: u16,
     },
 
+    /// An ASDU whose information objects do not fill its body exactly: the number of objects in
+    /// the variable structure qualifier, the SQ bit and the type ID's object size give `expected`
+    /// octets after the data unit identifier, and the ASDU carries `found`
+    /// (IEC 60870-5-101 clause 7.2.2, IEC 60870-5-104 clause 8).
+    #[error("ASDU type {type_id} with {count} objects has {found} octets of objects at byte {offset}: expected {expected}")]
+    ObjectLength {
+        /// Where the information objects start (the end of the data unit identifier).
+        offset: usize,
+        /// The type ID.
+        type_id: u8,
+        /// The number of objects the variable structure qualifier announces.
+        count: u8,
+        /// The length the type ID, SQ and count call for.
+        expected: usize,
+        /// The length carried.
+        found: usize,
+    },
+
+    /// A field of an ASDU to encode that does not fit its octets: the number of objects (7 bits),
+    /// the cause (6 bits), an originator address with a one-octet cause, a common address or an
+    /// information object address too large for the configured length, or a counter sequence
+    /// number (5 bits) (IEC 60870-5-101 clauses 7.2 and 7.2.6.9).
+    #[error("{field} {found} at byte {offset} does not fit: expected 0..={max}")]
+    FieldTooLarge {
+        /// Where the field would be written in the ASDU.
+        offset: usize,
+        /// Which field.
+        field: AsduField,
+        /// The largest value the field holds.
+        max: u32,
+        /// The value given.
+        found: u32,
+    },
+
+    /// An ASDU to encode whose variable structure qualifier announces a number of objects other
+    /// than the number it holds (IEC 60870-5-101 clause 7.2.2).
+    #[error("ASDU announces {expected} objects at byte {offset} but holds {found}")]
+    ObjectCount {
+        /// Where the variable structure qualifier is (1).
+        offset: usize,
+        /// The number in the header.
+        expected: u8,
+        /// The number of objects held.
+        found: usize,
+    },
+
+    /// An information object to encode whose element or time tag is not the one its ASDU's type
+    /// ID defines, or raw bytes for a type ID this crate decodes into objects
+    /// (IEC 60870-5-101 clause 7.3).
+    #[error("object at byte {offset} does not fit type {type_id}: expected {expected}")]
+    ElementMismatch {
+        /// Where the object would be written in the ASDU.
+        offset: usize,
+        /// The ASDU's type ID.
+        type_id: u8,
+        /// What the type ID calls for.
+        expected: &'static str,
+    },
+
+    /// An ASDU with SQ = 1 to encode whose objects' addresses do not count up by one from the
+    /// first (IEC 60870-5-101 clause 7.2.2: one address, then consecutive elements).
+    #[error("information object address {found} of object at byte {offset} breaks the sequence: expected {expected}")]
+    IoaNotSequential {
+        /// Where the object's element would be written in the ASDU.
+        offset: usize,
+        /// The first address plus the object's index.
+        expected: u32,
+        /// The address given.
+        found: u32,
+    },
+
     /// An encoder's output buffer cannot take the whole frame.
     #[error(
         "output buffer too small at byte {offset}: need {needed} bytes, {available} available"
@@ -230,6 +301,36 @@ impl fmt::Display for TimeField {
     }
 }
 
+/// The fields of an ASDU, for [`Error::FieldTooLarge`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AsduField {
+    /// The number of information objects, 0..=127 (7 bits of the variable structure qualifier).
+    ObjectCount,
+    /// The cause of transmission, 0..=63 (6 bits).
+    Cause,
+    /// The originator address: 0..=255 with a two-octet cause, only 0 with a one-octet cause.
+    Originator,
+    /// The common address of the ASDU, 1 or 2 octets.
+    CommonAddress,
+    /// The information object address, 1, 2 or 3 octets.
+    Ioa,
+    /// The sequence number of a binary counter reading, 0..=31 (5 bits).
+    CounterSequence,
+}
+
+impl fmt::Display for AsduField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ObjectCount => "number of objects",
+            Self::Cause => "cause of transmission",
+            Self::Originator => "originator address",
+            Self::CommonAddress => "common address",
+            Self::Ioa => "information object address",
+            Self::CounterSequence => "counter sequence number",
+        })
+    }
+}
+
 /// Fails with [`Error::BufferTooSmall`] unless `buf` can take `needed` more bytes.
 pub(crate) fn ensure_room(buf: &impl bytes::BufMut, needed: usize) -> Result<(), Error> {
     let available = buf.remaining_mut();
@@ -260,6 +361,11 @@ impl Error {
             | Self::TimeOutOfRange { offset, .. }
             | Self::UserDataLength { offset, .. }
             | Self::AddressTooLarge { offset, .. }
+            | Self::ObjectLength { offset, .. }
+            | Self::FieldTooLarge { offset, .. }
+            | Self::ObjectCount { offset, .. }
+            | Self::ElementMismatch { offset, .. }
+            | Self::IoaNotSequential { offset, .. }
             | Self::BufferTooSmall { offset, .. } => *offset,
         }
     }
@@ -281,6 +387,11 @@ impl Error {
             | Self::TimeOutOfRange { offset, .. }
             | Self::UserDataLength { offset, .. }
             | Self::AddressTooLarge { offset, .. }
+            | Self::ObjectLength { offset, .. }
+            | Self::FieldTooLarge { offset, .. }
+            | Self::ObjectCount { offset, .. }
+            | Self::ElementMismatch { offset, .. }
+            | Self::IoaNotSequential { offset, .. }
             | Self::BufferTooSmall { offset, .. } => *offset = offset.saturating_add(by),
         }
         self

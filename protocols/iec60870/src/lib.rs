@@ -12,11 +12,15 @@
 )]
 
 pub mod apci;
+pub mod asdu;
 mod error;
 pub mod ft12;
 pub mod types;
 
 pub use apci::{Apci, Apdu, SeqNo, StreamSplitter, UFunction};
-pub use error::{Error, TimeField};
+pub use asdu::{
+    Asdu, AsduConfig, Cot, Element, Header, InformationObject, OwnedAsdu, TimeTag, TypeId,
+};
+pub use error::{AsduField, Error, TimeField};
 pub use ft12::{AddressLen, Control, LinkConfig, PrimaryFunction, SecondaryFunction};
 pub use types::{CivilDateTime, Cp16Time2a, Cp24Time2a, Cp56Time2a};
