@@ -3,6 +3,8 @@
 //!
 //! One test binary with a module per family keeps the build small.
 
+mod asdu_elements;
+mod asdu_vectors;
 mod boundaries;
 mod common;
 mod errors;
