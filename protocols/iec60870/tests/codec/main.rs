@@ -4,6 +4,8 @@
 //! One test binary with a module per family keeps the build small.
 
 mod asdu_elements;
+mod asdu_errors;
+mod asdu_roundtrip;
 mod asdu_vectors;
 mod boundaries;
 mod common;
