@@ -18,7 +18,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 captures="$here/../captures/modbus"
-targets=(tcp_decode rtu_decode ascii_decode parse_then_encode iec104_apci iec101_ft12)
+targets=(tcp_decode rtu_decode ascii_decode parse_then_encode iec104_apci iec101_ft12 iec104_asdu)
 
 for t in "${targets[@]}"; do mkdir -p "$here/corpus/$t"; done
 
