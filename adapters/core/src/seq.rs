@@ -144,6 +144,21 @@ impl SeqStore {
         self.next
     }
 
+    /// Numbers below this one are covered by the reservation on disk: after a power cut,
+    /// numbering resumes at or above it.
+    pub fn reserved(&self) -> u64 {
+        self.reserved
+    }
+
+    /// Reserves a block above every number taken so far (also those taken by
+    /// [`SeqStore::take_even_unreserved`] while the disk refused), so they may be published.
+    pub fn reserve(&mut self) -> Result<(), SeqError> {
+        let reserved = self.next.saturating_add(BLOCK);
+        self.write(reserved)?;
+        self.reserved = reserved;
+        Ok(())
+    }
+
     /// Takes the next number, reserving a new block on disk first when the current one is used up.
     pub fn take(&mut self) -> Result<u64, SeqError> {
         if self.next >= self.reserved {
@@ -156,8 +171,9 @@ impl SeqStore {
         Ok(n)
     }
 
-    /// The next number even when its block cannot be reserved on disk (the disk is full or gone):
-    /// the stream goes on, and only a power cut in this state could reuse a number.
+    /// The next number even when its block cannot be reserved on disk (the disk is full or gone).
+    /// Such a number must not be published before [`SeqStore::reserve`] covered it (the bridge's
+    /// delivery holds it until then), else a power cut could reuse it.
     pub fn take_even_unreserved(&mut self) -> (u64, Option<SeqError>) {
         match self.take() {
             Ok(n) => (n, None),

@@ -289,16 +289,10 @@ impl Delivery {
     /// Numbers the reading and writes it to the outbox; nothing is published before it is there.
     fn append(&mut self, reading: Reading) {
         self.stats.count_device(&reading.device, 0);
-        // A number is taken even when its reservation cannot be written: the record is held
-        // until the outbox has it, and a number never stored is never published.
-        let (seq, error) = self.seq.take_even_unreserved();
-        match error {
-            Some(error) => {
-                DeliveryStats::bump(&self.stats.outbox_errors, 1);
-                self.storage_failed(Op::Seq, storage::seq_kind(&error), &error);
-            }
-            None => self.storage_ok(Op::Seq),
-        }
+        // A number is taken even when its reservation cannot be written; the batch is held
+        // until the reservation covers it (`reserve_held`), so a number that a power cut could
+        // give again is never published.
+        let (seq, _) = self.seq.take_even_unreserved();
         let topic = self.topics.sample(&reading.device, &reading.point);
         let sample = Sample {
             seq,
@@ -316,6 +310,10 @@ impl Delivery {
             return;
         }
         self.append_retry_at = None;
+        if !self.reserve_held() {
+            self.append_retry_at = Some(Instant::now() + DISK_RETRY);
+            return;
+        }
         let batch: Vec<(u64, &[u8])> = self
             .held
             .iter()
@@ -325,19 +323,7 @@ impl Delivery {
             Ok(outcome) => {
                 DeliveryStats::bump(&self.stats.appended, batch.len() as u64);
                 self.storage_ok(Op::Append);
-                if outcome.dropped_records > 0 {
-                    DeliveryStats::bump(&self.stats.dropped, outcome.dropped_records);
-                    self.note_dropped_in_flight();
-                    // Every drop is counted; the line is said once, then once a minute.
-                    crate::throttled!(
-                        self.drop_log,
-                        "drop-oldest",
-                        warn,
-                        dropped = outcome.dropped_records,
-                        total = self.outbox.dropped_total(),
-                        "outbox full: oldest samples dropped (outbox.when_full = \"drop-oldest\")"
-                    );
-                }
+                self.count_dropped(&outcome);
                 for (seq, record) in std::mem::take(&mut self.held) {
                     self.publish_live_ahead(seq, &record);
                 }
@@ -355,6 +341,55 @@ impl Delivery {
                 self.held.retain(|(seq, _)| last.is_none_or(|l| *seq > l));
             }
         }
+    }
+
+    /// Whether the sequence reservation on disk covers every held number; tries to write it when
+    /// not. On a full disk it makes room as an append would (`when_full`), then tries once more.
+    fn reserve_held(&mut self) -> bool {
+        let Some(&(last, _)) = self.held.last() else {
+            return true;
+        };
+        if last < self.seq.reserved() {
+            return true;
+        }
+        let mut result = self.seq.reserve();
+        if let Err(error) = &result {
+            if storage::seq_kind(error) == "no-space" {
+                if let Ok(Some(outcome)) = self.outbox.free_room() {
+                    self.count_dropped(&outcome);
+                    result = self.seq.reserve();
+                }
+            }
+        }
+        match result {
+            Ok(()) => {
+                self.storage_ok(Op::Seq);
+                true
+            }
+            Err(error) => {
+                DeliveryStats::bump(&self.stats.outbox_errors, 1);
+                self.storage_failed(Op::Seq, storage::seq_kind(&error), &error);
+                false
+            }
+        }
+    }
+
+    /// Counts (and logs, throttled) what a full outbox or disk dropped.
+    fn count_dropped(&mut self, outcome: &fieldbridge_outbox::AppendOutcome) {
+        if outcome.dropped_records == 0 {
+            return;
+        }
+        DeliveryStats::bump(&self.stats.dropped, outcome.dropped_records);
+        self.note_dropped_in_flight();
+        // Every drop is counted; the line is said once, then once a minute.
+        crate::throttled!(
+            self.drop_log,
+            "drop-oldest",
+            warn,
+            dropped = outcome.dropped_records,
+            total = self.outbox.dropped_total(),
+            "outbox full: oldest samples dropped (outbox.when_full = \"drop-oldest\")"
+        );
     }
 
     /// Hands records to the client while the window has room (and the replay pace allows).

@@ -54,6 +54,17 @@ impl Outbox {
         }
     }
 
+    /// Frees room on a full filesystem for another writer of the same directory (the bridge's
+    /// sequence reservation, which must be on disk before the numbers it covers are published),
+    /// as an append would for itself: a fully acknowledged last segment is retired under every
+    /// policy, and under [`WhenFull::DropOldest`] the oldest segment is dropped (never the last
+    /// one), counted like a drop for the bound. `None` when nothing could be freed.
+    pub fn free_room(&mut self) -> Result<Option<AppendOutcome>> {
+        let mut outcome = AppendOutcome::default();
+        let freed = self.make_room(&mut outcome)?;
+        Ok(freed.then_some(outcome))
+    }
+
     /// After the filesystem ran full: frees what the policy allows. A fully acknowledged last
     /// segment is retired under every policy (nothing is lost); under [`WhenFull::DropOldest`]
     /// the oldest segment is dropped, never the last one. Returns whether anything was freed.
