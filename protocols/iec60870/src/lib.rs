@@ -15,6 +15,7 @@ pub mod apci;
 pub mod asdu;
 mod error;
 pub mod ft12;
+pub mod link104;
 pub mod types;
 
 pub use apci::{Apci, Apdu, SeqNo, StreamSplitter, UFunction};
