@@ -1,0 +1,166 @@
+//! Withholding acknowledgements: the user's way to stop the peer at k when it cannot take more
+//! data (issue 15 point 4; IEC 60870-5-104 clauses 5.1 and 5.5).
+
+use crate::common::*;
+use fieldbridge_iec60870::apci::{Apci, UFunction::*};
+use fieldbridge_iec60870::link104::{AckTimeout, CloseReason, Event, Params};
+use std::time::Instant;
+
+fn probe() -> Params {
+    Params {
+        on_ack_timeout: AckTimeout::Probe,
+        ..Params::default()
+    }
+}
+
+#[test]
+fn holding_acks_stops_the_peer_at_k_for_ten_minutes_then_releasing_delivers_everything() {
+    let mut p = Pair::new(Params::default(), probe());
+    p.flush();
+    p.master.link.hold_acks(true);
+    let total = 100u32;
+    let mut next = 0u32;
+    for second in 0..600 {
+        while next < total && p.outstation.link.can_send() {
+            p.outstation
+                .link
+                .send_asdu(&next.to_le_bytes(), p.now)
+                .unwrap();
+            next += 1;
+        }
+        if second == 300 {
+            // The holding side still sends its own I frames, repeating its last N(R).
+            p.master.link.send_asdu(&ASDU, p.now).unwrap();
+        }
+        p.advance(secs(1));
+    }
+    assert_eq!(p.any_closed(), None);
+    assert_eq!(next, 12, "the peer stopped at k");
+    assert_eq!(p.outstation.link.unacknowledged(), 12);
+    assert_eq!(p.master.received().len(), 12);
+    assert_eq!(p.master.link.unacknowledged_received(), 12);
+    assert!(p.master.sent.iter().all(|a| !matches!(a, Apci::S { .. })));
+    assert!(p.master.sent.contains(&Apci::I {
+        send: seq(0),
+        recv: seq(0)
+    }));
+    assert_eq!(
+        p.master.link.unacknowledged(),
+        0,
+        "the outstation acknowledged it"
+    );
+    let probes = p.outstation.count_sent(Apci::U(TestFrAct));
+    assert!(probes >= 30, "{probes} TESTFR act in ten minutes");
+    assert_eq!(p.master.count_sent(Apci::U(TestFrCon)), probes);
+
+    p.master.link.hold_acks(false);
+    p.flush();
+    assert_eq!(p.master.count_sent(Apci::S { recv: seq(12) }), 1);
+    for _ in 0..60 {
+        while next < total && p.outstation.link.can_send() {
+            p.outstation
+                .link
+                .send_asdu(&next.to_le_bytes(), p.now)
+                .unwrap();
+            next += 1;
+        }
+        p.advance(secs(1));
+    }
+    p.advance(secs(30));
+    assert_eq!(p.any_closed(), None);
+    let received = p.master.received();
+    assert_eq!(received.len(), total as usize);
+    assert!(received
+        .iter()
+        .enumerate()
+        .all(|(n, asdu)| asdu[..] == (n as u32).to_le_bytes()));
+    assert_eq!(p.outstation.link.unacknowledged(), 0);
+}
+
+#[test]
+fn a_peer_that_follows_clause_5_1_strictly_closes_t1_after_its_oldest_unacknowledged_frame() {
+    let mut p = Pair::new(Params::default(), Params::default());
+    p.flush();
+    p.master.link.hold_acks(true);
+    let sent = p.now;
+    while p.outstation.link.can_send() {
+        p.outstation.link.send_asdu(&ASDU, p.now).unwrap();
+    }
+    p.advance(secs(14));
+    assert_eq!(p.any_closed(), None);
+    p.advance(secs(1));
+    assert_eq!(
+        p.outstation.closed(),
+        Some(&CloseReason::AckTimeout { unacknowledged: 12 })
+    );
+    assert_eq!(p.now, sent + secs(15));
+}
+
+#[test]
+fn while_holding_no_s_frame_goes_out_and_our_own_testfr_t1_still_closes() {
+    let t0 = Instant::now();
+    let mut m = started_master(Params::default(), t0);
+    m.hold_acks(true);
+    for n in 0..10 {
+        assert_eq!(m.on_apdu(i(n, 0), t0), Some(Event::Received(&ASDU)));
+    }
+    assert_eq!(drain(&mut m), [], "neither w nor t2 acknowledges");
+    assert_eq!(m.poll_timeout(), Some(t0 + secs(20)), "t3 only");
+    assert_eq!(m.on_timeout(t0 + secs(20)), None);
+    assert_eq!(drain(&mut m), [Apci::U(TestFrAct)]);
+    assert_eq!(
+        m.on_timeout(t0 + secs(35)),
+        Some(Event::Closed(CloseReason::ConfirmTimeout(TestFrAct)))
+    );
+}
+
+#[test]
+fn releasing_sends_the_pending_s_frame_at_once() {
+    let t0 = Instant::now();
+    let mut o = started_outstation(Params::default(), t0);
+    o.hold_acks(true);
+    assert!(o.holding_acks());
+    for n in 0..10 {
+        o.on_apdu(i(n, 0), t0);
+    }
+    assert_eq!(drain(&mut o), []);
+    o.hold_acks(false);
+    assert_eq!(drain(&mut o), [Apci::S { recv: seq(10) }]);
+    o.hold_acks(false);
+    assert_eq!(drain(&mut o), [], "nothing more to acknowledge");
+}
+
+#[test]
+fn i_frames_sent_while_holding_repeat_the_last_n_r_sent() {
+    let t0 = Instant::now();
+    let mut o = started_outstation(Params::default(), t0);
+    o.on_apdu(i(0, 0), t0);
+    o.on_apdu(i(1, 0), t0);
+    o.on_timeout(t0 + secs(10));
+    assert_eq!(drain(&mut o), [Apci::S { recv: seq(2) }]);
+    o.hold_acks(true);
+    o.on_apdu(i(2, 0), t0 + secs(11));
+    o.send_asdu(&ASDU, t0 + secs(11)).unwrap();
+    assert_eq!(
+        drain(&mut o),
+        [Apci::I {
+            send: seq(0),
+            recv: seq(2)
+        }]
+    );
+    assert_eq!(o.unacknowledged_received(), 1);
+}
+
+#[test]
+fn a_probing_link_still_finds_a_dead_peer_within_twice_t1() {
+    let t0 = Instant::now();
+    let mut o = started_outstation(probe(), t0);
+    o.send_asdu(&ASDU, t0).unwrap();
+    drain(&mut o);
+    assert_eq!(o.on_timeout(t0 + secs(15)), None);
+    assert_eq!(drain(&mut o), [Apci::U(TestFrAct)]);
+    assert_eq!(
+        o.on_timeout(t0 + secs(30)),
+        Some(Event::Closed(CloseReason::ConfirmTimeout(TestFrAct)))
+    );
+}
