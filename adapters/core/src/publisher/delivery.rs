@@ -333,7 +333,7 @@ impl Delivery {
                 DeliveryStats::bump(&self.stats.outbox_errors, 1);
                 // A full disk under `backpressure`, a read-only or vanished one under any policy:
                 // the stream is held (sources wait, a link-keeping source stops acknowledging)
-                // and the append is retried at every tick until the disk takes it.
+                // and the append is retried every DISK_RETRY until the disk takes it.
                 self.storage_failed(Op::Append, storage::outbox_kind(&error), &error);
                 self.append_retry_at = Some(Instant::now() + DISK_RETRY);
                 // A failed batch may have reached the outbox in part: keep only the rest.
