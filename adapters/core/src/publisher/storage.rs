@@ -220,7 +220,7 @@ impl StorageWatch {
             error,
             operation,
             error = %message,
-            "data_dir: a disk operation failed; the point stream is held and the operation retried"
+            "data_dir: a disk operation failed and is retried (while an append or the sequence reservation fails, the point stream is held)"
         );
         if began {
             Change::Began
