@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{get, metric, next_seq, samples, simulator, write_config_with, BridgeProcess};
-use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
+use common::{get, metric, next_seq, samples, BridgeProcess};
+use fieldbridge_tests::{Mosquitto, Subscriber};
 
 /// A tmpfs mounted for the test, unmounted on drop.
 struct Tmpfs(PathBuf);
@@ -165,8 +165,6 @@ impl Run {
 /// it (512 MiB, the reference configuration's), metrics on a free port. `None` when a tmpfs
 /// cannot be mounted here.
 async fn start(policy: &str, broker: Mosquitto) -> Option<Run> {
-    let modbus_port = free_port();
-    let sim = simulator(modbus_port);
     let dir = tempfile::tempdir().expect("tempdir");
     let disk = match Tmpfs::mount(&dir.path().join("var"), "3m") {
         Ok(disk) => disk,
@@ -175,27 +173,20 @@ async fn start(policy: &str, broker: Mosquitto) -> Option<Run> {
             return None;
         }
     };
-    let metrics_port = free_port();
-    let config_path = write_config_with(
-        dir.path(),
+    let load = common::start_load(
         &broker,
-        modbus_port,
-        &format!("max_bytes = \"512MiB\"\nwhen_full = \"{policy}\"\nreplay_rate = 20000\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\""),
-    );
-    let sub = Subscriber::connect_persistent(broker.port(), "fieldbridge/load/#").await;
-    let bridge = BridgeProcess::run(&config_path, dir.path());
-    assert!(
-        sub.wait_for_count(1000, Duration::from_secs(15)).await,
-        "no load; log:\n{}",
-        bridge.log()
-    );
+        dir.path(),
+        &format!("max_bytes = \"512MiB\"\nwhen_full = \"{policy}\"\nreplay_rate = 20000"),
+        1000,
+    )
+    .await;
     Some(Run {
         broker,
-        sub,
-        bridge,
-        metrics_port,
+        sub: load.sub,
+        bridge: load.bridge,
+        metrics_port: load.metrics_port,
         disk,
-        _sim: sim,
+        _sim: load.sim,
         dir,
     })
 }

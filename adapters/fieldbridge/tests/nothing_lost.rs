@@ -15,10 +15,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use common::{
-    load_lock, next_seq, samples, simulator, wait_drained, write_config, write_config_with,
-    BridgeProcess,
-};
+use common::{load_lock, next_seq, samples, simulator, wait_drained, write_config, BridgeProcess};
 use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
 
 fn outage() -> Duration {
@@ -187,25 +184,17 @@ async fn a_bridge_killed_mid_stream_loses_no_sequence_number_after_its_restart()
 async fn under_live_first_live_samples_resume_within_a_second_while_the_backlog_drains() {
     let _load = load_lock().await;
     let mut broker = Mosquitto::start_persistent();
-    let modbus_port = free_port();
-    let _sim = simulator(modbus_port);
     let dir = tempfile::tempdir().expect("tempdir");
     // A slow replay (10 s of outage at 1,000/s drained at 2,000/s) so the backlog is still
     // draining well after live data resumes.
-    let metrics_port = free_port();
-    let config_path = write_config_with(
-        dir.path(),
+    let load = common::start_load(
         &broker,
-        modbus_port,
-        &format!("replay_rate = 2000\nreplay_order = \"live-first\"\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\""),
-    );
-    let sub = Subscriber::connect_persistent(broker.port(), "fieldbridge/load/#").await;
-    let bridge = BridgeProcess::run(&config_path, dir.path());
-    assert!(
-        sub.wait_for_count(2000, Duration::from_secs(15)).await,
-        "no load; log:\n{}",
-        bridge.log()
-    );
+        dir.path(),
+        "replay_rate = 2000\nreplay_order = \"live-first\"",
+        2000,
+    )
+    .await;
+    let (sub, bridge, metrics_port, _sim) = (load.sub, load.bridge, load.metrics_port, load.sim);
 
     broker.stop();
     tokio::time::sleep(Duration::from_secs(10)).await;

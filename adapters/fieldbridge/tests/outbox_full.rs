@@ -8,8 +8,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{get, metric, next_seq, samples, simulator, write_config_with, BridgeProcess};
-use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
+use common::{get, metric, next_seq, samples, BridgeProcess};
+use fieldbridge_tests::{Mosquitto, Subscriber};
 
 struct Run {
     broker: Mosquitto,
@@ -23,29 +23,20 @@ struct Run {
 /// A bridge at 1,000 samples/s with a 1 MiB outbox and the given policy, metrics on a free port.
 async fn start(policy: &str) -> Run {
     let broker = Mosquitto::start_persistent();
-    let modbus_port = free_port();
-    let sim = simulator(modbus_port);
     let dir = tempfile::tempdir().expect("tempdir");
-    let metrics_port = free_port();
-    let config_path = write_config_with(
-        dir.path(),
+    let load = common::start_load(
         &broker,
-        modbus_port,
-        &format!("max_bytes = \"1MiB\"\nwhen_full = \"{policy}\"\nreplay_rate = 20000\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\""),
-    );
-    let sub = Subscriber::connect_persistent(broker.port(), "fieldbridge/load/#").await;
-    let bridge = BridgeProcess::run(&config_path, dir.path());
-    assert!(
-        sub.wait_for_count(1000, Duration::from_secs(15)).await,
-        "no load; log:\n{}",
-        bridge.log()
-    );
+        dir.path(),
+        &format!("max_bytes = \"1MiB\"\nwhen_full = \"{policy}\"\nreplay_rate = 20000"),
+        1000,
+    )
+    .await;
     Run {
         broker,
-        sub,
-        bridge,
-        metrics_port,
-        _sim: sim,
+        sub: load.sub,
+        bridge: load.bridge,
+        metrics_port: load.metrics_port,
+        _sim: load.sim,
         dir,
     }
 }

@@ -204,6 +204,43 @@ pub fn write_config_with(
     path
 }
 
+/// A bridge under the nothing-lost load (`write_config_with`: 100 registers every 100 ms) with
+/// a metrics endpoint, and a persistent subscriber to its samples.
+pub struct LoadRun {
+    pub sub: Subscriber,
+    pub bridge: BridgeProcess,
+    pub metrics_port: u16,
+    pub sim: Simulator,
+}
+
+/// Starts the simulator and a bridge with `data_dir` at `dir/var` (prepared by the caller if it
+/// wants, e.g. a mount), the `[outbox]` lines `outbox` and metrics on a free port; returns once
+/// the subscriber has the first `first` samples.
+pub async fn start_load(broker: &Mosquitto, dir: &Path, outbox: &str, first: usize) -> LoadRun {
+    let modbus_port = fieldbridge_tests::free_port();
+    let sim = simulator(modbus_port);
+    let metrics_port = fieldbridge_tests::free_port();
+    let config_path = write_config_with(
+        dir,
+        broker,
+        modbus_port,
+        &format!("{outbox}\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\""),
+    );
+    let sub = Subscriber::connect_persistent(broker.port(), "fieldbridge/load/#").await;
+    let bridge = BridgeProcess::run(&config_path, dir);
+    assert!(
+        sub.wait_for_count(first, Duration::from_secs(15)).await,
+        "no load; log:\n{}",
+        bridge.log()
+    );
+    LoadRun {
+        sub,
+        bridge,
+        metrics_port,
+        sim,
+    }
+}
+
 /// `GET path` on the bridge's endpoint: (status line, body).
 pub fn get(port: u16, path: &str) -> (String, String) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("metrics endpoint");
