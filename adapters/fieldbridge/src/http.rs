@@ -209,15 +209,16 @@ async fn health() -> Response {
 async fn ready(State(endpoint): State<Endpoint>) -> Response {
     let connected = endpoint.link.borrow().connected;
     let storage = endpoint.delivery.storage.problem();
+    let ready = connected && storage.is_none();
     let body = serde_json::json!({
-        "status": if connected && storage.is_none() { "ready" } else { "not ready" },
+        "status": if ready { "ready" } else { "not ready" },
         "broker": if connected { "connected" } else { "disconnected" },
         "storage": storage.as_ref().map_or_else(
             || serde_json::json!("ok"),
             |p| serde_json::json!({"fault": p.kind, "operation": p.operation, "error": p.message}),
         ),
     });
-    let code = if connected && storage.is_none() {
+    let code = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
