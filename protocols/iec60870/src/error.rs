@@ -344,56 +344,83 @@ pub(crate) fn ensure_room(buf: &impl bytes::BufMut, needed: usize) -> Result<(),
     Ok(())
 }
 
+/// Runs `$body` with `$offset` bound to the `offset` field of `$error`, whichever variant it is
+/// (every variant has one): the one list of the variants for [`Error::offset`] and
+/// [`Error::shifted`].
+macro_rules! with_offset {
+    ($error:expr, $offset:ident => $body:expr) => {
+        match $error {
+            Error::Truncated {
+                offset: $offset, ..
+            }
+            | Error::BadStartByte {
+                offset: $offset, ..
+            }
+            | Error::BadStartChar {
+                offset: $offset, ..
+            }
+            | Error::BadApduLength {
+                offset: $offset, ..
+            }
+            | Error::BadUFunction {
+                offset: $offset, ..
+            }
+            | Error::ReservedBitsSet {
+                offset: $offset, ..
+            }
+            | Error::LengthMismatch {
+                offset: $offset, ..
+            }
+            | Error::BadFrameLength {
+                offset: $offset, ..
+            }
+            | Error::BadChecksum {
+                offset: $offset, ..
+            }
+            | Error::BadEndChar {
+                offset: $offset, ..
+            }
+            | Error::TimeOutOfRange {
+                offset: $offset, ..
+            }
+            | Error::UserDataLength {
+                offset: $offset, ..
+            }
+            | Error::AddressTooLarge {
+                offset: $offset, ..
+            }
+            | Error::ObjectLength {
+                offset: $offset, ..
+            }
+            | Error::FieldTooLarge {
+                offset: $offset, ..
+            }
+            | Error::ObjectCount {
+                offset: $offset, ..
+            }
+            | Error::ElementMismatch {
+                offset: $offset, ..
+            }
+            | Error::IoaNotSequential {
+                offset: $offset, ..
+            }
+            | Error::BufferTooSmall {
+                offset: $offset, ..
+            } => $body,
+        }
+    };
+}
+
 impl Error {
     /// The byte offset the error points at.
     pub fn offset(&self) -> usize {
-        match self {
-            Self::Truncated { offset, .. }
-            | Self::BadStartByte { offset, .. }
-            | Self::BadStartChar { offset, .. }
-            | Self::BadApduLength { offset, .. }
-            | Self::BadUFunction { offset, .. }
-            | Self::ReservedBitsSet { offset, .. }
-            | Self::LengthMismatch { offset, .. }
-            | Self::BadFrameLength { offset, .. }
-            | Self::BadChecksum { offset, .. }
-            | Self::BadEndChar { offset, .. }
-            | Self::TimeOutOfRange { offset, .. }
-            | Self::UserDataLength { offset, .. }
-            | Self::AddressTooLarge { offset, .. }
-            | Self::ObjectLength { offset, .. }
-            | Self::FieldTooLarge { offset, .. }
-            | Self::ObjectCount { offset, .. }
-            | Self::ElementMismatch { offset, .. }
-            | Self::IoaNotSequential { offset, .. }
-            | Self::BufferTooSmall { offset, .. } => *offset,
-        }
+        with_offset!(self, offset => *offset)
     }
 
     /// The same error with its offset moved `by` bytes further, for an input that started `by`
     /// bytes into a larger buffer or stream.
     pub fn shifted(mut self, by: usize) -> Self {
-        match &mut self {
-            Self::Truncated { offset, .. }
-            | Self::BadStartByte { offset, .. }
-            | Self::BadStartChar { offset, .. }
-            | Self::BadApduLength { offset, .. }
-            | Self::BadUFunction { offset, .. }
-            | Self::ReservedBitsSet { offset, .. }
-            | Self::LengthMismatch { offset, .. }
-            | Self::BadFrameLength { offset, .. }
-            | Self::BadChecksum { offset, .. }
-            | Self::BadEndChar { offset, .. }
-            | Self::TimeOutOfRange { offset, .. }
-            | Self::UserDataLength { offset, .. }
-            | Self::AddressTooLarge { offset, .. }
-            | Self::ObjectLength { offset, .. }
-            | Self::FieldTooLarge { offset, .. }
-            | Self::ObjectCount { offset, .. }
-            | Self::ElementMismatch { offset, .. }
-            | Self::IoaNotSequential { offset, .. }
-            | Self::BufferTooSmall { offset, .. } => *offset = offset.saturating_add(by),
-        }
+        with_offset!(&mut self, offset => *offset = offset.saturating_add(by));
         self
     }
 }
