@@ -15,7 +15,10 @@ pub mod apci;
 pub mod asdu;
 mod error;
 pub mod ft12;
+pub mod link101;
 pub mod link104;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 pub mod types;
 
 pub use apci::{Apci, Apdu, SeqNo, StreamSplitter, UFunction};
