@@ -166,8 +166,32 @@ impl Link104 {
     /// # Errors
     /// [`Params::check`]'s.
     pub fn new(role: Role, params: Params, now: Instant) -> Result<Self, ParamsError> {
+        let mut link = Self::stopped(role, params, now)?;
+        if role == Role::Controlling {
+            link.send_control(UFunction::StartDtAct, now);
+            link.state = State::StartPending;
+        }
+        Ok(link)
+    }
+
+    /// The controlling station's link of a standby connection opened at `now`: connected and
+    /// supervised, but with data transfer stopped and no STARTDT act queued.
+    ///
+    /// This is the standby connection of a redundancy group (IEC 60870-5-104 edition 2,
+    /// redundant connections): the outstation sends it no data, t3 keeps it tested with TESTFR
+    /// so a broken standby is found before it is needed, and [`Link104::start_dt`] makes it the
+    /// active connection when the active one fails (after STOPDT on the old one, if it is still
+    /// there).
+    ///
+    /// # Errors
+    /// [`Params::check`]'s.
+    pub fn standby(params: Params, now: Instant) -> Result<Self, ParamsError> {
+        Self::stopped(Role::Controlling, params, now)
+    }
+
+    fn stopped(role: Role, params: Params, now: Instant) -> Result<Self, ParamsError> {
         params.check()?;
-        let mut link = Self {
+        Ok(Self {
             role,
             params,
             state: State::Stopped,
@@ -178,12 +202,7 @@ impl Link104 {
             hold: false,
             queue: VecDeque::with_capacity(usize::from(params.k).saturating_add(4).min(64)),
             rx: StreamSplitter::new(),
-        };
-        if role == Role::Controlling {
-            link.send_control(UFunction::StartDtAct, now);
-            link.state = State::StartPending;
-        }
-        Ok(link)
+        })
     }
 
     /// This station's role.
@@ -277,7 +296,8 @@ impl Link104 {
     }
 
     /// Starts data transfer: queues STARTDT act (clause 5.3). Controlling station only, while
-    /// data transfer is stopped; [`Link104::new`] already does it once.
+    /// data transfer is stopped; [`Link104::new`] already does it once, [`Link104::standby`]
+    /// leaves it to this call.
     ///
     /// # Errors
     /// [`SendError::NotAllowed`] for the controlled station or in another state,

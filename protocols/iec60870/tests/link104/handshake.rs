@@ -199,3 +199,49 @@ fn stopdt_act_in_the_stopped_state_is_confirmed_at_once() {
     assert_eq!(drain(&mut o), [Apci::U(StopDtCon)]);
     assert_eq!(o.state(), State::Stopped);
 }
+
+#[test]
+fn a_standby_connection_is_tested_but_not_started_until_asked() {
+    let t0 = Instant::now();
+    let p = Params::default();
+    let mut m = Link104::standby(p, t0).unwrap();
+    assert_eq!(m.role(), Role::Controlling);
+    assert_eq!(m.state(), State::Stopped);
+    assert_eq!(drain(&mut m), [], "no STARTDT act on a standby connection");
+    assert_eq!(
+        m.send_asdu(&ASDU, t0),
+        Err(SendError::NotStarted {
+            state: State::Stopped
+        })
+    );
+    // Idle for t3: tested with TESTFR act, kept open by the con.
+    assert_eq!(m.poll_timeout(), Some(t0 + p.t3));
+    assert_eq!(m.on_timeout(t0 + p.t3), None);
+    assert_eq!(drain(&mut m), [Apci::U(TestFrAct)]);
+    assert_eq!(m.on_apdu(u(TestFrCon), t0 + p.t3 + secs(1)), None);
+    // An I frame on a standby connection is a protocol violation by the outstation.
+    let mut unstarted = Link104::standby(p, t0).unwrap();
+    assert!(matches!(
+        unstarted.on_apdu(i(0, 0), t0),
+        Some(Event::Closed(CloseReason::UnexpectedFrame { .. }))
+    ));
+    // Switch-over: the standby becomes the active connection.
+    let later = t0 + p.t3 + secs(2);
+    m.start_dt(later).unwrap();
+    assert_eq!(drain(&mut m), [Apci::U(StartDtAct)]);
+    assert_eq!(m.on_apdu(u(StartDtCon), later), Some(Event::Started));
+    m.send_asdu(&ASDU, later).unwrap();
+}
+
+#[test]
+fn a_standby_connection_without_a_testfr_con_closes_after_t1() {
+    let t0 = Instant::now();
+    let p = Params::default();
+    let mut m = Link104::standby(p, t0).unwrap();
+    assert_eq!(m.on_timeout(t0 + p.t3), None);
+    assert_eq!(drain(&mut m), [Apci::U(TestFrAct)]);
+    assert_eq!(
+        m.on_timeout(t0 + p.t3 + p.t1),
+        Some(Event::Closed(CloseReason::ConfirmTimeout(TestFrAct)))
+    );
+}
