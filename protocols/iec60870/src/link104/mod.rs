@@ -17,7 +17,9 @@
 //! (both sequence numbers start at 0 again, clause 5.1).
 //!
 //! The user can withhold acknowledgements ([`Link104::hold_acks`]) when it cannot take more
-//! data: the peer then stops at k unacknowledged I frames. TESTFR, STARTDT and STOPDT are still
+//! data: the peer then stops at k unacknowledged I frames. Or it can pace them
+//! ([`AckMode::Paced`]): acknowledged only when t2 runs out, the peer sends at most k I frames
+//! per t2 and never reaches its t1. TESTFR, STARTDT and STOPDT are still
 //! answered. A peer that follows clause 5.1 strictly closes the connection t1 after its oldest
 //! unacknowledged frame; one set to [`AckTimeout::Probe`] waits as long as TESTFR con answers.
 
@@ -144,6 +146,23 @@ pub enum SendError {
     Asdu(#[from] Error),
 }
 
+/// When received I frames are acknowledged (IEC 60870-5-104 clause 5.1), set with
+/// [`Link104::set_ack_mode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AckMode {
+    /// As the standard says: after w I frames, t2 after the oldest one, or in the N(R) of an I
+    /// frame we send, whichever comes first.
+    #[default]
+    Prompt,
+    /// Only when t2 runs out (or STOPDT needs it): the peer sends at most k I frames per t2,
+    /// and since t2 < t1 a peer that closes strictly at t1 (clause 5.1) never does. The way to
+    /// slow a peer down for a while without losing the connection.
+    Paced,
+    /// Never (until the mode changes): the peer stops at k unacknowledged I frames. A strict
+    /// peer closes t1 later; one that probes with TESTFR waits (see [`AckTimeout::Probe`]).
+    Held,
+}
+
 /// The link layer of one IEC 60870-5-104 connection, for either station (clause 5).
 #[derive(Debug, Clone)]
 pub struct Link104 {
@@ -154,7 +173,7 @@ pub struct Link104 {
     send: SendWindow,
     recv: ReceiveWindow,
     timers: Timers,
-    hold: bool,
+    acks: AckMode,
     queue: VecDeque<Transmit>,
     rx: StreamSplitter,
 }
@@ -199,7 +218,7 @@ impl Link104 {
             send: SendWindow::new(params.k),
             recv: ReceiveWindow::new(),
             timers: Timers::new(now),
-            hold: false,
+            acks: AckMode::Prompt,
             queue: VecDeque::with_capacity(usize::from(params.k).saturating_add(4).min(64)),
             rx: StreamSplitter::new(),
         })
@@ -240,9 +259,24 @@ impl Link104 {
         self.recv.unacked()
     }
 
-    /// Whether acknowledgements are withheld ([`Link104::hold_acks`]).
+    /// Whether acknowledgements are withheld ([`AckMode::Held`]).
     pub fn holding_acks(&self) -> bool {
-        self.hold
+        self.acks == AckMode::Held
+    }
+
+    /// When received I frames are acknowledged.
+    pub fn ack_mode(&self) -> AckMode {
+        self.acks
+    }
+
+    /// Sets when received I frames are acknowledged (see [`AckMode`]). Leaving
+    /// [`AckMode::Held`] or [`AckMode::Paced`] for [`AckMode::Prompt`] acknowledges everything
+    /// received at once with an S frame; t1 of what we sent runs in every mode.
+    pub fn set_ack_mode(&mut self, mode: AckMode) {
+        self.acks = mode;
+        if mode == AckMode::Prompt && self.state != State::Closed && self.recv.unacked() > 0 {
+            self.acknowledge();
+        }
     }
 
     /// Withholds (`true`) or releases (`false`) acknowledgements of received I frames.
@@ -251,11 +285,10 @@ impl Link104 {
     /// the peer stops at k unacknowledged frames: the way for a user that cannot take more data
     /// to push back. TESTFR, STARTDT and STOPDT are still answered, and our own t1 still runs.
     /// Releasing acknowledges everything received at once with an S frame.
+    ///
+    /// `hold_acks(b)` is `set_ack_mode(AckMode::Held)` or `set_ack_mode(AckMode::Prompt)`.
     pub fn hold_acks(&mut self, hold: bool) {
-        self.hold = hold;
-        if !hold && self.state != State::Closed && self.recv.unacked() > 0 {
-            self.acknowledge();
-        }
+        self.set_ack_mode(if hold { AckMode::Held } else { AckMode::Prompt });
     }
 
     /// Queues an I frame carrying `asdu` (IEC 60870-5-104 clause 5.1), sent at `now`: t1 of its
@@ -275,7 +308,8 @@ impl Link104 {
         if self.send.is_full() {
             return Err(SendError::WindowFull { k: self.params.k });
         }
-        let recv = if self.hold {
+        let prompt = self.acks == AckMode::Prompt;
+        let recv = if !prompt {
             self.recv.last_ack()
         } else {
             self.recv.next()
@@ -288,7 +322,7 @@ impl Link104 {
             asdu,
         )?;
         self.send.push(now);
-        if !self.hold {
+        if prompt {
             self.recv.acknowledge_all();
         }
         self.queue.push_back(frame);
@@ -318,7 +352,7 @@ impl Link104 {
     /// [`SendError::Closed`].
     pub fn stop_dt(&mut self, now: Instant) -> Result<(), SendError> {
         self.check_control(State::Started)?;
-        if !self.hold && self.recv.unacked() > 0 {
+        if self.acks != AckMode::Held && self.recv.unacked() > 0 {
             self.acknowledge();
         }
         self.send_control(UFunction::StopDtAct, now);
@@ -406,7 +440,12 @@ impl Link104 {
                     return self.shut(reason);
                 }
                 let stopping = self.state == State::StopPending;
-                if !self.hold && (stopping || self.recv.unacked() >= self.params.w) {
+                let due = match self.acks {
+                    AckMode::Prompt => stopping || self.recv.unacked() >= self.params.w,
+                    AckMode::Paced => stopping,
+                    AckMode::Held => false,
+                };
+                if due {
                     self.acknowledge();
                 }
                 Some(Event::Received(apdu.asdu))
@@ -476,7 +515,7 @@ impl Link104 {
                     self.queue_control(Apci::U(UFunction::StopDtCon));
                     return None;
                 }
-                if !self.hold && self.recv.unacked() > 0 {
+                if self.acks != AckMode::Held && self.recv.unacked() > 0 {
                     self.acknowledge();
                 }
                 self.state = State::StopPending;
@@ -557,7 +596,7 @@ impl Link104 {
             test: t.test_sent.and_then(|at| after(at, p.t1)),
             ack: ack.and_then(|at| after(at, p.t1)),
             t2: match self.recv.unacked_since() {
-                Some(at) if !self.hold => after(at, p.t2),
+                Some(at) if self.acks != AckMode::Held => after(at, p.t2),
                 _ => None,
             },
             t3: match t.test_sent {

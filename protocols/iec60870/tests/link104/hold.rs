@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use fieldbridge_iec60870::apci::{Apci, UFunction::*};
-use fieldbridge_iec60870::link104::{AckTimeout, CloseReason, Event, Params};
+use fieldbridge_iec60870::link104::{AckMode, AckTimeout, CloseReason, Event, Params};
 use std::time::Instant;
 
 fn probe() -> Params {
@@ -163,4 +163,88 @@ fn a_probing_link_still_finds_a_dead_peer_within_twice_t1() {
         o.on_timeout(t0 + secs(30)),
         Some(Event::Closed(CloseReason::ConfirmTimeout(TestFrAct)))
     );
+}
+
+#[test]
+fn paced_acks_slow_a_strict_peer_to_k_per_t2_without_reaching_its_t1() {
+    // The outstation closes at t1 as clause 5.1 says; pacing must never let it get there.
+    let mut p = Pair::new(Params::default(), Params::default());
+    p.flush();
+    p.master.link.set_ack_mode(AckMode::Paced);
+    assert_eq!(p.master.link.ack_mode(), AckMode::Paced);
+    assert!(!p.master.link.holding_acks());
+    let mut next = 0u32;
+    for _ in 0..120 {
+        while p.outstation.link.can_send() {
+            p.outstation
+                .link
+                .send_asdu(&next.to_le_bytes(), p.now)
+                .unwrap();
+            next += 1;
+        }
+        p.advance(secs(1));
+    }
+    assert_eq!(p.any_closed(), None, "paced acknowledgements kept the link");
+    // k = 12 frames per t2 = 10 s: 12 windows in 120 s, give or take the last one.
+    let received = p.master.received().len();
+    assert!(
+        (12 * 12..=13 * 12).contains(&received),
+        "{received} I frames in 120 s"
+    );
+    let acks = p
+        .master
+        .sent
+        .iter()
+        .filter(|a| matches!(a, Apci::S { .. }))
+        .count();
+    assert!((11..=13).contains(&acks), "{acks} S frames, one per t2");
+    // Back to prompt: everything received is acknowledged at once and the peer runs free.
+    p.master.link.set_ack_mode(AckMode::Prompt);
+    assert_eq!(p.master.link.unacknowledged_received(), 0);
+    for _ in 0..10 {
+        for _ in 0..50 {
+            if !p.outstation.link.can_send() {
+                break;
+            }
+            p.outstation
+                .link
+                .send_asdu(&next.to_le_bytes(), p.now)
+                .unwrap();
+            next += 1;
+            p.flush();
+        }
+        p.advance(secs(1));
+    }
+    assert_eq!(p.any_closed(), None);
+    let all = p.master.received();
+    assert_eq!(all.len(), next as usize);
+    assert!(all
+        .iter()
+        .enumerate()
+        .all(|(n, asdu)| asdu[..] == (n as u32).to_le_bytes()));
+    assert!(all.len() > received + 300, "prompt acks let the peer run");
+}
+
+#[test]
+fn paced_acks_wait_for_t2_not_w_and_stopdt_still_acknowledges_at_once() {
+    let t0 = Instant::now();
+    let mut m = started_master(Params::default(), t0);
+    m.set_ack_mode(AckMode::Paced);
+    for n in 0..10 {
+        assert_eq!(m.on_apdu(i(n, 0), t0), Some(Event::Received(&ASDU)));
+    }
+    assert_eq!(drain(&mut m), [], "w = 8 does not acknowledge while paced");
+    assert_eq!(m.poll_timeout(), Some(t0 + secs(10)), "t2 does");
+    assert_eq!(m.on_timeout(t0 + secs(10)), None);
+    assert_eq!(drain(&mut m), [Apci::S { recv: seq(10) }]);
+    // STOPDT: what was received is acknowledged first, and every I frame after it at once,
+    // so the outstation can confirm.
+    m.on_apdu(i(10, 0), t0 + secs(11));
+    m.stop_dt(t0 + secs(11)).unwrap();
+    assert_eq!(
+        drain(&mut m),
+        [Apci::S { recv: seq(11) }, Apci::U(StopDtAct)]
+    );
+    m.on_apdu(i(11, 0), t0 + secs(12));
+    assert_eq!(drain(&mut m), [Apci::S { recv: seq(12) }]);
 }

@@ -1,9 +1,9 @@
-//! Random interleavings of sends, deliveries, STOPDT/STARTDT, withheld acknowledgements and
+//! Random interleavings of sends, deliveries, STOPDT/STARTDT, withheld or paced acknowledgements and
 //! time between two links that follow the rules never close the connection, and deliver every
 //! ASDU once, in order.
 
 use crate::common::*;
-use fieldbridge_iec60870::link104::{AckTimeout, Params, State};
+use fieldbridge_iec60870::link104::{AckMode, AckTimeout, Params, State};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -16,10 +16,20 @@ enum Op {
     StopOrStart,
     MasterHolds(bool),
     OutstationHolds(bool),
+    MasterPaces(bool),
 }
 
-fn op(holds: bool) -> impl Strategy<Value = Op> {
-    let hold_weight = if holds { 1 } else { 0 };
+/// Which way of pushing back the operations include.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PushBack {
+    None,
+    Hold,
+    Pace,
+}
+
+fn op(push_back: PushBack) -> impl Strategy<Value = Op> {
+    let hold_weight = u32::from(push_back == PushBack::Hold);
+    let pace_weight = u32::from(push_back == PushBack::Pace);
     prop_oneof![
         4 => Just(Op::MasterSends),
         6 => Just(Op::OutstationSends),
@@ -29,6 +39,7 @@ fn op(holds: bool) -> impl Strategy<Value = Op> {
         1 => Just(Op::StopOrStart),
         hold_weight => any::<bool>().prop_map(Op::MasterHolds),
         hold_weight => any::<bool>().prop_map(Op::OutstationHolds),
+        pace_weight => any::<bool>().prop_map(Op::MasterPaces),
     ]
 }
 
@@ -79,6 +90,11 @@ fn run(ops: &[Op], master: Params, outstation: Params) -> Result<(), TestCaseErr
                 }
             }
             Op::OutstationHolds(hold) => p.outstation.link.hold_acks(hold),
+            Op::MasterPaces(pace) => p.master.link.set_ack_mode(if pace {
+                AckMode::Paced
+            } else {
+                AckMode::Prompt
+            }),
         }
         prop_assert_eq!(p.any_closed(), None, "after {:?}", op);
     }
@@ -98,7 +114,7 @@ proptest! {
 
     #[test]
     fn two_links_that_follow_clause_5_never_close_and_deliver_everything_in_order(
-        ops in proptest::collection::vec(op(false), 1..200),
+        ops in proptest::collection::vec(op(PushBack::None), 1..200),
         k in 1..16u16,
         w in 1..12u16,
     ) {
@@ -107,10 +123,19 @@ proptest! {
 
     #[test]
     fn withholding_acknowledgements_towards_probing_peers_never_closes(
-        ops in proptest::collection::vec(op(true), 1..200),
+        ops in proptest::collection::vec(op(PushBack::Hold), 1..200),
         k in 1..16u16,
         w in 1..12u16,
     ) {
         run(&ops, params(k, w, AckTimeout::Probe), params(k, w, AckTimeout::Probe))?;
+    }
+
+    #[test]
+    fn paced_acknowledgements_towards_strict_peers_never_close(
+        ops in proptest::collection::vec(op(PushBack::Pace), 1..200),
+        k in 1..16u16,
+        w in 1..12u16,
+    ) {
+        run(&ops, params(k, w, AckTimeout::Close), params(k, w, AckTimeout::Close))?;
     }
 }
