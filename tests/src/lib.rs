@@ -15,6 +15,7 @@
 mod error;
 mod modbus_map;
 mod mosquitto;
+mod pcap_writer;
 mod peers;
 mod pki;
 mod process;
@@ -25,6 +26,7 @@ mod subscriber;
 pub use error::HarnessError;
 pub use modbus_map::{ModbusMap, ModbusPoint};
 pub use mosquitto::{Mosquitto, MosquittoBuilder, TlsListener};
+pub use pcap_writer::{Direction, PcapWriter, TcpConnection, MAX_PAYLOAD};
 pub use peers::{locate, python, repo_root, require, Peer};
 pub use pki::{TestPki, CLIENT_CN};
 pub use pymodbus::{ModbusProfile, PyModbusServer};
