@@ -1,0 +1,400 @@
+//! Balanced transmission (IEC 60870-5-2 clause 5.2, IEC 60870-5-101 clause 6.1): two stations,
+//! each primary and secondary at once, on a full-duplex line.
+
+use super::event::{Event, SendError, SendId, Service};
+use super::params::{Params, ParamsError};
+use super::remote::{Exchange, Mode, Remote, Reply, Request};
+use super::responder::Responder;
+use super::rx::{Received, Receiver};
+use super::transmit::Transmit;
+use crate::ft12::{AddressLen, Control, Frame, PrimaryFunction, SecondaryFunction};
+use std::collections::VecDeque;
+use std::time::Instant;
+
+/// Which end of a balanced link this is: it sets the DIR bit of every frame we send
+/// (IEC 60870-5-101 clause 6.1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Station {
+    /// Station A, the controlling station: DIR = 1.
+    A,
+    /// Station B, the controlled station: DIR = 0.
+    B,
+}
+
+impl Station {
+    /// The DIR bit of the frames this station sends.
+    pub const fn dir(self) -> bool {
+        matches!(self, Self::A)
+    }
+}
+
+/// The link layer of one station in balanced transmission.
+///
+/// Its primary brings the link to the other station up (FC 9, then FC 0), sends user data with
+/// FC 3 one at a time, repeats an unanswered frame with the same FCB, and tests an idle link
+/// with FC 2; its secondary answers what the other station's primary sends, and recognizes a
+/// repeated frame by its FCB. Our frames carry the other station's address when we are primary
+/// and our own when we answer.
+#[derive(Debug, Clone)]
+pub struct Balanced {
+    rx: Receiver,
+    core: Core,
+}
+
+#[derive(Debug, Clone)]
+struct Core {
+    params: Params,
+    station: Station,
+    own: u16,
+    remote: Remote,
+    exchange: Option<Exchange>,
+    resend: Option<Transmit>,
+    responder: Responder,
+    full: bool,
+    /// Answers of our secondary, to be written before anything of our primary.
+    out: VecDeque<Transmit>,
+    next_id: u64,
+    now: Instant,
+}
+
+impl Balanced {
+    /// A station with link address `own` talking to the station with link address `remote`
+    /// (both 0 without an address field), its link down, at `now`.
+    ///
+    /// # Errors
+    /// [`Params::check`]'s, [`ParamsError::BadAddress`].
+    pub fn new(
+        params: Params,
+        station: Station,
+        own: u16,
+        remote: u16,
+        now: Instant,
+    ) -> Result<Self, ParamsError> {
+        params.check()?;
+        params.check_address(own)?;
+        params.check_address(remote)?;
+        Ok(Self {
+            rx: Receiver::new(),
+            core: Core {
+                params,
+                station,
+                own,
+                remote: Remote::new(remote, &params, now),
+                exchange: None,
+                resend: None,
+                responder: Responder::default(),
+                full: false,
+                out: VecDeque::with_capacity(4),
+                next_id: 0,
+                now,
+            },
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &Params {
+        &self.core.params
+    }
+
+    /// Which end this is.
+    pub fn station(&self) -> Station {
+        self.core.station
+    }
+
+    /// Whether our primary's link to the other station is up.
+    pub fn is_up(&self) -> bool {
+        self.core.remote.is_up()
+    }
+
+    /// Whether the other station last answered with DFC = 1.
+    pub fn is_busy(&self) -> bool {
+        self.core.remote.is_busy()
+    }
+
+    /// The user data waiting (the one outstanding included).
+    pub fn queued(&self) -> usize {
+        self.core.remote.queued()
+    }
+
+    /// Whether a request of our primary is outstanding.
+    pub fn is_waiting(&self) -> bool {
+        self.core.exchange.is_some()
+    }
+
+    /// Says whether we can take more user data: while full, our answers carry DFC = 1 and user
+    /// data sent with FC 3 are refused with NACK and not delivered.
+    pub fn set_full(&mut self, full: bool) {
+        self.core.full = full;
+    }
+
+    /// Queues user data with SEND/CONFIRM (FC 3); [`Event::Confirmed`] or
+    /// [`Event::NotConfirmed`] follows with the number returned.
+    ///
+    /// # Errors
+    /// [`SendError::QueueFull`], [`SendError::Length`].
+    pub fn send(&mut self, asdu: &[u8]) -> Result<SendId, SendError> {
+        self.queue(asdu, true)
+    }
+
+    /// Queues user data with SEND/NO REPLY (FC 4).
+    ///
+    /// # Errors
+    /// [`SendError::QueueFull`], [`SendError::Length`].
+    pub fn send_no_reply(&mut self, asdu: &[u8]) -> Result<SendId, SendError> {
+        self.queue(asdu, false)
+    }
+
+    fn queue(&mut self, asdu: &[u8], confirm: bool) -> Result<SendId, SendError> {
+        let core = &mut self.core;
+        let id = SendId(core.next_id);
+        core.remote
+            .push(id, confirm, asdu, core.params.max_asdu_len())?;
+        core.next_id += 1;
+        Ok(id)
+    }
+
+    /// The next frame to write at `now`: our secondary's answers first, then a repetition,
+    /// then our primary's next request if none is outstanding.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        self.core.poll_transmit(now)
+    }
+
+    /// When [`Balanced::on_timeout`] or [`Balanced::poll_transmit`] must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let core = &self.core;
+        if !core.out.is_empty() || core.resend.is_some() {
+            return Some(core.now);
+        }
+        if let Some(exchange) = &core.exchange {
+            return Some(exchange.deadline);
+        }
+        core.remote
+            .plan(core.now, Mode::Balanced, &core.params)
+            .map(|(at, _)| at)
+    }
+
+    /// Runs the response timeout at `now`: repeats the outstanding frame, or after
+    /// [`Params::retries`] repetitions declares the link down.
+    pub fn on_timeout(&mut self, now: Instant, mut on_event: impl FnMut(Event<'_>)) {
+        let core = &mut self.core;
+        core.now = core.now.max(now);
+        let Some(exchange) = core.exchange.as_mut() else {
+            return;
+        };
+        if !exchange.is_due(now) {
+            return;
+        }
+        if exchange.repeated < core.params.retries {
+            exchange.repeated += 1;
+            exchange.deadline = now.checked_add(core.params.response_timeout).unwrap_or(now);
+            core.resend = Some(exchange.frame.clone());
+            on_event(Event::Repeating {
+                address: core.remote.address,
+                attempt: exchange.repeated,
+            });
+            return;
+        }
+        let request = exchange.request;
+        core.exchange = None;
+        core.resend = None;
+        core.remote.fail(request, now, &core.params, &mut on_event);
+    }
+
+    /// Takes the bytes of one read from the line at `now`, and hands each event to `on_event`.
+    pub fn on_bytes(&mut self, data: &[u8], now: Instant, mut on_event: impl FnMut(Event<'_>)) {
+        let core = &mut self.core;
+        core.now = core.now.max(now);
+        let config = core.params.link;
+        self.rx.feed(data, &config, |item| match item {
+            Received::Frame(frame) => core.on_frame(&frame, now, &mut on_event),
+            Received::Discarded { bytes, error } => on_event(Event::Discarded { bytes, error }),
+        });
+    }
+}
+
+impl Core {
+    fn dir(&self) -> bool {
+        self.station.dir()
+    }
+
+    fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        self.now = self.now.max(now);
+        if let Some(answer) = self.out.pop_front() {
+            return Some(answer);
+        }
+        if let Some(frame) = self.resend.take() {
+            return Some(frame);
+        }
+        if self.exchange.is_some() {
+            return None;
+        }
+        let (at, request) = self.remote.plan(now, Mode::Balanced, &self.params)?;
+        if at > now {
+            return None;
+        }
+        let dir = self.dir();
+        let frame = self.remote.frame(request, dir, &self.params, now).ok()?;
+        if request == Request::SendNoReply {
+            self.remote.touch(now);
+        } else {
+            self.exchange = Some(Exchange {
+                remote: 0,
+                request,
+                frame: frame.clone(),
+                deadline: now.checked_add(self.params.response_timeout).unwrap_or(now),
+                repeated: 0,
+            });
+        }
+        Some(frame)
+    }
+
+    fn on_frame(&mut self, frame: &Frame<'_>, now: Instant, on_event: &mut impl FnMut(Event<'_>)) {
+        let (control, address, asdu) = match *frame {
+            Frame::SingleChar => {
+                self.on_reply(frame, now, on_event);
+                return;
+            }
+            Frame::Fixed { control, address } => (control, address, None),
+            Frame::Variable {
+                control,
+                address,
+                asdu,
+            } => (control, address, Some(asdu)),
+        };
+        let unexpected = Event::Unexpected {
+            address,
+            control: Some(control),
+        };
+        match control {
+            Control::Primary { dir, .. } | Control::Secondary { dir, .. } if dir == self.dir() => {
+                // Our own frame, echoed.
+                on_event(unexpected);
+            }
+            Control::Secondary { .. } => self.on_reply(frame, now, on_event),
+            Control::Primary {
+                fcb, fcv, function, ..
+            } => {
+                let broadcast = self.params.link.address_len != AddressLen::Zero
+                    && address == self.params.broadcast_address();
+                if address != self.own && !broadcast {
+                    on_event(unexpected);
+                    return;
+                }
+                self.remote.touch(now);
+                self.on_request(address, broadcast, fcb, fcv, function, asdu, on_event);
+            }
+        }
+    }
+
+    /// A frame of the other station's secondary: the answer to our outstanding request.
+    fn on_reply(&mut self, frame: &Frame<'_>, now: Instant, on_event: &mut impl FnMut(Event<'_>)) {
+        let Some(reply) = Reply::of(frame) else {
+            return;
+        };
+        let valid =
+            self.exchange.is_some() && reply.address.is_none_or(|a| a == self.remote.address);
+        let Some(exchange) = self.exchange.as_ref().filter(|_| valid) else {
+            on_event(Event::Unexpected {
+                address: reply.address.unwrap_or(0),
+                control: reply.control,
+            });
+            return;
+        };
+        let request = exchange.request;
+        if self
+            .remote
+            .on_reply(request, &reply, Mode::Balanced, now, &self.params, on_event)
+        {
+            self.exchange = None;
+            self.resend = None;
+        }
+    }
+
+    /// A frame of the other station's primary, for our secondary.
+    #[allow(clippy::too_many_arguments)]
+    fn on_request(
+        &mut self,
+        address: u16,
+        broadcast: bool,
+        fcb: bool,
+        fcv: bool,
+        function: PrimaryFunction,
+        asdu: Option<&[u8]>,
+        on_event: &mut impl FnMut(Event<'_>),
+    ) {
+        if broadcast {
+            if let (PrimaryFunction::USER_DATA_NO_REPLY, Some(asdu)) = (function, asdu) {
+                on_event(Event::UserData {
+                    address,
+                    service: Service::Broadcast,
+                    asdu,
+                });
+            }
+            return;
+        }
+        if fcv {
+            if let Some(answer) = self.responder.repeated(fcb) {
+                self.out.push_back(answer.clone());
+                on_event(Event::Repetition { address, function });
+                return;
+            }
+        }
+        let answer = match (function, asdu) {
+            (PrimaryFunction::RESET_REMOTE_LINK, _) => {
+                self.responder.reset();
+                on_event(Event::ResetByRemote { address });
+                SecondaryFunction::ACK
+            }
+            (PrimaryFunction::RESET_USER_PROCESS, _) => {
+                on_event(Event::UserProcessReset { address });
+                SecondaryFunction::ACK
+            }
+            (PrimaryFunction::TEST_LINK, _) => SecondaryFunction::ACK,
+            (PrimaryFunction::REQUEST_LINK_STATUS, _) => SecondaryFunction::LINK_STATUS,
+            (PrimaryFunction::USER_DATA_CONFIRM, Some(_)) if self.full => {
+                SecondaryFunction::NACK_BUSY
+            }
+            (PrimaryFunction::USER_DATA_CONFIRM, Some(asdu)) => {
+                on_event(Event::UserData {
+                    address,
+                    service: Service::Confirmed,
+                    asdu,
+                });
+                SecondaryFunction::ACK
+            }
+            (PrimaryFunction::USER_DATA_NO_REPLY, Some(asdu)) => {
+                on_event(Event::UserData {
+                    address,
+                    service: Service::NoReply,
+                    asdu,
+                });
+                return;
+            }
+            _ => SecondaryFunction::LINK_NOT_IMPLEMENTED,
+        };
+        let Some(answer) = self.answer(answer) else {
+            return;
+        };
+        if fcv {
+            self.responder.accept(fcb, answer.clone());
+        }
+        self.out.push_back(answer);
+    }
+
+    /// Our secondary's answer: fixed length with DIR and DFC, or E5 where allowed.
+    fn answer(&self, function: SecondaryFunction) -> Option<Transmit> {
+        if self.params.single_char_ack && function == SecondaryFunction::ACK && !self.full {
+            return Some(Transmit::single_char());
+        }
+        let frame = Frame::Fixed {
+            control: Control::Secondary {
+                dir: self.dir(),
+                acd: false,
+                dfc: self.full,
+                function,
+            },
+            address: self.own,
+        };
+        Transmit::new(&frame, &self.params.link).ok()
+    }
+}
