@@ -8,12 +8,14 @@
 //! ```
 //!
 //! Two forms: [`Asdu`], a view borrowed from the buffer whose [`Asdu::objects`] reads the
-//! objects lazily without allocating, and [`OwnedAsdu`], for building frames. The field sizes
-//! are a system parameter: [`AsduConfig`].
+//! objects lazily without allocating (and [`Asdu::segments`] the file segments of F_SG_NA_1),
+//! and [`OwnedAsdu`], for building frames. The field sizes are a system parameter:
+//! [`AsduConfig`].
 
 mod element;
 mod header;
 mod owned;
+mod segment;
 mod type_id;
 mod view;
 
@@ -22,5 +24,6 @@ pub use element::{
 };
 pub use header::{AsduConfig, CaLen, Cot, CotLen, Header, IoaLen};
 pub use owned::{OwnedAsdu, OwnedBody};
+pub use segment::{OwnedSegment, Segment, Segments};
 pub use type_id::TypeId;
 pub use view::{Asdu, Objects};

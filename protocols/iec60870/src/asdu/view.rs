@@ -10,6 +10,8 @@
 
 use super::element::{InformationObject, Layout};
 use super::header::{read_le, AsduConfig, Header};
+use super::segment::{check_segments, Segments};
+use super::TypeId;
 use crate::error::ensure_room;
 use crate::Error;
 use bytes::BufMut;
@@ -33,8 +35,9 @@ pub(crate) fn objects_len(
 /// An ASDU borrowed from its buffer.
 ///
 /// [`Asdu::decode`] checks the data unit identifier and that the objects fill the body exactly;
-/// after that, [`Asdu::objects`] reads them one by one and cannot fail. Type IDs without a
-/// [`Layout`] (file transfer, private, reserved) are kept as raw bytes: [`Asdu::body`].
+/// after that, [`Asdu::objects`] (or [`Asdu::segments`] for F_SG_NA_1) reads them one by one
+/// and cannot fail. Type IDs without a [`Layout`] other than the segment (private, reserved)
+/// are kept as raw bytes: [`Asdu::raw`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Asdu<'a> {
     /// The data unit identifier.
@@ -57,17 +60,24 @@ impl<'a> Asdu<'a> {
         let header_len = config.header_len();
         let body = bytes.get(header_len..).unwrap_or_default();
         let layout = Layout::of(header.type_id);
-        if let Some(layout) = &layout {
-            let expected = objects_len(layout, header.sequence, header.count.into(), config);
-            if body.len() != expected {
-                return Err(Error::ObjectLength {
-                    offset: header_len,
-                    type_id: header.type_id.0,
-                    count: header.count,
-                    expected,
-                    found: body.len(),
-                });
+        let checked = match &layout {
+            Some(layout) => {
+                let expected = objects_len(layout, header.sequence, header.count.into(), config);
+                (body.len() == expected).then_some(()).ok_or(expected)
             }
+            None if header.type_id == TypeId::F_SG_NA_1 => {
+                check_segments(body, header.count, header.sequence, config.ioa_len())
+            }
+            None => Ok(()),
+        };
+        if let Err(expected) = checked {
+            return Err(Error::ObjectLength {
+                offset: header_len,
+                type_id: header.type_id.0,
+                count: header.count,
+                expected,
+                found: body.len(),
+            });
         }
         Ok(Self {
             header,
@@ -92,16 +102,36 @@ impl<'a> Asdu<'a> {
         self.body
     }
 
-    /// The octets after the data unit identifier when the type ID is kept as raw bytes (file
-    /// transfer, private, reserved), else `None`.
-    pub const fn raw(&self) -> Option<&'a [u8]> {
+    /// Whether this is a file segment, F_SG_NA_1, read by [`Asdu::segments`].
+    pub fn is_segment(&self) -> bool {
+        self.header.type_id == TypeId::F_SG_NA_1
+    }
+
+    /// The octets after the data unit identifier when the type ID is kept as raw bytes
+    /// (private, reserved), else `None`.
+    pub fn raw(&self) -> Option<&'a [u8]> {
         match self.layout {
-            Some(_) => None,
-            None => Some(self.body),
+            None if !self.is_segment() => Some(self.body),
+            _ => None,
         }
     }
 
-    /// The information objects, read lazily; empty for a raw type ID.
+    /// The file segments of an F_SG_NA_1, read lazily and borrowed from the buffer; empty for
+    /// every other type ID.
+    pub fn segments(&self) -> Segments<'a> {
+        if self.is_segment() {
+            Segments::new(
+                self.body,
+                self.header.count,
+                self.header.sequence,
+                self.config.ioa_len(),
+            )
+        } else {
+            Segments::empty()
+        }
+    }
+
+    /// The information objects, read lazily; empty for the segment and a raw type ID.
     pub fn objects(&self) -> Objects<'a> {
         let ioa_len = self.config.ioa_len();
         let (count, layout) = match self.layout {

@@ -229,6 +229,84 @@ fn table() -> Vec<(u8, &'static [u8], Element)> {
             },
         ),
         (113, &[0x03][..], Element::ParameterActivation(Qpa::CYCLIC)),
+        // NOF 34 12 = 0x1234 | LOF 00 10 00 = 4096 | FRQ 80 = negative confirm.
+        (
+            120,
+            &[0x34, 0x12, 0x00, 0x10, 0x00, 0x80][..],
+            Element::FileReady {
+                nof: Nof(0x1234),
+                lof: Lof::new(4096).unwrap(),
+                frq: Frq::new(0, true),
+            },
+        ),
+        // NOF 01 00 | NOS 02 | LOF FF FF FF = 16777215 | SRQ 81 = not ready, UI7 1.
+        (
+            121,
+            &[0x01, 0x00, 0x02, 0xFF, 0xFF, 0xFF, 0x81][..],
+            Element::SectionReady {
+                nof: Nof(1),
+                nos: Nos(2),
+                lof: Lof::new(Lof::MAX).unwrap(),
+                srq: Srq(0x81),
+            },
+        ),
+        // NOF 01 00 | NOS 03 | SCQ 06 = request section, no error.
+        (
+            122,
+            &[0x01, 0x00, 0x03, 0x06][..],
+            Element::CallFile {
+                nof: Nof(1),
+                nos: Nos(3),
+                scq: Scq::REQUEST_SECTION,
+            },
+        ),
+        // NOF 01 00 | NOS 03 | LSQ 03 = section transfer without deactivation | CHS 5A.
+        (
+            123,
+            &[0x01, 0x00, 0x03, 0x03, 0x5A][..],
+            Element::LastSection {
+                nof: Nof(1),
+                nos: Nos(3),
+                lsq: Lsq::SECTION_TRANSFER,
+                chs: Chs(0x5A),
+            },
+        ),
+        // NOF 01 00 | NOS 03 | AFQ 24 = negative ack of a section, checksum failed.
+        (
+            124,
+            &[0x01, 0x00, 0x03, 0x24][..],
+            Element::AckFile {
+                nof: Nof(1),
+                nos: Nos(3),
+                afq: Afq::new(4, file::file_error::CHECKSUM),
+            },
+        ),
+        // NOF 05 00 | LOF 10 27 00 = 10000 | SOF A0 = FA, LFD, status 0 | CP56 created.
+        (
+            126,
+            &[
+                0x05, 0x00, 0x10, 0x27, 0x00, 0xA0, 0x52, 0x1C, 0x05, 0x0D, 0x58, 0x0B, 0x1A,
+            ][..],
+            Element::Directory {
+                nof: Nof(5),
+                lof: Lof::new(10_000).unwrap(),
+                sof: Sof::new(0, true, false, true),
+                created: Cp56Time2a::from_bytes(CP56),
+            },
+        ),
+        // NOF 02 00 | CP56 start | CP56 stop = start + 1 minute (06 instead of 05).
+        (
+            127,
+            &[
+                0x02, 0x00, 0x52, 0x1C, 0x05, 0x0D, 0x58, 0x0B, 0x1A, 0x52, 0x1C, 0x06, 0x0D, 0x58,
+                0x0B, 0x1A,
+            ][..],
+            Element::QueryLog {
+                nof: Nof(2),
+                start: Cp56Time2a::from_bytes(CP56),
+                stop: Cp56Time2a::from_bytes([0x52, 0x1C, 0x06, 0x0D, 0x58, 0x0B, 0x1A]),
+            },
+        ),
     ]);
     rows
 }
@@ -246,8 +324,9 @@ fn every_type_id_with_a_layout_decodes_its_element_from_hand_computed_octets() {
         covered, with_layout,
         "the table covers every type ID with a layout"
     );
-    // 1..=21, 30..=40, 45..=51, 58..=64, 70, 100..=107, 110..=113.
-    assert_eq!(with_layout.len(), 59);
+    // 1..=21, 30..=40, 45..=51, 58..=64, 70, 100..=107, 110..=113, 120..=124, 126, 127
+    // (125, the segment, has a length of its own).
+    assert_eq!(with_layout.len(), 66);
 
     for (id, element_bytes, element) in rows {
         let layout = Layout::of(TypeId(id)).unwrap();

@@ -5,11 +5,11 @@
 
 use fieldbridge_iec60870::apci::{Apdu, SeqNo, StreamSplitter};
 use fieldbridge_iec60870::asdu::{
-    Asdu, AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, TimeTag,
-    TypeId,
+    Asdu, AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu,
+    OwnedSegment, TimeTag, TypeId,
 };
 use fieldbridge_iec60870::types::{
-    Bcr, Coi, Cp24Time2a, Cp56Time2a, Diq, DoublePoint, Qds, Qoi, Qu, Sco, Siq,
+    Bcr, Coi, Cp24Time2a, Cp56Time2a, Diq, DoublePoint, Nof, Nos, Qds, Qoi, Qu, Sco, Siq,
 };
 use fieldbridge_iec60870::Error;
 
@@ -236,7 +236,7 @@ pub fn vectors() -> Vec<AsduVector> {
                 .with_raw(2, vec![0xDE, 0xAD, 0xBE, 0xEF]),
         },
         AsduVector {
-            name: "F_SG_NA_1 file segment kept as raw bytes",
+            name: "F_SG_NA_1 file segment",
             config: IEC104,
             // 7D type 125 F_SG_NA_1 | 01 | 0D 00 COT file | 01 00 | 01 00 00 IOA 1 |
             // 02 00 file name | 01 section | 03 length | 61 62 63 segment
@@ -244,10 +244,8 @@ pub fn vectors() -> Vec<AsduVector> {
                 0x7D, 0x01, 0x0D, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x00, 0x01, 0x03, 0x61,
                 0x62, 0x63,
             ],
-            asdu: OwnedAsdu::new(IEC104, TypeId::F_SG_NA_1, Cot::FILE_TRANSFER, 1).with_raw(
-                1,
-                vec![0x01, 0x00, 0x00, 0x02, 0x00, 0x01, 0x03, 0x61, 0x62, 0x63],
-            ),
+            asdu: OwnedAsdu::new(IEC104, TypeId::F_SG_NA_1, Cot::FILE_TRANSFER, 1)
+                .with_segment(OwnedSegment::new(1, Nof(2), Nos(1), b"abc".to_vec())),
         },
     ]
 }

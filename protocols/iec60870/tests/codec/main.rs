@@ -5,6 +5,7 @@
 
 mod asdu_elements;
 mod asdu_errors;
+mod asdu_file;
 mod asdu_roundtrip;
 mod asdu_vectors;
 mod boundaries;

@@ -1,35 +1,19 @@
 //! proptest round trips: `decode(encode(x)) == x` for every frame kind and time tag, byte-exact
-//! re-encoding of whatever decodes, and no panic on any input.
+//! re-encoding of whatever decodes, and no panic on any input. Frames come from the crate's
+//! public strategies (`fieldbridge_iec60870::strategy`).
 
-use fieldbridge_iec60870::apci::{self, Apci, Apdu, SeqNo, StreamSplitter, UFunction};
-use fieldbridge_iec60870::ft12::{self, AddressLen, Control, Frame, LinkConfig};
+use fieldbridge_iec60870::apci::{self, Apci, StreamSplitter};
+use fieldbridge_iec60870::asdu::{Asdu, OwnedAsdu};
+use fieldbridge_iec60870::ft12;
+use fieldbridge_iec60870::strategy::{self, OwnedFrame};
 use fieldbridge_iec60870::{CivilDateTime, Cp16Time2a, Cp24Time2a, Cp56Time2a};
 use proptest::prelude::*;
 
-fn seq() -> impl Strategy<Value = SeqNo> {
-    (0..SeqNo::MODULUS).prop_map(SeqNo::wrapping)
-}
-
-fn apci_strategy() -> impl Strategy<Value = Apci> {
-    prop_oneof![
-        (seq(), seq()).prop_map(|(send, recv)| Apci::I { send, recv }),
-        seq().prop_map(|recv| Apci::S { recv }),
-        prop::sample::select(UFunction::ALL.to_vec()).prop_map(Apci::U),
-    ]
-}
-
-fn address_len() -> impl Strategy<Value = AddressLen> {
-    prop::sample::select(vec![AddressLen::Zero, AddressLen::One, AddressLen::Two])
-}
-
 proptest! {
     #[test]
-    fn every_apdu_kind_round_trips(
-        apci in apci_strategy(),
-        asdu in prop::collection::vec(any::<u8>(), 1..=249),
-    ) {
-        let asdu: &[u8] = if matches!(apci, Apci::I { .. }) { &asdu } else { &[] };
-        let apdu = Apdu { apci, asdu };
+    fn every_apdu_kind_round_trips(owned in strategy::apdu()) {
+        let apdu = owned.as_apdu();
+        prop_assert_eq!(apdu.asdu.is_empty(), !matches!(apdu.apci, Apci::I { .. }));
         let mut wire = Vec::new();
         apdu.encode(&mut wire).unwrap();
         prop_assert_eq!(wire.len(), apdu.encoded_len());
@@ -79,21 +63,45 @@ proptest! {
     }
 
     #[test]
-    fn every_ft12_frame_kind_round_trips(
-        address_len in address_len(),
-        address in any::<u16>(),
-        control in any::<u8>(),
-        kind in 0u8..3,
-        asdu in prop::collection::vec(any::<u8>(), 0..=252),
+    fn i_frames_carrying_an_asdu_of_every_configuration_round_trip(
+        (config, (owned, asdu)) in strategy::asdu_config()
+            .prop_flat_map(|c| (Just(c), strategy::apdu_with_asdu(c))),
     ) {
-        let config = LinkConfig::new(address_len);
-        let address = address & address_len.max_address();
-        let control = Control::from_octet(control);
-        let frame = match kind {
-            0 => Frame::SingleChar,
-            1 => Frame::Fixed { control, address },
-            _ => Frame::Variable { control, address, asdu: &asdu },
+        let mut wire = Vec::new();
+        owned.encode(&mut wire).unwrap();
+        let (apdu, _) = apci::decode(&wire).unwrap().unwrap();
+        prop_assert_eq!(apdu, owned.as_apdu());
+        if let Some(asdu) = asdu {
+            prop_assert_eq!(OwnedAsdu::decode(apdu.asdu, &config).unwrap(), asdu);
+        }
+    }
+
+    #[test]
+    fn ft12_frames_carrying_an_asdu_of_every_configuration_round_trip(
+        (link, config, (owned, asdu)) in (strategy::link_config(), strategy::asdu_config())
+            .prop_flat_map(|(l, c)| (Just(l), Just(c), strategy::ft12_frame_with_asdu(l, c))),
+    ) {
+        let mut wire = Vec::new();
+        owned.encode(&link, &mut wire).unwrap();
+        let Some((ft12::Frame::Variable { asdu: user_data, .. }, len)) =
+            ft12::decode(&wire, &link).unwrap()
+        else {
+            panic!("{owned:?}");
         };
+        prop_assert_eq!(len, wire.len());
+        let view = Asdu::decode(user_data, &config).unwrap();
+        prop_assert_eq!(OwnedAsdu::from(&view), asdu);
+    }
+
+    #[test]
+    fn every_ft12_frame_kind_round_trips(
+        (config, owned) in strategy::link_config()
+            .prop_flat_map(|c| (Just(c), strategy::ft12_frame(c))),
+    ) {
+        let frame = owned.as_frame();
+        if let OwnedFrame::Variable { asdu, .. } = &owned {
+            prop_assert!(asdu.len() <= 254 - config.address_len.octets());
+        }
         let mut wire = Vec::new();
         frame.encode(&config, &mut wire).unwrap();
         prop_assert_eq!(wire.len(), frame.encoded_len(&config));
@@ -102,10 +110,9 @@ proptest! {
 
     #[test]
     fn hunting_any_input_never_panics_and_finds_a_frame_decode_agrees_with(
-        address_len in address_len(),
+        config in strategy::link_config(),
         bytes in prop::collection::vec(any::<u8>(), 0..300),
     ) {
-        let config = LinkConfig::new(address_len);
         let hunt = ft12::decode_hunting(&bytes, &config);
         prop_assert!(hunt.consumed() <= bytes.len());
         if let Some((frame, len)) = hunt.frame {

@@ -1,268 +1,23 @@
 //! Information elements by type ID, and the information object that carries one
 //! (IEC 60870-5-101 clause 7.3, IEC 60870-5-104 clause 8).
 //!
-//! [`Layout::of`] says, for each type ID this crate decodes, which element an object carries and
-//! which time tag follows it:
-//!
-//! ```text
-//! type IDs                      element (octets)                      time tag
-//! 1 2 30     M_SP               SIQ (1)                               -, CP24, CP56
-//! 3 4 31     M_DP               DIQ (1)                               -, CP24, CP56
-//! 5 6 32     M_ST               VTI QDS (2)                           -, CP24, CP56
-//! 7 8 33     M_BO               BSI QDS (5)                           -, CP24, CP56
-//! 9 10 34    M_ME normalized    NVA QDS (3)                           -, CP24, CP56
-//! 11 12 35   M_ME scaled        SVA QDS (3)                           -, CP24, CP56
-//! 13 14 36   M_ME float         R32 QDS (5)                           -, CP24, CP56
-//! 15 16 37   M_IT               BCR (5)                               -, CP24, CP56
-//! 17 38      M_EP event         SEP CP16 (3)                          CP24, CP56
-//! 18 39      M_EP start         SPE QDP CP16 (4)                      CP24, CP56
-//! 19 40      M_EP output        OCI QDP CP16 (4)                      CP24, CP56
-//! 20         M_PS_NA_1          SCD QDS (5)                           -
-//! 21         M_ME_ND_1          NVA (2)                               -
-//! 45 58      C_SC               SCO (1)                               -, CP56
-//! 46 59      C_DC               DCO (1)                               -, CP56
-//! 47 60      C_RC               RCO (1)                               -, CP56
-//! 48 61      C_SE normalized    NVA QOS (3)                           -, CP56
-//! 49 62      C_SE scaled        SVA QOS (3)                           -, CP56
-//! 50 63      C_SE float         R32 QOS (5)                           -, CP56
-//! 51 64      C_BO               BSI (4)                               -, CP56
-//! 70         M_EI_NA_1          COI (1)                               -
-//! 100 101    C_IC, C_CI         QOI (1), QCC (1)                      -
-//! 102        C_RD_NA_1          nothing (0)                           -
-//! 103        C_CS_NA_1          CP56Time2a (7)                        -
-//! 104        C_TS_NA_1          FBP 0x55AA (2)                        -
-//! 105 106    C_RP, C_CD         QRP (1), CP16Time2a (2)               -
-//! 107        C_TS_TA_1          TSC (2)                               CP56
-//! 110..=112  P_ME               NVA/SVA/R32 QPM (3, 3, 5)             -
-//! 113        P_AC_NA_1          QPA (1)                               -
-//! ```
-//!
-//! Every other type ID (file transfer 120..=127, private 128..=255, reserved) is kept as raw bytes.
+//! [`Layout::of`] (in `layout`) says which element and time tag each type ID carries;
+//! [`Element`] holds the element's value and [`InformationObject`] the whole object.
+
+mod layout;
+mod object;
+
+pub use layout::{ElementKind, Layout, TimeKind};
+pub use object::{InformationObject, TimeTag};
 
 use super::header::fits;
-use super::TypeId;
 use crate::error::AsduField;
 use crate::types::{
-    Bcr, Coi, Cp16Time2a, Cp24Time2a, Cp56Time2a, Dco, Diq, Nva, Oci, Qcc, Qdp, Qds, Qoi, Qos, Qpa,
-    Qpm, Qrp, Rco, Scd, Sco, Sep, Siq, Spe, Vti,
+    Afq, Bcr, Chs, Coi, Cp16Time2a, Cp56Time2a, Dco, Diq, Frq, Lof, Lsq, Nof, Nos, Nva, Oci, Qcc,
+    Qdp, Qds, Qoi, Qos, Qpa, Qpm, Qrp, Rco, Scd, Sco, Scq, Sep, Siq, Sof, Spe, Srq, Vti,
 };
 use crate::Error;
 use bytes::BufMut;
-
-/// The kind of information element a type ID carries (IEC 60870-5-101 clause 7.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)] // Each variant is documented on the `Element` variant of the same name.
-pub enum ElementKind {
-    SinglePoint,
-    DoublePoint,
-    StepPosition,
-    Bitstring,
-    Normalized,
-    Scaled,
-    Float,
-    Counter,
-    ProtectionEvent,
-    ProtectionStart,
-    ProtectionOutput,
-    PackedSinglePoints,
-    NormalizedNoQuality,
-    SingleCommand,
-    DoubleCommand,
-    RegulatingStep,
-    SetpointNormalized,
-    SetpointScaled,
-    SetpointFloat,
-    BitstringCommand,
-    EndOfInitialization,
-    Interrogation,
-    CounterInterrogation,
-    Read,
-    ClockSync,
-    Test,
-    ResetProcess,
-    DelayAcquisition,
-    TestWithTime,
-    ParameterNormalized,
-    ParameterScaled,
-    ParameterFloat,
-    ParameterActivation,
-}
-
-impl ElementKind {
-    /// The element's length in octets, without the address and the time tag.
-    pub const fn len(self) -> usize {
-        match self {
-            Self::Read => 0,
-            Self::SinglePoint
-            | Self::DoublePoint
-            | Self::SingleCommand
-            | Self::DoubleCommand
-            | Self::RegulatingStep
-            | Self::EndOfInitialization
-            | Self::Interrogation
-            | Self::CounterInterrogation
-            | Self::ResetProcess
-            | Self::ParameterActivation => 1,
-            Self::StepPosition
-            | Self::NormalizedNoQuality
-            | Self::Test
-            | Self::DelayAcquisition
-            | Self::TestWithTime => 2,
-            Self::Normalized
-            | Self::Scaled
-            | Self::ProtectionEvent
-            | Self::SetpointNormalized
-            | Self::SetpointScaled
-            | Self::ParameterNormalized
-            | Self::ParameterScaled => 3,
-            Self::ProtectionStart | Self::ProtectionOutput | Self::BitstringCommand => 4,
-            Self::Bitstring
-            | Self::Float
-            | Self::Counter
-            | Self::PackedSinglePoints
-            | Self::SetpointFloat
-            | Self::ParameterFloat => 5,
-            Self::ClockSync => 7,
-        }
-    }
-
-    /// Whether the element has no octets (C_RD_NA_1).
-    pub const fn is_empty(self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// The time tag that follows an element (IEC 60870-5-101 clauses 7.2.6.18 and 7.2.6.19).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TimeKind {
-    /// No time tag.
-    None,
-    /// CP24Time2a, three octets (101 only).
-    Cp24,
-    /// CP56Time2a, seven octets.
-    Cp56,
-}
-
-impl TimeKind {
-    /// The time tag's length in octets.
-    pub const fn len(self) -> usize {
-        match self {
-            Self::None => 0,
-            Self::Cp24 => Cp24Time2a::LEN,
-            Self::Cp56 => Cp56Time2a::LEN,
-        }
-    }
-
-    /// Whether there is no time tag.
-    pub const fn is_empty(self) -> bool {
-        matches!(self, Self::None)
-    }
-}
-
-/// What each information object of a type ID holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Layout {
-    /// The element.
-    pub element: ElementKind,
-    /// The time tag after it.
-    pub time: TimeKind,
-}
-
-impl Layout {
-    /// The layout of `type_id`, or `None` for a type ID kept as raw bytes (file transfer,
-    /// private, reserved).
-    pub const fn of(type_id: TypeId) -> Option<Self> {
-        use ElementKind as E;
-        use TimeKind as T;
-        let (element, time) = match type_id.0 {
-            1 => (E::SinglePoint, T::None),
-            2 => (E::SinglePoint, T::Cp24),
-            3 => (E::DoublePoint, T::None),
-            4 => (E::DoublePoint, T::Cp24),
-            5 => (E::StepPosition, T::None),
-            6 => (E::StepPosition, T::Cp24),
-            7 => (E::Bitstring, T::None),
-            8 => (E::Bitstring, T::Cp24),
-            9 => (E::Normalized, T::None),
-            10 => (E::Normalized, T::Cp24),
-            11 => (E::Scaled, T::None),
-            12 => (E::Scaled, T::Cp24),
-            13 => (E::Float, T::None),
-            14 => (E::Float, T::Cp24),
-            15 => (E::Counter, T::None),
-            16 => (E::Counter, T::Cp24),
-            17 => (E::ProtectionEvent, T::Cp24),
-            18 => (E::ProtectionStart, T::Cp24),
-            19 => (E::ProtectionOutput, T::Cp24),
-            20 => (E::PackedSinglePoints, T::None),
-            21 => (E::NormalizedNoQuality, T::None),
-            30 => (E::SinglePoint, T::Cp56),
-            31 => (E::DoublePoint, T::Cp56),
-            32 => (E::StepPosition, T::Cp56),
-            33 => (E::Bitstring, T::Cp56),
-            34 => (E::Normalized, T::Cp56),
-            35 => (E::Scaled, T::Cp56),
-            36 => (E::Float, T::Cp56),
-            37 => (E::Counter, T::Cp56),
-            38 => (E::ProtectionEvent, T::Cp56),
-            39 => (E::ProtectionStart, T::Cp56),
-            40 => (E::ProtectionOutput, T::Cp56),
-            45 => (E::SingleCommand, T::None),
-            46 => (E::DoubleCommand, T::None),
-            47 => (E::RegulatingStep, T::None),
-            48 => (E::SetpointNormalized, T::None),
-            49 => (E::SetpointScaled, T::None),
-            50 => (E::SetpointFloat, T::None),
-            51 => (E::BitstringCommand, T::None),
-            58 => (E::SingleCommand, T::Cp56),
-            59 => (E::DoubleCommand, T::Cp56),
-            60 => (E::RegulatingStep, T::Cp56),
-            61 => (E::SetpointNormalized, T::Cp56),
-            62 => (E::SetpointScaled, T::Cp56),
-            63 => (E::SetpointFloat, T::Cp56),
-            64 => (E::BitstringCommand, T::Cp56),
-            70 => (E::EndOfInitialization, T::None),
-            100 => (E::Interrogation, T::None),
-            101 => (E::CounterInterrogation, T::None),
-            102 => (E::Read, T::None),
-            103 => (E::ClockSync, T::None),
-            104 => (E::Test, T::None),
-            105 => (E::ResetProcess, T::None),
-            106 => (E::DelayAcquisition, T::None),
-            107 => (E::TestWithTime, T::Cp56),
-            110 => (E::ParameterNormalized, T::None),
-            111 => (E::ParameterScaled, T::None),
-            112 => (E::ParameterFloat, T::None),
-            113 => (E::ParameterActivation, T::None),
-            _ => return None,
-        };
-        Some(Self { element, time })
-    }
-
-    /// The length of an element and its time tag, without the address.
-    pub const fn element_len(&self) -> usize {
-        self.element.len() + self.time.len()
-    }
-}
-
-/// A time tag as sent after an element.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TimeTag {
-    /// Three octets: milliseconds and minutes (101 only).
-    Cp24(Cp24Time2a),
-    /// Seven octets: date and time.
-    Cp56(Cp56Time2a),
-}
-
-impl TimeTag {
-    /// Which kind of tag.
-    pub const fn kind(&self) -> TimeKind {
-        match self {
-            Self::Cp24(_) => TimeKind::Cp24,
-            Self::Cp56(_) => TimeKind::Cp56,
-        }
-    }
-}
 
 /// An information element (IEC 60870-5-101 clause 7.3): the value of one information object.
 ///
@@ -416,6 +171,75 @@ pub enum Element {
     },
     /// Parameter activation (P_AC_NA_1: 113).
     ParameterActivation(Qpa),
+    /// File ready (F_FR_NA_1: 120; IEC 60870-5-101 clause 7.3.6.1).
+    FileReady {
+        /// The file.
+        nof: Nof,
+        /// Its length.
+        lof: Lof,
+        /// The qualifier.
+        frq: Frq,
+    },
+    /// Section ready (F_SR_NA_1: 121; clause 7.3.6.2).
+    SectionReady {
+        /// The file.
+        nof: Nof,
+        /// The section.
+        nos: Nos,
+        /// The section's length.
+        lof: Lof,
+        /// The qualifier.
+        srq: Srq,
+    },
+    /// Call directory, select file, call file, call section (F_SC_NA_1: 122; clause 7.3.6.3).
+    CallFile {
+        /// The file (0 for the directory).
+        nof: Nof,
+        /// The section.
+        nos: Nos,
+        /// What to do, and the error.
+        scq: Scq,
+    },
+    /// Last section, last segment (F_LS_NA_1: 123; clause 7.3.6.4).
+    LastSection {
+        /// The file.
+        nof: Nof,
+        /// The section.
+        nos: Nos,
+        /// Which transfer ends.
+        lsq: Lsq,
+        /// The checksum of the section (or of the file's sections' checksums).
+        chs: Chs,
+    },
+    /// Acknowledge file, acknowledge section (F_AF_NA_1: 124; clause 7.3.6.5).
+    AckFile {
+        /// The file.
+        nof: Nof,
+        /// The section.
+        nos: Nos,
+        /// The acknowledgement, and the error.
+        afq: Afq,
+    },
+    /// One entry of a directory (F_DR_TA_1: 126; clause 7.3.6.7; SQ = 1 lists several).
+    Directory {
+        /// The file or subdirectory.
+        nof: Nof,
+        /// Its length.
+        lof: Lof,
+        /// Its status.
+        sof: Sof,
+        /// When it was created.
+        created: Cp56Time2a,
+    },
+    /// Query log, request archive file (F_SC_NB_1: 127, 104 only; IEC 60870-5-104 clause 8).
+    QueryLog {
+        /// The file.
+        nof: Nof,
+        /// The start of the period asked for.
+        start: Cp56Time2a,
+        /// Its end.
+        stop: Cp56Time2a,
+    },
 }
 
 /// The fixed test pattern of C_TS_NA_1: 0x55AA (IEC 60870-5-101 clause 7.2.6.14).
@@ -455,6 +279,15 @@ impl Reader<'_> {
     }
     fn cp16(&mut self) -> Cp16Time2a {
         Cp16Time2a::from_bytes(self.take())
+    }
+    fn cp56(&mut self) -> Cp56Time2a {
+        Cp56Time2a::from_bytes(self.take())
+    }
+    fn nof(&mut self) -> Nof {
+        Nof(self.u16())
+    }
+    fn lof(&mut self) -> Lof {
+        Lof::from_bytes(self.take())
     }
 }
 
@@ -496,6 +329,13 @@ impl Element {
             Self::ParameterScaled { .. } => K::ParameterScaled,
             Self::ParameterFloat { .. } => K::ParameterFloat,
             Self::ParameterActivation(_) => K::ParameterActivation,
+            Self::FileReady { .. } => K::FileReady,
+            Self::SectionReady { .. } => K::SectionReady,
+            Self::CallFile { .. } => K::CallFile,
+            Self::LastSection { .. } => K::LastSection,
+            Self::AckFile { .. } => K::AckFile,
+            Self::Directory { .. } => K::Directory,
+            Self::QueryLog { .. } => K::QueryLog,
         }
     }
 
@@ -585,11 +425,49 @@ impl Element {
                 qpm: Qpm(r.u8()),
             },
             K::ParameterActivation => Self::ParameterActivation(Qpa(r.u8())),
+            K::FileReady => Self::FileReady {
+                nof: r.nof(),
+                lof: r.lof(),
+                frq: Frq(r.u8()),
+            },
+            K::SectionReady => Self::SectionReady {
+                nof: r.nof(),
+                nos: Nos(r.u8()),
+                lof: r.lof(),
+                srq: Srq(r.u8()),
+            },
+            K::CallFile => Self::CallFile {
+                nof: r.nof(),
+                nos: Nos(r.u8()),
+                scq: Scq(r.u8()),
+            },
+            K::LastSection => Self::LastSection {
+                nof: r.nof(),
+                nos: Nos(r.u8()),
+                lsq: Lsq(r.u8()),
+                chs: Chs(r.u8()),
+            },
+            K::AckFile => Self::AckFile {
+                nof: r.nof(),
+                nos: Nos(r.u8()),
+                afq: Afq(r.u8()),
+            },
+            K::Directory => Self::Directory {
+                nof: r.nof(),
+                lof: r.lof(),
+                sof: Sof(r.u8()),
+                created: r.cp56(),
+            },
+            K::QueryLog => Self::QueryLog {
+                nof: r.nof(),
+                start: r.cp56(),
+                stop: r.cp56(),
+            },
         }
     }
 
     /// Checks that the element can be written: the counter's sequence number fits five bits and
-    /// a clock synchronization's time fits its bits.
+    /// the time of a clock synchronization, a directory entry or a log query fits its bits.
     ///
     /// # Errors
     /// [`Error::FieldTooLarge`] or [`Error::TimeOutOfRange`], with offsets from the element's
@@ -598,6 +476,14 @@ impl Element {
         match self {
             Self::Counter(bcr) => fits(4, AsduField::CounterSequence, bcr.sequence.into(), 0x1F),
             Self::ClockSync(time) => time.to_bytes().map(|_| ()),
+            // NOF 2, LOF 3, SOF 1 octets before the creation time.
+            Self::Directory { created, .. } => {
+                created.to_bytes().map(|_| ()).map_err(|e| e.shifted(6))
+            }
+            Self::QueryLog { start, stop, .. } => {
+                start.to_bytes().map_err(|e| e.shifted(2))?;
+                stop.to_bytes().map(|_| ()).map_err(|e| e.shifted(9))
+            }
             _ => Ok(()),
         }
     }
@@ -676,63 +562,51 @@ impl Element {
                 buf.put_f32_le(value);
                 buf.put_u8(qpm.0);
             }
+            Self::FileReady { nof, lof, frq } => {
+                buf.put_u16_le(nof.0);
+                buf.put_slice(&lof.to_bytes());
+                buf.put_u8(frq.0);
+            }
+            Self::SectionReady { nof, nos, lof, srq } => {
+                buf.put_u16_le(nof.0);
+                buf.put_u8(nos.0);
+                buf.put_slice(&lof.to_bytes());
+                buf.put_u8(srq.0);
+            }
+            Self::CallFile {
+                nof,
+                nos,
+                scq: Scq(q),
+            }
+            | Self::AckFile {
+                nof,
+                nos,
+                afq: Afq(q),
+            } => {
+                buf.put_u16_le(nof.0);
+                buf.put_slice(&[nos.0, q]);
+            }
+            Self::LastSection { nof, nos, lsq, chs } => {
+                buf.put_u16_le(nof.0);
+                buf.put_slice(&[nos.0, lsq.0, chs.0]);
+            }
+            Self::Directory {
+                nof,
+                lof,
+                sof,
+                created,
+            } => {
+                buf.put_u16_le(nof.0);
+                buf.put_slice(&lof.to_bytes());
+                buf.put_u8(sof.0);
+                buf.put_slice(&created.to_bytes()?);
+            }
+            Self::QueryLog { nof, start, stop } => {
+                buf.put_u16_le(nof.0);
+                buf.put_slice(&start.to_bytes()?);
+                buf.put_slice(&stop.to_bytes()?);
+            }
         }
         Ok(())
-    }
-}
-
-/// One information object: its address, its element and the time tag its type ID calls for
-/// (IEC 60870-5-101 clause 7.3).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct InformationObject {
-    /// The information object address. With SQ = 1, the first object's address plus its index.
-    pub address: u32,
-    /// The element.
-    pub element: Element,
-    /// The time tag, for the type IDs that carry one.
-    pub time: Option<TimeTag>,
-}
-
-impl InformationObject {
-    /// An object without a time tag.
-    pub const fn new(address: u32, element: Element) -> Self {
-        Self {
-            address,
-            element,
-            time: None,
-        }
-    }
-
-    /// An object with a time tag.
-    pub const fn with_time(address: u32, element: Element, time: TimeTag) -> Self {
-        Self {
-            address,
-            element,
-            time: Some(time),
-        }
-    }
-
-    /// Whether the element and time tag are those `layout` calls for.
-    pub fn fits(&self, layout: &Layout) -> bool {
-        self.element.kind() == layout.element
-            && self.time.map_or(TimeKind::None, |t| t.kind()) == layout.time
-    }
-
-    /// Reads the element and time tag of `layout` from `bytes` (exactly
-    /// [`Layout::element_len`] octets; a short slice reads as zeros).
-    pub(crate) fn decode(address: u32, layout: &Layout, bytes: &[u8]) -> Self {
-        let (element, time) = bytes
-            .split_at_checked(layout.element.len())
-            .unwrap_or((bytes, &[]));
-        let mut r = Reader(time);
-        Self {
-            address,
-            element: Element::decode(layout.element, element),
-            time: match layout.time {
-                TimeKind::None => None,
-                TimeKind::Cp24 => Some(TimeTag::Cp24(Cp24Time2a::from_bytes(r.take()))),
-                TimeKind::Cp56 => Some(TimeTag::Cp56(Cp56Time2a::from_bytes(r.take()))),
-            },
-        }
     }
 }
