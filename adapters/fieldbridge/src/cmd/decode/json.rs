@@ -6,9 +6,18 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 /// A JSON object that keeps its fields in insertion order (serde_json's `Map` sorts them), so
-/// every line reads in the same order: where, then the header, then the data.
+/// every line reads in the same order: where, then the header, then the data. Objects nest
+/// ([`Obj::put_obj`], [`Obj::put_list`]) and keep their order inside too.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub(crate) struct Obj(Vec<(&'static str, Value)>);
+pub(crate) struct Obj(Vec<(&'static str, Field)>);
+
+/// One field's value: plain JSON, or objects that keep their own field order.
+#[derive(Debug, Clone, PartialEq)]
+enum Field {
+    Value(Value),
+    Obj(Obj),
+    List(Vec<Obj>),
+}
 
 impl Obj {
     /// An empty object.
@@ -18,7 +27,19 @@ impl Obj {
 
     /// Adds a field (the caller never adds the same name twice).
     pub(crate) fn put(&mut self, name: &'static str, value: impl Into<Value>) -> &mut Self {
-        self.0.push((name, value.into()));
+        self.0.push((name, Field::Value(value.into())));
+        self
+    }
+
+    /// Adds an object as a field.
+    pub(crate) fn put_obj(&mut self, name: &'static str, value: Obj) -> &mut Self {
+        self.0.push((name, Field::Obj(value)));
+        self
+    }
+
+    /// Adds a list of objects as a field.
+    pub(crate) fn put_list(&mut self, name: &'static str, values: Vec<Obj>) -> &mut Self {
+        self.0.push((name, Field::List(values)));
         self
     }
 
@@ -32,7 +53,11 @@ impl Serialize for Obj {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (name, value) in &self.0 {
-            map.serialize_entry(name, value)?;
+            match value {
+                Field::Value(v) => map.serialize_entry(name, v)?,
+                Field::Obj(o) => map.serialize_entry(name, o)?,
+                Field::List(l) => map.serialize_entry(name, l)?,
+            }
         }
         map.end()
     }
@@ -94,5 +119,12 @@ mod tests {
         let mut o = Obj::new();
         o.put("z", 1).put("a", "x");
         assert_eq!(o.to_line(), r#"{"z":1,"a":"x"}"#);
+        let mut inner = Obj::new();
+        inner.put("y", true).put("b", 2);
+        o.put_obj("o", inner.clone()).put_list("l", vec![inner]);
+        assert_eq!(
+            o.to_line(),
+            r#"{"z":1,"a":"x","o":{"y":true,"b":2},"l":[{"y":true,"b":2}]}"#
+        );
     }
 }

@@ -1,21 +1,31 @@
-//! `fieldbridge decode`: Modbus frames from hex or from a capture, one JSON object per frame on
-//! stdout, so an engineer can read a capture from site without Wireshark.
+//! `fieldbridge decode`: Modbus and IEC 60870-5-104/-101 frames from hex or from a capture, one
+//! JSON object per frame on stdout, so an engineer can read a capture from site without
+//! Wireshark.
 //!
 //! ```text
 //! fieldbridge decode --protocol modbus-tcp --pcap site.pcapng [--port 5020]
 //! fieldbridge decode --protocol modbus-rtu --hex "01 03 00 00 00 02 C4 0B"
 //! fieldbridge decode --protocol modbus-ascii --response --hex ":0103020001F9"
+//! fieldbridge decode --protocol iec104 --pcap site.pcapng [--port 2404] [--cot-size 2 ...]
+//! fieldbridge decode --protocol iec101 --hex "10 49 01 4A 16 E5" [--link-address-size 1]
+//! fieldbridge decode --protocol iec101 --pcap ft12-in-tcp.pcap --port 2405
 //! ```
 //!
 //! From a capture, every line starts with `frame` (the number, as Wireshark counts, of the packet
 //! that carried the frame's last bytes), `time` (its capture time, RFC 3339 UTC with
-//! microseconds), `src` and `dst`. Every line holds the frame's fields with their standard names
-//! (see `modbus_json`); a frame that does not decode gives a line with `error` (the codec's
-//! message, with its byte offset), `error_offset`, `error_in` and the `raw` bytes, and decoding
-//! goes on with the next frame.
+//! microseconds), `src` and `dst` (and, for IEC, `from`: `server` or `client`). From `--hex`,
+//! IEC lines start with `offset`, where the frame starts in the input. Every line holds the
+//! frame's fields with their standard names (see `modbus_json` and `iec_json`); a frame that does
+//! not decode gives a line with `error` (the codec's message, with its byte offset),
+//! `error_offset` (counted from the first byte of `raw`), `error_in` and the `raw` bytes, and
+//! decoding goes on with the next frame.
 //! Exit code 0 when the input was read (even with frame errors), 1 when it could not be read or is
 //! not a capture, 2 for a usage mistake.
 
+mod iec101;
+mod iec104;
+mod iec_json;
+mod iec_tcp;
 mod json;
 mod modbus_json;
 mod modbus_tcp;
@@ -28,6 +38,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Args, ValueEnum};
+use fieldbridge_iec60870::asdu::{CaLen, CotLen, IoaLen};
+use fieldbridge_iec60870::ft12::{AddressLen, LinkConfig};
+use fieldbridge_iec60870::AsduConfig;
 use fieldbridge_modbus::{ascii, rtu, tcp, Error};
 
 use json::{hex, Obj};
@@ -44,6 +57,17 @@ pub(crate) enum Protocol {
     ModbusRtu,
     /// Modbus ASCII: ':', hex digits, LRC, CR LF (`--hex` only).
     ModbusAscii,
+    /// IEC 60870-5-104: APCI and ASDU (`--hex` or `--pcap`; port 2404 unless `--port`).
+    Iec104,
+    /// IEC 60870-5-101: FT1.2 frames, as a serial dump (`--hex`) or carried in TCP (`--pcap`).
+    Iec101,
+}
+
+impl Protocol {
+    /// Whether this is one of the IEC 60870-5 framings.
+    fn is_iec(self) -> bool {
+        matches!(self, Self::Iec104 | Self::Iec101)
+    }
 }
 
 /// Options of `decode`.
@@ -57,26 +81,101 @@ pub(crate) struct DecodeArgs {
     /// modbus-ascii, the frame as text starting with ':' works too.
     #[arg(long, conflicts_with = "pcap")]
     hex: Option<String>,
-    /// A pcap or pcapng capture (modbus-tcp only).
+    /// A pcap or pcapng capture (modbus-tcp, iec104, iec101).
     #[arg(long)]
     pcap: Option<PathBuf>,
-    /// The Modbus server's TCP port in the capture: only connections using it are decoded.
-    /// Default: 502 if a connection uses it, else the side that received the first SYN, else the
-    /// lower port.
+    /// The server's TCP port in the capture: only connections using it are decoded. Default:
+    /// 502 (Modbus) or 2404 (IEC 104) if a connection uses it, else the side that received the
+    /// first SYN, else the lower port.
     #[arg(long, requires = "pcap", conflicts_with = "hex")]
     port: Option<u16>,
-    /// `--hex` holds responses (server to client), not requests.
+    /// `--hex` holds responses (server to client), not requests (Modbus).
     #[arg(long, conflicts_with = "pcap")]
     response: bool,
+    /// IEC: octets of the cause of transmission, 1 or 2 (with the originator address).
+    /// Default 2 for iec104, 1 for iec101.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    cot_size: Option<u8>,
+    /// IEC: octets of the common address of the ASDU, 1 or 2. Default 2 for iec104, 1 for
+    /// iec101.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    ca_size: Option<u8>,
+    /// IEC: octets of the information object address, 1, 2 or 3. Default 3 for iec104, 2 for
+    /// iec101.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    ioa_size: Option<u8>,
+    /// IEC 101: octets of the link address, 0, 1 or 2. Default 1.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=2))]
+    link_address_size: Option<u8>,
+}
+
+impl DecodeArgs {
+    /// The ASDU field sizes: the options, else the protocol's defaults (those of Wireshark:
+    /// 2/2/3 for 104, 1/1/2 for 101).
+    fn asdu_config(&self) -> AsduConfig {
+        let (cot, ca, ioa) = match self.protocol {
+            Protocol::Iec101 => (1, 1, 2),
+            _ => (2, 2, 3),
+        };
+        let cot = match self.cot_size.unwrap_or(cot) {
+            1 => CotLen::One,
+            _ => CotLen::Two,
+        };
+        let ca = match self.ca_size.unwrap_or(ca) {
+            1 => CaLen::One,
+            _ => CaLen::Two,
+        };
+        let ioa = match self.ioa_size.unwrap_or(ioa) {
+            1 => IoaLen::One,
+            2 => IoaLen::Two,
+            _ => IoaLen::Three,
+        };
+        AsduConfig::new(cot, ca, ioa)
+    }
+
+    /// The 101 link configuration.
+    fn link_config(&self) -> LinkConfig {
+        LinkConfig::new(match self.link_address_size.unwrap_or(1) {
+            0 => AddressLen::Zero,
+            1 => AddressLen::One,
+            _ => AddressLen::Two,
+        })
+    }
+
+    /// A usage mistake in the combination of options, if any.
+    fn misuse(&self) -> Option<String> {
+        let iec_options = [
+            ("--cot-size", self.cot_size.is_some()),
+            ("--ca-size", self.ca_size.is_some()),
+            ("--ioa-size", self.ioa_size.is_some()),
+            ("--link-address-size", self.link_address_size.is_some()),
+        ];
+        if !self.protocol.is_iec() {
+            if let Some((name, _)) = iec_options.iter().find(|(_, given)| *given) {
+                return Some(format!("{name} is an option of iec104 and iec101"));
+            }
+        } else if self.response {
+            return Some("--response is an option of the Modbus framings".to_owned());
+        }
+        if self.protocol == Protocol::Iec104 && self.link_address_size.is_some() {
+            return Some(
+                "--link-address-size is an option of iec101 (104 has no link address)".to_owned(),
+            );
+        }
+        None
+    }
 }
 
 /// Runs `decode`: prints the lines, notes and errors on stderr, and returns the exit code.
 pub(crate) fn run(args: &DecodeArgs) -> ExitCode {
     let mut out = Output::default();
-    let result = match (&args.hex, &args.pcap) {
-        (Some(text), _) => decode_hex(args.protocol, text, args.response, &mut out),
-        (None, Some(path)) => decode_pcap(args.protocol, path, args.port, &mut out),
-        (None, None) => Err(Failure::Usage("give --hex or --pcap".to_owned())),
+    let result = match (&args.hex, &args.pcap, args.misuse()) {
+        (_, _, Some(message)) => Err(Failure::Usage(message)),
+        (Some(text), _, None) if args.protocol.is_iec() => decode_iec_hex(args, text, &mut out),
+        (None, Some(path), None) if args.protocol.is_iec() => decode_iec_pcap(args, path, &mut out),
+        (Some(text), _, None) => decode_hex(args.protocol, text, args.response, &mut out),
+        (None, Some(path), None) => decode_pcap(args.protocol, path, args.port, &mut out),
+        (None, None, None) => Err(Failure::Usage("give --hex or --pcap".to_owned())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -114,6 +213,79 @@ impl Output {
             self.closed = writeln!(stdout, "{}", obj.to_line()).is_err();
         }
     }
+}
+
+/// The framing of an IEC protocol; `resync` after a 104 framing error (hex input).
+fn iec_framing(args: &DecodeArgs, resync: bool) -> Box<dyn iec_tcp::Framing> {
+    match args.protocol {
+        Protocol::Iec101 => Box::new(iec101::Ft12Frames {
+            link: args.link_config(),
+            config: args.asdu_config(),
+        }),
+        _ => Box::new(iec104::Apdus {
+            config: args.asdu_config(),
+            resync,
+        }),
+    }
+}
+
+/// Decodes a capture's IEC 104 APDUs, or FT1.2 frames carried in TCP.
+fn decode_iec_pcap(args: &DecodeArgs, path: &Path, out: &mut Output) -> Result<(), Failure> {
+    let capture = pcap::read(path).map_err(|e| Failure::Input(e.to_string()))?;
+    let (registered, name) = match args.protocol {
+        Protocol::Iec101 => (None, "IEC 101 FT1.2 frames"),
+        _ => (Some(iec104::IEC104_PORT), "IEC 104"),
+    };
+    let mut framing = iec_framing(args, false);
+    let decoded = iec_tcp::decode(
+        &capture.packets,
+        args.port,
+        registered,
+        name,
+        framing.as_mut(),
+    );
+    for line in &decoded.lines {
+        out.line(line);
+    }
+    for note in &decoded.notes {
+        eprintln!("fieldbridge decode: note: {note}");
+    }
+    match capture.error {
+        Some(e) => Err(Failure::Input(e.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// Decodes the IEC frames of a hex string (a 101 serial dump, or 104 APDUs one after the other).
+fn decode_iec_hex(args: &DecodeArgs, text: &str, out: &mut Output) -> Result<(), Failure> {
+    let mut buf = parse_hex(text.trim()).map_err(Failure::Input)?;
+    let total = buf.len();
+    let mut lines = Vec::new();
+    let mut framing = iec_framing(args, true);
+    let at = |offset: usize| {
+        let mut obj = Obj::new();
+        obj.put("offset", offset);
+        obj
+    };
+    framing.frames(&mut buf, &at, true, &mut lines);
+    for line in &lines {
+        out.line(line);
+    }
+    if !buf.is_empty() {
+        let mut obj = at(total - buf.len());
+        obj.put(
+            "error",
+            format!(
+                "the input ends inside a frame: {} {} not a whole frame",
+                count(buf.len(), "byte"),
+                if buf.len() == 1 { "is" } else { "are" }
+            ),
+        )
+        .put("error_in", framing_name(args.protocol))
+        .put("raw", hex(&buf));
+        out.line(&obj);
+    }
+    Ok(())
 }
 
 /// Decodes a capture's Modbus TCP frames.
@@ -204,6 +376,8 @@ fn framing_name(protocol: Protocol) -> &'static str {
         Protocol::ModbusTcp => "mbap",
         Protocol::ModbusRtu => "rtu",
         Protocol::ModbusAscii => "ascii",
+        Protocol::Iec104 => "apci",
+        Protocol::Iec101 => "ft12",
     }
 }
 
@@ -256,6 +430,8 @@ fn hex_frame(
             obj.put("lrc", format!("{lrc:#04x}"));
             Ok(Some((obj, used)))
         }
+        // `decode_iec_hex` reads these.
+        Protocol::Iec104 | Protocol::Iec101 => Ok(None),
     }
 }
 
