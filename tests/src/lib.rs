@@ -6,7 +6,8 @@
 //! - [`Subscriber`]: an MQTT client (rumqttc) that records every message it receives;
 //! - [`PyModbusServer`]: the pymodbus 3.16 server of `tests/peers/modbus_server.py`, over TCP or
 //!   RTU, serving the fixed map of `tests/peers/modbus_map.json` ([`ModbusMap`]);
-//! - [`SocatPair`]: two linked pseudo-terminals, a null-modem cable for serial tests.
+//! - [`SocatPair`]: two linked pseudo-terminals, a null-modem cable for serial tests, and
+//!   [`SerialLine`], one end of it opened for blocking reads and writes.
 //!
 //! Every process is killed when its handle is dropped. A test whose peer is not installed fails
 //! with a message naming the peer and `scripts/install-peers` ([`require`]); it never passes
@@ -20,6 +21,7 @@ mod peers;
 mod pki;
 mod process;
 mod pymodbus;
+mod serial_line;
 mod socat;
 mod subscriber;
 
@@ -30,6 +32,7 @@ pub use pcap_writer::{Direction, PcapWriter, TcpConnection, MAX_PAYLOAD};
 pub use peers::{locate, python, repo_root, require, Peer};
 pub use pki::{TestPki, CLIENT_CN};
 pub use pymodbus::{ModbusProfile, PyModbusServer};
+pub use serial_line::{LineRead, SerialLine};
 pub use socat::SocatPair;
 pub use subscriber::{Message, Subscriber};
 

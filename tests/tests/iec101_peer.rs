@@ -1,0 +1,500 @@
+//! Our IEC 60870-5-101 link state machines against lib60870-C 2.3.4 over a socat serial line
+//! (issue 15): our unbalanced primary polling lib60870 slaves, the lib60870 master polling our
+//! unbalanced secondary, and balanced transmission both ways. Each test asserts the ASDUs that
+//! crossed (type ID, cause, IOAs, values) and the FCB rule on the frames of both sides.
+//!
+//! The peers are the programs of `tests/peers/lib60870`; without them these tests fail and say
+//! to run `scripts/build-lib60870`.
+
+#[path = "iec101_peer/app.rs"]
+mod app;
+#[path = "iec101_peer/driver.rs"]
+mod driver;
+#[path = "iec101_peer/peer.rs"]
+mod peer;
+
+use app::{answer, interrogation, summary, Summary};
+use driver::{check_fcb, Driver, Seen};
+use fieldbridge_iec60870::link101::{
+    Balanced, Params, Service, Station, UnbalancedPrimary, UnbalancedSecondary,
+};
+use fieldbridge_tests::{SerialLine, SocatPair};
+use peer::Peer;
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn params() -> Params {
+    Params {
+        response_timeout: Duration::from_millis(1000),
+        poll_interval: Duration::from_millis(100),
+        link_retry: Duration::from_millis(1000),
+        ..Params::default()
+    }
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn device(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
+
+/// The user data received from `address` by `service`, summarised.
+fn received(events: &[Seen], address: u16, service: Service) -> Vec<Summary> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Seen::Data(a, s, asdu) if *a == address && *s == service => Some(summary(asdu)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn count(events: &[Seen], wanted: &Seen) -> usize {
+    events.iter().filter(|e| *e == wanted).count()
+}
+
+fn objects(list: &[(u32, &str)]) -> Vec<(u32, String)> {
+    list.iter().map(|(a, v)| (*a, v.to_string())).collect()
+}
+
+/// An ASDU as the tests compare it: type ID, cause, SQ and the objects.
+type Shape = (u8, u8, bool, Vec<(u32, String)>);
+
+/// What a station answers to a station interrogation (lib60870's slave and ours alike).
+fn interrogation_answers() -> Vec<Shape> {
+    vec![
+        (100, 7, false, objects(&[(0, "20")])),
+        (1, 20, false, objects(&[(100, "1"), (101, "0"), (102, "0")])),
+        (
+            13,
+            20,
+            true,
+            objects(&[(200, "12.5"), (201, "-3.25"), (202, "1000")]),
+        ),
+        (100, 10, false, objects(&[(0, "20")])),
+    ]
+}
+
+/// The shapes of `list`, checking each came from common address `ca` and is positive.
+fn shape(list: &[Summary], ca: u16) -> Vec<Shape> {
+    for s in list {
+        assert_eq!((s.ca, s.negative), (ca, false), "{s:?}");
+    }
+    list.iter()
+        .map(|s| (s.type_id, s.cot, s.sequence, s.objects.clone()))
+        .collect()
+}
+
+/// Whether an interrogation's ACTTERM came in a frame with link `address`.
+fn is_actterm(events: &[Seen], address: u16, service: Service) -> bool {
+    received(events, address, service)
+        .iter()
+        .any(|s| s.type_id == 100 && s.cot == 10)
+}
+
+#[test]
+fn our_unbalanced_primary_polls_two_lib60870_slaves_and_reads_their_interrogation_answers() {
+    let socat = SocatPair::start();
+    let mut slave = Peer::start(
+        "cs101_slave",
+        &args(&[
+            "--device",
+            &device(socat.b()),
+            "--link-address",
+            "1,2",
+            "--ca",
+            "1,2",
+            "--spontaneous-ms",
+            "0",
+            "--single-char-ack",
+            "1",
+        ]),
+    );
+    slave.wait_for(LIMIT, "ready line of link 2", |l| {
+        l.starts_with("ready link=2")
+    });
+    let line = SerialLine::open(socat.a()).expect("open ttyA");
+    let p = params();
+    let primary = UnbalancedPrimary::new(p, &[1, 2], Instant::now()).unwrap();
+    let mut d = Driver::new(line, primary, p.link);
+    d.run_until(
+        LIMIT,
+        "both links up",
+        |_, _| {},
+        |e| count(e, &Seen::Up(1)) == 1 && count(e, &Seen::Up(2)) == 1,
+    );
+    let id1 = d.link.send(1, &interrogation(1)).unwrap();
+    let id2 = d.link.send(2, &interrogation(2)).unwrap();
+    d.run_until(
+        LIMIT,
+        "both interrogations terminated",
+        |_, _| {},
+        |e| is_actterm(e, 1, Service::Class1) && is_actterm(e, 2, Service::Class1),
+    );
+    slave.collect();
+    for (address, id) in [(1u16, id1), (2, id2)] {
+        assert_eq!(
+            shape(&received(&d.events, address, Service::Class1), address),
+            interrogation_answers(),
+            "address {address}"
+        );
+        let confirmed = format!("Confirmed {{ address: {address}, id: {id:?} }}");
+        assert!(
+            d.events
+                .iter()
+                .any(|e| *e == Seen::Other(confirmed.clone())),
+            "{confirmed} in {:?}",
+            d.events
+        );
+        let repeats = count(&d.events, &Seen::Repeating(address));
+        let counted = check_fcb(&d.frames_sent(), Some(address), repeats);
+        assert!(
+            counted >= 5,
+            "FC 3 and four class 1 requests at least to {address}"
+        );
+        assert!(
+            slave.printed(&["reset-cu", &format!("link={address}")]),
+            "{:?}",
+            slave.seen
+        );
+        assert!(
+            slave.printed(&[
+                "interrogation",
+                &format!("link={address}"),
+                &format!("ca={address}"),
+                "qoi=20",
+                "result=confirmed"
+            ]),
+            "{:?}",
+            slave.seen
+        );
+    }
+    assert_eq!(
+        count(&d.events, &Seen::Down(1)) + count(&d.events, &Seen::Down(2)),
+        0
+    );
+    // lib60870 answered "no data" with E5 while ACD = 0, and with fixed frames while it held
+    // class 1 data: both kinds came.
+    let answers = d.frames_received();
+    assert!(answers.contains(&driver::Decoded::E5));
+    assert!(answers.iter().any(|f| matches!(
+        f,
+        driver::Decoded::Frame {
+            control: fieldbridge_iec60870::Control::Secondary { acd: true, .. },
+            ..
+        }
+    )));
+}
+
+#[test]
+fn our_class_2_polls_fetch_lib60870_spontaneous_data_with_fixed_frame_answers() {
+    let socat = SocatPair::start();
+    let mut slave = Peer::start(
+        "cs101_slave",
+        &args(&[
+            "--device",
+            &device(socat.b()),
+            "--link-address",
+            "3",
+            "--ca",
+            "3",
+            "--spontaneous-ms",
+            "200",
+            "--spontaneous-count",
+            "2",
+            "--spontaneous-class",
+            "2",
+            "--single-char-ack",
+            "0",
+        ]),
+    );
+    slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=3"));
+    let line = SerialLine::open(socat.a()).expect("open ttyA");
+    let p = params();
+    let primary = UnbalancedPrimary::new(p, &[3], Instant::now()).unwrap();
+    let mut d = Driver::new(line, primary, p.link);
+    d.run_until(
+        LIMIT,
+        "two spontaneous rounds",
+        |_, _| {},
+        |e| received(e, 3, Service::Class2).len() >= 4,
+    );
+    let got: Vec<_> = received(&d.events, 3, Service::Class2)
+        .into_iter()
+        .map(|s| (s.type_id, s.cot, s.objects))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (36, 3, objects(&[(200, "13.5")])),
+            (30, 3, objects(&[(101, "1")])),
+            (36, 3, objects(&[(200, "14.5")])),
+            (30, 3, objects(&[(101, "0")])),
+        ]
+    );
+    assert!(
+        !d.frames_received().contains(&driver::Decoded::E5),
+        "--single-char-ack 0"
+    );
+    check_fcb(
+        &d.frames_sent(),
+        Some(3),
+        count(&d.events, &Seen::Repeating(3)),
+    );
+}
+
+/// Runs our secondary (or balanced station) with the answers of `app::answer` until the
+/// lib60870 master prints `complete`.
+fn serve_until_complete<L: driver::Link>(
+    d: &mut Driver<L>,
+    master: &mut Peer,
+    link: u16,
+    mut push: impl FnMut(&mut L, &[u8]),
+) {
+    let end = Instant::now() + LIMIT;
+    let done = format!("link={link}");
+    while !master.printed(&["complete", &done]) {
+        assert!(
+            Instant::now() < end,
+            "the lib60870 master did not complete within {LIMIT:?}; it printed:\n{}\nour events: {:?}",
+            master.seen.join("\n"),
+            d.events
+        );
+        for e in d.step(Duration::from_millis(20)) {
+            if let Seen::Data(_, Service::Confirmed, asdu) = &e {
+                for out in answer(asdu, link) {
+                    push(&mut d.link, &out);
+                }
+            }
+        }
+        master.collect();
+    }
+}
+
+fn assert_master_saw_our_answers(master: &Peer, link: u16) {
+    let l = format!("link={link}");
+    let ca = format!("ca={link}");
+    for parts in [
+        vec!["asdu", &l, "type=100", "cot=7", "pn=0", &ca],
+        vec![
+            "asdu",
+            &l,
+            "type=1",
+            "cot=20",
+            "pn=0",
+            &ca,
+            "n=3",
+            "100=1,q=00",
+            "101=0,q=00",
+            "102=0,q=00",
+        ],
+        vec![
+            "asdu",
+            &l,
+            "type=13",
+            "cot=20",
+            "pn=0",
+            &ca,
+            "n=3",
+            "200=12.5,q=00",
+            "201=-3.25,q=00",
+            "202=1000,q=00",
+        ],
+        vec!["asdu", &l, "type=100", "cot=10", "pn=0", &ca],
+        vec!["asdu", &l, "type=103", "cot=7", "pn=0", &ca],
+        vec![
+            "asdu",
+            &l,
+            "type=45",
+            "cot=7",
+            "pn=0",
+            &ca,
+            "300=1,se=1,qu=0",
+        ],
+        vec![
+            "asdu",
+            &l,
+            "type=45",
+            "cot=7",
+            "pn=0",
+            &ca,
+            "300=1,se=0,qu=0",
+        ],
+        vec![
+            "asdu",
+            &l,
+            "type=45",
+            "cot=10",
+            "pn=0",
+            &ca,
+            "300=1,se=0,qu=0",
+        ],
+    ] {
+        assert!(
+            master.printed(&parts),
+            "no line with {parts:?}:\n{}",
+            master.seen.join("\n")
+        );
+    }
+}
+
+/// The master's requests came in frames with our link `address`, to common address `ca`.
+fn assert_we_got_the_masters_requests(events: &[Seen], address: u16, ca: u16) {
+    let got: Vec<_> = received(events, address, Service::Confirmed)
+        .into_iter()
+        .map(|s| (s.type_id, s.cot, s.ca))
+        .collect();
+    assert_eq!(
+        got,
+        [(100, 6, ca), (103, 6, ca), (45, 6, ca), (45, 6, ca)],
+        "interrogation, clock synchronisation, select, execute"
+    );
+}
+
+#[test]
+fn the_lib60870_master_interrogates_and_commands_our_unbalanced_secondary() {
+    let socat = SocatPair::start();
+    let line = SerialLine::open(socat.b()).expect("open ttyB");
+    let p = params();
+    let mut d = Driver::new(line, UnbalancedSecondary::new(p, 3).unwrap(), p.link);
+    let mut master = Peer::start(
+        "cs101_master",
+        &args(&[
+            "--device",
+            &device(socat.a()),
+            "--link-address",
+            "3",
+            "--ca",
+            "3",
+            "--exit-when-complete",
+            "--duration-ms",
+            "30000",
+        ]),
+    );
+    serve_until_complete(&mut d, &mut master, 3, |s, asdu| {
+        s.push_class1(asdu).expect("class 1 queue")
+    });
+    assert_master_saw_our_answers(&master, 3);
+    assert_we_got_the_masters_requests(&d.events, 3, 3);
+    // lib60870's master: FC 9, FC 0, then FCB = 1 and toggling; a repeated frame was answered
+    // with our last answer (and counts as a repeat of the FCB).
+    let repeats = count(&d.events, &Seen::Repetition(3));
+    let counted = check_fcb(&d.frames_received(), Some(3), repeats);
+    assert!(counted >= 8, "{counted} frames with FCV = 1");
+    assert_eq!(
+        d.link.queued(),
+        (0, 0),
+        "the master fetched every class 1 answer"
+    );
+}
+
+#[test]
+fn balanced_our_station_a_and_the_lib60870_slave_exchange_user_data_both_ways() {
+    let socat = SocatPair::start();
+    let mut slave = Peer::start(
+        "cs101_slave",
+        &args(&[
+            "--device",
+            &device(socat.b()),
+            "--mode",
+            "balanced",
+            "--link-address",
+            "2",
+            "--other-address",
+            "1",
+            "--ca",
+            "2",
+            "--spontaneous-ms",
+            "0",
+        ]),
+    );
+    slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=2"));
+    let line = SerialLine::open(socat.a()).expect("open ttyA");
+    let p = params();
+    let station = Balanced::new(p, Station::A, 1, 2, Instant::now()).unwrap();
+    let mut d = Driver::new(line, station, p.link);
+    d.run_until(
+        LIMIT,
+        "our link up",
+        |_, _| {},
+        |e| count(e, &Seen::Up(2)) == 1,
+    );
+    d.link.send(&interrogation(2)).unwrap();
+    // lib60870's primary sends to our address, 1.
+    d.run_until(
+        LIMIT,
+        "the interrogation terminated",
+        |_, _| {},
+        |e| is_actterm(e, 1, Service::Confirmed),
+    );
+    assert_eq!(
+        shape(&received(&d.events, 1, Service::Confirmed), 2),
+        interrogation_answers()
+    );
+    slave.collect();
+    assert!(slave.printed(&[
+        "interrogation",
+        "link=2",
+        "ca=2",
+        "qoi=20",
+        "result=confirmed"
+    ]));
+    // Our primary frames go to address 2 with DIR = 1; lib60870's to address 1 with DIR = 0.
+    let sent = d.frames_sent();
+    let ours: Vec<_> = sent.iter().filter(|f| f.primary().is_some()).collect();
+    assert!(
+        ours.iter()
+            .all(|f| f.address() == Some(2) && f.dir() == Some(true)),
+        "{ours:?}"
+    );
+    check_fcb(&sent, Some(2), count(&d.events, &Seen::Repeating(2)));
+    let got = d.frames_received();
+    let theirs: Vec<_> = got.iter().filter(|f| f.primary().is_some()).collect();
+    assert!(theirs.iter().all(|f| f.dir() == Some(false)), "{theirs:?}");
+    let counted = check_fcb(&got, Some(1), count(&d.events, &Seen::Repetition(1)));
+    assert!(counted >= 4, "four ASDUs with FC 3 from lib60870");
+}
+
+#[test]
+fn balanced_the_lib60870_master_and_our_station_b() {
+    let socat = SocatPair::start();
+    let line = SerialLine::open(socat.b()).expect("open ttyB");
+    let p = params();
+    let station = Balanced::new(p, Station::B, 2, 1, Instant::now()).unwrap();
+    let mut d = Driver::new(line, station, p.link);
+    let mut master = Peer::start(
+        "cs101_master",
+        &args(&[
+            "--device",
+            &device(socat.a()),
+            "--mode",
+            "balanced",
+            "--own-address",
+            "1",
+            "--link-address",
+            "2",
+            "--ca",
+            "2",
+            "--exit-when-complete",
+            "--duration-ms",
+            "30000",
+        ]),
+    );
+    serve_until_complete(&mut d, &mut master, 2, |s, asdu| {
+        s.send(asdu).expect("balanced send queue");
+    });
+    assert_master_saw_our_answers(&master, 2);
+    assert_we_got_the_masters_requests(&d.events, 2, 2);
+    let got = d.frames_received();
+    // The master's frames to us (address 2) and ours to it (address 1), each with its FCB.
+    check_fcb(&got, Some(2), count(&d.events, &Seen::Repetition(2)));
+    check_fcb(
+        &d.frames_sent(),
+        Some(1),
+        count(&d.events, &Seen::Repeating(1)),
+    );
+    assert!(d.events.contains(&Seen::Up(1)));
+}
