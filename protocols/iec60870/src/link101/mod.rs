@@ -48,6 +48,45 @@
 //! secondary answers the remote's FC 9, FC 0, FC 2, FC 3 and FC 4. Station A sends DIR = 1,
 //! station B DIR = 0; a frame with our own DIR is an echo and is ignored. Each direction has its
 //! own FCB.
+//!
+//! # Example
+//! A primary station and one of our secondaries on a simulated line, at one instant:
+//!
+//! ```
+//! use fieldbridge_iec60870::link101::{
+//!     Event, Params, Service, UnbalancedPrimary, UnbalancedSecondary,
+//! };
+//! use std::time::{Duration, Instant};
+//!
+//! let now = Instant::now();
+//! let params = Params::default();
+//! let mut master = UnbalancedPrimary::new(params, &[1], now)?;
+//! let mut outstation = UnbalancedSecondary::new(params, 1)?;
+//! // An event waits in class 1: the outstation's answers carry ACD = 1.
+//! let event = [0x01, 0x01, 0x03, 0x01, 0x64, 0x00, 0x01];
+//! outstation.push_class1(&event)?;
+//!
+//! let mut received = Vec::new();
+//! let mut functions = Vec::new();
+//! while let Some(request) = master.poll_transmit(now) {
+//!     functions.push(request.as_bytes()[1] & 0x0F);
+//!     outstation.on_bytes(request.as_bytes(), |_| {});
+//!     while let Some(answer) = outstation.poll_transmit() {
+//!         master.on_bytes(answer.as_bytes(), now, |event| {
+//!             if let Event::UserData { address, service, asdu } = event {
+//!                 received.push((address, service, asdu.to_vec()));
+//!             }
+//!         });
+//!     }
+//! }
+//! // Status, reset, class 1 (ACD was set), then the first class 2 poll.
+//! assert_eq!(functions, [9, 0, 10, 11]);
+//! assert_eq!(master.is_up(1), Some(true));
+//! assert_eq!(received, [(1, Service::Class1, event.to_vec())]);
+//! // The next class 2 poll is due one poll interval later.
+//! assert_eq!(master.poll_timeout(), Some(now + Duration::from_secs(1)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod balanced;
 mod event;

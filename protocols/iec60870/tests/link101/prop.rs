@@ -102,4 +102,34 @@ proptest! {
             prop_assert_eq!(sent.len(), usize::from(pushes));
         }
     }
+
+    #[test]
+    fn a_lossy_balanced_line_delivers_nothing_twice_and_in_order(
+        losses in proptest::collection::vec(any::<bool>(), 0..60),
+        n in 1u8..6,
+    ) {
+        let mut pair = BalancedPair::new(Params::default());
+        for k in 0..n {
+            pair.a.send(&asdu(k)).unwrap();
+            pair.b.send(&asdu(50 + k)).unwrap();
+        }
+        let pattern: Vec<bool> = losses.iter().enumerate().map(|(k, l)| *l && k % 3 == 0).collect();
+        pair.lose = Box::new(move |k, _, _| pattern.get(k).copied().unwrap_or(false));
+        pair.run(secs(60));
+        for (events, other_events, first) in [
+            (&pair.b_events, &pair.a_events, 0u8),
+            (&pair.a_events, &pair.b_events, 50),
+        ] {
+            let got: Vec<u8> = data(events).into_iter().map(|d| d.2[4]).collect();
+            prop_assert!(got.windows(2).all(|w| w[0] < w[1]), "in order, once: {:?}", got);
+            prop_assert!(got.iter().all(|g| (first..first + n).contains(g)));
+            let confirmed = other_events.iter().filter(|e| matches!(e, Seen::Confirmed(..))).count();
+            let down = other_events.iter().any(|e| matches!(e, Seen::Down(_)));
+            if !down {
+                prop_assert_eq!(got.len(), usize::from(n));
+                prop_assert_eq!(confirmed, usize::from(n));
+            }
+        }
+        prop_assert!(pair.a.is_up() && pair.b.is_up(), "up again on the clean line");
+    }
 }
