@@ -2,8 +2,8 @@
 //! field names (without the prefix) and their values, derived from what the test meant to send
 //! (the elements' own accessors and the standard's bit layout), never from our decoder.
 
-use fieldbridge_iec60870::asdu::{Element, TimeTag};
-use fieldbridge_iec60870::types::{Cp24Time2a, Cp56Time2a, Qds};
+use fieldbridge_iec60870::asdu::{Element, OwnedSegment, TimeTag};
+use fieldbridge_iec60870::types::{Cp24Time2a, Cp56Time2a, Lof, Qds};
 
 use super::gaps;
 
@@ -203,7 +203,14 @@ pub fn element(element: &Element) -> Option<Fields> {
         | E::Test(_)
         | E::DelayAcquisition(_)
         | E::TestWithTime(_)
-        | E::ParameterActivation(_) => return None,
+        | E::ParameterActivation(_)
+        | E::FileReady { .. }
+        | E::SectionReady { .. }
+        | E::CallFile { .. }
+        | E::LastSection { .. }
+        | E::AckFile { .. }
+        | E::Directory { .. }
+        | E::QueryLog { .. } => return None,
     }
     Some(f)
 }
@@ -231,6 +238,127 @@ pub fn time(tag: &TimeTag) -> Fields {
         TimeTag::Cp24(time) => cp24(time),
         TimeTag::Cp56(time) => cp56(time),
     }
+}
+
+/// The octets of an element and its time tag as the standard lays them out (IEC 60870-5-101
+/// clauses 7.2.6 and 7.3), written here independently of the codec, for the type IDs tshark 4.0
+/// shows only as raw data ([`gaps::RAW_TYPE_IDS`]): so those octets are still checked against
+/// the standard, if not by tshark.
+///
+/// # Panics
+/// For an element tshark dissects (see [`element`]).
+pub fn raw_octets(element: &Element, time: Option<&TimeTag>) -> Vec<u8> {
+    use Element as E;
+    let mut o: Vec<u8> = Vec::new();
+    let lof = |lof: Lof| lof.value().to_le_bytes()[..3].to_vec();
+    match *element {
+        // SEP, CP16 (clause 7.2.6.10, 7.2.6.20).
+        E::ProtectionEvent { sep, elapsed } => {
+            o.push(sep.0);
+            o.extend(elapsed.millisecond.to_le_bytes());
+        }
+        // SPE or OCI, QDP, CP16 (clauses 7.2.6.11, 7.2.6.12, 7.2.6.4).
+        E::ProtectionStart { spe, qdp, duration } => {
+            o.extend([spe.0, qdp.0]);
+            o.extend(duration.millisecond.to_le_bytes());
+        }
+        E::ProtectionOutput {
+            oci,
+            qdp,
+            operating_time,
+        } => {
+            o.extend([oci.0, qdp.0]);
+            o.extend(operating_time.millisecond.to_le_bytes());
+        }
+        // SCD: ST then CD, each 16 bits, first point in bit 1 (clause 7.2.6.40); QDS.
+        E::PackedSinglePoints { scd, qds } => {
+            o.extend(scd.status.to_le_bytes());
+            o.extend(scd.changed.to_le_bytes());
+            o.push(qds.0);
+        }
+        // FBP, TSC, CP16: 16-bit values, low octet first (clauses 7.2.6.14, 7.2.6.20).
+        E::Test(value) | E::TestWithTime(value) => o.extend(value.to_le_bytes()),
+        E::DelayAcquisition(delay) => o.extend(delay.millisecond.to_le_bytes()),
+        E::ParameterActivation(qpa) => o.push(qpa.0),
+        // File transfer (clause 7.3.6): NOF 16 bits, NOS 8, LOF 24, then the qualifier.
+        E::FileReady { nof, lof: l, frq } => {
+            o.extend(nof.0.to_le_bytes());
+            o.extend(lof(l));
+            o.push(frq.0);
+        }
+        E::SectionReady {
+            nof,
+            nos,
+            lof: l,
+            srq,
+        } => {
+            o.extend(nof.0.to_le_bytes());
+            o.push(nos.0);
+            o.extend(lof(l));
+            o.push(srq.0);
+        }
+        E::CallFile { nof, nos, scq } => {
+            o.extend(nof.0.to_le_bytes());
+            o.extend([nos.0, scq.0]);
+        }
+        E::LastSection { nof, nos, lsq, chs } => {
+            o.extend(nof.0.to_le_bytes());
+            o.extend([nos.0, lsq.0, chs.0]);
+        }
+        E::AckFile { nof, nos, afq } => {
+            o.extend(nof.0.to_le_bytes());
+            o.extend([nos.0, afq.0]);
+        }
+        E::Directory {
+            nof,
+            lof: l,
+            sof,
+            created,
+        } => {
+            o.extend(nof.0.to_le_bytes());
+            o.extend(lof(l));
+            o.push(sof.0);
+            o.extend(cp56_octets(&created));
+        }
+        E::QueryLog { nof, start, stop } => {
+            o.extend(nof.0.to_le_bytes());
+            o.extend(cp56_octets(&start));
+            o.extend(cp56_octets(&stop));
+        }
+        ref dissected => panic!("tshark dissects {dissected:?}"),
+    }
+    match time {
+        None => {}
+        Some(TimeTag::Cp24(t)) => {
+            o.extend(t.millisecond.to_le_bytes());
+            o.push(u8::from(t.invalid) << 7 | u8::from(t.res1) << 6 | t.minute);
+        }
+        Some(TimeTag::Cp56(t)) => o.extend(cp56_octets(t)),
+    }
+    o
+}
+
+/// A segment of F_SG_NA_1: NOF, NOS, LOS, then the octets (clause 7.3.6.6).
+pub fn segment_octets(segment: &OwnedSegment) -> Vec<u8> {
+    let mut o = segment.nof.0.to_le_bytes().to_vec();
+    o.push(segment.nos.0);
+    o.push(segment.data.len() as u8);
+    o.extend(&segment.data);
+    o
+}
+
+/// CP56Time2a's seven octets (IEC 60870-5-4 clause 6.8, IEC 60870-5-101 clause 7.2.6.18).
+fn cp56_octets(t: &Cp56Time2a) -> [u8; 7] {
+    let [ms0, ms1] = t.millisecond.to_le_bytes();
+    [
+        ms0,
+        ms1,
+        u8::from(t.invalid) << 7 | u8::from(t.res1) << 6 | t.minute,
+        u8::from(t.summer_time) << 7 | t.res2 << 5 | t.hour,
+        t.day_of_week << 5 | t.day,
+        t.res3 << 4 | t.month,
+        u8::from(t.res4) << 7 | t.year,
+    ]
 }
 
 /// CP24Time2a: tshark shows it as a relative time, minutes × 60 plus the milliseconds, and

@@ -3,13 +3,14 @@
 //! profiles.
 
 use fieldbridge_iec60870::asdu::{
-    AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, TimeTag, TypeId,
-    FIXED_TEST_PATTERN,
+    AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, OwnedSegment,
+    TimeTag, TypeId, FIXED_TEST_PATTERN,
 };
 use fieldbridge_iec60870::ft12::{AddressLen, Control, PrimaryFunction, SecondaryFunction};
 use fieldbridge_iec60870::types::{
-    Bcr, Coi, Cp16Time2a, Cp24Time2a, Cp56Time2a, Dco, Diq, Nva, Oci, Qcc, Qdp, Qds, Qoi, Qos, Qpa,
-    Qpm, Qrp, Qu, Rco, Scd, Sco, Sep, Siq, Spe, Vti,
+    Afq, Bcr, Chs, Coi, Cp16Time2a, Cp24Time2a, Cp56Time2a, Dco, Diq, Frq, Lof, Lsq, Nof, Nos, Nva,
+    Oci, Qcc, Qdp, Qds, Qoi, Qos, Qpa, Qpm, Qrp, Qu, Rco, Scd, Sco, Scq, Sep, Siq, Sof, Spe, Srq,
+    Vti,
 };
 
 /// The common address of every 104 ASDU: above 255, so both octets count.
@@ -186,7 +187,30 @@ fn cp16(millisecond: u16) -> Cp16Time2a {
     Cp16Time2a { millisecond }
 }
 
-/// Monitoring direction: type IDs 1 to 21 and 30 to 40, 70.
+fn lof(value: u32) -> Lof {
+    Lof::new(value).expect("a length of 24 bits")
+}
+
+/// A 104 F_SG_NA_1 with one segment.
+fn segment(address: u32, nof: Nof, nos: Nos, data: Vec<u8>) -> OwnedAsdu {
+    let segment = OwnedSegment {
+        address,
+        nof,
+        nos,
+        data,
+    };
+    OwnedAsdu::new(
+        AsduConfig::IEC104,
+        TypeId::F_SG_NA_1,
+        Cot::FILE_TRANSFER,
+        CA_104,
+    )
+    .originator(ORIGINATOR)
+    .with_segment(segment)
+}
+
+/// Monitoring direction: type IDs 1 to 21 and 30 to 40, 70, and the controlled station's file
+/// transfer: 120, 121, 123, 125, 126.
 #[rustfmt::skip] // A table: one frame a line.
 pub fn monitoring() -> Vec<OwnedAsdu> {
     use Element as E;
@@ -194,6 +218,7 @@ pub fn monitoring() -> Vec<OwnedAsdu> {
     let spont = Cot::SPONTANEOUS;
     let inro16 = Cot::interrogated_by_group(16).expect("group 16");
     let reqco1 = Cot::requested_by_counter_group(1).expect("group 1");
+    let file = Cot::FILE_TRANSFER;
     let (y, n) = (true, false);
     vec![
         run(c, 1, spont, 70_000, &[sp(0x01), sp(0xF1), sp(0x00)], None).test(true),
@@ -232,10 +257,19 @@ pub fn monitoring() -> Vec<OwnedAsdu> {
         one(39, spont, 800_011, E::ProtectionStart { spe: Spe(0x3F), qdp: Qdp(0xF8), duration: cp16(1) }, t56(n, y)),
         one(40, spont, 800_012, E::ProtectionOutput { oci: Oci(0x09), qdp: Qdp(0x08), operating_time: cp16(300) }, t56(y, n)),
         one(70, Cot::INITIALIZED, 0, E::EndOfInitialization(Coi::new(Coi::REMOTE_RESET, true)), None),
+        one(120, file, 0x12_3456, E::FileReady { nof: Nof(0x0102), lof: lof(0x0A_0B0C), frq: Frq::new(0, n) }, None),
+        one(121, file, 0x12_3456, E::SectionReady { nof: Nof(0x0102), nos: Nos(7), lof: lof(1_000), srq: Srq::new(0x41, y) }, None),
+        one(123, file, 0x12_3456, E::LastSection { nof: Nof(0x0102), nos: Nos(7), lsq: Lsq::SECTION_TRANSFER_DEACTIVATED, chs: Chs(0xA5) }, None),
+        segment(0x12_3456, Nof(0x0102), Nos(7), (0u8..=9).chain([0xFF, 0x16, 0x68]).collect()),
+        run(c, 126, Cot::REQUEST, 0x00_0100, &[
+            E::Directory { nof: Nof(1), lof: lof(0xFF_FFFF), sof: Sof::new(5, n, n, y), created: cp56(n, y) },
+            E::Directory { nof: Nof(0xFFFF), lof: lof(0), sof: Sof::new(0x1F, y, y, n), created: cp56_last() },
+        ], None),
     ]
 }
 
-/// Control direction: type IDs 45 to 51, 58 to 64, 100 to 107 and 110 to 113.
+/// Control direction: type IDs 45 to 51, 58 to 64, 100 to 107 and 110 to 113, and the
+/// controlling station's file transfer: 122, 124, 127.
 #[rustfmt::skip] // A table: one frame a line.
 pub fn control() -> Vec<OwnedAsdu> {
     use Element as E;
@@ -272,6 +306,10 @@ pub fn control() -> Vec<OwnedAsdu> {
         one(111, act, 1_300_001, E::ParameterScaled { sva: -7, qpm: qpm(Qpm::HIGH_LIMIT, n, y) }, None),
         one(112, act, 1_300_002, E::ParameterFloat { value: 1.5e-3, qpm: qpm(Qpm::THRESHOLD, y, n) }, None),
         one(113, act, 1_300_003, E::ParameterActivation(Qpa::CYCLIC), None),
+        one(122, Cot::FILE_TRANSFER, 0x12_3456, E::CallFile { nof: Nof(0x0102), nos: Nos(7), scq: Scq::new(6, 0) }, None),
+        one(122, Cot::FILE_TRANSFER, 0x12_3457, E::CallFile { nof: Nof(0x0304), nos: Nos(0), scq: Scq::new(4, 5) }, None),
+        one(124, Cot::FILE_TRANSFER, 0x12_3456, E::AckFile { nof: Nof(0x0102), nos: Nos(7), afq: Afq::new(4, 2) }, None),
+        one(127, Cot::REQUEST, 0x12_3456, E::QueryLog { nof: Nof(0x8001), start: cp56(n, n), stop: cp56_last() }, None),
     ]
 }
 
