@@ -166,9 +166,9 @@ fn put_apdu(
     pcap.segment(tcp, direction, &octets)
 }
 
-/// The 104 capture: every ASDU of [`frames::monitoring`] from the controlled station and of
-/// [`frames::control`] from the controlling station, each direction with its own N(S), then the
-/// U and S frames. Returns the file and the frames by their number in it.
+/// The 104 capture: every ASDU of [`frames::monitoring`] and [`frames::limits`] from the
+/// controlled station and of [`frames::control`] from the controlling station, each direction
+/// with its own N(S), then the U and S frames. Returns the file and the frames by their number in it.
 fn capture_104() -> (Vec<u8>, BTreeMap<u32, Sent>) {
     let mut pcap = PcapWriter::new();
     let mut sent = BTreeMap::new();
@@ -181,7 +181,10 @@ fn capture_104() -> (Vec<u8>, BTreeMap<u32, Sent>) {
     let control = frames::control()
         .into_iter()
         .map(|a| (a, Direction::ToServer));
-    for (asdu, direction) in monitoring.chain(control) {
+    let limits = frames::limits()
+        .into_iter()
+        .map(|a| (a, Direction::ToClient));
+    for (asdu, direction) in monitoring.chain(control).chain(limits) {
         let (send, recv) = match direction {
             Direction::ToClient => (&mut server_vs, client_vs),
             Direction::ToServer => (&mut client_vs, server_vs),
@@ -563,7 +566,7 @@ fn check_asdu(
             format!("Info {info:?}: type {name:?}, want {want_name:?}"),
         );
     }
-    let mut want_cause = h.cause.name().unwrap_or("?").to_string();
+    let mut want_cause = gaps::cause_in_info(h.cause).to_lowercase();
     if h.negative {
         want_cause.push_str("_nega");
     }

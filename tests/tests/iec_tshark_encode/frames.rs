@@ -412,3 +412,29 @@ pub fn ft12(profile: &Profile101) -> Vec<Ft12> {
         fixed(Control::Secondary { dir: y, acd: n, dfc: n, function: S::LINK_NOT_IMPLEMENTED }),
     ]
 }
+
+/// Limits: the largest ASDU one I frame carries (249 octets: a run of 48 floats), the largest
+/// count (a run of 127 single points), and every cause of transmission 0..=63 once (on
+/// M_SP_NA_1, with P/N and T in turn), reserved and private ones included.
+pub fn limits() -> Vec<OwnedAsdu> {
+    let c = AsduConfig::IEC104;
+    let floats: Vec<Element> = (0..48)
+        .map(|i| flt(-1.5 * i as f32, (i as u8) & 0xF1))
+        .collect();
+    let points: Vec<Element> = (0..127).map(|i| sp(((i * 37) as u8) & 0xF1)).collect();
+    let mut limits = vec![
+        run(c, 13, Cot::PERIODIC, IOA_MAX - 47, &floats, None),
+        run(c, 1, Cot::INTERROGATED_BY_STATION, 0, &points, None),
+    ];
+    for cause in 0..64u8 {
+        let asdu = one(
+            1,
+            Cot(cause),
+            2_000_000 + u32::from(cause),
+            sp(cause & 1),
+            None,
+        );
+        limits.push(asdu.negative(cause % 3 == 1).test(cause % 4 == 2));
+    }
+    limits
+}
