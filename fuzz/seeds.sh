@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Seeds for the fuzz targets (Modbus; IEC 60870-5 from hand-made seeds until captures/iec104 exists), and how to run them.
+# Seeds for the fuzz targets (Modbus and IEC 60870-5), and how to run them.
 #
-# Two sources:
+# Sources:
 #   corpus-seed/<target>/   hand-made seeds, checked in: every PDU vector of the codec's tests
 #                           (protocols/modbus/tests/codec/common.rs) in each framing, the serial
 #                           line spec examples, and garbage-then-frame inputs for the resync paths.
 #                           parse_then_encode seeds start with a selector byte: 0/1 TCP request/
 #                           response, 2/3 RTU, 4/5 ASCII.
+#                           The IEC seeds are written by iec_seeds.py from the codec's vectors
+#                           (file transfer included); the formats are in each target's doc comment.
 #   captures/modbus/*.pcap[ng]  real traffic (recorded against pymodbus). This script cuts every
 #                           Modbus TCP payload (any port: the server side is found from the SYN) out of them into corpus/<target>/, which
 #                           is not checked in (see .gitignore), so the fuzzers start from real frames.
+#   captures/iec104/*.pcap[ng]  IEC 104 traffic (port 2404, or whatever port a SYN opened): each
+#                           direction's TCP stream is cut into APDUs for iec104_apci,
+#                           iec_parse_then_encode and (I frames) iec104_asdu, and fed whole to
+#                           iec104_link, the client's bytes to a controlled station and the
+#                           server's to a controlling one.
+#   captures/iec101/*.hex   IEC 101 serial line dumps as hex text (pairs of hex digits; anything
+#                           else on a line, and everything after '#', is ignored): each FT1.2 frame
+#                           found goes to iec101_ft12 and iec_parse_then_encode, and the whole
+#                           line to iec101_link (as an unbalanced primary and secondary).
+#   Missing directories are fine: only the hand-made seeds are used then.
 #
 # Usage: fuzz/seeds.sh            extract the captures, then print the run commands
 #        fuzz/seeds.sh --run [s]  also run every target for s seconds (default 20)
@@ -18,7 +30,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 captures="$here/../captures/modbus"
-targets=(tcp_decode rtu_decode ascii_decode parse_then_encode iec104_apci iec101_ft12 iec104_asdu)
+iec104="${IEC104_CAPTURES:-$here/../captures/iec104}"
+iec101="${IEC101_CAPTURES:-$here/../captures/iec101}"
+targets=(tcp_decode rtu_decode ascii_decode parse_then_encode iec104_apci iec101_ft12 iec104_asdu
+         iec_parse_then_encode iec104_link iec101_link)
 
 for t in "${targets[@]}"; do mkdir -p "$here/corpus/$t"; done
 
@@ -29,58 +44,8 @@ if ((${#files[@]})); then
 import hashlib, os, struct, sys
 
 out, paths = sys.argv[1], sys.argv[2:]
-
-def packets(path):
-    """(linktype, frame bytes) for classic pcap and pcapng files."""
-    data = open(path, "rb").read()
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = "<" if magic[0] in (0xD4, 0x4D) else ">"
-        linktype = struct.unpack(e + "I", data[20:24])[0]
-        pos = 24
-        while pos + 16 <= len(data):
-            incl = struct.unpack(e + "I", data[pos + 8:pos + 12])[0]
-            yield linktype, data[pos + 16:pos + 16 + incl]
-            pos += 16 + incl
-    elif magic == b"\x0a\x0d\x0d\x0a":
-        e = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
-        links, pos = [], 0
-        while pos + 12 <= len(data):
-            btype, blen = struct.unpack(e + "II", data[pos:pos + 8])
-            if blen < 12:
-                break
-            body = data[pos + 8:pos + blen - 4]
-            if btype == 0x0A0D0D0A:
-                links = []
-            elif btype == 1:
-                links.append(struct.unpack(e + "H", body[:2])[0])
-            elif btype == 6 and len(body) >= 20:
-                iface, _, _, caplen = struct.unpack(e + "IIII", body[:16])
-                yield (links[iface] if iface < len(links) else 1), body[20:20 + caplen]
-            pos += blen
-
-def tcp_payload(linktype, frame):
-    """(src port, dst port, flags, payload) of an IPv4/IPv6 TCP segment, or None."""
-    if linktype == 1:          # Ethernet
-        ethertype, ip = struct.unpack(">H", frame[12:14])[0], frame[14:]
-    elif linktype == 113:      # Linux cooked (any interface)
-        ethertype, ip = struct.unpack(">H", frame[14:16])[0], frame[16:]
-    elif linktype == 0:        # BSD loopback
-        ethertype, ip = (0x0800 if frame[4] >> 4 == 4 else 0x86DD), frame[4:]
-    elif linktype in (101, 228, 229):  # raw IP
-        ethertype, ip = (0x0800 if frame[0] >> 4 == 4 else 0x86DD), frame
-    else:
-        return None
-    if ethertype == 0x0800 and len(ip) >= 20 and ip[9] == 6:
-        seg = ip[(ip[0] & 0x0F) * 4:struct.unpack(">H", ip[2:4])[0]]
-    elif ethertype == 0x86DD and len(ip) >= 40 and ip[6] == 6:
-        seg = ip[40:40 + struct.unpack(">H", ip[4:6])[0]]
-    else:
-        return None
-    if len(seg) < 20:
-        return None
-    sport, dport = struct.unpack(">HH", seg[:4])
-    return sport, dport, seg[13], seg[(seg[12] >> 4) * 4:]
+sys.path.insert(0, os.path.dirname(out))
+from seeds_pcap import packets, tcp_payload
 
 def write(target, payload):
     name = hashlib.sha1(payload).hexdigest()
@@ -109,6 +74,114 @@ print(f"seeds.sh: {count} Modbus TCP payloads from {len(paths)} capture(s)")
 PY
 else
     echo "seeds.sh: no captures in $captures yet; only corpus-seed/ will be used"
+fi
+
+iec_files=("$iec104"/*.pcap "$iec104"/*.pcapng "$iec101"/*.hex)
+if ((${#iec_files[@]})); then
+    python3 - "$here/corpus" "${iec_files[@]}" <<'PY'
+import hashlib, os, sys
+
+out, paths = sys.argv[1], sys.argv[2:]
+sys.path.insert(0, os.path.dirname(out))
+from seeds_pcap import packets, tcp_payload
+
+def write(target, payload):
+    if not payload:
+        return
+    name = hashlib.sha1(payload).hexdigest()
+    with open(os.path.join(out, target, name), "wb") as f:
+        f.write(payload)
+
+def apdus(stream):
+    """Whole APDUs (start 0x68, length octet) at the front of a TCP stream, until one is not."""
+    pos = 0
+    while pos + 2 <= len(stream) and stream[pos] == 0x68 and pos + 2 + stream[pos + 1] <= len(stream):
+        yield stream[pos:pos + 2 + stream[pos + 1]]
+        pos += 2 + stream[pos + 1]
+
+def feed_ops(data):
+    """iec104_link / iec101_link operations that feed `data` in reads of at most 255 octets."""
+    ops = b""
+    for i in range(0, len(data), 255):
+        chunk = data[i:i + 255]
+        ops += bytes([0, len(chunk)]) + chunk
+    return ops
+
+def ft12_frames(line):
+    """FT1.2 frames in a serial dump, with the address lengths their checksum allows."""
+    pos = 0
+    while pos < len(line):
+        b = line[pos]
+        if b == 0xE5:
+            yield line[pos:pos + 1], (0, 1, 2)
+            pos += 1
+            continue
+        if b == 0x68 and pos + 4 <= len(line) and line[pos + 1] == line[pos + 2] and line[pos + 3] == 0x68:
+            n = line[pos + 1]
+            frame = line[pos:pos + 6 + n]
+            if len(frame) == 6 + n and frame[-1] == 0x16 and sum(frame[4:4 + n]) & 0xFF == frame[-2]:
+                yield frame, tuple(a for a in (0, 1, 2) if n >= 1 + a)
+                pos += len(frame)
+                continue
+        if b == 0x10:
+            for a in (0, 1, 2):
+                frame = line[pos:pos + 4 + a]
+                if len(frame) == 4 + a and frame[-1] == 0x16 and sum(frame[1:2 + a]) & 0xFF == frame[-2]:
+                    yield frame, (a,)
+                    pos += len(frame) - 1
+                    break
+        pos += 1
+
+n104 = n101 = 0
+for path in paths:
+    if path.endswith(".hex"):
+        dump = bytearray()
+        for text in open(path, encoding="utf-8", errors="replace"):
+            for token in text.split("#")[0].replace(",", " ").split():
+                token = token[2:] if token.lower().startswith("0x") else token
+                if len(token) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in token):
+                    dump += bytes.fromhex(token)
+        dump = bytes(dump)
+        write("iec101_ft12", dump[:4096])
+        for frame, lens in ft12_frames(dump):
+            write("iec101_ft12", frame)
+            for a in lens:
+                # 101 ASDU configuration: index 1 (cause 1, CA 1, IOA 2), and the 104 sizes.
+                write("iec_parse_then_encode", bytes([1 + 12 * (1 + a)]) + frame)
+                write("iec_parse_then_encode", bytes([11 + 12 * (1 + a)]) + frame)
+            n101 += 1
+        for mode in (0x04, 0x05, 0x00, 0x01, 0x08, 0x09):  # primary, secondary; address 1, 0, 2 octets
+            write("iec101_link", bytes([mode, 0x01]) + feed_ops(dump[:8192]))
+        continue
+    streams = {}
+    servers = {2404}
+    for linktype, frame in packets(path):
+        seg = tcp_payload(linktype, frame)
+        if not seg:
+            continue
+        sport, dport, flags, payload = seg
+        if flags & 0x12 == 0x02:
+            servers.add(dport)
+        if payload and {sport, dport} & servers:
+            key = (sport, dport)
+            streams[key] = streams.get(key, b"") + payload
+    for (sport, dport), stream in streams.items():
+        to_server = dport in servers
+        for apdu in apdus(stream):
+            write("iec104_apci", apdu)
+            write("iec_parse_then_encode", bytes([11]) + apdu)
+            if apdu[2] & 0x01 == 0 and len(apdu) > 6:
+                write("iec104_asdu", bytes([11]) + apdu[6:])
+            n104 += 1
+        write("iec104_apci", stream[:4096])
+        # The client's bytes drive a controlled station; the server's a controlling one, which
+        # first sends STARTDT act (op 3).
+        head = bytes([0x01, 0x7B]) if to_server else bytes([0x00, 0x7B, 0x03])
+        write("iec104_link", head + feed_ops(stream[:8192]))
+print(f"seeds.sh: {n104} IEC 104 APDUs and {n101} FT1.2 frames from {len(paths)} capture(s)")
+PY
+else
+    echo "seeds.sh: no captures in $iec104 or $iec101 yet; only corpus-seed/ will be used for IEC"
 fi
 
 echo "run a target with its seeds (from $here):"
