@@ -235,13 +235,17 @@ fn capture_104() -> (Vec<u8>, BTreeMap<u32, Sent>) {
     (pcap.into_bytes(), sent)
 }
 
-/// The 101 capture of one profile: the frames of [`frames::ft12`], one per TCP segment.
+/// The 101 capture of one profile: the frames of [`frames::ft12`], then every type ID of the
+/// 104 capture rebased to the profile ([`frames::ft12_every_type`]), one per TCP segment.
 fn capture_101(profile: &Profile101) -> (Vec<u8>, BTreeMap<u32, Sent>) {
     let mut pcap = PcapWriter::new();
     let mut sent = BTreeMap::new();
     let link = LinkConfig::new(profile.link);
     let mut serial = TcpConnection::loopback(40_101, PORT_101);
-    for frame in frames::ft12(profile) {
+    for frame in frames::ft12(profile)
+        .into_iter()
+        .chain(frames::ft12_every_type(profile))
+    {
         let mut asdu = Vec::new();
         let wire = match &frame {
             Ft12::SingleChar => Frame::SingleChar,
@@ -419,9 +423,43 @@ fn check_apci(d: &Dissection, number: u32, frame: &Sent, problems: &mut Problems
     }
 }
 
+/// For an ASDU whose objects tshark does not dissect (see [`gaps::RAW_TYPE_IDS`], and C_RD_NA_1
+/// which has no element), the first address and every octet after it, laid out by the test
+/// from the standard; `None` for the others.
+fn raw_view(asdu: &OwnedAsdu) -> Option<(u32, Vec<u8>)> {
+    let objects = asdu.objects();
+    let segments = asdu.segments();
+    let read = objects.iter().any(|o| o.element == Element::Read);
+    if !read && !gaps::RAW_TYPE_IDS.contains(&asdu.header.type_id.0) {
+        return None;
+    }
+    let ioa = |address: u32| address.to_le_bytes()[..asdu.config.ioa_len()].to_vec();
+    let sq = asdu.header.sequence;
+    let mut rest = Vec::new();
+    for (index, object) in objects.iter().enumerate() {
+        if index > 0 && !sq {
+            rest.extend(ioa(object.address));
+        }
+        if object.element != Element::Read {
+            rest.extend(expect::raw_octets(&object.element, object.time.as_ref()));
+        }
+    }
+    for (index, segment) in segments.iter().enumerate() {
+        if index > 0 && !sq {
+            rest.extend(ioa(segment.address));
+        }
+        rest.extend(expect::segment_octets(segment));
+    }
+    let first = match (objects.first(), segments.first()) {
+        (Some(object), _) => object.address,
+        (None, Some(segment)) => segment.address,
+        (None, None) => 0,
+    };
+    Some((first, rest))
+}
+
 /// The ASDU: data unit identifier, each object's address and fields, and the Info column's
-/// type and cause. `ft12_checksum` is the checksum after a 101 ASDU (see
-/// [`gaps::read_command_101`]).
+/// type and cause. `ft12_checksum` is the checksum after a 101 ASDU (see [`gaps::Raw101`]).
 fn check_asdu(
     d: &Dissection,
     number: u32,
@@ -449,59 +487,33 @@ fn check_asdu(
         want.push((format!("{p}oa"), is(h.originator)));
     }
     let objects = asdu.objects();
-    let segments = asdu.segments();
-    let first = match (objects.first(), segments.first()) {
-        (Some(object), _) => object.address,
-        (None, Some(segment)) => segment.address,
-        (None, None) => 0,
-    };
-    let raw = gaps::RAW_TYPE_IDS.contains(&type_id);
-    let read = objects.iter().any(|o| o.element == Element::Read);
-    if raw || read {
-        // No object subtrees: the first address, then the rest as raw octets, which the test
-        // lays out itself from the standard.
-        let ioa = |address: u32| address.to_le_bytes()[..asdu.config.ioa_len()].to_vec();
-        let mut rest = Vec::new();
-        for (index, object) in objects.iter().enumerate() {
-            if index > 0 && !h.sequence {
-                rest.extend(ioa(object.address));
-            }
-            if object.element != Element::Read {
-                rest.extend(expect::raw_octets(&object.element, object.time.as_ref()));
-            }
-        }
-        for (index, segment) in segments.iter().enumerate() {
-            if index > 0 && !h.sequence {
-                rest.extend(ioa(segment.address));
-            }
-            rest.extend(expect::segment_octets(segment));
-        }
-        match ft12_checksum {
-            Some(checksum) if read => {
-                let shown = gaps::read_command_101(first, asdu.config.ioa_len(), checksum);
-                want.push((format!("{p}ioa"), is(shown.ioa)));
-                if let Some(rawdata) = shown.rawdata {
-                    want.push((format!("{p}rawdata"), Want::Is(rawdata)));
-                }
-            }
-            _ => {
-                want.push((format!("{p}ioa"), is(first)));
-                if !rest.is_empty() {
-                    want.push((format!("{p}rawdata"), Want::Is(hex(&rest))));
-                }
-            }
+    let raw = raw_view(asdu);
+    if let Some((first, rest)) = &raw {
+        // No object subtrees: the first address, then the rest as raw octets.
+        let ioa_octets = &first.to_le_bytes()[..asdu.config.ioa_len()];
+        let shown = match ft12_checksum {
+            Some(checksum) => gaps::raw_101(ioa_octets, rest, checksum),
+            None => gaps::Raw101 {
+                ioa: *first,
+                rawdata: (!rest.is_empty()).then(|| hex(rest)),
+                throws: false,
+            },
+        };
+        want.push((format!("{p}ioa"), is(shown.ioa)));
+        if let Some(rawdata) = shown.rawdata {
+            want.push((format!("{p}rawdata"), Want::Is(rawdata)));
         }
     }
     let header = flatten(layer, |key| key.starts_with("IOA: ") || key == "IOA:s");
     problems.fields(number, "ASDU header", &header, &want);
 
     // The objects tshark dissects, and the one it refuses as short (see gaps::short_object).
-    let short = if raw || read {
+    let short = if raw.is_some() {
         None
     } else {
         gaps::short_object(asdu)
     };
-    let dissected = match (raw || read, short) {
+    let dissected = match (raw.is_some(), short) {
         (true, _) => &objects[..0],
         (false, Some(index)) => &objects[..index],
         (false, None) => objects,
@@ -673,19 +685,19 @@ fn check_ft12(
     if link != AddressLen::Zero {
         want.push((format!("{p}linkaddr"), is(address)));
     }
-    // A 101 read command with a one-octet IOA throws inside the ASDU dissector, and the 101
-    // layer never gets to its checksum and stop character (see gaps::ReadCommand101).
+    // Some ASDUs tshark does not dissect throw inside its ASDU dissector, and the 101 layer
+    // never gets to its checksum and stop character (see gaps::Raw101).
     let throws = user_data.as_ref().is_some_and(|(asdu, _)| {
-        asdu.objects()
-            .first()
-            .is_some_and(|o| o.element == Element::Read)
-            && gaps::read_command_101(0, asdu.config.ioa_len(), checksum).throws
+        raw_view(asdu).is_some_and(|(first, rest)| {
+            let ioa = &first.to_le_bytes()[..asdu.config.ioa_len()];
+            gaps::raw_101(ioa, &rest, checksum).throws
+        })
     });
     if throws {
         if d.layer(number, "_ws.malformed").is_none() {
             problems.push(
                 number,
-                "a 101 read command with a one-octet IOA not malformed",
+                "not malformed, as tshark 4.0 makes it (see gaps::Raw101)",
             );
         }
     } else {

@@ -3,8 +3,8 @@
 //! profiles.
 
 use fieldbridge_iec60870::asdu::{
-    AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, OwnedSegment,
-    TimeTag, TypeId, FIXED_TEST_PATTERN,
+    AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, OwnedBody,
+    OwnedSegment, TimeTag, TypeId, FIXED_TEST_PATTERN,
 };
 use fieldbridge_iec60870::ft12::{AddressLen, Control, PrimaryFunction, SecondaryFunction};
 use fieldbridge_iec60870::types::{
@@ -437,4 +437,53 @@ pub fn limits() -> Vec<OwnedAsdu> {
         limits.push(asdu.negative(cause % 3 == 1).test(cause % 4 == 2));
     }
     limits
+}
+
+/// `asdu` under another system's field sizes: the common address cut to fit, no originator
+/// with a one-octet cause, and the objects moved to the top addresses the IOA length holds
+/// (consecutive, so SQ = 1 runs stay runs).
+pub fn rebased(asdu: &OwnedAsdu, config: AsduConfig) -> OwnedAsdu {
+    let mut out = asdu.clone();
+    out.config = config;
+    out.header.common_address = out.header.common_address.min(config.max_common_address());
+    if config.cot_len == CotLen::One {
+        out.header.originator = 0;
+    }
+    let count = u32::from(out.header.count);
+    let first = config.max_ioa() + 1 - count.max(1);
+    match &mut out.body {
+        OwnedBody::Objects(objects) => {
+            for (object, address) in objects.iter_mut().zip(first..) {
+                object.address = address;
+            }
+        }
+        OwnedBody::Segments(segments) => {
+            for (segment, address) in segments.iter_mut().zip(first..) {
+                segment.address = address;
+            }
+        }
+        OwnedBody::Raw(_) => {}
+    }
+    out
+}
+
+/// Every ASDU of [`monitoring`] (from the secondary station, user data) and [`control`] (from
+/// the primary station, user data with FCB alternating) under `profile`, in variable frames.
+pub fn ft12_every_type(profile: &Profile101) -> Vec<Ft12> {
+    let address = profile.address();
+    let up = monitoring().into_iter().map(|asdu| {
+        let control = Control::secondary(SecondaryFunction::USER_DATA, false, false);
+        (control, asdu)
+    });
+    let down = control().into_iter().enumerate().map(|(i, asdu)| {
+        let control = Control::primary(PrimaryFunction::USER_DATA_CONFIRM, i % 2 == 0, true);
+        (control, asdu)
+    });
+    up.chain(down)
+        .map(|(control, asdu)| Ft12::Variable {
+            control,
+            address,
+            asdu: rebased(&asdu, profile.asdu),
+        })
+        .collect()
 }

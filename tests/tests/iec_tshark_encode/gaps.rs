@@ -55,19 +55,21 @@ pub fn cp56_absolute(time: &Cp56Time2a) -> String {
     format_utc(seconds, u32::from(time.millisecond % 1000))
 }
 
-/// What tshark 4.0 shows for an IEC 101 C_RD_NA_1 (a read command: an address and nothing
-/// else). Its catch-all path reads the address over three octets whatever the configured IOA
-/// length, and the ASDU it is handed is cut to the frame's user data in length but not in the
-/// octets it may read, so:
+/// What tshark 4.0 shows for an IEC 101 ASDU of a type it does not dissect
+/// ([`RAW_TYPE_IDS`], and C_RD_NA_1, which has no element). Its catch-all path reads the
+/// address over three octets whatever the configured IOA length, then shows `Len - offset`
+/// octets as `rawdata`, `Len` being the ASDU's length; and the ASDU it is handed is cut to the
+/// frame's user data in length but not in the octets it may read, which run on into the FT1.2
+/// checksum and stop character. So with an IOA of 1 or 2 octets:
 ///
-/// - IOA of 3 octets: right;
-/// - IOA of 2 octets: the FT1.2 checksum is read as the address's high octet, and the stop
-///   character 0x16 is shown as `rawdata` (a length of -1, "to the end", from `Len - offset`);
-/// - IOA of 1 octet: checksum and stop character are read into the address, then a length of
-///   -2 throws: the packet is marked malformed and the 101 layer loses its checksum and stop
-///   character fields.
+/// - the address shown takes the next octets of the element (or the checksum and the stop
+///   character) as its high octets, and the raw data is one or two octets short;
+/// - when `Len - offset` is -1, tshark reads it as "to the end": the raw data runs to the stop
+///   character (a C_RD_NA_1 with a two-octet IOA shows `16`);
+/// - below -1 it throws: the packet is marked malformed and the 101 layer loses its checksum
+///   and stop character fields (a C_RD_NA_1 with a one-octet IOA).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadCommand101 {
+pub struct Raw101 {
     /// The address tshark shows.
     pub ioa: u32,
     /// The raw data it shows after it (`aa:bb`), if any.
@@ -76,16 +78,28 @@ pub struct ReadCommand101 {
     pub throws: bool,
 }
 
-/// See [`ReadCommand101`].
-pub fn read_command_101(address: u32, ioa_len: usize, checksum: u8) -> ReadCommand101 {
-    let mut tail: Vec<u8> = address.to_le_bytes()[..ioa_len].to_vec();
-    tail.extend([checksum, 0x16]);
-    let ioa = u32::from_le_bytes([tail[0], tail[1], tail[2], 0]);
-    let rest: Vec<String> = tail[3..].iter().map(|o| format!("{o:02x}")).collect();
-    ReadCommand101 {
-        ioa,
-        rawdata: (ioa_len == 2).then(|| rest.join(":")),
-        throws: ioa_len < 2,
+/// See [`Raw101`]: `ioa` is the first object's address octets, `rest` every octet after them.
+pub fn raw_101(ioa: &[u8], rest: &[u8], checksum: u8) -> Raw101 {
+    let tail: Vec<u8> = ioa
+        .iter()
+        .chain(rest)
+        .copied()
+        .chain([checksum, 0x16])
+        .collect();
+    let read = u32::from_le_bytes([tail[0], tail[1], tail[2], 0]);
+    let shown = (ioa.len() + rest.len()) as isize - 3;
+    let hex = |octets: &[u8]| {
+        let octets: Vec<String> = octets.iter().map(|o| format!("{o:02x}")).collect();
+        octets.join(":")
+    };
+    Raw101 {
+        ioa: read,
+        rawdata: match shown {
+            n if n > 0 => Some(hex(&tail[3..3 + n as usize])),
+            -1 => Some(hex(&tail[3..])),
+            _ => None,
+        },
+        throws: shown < -1,
     }
 }
 
