@@ -10,8 +10,12 @@
 mod app;
 #[path = "iec101_peer/driver.rs"]
 mod driver;
+#[path = "iec101_peer/lost.rs"]
+mod lost;
 #[path = "iec101_peer/peer.rs"]
 mod peer;
+#[path = "iec101_peer/relay.rs"]
+mod relay;
 
 use app::{answer, interrogation, summary, Summary};
 use driver::{check_fcb, Driver, Seen};

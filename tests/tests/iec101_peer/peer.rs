@@ -86,6 +86,14 @@ impl Peer {
         }
     }
 
+    /// How many lines contain every one of `parts` (as whole tokens).
+    pub fn count(&self, parts: &[&str]) -> usize {
+        self.seen
+            .iter()
+            .filter(|l| parts.iter().all(|p| l.split(' ').any(|tok| tok == *p)))
+            .count()
+    }
+
     /// Whether some line contains every one of `parts`.
     pub fn printed(&self, parts: &[&str]) -> bool {
         self.seen
