@@ -1,10 +1,16 @@
 //! `fieldbridge decode`: the reference capture against its checked decode and, frame by frame,
 //! against tshark (Wireshark's dissectors); a capture built here whose TCP stream is split,
 //! duplicated, reordered and coalesced, on every link type the decoder reads; files that are not
-//! captures; and `--hex` for each framing.
+//! captures; and `--hex` for each framing. IEC 104 and 101 in `iec104` and `iec101`: the c104
+//! session and a public capture against tshark and a checked decode, serial dumps and FT1.2 in
+//! TCP.
 
 #[path = "decode/hex_frames.rs"]
 mod hex_frames;
+#[path = "decode/iec101.rs"]
+mod iec101;
+#[path = "decode/iec104.rs"]
+mod iec104;
 #[path = "decode/segments.rs"]
 mod segments;
 #[path = "decode/tshark.rs"]

@@ -1,0 +1,460 @@
+//! IEC 104: the c104 session and the public SQ = 1 capture against tshark (Wireshark's
+//! dissectors, run here), APDU by APDU and object by object; the session against its checked
+//! decode; and APDUs given as hex with a damaged one among them.
+
+use std::process::Command;
+
+use fieldbridge_tests::{repo_root, require, Peer};
+use serde_json::{json, Value};
+
+use crate::{decode, lines};
+
+/// The c104 session, relative to the repository root.
+pub(crate) const SESSION: &str = "captures/iec104/c104-session.pcapng";
+/// Its checked decode.
+const SESSION_EXPECTED: &str = "captures/iec104/c104-session.decode.jsonl";
+/// The public capture: four I frames of M_SP_NA_1, SQ = 1, in one packet, on port 2404.
+const PUBLIC: &str = "captures/iec104/IEC104_SQ.pcapng";
+
+/// The server port of the session, from the `Port: N` line of its README (which `record.sh`
+/// rewrites when it records again).
+fn session_port() -> String {
+    let readme = std::fs::read_to_string(repo_root().join("captures/iec104/README.md"))
+        .expect("captures/iec104/README.md");
+    readme
+        .lines()
+        .find_map(|l| l.strip_prefix("Port: "))
+        .map(|p| p.trim().to_owned())
+        .expect("a `Port: N` line in captures/iec104/README.md")
+}
+
+/// tshark's integers: decimal, or hexadecimal with 0x.
+fn number(v: &Value) -> u64 {
+    let s = v.as_str().unwrap_or_default();
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => s.parse(),
+    }
+    .unwrap_or_else(|_| panic!("tshark number {v}"))
+}
+
+/// A layer or subtree, listed by `--no-duplicate-keys` when it repeats.
+fn as_list(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// The U functions by tshark's `utype` (the function bits shifted down by two).
+fn u_function(utype: u64) -> &'static str {
+    match utype {
+        0x01 => "STARTDT act",
+        0x02 => "STARTDT con",
+        0x04 => "STOPDT act",
+        0x08 => "STOPDT con",
+        0x10 => "TESTFR act",
+        0x20 => "TESTFR con",
+        _ => "unknown",
+    }
+}
+
+/// What tshark says about one information object, as (JSON pointer into our object, value):
+/// the address, the values of the elements tshark shows, the quality flags and the time tag.
+fn tshark_object(tree: &Value) -> Vec<(String, Value)> {
+    let field = |name: &str| tree.get(format!("iec60870_asdu.{name}"));
+    let sub = |tree_name: &str, name: &str| {
+        tree.get(format!("iec60870_asdu.{tree_name}_tree"))
+            .and_then(|t| t.get(format!("iec60870_asdu.{tree_name}.{name}")))
+    };
+    let mut out = vec![("/ioa".to_owned(), json!(number(&tree["iec60870_asdu.ioa"])))];
+    let mut put = |path: &str, v: Value| out.push((path.to_owned(), v));
+    if let Some(v) = sub("siq", "spi") {
+        put("/value", json!(number(v) == 1));
+    }
+    if let Some(v) = sub("diq", "dpi") {
+        let names = ["intermediate", "off", "on", "indeterminate"];
+        put("/value", json!(names[number(v) as usize]));
+    }
+    if let Some(v) = field("float") {
+        put(
+            "/value",
+            json!(v
+                .as_str()
+                .unwrap_or_default()
+                .parse::<f64>()
+                .expect("float")),
+        );
+    }
+    if let Some(v) = field("scalval") {
+        put(
+            "/value",
+            json!(v.as_str().unwrap_or_default().parse::<i64>().expect("sva")),
+        );
+    }
+    if let Some(v) = sub("vti", "v") {
+        put(
+            "/value",
+            json!(v.as_str().unwrap_or_default().parse::<i64>().expect("vti")),
+        );
+    }
+    if let Some(v) = sub("vti", "t") {
+        put("/transient", json!(number(v) == 1));
+    }
+    if let Some(v) = field("bcr.count") {
+        put(
+            "/value",
+            json!(v.as_str().unwrap_or_default().parse::<i64>().expect("bcr")),
+        );
+    }
+    if let Some(v) = field("bcr.sq") {
+        put("/sequence", json!(number(v)));
+    }
+    if let Some(v) = field("bcr.cy") {
+        put("/carry", json!(number(v) == 1));
+    }
+    if let Some(v) = sub("sco", "on") {
+        put("/value", json!(number(v) == 1));
+    }
+    if let Some(v) = sub("dco", "on") {
+        let names = ["not permitted", "off", "on", "not permitted"];
+        put("/value", json!(names[number(v) as usize]));
+    }
+    for element in ["sco", "dco", "qos"] {
+        if let Some(v) = sub(element, "se") {
+            put("/select", json!(number(v) == 1));
+        }
+    }
+    if let Some(v) = field("qoi") {
+        put("/qoi", json!(number(v)));
+    }
+    // Quality: the IV NT SB BL (OV) bits of whichever descriptor the element has.
+    for q in ["siq", "diq", "qds"] {
+        if tree.get(format!("iec60870_asdu.{q}_tree")).is_some() {
+            let flags: Vec<&str> = [
+                ("iv", "IV"),
+                ("nt", "NT"),
+                ("sb", "SB"),
+                ("bl", "BL"),
+                ("ov", "OV"),
+            ]
+            .iter()
+            .filter(|(bit, _)| sub(q, bit).is_some_and(|v| number(v) == 1))
+            .map(|(_, name)| *name)
+            .collect();
+            put("/quality", json!(flags));
+        }
+    }
+    if let Some(t) = tree.get("iec60870_asdu.cp56time_tree") {
+        let f = |n: &str| number(&t[format!("iec60870_asdu.cp56time.{n}")]);
+        let ms = f("ms");
+        let time = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+            2000 + f("year"),
+            f("month"),
+            f("day"),
+            f("hour"),
+            f("min"),
+            ms / 1000,
+            ms % 1000
+        );
+        put("TIME/time", json!(time));
+        put("TIME/iv", json!(f("iv") == 1));
+        put("TIME/su", json!(f("su") == 1));
+    }
+    out
+}
+
+/// One APDU as tshark reads it: the APCI and data unit identifier in our field names, and the
+/// objects' facts (see [`tshark_object`]).
+struct TsharkApdu {
+    fields: Value,
+    objects: Vec<Vec<(String, Value)>>,
+}
+
+/// Every APDU of `capture`, decoded by `tshark -T json` (with a Decode-As for `port`).
+fn tshark_apdus(capture: &str, port: Option<&str>) -> Vec<TsharkApdu> {
+    let tshark = require(Peer::Tshark);
+    let mut command = Command::new(tshark);
+    command
+        .current_dir(repo_root())
+        .args(["-r", capture, "-T", "json", "--no-duplicate-keys"]);
+    if let Some(p) = port {
+        command.args(["-d", &format!("tcp.port=={p},iec60870_104")]);
+    }
+    let out = command.output().expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let packets: Vec<Value> = serde_json::from_slice(&out.stdout).expect("tshark JSON");
+    let mut apdus = Vec::new();
+    for packet in &packets {
+        let layers = &packet["_source"]["layers"];
+        let Some(apcis) = layers.get("iec60870_104") else {
+            continue;
+        };
+        let frame = number(&layers["frame"]["frame.number"]);
+        let (ip, tcp) = (&layers["ip"], &layers["tcp"]);
+        let addr = |which: &str| {
+            format!(
+                "{}:{}",
+                ip[format!("ip.{which}")].as_str().unwrap_or_default(),
+                tcp[format!("tcp.{which}port")].as_str().unwrap_or_default()
+            )
+        };
+        let asdus = layers.get("iec60870_asdu").map(as_list).unwrap_or_default();
+        let mut asdus = asdus.into_iter();
+        for apci in as_list(apcis) {
+            let mut fields = json!({"frame": frame, "src": addr("src"), "dst": addr("dst")});
+            let mut objects = Vec::new();
+            match number(&apci["iec60870_104.type"]) {
+                0 => {
+                    fields["apci"] = json!("I");
+                    fields["ns"] = json!(number(&apci["iec60870_104.tx"]));
+                    fields["nr"] = json!(number(&apci["iec60870_104.rx"]));
+                    let asdu = asdus.next().expect("an ASDU layer for each I frame");
+                    let f = |n: &str| number(&asdu[format!("iec60870_asdu.{n}")]);
+                    fields["asdu"] = json!({
+                        "type_id": f("typeid"),
+                        "sq": f("sq") == 1,
+                        "count": f("numix"),
+                        "cot": f("causetx"),
+                        "negative": f("nega") == 1,
+                        "test": f("test") == 1,
+                        "originator": f("oa"),
+                        "common_address": f("addr"),
+                    });
+                    for (key, value) in asdu.as_object().expect("ASDU object") {
+                        if key.starts_with("IOA") {
+                            objects.extend(as_list(value).into_iter().map(tshark_object));
+                        }
+                    }
+                }
+                1 => {
+                    fields["apci"] = json!("S");
+                    fields["nr"] = json!(number(&apci["iec60870_104.rx"]));
+                }
+                _ => {
+                    fields["apci"] = json!("U");
+                    fields["u_function"] = json!(u_function(number(&apci["iec60870_104.utype"])));
+                }
+            }
+            apdus.push(TsharkApdu { fields, objects });
+        }
+    }
+    apdus
+}
+
+/// Our line cut down to the fields tshark's summary has.
+fn ours_as_tshark(line: &Value) -> Value {
+    let mut fields = json!({});
+    for key in ["frame", "src", "dst", "apci", "ns", "nr", "u_function"] {
+        if let Some(v) = line.get(key) {
+            fields[key] = v.clone();
+        }
+    }
+    if let Some(asdu) = line.get("asdu") {
+        let mut a = json!({});
+        for key in [
+            "type_id",
+            "sq",
+            "count",
+            "cot",
+            "negative",
+            "test",
+            "originator",
+            "common_address",
+        ] {
+            a[key] = asdu[key].clone();
+        }
+        fields["asdu"] = a;
+    }
+    fields
+}
+
+/// Decodes `capture` with us and with tshark and compares every APDU and object; returns the
+/// number of APDUs and of objects compared.
+fn compare_with_tshark(capture: &str, port: Option<&str>) -> (usize, usize) {
+    let mut args = vec!["--protocol", "iec104", "--pcap", capture];
+    if let Some(p) = port {
+        args.extend(["--port", p]);
+    }
+    let out = decode(&args);
+    assert!(
+        out.status.success(),
+        "decode: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours = lines(&out);
+    let theirs = tshark_apdus(capture, port);
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "{capture}: APDUs, ours and tshark's"
+    );
+    let mut objects = 0;
+    for (line, t) in ours.iter().zip(&theirs) {
+        assert_eq!(ours_as_tshark(line), t.fields, "{capture}: ours {line}");
+        let mut our_objects = line
+            .pointer("/asdu/objects")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            our_objects.len(),
+            t.objects.len(),
+            "{capture}: objects of {line}"
+        );
+        // tshark's JSON objects come out of serde_json with their keys ("IOA: N") sorted as
+        // strings: compare both lists in IOA order.
+        our_objects.sort_by_key(|o| o["ioa"].as_u64());
+        let mut their_objects = t.objects.clone();
+        their_objects.sort_by_key(|facts| facts[0].1.as_u64());
+        for (o, facts) in our_objects.iter().zip(&their_objects) {
+            let time = if o.get("time_tag").is_some() {
+                "/time_tag"
+            } else {
+                "/value"
+            };
+            for (path, expected) in facts {
+                let path = path.replace("TIME", time);
+                let found = o.pointer(&path).unwrap_or(&Value::Null);
+                let same = match (found.as_f64(), expected.as_f64()) {
+                    (Some(a), Some(b)) if expected.is_f64() => {
+                        (a - b).abs() <= 1e-6 * b.abs().max(1.0)
+                    }
+                    _ => found == expected,
+                };
+                assert!(
+                    same,
+                    "{capture} frame {}: {path} is {found}, tshark says {expected}: {o}",
+                    line["frame"]
+                );
+            }
+            objects += 1;
+        }
+    }
+    (ours.len(), objects)
+}
+
+#[test]
+fn every_apdu_of_the_c104_session_decodes_as_tshark_decodes_it() {
+    let (apdus, objects) = compare_with_tshark(SESSION, Some(&session_port()));
+    assert_eq!((apdus, objects), (40, 34), "the session as recorded");
+}
+
+#[test]
+fn the_public_sq1_capture_decodes_as_tshark_decodes_it() {
+    let (apdus, objects) = compare_with_tshark(PUBLIC, None);
+    assert_eq!((apdus, objects), (4, 64));
+}
+
+#[test]
+fn the_c104_session_decodes_to_its_checked_file() {
+    let port = session_port();
+    let out = decode(&["--protocol", "iec104", "--pcap", SESSION, "--port", &port]);
+    assert!(
+        out.status.success(),
+        "decode: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let actual = String::from_utf8_lossy(&out.stdout);
+    let expected =
+        std::fs::read_to_string(repo_root().join(SESSION_EXPECTED)).expect(SESSION_EXPECTED);
+    if actual != expected {
+        let (a, e): (Vec<_>, Vec<_>) = (actual.lines().collect(), expected.lines().collect());
+        let first = (0..a.len().max(e.len()))
+            .find(|&i| a.get(i) != e.get(i))
+            .unwrap_or(0);
+        panic!(
+            "the decode of {SESSION} differs from {SESSION_EXPECTED} at line {} ({} lines, {} expected):\n\
+             ours:     {}\nexpected: {}\n\
+             If the change is intended, check the new output by eye against tshark and write it with\n\
+             cargo run -p fieldbridge -- decode --protocol iec104 --pcap {SESSION} --port {port} > {SESSION_EXPECTED}",
+            first + 1,
+            a.len(),
+            e.len(),
+            a.get(first).unwrap_or(&"(none)"),
+            e.get(first).unwrap_or(&"(none)"),
+        );
+    }
+}
+
+#[test]
+fn hex_apdus_decode_and_a_damaged_one_is_reported_at_its_offset() {
+    let hex = concat!(
+        "68 04 07 00 00 00 ",                                          // STARTDT act
+        "68 0e 02 00 04 00 64 01 06 00 2f 00 00 00 00 14 ", // I(1,2) C_IC_NA_1 act, CA 47
+        "68 02 01 00 ",                                     // length 2: not an APDU
+        "68 04 01 00 06 00 ",                               // S(3)
+        "68 12 04 00 06 00 0d 01 03 00 2f 00 c8 00 00 00 00 bc 41 81", // M_ME_NC_1 23.5 IV OV
+    );
+    let out = decode(&["--protocol", "iec104", "--hex", hex]);
+    assert!(out.status.success());
+    let l = lines(&out);
+    assert_eq!(l.len(), 5, "{l:?}");
+    assert_eq!(
+        l[0],
+        json!({"offset": 0, "apci": "U", "length": 4, "u_function": "STARTDT act"})
+    );
+    assert_eq!(
+        (
+            l[1]["offset"].clone(),
+            l[1]["ns"].clone(),
+            l[1]["nr"].clone()
+        ),
+        (json!(6), json!(1), json!(2))
+    );
+    assert_eq!(l[1]["asdu"]["type"], "C_IC_NA_1");
+    assert_eq!(l[1]["asdu"]["cot_name"], "act");
+    assert_eq!(l[1]["asdu"]["common_address"], 47);
+    assert_eq!(
+        l[1]["asdu"]["objects"],
+        json!([{"ioa": 0, "qoi": 20, "qoi_name": "station"}])
+    );
+    assert_eq!(l[2]["offset"], 22);
+    assert_eq!(l[2]["error_offset"], 1);
+    assert_eq!(l[2]["error_in"], "apci");
+    assert_eq!(l[2]["raw"], "68020100");
+    assert!(
+        l[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("bad APDU length 2"),
+        "{}",
+        l[2]
+    );
+    assert_eq!(
+        l[3],
+        json!({"offset": 26, "apci": "S", "length": 4, "nr": 3})
+    );
+    let object = &l[4]["asdu"]["objects"][0];
+    assert_eq!(
+        *object,
+        json!({"ioa": 200, "value": 23.5, "quality": ["IV", "OV"]})
+    );
+}
+
+#[test]
+fn an_asdu_that_does_not_fill_its_apdu_is_an_error_on_the_apdu_line() {
+    // I frame whose ASDU announces two M_SP_NA_1 objects but carries one.
+    let hex = "68 0e 00 00 00 00 01 02 03 00 01 00 0a 00 00 01";
+    let out = decode(&["--protocol", "iec104", "--hex", hex]);
+    let l = lines(&out);
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!(l[0]["apci"], "I");
+    assert_eq!(l[0]["error_in"], "asdu");
+    // The objects start after the 6 octets of the data unit identifier, 6 octets into the APDU.
+    assert_eq!(l[0]["error_offset"], 12);
+    assert!(l[0].get("asdu").is_none());
+    // With one-octet IOAs the same bytes are two whole objects: the options are applied.
+    let out = decode(&["--protocol", "iec104", "--ioa-size", "1", "--hex", hex]);
+    let l = lines(&out);
+    assert_eq!(
+        l[0]["asdu"]["objects"],
+        json!([{"ioa": 10, "value": false, "quality": []}, {"ioa": 0, "value": true, "quality": []}]),
+        "{l:?}"
+    );
+}
