@@ -67,6 +67,18 @@ pub fn cp56_midnight() -> Cp56Time2a {
     }
 }
 
+/// Every reserved bit set (RES1, tshark's GEN, included), IV and SU too: the fields around them
+/// must read as in [`cp56`].
+pub fn cp56_reserved() -> Cp56Time2a {
+    Cp56Time2a {
+        res1: true,
+        res2: 3,
+        res3: 15,
+        res4: true,
+        ..cp56(true, true)
+    }
+}
+
 fn t24(invalid: bool) -> Option<TimeTag> {
     Some(TimeTag::Cp24(Cp24Time2a {
         millisecond: 59_999,
@@ -246,7 +258,7 @@ pub fn monitoring() -> Vec<OwnedAsdu> {
         ]),
         run(c, 21, Cot::PERIODIC, 1_000_000, &[E::NormalizedNoQuality(Nva(i16::MIN)), E::NormalizedNoQuality(Nva(0)), E::NormalizedNoQuality(Nva(12_345))], None),
         run(c, 30, spont, 70_010, &[sp(0x01), sp(0x80)], t56(y, y)),
-        many(c, 31, spont, &[obj(65_536, dp(0x02), t56(n, n)), obj(65_535, dp(0x31), tag(cp56_last()))]),
+        many(c, 31, spont, &[obj(65_536, dp(0x02), t56(n, n)), obj(65_535, dp(0x31), tag(cp56_last())), obj(3, dp(0x00), tag(cp56_reserved()))]),
         one(32, Cot::RETURN_REMOTE, 100_010, st(-33, n, 0x01), t56(n, y)),
         one(33, spont, 300_010, bo(0x1234_5678, 0), t56(y, n)),
         one(34, spont, 400_020, nva(-1, 0x80), tag(cp56_midnight())),
@@ -285,6 +297,10 @@ pub fn control() -> Vec<OwnedAsdu> {
         one(49, act, 1_100_004, E::SetpointScaled { sva: -1_000, qos: Qos::new(127, n) }, None),
         one(50, Cot::ACTIVATION_TERMINATION, 1_100_005, E::SetpointFloat { value: -0.001, qos: Qos::new(1, y) }, None),
         one(51, act, 1_100_006, E::BitstringCommand(0x8000_0001), None),
+        one(45, act, 1_100_010, E::SingleCommand(Sco::new(y, Qu(31), n)), None),
+        one(46, act, 1_100_011, E::DoubleCommand(Dco::new(3, Qu(16), y)), None),
+        one(47, act, 1_100_012, E::RegulatingStep(Rco::new(0, Qu(4), n)), None),
+        one(48, act, 1_100_013, E::SetpointNormalized { nva: Nva(i16::MAX), qos: Qos::new(127, y) }, None),
         one(58, act, 1_200_000, E::SingleCommand(Sco::new(n, Q::DEFAULT, n)), t56(n, y)),
         one(59, act, 1_200_001, E::DoubleCommand(Dco::new(Dco::OFF, Q::SHORT_PULSE, y)), t56(n, y)),
         one(60, act, 1_200_002, E::RegulatingStep(Rco::new(Rco::HIGHER, Q::LONG_PULSE, n)), t56(n, y)),
