@@ -1,7 +1,8 @@
 //! IEC 60870-5-101/-104 ASDUs: the first input byte selects one of the 12 size configurations
 //! (cause, common address and IOA lengths), the rest is one ASDU. Decoding never panics, the lazy
-//! object iterator yields exactly the announced count, and whatever decodes re-encodes to the same
-//! bytes through both the view and the owned form, which decodes back to itself.
+//! object (or file segment) iterator yields exactly the announced count, and whatever decodes
+//! re-encodes to the same bytes through both the view and the owned form, which decodes back to
+//! itself.
 #![no_main]
 use fieldbridge_iec60870::asdu::{Asdu, AsduConfig, OwnedAsdu};
 
@@ -19,6 +20,16 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         0
     };
     assert_eq!(view.objects().count(), announced);
+    let segments = if view.is_segment() {
+        usize::from(view.header.count)
+    } else {
+        0
+    };
+    assert_eq!(
+        view.segments().count(),
+        segments,
+        "F_SG_NA_1 segments as announced"
+    );
 
     let mut again = Vec::new();
     view.encode(&mut again).expect("a decoded ASDU re-encodes");
@@ -26,7 +37,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
 
     let owned = OwnedAsdu::from(&view);
     let mut wire = Vec::new();
-    owned.encode(&mut wire).expect("a decoded ASDU encodes from the owned form");
+    owned
+        .encode(&mut wire)
+        .expect("a decoded ASDU encodes from the owned form");
     assert_eq!(wire, bytes, "the owned form encodes to the same bytes");
     assert_eq!(owned.encoded_len(), bytes.len());
     let back = OwnedAsdu::decode(&wire, &config).expect("its encoding decodes");

@@ -103,13 +103,13 @@ impl<'a> Asdu<'a> {
     }
 
     /// Whether this is a file segment, F_SG_NA_1, read by [`Asdu::segments`].
-    pub fn is_segment(&self) -> bool {
-        self.header.type_id == TypeId::F_SG_NA_1
+    pub const fn is_segment(&self) -> bool {
+        self.header.type_id.0 == TypeId::F_SG_NA_1.0
     }
 
     /// The octets after the data unit identifier when the type ID is kept as raw bytes
     /// (private, reserved), else `None`.
-    pub fn raw(&self) -> Option<&'a [u8]> {
+    pub const fn raw(&self) -> Option<&'a [u8]> {
         match self.layout {
             None if !self.is_segment() => Some(self.body),
             _ => None,
