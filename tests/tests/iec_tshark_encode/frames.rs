@@ -430,7 +430,8 @@ pub fn ft12(profile: &Profile101) -> Vec<Ft12> {
 }
 
 /// Limits: the largest ASDU one I frame carries (249 octets: a run of 48 floats), the largest
-/// count (a run of 127 single points), and every cause of transmission 0..=63 once (on
+/// count (a run of 127 single points), the global common address 65535 with originator 255,
+/// and every cause of transmission 0..=63 once (on
 /// M_SP_NA_1, with P/N and T in turn), reserved and private ones included.
 pub fn limits() -> Vec<OwnedAsdu> {
     let c = AsduConfig::IEC104;
@@ -442,6 +443,17 @@ pub fn limits() -> Vec<OwnedAsdu> {
         run(c, 13, Cot::PERIODIC, IOA_MAX - 47, &floats, None),
         run(c, 1, Cot::INTERROGATED_BY_STATION, 0, &points, None),
     ];
+    // The global common address and the largest originator address.
+    let mut global = one(
+        100,
+        Cot::ACTIVATION,
+        0,
+        Element::Interrogation(Qoi::STATION),
+        None,
+    );
+    global.header.common_address = 0xFFFF;
+    global.header.originator = 0xFF;
+    limits.push(global);
     for cause in 0..64u8 {
         let asdu = one(
             1,
