@@ -14,4 +14,5 @@ mod errors;
 mod hunting;
 mod roundtrip;
 mod segmentation;
+mod strategies;
 mod vectors;
