@@ -427,6 +427,31 @@ pub fn ft12(profile: &Profile101) -> Vec<Ft12> {
         fixed(Control::Primary { dir: y, fcb: n, fcv: y, function: P::TEST_LINK }),
         fixed(Control::Secondary { dir: y, acd: n, dfc: n, function: S::LINK_NOT_IMPLEMENTED }),
     ]
+    .into_iter()
+    .chain(longest(profile).map(|asdu| variable(secondary(S::USER_DATA, n, n), asdu)))
+    .collect()
+}
+
+/// An ASDU that makes the longest FT1.2 frame, L = 255: an SQ = 1 run of one-, two-, three-,
+/// four- or five-octet elements that fills it exactly, if one does under `profile` (none does
+/// under tshark's defaults).
+fn longest(profile: &Profile101) -> Option<OwnedAsdu> {
+    let c = profile.asdu;
+    let room = 255 - 1 - profile.link.octets() - c.header_len() - c.ioa_len();
+    let kinds: [(u8, usize, fn(usize) -> Element); 5] = [
+        (1, 1, |i| sp(i as u8 & 0xF1)),
+        (21, 2, |i| {
+            Element::NormalizedNoQuality(Nva(i as i16 * -257))
+        }),
+        (11, 3, |i| sva(i as i16 * 263 - 16_000, i as u8 & 0xF1)),
+        (51, 4, |i| Element::BitstringCommand(i as u32 * 0x0101_0101)),
+        (13, 5, |i| flt(i as f32 / -7.0, 0)),
+    ];
+    let (type_id, len, make) = kinds
+        .into_iter()
+        .find(|(_, len, _)| room % len == 0 && room / len <= 127)?;
+    let elements: Vec<Element> = (0..room / len).map(make).collect();
+    Some(run(c, type_id, Cot::PERIODIC, 1, &elements, None))
 }
 
 /// Limits: the largest ASDU one I frame carries (249 octets: a run of 48 floats), the largest
