@@ -432,13 +432,16 @@ pub fn ft12(profile: &Profile101) -> Vec<Ft12> {
     .collect()
 }
 
+/// Makes the `i`th element of a run.
+type MakeElement = fn(usize) -> Element;
+
 /// An ASDU that makes the longest FT1.2 frame, L = 255: an SQ = 1 run of one-, two-, three-,
 /// four- or five-octet elements that fills it exactly, if one does under `profile` (none does
 /// under tshark's defaults).
 fn longest(profile: &Profile101) -> Option<OwnedAsdu> {
     let c = profile.asdu;
     let room = 255 - 1 - profile.link.octets() - c.header_len() - c.ioa_len();
-    let kinds: [(u8, usize, fn(usize) -> Element); 5] = [
+    let kinds: [(u8, usize, MakeElement); 5] = [
         (1, 1, |i| sp(i as u8 & 0xF1)),
         (21, 2, |i| {
             Element::NormalizedNoQuality(Nva(i as i16 * -257))
@@ -449,7 +452,7 @@ fn longest(profile: &Profile101) -> Option<OwnedAsdu> {
     ];
     let (type_id, len, make) = kinds
         .into_iter()
-        .find(|(_, len, _)| room % len == 0 && room / len <= 127)?;
+        .find(|(_, len, _)| room.is_multiple_of(*len) && room / len <= 127)?;
     let elements: Vec<Element> = (0..room / len).map(make).collect();
     Some(run(c, type_id, Cot::PERIODIC, 1, &elements, None))
 }
