@@ -176,7 +176,7 @@ const MASTER: ([u8; 4], u16) = ([10, 0, 0, 1], 40001);
 const SLAVE: ([u8; 4], u16) = ([10, 0, 0, 2], 2405);
 
 /// An Ethernet/IPv4/TCP packet.
-fn packet(
+pub(crate) fn packet(
     from: ([u8; 4], u16),
     to: ([u8; 4], u16),
     seq: u32,
