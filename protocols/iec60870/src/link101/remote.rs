@@ -312,7 +312,7 @@ impl Remote {
             (Request::Status, Answer::Status)
                 | (Request::Reset, Answer::Ack | Answer::Nack)
                 | (
-                    Request::Reset,
+                    Request::Status | Request::Reset,
                     Answer::NotFunctioning | Answer::NotImplemented
                 )
                 | (
@@ -353,7 +353,19 @@ impl Remote {
             self.fcb = !self.fcb;
         }
         match (request, reply.answer) {
-            (Request::Status, _) if self.step != Step::Up => self.step = Step::NeedReset,
+            (Request::Status, Answer::Status) if self.step != Step::Up => {
+                self.step = Step::NeedReset;
+            }
+            (Request::Status, Answer::NotFunctioning | Answer::NotImplemented) => {
+                // The secondary's link service does not work: try again later.
+                let was_up = self.step == Step::Up;
+                self.step = Step::Down {
+                    retry_at: now.checked_add(params.link_retry).unwrap_or(now),
+                };
+                if was_up {
+                    on_event(Event::LinkDown { address });
+                }
+            }
             (Request::Reset, Answer::Ack) => {
                 self.step = Step::Up;
                 self.fcb = true;

@@ -283,3 +283,29 @@ fn our_own_frames_echoed_and_frames_for_other_addresses_are_ignored() {
         )
     );
 }
+
+#[test]
+fn two_octet_addresses_and_the_single_character_work_in_balanced_mode() {
+    let p0 = Params {
+        link: fieldbridge_iec60870::ft12::LinkConfig::new(
+            fieldbridge_iec60870::ft12::AddressLen::Two,
+        ),
+        single_char_ack: true,
+        ..params()
+    };
+    let mut pair = BalancedPair::new(p0);
+    pair.run(ms(10));
+    let id = pair.b.send(&asdu(1)).unwrap();
+    pair.run(ms(10));
+    assert!(pair.b_events.contains(&Seen::Confirmed(1, id)));
+    assert_eq!(data(&pair.a_events), [(1, Service::Confirmed, asdu(1))]);
+    // ACKs went as E5; status answers stayed fixed frames.
+    assert!(pair.log.iter().any(|(_, w, _)| *w == Wire::E5));
+    assert!(pair.log.iter().any(|(_, w, _)| matches!(
+        w.control(),
+        Some(Control::Secondary {
+            function: S::LINK_STATUS,
+            ..
+        })
+    )));
+}

@@ -6,4 +6,5 @@ mod balanced;
 mod common;
 mod primary;
 mod prop;
+mod robust;
 mod secondary;

@@ -463,3 +463,63 @@ fn address_fields_of_zero_and_two_octets_work_too() {
         assert_eq!(bytes.len(), 4 + len.octets(), "{len:?}");
     }
 }
+
+#[test]
+fn a_broadcast_reaches_every_secondary_and_send_no_reply_only_its_own() {
+    let mut line = PartyLine::new(params(), &[1, 2, 3]);
+    line.run(ms(10));
+    line.primary.broadcast(&asdu(7)).unwrap();
+    line.primary.send_no_reply(2, &asdu(8)).unwrap();
+    line.run(ms(10));
+    for (i, events) in line.secondary_events.iter().enumerate() {
+        let mut expected = vec![(255, Service::Broadcast, asdu(7))];
+        if i == 1 {
+            expected.push((2, Service::NoReply, asdu(8)));
+        }
+        assert_eq!(data(events), expected, "secondary {i}");
+    }
+    // Neither was answered; the polls went on without a timeout.
+    assert!(!line
+        .primary_events
+        .iter()
+        .any(|e| matches!(e, Seen::Repeating(..))));
+}
+
+#[test]
+fn a_link_service_not_functioning_answer_to_status_or_reset_waits_for_the_retry() {
+    let t0 = Instant::now();
+    let p0 = params();
+    let mut p = UnbalancedPrimary::new(p0, &[5], t0).unwrap();
+    assert_eq!(
+        next_request(&mut p, t0).unwrap().primary(),
+        (9, false, false)
+    );
+    let seen = feed_primary(
+        &mut p,
+        &sec(S::LINK_NOT_FUNCTIONING, false, false, 5).encode(&p0),
+        t0,
+    );
+    assert_eq!(seen, []);
+    assert!(!p.is_waiting());
+    assert_eq!(p.poll_timeout(), Some(t0 + secs(5)));
+    assert_eq!(
+        next_request(&mut p, t0 + secs(5)).unwrap().primary(),
+        (9, false, false)
+    );
+    feed_primary(
+        &mut p,
+        &sec(S::LINK_STATUS, false, false, 5).encode(&p0),
+        t0 + secs(5),
+    );
+    assert_eq!(
+        next_request(&mut p, t0 + secs(5)).unwrap().primary(),
+        (0, false, false)
+    );
+    feed_primary(
+        &mut p,
+        &sec(S::LINK_NOT_IMPLEMENTED, false, false, 5).encode(&p0),
+        t0 + secs(5),
+    );
+    assert_eq!(p.is_up(5), Some(false));
+    assert_eq!(p.poll_timeout(), Some(t0 + secs(10)));
+}
