@@ -244,7 +244,7 @@ pub fn monitoring() -> Vec<OwnedAsdu> {
         run(c, 9, Cot::PERIODIC, 400_000, &[nva(i16::MIN, 0), nva(i16::MAX, 0x01), nva(-12_345, 0xF0), nva(1, 0x20)], None),
         one(10, spont, 400_010, nva(16_384, 0x10), t24(n)),
         run(c, 11, Cot::BACKGROUND, 500_000, &[sva(i16::MIN, 0x80), sva(i16::MAX, 0), sva(-2, 0x41)], None),
-        one(12, spont, 500_010, sva(-300, 0x01), t24(y)),
+        one(12, spont, 500_010, sva(-300, 0x01), Some(TimeTag::Cp24(Cp24Time2a { millisecond: 1, minute: 0, res1: y, invalid: y }))),
         run(c, 13, spont, 600_000, &[flt(-1234.5678, 0), flt(f32::MAX, 0x01), flt(-1.0e-30, 0x80), flt(0.1, 0x30)], None),
         one(14, spont, 600_010, flt(273.15, 0x40), t24(n)),
         many(c, 15, Cot::REQUESTED_BY_GENERAL_COUNTER, &[obj(700_000, it(-2_000_000_000, 31, [y, y, y]), None), obj(700_001, it(i32::MAX, 0, [n, n, n]), None)]),
