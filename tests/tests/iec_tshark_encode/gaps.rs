@@ -1,6 +1,7 @@
 //! Where tshark 4.0 (Debian 12's 4.0.17) shows our frames differently from the standard, or
-//! not at all (and, last, where our names differ from its). Every entry here is an expected difference the test asserts: if a newer tshark
-//! closes a gap, the test fails and the entry must go (and real fields be compared instead).
+//! not at all (and, last, where our names differ from its). Every entry here is an expected
+//! difference the test asserts: if a newer tshark closes a gap, the test fails and the entry
+//! must go (and real fields be compared instead).
 
 use fieldbridge_iec60870::asdu::{Cot, OwnedAsdu};
 use fieldbridge_iec60870::types::Cp56Time2a;
@@ -9,8 +10,8 @@ use super::expect::{days_from_civil, format_utc, Want};
 
 /// Type IDs whose information objects tshark 4.0 does not dissect: it shows the first
 /// object's address as `iec60870_asdu.ioa` and every octet after it as `iec60870_asdu.rawdata`
-/// (with SQ = 0, the later objects' addresses included). The test compares that address and
-/// those octets with what it meant to send.
+/// (with SQ = 0, the later objects' addresses included). The test compares that address, and
+/// those octets with the octets it lays out itself from the standard (`expect::raw_octets`).
 ///
 /// - 17, 18, 19 (M_EP_TA/TB/TC_1, 101 only) and 38, 39, 40 (M_EP_TD/TE/TF_1): no SEP, SPE,
 ///   OCI, QDP or CP16Time2a fields;
