@@ -323,3 +323,51 @@ fn tshark_reads_every_frame_as_the_encoder_meant_it() {
         );
     }
 }
+
+/// The gap of `gaps::ft12_checksum`, asserted: tshark 4.0 shows an FT1.2 frame with a wrong
+/// checksum and a wrong stop character as if they were right, so the main test checks both
+/// itself. If this fails, tshark has learnt to check them and the main test may lean on it.
+#[test]
+fn tshark_4_0_checks_neither_ft12_checksum_nor_stop_character() {
+    let link = LinkConfig::new(AddressLen::One);
+    let request = Control::primary(
+        fieldbridge_iec60870::PrimaryFunction::REQUEST_CLASS_2,
+        true,
+        true,
+    );
+    let mut octets = Vec::new();
+    Frame::Fixed {
+        control: request,
+        address: 1,
+    }
+    .encode(&link, &mut octets)
+    .expect("a fixed frame");
+    assert_eq!(octets, [0x10, 0x7B, 0x01, 0x7C, 0x16]);
+    octets[3] ^= 0xFF; // the checksum
+    octets[4] = 0x17; // the stop character
+    let mut pcap = PcapWriter::new();
+    let mut serial = TcpConnection::loopback(40_102, PORT_101);
+    let number = pcap.segment(&mut serial, Direction::ToServer, &octets);
+    let dir = tempfile::Builder::new()
+        .prefix("fb-iec-tshark-")
+        .tempdir()
+        .expect("a temporary folder");
+    let path = dir.path().join("bad-checksum.pcap");
+    std::fs::write(&path, pcap.into_bytes()).expect("write the capture");
+    let args = [
+        "-d".to_string(),
+        format!("tcp.port=={PORT_101},iec60870_101"),
+    ];
+    let d = Dissection::run(&require(Peer::Tshark), &path, &args);
+    let layer = d
+        .layer(number, "iec60870_101")
+        .expect("an iec60870_101 layer");
+    let fields = tshark::flatten(layer, |_| false);
+    assert_eq!(fields["iec60870_101.checksum"], ["0x83"]);
+    assert_eq!(fields["iec60870_101.stopchar"], ["0x17"]);
+    assert!(
+        fields.keys().all(|k| !k.starts_with("_ws.expert"))
+            && d.layer(number, "_ws.expert").is_none(),
+        "tshark now flags a bad FT1.2 checksum or stop character: {fields:?}"
+    );
+}

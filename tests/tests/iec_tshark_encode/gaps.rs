@@ -136,7 +136,8 @@ pub const SHORT_OBJECT_FIELDS: [(&str, &str); 5] = [
 /// The FT1.2 checksum is not verified by tshark 4.0 (a wrong one is shown without complaint),
 /// and nor is the stop character. The test computes both itself from the frame's octets:
 /// the arithmetic sum modulo 256 of control, address and user data (IEC 60870-5-1 clause
-/// 6.2.4.2).
+/// 6.2.4.2). The test `tshark_4_0_checks_neither_ft12_checksum_nor_stop_character` asserts
+/// the gap.
 pub fn ft12_checksum(octets: &[u8]) -> u8 {
     octets
         .iter()
