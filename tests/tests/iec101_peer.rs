@@ -502,3 +502,109 @@ fn balanced_the_lib60870_master_and_our_station_b() {
     );
     assert!(d.events.contains(&Seen::Up(1)));
 }
+
+#[test]
+fn two_octet_link_addresses_and_balanced_without_address_field_work_with_lib60870() {
+    use fieldbridge_iec60870::ft12::{AddressLen, LinkConfig};
+    // Unbalanced, link address 4660 (0x1234) in two octets.
+    {
+        let socat = SocatPair::start();
+        let mut slave = Peer::start(
+            "cs101_slave",
+            &args(&[
+                "--device",
+                &device(socat.b()),
+                "--link-address",
+                "4660",
+                "--link-address-size",
+                "2",
+                "--ca",
+                "5",
+                "--spontaneous-ms",
+                "0",
+            ]),
+        );
+        slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=4660"));
+        let p = Params {
+            link: LinkConfig::new(AddressLen::Two),
+            ..params()
+        };
+        let line = SerialLine::open(socat.a()).expect("open ttyA");
+        let primary = UnbalancedPrimary::new(p, &[4660], Instant::now()).unwrap();
+        let mut d = Driver::new(line, primary, p.link);
+        d.run_until(
+            LIMIT,
+            "link up",
+            |_, _| {},
+            |e| count(e, &Seen::Up(4660)) == 1,
+        );
+        d.link.send(4660, &interrogation(5)).unwrap();
+        d.run_until(
+            LIMIT,
+            "interrogation terminated",
+            |_, _| {},
+            |e| is_actterm(e, 4660, Service::Class1),
+        );
+        assert_eq!(
+            shape(&received(&d.events, 4660, Service::Class1), 5),
+            interrogation_answers()
+        );
+        // The address went low octet first: 10 | C | 34 12 | CS | 16.
+        assert_eq!(&d.sent[0][2..4], [0x34, 0x12]);
+        check_fcb(
+            &d.frames_sent(),
+            Some(4660),
+            count(&d.events, &Seen::Repeating(4660)),
+        );
+    }
+    // Balanced, no link address field at all.
+    {
+        let socat = SocatPair::start();
+        let mut slave = Peer::start(
+            "cs101_slave",
+            &args(&[
+                "--device",
+                &device(socat.b()),
+                "--mode",
+                "balanced",
+                "--link-address",
+                "0",
+                "--other-address",
+                "0",
+                "--link-address-size",
+                "0",
+                "--ca",
+                "6",
+                "--spontaneous-ms",
+                "0",
+            ]),
+        );
+        slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=0"));
+        let p = Params {
+            link: LinkConfig::new(AddressLen::Zero),
+            ..params()
+        };
+        let line = SerialLine::open(socat.a()).expect("open ttyA");
+        let station = Balanced::new(p, Station::A, 0, 0, Instant::now()).unwrap();
+        let mut d = Driver::new(line, station, p.link);
+        d.run_until(LIMIT, "link up", |_, _| {}, |e| count(e, &Seen::Up(0)) == 1);
+        d.link.send(&interrogation(6)).unwrap();
+        d.run_until(
+            LIMIT,
+            "interrogation terminated",
+            |_, _| {},
+            |e| is_actterm(e, 0, Service::Confirmed),
+        );
+        assert_eq!(
+            shape(&received(&d.events, 0, Service::Confirmed), 6),
+            interrogation_answers()
+        );
+        // 10 | C | CS | 16: four octets.
+        assert_eq!(d.sent[0].len(), 4);
+        check_fcb(
+            &d.frames_sent(),
+            None,
+            count(&d.events, &Seen::Repeating(0)),
+        );
+    }
+}
