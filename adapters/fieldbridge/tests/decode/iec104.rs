@@ -220,8 +220,9 @@ struct TsharkApdu {
 }
 
 /// The type IDs tshark 4.0 shows as raw data without their IOAs: M_PS_NA_1, M_EP_TD/TE/TF_1,
-/// C_RD_NA_1, C_TS_TA_1, P_AC_NA_1. Their objects are checked by hand in `iec104_types`.
-const TSHARK_RAW: [u64; 7] = [20, 38, 39, 40, 102, 107, 113];
+/// C_RD_NA_1, C_TS_TA_1, P_AC_NA_1 and the file transfer types seen so far (F_FR_NA_1,
+/// F_SC_NA_1, F_AF_NA_1, F_DR_TA_1). Their objects are checked by hand in `iec104_types`.
+const TSHARK_RAW: [u64; 11] = [20, 38, 39, 40, 102, 107, 113, 120, 122, 124, 126];
 
 /// Every APDU of `capture`, decoded by `tshark -T json` (with a Decode-As for `port`).
 fn tshark_apdus(capture: &str, port: Option<&str>) -> Vec<TsharkApdu> {

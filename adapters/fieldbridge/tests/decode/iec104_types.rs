@@ -152,6 +152,37 @@ fn cases() -> Vec<(u8, u8, Vec<u8>, Value)> {
         ),
         // P_AC_NA_1: QPA 3.
         (113, 6, vec![0x03], json!({"qpa": 3})),
+        // F_FR_NA_1: file 1 of 1000 octets ready, FRQ 0.
+        (
+            120,
+            13,
+            vec![0x01, 0x00, 0xe8, 0x03, 0x00, 0x00],
+            json!({"nof": 1, "lof": 1000, "frq": 0, "negative": false}),
+        ),
+        // F_SC_NA_1: request file 1.
+        (
+            122,
+            13,
+            vec![0x01, 0x00, 0x00, 0x02],
+            json!({"nof": 1, "nos": 0, "scq": 2, "scq_name": "request file", "file_error": 0,
+                "file_error_name": "no error"}),
+        ),
+        // F_AF_NA_1: section 1 of file 1 acknowledged positively, with a checksum error.
+        (
+            124,
+            13,
+            vec![0x01, 0x00, 0x01, 0x23],
+            json!({"nof": 1, "nos": 1, "afq": 3, "afq_name": "positive acknowledge of section transfer",
+                "file_error": 2, "file_error_name": "checksum failed"}),
+        ),
+        // F_DR_TA_1: file 1, 1000 octets, last file of the directory, created at CP56.
+        (
+            126,
+            5,
+            [&[0x01, 0x00, 0xe8, 0x03, 0x00, 0x20][..], &CP56[..]].concat(),
+            json!({"nof": 1, "lof": 1000, "status": 0, "last_file": true, "subdirectory": false,
+                "active": false, "created": time}),
+        ),
         // M_SP_TB_1 with month 13: the tag's fields, and why it is no date.
         (
             30,
@@ -226,9 +257,29 @@ fn every_family_of_type_ids_decodes_to_its_fields_and_as_tshark_reads_it() {
         assert_eq!(line["asdu"]["objects"], json!([object]), "type {type_id}");
     }
     // tshark agrees on every APCI, data unit identifier and IOA, and on the values it shows.
-    // tshark 4.0 shows seven of the cases as raw data: see `iec104::TSHARK_RAW`.
+    // tshark 4.0 shows eleven of the cases as raw data: see `iec104::TSHARK_RAW`.
     let (apdus, objects) = compare_with_tshark(path, None);
-    assert_eq!((apdus, objects), (cases.len(), cases.len() - 7));
+    assert_eq!((apdus, objects), (cases.len(), cases.len() - 11));
+}
+
+#[test]
+fn file_segments_decode_with_their_data() {
+    // F_SG_NA_1: IOA 9, file 1, section 2, three octets.
+    let a = asdu(125, 13, 9, &[0x01, 0x00, 0x02, 0x03, 0xaa, 0xbb, 0xcc]);
+    let mut apdu = vec![0x68, (a.len() + 4) as u8, 0, 0, 0, 0];
+    apdu.extend_from_slice(&a);
+    let l = lines(&decode(&[
+        "--protocol",
+        "iec104",
+        "--hex",
+        &hex::encode(&apdu),
+    ]));
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!(l[0]["asdu"]["type"], "F_SG_NA_1");
+    assert_eq!(
+        l[0]["asdu"]["segments"],
+        json!([{"ioa": 9, "nof": 1, "nos": 2, "los": 3, "data": "aabbcc"}])
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //!       "function_code", "function", "link_address", "length" (variable), then the ASDU
 //! ASDU  "asdu": {"type_id", "type", "sq", "count", "cot", "cot_name", "negative", "test",
 //!       ["originator"], "common_address", "objects": [{"ioa", value fields, "quality",
-//!       ["time_tag"]}] | "raw"}
+//!       ["time_tag"]}] | "segments" (F_SG_NA_1) | "raw"}
 //! ```
 //!
 //! Values are typed: booleans for single points, state names for double points, numbers for
@@ -22,6 +22,7 @@ use fieldbridge_iec60870::{
 };
 use serde_json::Value;
 
+use super::iec_file_json::{file_fields, segment_obj};
 use super::json::{hex, Obj};
 
 /// The error fields of a line: the codec's message, the offset of the bad byte counted from the
@@ -168,6 +169,12 @@ pub(crate) fn asdu_obj(asdu: &Asdu<'_>) -> Obj {
     match asdu.raw() {
         Some(raw) => {
             obj.put("raw", hex(raw));
+        }
+        None if asdu.is_segment() => {
+            obj.put_list(
+                "segments",
+                asdu.segments().map(|s| segment_obj(&s)).collect(),
+            );
         }
         None => {
             obj.put_list("objects", asdu.objects().map(|o| object_obj(&o)).collect());
@@ -421,6 +428,12 @@ fn element_fields(obj: &mut Obj, element: &Element) {
         }
         Element::ParameterActivation(qpa) => {
             obj.put("qpa", qpa.0);
+        }
+        // File transfer (120..=127), and whatever the codec adds: their own module.
+        ref other => {
+            if !file_fields(obj, other, cp56) {
+                obj.put("element", format!("{other:?}"));
+            }
         }
     }
 }

@@ -24,6 +24,7 @@
 
 mod iec101;
 mod iec104;
+mod iec_file_json;
 mod iec_json;
 mod iec_tcp;
 mod json;
