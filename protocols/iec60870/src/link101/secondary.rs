@@ -189,8 +189,8 @@ impl Core {
             (PrimaryFunction::REQUEST_LINK_STATUS | PrimaryFunction::REQUEST_ACCESS_DEMAND, _) => {
                 self.fixed(SecondaryFunction::LINK_STATUS)
             }
-            (PrimaryFunction::USER_DATA_CONFIRM, Some(asdu)) if self.full => {
-                let _ = asdu;
+            // Full: refused and not delivered; the primary holds back while DFC is set.
+            (PrimaryFunction::USER_DATA_CONFIRM, Some(_)) if self.full => {
                 self.fixed(SecondaryFunction::NACK_BUSY)
             }
             (PrimaryFunction::USER_DATA_CONFIRM, Some(asdu)) => {
