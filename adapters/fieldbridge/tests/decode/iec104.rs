@@ -9,12 +9,18 @@ use serde_json::{json, Value};
 
 use crate::{decode, lines};
 
-/// The c104 session, relative to the repository root.
-pub(crate) const SESSION: &str = "captures/iec104/c104-session.pcapng";
-/// Its checked decode.
-const SESSION_EXPECTED: &str = "captures/iec104/c104-session.decode.jsonl";
-/// The public capture: four I frames of M_SP_NA_1, SQ = 1, in one packet, on port 2404.
-const PUBLIC: &str = "captures/iec104/IEC104_SQ.pcapng";
+/// The folder of the IEC 104 captures, relative to the repository root.
+const DIR: &str = "captures/iec104";
+
+/// Every capture in it: its name, whether its server port is the README's `Port:` (else 2404),
+/// and how many APDUs and objects tshark and we compare. Each has its checked decode beside it
+/// (`NAME.decode.jsonl`).
+const CAPTURES: [(&str, bool, (usize, usize)); 2] = [
+    // Two c104 2.2.1 peers on lo (see captures/iec104/README.md).
+    ("c104-session", true, (40, 34)),
+    // Public: four I frames of M_SP_NA_1, SQ = 1, 16 objects each, in one packet, port 2404.
+    ("IEC104_SQ", false, (4, 64)),
+];
 
 /// The server port of the session, from the `Port: N` line of its README (which `record.sh`
 /// rewrites when it records again).
@@ -414,46 +420,78 @@ pub(crate) fn compare_with_tshark(capture: &str, port: Option<&str>) -> (usize, 
     (ours.len(), objects)
 }
 
-#[test]
-fn every_apdu_of_the_c104_session_decodes_as_tshark_decodes_it() {
-    let (apdus, objects) = compare_with_tshark(SESSION, Some(&session_port()));
-    assert_eq!((apdus, objects), (40, 34), "the session as recorded");
+/// The path and `--port` of a capture of [`CAPTURES`].
+fn capture(name: &str, readme_port: bool) -> (String, Option<String>) {
+    (
+        format!("{DIR}/{name}.pcapng"),
+        readme_port.then(session_port),
+    )
 }
 
 #[test]
-fn the_public_sq1_capture_decodes_as_tshark_decodes_it() {
-    let (apdus, objects) = compare_with_tshark(PUBLIC, None);
-    assert_eq!((apdus, objects), (4, 64));
-}
-
-#[test]
-fn the_c104_session_decodes_to_its_checked_file() {
-    let port = session_port();
-    let out = decode(&["--protocol", "iec104", "--pcap", SESSION, "--port", &port]);
-    assert!(
-        out.status.success(),
-        "decode: {}",
-        String::from_utf8_lossy(&out.stderr)
+fn every_capture_in_the_folder_is_checked() {
+    let mut found: Vec<String> = std::fs::read_dir(repo_root().join(DIR))
+        .expect(DIR)
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".pcapng").map(str::to_owned))
+        .collect();
+    found.sort();
+    let mut listed: Vec<String> = CAPTURES.iter().map(|c| c.0.to_owned()).collect();
+    listed.sort();
+    assert_eq!(
+        found, listed,
+        "every {DIR}/*.pcapng needs a line in CAPTURES"
     );
-    let actual = String::from_utf8_lossy(&out.stdout);
-    let expected =
-        std::fs::read_to_string(repo_root().join(SESSION_EXPECTED)).expect(SESSION_EXPECTED);
-    if actual != expected {
-        let (a, e): (Vec<_>, Vec<_>) = (actual.lines().collect(), expected.lines().collect());
-        let first = (0..a.len().max(e.len()))
-            .find(|&i| a.get(i) != e.get(i))
-            .unwrap_or(0);
-        panic!(
-            "the decode of {SESSION} differs from {SESSION_EXPECTED} at line {} ({} lines, {} expected):\n\
-             ours:     {}\nexpected: {}\n\
-             If the change is intended, check the new output by eye against tshark and write it with\n\
-             cargo run -p fieldbridge -- decode --protocol iec104 --pcap {SESSION} --port {port} > {SESSION_EXPECTED}",
-            first + 1,
-            a.len(),
-            e.len(),
-            a.get(first).unwrap_or(&"(none)"),
-            e.get(first).unwrap_or(&"(none)"),
+}
+
+#[test]
+fn every_apdu_of_every_capture_decodes_as_tshark_decodes_it() {
+    for (name, readme_port, expected) in CAPTURES {
+        let (path, port) = capture(name, readme_port);
+        assert_eq!(
+            compare_with_tshark(&path, port.as_deref()),
+            expected,
+            "{path}"
         );
+    }
+}
+
+#[test]
+fn every_capture_decodes_to_its_checked_file() {
+    for (name, readme_port, _) in CAPTURES {
+        let (path, port) = capture(name, readme_port);
+        let expected_path = format!("{DIR}/{name}.decode.jsonl");
+        let mut args = vec!["--protocol", "iec104", "--pcap", &path];
+        if let Some(p) = &port {
+            args.extend(["--port", p]);
+        }
+        let out = decode(&args);
+        assert!(
+            out.status.success(),
+            "decode: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let actual = String::from_utf8_lossy(&out.stdout);
+        let expected =
+            std::fs::read_to_string(repo_root().join(&expected_path)).expect(&expected_path);
+        if actual != expected {
+            let (a, e): (Vec<_>, Vec<_>) = (actual.lines().collect(), expected.lines().collect());
+            let first = (0..a.len().max(e.len()))
+                .find(|&i| a.get(i) != e.get(i))
+                .unwrap_or(0);
+            panic!(
+                "the decode of {path} differs from {expected_path} at line {} ({} lines, {} expected):\n\
+                 ours:     {}\nexpected: {}\n\
+                 If the change is intended, check the new output by eye against tshark and write it with\n\
+                 cargo run -p fieldbridge -- decode {} > {expected_path}",
+                first + 1,
+                a.len(),
+                e.len(),
+                a.get(first).unwrap_or(&"(none)"),
+                e.get(first).unwrap_or(&"(none)"),
+                args.join(" "),
+            );
+        }
     }
 }
 
