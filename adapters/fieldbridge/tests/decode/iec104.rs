@@ -571,3 +571,49 @@ fn an_asdu_that_does_not_fill_its_apdu_is_an_error_on_the_apdu_line() {
         "{l:?}"
     );
 }
+
+#[test]
+fn the_stored_tshark_summary_of_the_session_matches_our_decode() {
+    // The summary record.sh wrote with tshark_summary.py, read back without tshark: the three
+    // files of a recording stay in step.
+    let path = format!("{DIR}/c104-session.tshark.json");
+    let text = std::fs::read_to_string(repo_root().join(&path)).expect(&path);
+    let summary: Value = serde_json::from_str(&text).expect("summary JSON");
+    assert_eq!(summary["port"].to_string(), session_port());
+    let (capture, port) = capture("c104-session", true);
+    let port = port.expect("port");
+    let ours = lines(&decode(&[
+        "--protocol",
+        "iec104",
+        "--pcap",
+        &capture,
+        "--port",
+        &port,
+    ]));
+    let theirs = summary["apdus"].as_array().expect("apdus");
+    assert_eq!(ours.len(), theirs.len());
+    for (o, t) in ours.iter().zip(theirs) {
+        for key in ["frame", "src", "dst", "apci", "ns", "nr", "u_function"] {
+            assert_eq!(o.get(key), t.get(key), "{key}: {o} / {t}");
+        }
+        if let Some(a) = o.get("asdu") {
+            for key in ["type_id", "count", "cot", "originator", "common_address"] {
+                assert_eq!(a[key], t[key], "{key}: {o} / {t}");
+            }
+            for key in ["sq", "negative", "test"] {
+                assert_eq!(
+                    a[key].as_bool(),
+                    t[key].as_u64().map(|v| v == 1),
+                    "{key}: {t}"
+                );
+            }
+            let ioas: Vec<Value> = a["objects"]
+                .as_array()
+                .expect("objects")
+                .iter()
+                .map(|x| x["ioa"].clone())
+                .collect();
+            assert_eq!(json!(ioas), t["ioas"], "{o}");
+        }
+    }
+}
