@@ -11,6 +11,8 @@ mod hex_frames;
 mod iec101;
 #[path = "decode/iec104.rs"]
 mod iec104;
+#[path = "decode/iec104_stream.rs"]
+mod iec104_stream;
 #[path = "decode/iec104_types.rs"]
 mod iec104_types;
 #[path = "decode/segments.rs"]

@@ -252,6 +252,11 @@ fn write_poll(path: &Path, coalesced: bool) {
             s += bytes.len() as u32;
         }
     }
+    write_pcap(path, &packets);
+}
+
+/// Writes Ethernet packets as a pcap file, one a millisecond.
+pub(crate) fn write_pcap(path: &Path, packets: &[Vec<u8>]) {
     let file = std::fs::File::create(path).expect("create capture");
     let header = PcapHeader {
         datalink: DataLink::ETHERNET,

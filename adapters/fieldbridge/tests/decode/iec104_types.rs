@@ -4,14 +4,10 @@
 //! test with time, parameters, a private type ID, a time tag out of range), each object's fields
 //! checked by hand against the standard's encoding and the whole capture against tshark.
 
-use std::path::Path;
-use std::time::Duration;
-
-use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use pcap_file::DataLink;
 use serde_json::{json, Value};
+use std::path::Path;
 
-use crate::iec101::packet;
+use crate::iec101::{packet, write_pcap};
 use crate::iec104::compare_with_tshark;
 use crate::{decode, lines};
 
@@ -211,18 +207,7 @@ fn write_capture(path: &Path, apdus: &[Vec<u8>]) {
         packets.push(packet(server, client, s, c, 0x18, apdu));
         s += apdu.len() as u32;
     }
-    let file = std::fs::File::create(path).expect("create capture");
-    let header = PcapHeader {
-        datalink: DataLink::ETHERNET,
-        ..PcapHeader::default()
-    };
-    let mut writer = PcapWriter::with_header(file, header).expect("pcap header");
-    for (i, data) in packets.iter().enumerate() {
-        let time = Duration::from_secs(1_700_000_000) + Duration::from_millis(i as u64);
-        writer
-            .write_packet(&PcapPacket::new(time, data.len() as u32, data))
-            .expect("write packet");
-    }
+    write_pcap(path, &packets);
 }
 
 #[test]

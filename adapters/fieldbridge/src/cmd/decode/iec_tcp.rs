@@ -147,6 +147,11 @@ pub(crate) fn decode(
         } else {
             (&mut c.up, &mut c.down)
         };
+        // What this packet acknowledges was sent before it: those bytes first.
+        if let Some(ack) = segment.ack {
+            let delivered = other.stream.acked(ack, &back);
+            deliver(other, delivered, framing, &mut out.lines);
+        }
         if segment.syn {
             side.stream.syn(segment.seq);
         }
@@ -154,10 +159,6 @@ pub(crate) fn decode(
             .stream
             .segment(segment.seq, segment.payload, segment.fin, at);
         deliver(side, delivered, framing, &mut out.lines);
-        if let Some(ack) = segment.ack {
-            let delivered = other.stream.acked(ack, &back);
-            deliver(other, delivered, framing, &mut out.lines);
-        }
     }
     for c in &mut connections {
         for side in [&mut c.up, &mut c.down] {
