@@ -493,3 +493,44 @@ fn cp24(t: &Cp24Time2a) -> Obj {
     .put("iv", t.invalid);
     obj
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldbridge_iec60870::types::{Qds, Siq};
+
+    #[test]
+    fn floats_print_as_their_shortest_decimal() {
+        assert_eq!(float(0.1), Value::from(0.1));
+        assert_eq!(float(23.4), Value::from(23.4));
+        assert_eq!(float(-1.25), Value::from(-1.25));
+        assert_eq!(float(f32::NAN), Value::from("NaN"));
+        assert_eq!(float(f32::NEG_INFINITY), Value::from("-inf"));
+    }
+
+    #[test]
+    fn quality_flags_are_named_in_bit_order() {
+        assert_eq!(
+            qds(Qds(0xF1)),
+            serde_json::json!(["IV", "NT", "SB", "BL", "OV"])
+        );
+        assert_eq!(
+            qds(Qds(0x0E)),
+            serde_json::json!([]),
+            "reserved bits are not flags"
+        );
+        assert_eq!(flags(Siq(0x81).bits(), &[]), serde_json::json!(["IV"]));
+    }
+
+    #[test]
+    fn time_tags_read_as_civil_time_with_their_flags() {
+        // 2026-11-24 13:05:07.250, a Tuesday, summer time, invalid.
+        let t = Cp56Time2a::from_bytes([0x52, 0x1C, 0x85, 0x8D, 0x58, 0x0B, 0x1A]);
+        assert_eq!(
+            cp56(&t).to_line(),
+            r#"{"time":"2026-11-24 13:05:07.250","iv":true,"su":true,"day_of_week":2}"#
+        );
+        let t = Cp24Time2a::from_bytes([0x88, 0x13, 0x87]);
+        assert_eq!(cp24(&t).to_line(), r#"{"time":"07:05.000","iv":true}"#);
+    }
+}
