@@ -222,12 +222,6 @@ fn poll() -> Vec<(bool, Vec<u8>)> {
 /// Decode-As needs), or, with `coalesced`, the first two master frames in one segment and the
 /// last slave frame split in two.
 fn write_poll(path: &Path, coalesced: bool) {
-    let (mut m, mut s) = (1000u32, 5000u32);
-    let mut packets = vec![
-        packet(MASTER, SLAVE, m - 1, 0, 0x02, &[]),
-        packet(SLAVE, MASTER, s - 1, m, 0x12, &[]),
-        packet(MASTER, SLAVE, m, s, 0x10, &[]),
-    ];
     let frames = poll();
     let mut segments: Vec<(bool, Vec<u8>)> = Vec::new();
     if coalesced {
@@ -243,12 +237,24 @@ fn write_poll(path: &Path, coalesced: bool) {
     } else {
         segments = frames;
     }
+    write_segments(path, &segments);
+}
+
+/// Writes a TCP connection from the master (10.0.0.1:40001) to the slave (10.0.0.2:2405) as a
+/// pcap: the handshake, then one segment per `(from master, bytes)`.
+pub(crate) fn write_segments(path: &Path, segments: &[(bool, Vec<u8>)]) {
+    let (mut m, mut s) = (1000u32, 5000u32);
+    let mut packets = vec![
+        packet(MASTER, SLAVE, m - 1, 0, 0x02, &[]),
+        packet(SLAVE, MASTER, s - 1, m, 0x12, &[]),
+        packet(MASTER, SLAVE, m, s, 0x10, &[]),
+    ];
     for (from_master, bytes) in segments {
-        if from_master {
-            packets.push(packet(MASTER, SLAVE, m, s, 0x18, &bytes));
+        if *from_master {
+            packets.push(packet(MASTER, SLAVE, m, s, 0x18, bytes));
             m += bytes.len() as u32;
         } else {
-            packets.push(packet(SLAVE, MASTER, s, m, 0x18, &bytes));
+            packets.push(packet(SLAVE, MASTER, s, m, 0x18, bytes));
             s += bytes.len() as u32;
         }
     }
@@ -274,7 +280,7 @@ pub(crate) fn write_pcap(path: &Path, packets: &[Vec<u8>]) {
 /// tshark's `iec60870_101` frames of `capture` decoded as 101 on port 2405: per frame, the frame
 /// number and what we call prm, function_code, link_address, and the ASDU's type_id, cot,
 /// common_address and IOAs.
-fn tshark_frames(capture: &Path) -> Vec<Value> {
+pub(crate) fn tshark_frames(capture: &Path, prefs: &[&str]) -> Vec<Value> {
     let tshark = require(Peer::Tshark);
     let out = Command::new(tshark)
         .arg("-r")
@@ -286,6 +292,7 @@ fn tshark_frames(capture: &Path) -> Vec<Value> {
             "json",
             "--no-duplicate-keys",
         ])
+        .args(prefs.iter().flat_map(|p| ["-o", p]))
         .output()
         .expect("run tshark");
     assert!(
@@ -341,7 +348,7 @@ fn tshark_frames(capture: &Path) -> Vec<Value> {
 }
 
 /// Our line cut down to the fields of [`tshark_frames`].
-fn ours_as_tshark(line: &Value) -> Value {
+pub(crate) fn ours_as_tshark(line: &Value) -> Value {
     let mut f = json!({"frame": line["frame"]});
     for key in ["prm", "function_code", "link_address"] {
         if let Some(v) = line.get(key) {
@@ -395,7 +402,7 @@ fn ft12_frames_carried_in_tcp_decode_as_tshark_decodes_them() {
         ours[5]["asdu"]["objects"],
         json!([{"ioa": 0x0102, "value": -2, "quality": []}])
     );
-    let theirs = tshark_frames(&path);
+    let theirs = tshark_frames(&path, &[]);
     let ours: Vec<Value> = ours.iter().map(ours_as_tshark).collect();
     assert_eq!(ours, theirs);
 }

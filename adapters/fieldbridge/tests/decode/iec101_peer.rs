@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use fieldbridge_tests::{repo_root, SocatPair};
 use serde_json::Value;
 
+use crate::iec101::{ours_as_tshark, tshark_frames, write_segments};
 use crate::{decode, lines};
 
 /// The lib60870 programs, built by `scripts/build-lib60870`.
@@ -134,8 +135,9 @@ fn our_asdu(asdu: &Value) -> String {
     parts.join(" ")
 }
 
-/// Runs an exchange with `sizes` and checks our decode of every frame against lib60870.
-fn check(sizes: &[&str]) {
+/// Runs an exchange with `sizes` and checks our decode of every frame against lib60870, and
+/// against tshark (`prefs`: its settings for the same sizes) with each frame in a TCP segment.
+fn check(sizes: &[&str], prefs: &[&str]) {
     let master = exchange(sizes);
     let frames: Vec<&str> = master
         .iter()
@@ -181,19 +183,27 @@ fn check(sizes: &[&str]) {
 
 #[test]
 fn every_frame_between_lib60870_master_and_slave_decodes_as_lib60870_reads_it() {
-    check(&[]);
+    check(&[], &[]);
 }
 
 #[test]
 fn the_same_with_two_octet_link_addresses_and_the_104_asdu_sizes() {
-    check(&[
-        "--link-address-size",
-        "2",
-        "--cot-size",
-        "2",
-        "--ca-size",
-        "2",
-        "--ioa-size",
-        "3",
-    ]);
+    check(
+        &[
+            "--link-address-size",
+            "2",
+            "--cot-size",
+            "2",
+            "--ca-size",
+            "2",
+            "--ioa-size",
+            "3",
+        ],
+        &[
+            "iec60870_101.linkaddr_len:2 octet",
+            "iec60870_101.cot_len:2 octet",
+            "iec60870_101.asdu_addr_len:2 octet",
+            "iec60870_101.asdu_ioa_len:3 octet",
+        ],
+    );
 }
