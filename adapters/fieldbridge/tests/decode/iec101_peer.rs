@@ -179,6 +179,32 @@ fn check(sizes: &[&str], prefs: &[&str]) {
         found.len() >= 8,
         "the exchange carried too little: {found:#?}"
     );
+
+    // The same frames, each in a TCP segment from the side that sent it, read by tshark.
+    let segments: Vec<(bool, Vec<u8>)> = master
+        .iter()
+        .filter(|l| l.starts_with("frame "))
+        .map(|l| {
+            let hex = l.split("hex=").nth(1).unwrap_or_default();
+            (l.contains("dir=tx"), hex::decode(hex).expect("frame hex"))
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("lib60870.pcap");
+    write_segments(&path, &segments);
+    let path_text = path.to_str().expect("utf-8 path");
+    let mut args = vec![
+        "--protocol",
+        "iec101",
+        "--pcap",
+        path_text,
+        "--port",
+        "2405",
+    ];
+    args.extend_from_slice(sizes);
+    let ours: Vec<Value> = lines(&decode(&args)).iter().map(ours_as_tshark).collect();
+    assert_eq!(ours.len(), segments.len());
+    assert_eq!(ours, tshark_frames(&path, prefs));
 }
 
 #[test]
