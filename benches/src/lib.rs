@@ -12,9 +12,14 @@
 //!   [`fieldbridge`] and [`sawp_peer`]);
 //! - [`verify`], run before any timing, which checks that both implementations accept each frame
 //!   and hand back the same register values, so a peer that silently fails cannot look fast.
+//!
+//! [`iec`] holds the same for IEC 60870-5-104 I frames (fieldbridge's view and owned form, the
+//! `iec104` crate), used by the `iec_report` binary, which also runs lib60870-C as a separate
+//! program.
 
 #![forbid(unsafe_code)]
 
+pub mod iec;
 pub mod process;
 
 use fieldbridge_modbus::{tcp, Registers, Request, Response};
