@@ -144,15 +144,10 @@ pub fn ft12_checksum(octets: &[u8]) -> u8 {
         .fold(0u8, |sum, octet| sum.wrapping_add(*octet))
 }
 
-/// Not a shortfall of tshark but of our names: `Cot::name` says it gives the short names "as
-/// Wireshark shows them", yet tshark 4.0's Info column names these causes otherwise: 14 to 16
-/// are the security causes of IEC 60870-5-7 (authentication, session key and user key
-/// maintenance), reserved for our codec, and 44 to 47 are spelt differently. The wire octet
+/// Not a shortfall of tshark but a choice of ours: `Cot::name` spells out the causes 44 to 47
+/// ("unknown type" and so on), which tshark 4.0's Info column abbreviates. The wire octet
 /// (`iec60870_asdu.causetx`) agrees in every case; only the names differ.
-pub const COT_NAMES_UNLIKE_TSHARK: [(u8, &str); 7] = [
-    (14, "Auth"),
-    (15, "Seskey"),
-    (16, "Usrkey"),
+pub const COT_NAMES_UNLIKE_TSHARK: [(u8, &str); 4] = [
     (44, "UkTypeId"),
     (45, "UkCauseTx"),
     (46, "UkComAdrASDU"),

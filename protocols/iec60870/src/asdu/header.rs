@@ -128,7 +128,9 @@ impl Default for AsduConfig {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Cot(pub u8);
 
-/// The short names of the causes 0..=47, as Wireshark shows them; `None` where reserved.
+/// The short names of the causes 0..=47, Wireshark's in lower case (14 to 16 are the security
+/// causes of IEC 60870-5-7), except 44 to 47, spelt out where Wireshark writes `UkTypeId`,
+/// `UkCauseTx`, `UkComAdrASDU` and `UkIOA`; `None` where reserved.
 const COT_NAMES: [Option<&str>; 48] = [
     None,
     Some("per/cyc"),
@@ -144,9 +146,9 @@ const COT_NAMES: [Option<&str>; 48] = [
     Some("retrem"),
     Some("retloc"),
     Some("file"),
-    None,
-    None,
-    None,
+    Some("auth"),
+    Some("seskey"),
+    Some("usrkey"),
     None,
     None,
     None,
