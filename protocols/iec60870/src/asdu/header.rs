@@ -388,12 +388,16 @@ pub(crate) fn fits(offset: usize, field: AsduField, found: u32, max: u32) -> Res
 }
 
 /// The little-endian number in the first (at most four) octets of `bytes`.
+#[inline]
 pub(crate) fn read_le(bytes: &[u8]) -> u32 {
-    bytes
-        .iter()
-        .take(4)
-        .rev()
-        .fold(0, |acc, &b| (acc << 8) | u32::from(b))
+    // One arm per address length, not a loop: this runs once per information object.
+    match *bytes {
+        [] => 0,
+        [a] => u32::from(a),
+        [a, b] => u32::from(u16::from_le_bytes([a, b])),
+        [a, b, c] => u32::from_le_bytes([a, b, c, 0]),
+        [a, b, c, d, ..] => u32::from_le_bytes([a, b, c, d]),
+    }
 }
 
 /// Writes the low `len` octets of `value`, little-endian.

@@ -193,6 +193,7 @@ pub struct Objects<'a> {
 impl Iterator for Objects<'_> {
     type Item = InformationObject;
 
+    #[inline]
     fn next(&mut self) -> Option<InformationObject> {
         self.remaining = self.remaining.checked_sub(1)?;
         let address = if self.sequence {
@@ -211,6 +212,77 @@ impl Iterator for Objects<'_> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = usize::from(self.remaining);
         (n, Some(n))
+    }
+
+    /// Reads every object with the layout decided once per ASDU rather than once per object.
+    ///
+    /// The monitoring types that arrive by the hundred (IEC 60870-5-101 clause 7.3.1: single
+    /// and double points, step positions, bitstrings, measured values, integrated totals,
+    /// without a time tag or with CP56Time2a) each get a loop in which the layout is a
+    /// constant, so the element's decoding is specialised and the per-object dispatch goes
+    /// away; every other layout runs the same loop with the layout as data. `for` loops go
+    /// through [`Iterator::next`]; `for_each`, `sum`, `fold` and the like come here.
+    #[inline]
+    fn fold<B, F>(self, init: B, f: F) -> B
+    where
+        F: FnMut(B, InformationObject) -> B,
+    {
+        use super::{ElementKind as K, TimeKind as T};
+        macro_rules! specialised {
+            ($($kind:ident),*) => {
+                match (self.layout.element, self.layout.time) {
+                    $(
+                        (K::$kind, T::None) => self.fold_as(Layout { element: K::$kind, time: T::None }, init, f),
+                        (K::$kind, T::Cp56) => self.fold_as(Layout { element: K::$kind, time: T::Cp56 }, init, f),
+                    )*
+                    _ => {
+                        let layout = self.layout;
+                        self.fold_as(layout, init, f)
+                    }
+                }
+            };
+        }
+        specialised!(
+            SinglePoint,
+            DoublePoint,
+            StepPosition,
+            Bitstring,
+            Normalized,
+            Scaled,
+            Float,
+            Counter
+        )
+    }
+}
+
+impl Objects<'_> {
+    /// The loop of [`Iterator::fold`]: what [`Iterator::next`] does, for every object left.
+    #[inline(always)]
+    fn fold_as<B, F>(mut self, layout: Layout, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, InformationObject) -> B,
+    {
+        let mut acc = init;
+        let element_len = layout.element_len();
+        while let Some(rest) = self.remaining.checked_sub(1) {
+            self.remaining = rest;
+            let address = if self.sequence {
+                self.base.wrapping_add(self.index)
+            } else {
+                let Some((ioa, rest)) = self.body.split_at_checked(self.ioa_len) else {
+                    break;
+                };
+                self.body = rest;
+                read_le(ioa)
+            };
+            let Some((element, rest)) = self.body.split_at_checked(element_len) else {
+                break;
+            };
+            self.body = rest;
+            self.index = self.index.wrapping_add(1);
+            acc = f(acc, InformationObject::decode(address, &layout, element));
+        }
+        acc
     }
 }
 

@@ -69,6 +69,7 @@ impl Cp24Time2a {
     pub const LEN: usize = 3;
 
     /// Reads the three octets.
+    #[inline]
     pub const fn from_bytes(bytes: [u8; 3]) -> Self {
         let [m0, m1, min] = bytes;
         Self {
@@ -266,6 +267,7 @@ impl Cp56Time2a {
     pub const LEN: usize = 7;
 
     /// Reads the seven octets.
+    #[inline]
     pub const fn from_bytes(bytes: [u8; 7]) -> Self {
         let [m0, m1, min, hour, day, month, year] = bytes;
         Self {

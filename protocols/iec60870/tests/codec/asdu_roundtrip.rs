@@ -112,3 +112,42 @@ proptest! {
         prop_assert_eq!(view.segments().count(), if segment { n } else { 0 });
     }
 }
+
+/// The objects read one by one with `next`, as a `for` loop does.
+fn by_next(asdu: &Asdu<'_>, skip: usize) -> Vec<fieldbridge_iec60870::InformationObject> {
+    let mut objects = asdu.objects();
+    let mut out = Vec::new();
+    for _ in 0..skip {
+        objects.next();
+    }
+    for object in objects {
+        out.push(object);
+    }
+    out
+}
+
+#[test]
+fn fold_reads_the_same_objects_as_next_for_every_type_id_and_configuration() {
+    // `Objects::fold` has loops of its own, specialised for the monitoring layouts: it must
+    // agree with `next` everywhere, also when `next` already took some objects.
+    let mut runner = TestRunner::deterministic();
+    for config in AsduConfig::ALL {
+        for id in 0..=u8::MAX {
+            let strategy = strategy::owned_asdu_of(config, TypeId(id));
+            for _ in 0..4 {
+                let owned = strategy.new_tree(&mut runner).unwrap().current();
+                let wire = round_trip(&owned);
+                let asdu = Asdu::decode(&wire, &config).unwrap();
+                for skip in [0, 1, 3] {
+                    let mut objects = asdu.objects();
+                    objects.by_ref().take(skip).for_each(drop);
+                    let folded = objects.fold(Vec::new(), |mut all, object| {
+                        all.push(object);
+                        all
+                    });
+                    assert_eq!(folded, by_next(&asdu, skip), "{owned:?}, {skip} skipped");
+                }
+            }
+        }
+    }
+}

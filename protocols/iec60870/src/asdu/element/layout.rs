@@ -100,6 +100,7 @@ pub enum ElementKind {
 
 impl ElementKind {
     /// The element's length in octets, without the address and the time tag.
+    #[inline]
     pub const fn len(self) -> usize {
         match self {
             Self::Read => 0,
@@ -161,6 +162,7 @@ pub enum TimeKind {
 
 impl TimeKind {
     /// The time tag's length in octets.
+    #[inline]
     pub const fn len(self) -> usize {
         match self {
             Self::None => 0,
@@ -187,6 +189,7 @@ pub struct Layout {
 impl Layout {
     /// The layout of `type_id`, or `None` for the segment (F_SG_NA_1, variable length) and the
     /// type IDs kept as raw bytes (private, reserved).
+    #[inline]
     pub const fn of(type_id: TypeId) -> Option<Self> {
         use ElementKind as E;
         use TimeKind as T;
@@ -263,6 +266,7 @@ impl Layout {
     }
 
     /// The length of an element and its time tag, without the address.
+    #[inline]
     pub const fn element_len(&self) -> usize {
         self.element.len() + self.time.len()
     }

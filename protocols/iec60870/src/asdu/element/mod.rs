@@ -250,6 +250,7 @@ pub const FIXED_TEST_PATTERN: u16 = 0x55AA;
 struct Reader<'a>(&'a [u8]);
 
 impl Reader<'_> {
+    #[inline]
     fn take<const N: usize>(&mut self) -> [u8; N] {
         let mut out = [0; N];
         if let Some((head, rest)) = self.0.split_first_chunk::<N>() {
@@ -258,6 +259,7 @@ impl Reader<'_> {
         }
         out
     }
+    #[inline]
     fn u8(&mut self) -> u8 {
         let [b] = self.take();
         b
@@ -271,6 +273,7 @@ impl Reader<'_> {
     fn u32(&mut self) -> u32 {
         u32::from_le_bytes(self.take())
     }
+    #[inline]
     fn f32(&mut self) -> f32 {
         f32::from_le_bytes(self.take())
     }
@@ -341,6 +344,7 @@ impl Element {
 
     /// Reads an element of `kind` from `bytes`, which holds exactly [`ElementKind::len`] octets
     /// (a short slice reads as zeros). Every octet string decodes: reserved bits are kept.
+    #[inline]
     pub fn decode(kind: ElementKind, bytes: &[u8]) -> Self {
         use ElementKind as K;
         let mut r = Reader(bytes);

@@ -63,6 +63,7 @@ impl InformationObject {
 
     /// Reads the element and time tag of `layout` from `bytes` (exactly
     /// [`Layout::element_len`] octets; a short slice reads as zeros).
+    #[inline]
     pub(crate) fn decode(address: u32, layout: &Layout, bytes: &[u8]) -> Self {
         let (element, time) = bytes
             .split_at_checked(layout.element.len())
