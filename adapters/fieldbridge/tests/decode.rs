@@ -13,6 +13,8 @@ mod iec101;
 mod iec101_peer;
 #[path = "decode/iec104.rs"]
 mod iec104;
+#[path = "decode/iec104_live.rs"]
+mod iec104_live;
 #[path = "decode/iec104_stream.rs"]
 mod iec104_stream;
 #[path = "decode/iec104_types.rs"]
