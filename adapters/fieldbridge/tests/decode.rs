@@ -9,6 +9,8 @@
 mod hex_frames;
 #[path = "decode/iec101.rs"]
 mod iec101;
+#[path = "decode/iec101_captures.rs"]
+mod iec101_captures;
 #[path = "decode/iec101_peer.rs"]
 mod iec101_peer;
 #[path = "decode/iec104.rs"]

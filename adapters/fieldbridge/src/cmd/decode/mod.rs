@@ -9,12 +9,14 @@
 //! fieldbridge decode --protocol iec104 --pcap site.pcapng [--port 2404] [--cot-size 2 ...]
 //! fieldbridge decode --protocol iec101 --hex "10 49 01 4A 16 E5" [--link-address-size 1]
 //! fieldbridge decode --protocol iec101 --pcap ft12-in-tcp.pcap --port 2405
+//! fieldbridge decode --protocol iec101 --serial-dump captures/iec101/unbalanced.hex
 //! ```
 //!
 //! From a capture, every line starts with `frame` (the number, as Wireshark counts, of the packet
 //! that carried the frame's last bytes), `time` (its capture time, RFC 3339 UTC with
 //! microseconds), `src` and `dst` (and, for IEC, `from`: `server` or `client`). From `--hex`,
-//! IEC lines start with `offset`, where the frame starts in the input. Every line holds the
+//! IEC lines start with `offset`, where the frame starts in the input; from `--serial-dump`,
+//! with `line` and `offset` in that line, and `from` (`master` or `slave`) where the line says. Every line holds the
 //! frame's fields with their standard names (see `modbus_json` and `iec_json`); a frame that does
 //! not decode gives a line with `error` (the codec's message, with its byte offset),
 //! `error_offset` (counted from the first byte of `raw`), `error_in` and the `raw` bytes, and
@@ -73,7 +75,7 @@ impl Protocol {
 
 /// Options of `decode`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("input").required(true).args(["hex", "pcap"])))]
+#[command(group(ArgGroup::new("input").required(true).args(["hex", "pcap", "serial_dump"])))]
 pub(crate) struct DecodeArgs {
     /// The protocol.
     #[arg(long, value_enum)]
@@ -85,6 +87,11 @@ pub(crate) struct DecodeArgs {
     /// A pcap or pcapng capture (modbus-tcp, iec104, iec101).
     #[arg(long)]
     pcap: Option<PathBuf>,
+    /// A serial-line dump as a text file (iec101): hex octets, lines starting with `#` are
+    /// comments, and a line may start with `M` (sent by the master) or `S` (by the slave), as
+    /// in `captures/iec101/*.hex`. Each line is framed on its own.
+    #[arg(long)]
+    serial_dump: Option<PathBuf>,
     /// The server's TCP port in the capture: only connections using it are decoded. Default:
     /// 502 (Modbus) or 2404 (IEC 104) if a connection uses it, else the side that received the
     /// first SYN, else the lower port.
@@ -158,6 +165,9 @@ impl DecodeArgs {
         } else if self.response {
             return Some("--response is an option of the Modbus framings".to_owned());
         }
+        if self.serial_dump.is_some() && self.protocol != Protocol::Iec101 {
+            return Some("--serial-dump is an input of iec101".to_owned());
+        }
         if self.protocol == Protocol::Iec104 && self.link_address_size.is_some() {
             return Some(
                 "--link-address-size is an option of iec101 (104 has no link address)".to_owned(),
@@ -172,11 +182,16 @@ pub(crate) fn run(args: &DecodeArgs) -> ExitCode {
     let mut out = Output::default();
     let result = match (&args.hex, &args.pcap, args.misuse()) {
         (_, _, Some(message)) => Err(Failure::Usage(message)),
+        (None, None, None) if args.serial_dump.is_some() => {
+            decode_serial_dump(args, args.serial_dump.as_deref(), &mut out)
+        }
         (Some(text), _, None) if args.protocol.is_iec() => decode_iec_hex(args, text, &mut out),
         (None, Some(path), None) if args.protocol.is_iec() => decode_iec_pcap(args, path, &mut out),
         (Some(text), _, None) => decode_hex(args.protocol, text, args.response, &mut out),
         (None, Some(path), None) => decode_pcap(args.protocol, path, args.port, &mut out),
-        (None, None, None) => Err(Failure::Usage("give --hex or --pcap".to_owned())),
+        (None, None, None) => Err(Failure::Usage(
+            "give --hex, --pcap or --serial-dump".to_owned(),
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -255,6 +270,62 @@ fn decode_iec_pcap(args: &DecodeArgs, path: &Path, out: &mut Output) -> Result<(
         Some(e) => Err(Failure::Input(e.to_string())),
         None => Ok(()),
     }
+}
+
+/// Decodes a 101 serial-line dump (`--serial-dump`): each line on its own, with its direction.
+fn decode_serial_dump(
+    args: &DecodeArgs,
+    path: Option<&Path>,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let Some(path) = path else {
+        return Err(Failure::Usage("give --serial-dump FILE".to_owned()));
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+    let mut framing = iec_framing(args, true);
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (from, octets) = match line.split_once(char::is_whitespace) {
+            Some(("M", rest)) => (Some("master"), rest),
+            Some(("S", rest)) => (Some("slave"), rest),
+            _ => (None, line),
+        };
+        let mut buf = parse_hex(octets.trim())
+            .map_err(|e| Failure::Input(format!("{}:{}: {e}", path.display(), n + 1)))?;
+        let total = buf.len();
+        let at = |offset: usize| {
+            let mut obj = Obj::new();
+            obj.put("line", n + 1).put("offset", offset);
+            if let Some(from) = from {
+                obj.put("from", from);
+            }
+            obj
+        };
+        let mut lines = Vec::new();
+        framing.frames(&mut buf, &at, true, &mut lines);
+        for line in &lines {
+            out.line(line);
+        }
+        if !buf.is_empty() {
+            let mut obj = at(total - buf.len());
+            obj.put(
+                "error",
+                format!(
+                    "the line ends inside a frame: {} {} not a whole frame",
+                    count(buf.len(), "byte"),
+                    if buf.len() == 1 { "is" } else { "are" }
+                ),
+            )
+            .put("error_in", framing_name(args.protocol))
+            .put("raw", hex(&buf));
+            out.line(&obj);
+        }
+    }
+    Ok(())
 }
 
 /// Decodes the IEC frames of a hex string (a 101 serial dump, or 104 APDUs one after the other).
