@@ -311,18 +311,12 @@ fn decode_serial_dump(
             out.line(line);
         }
         if !buf.is_empty() {
-            let mut obj = at(total - buf.len());
-            obj.put(
-                "error",
-                format!(
-                    "the line ends inside a frame: {} {} not a whole frame",
-                    count(buf.len(), "byte"),
-                    if buf.len() == 1 { "is" } else { "are" }
-                ),
-            )
-            .put("error_in", framing_name(args.protocol))
-            .put("raw", hex(&buf));
-            out.line(&obj);
+            out.line(&cut_short(
+                at(total - buf.len()),
+                "line",
+                args.protocol,
+                &buf,
+            ));
         }
     }
     Ok(())
@@ -344,20 +338,30 @@ fn decode_iec_hex(args: &DecodeArgs, text: &str, out: &mut Output) -> Result<(),
         out.line(line);
     }
     if !buf.is_empty() {
-        let mut obj = at(total - buf.len());
-        obj.put(
-            "error",
-            format!(
-                "the input ends inside a frame: {} {} not a whole frame",
-                count(buf.len(), "byte"),
-                if buf.len() == 1 { "is" } else { "are" }
-            ),
-        )
-        .put("error_in", framing_name(args.protocol))
-        .put("raw", hex(&buf));
-        out.line(&obj);
+        out.line(&cut_short(
+            at(total - buf.len()),
+            "input",
+            args.protocol,
+            &buf,
+        ));
     }
     Ok(())
+}
+
+/// The error line for the `rest` of an `input` ("input", "line") that starts a frame and ends
+/// before it does.
+fn cut_short(mut obj: Obj, input: &str, protocol: Protocol, rest: &[u8]) -> Obj {
+    obj.put(
+        "error",
+        format!(
+            "the {input} ends inside a frame: {} {} not a whole frame",
+            count(rest.len(), "byte"),
+            if rest.len() == 1 { "is" } else { "are" }
+        ),
+    )
+    .put("error_in", framing_name(protocol))
+    .put("raw", hex(rest));
+    obj
 }
 
 /// Decodes a capture's Modbus TCP frames.
