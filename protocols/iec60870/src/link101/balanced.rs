@@ -1,13 +1,14 @@
 //! Balanced transmission (IEC 60870-5-2 clause 5.2, IEC 60870-5-101 clause 6.1): two stations,
 //! each primary and secondary at once, on a full-duplex line.
 
-use super::event::{Event, SendError, SendId, Service};
+use super::event::{Event, SendError, SendId};
+use super::exchange::{Outstanding, Timeout};
 use super::params::{Params, ParamsError};
-use super::remote::{Exchange, Mode, Remote, Reply, Request};
-use super::responder::Responder;
-use super::rx::{Received, Receiver};
+use super::remote::{Mode, Remote, Reply, Request};
+use super::responder::{deliver_broadcast, fixed_answer, Incoming, Responder, Served};
+use super::rx::{fields, Received, Receiver};
 use super::transmit::Transmit;
-use crate::ft12::{AddressLen, Control, Frame, PrimaryFunction, SecondaryFunction};
+use crate::ft12::{Control, Frame, PrimaryFunction, SecondaryFunction};
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -47,8 +48,7 @@ struct Core {
     station: Station,
     own: u16,
     remote: Remote,
-    exchange: Option<Exchange>,
-    resend: Option<Transmit>,
+    outstanding: Outstanding,
     responder: Responder,
     full: bool,
     /// Answers of our secondary, to be written before anything of our primary.
@@ -80,8 +80,7 @@ impl Balanced {
                 station,
                 own,
                 remote: Remote::new(remote, &params, now),
-                exchange: None,
-                resend: None,
+                outstanding: Outstanding::default(),
                 responder: Responder::default(),
                 full: false,
                 out: VecDeque::with_capacity(4),
@@ -118,7 +117,7 @@ impl Balanced {
 
     /// Whether a request of our primary is outstanding.
     pub fn is_waiting(&self) -> bool {
-        self.core.exchange.is_some()
+        self.core.outstanding.is_waiting()
     }
 
     /// Says whether we can take more user data: while full, our answers carry DFC = 1 and user
@@ -162,11 +161,11 @@ impl Balanced {
     /// When [`Balanced::on_timeout`] or [`Balanced::poll_transmit`] must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let core = &self.core;
-        if !core.out.is_empty() || core.resend.is_some() {
+        if !core.out.is_empty() {
             return Some(core.now);
         }
-        if let Some(exchange) = &core.exchange {
-            return Some(exchange.deadline);
+        if let Some(at) = core.outstanding.timeout(core.now) {
+            return Some(at);
         }
         core.remote
             .plan(core.now, Mode::Balanced, &core.params)
@@ -178,26 +177,16 @@ impl Balanced {
     pub fn on_timeout(&mut self, now: Instant, mut on_event: impl FnMut(Event<'_>)) {
         let core = &mut self.core;
         core.now = core.now.max(now);
-        let Some(exchange) = core.exchange.as_mut() else {
-            return;
-        };
-        if !exchange.is_due(now) {
-            return;
-        }
-        if exchange.repeated < core.params.retries {
-            exchange.repeated += 1;
-            exchange.deadline = now.checked_add(core.params.response_timeout).unwrap_or(now);
-            core.resend = Some(exchange.frame.clone());
-            on_event(Event::Repeating {
+        match core.outstanding.on_timeout(now, &core.params) {
+            Some(Timeout::Repeat { attempt, .. }) => on_event(Event::Repeating {
                 address: core.remote.address,
-                attempt: exchange.repeated,
-            });
-            return;
+                attempt,
+            }),
+            Some(Timeout::Failed { request, .. }) => {
+                core.remote.fail(request, now, &core.params, &mut on_event);
+            }
+            None => {}
         }
-        let request = exchange.request;
-        core.exchange = None;
-        core.resend = None;
-        core.remote.fail(request, now, &core.params, &mut on_event);
     }
 
     /// Takes the bytes of one read from the line at `now`, and hands each event to `on_event`.
@@ -222,11 +211,8 @@ impl Core {
         if let Some(answer) = self.out.pop_front() {
             return Some(answer);
         }
-        if let Some(frame) = self.resend.take() {
-            return Some(frame);
-        }
-        if self.exchange.is_some() {
-            return None;
+        if self.outstanding.is_waiting() {
+            return self.outstanding.take_resend();
         }
         let (at, request) = self.remote.plan(now, Mode::Balanced, &self.params)?;
         if at > now {
@@ -237,29 +223,16 @@ impl Core {
         if request == Request::SendNoReply {
             self.remote.touch(now);
         } else {
-            self.exchange = Some(Exchange {
-                remote: 0,
-                request,
-                frame: frame.clone(),
-                deadline: now.checked_add(self.params.response_timeout).unwrap_or(now),
-                repeated: 0,
-            });
+            self.outstanding
+                .start(0, request, &frame, now, &self.params);
         }
         Some(frame)
     }
 
     fn on_frame(&mut self, frame: &Frame<'_>, now: Instant, on_event: &mut impl FnMut(Event<'_>)) {
-        let (control, address, asdu) = match *frame {
-            Frame::SingleChar => {
-                self.on_reply(frame, now, on_event);
-                return;
-            }
-            Frame::Fixed { control, address } => (control, address, None),
-            Frame::Variable {
-                control,
-                address,
-                asdu,
-            } => (control, address, Some(asdu)),
+        let Some((control, address, asdu)) = fields(frame) else {
+            self.on_reply(frame, now, on_event);
+            return;
         };
         let unexpected = Event::Unexpected {
             address,
@@ -274,14 +247,20 @@ impl Core {
             Control::Primary {
                 fcb, fcv, function, ..
             } => {
-                let broadcast = self.params.link.address_len != AddressLen::Zero
-                    && address == self.params.broadcast_address();
+                let broadcast = self.params.is_broadcast(address);
                 if address != self.own && !broadcast {
                     on_event(unexpected);
                     return;
                 }
                 self.remote.touch(now);
-                self.on_request(address, broadcast, fcb, fcv, function, asdu, on_event);
+                let request = Incoming {
+                    address,
+                    fcb,
+                    fcv,
+                    function,
+                    asdu,
+                };
+                self.on_request(&request, broadcast, on_event);
             }
         }
     }
@@ -291,110 +270,54 @@ impl Core {
         let Some(reply) = Reply::of(frame) else {
             return;
         };
-        let valid =
-            self.exchange.is_some() && reply.address.is_none_or(|a| a == self.remote.address);
-        let Some(exchange) = self.exchange.as_ref().filter(|_| valid) else {
+        let current = self
+            .outstanding
+            .current()
+            .filter(|_| reply.address.is_none_or(|a| a == self.remote.address));
+        let Some((_, request)) = current else {
             on_event(Event::Unexpected {
                 address: reply.address.unwrap_or(0),
                 control: reply.control,
             });
             return;
         };
-        let request = exchange.request;
         if self
             .remote
             .on_reply(request, &reply, Mode::Balanced, now, &self.params, on_event)
         {
-            self.exchange = None;
-            self.resend = None;
+            self.outstanding.answered();
         }
     }
 
-    /// A frame of the other station's primary, for our secondary.
-    #[allow(clippy::too_many_arguments)]
+    /// A frame of the other station's primary, for our secondary (or a broadcast).
     fn on_request(
         &mut self,
-        address: u16,
+        request: &Incoming<'_>,
         broadcast: bool,
-        fcb: bool,
-        fcv: bool,
-        function: PrimaryFunction,
-        asdu: Option<&[u8]>,
         on_event: &mut impl FnMut(Event<'_>),
     ) {
         if broadcast {
-            if let (PrimaryFunction::USER_DATA_NO_REPLY, Some(asdu)) = (function, asdu) {
-                on_event(Event::UserData {
-                    address,
-                    service: Service::Broadcast,
-                    asdu,
-                });
-            }
+            deliver_broadcast(request, on_event);
             return;
         }
-        if fcv {
-            if let Some(answer) = self.responder.repeated(fcb) {
-                self.out.push_back(answer.clone());
-                on_event(Event::Repetition { address, function });
-                return;
-            }
-        }
-        let answer = match (function, asdu) {
-            (PrimaryFunction::RESET_REMOTE_LINK, _) => {
-                self.responder.reset();
-                on_event(Event::ResetByRemote { address });
-                SecondaryFunction::ACK
-            }
-            (PrimaryFunction::RESET_USER_PROCESS, _) => {
-                on_event(Event::UserProcessReset { address });
-                SecondaryFunction::ACK
-            }
-            (PrimaryFunction::TEST_LINK, _) => SecondaryFunction::ACK,
-            (PrimaryFunction::REQUEST_LINK_STATUS, _) => SecondaryFunction::LINK_STATUS,
-            (PrimaryFunction::USER_DATA_CONFIRM, Some(_)) if self.full => {
-                SecondaryFunction::NACK_BUSY
-            }
-            (PrimaryFunction::USER_DATA_CONFIRM, Some(asdu)) => {
-                on_event(Event::UserData {
-                    address,
-                    service: Service::Confirmed,
-                    asdu,
-                });
-                SecondaryFunction::ACK
-            }
-            (PrimaryFunction::USER_DATA_NO_REPLY, Some(asdu)) => {
-                on_event(Event::UserData {
-                    address,
-                    service: Service::NoReply,
-                    asdu,
-                });
-                return;
-            }
-            _ => SecondaryFunction::LINK_NOT_IMPLEMENTED,
-        };
-        let Some(answer) = self.answer(answer) else {
+        if self.responder.repeat(request, &mut self.out, on_event) {
             return;
-        };
-        if fcv {
-            self.responder.accept(fcb, answer.clone());
         }
-        self.out.push_back(answer);
-    }
-
-    /// Our secondary's answer: fixed length with DIR and DFC, or E5 where allowed.
-    fn answer(&self, function: SecondaryFunction) -> Option<Transmit> {
-        if self.params.single_char_ack && function == SecondaryFunction::ACK && !self.full {
-            return Some(Transmit::single_char());
-        }
-        let frame = Frame::Fixed {
-            control: Control::Secondary {
-                dir: self.dir(),
-                acd: false,
-                dfc: self.full,
-                function,
+        let answer = match self.responder.serve(request, self.full, on_event) {
+            Served::Answer(function) => function,
+            Served::NoAnswer => return,
+            Served::Other => match request.function {
+                PrimaryFunction::TEST_LINK => SecondaryFunction::ACK,
+                PrimaryFunction::REQUEST_LINK_STATUS => SecondaryFunction::LINK_STATUS,
+                _ => SecondaryFunction::LINK_NOT_IMPLEMENTED,
             },
-            address: self.own,
         };
-        Transmit::new(&frame, &self.params.link).ok()
+        // Fixed length with DIR and DFC (ACD is not used), or E5 where allowed.
+        let dir = self.dir();
+        let Some(answer) = fixed_answer(&self.params, self.own, dir, false, self.full, answer)
+        else {
+            return;
+        };
+        self.responder.answered(request, answer, &mut self.out);
     }
 }

@@ -90,6 +90,7 @@
 
 mod balanced;
 mod event;
+mod exchange;
 mod params;
 mod primary;
 mod remote;

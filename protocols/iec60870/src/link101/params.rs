@@ -92,6 +92,12 @@ impl Params {
         self.link.address_len.max_address()
     }
 
+    /// Whether `address` is the broadcast address; never without an address field.
+    pub(super) fn is_broadcast(&self, address: u16) -> bool {
+        self.link.address_len != crate::ft12::AddressLen::Zero
+            && address == self.broadcast_address()
+    }
+
     /// The longest ASDU a frame carries: 255 minus the control field and the address.
     pub fn max_asdu_len(&self) -> usize {
         usize::from(crate::ft12::MAX_L) - usize::from(self.link.min_l())

@@ -2,9 +2,10 @@
 //! controlling station that polls several secondaries on one half-duplex line.
 
 use super::event::{Event, SendError, SendId};
+use super::exchange::{Outstanding, Timeout};
 use super::params::{Params, ParamsError};
-use super::remote::{Exchange, Mode, Remote, Reply, Request};
-use super::rx::{Received, Receiver};
+use super::remote::{Mode, Remote, Reply, Request};
+use super::rx::{fields, Received, Receiver};
 use super::stored::Stored;
 use super::transmit::Transmit;
 use crate::ft12::{Control, Frame, PrimaryFunction};
@@ -26,9 +27,8 @@ pub struct UnbalancedPrimary {
 struct Core {
     params: Params,
     remotes: Vec<Remote>,
-    exchange: Option<Exchange>,
-    /// A repetition of the outstanding frame, to be written.
-    resend: Option<Transmit>,
+    /// The request on the line, and its repetition to be written.
+    outstanding: Outstanding,
     /// The remote whose turn comes next.
     turn: usize,
     broadcasts: VecDeque<Stored>,
@@ -59,8 +59,7 @@ impl UnbalancedPrimary {
             core: Core {
                 params,
                 remotes,
-                exchange: None,
-                resend: None,
+                outstanding: Outstanding::default(),
                 turn: 0,
                 broadcasts: VecDeque::with_capacity(params.queue_len.min(64)),
                 next_id: 0,
@@ -96,7 +95,7 @@ impl UnbalancedPrimary {
 
     /// Whether a request is outstanding on the line.
     pub fn is_waiting(&self) -> bool {
-        self.core.exchange.is_some()
+        self.core.outstanding.is_waiting()
     }
 
     /// Queues user data for `address` with SEND/CONFIRM (FC 3). They go once the link is up
@@ -192,11 +191,8 @@ impl Core {
 
     fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
         self.now = self.now.max(now);
-        if let Some(frame) = self.resend.take() {
-            return Some(frame);
-        }
-        if self.exchange.is_some() {
-            return None;
+        if self.outstanding.is_waiting() {
+            return self.outstanding.take_resend();
         }
         if let Some(data) = self.broadcasts.pop_front() {
             let frame = Frame::Variable {
@@ -221,13 +217,8 @@ impl Core {
             self.turn = (index + 1) % n;
             let frame = remote.frame(request, false, &self.params, now).ok()?;
             if request != Request::SendNoReply {
-                self.exchange = Some(Exchange {
-                    remote: index,
-                    request,
-                    frame: frame.clone(),
-                    deadline: now.checked_add(self.params.response_timeout).unwrap_or(now),
-                    repeated: 0,
-                });
+                self.outstanding
+                    .start(index, request, &frame, now, &self.params);
             }
             return Some(frame);
         }
@@ -235,11 +226,8 @@ impl Core {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        if self.resend.is_some() {
-            return Some(self.now);
-        }
-        if let Some(exchange) = &self.exchange {
-            return Some(exchange.deadline);
+        if let Some(at) = self.outstanding.timeout(self.now) {
+            return Some(at);
         }
         if !self.broadcasts.is_empty() {
             return Some(self.now);
@@ -253,54 +241,37 @@ impl Core {
 
     fn on_timeout(&mut self, now: Instant, on_event: &mut impl FnMut(Event<'_>)) {
         self.now = self.now.max(now);
-        let Some(exchange) = self.exchange.as_mut() else {
-            return;
-        };
-        if !exchange.is_due(now) {
-            return;
-        }
-        let address = self.remotes.get(exchange.remote).map_or(0, |r| r.address);
-        if exchange.repeated < self.params.retries {
-            exchange.repeated += 1;
-            exchange.deadline = now.checked_add(self.params.response_timeout).unwrap_or(now);
-            self.resend = Some(exchange.frame.clone());
-            on_event(Event::Repeating {
-                address,
-                attempt: exchange.repeated,
-            });
-            return;
-        }
-        let (index, request) = (exchange.remote, exchange.request);
-        self.exchange = None;
-        self.resend = None;
-        if let Some(remote) = self.remotes.get_mut(index) {
-            remote.fail(request, now, &self.params, on_event);
+        match self.outstanding.on_timeout(now, &self.params) {
+            Some(Timeout::Repeat { remote, attempt }) => on_event(Event::Repeating {
+                address: self.remotes.get(remote).map_or(0, |r| r.address),
+                attempt,
+            }),
+            Some(Timeout::Failed { remote, request }) => {
+                if let Some(remote) = self.remotes.get_mut(remote) {
+                    remote.fail(request, now, &self.params, on_event);
+                }
+            }
+            None => {}
         }
     }
 
     fn on_frame(&mut self, frame: &Frame<'_>, now: Instant, on_event: &mut impl FnMut(Event<'_>)) {
         let unexpected = |on_event: &mut dyn FnMut(Event<'_>)| {
-            let (address, control) = match *frame {
-                Frame::SingleChar => (0, None),
-                Frame::Fixed { control, address }
-                | Frame::Variable {
-                    control, address, ..
-                } => (address, Some(control)),
-            };
+            let (address, control) = fields(frame).map_or((0, None), |(c, a, _)| (a, Some(c)));
             on_event(Event::Unexpected { address, control });
         };
-        let (Some(reply), Some(exchange)) = (Reply::of(frame), self.exchange.as_ref()) else {
+        let (Some(reply), Some((index, request))) = (Reply::of(frame), self.outstanding.current())
+        else {
             unexpected(on_event);
             return;
         };
-        let Some(remote) = self.remotes.get_mut(exchange.remote) else {
+        let Some(remote) = self.remotes.get_mut(index) else {
             return;
         };
         if reply.address.is_some_and(|a| a != remote.address) {
             unexpected(on_event);
             return;
         }
-        let request = exchange.request;
         if remote.on_reply(
             request,
             &reply,
@@ -309,8 +280,7 @@ impl Core {
             &self.params,
             on_event,
         ) {
-            self.exchange = None;
-            self.resend = None;
+            self.outstanding.answered();
         }
     }
 }

@@ -1,10 +1,11 @@
 //! The primary side of one link: what a primary station knows of one remote secondary (link
-//! state, FCB, ACD, DFC, user data waiting) and the one exchange it has outstanding
-//! (IEC 60870-5-2 clause 5.1, IEC 60870-5-101 clause 6.1). Shared by the unbalanced primary
+//! state, FCB, ACD, DFC, user data waiting), the request it sends next and how it takes the
+//! answer (IEC 60870-5-2 clause 5.1, IEC 60870-5-101 clause 6.1). Shared by the unbalanced primary
 //! (one per secondary) and the balanced station (one).
 
 use super::event::{Event, Refusal, SendError, SendId, Service};
 use super::params::Params;
+use super::rx::fields;
 use super::stored::Stored;
 use super::transmit::Transmit;
 use crate::ft12::{Control, Frame, PrimaryFunction, SecondaryFunction};
@@ -101,22 +102,15 @@ pub(super) struct Reply<'a> {
 impl<'a> Reply<'a> {
     /// Reads a frame from a secondary station; `None` for a primary frame.
     pub(super) fn of(frame: &Frame<'a>) -> Option<Self> {
-        let (control, address, asdu) = match *frame {
-            Frame::SingleChar => {
-                return Some(Self {
-                    answer: Answer::Ack,
-                    acd: false,
-                    dfc: false,
-                    address: None,
-                    control: None,
-                })
-            }
-            Frame::Fixed { control, address } => (control, address, None),
-            Frame::Variable {
-                control,
-                address,
-                asdu,
-            } => (control, address, Some(asdu)),
+        let Some((control, address, asdu)) = fields(frame) else {
+            // E5 is an ACK.
+            return Some(Self {
+                answer: Answer::Ack,
+                acd: false,
+                dfc: false,
+                address: None,
+                control: None,
+            });
         };
         let Control::Secondary {
             acd, dfc, function, ..
@@ -436,24 +430,5 @@ impl Remote {
         if was_up {
             on_event(Event::LinkDown { address });
         }
-    }
-}
-
-/// The one request a primary station has outstanding, kept to be repeated as it was.
-#[derive(Debug, Clone)]
-pub(super) struct Exchange {
-    /// Which remote (an index of the owner's).
-    pub(super) remote: usize,
-    pub(super) request: Request,
-    pub(super) frame: Transmit,
-    pub(super) deadline: Instant,
-    /// Repetitions so far.
-    pub(super) repeated: u8,
-}
-
-impl Exchange {
-    /// Whether `on_timeout` at `now` must act.
-    pub(super) fn is_due(&self, now: Instant) -> bool {
-        self.deadline <= now
     }
 }

@@ -2,7 +2,7 @@
 //! between frames discarded (IEC 60870-5-1 clause 6.2.4.2: the receiver hunts for the next
 //! start character after an error).
 
-use crate::ft12::{self, Frame, LinkConfig, MAX_FRAME_LEN};
+use crate::ft12::{self, Control, Frame, LinkConfig, MAX_FRAME_LEN};
 use crate::Error;
 
 /// What the line delivered: a frame, or bytes that could not start one.
@@ -10,6 +10,20 @@ use crate::Error;
 pub(super) enum Received<'a> {
     Frame(Frame<'a>),
     Discarded { bytes: usize, error: Option<Error> },
+}
+
+/// The control field, link address and user data of a frame (IEC 60870-5-1 clause 6.2.4);
+/// `None` for the single character E5, which has none of them.
+pub(super) fn fields<'a>(frame: &Frame<'a>) -> Option<(Control, u16, Option<&'a [u8]>)> {
+    match *frame {
+        Frame::SingleChar => None,
+        Frame::Fixed { control, address } => Some((control, address, None)),
+        Frame::Variable {
+            control,
+            address,
+            asdu,
+        } => Some((control, address, Some(asdu))),
+    }
 }
 
 /// A buffer of one frame's length: a frame is at most 261 bytes, and hunting drops everything

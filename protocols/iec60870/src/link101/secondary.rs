@@ -1,10 +1,10 @@
 //! The unbalanced secondary station (IEC 60870-5-2 clause 5.1, IEC 60870-5-101 clause 6.1):
 //! a controlled station that speaks only when asked.
 
-use super::event::{Event, SendError, Service};
+use super::event::{Event, SendError};
 use super::params::{Params, ParamsError};
-use super::responder::Responder;
-use super::rx::{Received, Receiver};
+use super::responder::{deliver_broadcast, fixed_answer, Incoming, Responder, Served};
+use super::rx::{fields, Received, Receiver};
 use super::stored::Stored;
 use super::transmit::Transmit;
 use crate::ft12::{Control, Frame, PrimaryFunction, SecondaryFunction};
@@ -134,121 +134,70 @@ fn push(
 impl Core {
     fn on_frame(&mut self, frame: &Frame<'_>, on_event: &mut impl FnMut(Event<'_>)) {
         // Answers of other secondaries on a party line, and the single character, are not ours.
-        let (control, address, asdu) = match *frame {
-            Frame::SingleChar => return,
-            Frame::Fixed { control, address } => (control, address, None),
-            Frame::Variable {
-                control,
-                address,
-                asdu,
-            } => (control, address, Some(asdu)),
-        };
-        let Control::Primary {
-            fcb, fcv, function, ..
-        } = control
+        let Some((
+            control @ Control::Primary {
+                fcb, fcv, function, ..
+            },
+            address,
+            asdu,
+        )) = fields(frame)
         else {
             return;
         };
-        let broadcast = address == self.params.broadcast_address()
-            && self.params.link.address_len != crate::ft12::AddressLen::Zero;
-        if broadcast {
-            if let (PrimaryFunction::USER_DATA_NO_REPLY, Some(asdu)) = (function, asdu) {
-                on_event(Event::UserData {
-                    address,
-                    service: Service::Broadcast,
-                    asdu,
-                });
-            } else {
-                on_event(Event::Unexpected {
-                    address,
-                    control: Some(control),
-                });
+        let request = Incoming {
+            address,
+            fcb,
+            fcv,
+            function,
+            asdu,
+        };
+        let unexpected = Event::Unexpected {
+            address,
+            control: Some(control),
+        };
+        if self.params.is_broadcast(address) {
+            if !deliver_broadcast(&request, on_event) {
+                on_event(unexpected);
             }
             return;
         }
-        if address != self.address {
+        if address != self.address || self.responder.repeat(&request, &mut self.out, on_event) {
             return;
         }
-        if fcv {
-            if let Some(answer) = self.responder.repeated(fcb) {
-                self.out.push_back(answer.clone());
-                on_event(Event::Repetition { address, function });
-                return;
-            }
-        }
-        let answer = match (function, asdu) {
-            (PrimaryFunction::RESET_REMOTE_LINK, _) => {
-                self.responder.reset();
-                on_event(Event::ResetByRemote { address });
-                self.fixed(SecondaryFunction::ACK)
-            }
-            (PrimaryFunction::RESET_USER_PROCESS, _) => {
-                on_event(Event::UserProcessReset { address });
-                self.fixed(SecondaryFunction::ACK)
-            }
-            (PrimaryFunction::REQUEST_LINK_STATUS | PrimaryFunction::REQUEST_ACCESS_DEMAND, _) => {
-                self.fixed(SecondaryFunction::LINK_STATUS)
-            }
-            // Full: refused and not delivered; the primary holds back while DFC is set.
-            (PrimaryFunction::USER_DATA_CONFIRM, Some(_)) if self.full => {
-                self.fixed(SecondaryFunction::NACK_BUSY)
-            }
-            (PrimaryFunction::USER_DATA_CONFIRM, Some(asdu)) => {
-                on_event(Event::UserData {
-                    address,
-                    service: Service::Confirmed,
-                    asdu,
-                });
-                self.fixed(SecondaryFunction::ACK)
-            }
-            (PrimaryFunction::USER_DATA_NO_REPLY, Some(asdu)) => {
-                on_event(Event::UserData {
-                    address,
-                    service: Service::NoReply,
-                    asdu,
-                });
-                return;
-            }
-            (PrimaryFunction::REQUEST_CLASS_1, _) => {
-                let data = self.class1.pop_front();
-                self.user_data(data)
-            }
-            (PrimaryFunction::REQUEST_CLASS_2, _) => {
-                let data = self.class2.pop_front();
-                self.user_data(data)
-            }
-            (PrimaryFunction::USER_DATA_CONFIRM | PrimaryFunction::USER_DATA_NO_REPLY, None) => {
-                on_event(Event::Unexpected {
-                    address,
-                    control: Some(control),
-                });
-                return;
-            }
-            _ => self.fixed(SecondaryFunction::LINK_NOT_IMPLEMENTED),
+        let answer = match self.responder.serve(&request, self.full, on_event) {
+            Served::Answer(function) => self.fixed(function),
+            Served::NoAnswer => return,
+            Served::Other => match (function, asdu) {
+                (
+                    PrimaryFunction::REQUEST_LINK_STATUS | PrimaryFunction::REQUEST_ACCESS_DEMAND,
+                    _,
+                ) => self.fixed(SecondaryFunction::LINK_STATUS),
+                (PrimaryFunction::REQUEST_CLASS_1, _) => {
+                    let data = self.class1.pop_front();
+                    self.user_data(data)
+                }
+                (PrimaryFunction::REQUEST_CLASS_2, _) => {
+                    let data = self.class2.pop_front();
+                    self.user_data(data)
+                }
+                (
+                    PrimaryFunction::USER_DATA_CONFIRM | PrimaryFunction::USER_DATA_NO_REPLY,
+                    None,
+                ) => {
+                    on_event(unexpected);
+                    return;
+                }
+                _ => self.fixed(SecondaryFunction::LINK_NOT_IMPLEMENTED),
+            },
         };
         let Some(answer) = answer else { return };
-        if fcv {
-            self.responder.accept(fcb, answer.clone());
-        }
-        self.out.push_back(answer);
+        self.responder.answered(&request, answer, &mut self.out);
     }
 
     /// A fixed-length answer with ACD and DFC as they stand, or E5 where allowed.
     fn fixed(&self, function: SecondaryFunction) -> Option<Transmit> {
         let acd = !self.class1.is_empty();
-        let dfc = self.full;
-        let plain = matches!(
-            function,
-            SecondaryFunction::ACK | SecondaryFunction::NACK_NO_DATA
-        );
-        if self.params.single_char_ack && plain && !acd && !dfc {
-            return Some(Transmit::single_char());
-        }
-        let frame = Frame::Fixed {
-            control: Control::secondary(function, acd, dfc),
-            address: self.address,
-        };
-        Transmit::new(&frame, &self.params.link).ok()
+        fixed_answer(&self.params, self.address, false, acd, self.full, function)
     }
 
     /// User data (FC 8), or "no data" when the class queue was empty.
