@@ -24,6 +24,7 @@
 //! Exit code 0 when the input was read (even with frame errors), 1 when it could not be read or is
 //! not a capture, 2 for a usage mistake.
 
+mod connections;
 mod iec101;
 mod iec104;
 mod iec_file_json;
@@ -46,6 +47,7 @@ use fieldbridge_iec60870::ft12::{AddressLen, LinkConfig};
 use fieldbridge_iec60870::AsduConfig;
 use fieldbridge_modbus::{ascii, rtu, tcp, Error};
 
+use connections::Decoded;
 use json::{hex, Obj};
 use modbus_json::{error_fields, pdu_fields, Direction};
 
@@ -260,13 +262,22 @@ fn decode_iec_pcap(args: &DecodeArgs, path: &Path, out: &mut Output) -> Result<(
         name,
         framing.as_mut(),
     );
+    print_capture(&decoded, capture.error, out)
+}
+
+/// Prints what a capture decoded to; the damage that stopped reading it, if any, is the error.
+fn print_capture(
+    decoded: &Decoded,
+    error: Option<pcap::ReadError>,
+    out: &mut Output,
+) -> Result<(), Failure> {
     for line in &decoded.lines {
         out.line(line);
     }
     for note in &decoded.notes {
         eprintln!("fieldbridge decode: note: {note}");
     }
-    match capture.error {
+    match error {
         Some(e) => Err(Failure::Input(e.to_string())),
         None => Ok(()),
     }
@@ -294,9 +305,8 @@ fn decode_serial_dump(
             Some(("S", rest)) => (Some("slave"), rest),
             _ => (None, line),
         };
-        let mut buf = parse_hex(octets.trim())
+        let buf = parse_hex(octets.trim())
             .map_err(|e| Failure::Input(format!("{}:{}: {e}", path.display(), n + 1)))?;
-        let total = buf.len();
         let at = |offset: usize| {
             let mut obj = Obj::new();
             obj.put("line", n + 1).put("offset", offset);
@@ -305,63 +315,58 @@ fn decode_serial_dump(
             }
             obj
         };
-        let mut lines = Vec::new();
-        framing.frames(&mut buf, &at, true, &mut lines);
-        for line in &lines {
-            out.line(line);
-        }
-        if !buf.is_empty() {
-            out.line(&cut_short(
-                at(total - buf.len()),
-                "line",
-                args.protocol,
-                &buf,
-            ));
-        }
+        print_iec_frames(framing.as_mut(), buf, &at, "line", args.protocol, out);
     }
     Ok(())
 }
 
 /// Decodes the IEC frames of a hex string (a 101 serial dump, or 104 APDUs one after the other).
 fn decode_iec_hex(args: &DecodeArgs, text: &str, out: &mut Output) -> Result<(), Failure> {
-    let mut buf = parse_hex(text.trim()).map_err(Failure::Input)?;
-    let total = buf.len();
-    let mut lines = Vec::new();
+    let buf = parse_hex(text.trim()).map_err(Failure::Input)?;
     let mut framing = iec_framing(args, true);
     let at = |offset: usize| {
         let mut obj = Obj::new();
         obj.put("offset", offset);
         obj
     };
-    framing.frames(&mut buf, &at, true, &mut lines);
+    print_iec_frames(framing.as_mut(), buf, &at, "input", args.protocol, out);
+    Ok(())
+}
+
+/// Prints the IEC frames of the whole `input` ("input", "line") `buf`, each line starting with
+/// what `at` gives for its offset; then the error line for bytes that start a frame the input
+/// cuts short.
+fn print_iec_frames(
+    framing: &mut dyn iec_tcp::Framing,
+    mut buf: Vec<u8>,
+    at: &dyn Fn(usize) -> Obj,
+    input: &str,
+    protocol: Protocol,
+    out: &mut Output,
+) {
+    let total = buf.len();
+    let mut lines = Vec::new();
+    framing.frames(&mut buf, at, true, &mut lines);
     for line in &lines {
         out.line(line);
     }
     if !buf.is_empty() {
-        out.line(&cut_short(
-            at(total - buf.len()),
-            "input",
-            args.protocol,
-            &buf,
-        ));
+        let mut obj = at(total - buf.len());
+        obj.put("error", cut_short(input, &buf))
+            .put("error_in", framing_name(protocol))
+            .put("raw", hex(&buf));
+        out.line(&obj);
     }
-    Ok(())
 }
 
-/// The error line for the `rest` of an `input` ("input", "line") that starts a frame and ends
-/// before it does.
-fn cut_short(mut obj: Obj, input: &str, protocol: Protocol, rest: &[u8]) -> Obj {
-    obj.put(
-        "error",
-        format!(
-            "the {input} ends inside a frame: {} {} not a whole frame",
-            count(rest.len(), "byte"),
-            if rest.len() == 1 { "is" } else { "are" }
-        ),
+/// The error for the `rest` of an `input` ("input", "line") that starts a frame and ends before
+/// it does.
+fn cut_short(input: &str, rest: &[u8]) -> String {
+    format!(
+        "the {input} ends inside a frame: {} {} not a whole frame",
+        count(rest.len(), "byte"),
+        if rest.len() == 1 { "is" } else { "are" }
     )
-    .put("error_in", framing_name(protocol))
-    .put("raw", hex(rest));
-    obj
 }
 
 /// Decodes a capture's Modbus TCP frames.
@@ -380,16 +385,7 @@ fn decode_pcap(
     }
     let capture = pcap::read(path).map_err(|e| Failure::Input(e.to_string()))?;
     let decoded = modbus_tcp::decode(&capture.packets, port);
-    for line in &decoded.lines {
-        out.line(line);
-    }
-    for note in &decoded.notes {
-        eprintln!("fieldbridge decode: note: {note}");
-    }
-    match capture.error {
-        Some(e) => Err(Failure::Input(e.to_string())),
-        None => Ok(()),
-    }
+    print_capture(&decoded, capture.error, out)
 }
 
 /// Decodes the frames of a hex string.
@@ -420,15 +416,8 @@ fn decode_hex(
             Ok(Some((obj, used))) => (obj, Some(used)),
             Ok(None) => {
                 let mut obj = Obj::new();
-                obj.put(
-                    "error",
-                    format!(
-                        "the input ends inside a frame: {} {} not a whole frame",
-                        count(rest.len(), "byte"),
-                        if rest.len() == 1 { "is" } else { "are" }
-                    ),
-                )
-                .put("raw", hex(rest));
+                obj.put("error", cut_short("input", rest))
+                    .put("raw", hex(rest));
                 (obj, None)
             }
             Err(e) => {
