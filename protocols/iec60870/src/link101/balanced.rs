@@ -6,7 +6,7 @@ use super::exchange::{Outstanding, Timeout};
 use super::params::{Params, ParamsError};
 use super::remote::{Mode, Remote, Reply, Request};
 use super::responder::{deliver_broadcast, fixed_answer, Incoming, Responder, Served};
-use super::rx::{fields, Received, Receiver};
+use super::rx::{fields, Receiver};
 use super::transmit::Transmit;
 use crate::ft12::{Control, Frame, PrimaryFunction, SecondaryFunction};
 use std::collections::VecDeque;
@@ -194,10 +194,10 @@ impl Balanced {
         let core = &mut self.core;
         core.now = core.now.max(now);
         let config = core.params.link;
-        self.rx.feed(data, &config, |item| match item {
-            Received::Frame(frame) => core.on_frame(&frame, now, &mut on_event),
-            Received::Discarded { bytes, error } => on_event(Event::Discarded { bytes, error }),
-        });
+        self.rx
+            .frames(data, &config, &mut on_event, |frame, on_event| {
+                core.on_frame(frame, now, on_event)
+            });
     }
 }
 

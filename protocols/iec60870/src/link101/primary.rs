@@ -5,7 +5,7 @@ use super::event::{Event, SendError, SendId};
 use super::exchange::{Outstanding, Timeout};
 use super::params::{Params, ParamsError};
 use super::remote::{Mode, Remote, Reply, Request};
-use super::rx::{fields, Received, Receiver};
+use super::rx::{fields, Receiver};
 use super::stored::Stored;
 use super::transmit::Transmit;
 use crate::ft12::{Control, Frame, PrimaryFunction};
@@ -171,10 +171,10 @@ impl UnbalancedPrimary {
         let core = &mut self.core;
         core.now = core.now.max(now);
         let config = core.params.link;
-        self.rx.feed(data, &config, |item| match item {
-            Received::Frame(frame) => core.on_frame(&frame, now, &mut on_event),
-            Received::Discarded { bytes, error } => on_event(Event::Discarded { bytes, error }),
-        });
+        self.rx
+            .frames(data, &config, &mut on_event, |frame, on_event| {
+                core.on_frame(frame, now, on_event)
+            });
     }
 }
 

@@ -2,12 +2,13 @@
 //! between frames discarded (IEC 60870-5-1 clause 6.2.4.2: the receiver hunts for the next
 //! start character after an error).
 
+use super::event::Event;
 use crate::ft12::{self, Control, Frame, LinkConfig, MAX_FRAME_LEN};
 use crate::Error;
 
 /// What the line delivered: a frame, or bytes that could not start one.
 #[derive(Debug)]
-pub(super) enum Received<'a> {
+enum Received<'a> {
     Frame(Frame<'a>),
     Discarded { bytes: usize, error: Option<Error> },
 }
@@ -42,9 +43,25 @@ impl Receiver {
         }
     }
 
+    /// Takes `data`, read from the line, hands every frame to `on_frame` with `on_event`, and
+    /// reports every run of garbage as [`Event::Discarded`], in order: what each link's
+    /// `on_bytes` does.
+    pub(super) fn frames<E: FnMut(Event<'_>)>(
+        &mut self,
+        data: &[u8],
+        config: &LinkConfig,
+        on_event: &mut E,
+        mut on_frame: impl FnMut(&Frame<'_>, &mut E),
+    ) {
+        self.feed(data, config, |item| match item {
+            Received::Frame(frame) => on_frame(&frame, on_event),
+            Received::Discarded { bytes, error } => on_event(Event::Discarded { bytes, error }),
+        });
+    }
+
     /// Takes `data`, read from the line, and hands every frame and every run of garbage to
     /// `on_item` in order.
-    pub(super) fn feed(
+    fn feed(
         &mut self,
         mut data: &[u8],
         config: &LinkConfig,

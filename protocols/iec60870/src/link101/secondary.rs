@@ -4,7 +4,7 @@
 use super::event::{Event, SendError};
 use super::params::{Params, ParamsError};
 use super::responder::{deliver_broadcast, fixed_answer, Incoming, Responder, Served};
-use super::rx::{fields, Received, Receiver};
+use super::rx::{fields, Receiver};
 use super::stored::Stored;
 use super::transmit::Transmit;
 use crate::ft12::{Control, Frame, PrimaryFunction, SecondaryFunction};
@@ -110,10 +110,10 @@ impl UnbalancedSecondary {
     pub fn on_bytes(&mut self, data: &[u8], mut on_event: impl FnMut(Event<'_>)) {
         let core = &mut self.core;
         let config = core.params.link;
-        self.rx.feed(data, &config, |item| match item {
-            Received::Frame(frame) => core.on_frame(&frame, &mut on_event),
-            Received::Discarded { bytes, error } => on_event(Event::Discarded { bytes, error }),
-        });
+        self.rx
+            .frames(data, &config, &mut on_event, |frame, on_event| {
+                core.on_frame(frame, on_event)
+            });
     }
 }
 
