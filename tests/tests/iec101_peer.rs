@@ -18,12 +18,13 @@ mod peer;
 mod relay;
 
 use app::{answer, interrogation, summary, Summary};
-use driver::{check_fcb, Driver, Seen};
+use driver::{Driver, Seen};
 use fieldbridge_iec60870::link101::{
     Balanced, Params, Service, Station, UnbalancedPrimary, UnbalancedSecondary,
 };
-use fieldbridge_tests::{SerialLine, SocatPair};
+use fieldbridge_tests::SocatPair;
 use peer::Peer;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -41,8 +42,53 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-fn device(path: &std::path::Path) -> String {
+fn device(path: &Path) -> String {
     path.display().to_string()
+}
+
+/// Starts lib60870's `cs101_slave` on the line at `tty` with `options`, and waits for its
+/// ready line of link `link`.
+fn start_slave(tty: &Path, options: &[&str], link: u16) -> Peer {
+    let mut list = args(&["--device", &device(tty)]);
+    list.extend(args(options));
+    let mut slave = Peer::start("cs101_slave", &list);
+    let ready = format!("ready link={link}");
+    slave.wait_for(LIMIT, &format!("ready line of link {link}"), |l| {
+        l.starts_with(&ready)
+    });
+    slave
+}
+
+/// Starts lib60870's `cs101_master` on the line at `tty` with `options`; it runs its script
+/// (30 s at the most) and says `complete`.
+fn start_master(tty: &Path, options: &[&str]) -> Peer {
+    let mut list = args(&["--device", &device(tty)]);
+    list.extend(args(options));
+    list.extend(args(&["--exit-when-complete", "--duration-ms", "30000"]));
+    Peer::start("cs101_master", &list)
+}
+
+/// Runs `d` until its link to `remote` is up, lets `send` queue an interrogation of common
+/// address `ca`, runs until the ACTTERM came in a frame with link address `from` by
+/// `service`, and checks that the answers were [`interrogation_answers`].
+fn interrogate<L: driver::Link>(
+    d: &mut Driver<L>,
+    remote: u16,
+    send: impl FnOnce(&mut L, &[u8]),
+    ca: u16,
+    (from, service): (u16, Service),
+) {
+    d.run_until(LIMIT, &format!("link to {remote} up"), |e| {
+        count(e, &Seen::Up(remote)) == 1
+    });
+    send(&mut d.link, &interrogation(ca));
+    d.run_until(LIMIT, "the interrogation terminated", |e| {
+        is_actterm(e, from, service)
+    });
+    assert_eq!(
+        shape(&received(&d.events, from, service), ca),
+        interrogation_answers()
+    );
 }
 
 /// The user data received from `address` by `service`, summarised.
@@ -92,6 +138,20 @@ fn shape(list: &[Summary], ca: u16) -> Vec<Shape> {
         .collect()
 }
 
+/// The options of a balanced lib60870 slave with link address 2 talking to our address 1.
+const BALANCED_SLAVE_2: [&str; 10] = [
+    "--mode",
+    "balanced",
+    "--link-address",
+    "2",
+    "--other-address",
+    "1",
+    "--ca",
+    "2",
+    "--spontaneous-ms",
+    "0",
+];
+
 /// Whether an interrogation's ACTTERM came in a frame with link `address`.
 fn is_actterm(events: &[Seen], address: u16, service: Service) -> bool {
     received(events, address, service)
@@ -102,11 +162,9 @@ fn is_actterm(events: &[Seen], address: u16, service: Service) -> bool {
 #[test]
 fn our_unbalanced_primary_polls_two_lib60870_slaves_and_reads_their_interrogation_answers() {
     let socat = SocatPair::start();
-    let mut slave = Peer::start(
-        "cs101_slave",
-        &args(&[
-            "--device",
-            &device(socat.b()),
+    let mut slave = start_slave(
+        socat.b(),
+        &[
             "--link-address",
             "1,2",
             "--ca",
@@ -115,29 +173,20 @@ fn our_unbalanced_primary_polls_two_lib60870_slaves_and_reads_their_interrogatio
             "0",
             "--single-char-ack",
             "1",
-        ]),
+        ],
+        2,
     );
-    slave.wait_for(LIMIT, "ready line of link 2", |l| {
-        l.starts_with("ready link=2")
-    });
-    let line = SerialLine::open(socat.a()).expect("open ttyA");
     let p = params();
     let primary = UnbalancedPrimary::new(p, &[1, 2], Instant::now()).unwrap();
-    let mut d = Driver::new(line, primary, p.link);
-    d.run_until(
-        LIMIT,
-        "both links up",
-        |_, _| {},
-        |e| count(e, &Seen::Up(1)) == 1 && count(e, &Seen::Up(2)) == 1,
-    );
+    let mut d = Driver::open(socat.a(), primary, p.link);
+    d.run_until(LIMIT, "both links up", |e| {
+        count(e, &Seen::Up(1)) == 1 && count(e, &Seen::Up(2)) == 1
+    });
     let id1 = d.link.send(1, &interrogation(1)).unwrap();
     let id2 = d.link.send(2, &interrogation(2)).unwrap();
-    d.run_until(
-        LIMIT,
-        "both interrogations terminated",
-        |_, _| {},
-        |e| is_actterm(e, 1, Service::Class1) && is_actterm(e, 2, Service::Class1),
-    );
+    d.run_until(LIMIT, "both interrogations terminated", |e| {
+        is_actterm(e, 1, Service::Class1) && is_actterm(e, 2, Service::Class1)
+    });
     slave.collect();
     for (address, id) in [(1u16, id1), (2, id2)] {
         assert_eq!(
@@ -153,8 +202,7 @@ fn our_unbalanced_primary_polls_two_lib60870_slaves_and_reads_their_interrogatio
             "{confirmed} in {:?}",
             d.events
         );
-        let repeats = count(&d.events, &Seen::Repeating(address));
-        let counted = check_fcb(&d.frames_sent(), Some(address), repeats);
+        let counted = d.check_our_fcb(Some(address));
         assert!(
             counted >= 5,
             "FC 3 and four class 1 requests at least to {address}"
@@ -176,10 +224,7 @@ fn our_unbalanced_primary_polls_two_lib60870_slaves_and_reads_their_interrogatio
             slave.seen
         );
     }
-    assert_eq!(
-        count(&d.events, &Seen::Down(1)) + count(&d.events, &Seen::Down(2)),
-        0
-    );
+    assert_eq!(d.count(&Seen::Down(1)) + d.count(&Seen::Down(2)), 0);
     // lib60870 answered "no data" with E5 while ACD = 0, and with fixed frames while it held
     // class 1 data: both kinds came.
     let answers = d.frames_received();
@@ -196,11 +241,9 @@ fn our_unbalanced_primary_polls_two_lib60870_slaves_and_reads_their_interrogatio
 #[test]
 fn our_class_2_polls_fetch_lib60870_spontaneous_data_with_fixed_frame_answers() {
     let socat = SocatPair::start();
-    let mut slave = Peer::start(
-        "cs101_slave",
-        &args(&[
-            "--device",
-            &device(socat.b()),
+    let _slave = start_slave(
+        socat.b(),
+        &[
             "--link-address",
             "3",
             "--ca",
@@ -213,19 +256,15 @@ fn our_class_2_polls_fetch_lib60870_spontaneous_data_with_fixed_frame_answers() 
             "2",
             "--single-char-ack",
             "0",
-        ]),
+        ],
+        3,
     );
-    slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=3"));
-    let line = SerialLine::open(socat.a()).expect("open ttyA");
     let p = params();
     let primary = UnbalancedPrimary::new(p, &[3], Instant::now()).unwrap();
-    let mut d = Driver::new(line, primary, p.link);
-    d.run_until(
-        LIMIT,
-        "two spontaneous rounds",
-        |_, _| {},
-        |e| received(e, 3, Service::Class2).len() >= 4,
-    );
+    let mut d = Driver::open(socat.a(), primary, p.link);
+    d.run_until(LIMIT, "two spontaneous rounds", |e| {
+        received(e, 3, Service::Class2).len() >= 4
+    });
     let got: Vec<_> = received(&d.events, 3, Service::Class2)
         .into_iter()
         .map(|s| (s.type_id, s.cot, s.objects))
@@ -243,11 +282,7 @@ fn our_class_2_polls_fetch_lib60870_spontaneous_data_with_fixed_frame_answers() 
         !d.frames_received().contains(&driver::Decoded::E5),
         "--single-char-ack 0"
     );
-    check_fcb(
-        &d.frames_sent(),
-        Some(3),
-        count(&d.events, &Seen::Repeating(3)),
-    );
+    d.check_our_fcb(Some(3));
 }
 
 /// Runs our secondary (or balanced station) with the answers of `app::answer` until the
@@ -361,23 +396,9 @@ fn assert_we_got_the_masters_requests(events: &[Seen], address: u16, ca: u16) {
 #[test]
 fn the_lib60870_master_interrogates_and_commands_our_unbalanced_secondary() {
     let socat = SocatPair::start();
-    let line = SerialLine::open(socat.b()).expect("open ttyB");
     let p = params();
-    let mut d = Driver::new(line, UnbalancedSecondary::new(p, 3).unwrap(), p.link);
-    let mut master = Peer::start(
-        "cs101_master",
-        &args(&[
-            "--device",
-            &device(socat.a()),
-            "--link-address",
-            "3",
-            "--ca",
-            "3",
-            "--exit-when-complete",
-            "--duration-ms",
-            "30000",
-        ]),
-    );
+    let mut d = Driver::open(socat.b(), UnbalancedSecondary::new(p, 3).unwrap(), p.link);
+    let mut master = start_master(socat.a(), &["--link-address", "3", "--ca", "3"]);
     serve_until_complete(&mut d, &mut master, 3, |s, asdu| {
         s.push_class1(asdu).expect("class 1 queue")
     });
@@ -385,8 +406,7 @@ fn the_lib60870_master_interrogates_and_commands_our_unbalanced_secondary() {
     assert_we_got_the_masters_requests(&d.events, 3, 3);
     // lib60870's master: FC 9, FC 0, then FCB = 1 and toggling; a repeated frame was answered
     // with our last answer (and counts as a repeat of the FCB).
-    let repeats = count(&d.events, &Seen::Repetition(3));
-    let counted = check_fcb(&d.frames_received(), Some(3), repeats);
+    let counted = d.check_their_fcb(Some(3));
     assert!(counted >= 8, "{counted} frames with FCV = 1");
     assert_eq!(
         d.link.queued(),
@@ -398,45 +418,19 @@ fn the_lib60870_master_interrogates_and_commands_our_unbalanced_secondary() {
 #[test]
 fn balanced_our_station_a_and_the_lib60870_slave_exchange_user_data_both_ways() {
     let socat = SocatPair::start();
-    let mut slave = Peer::start(
-        "cs101_slave",
-        &args(&[
-            "--device",
-            &device(socat.b()),
-            "--mode",
-            "balanced",
-            "--link-address",
-            "2",
-            "--other-address",
-            "1",
-            "--ca",
-            "2",
-            "--spontaneous-ms",
-            "0",
-        ]),
-    );
-    slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=2"));
-    let line = SerialLine::open(socat.a()).expect("open ttyA");
+    let mut slave = start_slave(socat.b(), &BALANCED_SLAVE_2, 2);
     let p = params();
     let station = Balanced::new(p, Station::A, 1, 2, Instant::now()).unwrap();
-    let mut d = Driver::new(line, station, p.link);
-    d.run_until(
-        LIMIT,
-        "our link up",
-        |_, _| {},
-        |e| count(e, &Seen::Up(2)) == 1,
-    );
-    d.link.send(&interrogation(2)).unwrap();
+    let mut d = Driver::open(socat.a(), station, p.link);
     // lib60870's primary sends to our address, 1.
-    d.run_until(
-        LIMIT,
-        "the interrogation terminated",
-        |_, _| {},
-        |e| is_actterm(e, 1, Service::Confirmed),
-    );
-    assert_eq!(
-        shape(&received(&d.events, 1, Service::Confirmed), 2),
-        interrogation_answers()
+    interrogate(
+        &mut d,
+        2,
+        |s, asdu| {
+            s.send(asdu).unwrap();
+        },
+        2,
+        (1, Service::Confirmed),
     );
     slave.collect();
     assert!(slave.printed(&[
@@ -454,26 +448,23 @@ fn balanced_our_station_a_and_the_lib60870_slave_exchange_user_data_both_ways() 
             .all(|f| f.address() == Some(2) && f.dir() == Some(true)),
         "{ours:?}"
     );
-    check_fcb(&sent, Some(2), count(&d.events, &Seen::Repeating(2)));
+    d.check_our_fcb(Some(2));
     let got = d.frames_received();
     let theirs: Vec<_> = got.iter().filter(|f| f.primary().is_some()).collect();
     assert!(theirs.iter().all(|f| f.dir() == Some(false)), "{theirs:?}");
-    let counted = check_fcb(&got, Some(1), count(&d.events, &Seen::Repetition(1)));
+    let counted = d.check_their_fcb(Some(1));
     assert!(counted >= 4, "four ASDUs with FC 3 from lib60870");
 }
 
 #[test]
 fn balanced_the_lib60870_master_and_our_station_b() {
     let socat = SocatPair::start();
-    let line = SerialLine::open(socat.b()).expect("open ttyB");
     let p = params();
     let station = Balanced::new(p, Station::B, 2, 1, Instant::now()).unwrap();
-    let mut d = Driver::new(line, station, p.link);
-    let mut master = Peer::start(
-        "cs101_master",
-        &args(&[
-            "--device",
-            &device(socat.a()),
+    let mut d = Driver::open(socat.b(), station, p.link);
+    let mut master = start_master(
+        socat.a(),
+        &[
             "--mode",
             "balanced",
             "--own-address",
@@ -482,24 +473,16 @@ fn balanced_the_lib60870_master_and_our_station_b() {
             "2",
             "--ca",
             "2",
-            "--exit-when-complete",
-            "--duration-ms",
-            "30000",
-        ]),
+        ],
     );
     serve_until_complete(&mut d, &mut master, 2, |s, asdu| {
         s.send(asdu).expect("balanced send queue");
     });
     assert_master_saw_our_answers(&master, 2);
     assert_we_got_the_masters_requests(&d.events, 2, 2);
-    let got = d.frames_received();
     // The master's frames to us (address 2) and ours to it (address 1), each with its FCB.
-    check_fcb(&got, Some(2), count(&d.events, &Seen::Repetition(2)));
-    check_fcb(
-        &d.frames_sent(),
-        Some(1),
-        count(&d.events, &Seen::Repeating(1)),
-    );
+    d.check_their_fcb(Some(2));
+    d.check_our_fcb(Some(1));
     assert!(d.events.contains(&Seen::Up(1)));
 }
 
@@ -509,11 +492,9 @@ fn two_octet_link_addresses_and_balanced_without_address_field_work_with_lib6087
     // Unbalanced, link address 4660 (0x1234) in two octets.
     {
         let socat = SocatPair::start();
-        let mut slave = Peer::start(
-            "cs101_slave",
-            &args(&[
-                "--device",
-                &device(socat.b()),
+        let _slave = start_slave(
+            socat.b(),
+            &[
                 "--link-address",
                 "4660",
                 "--link-address-size",
@@ -522,49 +503,34 @@ fn two_octet_link_addresses_and_balanced_without_address_field_work_with_lib6087
                 "5",
                 "--spontaneous-ms",
                 "0",
-            ]),
+            ],
+            4660,
         );
-        slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=4660"));
         let p = Params {
             link: LinkConfig::new(AddressLen::Two),
             ..params()
         };
-        let line = SerialLine::open(socat.a()).expect("open ttyA");
         let primary = UnbalancedPrimary::new(p, &[4660], Instant::now()).unwrap();
-        let mut d = Driver::new(line, primary, p.link);
-        d.run_until(
-            LIMIT,
-            "link up",
-            |_, _| {},
-            |e| count(e, &Seen::Up(4660)) == 1,
-        );
-        d.link.send(4660, &interrogation(5)).unwrap();
-        d.run_until(
-            LIMIT,
-            "interrogation terminated",
-            |_, _| {},
-            |e| is_actterm(e, 4660, Service::Class1),
-        );
-        assert_eq!(
-            shape(&received(&d.events, 4660, Service::Class1), 5),
-            interrogation_answers()
+        let mut d = Driver::open(socat.a(), primary, p.link);
+        interrogate(
+            &mut d,
+            4660,
+            |s, asdu| {
+                s.send(4660, asdu).unwrap();
+            },
+            5,
+            (4660, Service::Class1),
         );
         // The address went low octet first: 10 | C | 34 12 | CS | 16.
         assert_eq!(&d.sent[0][2..4], [0x34, 0x12]);
-        check_fcb(
-            &d.frames_sent(),
-            Some(4660),
-            count(&d.events, &Seen::Repeating(4660)),
-        );
+        d.check_our_fcb(Some(4660));
     }
     // Balanced, no link address field at all.
     {
         let socat = SocatPair::start();
-        let mut slave = Peer::start(
-            "cs101_slave",
-            &args(&[
-                "--device",
-                &device(socat.b()),
+        let _slave = start_slave(
+            socat.b(),
+            &[
                 "--mode",
                 "balanced",
                 "--link-address",
@@ -577,34 +543,26 @@ fn two_octet_link_addresses_and_balanced_without_address_field_work_with_lib6087
                 "6",
                 "--spontaneous-ms",
                 "0",
-            ]),
+            ],
+            0,
         );
-        slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=0"));
         let p = Params {
             link: LinkConfig::new(AddressLen::Zero),
             ..params()
         };
-        let line = SerialLine::open(socat.a()).expect("open ttyA");
         let station = Balanced::new(p, Station::A, 0, 0, Instant::now()).unwrap();
-        let mut d = Driver::new(line, station, p.link);
-        d.run_until(LIMIT, "link up", |_, _| {}, |e| count(e, &Seen::Up(0)) == 1);
-        d.link.send(&interrogation(6)).unwrap();
-        d.run_until(
-            LIMIT,
-            "interrogation terminated",
-            |_, _| {},
-            |e| is_actterm(e, 0, Service::Confirmed),
-        );
-        assert_eq!(
-            shape(&received(&d.events, 0, Service::Confirmed), 6),
-            interrogation_answers()
+        let mut d = Driver::open(socat.a(), station, p.link);
+        interrogate(
+            &mut d,
+            0,
+            |s, asdu| {
+                s.send(asdu).unwrap();
+            },
+            6,
+            (0, Service::Confirmed),
         );
         // 10 | C | CS | 16: four octets.
         assert_eq!(d.sent[0].len(), 4);
-        check_fcb(
-            &d.frames_sent(),
-            None,
-            count(&d.events, &Seen::Repeating(0)),
-        );
+        d.check_our_fcb(None);
     }
 }

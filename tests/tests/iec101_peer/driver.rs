@@ -6,6 +6,7 @@ use fieldbridge_iec60870::link101::{
     Balanced, Event, Service, Transmit, UnbalancedPrimary, UnbalancedSecondary,
 };
 use fieldbridge_tests::{LineRead, SerialLine};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The three link types, as the driver sees them.
@@ -16,21 +17,28 @@ pub trait Link {
     fn bytes(&mut self, data: &[u8], now: Instant, on_event: &mut dyn FnMut(Event<'_>));
 }
 
-impl Link for UnbalancedPrimary {
-    fn transmit(&mut self, now: Instant) -> Option<Transmit> {
-        self.poll_transmit(now)
-    }
-    fn deadline(&self) -> Option<Instant> {
-        self.poll_timeout()
-    }
-    fn timeout(&mut self, now: Instant, on_event: &mut dyn FnMut(Event<'_>)) {
-        self.on_timeout(now, on_event);
-    }
-    fn bytes(&mut self, data: &[u8], now: Instant, on_event: &mut dyn FnMut(Event<'_>)) {
-        self.on_bytes(data, now, on_event);
-    }
+/// The links with timers (the unbalanced primary and the balanced station) have methods of
+/// the same names and signatures.
+macro_rules! timed_link {
+    ($($link:ty),*) => {$(
+        impl Link for $link {
+            fn transmit(&mut self, now: Instant) -> Option<Transmit> {
+                self.poll_transmit(now)
+            }
+            fn deadline(&self) -> Option<Instant> {
+                self.poll_timeout()
+            }
+            fn timeout(&mut self, now: Instant, on_event: &mut dyn FnMut(Event<'_>)) {
+                self.on_timeout(now, on_event);
+            }
+            fn bytes(&mut self, data: &[u8], now: Instant, on_event: &mut dyn FnMut(Event<'_>)) {
+                self.on_bytes(data, now, on_event);
+            }
+        }
+    )*};
 }
 
+timed_link!(UnbalancedPrimary, Balanced);
 impl Link for UnbalancedSecondary {
     fn transmit(&mut self, _now: Instant) -> Option<Transmit> {
         self.poll_transmit()
@@ -41,21 +49,6 @@ impl Link for UnbalancedSecondary {
     fn timeout(&mut self, _now: Instant, _on_event: &mut dyn FnMut(Event<'_>)) {}
     fn bytes(&mut self, data: &[u8], _now: Instant, on_event: &mut dyn FnMut(Event<'_>)) {
         self.on_bytes(data, on_event);
-    }
-}
-
-impl Link for Balanced {
-    fn transmit(&mut self, now: Instant) -> Option<Transmit> {
-        self.poll_transmit(now)
-    }
-    fn deadline(&self) -> Option<Instant> {
-        self.poll_timeout()
-    }
-    fn timeout(&mut self, now: Instant, on_event: &mut dyn FnMut(Event<'_>)) {
-        self.on_timeout(now, on_event);
-    }
-    fn bytes(&mut self, data: &[u8], now: Instant, on_event: &mut dyn FnMut(Event<'_>)) {
-        self.on_bytes(data, now, on_event);
     }
 }
 
@@ -101,7 +94,10 @@ pub struct Driver<L> {
 }
 
 impl<L: Link> Driver<L> {
-    pub fn new(line: SerialLine, link: L, config: LinkConfig) -> Self {
+    /// The driver of `link` on the serial line at `path`.
+    pub fn open(path: &Path, link: L, config: LinkConfig) -> Self {
+        let line = SerialLine::open(path)
+            .unwrap_or_else(|e| panic!("open the serial line {}: {e}", path.display()));
         Self {
             line,
             link,
@@ -148,7 +144,6 @@ impl<L: Link> Driver<L> {
         &mut self,
         limit: Duration,
         what: &str,
-        mut react: impl FnMut(&mut L, &Seen),
         mut done: impl FnMut(&[Seen]) -> bool,
     ) {
         let end = Instant::now() + limit;
@@ -158,9 +153,7 @@ impl<L: Link> Driver<L> {
                 "{what}: not within {limit:?}; events so far: {:#?}",
                 self.events
             );
-            for e in self.step(Duration::from_millis(20)) {
-                react(&mut self.link, &e);
-            }
+            self.step(Duration::from_millis(20));
         }
     }
 
@@ -173,6 +166,25 @@ impl<L: Link> Driver<L> {
     pub fn frames_sent(&self) -> Vec<Decoded> {
         let bytes: Vec<u8> = self.sent.concat();
         decode_all(&bytes, &self.config)
+    }
+
+    /// [`check_fcb`] on the frames we sent to `address` (`None`: all, without address field),
+    /// allowing as many repeats as our primary reported ([`Seen::Repeating`]).
+    pub fn check_our_fcb(&self, address: Option<u16>) -> usize {
+        let repeats = self.count(&Seen::Repeating(address.unwrap_or(0)));
+        check_fcb(&self.frames_sent(), address, repeats)
+    }
+
+    /// [`check_fcb`] on the frames we received for `address`, allowing as many repeats as our
+    /// secondary recognised ([`Seen::Repetition`]).
+    pub fn check_their_fcb(&self, address: Option<u16>) -> usize {
+        let repeats = self.count(&Seen::Repetition(address.unwrap_or(0)));
+        check_fcb(&self.frames_received(), address, repeats)
+    }
+
+    /// How many of the events so far are `wanted`.
+    pub fn count(&self, wanted: &Seen) -> usize {
+        self.events.iter().filter(|e| *e == wanted).count()
     }
 }
 

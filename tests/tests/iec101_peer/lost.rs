@@ -44,22 +44,8 @@ fn the_lib60870_master_repeats_after_our_lost_answer_and_our_secondary_answers_f
         lose_first_user_data(),
         keep_all(),
     );
-    let line = SerialLine::open(ours.a()).expect("open our line");
-    let mut d = Driver::new(line, UnbalancedSecondary::new(p, 3).unwrap(), p.link);
-    let mut master = Peer::start(
-        "cs101_master",
-        &args(&[
-            "--device",
-            &device(theirs.b()),
-            "--link-address",
-            "3",
-            "--ca",
-            "3",
-            "--exit-when-complete",
-            "--duration-ms",
-            "30000",
-        ]),
-    );
+    let mut d = Driver::open(ours.a(), UnbalancedSecondary::new(p, 3).unwrap(), p.link);
+    let mut master = start_master(theirs.b(), &["--link-address", "3", "--ca", "3"]);
     serve_until_complete(&mut d, &mut master, 3, |s, asdu| {
         s.push_class1(asdu).expect("class 1 queue")
     });
@@ -71,9 +57,8 @@ fn the_lib60870_master_repeats_after_our_lost_answer_and_our_secondary_answers_f
     // lib60870 repeated its class 1 request with the same FCB; we sent the lost ACTCON again
     // from memory instead of the next ASDU, so it saw every ASDU once.
     // (More than one only if this machine was too slow for lib60870's 500 ms.)
-    let repetitions = count(&d.events, &Seen::Repetition(3));
-    assert!(repetitions >= 1, "{:?}", d.events);
-    check_fcb(&d.frames_received(), Some(3), repetitions);
+    assert!(d.count(&Seen::Repetition(3)) >= 1, "{:?}", d.events);
+    d.check_their_fcb(Some(3));
     assert_master_saw_our_answers(&master, 3);
     for parts in [
         ["asdu", "type=100", "cot=7"],
@@ -106,30 +91,21 @@ fn our_primary_repeats_after_a_lost_lib60870_answer_and_gets_it_again() {
         keep_all(),
         lose_first_user_data(),
     );
-    let mut slave = Peer::start(
-        "cs101_slave",
-        &args(&[
-            "--device",
-            &device(theirs.b()),
-            "--link-address",
-            "1",
-            "--ca",
-            "1",
-            "--spontaneous-ms",
-            "0",
-        ]),
+    let mut slave = start_slave(
+        theirs.b(),
+        &["--link-address", "1", "--ca", "1", "--spontaneous-ms", "0"],
+        1,
     );
-    slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=1"));
-    let line = SerialLine::open(ours.a()).expect("open our line");
     let primary = UnbalancedPrimary::new(p, &[1], Instant::now()).unwrap();
-    let mut d = Driver::new(line, primary, p.link);
-    d.run_until(LIMIT, "link up", |_, _| {}, |e| count(e, &Seen::Up(1)) == 1);
-    d.link.send(1, &interrogation(1)).unwrap();
-    d.run_until(
-        LIMIT,
-        "the interrogation terminated",
-        |_, _| {},
-        |e| is_actterm(e, 1, Service::Class1),
+    let mut d = Driver::open(ours.a(), primary, p.link);
+    interrogate(
+        &mut d,
+        1,
+        |s, asdu| {
+            s.send(1, asdu).unwrap();
+        },
+        1,
+        (1, Service::Class1),
     );
     assert_eq!(
         lost.lock().unwrap().right_to_left.len(),
@@ -138,14 +114,9 @@ fn our_primary_repeats_after_a_lost_lib60870_answer_and_gets_it_again() {
     );
     // Our class 1 request went again with the same FCB; lib60870 2.3.4 took it for a
     // repetition and sent the lost ACTCON again: every ASDU came once, in order.
-    let repeats = count(&d.events, &Seen::Repeating(1));
-    assert!(repeats >= 1, "{:?}", d.events);
-    assert_eq!(count(&d.events, &Seen::Down(1)), 0);
-    assert_eq!(
-        shape(&received(&d.events, 1, Service::Class1), 1),
-        interrogation_answers()
-    );
-    check_fcb(&d.frames_sent(), Some(1), repeats);
+    assert!(d.count(&Seen::Repeating(1)) >= 1, "{:?}", d.events);
+    assert_eq!(d.count(&Seen::Down(1)), 0);
+    d.check_our_fcb(Some(1));
     slave.collect();
     assert_eq!(
         slave.count(&["reset-cu", "link=1"]),
@@ -196,50 +167,23 @@ fn in_balanced_mode_lib60870_repeats_user_data_whose_ack_we_lost_and_we_deliver_
         hit
     });
     let lost = relay::start(ours.b(), theirs.a(), p.link, lose_ack, watch);
-    let mut slave = Peer::start(
-        "cs101_slave",
-        &args(&[
-            "--device",
-            &device(theirs.b()),
-            "--mode",
-            "balanced",
-            "--link-address",
-            "2",
-            "--other-address",
-            "1",
-            "--ca",
-            "2",
-            "--spontaneous-ms",
-            "0",
-        ]),
-    );
-    slave.wait_for(LIMIT, "ready line", |l| l.starts_with("ready link=2"));
-    let line = SerialLine::open(ours.a()).expect("open our line");
+    let _slave = start_slave(theirs.b(), &BALANCED_SLAVE_2, 2);
     let station = Balanced::new(p, Station::A, 1, 2, Instant::now()).unwrap();
-    let mut d = Driver::new(line, station, p.link);
-    d.run_until(
-        LIMIT,
-        "our link up",
-        |_, _| {},
-        |e| count(e, &Seen::Up(2)) == 1,
-    );
-    d.link.send(&interrogation(2)).unwrap();
-    d.run_until(
-        LIMIT,
-        "the interrogation terminated",
-        |_, _| {},
-        |e| is_actterm(e, 1, Service::Confirmed),
+    let mut d = Driver::open(ours.a(), station, p.link);
+    interrogate(
+        &mut d,
+        2,
+        |s, asdu| {
+            s.send(asdu).unwrap();
+        },
+        2,
+        (1, Service::Confirmed),
     );
     assert_eq!(
         lost.lock().unwrap().left_to_right.len(),
         1,
         "one ACK of ours lost"
     );
-    let repetitions = count(&d.events, &Seen::Repetition(1));
-    assert!(repetitions >= 1, "{:?}", d.events);
-    assert_eq!(
-        shape(&received(&d.events, 1, Service::Confirmed), 2),
-        interrogation_answers()
-    );
-    check_fcb(&d.frames_received(), Some(1), repetitions);
+    assert!(d.count(&Seen::Repetition(1)) >= 1, "{:?}", d.events);
+    d.check_their_fcb(Some(1));
 }
