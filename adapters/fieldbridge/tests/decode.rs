@@ -23,8 +23,12 @@ mod iec104_stream;
 mod iec104_types;
 #[path = "decode/segments.rs"]
 mod segments;
+#[path = "decode/tcp_capture.rs"]
+mod tcp_capture;
 #[path = "decode/tshark.rs"]
 mod tshark;
+#[path = "decode/tshark_json.rs"]
+mod tshark_json;
 
 use std::process::{Command, Output};
 
@@ -44,6 +48,45 @@ fn decode(args: &[&str]) -> Output {
         .current_dir(repo_root())
         .output()
         .expect("run fieldbridge decode")
+}
+
+/// Runs `fieldbridge decode` with `args`, which must succeed.
+fn decode_ok(args: &[&str]) -> Output {
+    let out = decode(args);
+    assert!(
+        out.status.success(),
+        "decode {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `fieldbridge decode` with `args` and compares its output with the checked file
+/// `checked` (relative to the repository root), byte for byte; returns the output.
+fn assert_decodes_to_checked_file(args: &[&str], checked: &str) -> Output {
+    let out = decode_ok(args);
+    let actual = String::from_utf8_lossy(&out.stdout);
+    let expected = std::fs::read_to_string(repo_root().join(checked)).expect(checked);
+    if actual != expected {
+        let (a, e): (Vec<_>, Vec<_>) = (actual.lines().collect(), expected.lines().collect());
+        let first = (0..a.len().max(e.len()))
+            .find(|&i| a.get(i) != e.get(i))
+            .unwrap_or(0);
+        panic!(
+            "the decode of `{args}` differs from {checked} at line {} ({} lines, {} expected):\n\
+             ours:     {}\nexpected: {}\n\
+             If the change is intended, check the new output by eye against tshark and write it with\n\
+             cargo run -p fieldbridge -- decode {args} > {checked}",
+            first + 1,
+            a.len(),
+            e.len(),
+            a.get(first).unwrap_or(&"(none)"),
+            e.get(first).unwrap_or(&"(none)"),
+            args = args.join(" "),
+        );
+    }
+    out
 }
 
 /// stdout as JSON objects, one per line.
@@ -66,46 +109,25 @@ fn capture_port() -> String {
         .expect("a `Port: N` line in captures/modbus/README.md")
 }
 
-fn decode_reference_capture() -> Output {
-    let out = decode(&[
+/// The arguments that decode the reference capture, whose server port is `port`.
+fn reference_args(port: &str) -> [&str; 6] {
+    [
         "--protocol",
         "modbus-tcp",
         "--pcap",
         CAPTURE,
         "--port",
-        &capture_port(),
-    ]);
-    assert!(
-        out.status.success(),
-        "decode failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+        port,
+    ]
+}
+
+fn decode_reference_capture() -> Output {
+    decode_ok(&reference_args(&capture_port()))
 }
 
 #[test]
 fn the_reference_capture_decodes_to_its_checked_file() {
-    let out = decode_reference_capture();
-    let actual = String::from_utf8_lossy(&out.stdout);
-    let expected = std::fs::read_to_string(repo_root().join(EXPECTED)).expect(EXPECTED);
-    if actual != expected {
-        let (a, e): (Vec<_>, Vec<_>) = (actual.lines().collect(), expected.lines().collect());
-        let first = (0..a.len().max(e.len()))
-            .find(|&i| a.get(i) != e.get(i))
-            .unwrap_or(0);
-        panic!(
-            "the decode of {CAPTURE} differs from {EXPECTED} at line {} ({} lines, {} expected):\n\
-             ours:     {}\nexpected: {}\n\
-             If the change is intended, check the new output by eye against tshark and write it with\n\
-             cargo run -p fieldbridge -- decode --protocol modbus-tcp --pcap {CAPTURE} --port {} > {EXPECTED}",
-            first + 1,
-            a.len(),
-            e.len(),
-            a.get(first).unwrap_or(&"(none)"),
-            e.get(first).unwrap_or(&"(none)"),
-            capture_port(),
-        );
-    }
+    assert_decodes_to_checked_file(&reference_args(&capture_port()), EXPECTED);
 }
 
 #[test]

@@ -2,16 +2,10 @@
 
 use serde_json::Value;
 
-use crate::{decode, lines};
+use crate::{decode, decode_ok, lines};
 
 fn hex_lines(args: &[&str]) -> Vec<Value> {
-    let out = decode(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    lines(&out)
+    lines(&decode_ok(args))
 }
 
 #[test]

@@ -3,15 +3,25 @@
 //! carried in TCP, checked against tshark's `iec60870_101` Decode-As.
 
 use std::path::Path;
-use std::process::Command;
-use std::time::Duration;
 
-use fieldbridge_tests::{require, Peer};
-use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use pcap_file::DataLink;
 use serde_json::{json, Value};
 
-use crate::{decode, lines};
+use crate::tcp_capture::{write_connection, Endpoint};
+use crate::tshark_json::{number, tshark_json};
+use crate::{decode, decode_ok, lines};
+
+/// The size options of a two-octet link address and the 104 ASDU sizes (COT with originator,
+/// CA of two octets, IOA of three).
+pub(crate) const WIDE_SIZES: [&str; 8] = [
+    "--link-address-size",
+    "2",
+    "--cot-size",
+    "2",
+    "--ca-size",
+    "2",
+    "--ioa-size",
+    "3",
+];
 
 /// A 101 exchange as a serial line carries it, with line noise, commented frame by frame.
 const SERIAL: &str = concat!(
@@ -27,13 +37,7 @@ const SERIAL: &str = concat!(
 
 #[test]
 fn a_serial_dump_decodes_frame_by_frame_and_skips_what_is_not_a_frame() {
-    let out = decode(&["--protocol", "iec101", "--hex", SERIAL]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let l = lines(&out);
+    let l = lines(&decode_ok(&["--protocol", "iec101", "--hex", SERIAL]));
     assert_eq!(l.len(), 8, "{l:#?}");
     // The noise: two bytes, with the reason the first could not start a frame.
     assert_eq!(l[0]["offset"], 0);
@@ -129,20 +133,8 @@ fn the_link_address_and_asdu_sizes_are_options() {
     frame.push(body.iter().fold(0u8, |s, b| s.wrapping_add(*b)));
     frame.push(0x16);
     let hex = hex::encode(&frame);
-    let args = [
-        "--protocol",
-        "iec101",
-        "--link-address-size",
-        "2",
-        "--cot-size",
-        "2",
-        "--ca-size",
-        "2",
-        "--ioa-size",
-        "3",
-        "--hex",
-        &hex,
-    ];
+    let mut args = vec!["--protocol", "iec101", "--hex", &hex];
+    args.extend(WIDE_SIZES);
     let l = lines(&decode(&args));
     assert_eq!(l.len(), 1, "{l:?}");
     assert_eq!(l[0]["link_address"], 0x0102);
@@ -172,35 +164,8 @@ fn the_link_address_and_asdu_sizes_are_options() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-const MASTER: ([u8; 4], u16) = ([10, 0, 0, 1], 40001);
-const SLAVE: ([u8; 4], u16) = ([10, 0, 0, 2], 2405);
-
-/// An Ethernet/IPv4/TCP packet.
-pub(crate) fn packet(
-    from: ([u8; 4], u16),
-    to: ([u8; 4], u16),
-    seq: u32,
-    ack: u32,
-    flags: u8,
-    payload: &[u8],
-) -> Vec<u8> {
-    let mut p = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0];
-    p.extend_from_slice(
-        &u16::try_from(40 + payload.len())
-            .expect("small")
-            .to_be_bytes(),
-    );
-    p.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
-    p.extend_from_slice(&from.0);
-    p.extend_from_slice(&to.0);
-    p.extend_from_slice(&from.1.to_be_bytes());
-    p.extend_from_slice(&to.1.to_be_bytes());
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&ack.to_be_bytes());
-    p.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    p.extend_from_slice(payload);
-    p
-}
+const MASTER: Endpoint = ([10, 0, 0, 1], 40001);
+const SLAVE: Endpoint = ([10, 0, 0, 2], 2405);
 
 /// The frames of a 101 poll, master first, then alternating (each `(from master, bytes)`).
 fn poll() -> Vec<(bool, Vec<u8>)> {
@@ -243,89 +208,35 @@ fn write_poll(path: &Path, coalesced: bool) {
 /// Writes a TCP connection from the master (10.0.0.1:40001) to the slave (10.0.0.2:2405) as a
 /// pcap: the handshake, then one segment per `(from master, bytes)`.
 pub(crate) fn write_segments(path: &Path, segments: &[(bool, Vec<u8>)]) {
-    let (mut m, mut s) = (1000u32, 5000u32);
-    let mut packets = vec![
-        packet(MASTER, SLAVE, m - 1, 0, 0x02, &[]),
-        packet(SLAVE, MASTER, s - 1, m, 0x12, &[]),
-        packet(MASTER, SLAVE, m, s, 0x10, &[]),
-    ];
-    for (from_master, bytes) in segments {
-        if *from_master {
-            packets.push(packet(MASTER, SLAVE, m, s, 0x18, bytes));
-            m += bytes.len() as u32;
-        } else {
-            packets.push(packet(SLAVE, MASTER, s, m, 0x18, bytes));
-            s += bytes.len() as u32;
-        }
-    }
-    write_pcap(path, &packets);
-}
-
-/// Writes Ethernet packets as a pcap file, one a millisecond.
-pub(crate) fn write_pcap(path: &Path, packets: &[Vec<u8>]) {
-    let file = std::fs::File::create(path).expect("create capture");
-    let header = PcapHeader {
-        datalink: DataLink::ETHERNET,
-        ..PcapHeader::default()
-    };
-    let mut writer = PcapWriter::with_header(file, header).expect("pcap header");
-    for (i, data) in packets.iter().enumerate() {
-        let time = Duration::from_secs(1_700_000_000) + Duration::from_millis(i as u64);
-        writer
-            .write_packet(&PcapPacket::new(time, data.len() as u32, data))
-            .expect("write packet");
-    }
+    write_connection(path, (MASTER, SLAVE), (1000, 5000), segments);
 }
 
 /// tshark's `iec60870_101` frames of `capture` decoded as 101 on port 2405: per frame, the frame
 /// number and what we call prm, function_code, link_address, and the ASDU's type_id, cot,
 /// common_address and IOAs.
 pub(crate) fn tshark_frames(capture: &Path, prefs: &[&str]) -> Vec<Value> {
-    let tshark = require(Peer::Tshark);
-    let out = Command::new(tshark)
-        .arg("-r")
-        .arg(capture)
-        .args([
-            "-d",
-            "tcp.port==2405,iec60870_101",
-            "-T",
-            "json",
-            "--no-duplicate-keys",
-        ])
-        .args(prefs.iter().flat_map(|p| ["-o", p]))
-        .output()
-        .expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let packets: Vec<Value> = serde_json::from_slice(&out.stdout).expect("tshark JSON");
-    let n = |v: &Value| -> u64 {
-        let s = v.as_str().unwrap_or_default();
-        s.strip_prefix("0x")
-            .map_or_else(|| s.parse(), |h| u64::from_str_radix(h, 16))
-            .unwrap_or_else(|_| panic!("tshark number {v}"))
-    };
+    let mut args = vec!["-d", "tcp.port==2405,iec60870_101", "--no-duplicate-keys"];
+    args.extend(prefs.iter().flat_map(|p| ["-o", p]));
+    let packets = tshark_json(capture, &args);
     let mut frames = Vec::new();
     for p in &packets {
         let layers = &p["_source"]["layers"];
         let Some(link) = layers.get("iec60870_101") else {
             continue;
         };
-        let frame = n(&layers["frame"]["frame.number"]);
+        let frame = number(&layers["frame"]["frame.number"]);
         let mut f = json!({"frame": frame});
         // The control field's subtree, when the frame has one (not E5).
         if let Some(ctrl) = link.get("iec60870_101.ctrlfield_tree") {
-            let prm = n(&ctrl["iec60870_101.ctrl_prm"]) == 1;
+            let prm = number(&ctrl["iec60870_101.ctrl_prm"]) == 1;
             f["prm"] = json!(prm);
             let code = if prm {
                 &ctrl["iec60870_101.ctrl_func_pri_to_sec"]
             } else {
                 &ctrl["iec60870_101.ctrl_func_sec_to_pri"]
             };
-            f["function_code"] = json!(n(code));
-            f["link_address"] = json!(n(&link["iec60870_101.linkaddr"]));
+            f["function_code"] = json!(number(code));
+            f["link_address"] = json!(number(&link["iec60870_101.linkaddr"]));
         }
         if let Some(asdu) = layers.get("iec60870_asdu") {
             let ioas: Vec<u64> = asdu
@@ -333,12 +244,12 @@ pub(crate) fn tshark_frames(capture: &Path, prefs: &[&str]) -> Vec<Value> {
                 .into_iter()
                 .flat_map(|m| m.iter())
                 .filter(|(k, _)| k.starts_with("IOA"))
-                .map(|(_, v)| n(&v["iec60870_asdu.ioa"]))
+                .map(|(_, v)| number(&v["iec60870_asdu.ioa"]))
                 .collect();
             f["asdu"] = json!({
-                "type_id": n(&asdu["iec60870_asdu.typeid"]),
-                "cot": n(&asdu["iec60870_asdu.causetx"]),
-                "common_address": n(&asdu["iec60870_asdu.addr"]),
+                "type_id": number(&asdu["iec60870_asdu.typeid"]),
+                "cot": number(&asdu["iec60870_asdu.causetx"]),
+                "common_address": number(&asdu["iec60870_asdu.addr"]),
                 "ioas": ioas,
             });
         }
@@ -377,20 +288,14 @@ fn ft12_frames_carried_in_tcp_decode_as_tshark_decodes_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("poll.pcap");
     write_poll(&path, false);
-    let out = decode(&[
+    let ours = lines(&decode_ok(&[
         "--protocol",
         "iec101",
         "--pcap",
         path.to_str().unwrap(),
         "--port",
         "2405",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ours = lines(&out);
+    ]));
     assert_eq!(ours.len(), 6, "{ours:#?}");
     let from: Vec<&str> = ours.iter().map(|o| o["from"].as_str().unwrap()).collect();
     assert_eq!(
@@ -415,17 +320,20 @@ fn ft12_frames_split_and_coalesced_in_tcp_decode_the_same() {
     write_poll(&two, true);
     // Without --port: the side the SYN went to is the server.
     let strip = |path: &Path| -> Vec<Value> {
-        let out = decode(&["--protocol", "iec101", "--pcap", path.to_str().unwrap()]);
-        assert!(out.status.success());
-        lines(&out)
-            .into_iter()
-            .map(|mut o| {
-                let m = o.as_object_mut().unwrap();
-                m.remove("frame");
-                m.remove("time");
-                o
-            })
-            .collect()
+        lines(&decode_ok(&[
+            "--protocol",
+            "iec101",
+            "--pcap",
+            path.to_str().unwrap(),
+        ]))
+        .into_iter()
+        .map(|mut o| {
+            let m = o.as_object_mut().unwrap();
+            m.remove("frame");
+            m.remove("time");
+            o
+        })
+        .collect()
     };
     let (a, b) = (strip(&one), strip(&two));
     assert_eq!(a.len(), 6);

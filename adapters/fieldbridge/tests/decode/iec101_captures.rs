@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::{decode, lines};
+use crate::{decode_ok, lines};
 
 /// The folder of the IEC 101 captures, relative to the repository root.
 const DIR: &str = "captures/iec101";
@@ -30,7 +30,7 @@ type LoggedObject = (u64, String, Vec<(String, String)>);
 
 fn decode_session(name: &str, sizes: [&str; 4]) -> Vec<Value> {
     let dump = format!("{DIR}/{name}.hex");
-    let out = decode(&[
+    lines(&decode_ok(&[
         "--protocol",
         "iec101",
         "--serial-dump",
@@ -43,13 +43,7 @@ fn decode_session(name: &str, sizes: [&str; 4]) -> Vec<Value> {
         sizes[2],
         "--ioa-size",
         sizes[3],
-    ]);
-    assert!(
-        out.status.success(),
-        "decode {dump}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    lines(&out)
+    ]))
 }
 
 /// One `asdu` or `sent` line of the lib60870 log: its fields, and its objects as

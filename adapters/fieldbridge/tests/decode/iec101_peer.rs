@@ -12,8 +12,8 @@ use std::process::{Child, Command, Stdio};
 use fieldbridge_tests::{repo_root, SocatPair};
 use serde_json::Value;
 
-use crate::iec101::{ours_as_tshark, tshark_frames, write_segments};
-use crate::{decode, lines};
+use crate::iec101::{ours_as_tshark, tshark_frames, write_segments, WIDE_SIZES};
+use crate::{decode, decode_ok, lines};
 
 /// The lib60870 programs, built by `scripts/build-lib60870`.
 fn program(name: &str) -> PathBuf {
@@ -147,13 +147,7 @@ fn check(sizes: &[&str], prefs: &[&str]) {
     let dump = frames.concat();
     let mut args = vec!["--protocol", "iec101", "--hex", &dump];
     args.extend_from_slice(sizes);
-    let out = decode(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ours = lines(&out);
+    let ours = lines(&decode_ok(&args));
     assert_eq!(ours.len(), frames.len(), "one line per frame: {ours:#?}");
     assert!(
         ours.iter().all(|o| o.get("error").is_none()),
@@ -215,16 +209,7 @@ fn every_frame_between_lib60870_master_and_slave_decodes_as_lib60870_reads_it() 
 #[test]
 fn the_same_with_two_octet_link_addresses_and_the_104_asdu_sizes() {
     check(
-        &[
-            "--link-address-size",
-            "2",
-            "--cot-size",
-            "2",
-            "--ca-size",
-            "2",
-            "--ioa-size",
-            "3",
-        ],
+        &WIDE_SIZES,
         &[
             "iec60870_101.linkaddr_len:2 octet",
             "iec60870_101.cot_len:2 octet",

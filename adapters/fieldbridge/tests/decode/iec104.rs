@@ -2,12 +2,13 @@
 //! dissectors, run here), APDU by APDU and object by object; the session against its checked
 //! decode; and APDUs given as hex with a damaged one among them.
 
-use std::process::Command;
+use std::path::Path;
 
-use fieldbridge_tests::{repo_root, require, Peer};
+use fieldbridge_tests::repo_root;
 use serde_json::{json, Value};
 
-use crate::{decode, lines};
+use crate::tshark_json::{as_list, number, tshark_json};
+use crate::{assert_decodes_to_checked_file, decode, decode_ok, lines};
 
 /// The folder of the IEC 104 captures, relative to the repository root.
 const DIR: &str = "captures/iec104";
@@ -32,24 +33,6 @@ fn session_port() -> String {
         .find_map(|l| l.strip_prefix("Port: "))
         .map(|p| p.trim().to_owned())
         .expect("a `Port: N` line in captures/iec104/README.md")
-}
-
-/// tshark's integers: decimal, or hexadecimal with 0x.
-fn number(v: &Value) -> u64 {
-    let s = v.as_str().unwrap_or_default();
-    match s.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16),
-        None => s.parse(),
-    }
-    .unwrap_or_else(|_| panic!("tshark number {v}"))
-}
-
-/// A layer or subtree, listed by `--no-duplicate-keys` when it repeats.
-fn as_list(v: &Value) -> Vec<&Value> {
-    match v {
-        Value::Array(items) => items.iter().collect(),
-        other => vec![other],
-    }
 }
 
 /// The U functions by tshark's `utype` (the function bits shifted down by two).
@@ -232,21 +215,12 @@ const TSHARK_RAW: [u64; 11] = [20, 38, 39, 40, 102, 107, 113, 120, 122, 124, 126
 
 /// Every APDU of `capture`, decoded by `tshark -T json` (with a Decode-As for `port`).
 fn tshark_apdus(capture: &str, port: Option<&str>) -> Vec<TsharkApdu> {
-    let tshark = require(Peer::Tshark);
-    let mut command = Command::new(tshark);
-    command
-        .current_dir(repo_root())
-        .args(["-r", capture, "-T", "json", "--no-duplicate-keys"]);
-    if let Some(p) = port {
-        command.args(["-d", &format!("tcp.port=={p},iec60870_104")]);
+    let decode_as = port.map(|p| format!("tcp.port=={p},iec60870_104"));
+    let mut args = vec!["--no-duplicate-keys"];
+    if let Some(d) = &decode_as {
+        args.extend(["-d", d]);
     }
-    let out = command.output().expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let packets: Vec<Value> = serde_json::from_slice(&out.stdout).expect("tshark JSON");
+    let packets = tshark_json(Path::new(capture), &args);
     let mut apdus = Vec::new();
     for packet in &packets {
         let layers = &packet["_source"]["layers"];
@@ -340,17 +314,7 @@ fn ours_as_tshark(line: &Value) -> Value {
 /// Decodes `capture` with us and with tshark and compares every APDU and object; returns the
 /// number of APDUs and of objects compared.
 pub(crate) fn compare_with_tshark(capture: &str, port: Option<&str>) -> (usize, usize) {
-    let mut args = vec!["--protocol", "iec104", "--pcap", capture];
-    if let Some(p) = port {
-        args.extend(["--port", p]);
-    }
-    let out = decode(&args);
-    assert!(
-        out.status.success(),
-        "decode: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ours = lines(&out);
+    let ours = lines(&decode_ok(&pcap_args(capture, port)));
     let theirs = tshark_apdus(capture, port);
     assert_eq!(
         ours.len(),
@@ -420,6 +384,13 @@ pub(crate) fn compare_with_tshark(capture: &str, port: Option<&str>) -> (usize, 
     (ours.len(), objects)
 }
 
+/// The arguments that decode the IEC 104 capture `capture`, with `--port` when given.
+fn pcap_args<'a>(capture: &'a str, port: Option<&'a str>) -> Vec<&'a str> {
+    let mut args = vec!["--protocol", "iec104", "--pcap", capture];
+    args.extend(port.iter().flat_map(|p| ["--port", p]));
+    args
+}
+
 /// The path and `--port` of a capture of [`CAPTURES`].
 fn capture(name: &str, readme_port: bool) -> (String, Option<String>) {
     (
@@ -460,38 +431,8 @@ fn every_apdu_of_every_capture_decodes_as_tshark_decodes_it() {
 fn every_capture_decodes_to_its_checked_file() {
     for (name, readme_port, _) in CAPTURES {
         let (path, port) = capture(name, readme_port);
-        let expected_path = format!("{DIR}/{name}.decode.jsonl");
-        let mut args = vec!["--protocol", "iec104", "--pcap", &path];
-        if let Some(p) = &port {
-            args.extend(["--port", p]);
-        }
-        let out = decode(&args);
-        assert!(
-            out.status.success(),
-            "decode: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let actual = String::from_utf8_lossy(&out.stdout);
-        let expected =
-            std::fs::read_to_string(repo_root().join(&expected_path)).expect(&expected_path);
-        if actual != expected {
-            let (a, e): (Vec<_>, Vec<_>) = (actual.lines().collect(), expected.lines().collect());
-            let first = (0..a.len().max(e.len()))
-                .find(|&i| a.get(i) != e.get(i))
-                .unwrap_or(0);
-            panic!(
-                "the decode of {path} differs from {expected_path} at line {} ({} lines, {} expected):\n\
-                 ours:     {}\nexpected: {}\n\
-                 If the change is intended, check the new output by eye against tshark and write it with\n\
-                 cargo run -p fieldbridge -- decode {} > {expected_path}",
-                first + 1,
-                a.len(),
-                e.len(),
-                a.get(first).unwrap_or(&"(none)"),
-                e.get(first).unwrap_or(&"(none)"),
-                args.join(" "),
-            );
-        }
+        let checked = format!("{DIR}/{name}.decode.jsonl");
+        assert_decodes_to_checked_file(&pcap_args(&path, port.as_deref()), &checked);
     }
 }
 
@@ -504,9 +445,7 @@ fn hex_apdus_decode_and_a_damaged_one_is_reported_at_its_offset() {
         "68 04 01 00 06 00 ",                               // S(3)
         "68 12 04 00 06 00 0d 01 03 00 2f 00 c8 00 00 00 00 bc 41 81", // M_ME_NC_1 23.5 IV OV
     );
-    let out = decode(&["--protocol", "iec104", "--hex", hex]);
-    assert!(out.status.success());
-    let l = lines(&out);
+    let l = lines(&decode_ok(&["--protocol", "iec104", "--hex", hex]));
     assert_eq!(l.len(), 5, "{l:?}");
     assert_eq!(
         l[0],
@@ -581,15 +520,7 @@ fn the_stored_tshark_summary_of_the_session_matches_our_decode() {
     let summary: Value = serde_json::from_str(&text).expect("summary JSON");
     assert_eq!(summary["port"].to_string(), session_port());
     let (capture, port) = capture("c104-session", true);
-    let port = port.expect("port");
-    let ours = lines(&decode(&[
-        "--protocol",
-        "iec104",
-        "--pcap",
-        &capture,
-        "--port",
-        &port,
-    ]));
+    let ours = lines(&decode_ok(&pcap_args(&capture, port.as_deref())));
     let theirs = summary["apdus"].as_array().expect("apdus");
     assert_eq!(ours.len(), theirs.len());
     for (o, t) in ours.iter().zip(theirs) {

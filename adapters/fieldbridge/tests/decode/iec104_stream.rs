@@ -4,13 +4,13 @@
 
 use serde_json::{json, Value};
 
-use crate::iec101::{packet, write_pcap};
-use crate::{decode, lines};
+use pcap_file::DataLink;
 
-const CLIENT: ([u8; 4], u16) = ([10, 0, 0, 1], 40000);
-const SERVER: ([u8; 4], u16) = ([10, 0, 0, 2], 2404);
-const ACK: u8 = 0x10;
-const PSH_ACK: u8 = 0x18;
+use crate::tcp_capture::{packet, write_pcap, Endpoint, ACK, PSH_ACK, SYN, SYN_ACK};
+use crate::{decode_ok, lines};
+
+const CLIENT: Endpoint = ([10, 0, 0, 1], 40000);
+const SERVER: Endpoint = ([10, 0, 0, 2], 2404);
 
 /// An I frame from the server: N(S) `ns`, N(R) 0, M_SP_NA_1 spont at CA 47, IOA `ioa`, on.
 fn i_frame(ns: u16, ioa: u8) -> Vec<u8> {
@@ -48,8 +48,8 @@ fn packets() -> Vec<Vec<u8>> {
     let after_i1 = after_con_i0 + i1.len() as u32;
     let after_i2 = after_i1 + i2.len() as u32;
     vec![
-        packet(CLIENT, SERVER, c - 1, 0, 0x02, &[]),
-        packet(SERVER, CLIENT, s - 1, c, 0x12, &[]),
+        packet(CLIENT, SERVER, c - 1, 0, SYN, &[]),
+        packet(SERVER, CLIENT, s - 1, c, SYN_ACK, &[]),
         packet(CLIENT, SERVER, c, s, ACK, &[]),
         // STARTDT act in two pieces.
         packet(CLIENT, SERVER, c, s, PSH_ACK, &startdt_act[..3]),
@@ -78,14 +78,13 @@ fn packets() -> Vec<Vec<u8>> {
 fn an_untidy_stream_decodes_with_one_error_line_per_damage() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("stream.pcap");
-    write_pcap(&path, &packets());
-    let out = decode(&["--protocol", "iec104", "--pcap", path.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let l = lines(&out);
+    write_pcap(&path, DataLink::ETHERNET, &packets());
+    let l = lines(&decode_ok(&[
+        "--protocol",
+        "iec104",
+        "--pcap",
+        path.to_str().unwrap(),
+    ]));
     let summary: Vec<Value> = l
         .iter()
         .map(|o| {

@@ -7,9 +7,9 @@
 use serde_json::{json, Value};
 use std::path::Path;
 
-use crate::iec101::{packet, write_pcap};
 use crate::iec104::compare_with_tshark;
-use crate::{decode, lines};
+use crate::tcp_capture::write_connection;
+use crate::{decode, decode_ok, lines};
 
 /// 2026-01-02 03:04:05.678 as CP56Time2a: ms 5678, minute 4, hour 3, day 2, month 1, year 26.
 const CP56: [u8; 7] = [0x2e, 0x16, 0x04, 0x03, 0x02, 0x01, 0x1a];
@@ -197,17 +197,8 @@ fn cases() -> Vec<(u8, u8, Vec<u8>, Value)> {
 /// handshake; returns the APDUs' bytes too.
 fn write_capture(path: &Path, apdus: &[Vec<u8>]) {
     let (client, server) = (([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 2404));
-    let (c, mut s) = (100u32, 900u32);
-    let mut packets = vec![
-        packet(client, server, c - 1, 0, 0x02, &[]),
-        packet(server, client, s - 1, c, 0x12, &[]),
-        packet(client, server, c, s, 0x10, &[]),
-    ];
-    for apdu in apdus {
-        packets.push(packet(server, client, s, c, 0x18, apdu));
-        s += apdu.len() as u32;
-    }
-    write_pcap(path, &packets);
+    let segments: Vec<(bool, Vec<u8>)> = apdus.iter().map(|a| (false, a.clone())).collect();
+    write_connection(path, (client, server), (100, 900), &segments);
 }
 
 #[test]
@@ -224,13 +215,7 @@ fn every_family_of_type_ids_decodes_to_its_fields_and_as_tshark_reads_it() {
     let path = dir.path().join("types.pcap");
     write_capture(&path, &apdus);
     let path = path.to_str().expect("utf-8 path");
-    let out = decode(&["--protocol", "iec104", "--pcap", path]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let l = lines(&out);
+    let l = lines(&decode_ok(&["--protocol", "iec104", "--pcap", path]));
     assert_eq!(l.len(), cases.len(), "{l:#?}");
     for (i, (line, (type_id, _, _, expected))) in l.iter().zip(&cases).enumerate() {
         assert_eq!(line["asdu"]["type_id"], *type_id, "{line}");

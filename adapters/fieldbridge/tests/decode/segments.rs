@@ -2,52 +2,20 @@
 //! the decoder reads; and a capture that stops inside a frame.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
 use serde_json::Value;
 
-use crate::{decode, lines};
+use crate::tcp_capture::{ip_tcp, write_pcap, Endpoint, ACK, ETHERNET, PSH_ACK, SYN};
+use crate::{decode_ok, lines};
 
-const CLIENT: ([u8; 4], u16) = ([10, 0, 0, 1], 1025);
-const SERVER: ([u8; 4], u16) = ([10, 0, 0, 2], 5020);
-const SYN: u8 = 0x02;
-const ACK: u8 = 0x10;
-const PSH_ACK: u8 = 0x18;
-
-/// An IPv4 packet holding a TCP segment.
-fn ip_tcp(
-    from: ([u8; 4], u16),
-    to: ([u8; 4], u16),
-    seq: u32,
-    ack: u32,
-    flags: u8,
-    payload: &[u8],
-) -> Vec<u8> {
-    let total = u16::try_from(40 + payload.len()).expect("small packet");
-    let mut p = vec![0x45, 0];
-    p.extend_from_slice(&total.to_be_bytes());
-    p.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
-    p.extend_from_slice(&from.0);
-    p.extend_from_slice(&to.0);
-    p.extend_from_slice(&from.1.to_be_bytes());
-    p.extend_from_slice(&to.1.to_be_bytes());
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&ack.to_be_bytes());
-    p.extend_from_slice(&[0x50, flags, 0xFF, 0xFF, 0, 0, 0, 0]);
-    p.extend_from_slice(payload);
-    p
-}
+const CLIENT: Endpoint = ([10, 0, 0, 1], 1025);
+const SERVER: Endpoint = ([10, 0, 0, 2], 5020);
 
 /// The packet in the link-layer header of `link`.
 fn framed(link: DataLink, ip: &[u8]) -> Vec<u8> {
     let mut p = match link {
-        DataLink::ETHERNET => {
-            let mut h = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1];
-            h.extend_from_slice(&[0x08, 0x00]);
-            h
-        }
+        DataLink::ETHERNET => ETHERNET.to_vec(),
         DataLink::LINUX_SLL => {
             let mut h = vec![0; 14];
             h.extend_from_slice(&[0x08, 0x00]);
@@ -111,18 +79,8 @@ fn session() -> Vec<Vec<u8>> {
 
 /// Writes the session as a pcap file of link type `link`, one packet a millisecond.
 fn write_capture(path: &Path, link: DataLink) {
-    let file = std::fs::File::create(path).expect("create capture");
-    let header = PcapHeader {
-        datalink: link,
-        ..PcapHeader::default()
-    };
-    let mut writer = PcapWriter::with_header(file, header).expect("pcap header");
-    for (i, ip) in session().iter().enumerate() {
-        let data = framed(link, ip);
-        let time = Duration::from_secs(1_700_000_000) + Duration::from_millis(i as u64);
-        let packet = PcapPacket::new(time, data.len() as u32, &data);
-        writer.write_packet(&packet).expect("write packet");
-    }
+    let packets: Vec<Vec<u8>> = session().iter().map(|ip| framed(link, ip)).collect();
+    write_pcap(path, link, &packets);
 }
 
 #[test]
@@ -140,13 +98,12 @@ fn split_duplicated_reordered_and_coalesced_segments_decode_on_every_link_type()
         write_capture(&path, link);
         // No --port and no port 502: the SYN says which side is the server (the lower port is
         // the client's here).
-        let out = decode(&["--protocol", "modbus-tcp", "--pcap", path.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "{link:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let ours = lines(&out);
+        let ours = lines(&decode_ok(&[
+            "--protocol",
+            "modbus-tcp",
+            "--pcap",
+            path.to_str().unwrap(),
+        ]));
         match &first {
             Some(expected) => assert_eq!(&ours, expected, "{link:?} decodes differently"),
             None => first = Some(ours),
@@ -211,22 +168,14 @@ fn split_duplicated_reordered_and_coalesced_segments_decode_on_every_link_type()
 fn a_capture_that_stops_before_a_frame_is_whole_reports_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("cut.pcap");
-    let file = std::fs::File::create(&path).expect("create");
-    let mut writer = PcapWriter::with_header(
-        file,
-        PcapHeader {
-            datalink: DataLink::RAW,
-            ..PcapHeader::default()
-        },
-    )
-    .expect("header");
     let half = ip_tcp(CLIENT, SERVER, 1, 1, PSH_ACK, &[0, 9, 0, 0, 0, 6, 1]);
-    let packet = PcapPacket::new(Duration::from_secs(1), half.len() as u32, &half);
-    writer.write_packet(&packet).expect("write");
-    drop(writer);
-    let out = decode(&["--protocol", "modbus-tcp", "--pcap", path.to_str().unwrap()]);
-    assert!(out.status.success());
-    let ours = lines(&out);
+    write_pcap(&path, DataLink::RAW, &[half]);
+    let ours = lines(&decode_ok(&[
+        "--protocol",
+        "modbus-tcp",
+        "--pcap",
+        path.to_str().unwrap(),
+    ]));
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert_eq!(
         ours[0]["error"],

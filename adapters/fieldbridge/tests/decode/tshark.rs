@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
-use fieldbridge_tests::{repo_root, require, Peer};
+use fieldbridge_tests::repo_root;
 use serde_json::Value;
 
+use crate::tshark_json::{as_list, number, tshark_json};
 use crate::{capture_port, decode_reference_capture, lines, CAPTURE};
 
 /// One Modbus ADU as tshark decodes it: the summary fields of `captures/modbus/tshark_summary.py`
@@ -19,24 +19,6 @@ struct Tshark {
     bits: Option<Vec<bool>>,
     data: Option<Vec<u8>>,
     objects: Option<Vec<(u64, String)>>,
-}
-
-/// tshark's integers: decimal, or hexadecimal with 0x.
-fn number(v: &Value) -> u64 {
-    let s = v.as_str().unwrap_or_default();
-    match s.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16),
-        None => s.parse(),
-    }
-    .unwrap_or_else(|_| panic!("tshark number {v}"))
-}
-
-/// tshark repeats a layer as a list when a packet holds several ADUs.
-fn as_list(v: &Value) -> Vec<&Value> {
-    match v {
-        Value::Array(items) => items.iter().collect(),
-        other => vec![other],
-    }
 }
 
 /// Nested tshark trees holding `index_key` (e.g. every "Register N" subtree), sorted by it.
@@ -53,19 +35,7 @@ fn subtrees<'a>(modbus: &'a Value, index_key: &str) -> Vec<&'a Value> {
 
 /// Every Modbus ADU of `capture`, decoded by `tshark -T json` with the Modbus/TCP port set.
 fn tshark_frames(capture: &Path, port: &str) -> Vec<Tshark> {
-    let tshark = require(Peer::Tshark);
-    let out = Command::new(tshark)
-        .arg("-r")
-        .arg(capture)
-        .args(["-o", &format!("mbtcp.tcp.port:{port}"), "-T", "json"])
-        .output()
-        .expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let packets: Vec<Value> = serde_json::from_slice(&out.stdout).expect("tshark JSON");
+    let packets = tshark_json(capture, &["-o", &format!("mbtcp.tcp.port:{port}")]);
     let summary_fields = [
         ("modbus.reference_num", "reference"),
         ("modbus.word_cnt", "word_count"),
