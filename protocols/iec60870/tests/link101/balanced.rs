@@ -217,31 +217,28 @@ fn dfc_holds_user_data_back_until_a_status_request_finds_it_clear() {
     assert_eq!(data(&pair.b_events), [(2, Service::Confirmed, asdu(2))]);
 }
 
+/// Request status of link (FC 9) with this DIR, as a balanced station sends it.
+fn status_request(dir: bool, address: u16) -> Wire {
+    Wire::Fixed(
+        Control::Primary {
+            dir,
+            fcb: false,
+            fcv: false,
+            function: P::REQUEST_LINK_STATUS,
+        },
+        address,
+    )
+}
+
 #[test]
 fn our_own_frames_echoed_and_frames_for_other_addresses_are_ignored() {
     let p0 = params();
     let t0 = Instant::now();
     let mut b = Balanced::new(p0, Station::B, 2, 1, t0).unwrap();
     let mut seen = Vec::new();
-    let echo = Wire::Fixed(
-        Control::Primary {
-            dir: false,
-            fcb: false,
-            fcv: false,
-            function: P::REQUEST_LINK_STATUS,
-        },
-        2,
-    );
+    let echo = status_request(false, 2);
     b.on_bytes(&echo.encode(&p0), t0, |e| seen.push(Seen::from(e)));
-    let other = Wire::Fixed(
-        Control::Primary {
-            dir: true,
-            fcb: false,
-            fcv: false,
-            function: P::REQUEST_LINK_STATUS,
-        },
-        3,
-    );
+    let other = status_request(true, 3);
     b.on_bytes(&other.encode(&p0), t0, |e| seen.push(Seen::from(e)));
     assert_eq!(
         seen,
@@ -258,15 +255,7 @@ fn our_own_frames_echoed_and_frames_for_other_addresses_are_ignored() {
     assert_eq!(out[0].primary(), (9, false, false));
     // A's status request is answered with DIR = 0 and our address.
     let mut seen = Vec::new();
-    let status = Wire::Fixed(
-        Control::Primary {
-            dir: true,
-            fcb: false,
-            fcv: false,
-            function: P::REQUEST_LINK_STATUS,
-        },
-        2,
-    );
+    let status = status_request(true, 2);
     b.on_bytes(&status.encode(&p0), t0, |e| seen.push(Seen::from(e)));
     assert_eq!(seen, []);
     let answer = Wire::of(&b.poll_transmit(t0).unwrap(), &p0);

@@ -124,6 +124,15 @@ pub fn sec(function: SecondaryFunction, acd: bool, dfc: bool, address: u16) -> W
     Wire::Fixed(Control::secondary(function, acd, dfc), address)
 }
 
+/// A secondary frame with user data (FC 8, unbalanced).
+pub fn sec_data(acd: bool, dfc: bool, address: u16, asdu: &[u8]) -> Wire {
+    Wire::Variable(
+        Control::secondary(SecondaryFunction::USER_DATA, acd, dfc),
+        address,
+        asdu.to_vec(),
+    )
+}
+
 /// An event with its data owned, to keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seen {
@@ -190,6 +199,12 @@ pub fn feed_primary(p: &mut UnbalancedPrimary, bytes: &[u8], now: Instant) -> Ve
     seen
 }
 
+/// Feeds `frame`, encoded with the primary's parameters, to a primary and returns its events.
+pub fn feed_frame(p: &mut UnbalancedPrimary, frame: &Wire, now: Instant) -> Vec<Seen> {
+    let params = *p.params();
+    feed_primary(p, &frame.encode(&params), now)
+}
+
 /// Feeds `bytes` to a secondary and returns its events.
 pub fn feed_secondary(s: &mut UnbalancedSecondary, bytes: &[u8]) -> Vec<Seen> {
     let mut seen = Vec::new();
@@ -225,9 +240,9 @@ pub fn primary_up(params: Params, addresses: &[u16], t0: Instant) -> UnbalancedP
         let req = next_request(&mut p, t0).unwrap();
         let a = req.address().unwrap();
         assert_eq!(req.primary(), (9, false, false));
-        feed_primary(
+        feed_frame(
             &mut p,
-            &sec(SecondaryFunction::LINK_STATUS, false, false, a).encode(&params),
+            &sec(SecondaryFunction::LINK_STATUS, false, false, a),
             t0,
         );
     }
@@ -235,11 +250,7 @@ pub fn primary_up(params: Params, addresses: &[u16], t0: Instant) -> UnbalancedP
         let req = next_request(&mut p, t0).unwrap();
         let a = req.address().unwrap();
         assert_eq!(req.primary(), (0, false, false));
-        let seen = feed_primary(
-            &mut p,
-            &sec(SecondaryFunction::ACK, false, false, a).encode(&params),
-            t0,
-        );
+        let seen = feed_frame(&mut p, &sec(SecondaryFunction::ACK, false, false, a), t0);
         assert_eq!(seen, [Seen::Up(a)]);
     }
     p
@@ -337,22 +348,7 @@ impl PartyLine {
 
     /// Runs the line until `by` has passed, timers included.
     pub fn run(&mut self, by: Duration) {
-        let end = self.now + by;
-        for _ in 0..1_000_000 {
-            while self.exchange() {}
-            match self.primary.poll_timeout() {
-                Some(at) if at <= end => {
-                    self.now = self.now.max(at);
-                    let events = &mut self.primary_events;
-                    self.primary.on_timeout(self.now, |e| events.push(e.into()));
-                }
-                _ => {
-                    self.now = end;
-                    return;
-                }
-            }
-        }
-        panic!("the line is stuck at {:?}", self.log.last());
+        run_clocked(self, by);
     }
 
     /// The requests the primary sent, as (address, function, FCB, FCV).
@@ -399,58 +395,121 @@ impl BalancedPair {
     /// Delivers everything both have to send, until both are quiet.
     pub fn flush(&mut self) {
         loop {
-            let mut any = false;
-            while let Some(t) = self.a.poll_transmit(self.now) {
-                any = true;
-                let wire = Wire::of(&t, &self.params);
-                let lost = (self.lose)(self.log.len(), true, &wire);
-                self.log.push((true, wire, lost));
-                if !lost {
-                    let ev = &mut self.b_events;
-                    self.b
-                        .on_bytes(t.as_bytes(), self.now, |e| ev.push(e.into()));
-                }
-            }
-            while let Some(t) = self.b.poll_transmit(self.now) {
-                any = true;
-                let wire = Wire::of(&t, &self.params);
-                let lost = (self.lose)(self.log.len(), false, &wire);
-                self.log.push((false, wire, lost));
-                if !lost {
-                    let ev = &mut self.a_events;
-                    self.a
-                        .on_bytes(t.as_bytes(), self.now, |e| ev.push(e.into()));
-                }
-            }
-            if !any {
+            let from_a = self.deliver(true);
+            let from_b = self.deliver(false);
+            if !from_a && !from_b {
                 break;
             }
         }
     }
 
-    /// Runs both until `by` has passed.
-    pub fn run(&mut self, by: Duration) {
-        let end = self.now + by;
-        for _ in 0..1_000_000 {
-            self.flush();
-            let next = [self.a.poll_timeout(), self.b.poll_timeout()]
-                .into_iter()
-                .flatten()
-                .min();
-            match next {
-                Some(at) if at <= end => {
-                    self.now = self.now.max(at);
-                    let ev = &mut self.a_events;
-                    self.a.on_timeout(self.now, |e| ev.push(e.into()));
-                    let ev = &mut self.b_events;
-                    self.b.on_timeout(self.now, |e| ev.push(e.into()));
-                }
-                _ => {
-                    self.now = end;
-                    return;
-                }
+    /// Delivers what A (or B) has to send to the other; returns whether anything went.
+    fn deliver(&mut self, from_a: bool) -> bool {
+        let (from, to, events) = if from_a {
+            (&mut self.a, &mut self.b, &mut self.b_events)
+        } else {
+            (&mut self.b, &mut self.a, &mut self.a_events)
+        };
+        let mut any = false;
+        while let Some(t) = from.poll_transmit(self.now) {
+            any = true;
+            let wire = Wire::of(&t, &self.params);
+            let lost = (self.lose)(self.log.len(), from_a, &wire);
+            self.log.push((from_a, wire, lost));
+            if !lost {
+                to.on_bytes(t.as_bytes(), self.now, |e| events.push(e.into()));
             }
         }
-        panic!("the pair is stuck at {:?}", self.log.last());
+        any
     }
+
+    /// Runs both until `by` has passed.
+    pub fn run(&mut self, by: Duration) {
+        run_clocked(self, by);
+    }
+}
+
+impl Clocked for PartyLine {
+    fn clock(&mut self) -> &mut Instant {
+        &mut self.now
+    }
+
+    fn settle(&mut self) {
+        while self.exchange() {}
+    }
+
+    fn next_timer(&self) -> Option<Instant> {
+        self.primary.poll_timeout()
+    }
+
+    fn fire(&mut self) {
+        let events = &mut self.primary_events;
+        self.primary.on_timeout(self.now, |e| events.push(e.into()));
+    }
+
+    fn last(&self) -> String {
+        format!("{:?}", self.log.last())
+    }
+}
+
+impl Clocked for BalancedPair {
+    fn clock(&mut self) -> &mut Instant {
+        &mut self.now
+    }
+
+    fn settle(&mut self) {
+        self.flush();
+    }
+
+    fn next_timer(&self) -> Option<Instant> {
+        [self.a.poll_timeout(), self.b.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn fire(&mut self) {
+        let ev = &mut self.a_events;
+        self.a.on_timeout(self.now, |e| ev.push(e.into()));
+        let ev = &mut self.b_events;
+        self.b.on_timeout(self.now, |e| ev.push(e.into()));
+    }
+
+    fn last(&self) -> String {
+        format!("{:?}", self.log.last())
+    }
+}
+
+/// Stations on a simulated line with one simulated clock.
+trait Clocked {
+    fn clock(&mut self) -> &mut Instant;
+    /// Delivers everything the stations have to send now, until they are quiet.
+    fn settle(&mut self);
+    /// When the next timer of any station is due.
+    fn next_timer(&self) -> Option<Instant>;
+    /// Runs the stations' timers at the clock's time.
+    fn fire(&mut self);
+    /// The last frame on the line, for the message of a stuck run.
+    fn last(&self) -> String;
+}
+
+/// Runs `line` until `by` has passed: delivers, moves the clock to the next timer and runs it,
+/// until no timer is due before the end.
+fn run_clocked(line: &mut impl Clocked, by: Duration) {
+    let end = *line.clock() + by;
+    for _ in 0..1_000_000 {
+        line.settle();
+        match line.next_timer() {
+            Some(at) if at <= end => {
+                let now = line.clock();
+                *now = (*now).max(at);
+                line.fire();
+            }
+            _ => {
+                *line.clock() = end;
+                return;
+            }
+        }
+    }
+    panic!("the line is stuck at {}", line.last());
 }

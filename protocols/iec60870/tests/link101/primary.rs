@@ -24,16 +24,12 @@ fn a_link_starts_with_status_then_reset_then_fcb_1() {
     assert_eq!(req, pri(P::REQUEST_LINK_STATUS, false, false, 5));
     assert_eq!(next_request(&mut p, t0), None, "one request at a time");
     assert_eq!(p.poll_timeout(), Some(t0 + secs(1)), "the response timeout");
-    feed_primary(
-        &mut p,
-        &sec(S::LINK_STATUS, false, false, 5).encode(&p0),
-        t0,
-    );
+    feed_frame(&mut p, &sec(S::LINK_STATUS, false, false, 5), t0);
     assert_eq!(
         next_request(&mut p, t0).unwrap(),
         pri(P::RESET_REMOTE_LINK, false, false, 5)
     );
-    let seen = feed_primary(&mut p, &sec(S::ACK, false, false, 5).encode(&p0), t0);
+    let seen = feed_frame(&mut p, &sec(S::ACK, false, false, 5), t0);
     assert_eq!(seen, [Seen::Up(5)]);
     assert_eq!(p.is_up(5), Some(true));
     // The first frame with FCV = 1 after the reset carries FCB = 1.
@@ -69,11 +65,7 @@ fn the_fcb_toggles_after_every_answer_and_a_repetition_keeps_it() {
     );
     let next = next_request(&mut p, t0 + secs(1)).unwrap();
     assert_eq!(next.primary(), (11, false, true));
-    feed_primary(
-        &mut p,
-        &sec(S::NACK_NO_DATA, false, false, 5).encode(&p0),
-        t0 + secs(1),
-    );
+    feed_frame(&mut p, &sec(S::NACK_NO_DATA, false, false, 5), t0 + secs(1));
     assert_eq!(next_request(&mut p, t0 + secs(1)), None);
     assert_eq!(
         next_request(&mut p, t0 + secs(2)).unwrap().primary(),
@@ -118,11 +110,7 @@ fn retries_run_out_then_the_link_is_down_and_restarts_after_the_backoff() {
         next_request(&mut p, t + secs(5)).unwrap(),
         pri(P::REQUEST_LINK_STATUS, false, false, 7)
     );
-    feed_primary(
-        &mut p,
-        &sec(S::LINK_STATUS, false, false, 7).encode(&p0),
-        t + secs(5),
-    );
+    feed_frame(&mut p, &sec(S::LINK_STATUS, false, false, 7), t + secs(5));
     assert_eq!(
         next_request(&mut p, t + secs(5)).unwrap().primary(),
         (0, false, false)
@@ -147,7 +135,7 @@ fn user_data_are_confirmed_and_held_back_while_dfc_is_set() {
         next_request(&mut p, t0).unwrap(),
         pri_data(P::USER_DATA_CONFIRM, true, 3, &asdu(1))
     );
-    let seen = feed_primary(&mut p, &sec(S::ACK, false, true, 3).encode(&p0), t0);
+    let seen = feed_frame(&mut p, &sec(S::ACK, false, true, 3), t0);
     assert_eq!(seen, [Seen::Busy(3, true), Seen::Confirmed(3, first)]);
     assert_eq!(p.is_busy(3), Some(true));
     // DFC: no user data; the class 2 poll (which reports DFC) goes instead.
@@ -155,11 +143,7 @@ fn user_data_are_confirmed_and_held_back_while_dfc_is_set() {
         next_request(&mut p, t0).unwrap(),
         pri(P::REQUEST_CLASS_2, false, true, 3)
     );
-    let seen = feed_primary(
-        &mut p,
-        &sec(S::NACK_NO_DATA, false, true, 3).encode(&p0),
-        t0,
-    );
+    let seen = feed_frame(&mut p, &sec(S::NACK_NO_DATA, false, true, 3), t0);
     assert_eq!(seen, []);
     assert_eq!(
         next_request(&mut p, t0 + ms(500)),
@@ -170,11 +154,7 @@ fn user_data_are_confirmed_and_held_back_while_dfc_is_set() {
         next_request(&mut p, t0 + secs(1)).unwrap().primary(),
         (11, true, true)
     );
-    let seen = feed_primary(
-        &mut p,
-        &sec(S::NACK_NO_DATA, false, false, 3).encode(&p0),
-        t0 + secs(1),
-    );
+    let seen = feed_frame(&mut p, &sec(S::NACK_NO_DATA, false, false, 3), t0 + secs(1));
     assert_eq!(seen, [Seen::Busy(3, false)]);
     assert_eq!(
         next_request(&mut p, t0 + secs(1)).unwrap(),
@@ -195,7 +175,7 @@ fn nack_and_link_service_answers_refuse_user_data() {
         let id = p.send(3, &ASDU).unwrap();
         let (_, fcb, fcv) = next_request(&mut p, t0).unwrap().primary();
         assert!(fcv);
-        let seen = feed_primary(&mut p, &sec(answer, false, false, 3).encode(&p0), t0);
+        let seen = feed_frame(&mut p, &sec(answer, false, false, 3), t0);
         assert_eq!(seen, [Seen::NotConfirmed(3, id, reason)]);
         // An answered exchange: the FCB toggles even so.
         p.send(3, &ASDU).unwrap();
@@ -213,22 +193,14 @@ fn acd_asks_for_class_1_until_it_clears() {
         next_request(&mut p, t0).unwrap().primary(),
         (11, true, true)
     );
-    let seen = feed_primary(
-        &mut p,
-        &sec(S::NACK_NO_DATA, true, false, 9).encode(&p0),
-        t0,
-    );
+    let seen = feed_frame(&mut p, &sec(S::NACK_NO_DATA, true, false, 9), t0);
     assert_eq!(seen, [Seen::AccessDemand(9)]);
     assert_eq!(
         next_request(&mut p, t0).unwrap(),
         pri(P::REQUEST_CLASS_1, false, true, 9)
     );
-    let reply = Wire::Variable(
-        fieldbridge_iec60870::Control::secondary(S::USER_DATA, true, false),
-        9,
-        asdu(1),
-    );
-    let seen = feed_primary(&mut p, &reply.encode(&p0), t0);
+    let reply = sec_data(true, false, 9, &asdu(1));
+    let seen = feed_frame(&mut p, &reply, t0);
     assert_eq!(
         seen,
         [Seen::Data(9, Service::Class1, asdu(1))],
@@ -238,12 +210,8 @@ fn acd_asks_for_class_1_until_it_clears() {
         next_request(&mut p, t0).unwrap(),
         pri(P::REQUEST_CLASS_1, true, true, 9)
     );
-    let reply = Wire::Variable(
-        fieldbridge_iec60870::Control::secondary(S::USER_DATA, false, false),
-        9,
-        asdu(2),
-    );
-    let seen = feed_primary(&mut p, &reply.encode(&p0), t0);
+    let reply = sec_data(false, false, 9, &asdu(2));
+    let seen = feed_frame(&mut p, &reply, t0);
     assert_eq!(seen, [Seen::Data(9, Service::Class1, asdu(2))]);
     assert_eq!(
         next_request(&mut p, t0),
@@ -261,7 +229,7 @@ fn answers_that_fit_nothing_outstanding_are_reported_and_ignored() {
     // Nothing outstanding.
     let stray = sec(S::ACK, false, false, 1);
     assert_eq!(
-        feed_primary(&mut p, &stray.encode(&p0), t0),
+        feed_frame(&mut p, &stray, t0),
         [Seen::Unexpected(1, stray.control())]
     );
     let req = next_request(&mut p, t0).unwrap();
@@ -270,25 +238,21 @@ fn answers_that_fit_nothing_outstanding_are_reported_and_ignored() {
     // An answer from the other address, a primary frame and a status instead of data.
     let wrong = sec(S::NACK_NO_DATA, false, false, other);
     assert_eq!(
-        feed_primary(&mut p, &wrong.encode(&p0), t0),
+        feed_frame(&mut p, &wrong, t0),
         [Seen::Unexpected(other, wrong.control())]
     );
     let echo = pri(P::REQUEST_CLASS_2, true, true, asked);
     assert_eq!(
-        feed_primary(&mut p, &echo.encode(&p0), t0),
+        feed_frame(&mut p, &echo, t0),
         [Seen::Unexpected(asked, echo.control())]
     );
     let status = sec(S::LINK_STATUS, false, false, asked);
     assert_eq!(
-        feed_primary(&mut p, &status.encode(&p0), t0),
+        feed_frame(&mut p, &status, t0),
         [Seen::Unexpected(asked, status.control())]
     );
     assert!(p.is_waiting());
-    feed_primary(
-        &mut p,
-        &sec(S::NACK_NO_DATA, false, false, asked).encode(&p0),
-        t0,
-    );
+    feed_frame(&mut p, &sec(S::NACK_NO_DATA, false, false, asked), t0);
     assert!(!p.is_waiting());
 }
 
@@ -494,11 +458,7 @@ fn a_link_service_not_functioning_answer_to_status_or_reset_waits_for_the_retry(
         next_request(&mut p, t0).unwrap().primary(),
         (9, false, false)
     );
-    let seen = feed_primary(
-        &mut p,
-        &sec(S::LINK_NOT_FUNCTIONING, false, false, 5).encode(&p0),
-        t0,
-    );
+    let seen = feed_frame(&mut p, &sec(S::LINK_NOT_FUNCTIONING, false, false, 5), t0);
     assert_eq!(seen, []);
     assert!(!p.is_waiting());
     assert_eq!(p.poll_timeout(), Some(t0 + secs(5)));
@@ -506,18 +466,14 @@ fn a_link_service_not_functioning_answer_to_status_or_reset_waits_for_the_retry(
         next_request(&mut p, t0 + secs(5)).unwrap().primary(),
         (9, false, false)
     );
-    feed_primary(
-        &mut p,
-        &sec(S::LINK_STATUS, false, false, 5).encode(&p0),
-        t0 + secs(5),
-    );
+    feed_frame(&mut p, &sec(S::LINK_STATUS, false, false, 5), t0 + secs(5));
     assert_eq!(
         next_request(&mut p, t0 + secs(5)).unwrap().primary(),
         (0, false, false)
     );
-    feed_primary(
+    feed_frame(
         &mut p,
-        &sec(S::LINK_NOT_IMPLEMENTED, false, false, 5).encode(&p0),
+        &sec(S::LINK_NOT_IMPLEMENTED, false, false, 5),
         t0 + secs(5),
     );
     assert_eq!(p.is_up(5), Some(false));

@@ -4,7 +4,6 @@
 use crate::common::*;
 use fieldbridge_iec60870::ft12::{PrimaryFunction as P, SecondaryFunction as S};
 use fieldbridge_iec60870::link101::{Params, Service, UnbalancedSecondary};
-use fieldbridge_iec60870::Control;
 
 fn station(params: Params) -> UnbalancedSecondary {
     UnbalancedSecondary::new(params, 5).unwrap()
@@ -44,7 +43,7 @@ fn class_requests_fetch_the_queues_and_acd_says_class_1_waits() {
     s.push_class2(&asdu(3)).unwrap();
     assert_eq!(s.queued(), (2, 1));
     let (_, out) = ask(&mut s, &pri(P::REQUEST_CLASS_2, false, true, 5));
-    let data = |acd, n| Wire::Variable(Control::secondary(S::USER_DATA, acd, false), 5, asdu(n));
+    let data = |acd, n| sec_data(acd, false, 5, &asdu(n));
     assert_eq!(out, [data(true, 3)], "class 2 data, ACD set");
     let (_, out) = ask(&mut s, &pri(P::REQUEST_CLASS_1, true, true, 5));
     assert_eq!(out, [data(true, 1)]);
@@ -105,14 +104,7 @@ fn a_repeated_frame_gets_the_last_answer_again_and_nothing_twice() {
     // The FCB toggled: new frame, new data.
     let (seen, next) = ask(&mut s, &pri(P::REQUEST_CLASS_1, true, true, 5));
     assert_eq!(seen, []);
-    assert_eq!(
-        next,
-        [Wire::Variable(
-            Control::secondary(S::USER_DATA, false, false),
-            5,
-            asdu(3)
-        )]
-    );
+    assert_eq!(next, [sec_data(false, false, 5, &asdu(3))]);
     // Frames without FCV never count as repetitions.
     let (seen, _) = ask(&mut s, &pri(P::REQUEST_LINK_STATUS, false, false, 5));
     let (seen2, _) = ask(&mut s, &pri(P::REQUEST_LINK_STATUS, false, false, 5));
