@@ -238,31 +238,23 @@ impl Core {
             address,
             control: Some(control),
         };
-        match control {
-            Control::Primary { dir, .. } | Control::Secondary { dir, .. } if dir == self.dir() => {
-                // Our own frame, echoed.
-                on_event(unexpected);
-            }
-            Control::Secondary { .. } => self.on_reply(frame, now, on_event),
-            Control::Primary {
-                fcb, fcv, function, ..
-            } => {
-                let broadcast = self.params.is_broadcast(address);
-                if address != self.own && !broadcast {
-                    on_event(unexpected);
-                    return;
-                }
-                self.remote.touch(now);
-                let request = Incoming {
-                    address,
-                    fcb,
-                    fcv,
-                    function,
-                    asdu,
-                };
-                self.on_request(&request, broadcast, on_event);
-            }
+        let (Control::Primary { dir, .. } | Control::Secondary { dir, .. }) = control;
+        if dir == self.dir() {
+            // Our own frame, echoed.
+            on_event(unexpected);
+            return;
         }
+        let Some(request) = Incoming::new(control, address, asdu) else {
+            self.on_reply(frame, now, on_event);
+            return;
+        };
+        let broadcast = self.params.is_broadcast(address);
+        if address != self.own && !broadcast {
+            on_event(unexpected);
+            return;
+        }
+        self.remote.touch(now);
+        self.on_request(&request, broadcast, on_event);
     }
 
     /// A frame of the other station's secondary: the answer to our outstanding request.

@@ -20,6 +20,25 @@ pub(super) struct Incoming<'a> {
     pub(super) asdu: Option<&'a [u8]>,
 }
 
+impl<'a> Incoming<'a> {
+    /// The request in a frame's fields; `None` for a frame of a secondary station.
+    pub(super) fn new(control: Control, address: u16, asdu: Option<&'a [u8]>) -> Option<Self> {
+        let Control::Primary {
+            fcb, fcv, function, ..
+        } = control
+        else {
+            return None;
+        };
+        Some(Self {
+            address,
+            fcb,
+            fcv,
+            function,
+            asdu,
+        })
+    }
+}
+
 /// What [`Responder::serve`] made of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Served {

@@ -134,22 +134,11 @@ fn push(
 impl Core {
     fn on_frame(&mut self, frame: &Frame<'_>, on_event: &mut impl FnMut(Event<'_>)) {
         // Answers of other secondaries on a party line, and the single character, are not ours.
-        let Some((
-            control @ Control::Primary {
-                fcb, fcv, function, ..
-            },
-            address,
-            asdu,
-        )) = fields(frame)
-        else {
+        let Some((control, address, asdu)) = fields(frame) else {
             return;
         };
-        let request = Incoming {
-            address,
-            fcb,
-            fcv,
-            function,
-            asdu,
+        let Some(request) = Incoming::new(control, address, asdu) else {
+            return;
         };
         let unexpected = Event::Unexpected {
             address,
@@ -167,7 +156,7 @@ impl Core {
         let answer = match self.responder.serve(&request, self.full, on_event) {
             Served::Answer(function) => self.fixed(function),
             Served::NoAnswer => return,
-            Served::Other => match (function, asdu) {
+            Served::Other => match (request.function, asdu) {
                 (
                     PrimaryFunction::REQUEST_LINK_STATUS | PrimaryFunction::REQUEST_ACCESS_DEMAND,
                     _,
