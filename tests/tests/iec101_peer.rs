@@ -138,6 +138,37 @@ fn shape(list: &[Summary], ca: u16) -> Vec<Shape> {
         .collect()
 }
 
+/// Our unbalanced primary for the secondary with link `address` on the line at `tty`, after
+/// it interrogated common address `ca` there (see [`interrogate`]).
+fn primary_interrogates(tty: &Path, p: Params, address: u16, ca: u16) -> Driver<UnbalancedPrimary> {
+    let primary = UnbalancedPrimary::new(p, &[address], Instant::now()).unwrap();
+    let mut d = Driver::open(tty, primary, p.link);
+    let send = |s: &mut UnbalancedPrimary, asdu: &[u8]| {
+        s.send(address, asdu).unwrap();
+    };
+    interrogate(&mut d, address, send, ca, (address, Service::Class1));
+    d
+}
+
+/// Our balanced station A with link address `own` on the line at `tty`, after it
+/// interrogated common address `ca` of the station with address `remote` (see
+/// [`interrogate`]).
+fn station_a_interrogates(
+    tty: &Path,
+    p: Params,
+    own: u16,
+    remote: u16,
+    ca: u16,
+) -> Driver<Balanced> {
+    let station = Balanced::new(p, Station::A, own, remote, Instant::now()).unwrap();
+    let mut d = Driver::open(tty, station, p.link);
+    let send = |s: &mut Balanced, asdu: &[u8]| {
+        s.send(asdu).unwrap();
+    };
+    interrogate(&mut d, remote, send, ca, (own, Service::Confirmed));
+    d
+}
+
 /// The options of a balanced lib60870 slave with link address 2 talking to our address 1.
 const BALANCED_SLAVE_2: [&str; 10] = [
     "--mode",
@@ -420,18 +451,8 @@ fn balanced_our_station_a_and_the_lib60870_slave_exchange_user_data_both_ways() 
     let socat = SocatPair::start();
     let mut slave = start_slave(socat.b(), &BALANCED_SLAVE_2, 2);
     let p = params();
-    let station = Balanced::new(p, Station::A, 1, 2, Instant::now()).unwrap();
-    let mut d = Driver::open(socat.a(), station, p.link);
     // lib60870's primary sends to our address, 1.
-    interrogate(
-        &mut d,
-        2,
-        |s, asdu| {
-            s.send(asdu).unwrap();
-        },
-        2,
-        (1, Service::Confirmed),
-    );
+    let d = station_a_interrogates(socat.a(), p, 1, 2, 2);
     slave.collect();
     assert!(slave.printed(&[
         "interrogation",
@@ -510,17 +531,7 @@ fn two_octet_link_addresses_and_balanced_without_address_field_work_with_lib6087
             link: LinkConfig::new(AddressLen::Two),
             ..params()
         };
-        let primary = UnbalancedPrimary::new(p, &[4660], Instant::now()).unwrap();
-        let mut d = Driver::open(socat.a(), primary, p.link);
-        interrogate(
-            &mut d,
-            4660,
-            |s, asdu| {
-                s.send(4660, asdu).unwrap();
-            },
-            5,
-            (4660, Service::Class1),
-        );
+        let d = primary_interrogates(socat.a(), p, 4660, 5);
         // The address went low octet first: 10 | C | 34 12 | CS | 16.
         assert_eq!(&d.sent[0][2..4], [0x34, 0x12]);
         d.check_our_fcb(Some(4660));
@@ -550,17 +561,7 @@ fn two_octet_link_addresses_and_balanced_without_address_field_work_with_lib6087
             link: LinkConfig::new(AddressLen::Zero),
             ..params()
         };
-        let station = Balanced::new(p, Station::A, 0, 0, Instant::now()).unwrap();
-        let mut d = Driver::open(socat.a(), station, p.link);
-        interrogate(
-            &mut d,
-            0,
-            |s, asdu| {
-                s.send(asdu).unwrap();
-            },
-            6,
-            (0, Service::Confirmed),
-        );
+        let d = station_a_interrogates(socat.a(), p, 0, 0, 6);
         // 10 | C | CS | 16: four octets.
         assert_eq!(d.sent[0].len(), 4);
         d.check_our_fcb(None);

@@ -96,17 +96,7 @@ fn our_primary_repeats_after_a_lost_lib60870_answer_and_gets_it_again() {
         &["--link-address", "1", "--ca", "1", "--spontaneous-ms", "0"],
         1,
     );
-    let primary = UnbalancedPrimary::new(p, &[1], Instant::now()).unwrap();
-    let mut d = Driver::open(ours.a(), primary, p.link);
-    interrogate(
-        &mut d,
-        1,
-        |s, asdu| {
-            s.send(1, asdu).unwrap();
-        },
-        1,
-        (1, Service::Class1),
-    );
+    let d = primary_interrogates(ours.a(), p, 1, 1);
     assert_eq!(
         lost.lock().unwrap().right_to_left.len(),
         1,
@@ -168,17 +158,7 @@ fn in_balanced_mode_lib60870_repeats_user_data_whose_ack_we_lost_and_we_deliver_
     });
     let lost = relay::start(ours.b(), theirs.a(), p.link, lose_ack, watch);
     let _slave = start_slave(theirs.b(), &BALANCED_SLAVE_2, 2);
-    let station = Balanced::new(p, Station::A, 1, 2, Instant::now()).unwrap();
-    let mut d = Driver::open(ours.a(), station, p.link);
-    interrogate(
-        &mut d,
-        2,
-        |s, asdu| {
-            s.send(asdu).unwrap();
-        },
-        2,
-        (1, Service::Confirmed),
-    );
+    let d = station_a_interrogates(ours.a(), p, 1, 2, 2);
     assert_eq!(
         lost.lock().unwrap().left_to_right.len(),
         1,
