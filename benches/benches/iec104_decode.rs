@@ -13,10 +13,11 @@
 
 #![forbid(unsafe_code)]
 
+mod config;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use fieldbridge_bench::iec::{verify, IecKind, RUST_DECODERS};
 use std::hint::black_box;
-use std::time::Duration;
 
 fn iec104_decode(c: &mut Criterion) {
     for kind in IecKind::ALL {
@@ -37,17 +38,10 @@ fn iec104_decode(c: &mut Criterion) {
     }
 }
 
-fn config() -> Criterion {
-    // Modest times keep the whole run (12 functions) at about a minute.
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(50)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    // About a minute for the 12 functions.
+    config = config::criterion();
     targets = iec104_decode
 }
 criterion_main!(benches);

@@ -20,10 +20,11 @@
 
 #![forbid(unsafe_code)]
 
+mod config;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use fieldbridge_bench::{verify, FrameKind};
 use std::hint::black_box;
-use std::time::Duration;
 
 fn modbus_decode(c: &mut Criterion) {
     for kind in FrameKind::ALL {
@@ -44,17 +45,10 @@ fn modbus_decode(c: &mut Criterion) {
     }
 }
 
-fn config() -> Criterion {
-    // Modest times keep the whole run (4 functions) well under a minute.
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(50)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    // Well under a minute for the 4 functions.
+    config = config::criterion();
     targets = modbus_decode
 }
 criterion_main!(benches);

@@ -15,12 +15,17 @@
 //!
 //! [`iec`] holds the same for IEC 60870-5-104 I frames (fieldbridge's view and owned form, the
 //! `iec104` crate), used by the `iec_report` binary, which also runs lib60870-C as a separate
-//! program.
+//! program. [`counting_alloc`] and [`report`] hold what the two report binaries share.
+//!
+//! `unsafe` is denied, and allowed on one item only: the `GlobalAlloc` impl of
+//! [`counting_alloc::CountingAlloc`].
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
+pub mod counting_alloc;
 pub mod iec;
 pub mod process;
+pub mod report;
 
 use fieldbridge_modbus::{tcp, Registers, Request, Response};
 

@@ -13,8 +13,8 @@
 //! Each decoder runs ITERATIONS frames (default 1,000,000) per round after a warm-up round; five
 //! rounds each, alternating between the two decoders, are timed with `Instant` and the median is
 //! reported. Allocations are counted by the
-//! global allocator below, over one further round of ITERATIONS frames per decoder, and divided
-//! by ITERATIONS.
+//! global allocator below (`fieldbridge_bench::counting_alloc`), over one further round of
+//! ITERATIONS frames per decoder, and divided by ITERATIONS.
 
 use fieldbridge_bench::{verify, FrameKind};
 
@@ -24,53 +24,13 @@ mod baseline;
 mod garbage;
 #[path = "codec_report/sections.rs"]
 mod sections;
-use std::alloc::{GlobalAlloc, Layout, System};
+use fieldbridge_bench::counting_alloc::{allocations, CountingAlloc};
+use fieldbridge_bench::report::{iterations_arg, thousands, ROUNDS};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-/// `System`, counting every allocation and reallocation (frees are not counted: each allocation
-/// is freed once).
-struct CountingAlloc;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// The only `unsafe` in the workspace outside dependencies: implementing `GlobalAlloc` is an
-// `unsafe impl` by definition. The crate lowers the workspace's `forbid` to `deny` (see its
-// Cargo.toml) so that this one impl can be allowed. Each method forwards its arguments unchanged
-// to `System`, so `System`'s guarantees carry over and the caller's obligations are passed on as
-// they are.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: `ptr` and `layout` come from this allocator, which got them from `System`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` and `layout` come from this allocator, which got them from `System`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
-
-const ROUNDS: usize = 5;
-const DEFAULT_ITERATIONS: u64 = 1_000_000;
 
 #[derive(Debug, Clone, Copy)]
 enum Decoder {
@@ -119,9 +79,9 @@ fn measure(kind: FrameKind, frame: &[u8], iterations: u64) -> [Measurement; 2] {
     let mut results = DECODERS.into_iter().zip(times).map(|(decoder, mut times)| {
         times.sort();
         let median = times[ROUNDS / 2];
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = allocations();
         run(kind, decoder, frame, iterations);
-        let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+        let allocations = allocations() - before;
         Measurement {
             frames_per_second: iterations as f64 / median.as_secs_f64(),
             allocations_per_frame: allocations as f64 / iterations as f64,
@@ -137,16 +97,7 @@ fn main() {
     if args.first().map(String::as_str) == Some("--callgrind") {
         std::process::exit(sections::callgrind(&args[1..]));
     }
-    let iterations = match args.first() {
-        None => DEFAULT_ITERATIONS,
-        Some(arg) => match arg.replace('_', "").parse::<u64>() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                eprintln!("usage: codec_report [ITERATIONS]  (a positive integer)");
-                std::process::exit(2);
-            }
-        },
-    };
+    let iterations = iterations_arg(args.first(), "codec_report");
 
     println!(
         "Modbus TCP decode, 259-byte frames; median of {ROUNDS} rounds of {iterations} frames"
@@ -188,17 +139,4 @@ fn main() {
     sections::against_baseline(iterations);
     println!();
     sections::garbage_hunt();
-}
-
-/// `1234567.8` as `1,234,568`.
-pub(crate) fn thousands(value: f64) -> String {
-    let digits = format!("{value:.0}");
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }

@@ -150,18 +150,7 @@ impl IecKind {
                 IecKind::Single => {
                     let on = i % 3 != 1;
                     let quality = u64::from(point_siq(i).0 & 0xF0);
-                    let t = point_time(i);
-                    u64::from(on)
-                        + quality
-                        + u64::from(t.millisecond)
-                        + u64::from(t.minute)
-                        + u64::from(t.hour)
-                        + u64::from(t.day)
-                        + u64::from(t.day_of_week)
-                        + u64::from(t.month)
-                        + u64::from(t.year)
-                        + u64::from(t.invalid)
-                        + u64::from(t.summer_time)
+                    u64::from(on) + quality + cp56_digest(&point_time(i))
                 }
                 // On, select, QU 1.
                 IecKind::Command => 1 + 2 + 4,
@@ -170,6 +159,21 @@ impl IecKind {
         }
         digest
     }
+}
+
+/// A CP56Time2a's share of the digest: millisecond + minute + hour + day of month + day of week
+/// + month + year + IV + SU.
+#[inline]
+fn cp56_digest(t: &Cp56Time2a) -> u64 {
+    u64::from(t.millisecond)
+        + u64::from(t.minute)
+        + u64::from(t.hour)
+        + u64::from(t.day)
+        + u64::from(t.day_of_week)
+        + u64::from(t.month)
+        + u64::from(t.year)
+        + u64::from(t.invalid)
+        + u64::from(t.summer_time)
 }
 
 const FLOAT_IOA: u32 = 1000;

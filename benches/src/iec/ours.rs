@@ -40,17 +40,7 @@ fn object_digest(object: &InformationObject) -> u64 {
         _ => 0,
     };
     let time = match object.time {
-        Some(TimeTag::Cp56(t)) => {
-            u64::from(t.millisecond)
-                + u64::from(t.minute)
-                + u64::from(t.hour)
-                + u64::from(t.day)
-                + u64::from(t.day_of_week)
-                + u64::from(t.month)
-                + u64::from(t.year)
-                + u64::from(t.invalid)
-                + u64::from(t.summer_time)
-        }
+        Some(TimeTag::Cp56(t)) => super::cp56_digest(&t),
         _ => 0,
     };
     u64::from(object.address) + element + time

@@ -2,7 +2,7 @@
 
 use crate::baseline::Variant;
 use crate::garbage;
-use crate::thousands;
+use fieldbridge_bench::report::thousands;
 use fieldbridge_bench::FrameKind;
 use std::time::{Duration, Instant};
 

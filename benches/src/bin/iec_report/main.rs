@@ -16,59 +16,21 @@
 //! fall on all of them, are timed and the median is reported. lib60870-C runs as a separate
 //! program (`lib60870.rs`), one process per round, timing itself the same way (warm-up, then
 //! ITERATIONS frames timed with `CLOCK_MONOTONIC`); process start-up is not timed. Allocations
-//! of the Rust decoders are counted by the global allocator below over one further round;
+//! of the Rust decoders are counted by the global allocator below
+//! (`fieldbridge_bench::counting_alloc`) over one further round;
 //! lib60870-C counts its own heap calls with `--wrap=malloc,calloc,realloc`.
 
 #[path = "lib60870.rs"]
 mod lib60870;
 
+use fieldbridge_bench::counting_alloc::{allocations, CountingAlloc};
 use fieldbridge_bench::iec::{verify, Decode, IecKind, RUST_DECODERS};
-use std::alloc::{GlobalAlloc, Layout, System};
+use fieldbridge_bench::report::{iterations_arg, thousands, ROUNDS};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-/// `System`, counting every allocation and reallocation (frees are not counted: each allocation
-/// is freed once).
-struct CountingAlloc;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// As in `codec_report.rs`: implementing `GlobalAlloc` is an `unsafe impl` by definition, and the
-// crate lowers the workspace's `forbid` to `deny` (see its Cargo.toml) so that this impl can be
-// allowed. Each method forwards its arguments unchanged to `System`, so `System`'s guarantees
-// carry over and the caller's obligations are passed on as they are.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: `ptr` and `layout` come from this allocator, which got them from `System`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` and `layout` come from this allocator, which got them from `System`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
-
-const ROUNDS: usize = 5;
-const DEFAULT_ITERATIONS: u64 = 1_000_000;
 
 /// The decoders of the report: the Rust ones by index into `RUST_DECODERS`, then lib60870-C.
 #[derive(Debug, Clone, Copy)]
@@ -163,9 +125,9 @@ fn measure(kind: IecKind, frame: &[u8], n: u64) -> Vec<Measurement> {
             times.sort();
             let allocations = match decoder {
                 Decoder::Rust(i) => {
-                    let before = ALLOCATIONS.load(Ordering::Relaxed);
+                    let before = allocations();
                     timed_loop(RUST_DECODERS[i].1, kind, frame, n);
-                    ALLOCATIONS.load(Ordering::Relaxed) - before
+                    allocations() - before
                 }
                 Decoder::C(_) => c_allocations,
             };
@@ -197,16 +159,7 @@ fn main() {
             return;
         }
     }
-    let iterations = match args.first() {
-        None => DEFAULT_ITERATIONS,
-        Some(arg) => match arg.replace('_', "").parse::<u64>() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                eprintln!("usage: iec_report [ITERATIONS]  (a positive integer)");
-                std::process::exit(2);
-            }
-        },
-    };
+    let iterations = iterations_arg(args.first(), "iec_report");
     for kind in IecKind::ALL {
         if let Err(mismatch) = verify(kind) {
             fail(&mismatch.to_string());
@@ -315,17 +268,4 @@ fn machine() -> String {
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default();
     format!("machine: {cpu}, {cores} cores, load average {load}")
-}
-
-/// `1234567.8` as `1,234,568`.
-fn thousands(value: f64) -> String {
-    let digits = format!("{value:.0}");
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
