@@ -46,11 +46,11 @@ fn device(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Starts lib60870's `cs101_slave` on the line at `tty` with `options`, and waits for its
-/// ready line of link `link`.
-fn start_slave(tty: &Path, options: &[&str], link: u16) -> Peer {
+/// Starts lib60870's `cs101_slave` on the line at `tty` with `options` (separated by
+/// spaces), and waits for its ready line of link `link`.
+fn start_slave(tty: &Path, options: &str, link: u16) -> Peer {
     let mut list = args(&["--device", &device(tty)]);
-    list.extend(args(options));
+    list.extend(options.split_whitespace().map(String::from));
     let mut slave = Peer::start("cs101_slave", &list);
     let ready = format!("ready link={link}");
     slave.wait_for(LIMIT, &format!("ready line of link {link}"), |l| {
@@ -59,11 +59,11 @@ fn start_slave(tty: &Path, options: &[&str], link: u16) -> Peer {
     slave
 }
 
-/// Starts lib60870's `cs101_master` on the line at `tty` with `options`; it runs its script
-/// (30 s at the most) and says `complete`.
-fn start_master(tty: &Path, options: &[&str]) -> Peer {
+/// Starts lib60870's `cs101_master` on the line at `tty` with `options` (separated by
+/// spaces); it runs its script (30 s at the most) and says `complete`.
+fn start_master(tty: &Path, options: &str) -> Peer {
     let mut list = args(&["--device", &device(tty)]);
-    list.extend(args(options));
+    list.extend(options.split_whitespace().map(String::from));
     list.extend(args(&["--exit-when-complete", "--duration-ms", "30000"]));
     Peer::start("cs101_master", &list)
 }
@@ -170,18 +170,8 @@ fn station_a_interrogates(
 }
 
 /// The options of a balanced lib60870 slave with link address 2 talking to our address 1.
-const BALANCED_SLAVE_2: [&str; 10] = [
-    "--mode",
-    "balanced",
-    "--link-address",
-    "2",
-    "--other-address",
-    "1",
-    "--ca",
-    "2",
-    "--spontaneous-ms",
-    "0",
-];
+const BALANCED_SLAVE_2: &str =
+    "--mode balanced --link-address 2 --other-address 1 --ca 2 --spontaneous-ms 0";
 
 /// Whether an interrogation's ACTTERM came in a frame with link `address`.
 fn is_actterm(events: &[Seen], address: u16, service: Service) -> bool {
@@ -195,16 +185,7 @@ fn our_unbalanced_primary_polls_two_lib60870_slaves_and_reads_their_interrogatio
     let socat = SocatPair::start();
     let mut slave = start_slave(
         socat.b(),
-        &[
-            "--link-address",
-            "1,2",
-            "--ca",
-            "1,2",
-            "--spontaneous-ms",
-            "0",
-            "--single-char-ack",
-            "1",
-        ],
+        "--link-address 1,2 --ca 1,2 --spontaneous-ms 0 --single-char-ack 1",
         2,
     );
     let p = params();
@@ -274,20 +255,8 @@ fn our_class_2_polls_fetch_lib60870_spontaneous_data_with_fixed_frame_answers() 
     let socat = SocatPair::start();
     let _slave = start_slave(
         socat.b(),
-        &[
-            "--link-address",
-            "3",
-            "--ca",
-            "3",
-            "--spontaneous-ms",
-            "200",
-            "--spontaneous-count",
-            "2",
-            "--spontaneous-class",
-            "2",
-            "--single-char-ack",
-            "0",
-        ],
+        "--link-address 3 --ca 3 --spontaneous-ms 200 --spontaneous-count 2 \
+         --spontaneous-class 2 --single-char-ack 0",
         3,
     );
     let p = params();
@@ -429,7 +398,7 @@ fn the_lib60870_master_interrogates_and_commands_our_unbalanced_secondary() {
     let socat = SocatPair::start();
     let p = params();
     let mut d = Driver::open(socat.b(), UnbalancedSecondary::new(p, 3).unwrap(), p.link);
-    let mut master = start_master(socat.a(), &["--link-address", "3", "--ca", "3"]);
+    let mut master = start_master(socat.a(), "--link-address 3 --ca 3");
     serve_until_complete(&mut d, &mut master, 3, |s, asdu| {
         s.push_class1(asdu).expect("class 1 queue")
     });
@@ -449,7 +418,7 @@ fn the_lib60870_master_interrogates_and_commands_our_unbalanced_secondary() {
 #[test]
 fn balanced_our_station_a_and_the_lib60870_slave_exchange_user_data_both_ways() {
     let socat = SocatPair::start();
-    let mut slave = start_slave(socat.b(), &BALANCED_SLAVE_2, 2);
+    let mut slave = start_slave(socat.b(), BALANCED_SLAVE_2, 2);
     let p = params();
     // lib60870's primary sends to our address, 1.
     let d = station_a_interrogates(socat.a(), p, 1, 2, 2);
@@ -485,16 +454,7 @@ fn balanced_the_lib60870_master_and_our_station_b() {
     let mut d = Driver::open(socat.b(), station, p.link);
     let mut master = start_master(
         socat.a(),
-        &[
-            "--mode",
-            "balanced",
-            "--own-address",
-            "1",
-            "--link-address",
-            "2",
-            "--ca",
-            "2",
-        ],
+        "--mode balanced --own-address 1 --link-address 2 --ca 2",
     );
     serve_until_complete(&mut d, &mut master, 2, |s, asdu| {
         s.send(asdu).expect("balanced send queue");
@@ -515,16 +475,7 @@ fn two_octet_link_addresses_and_balanced_without_address_field_work_with_lib6087
         let socat = SocatPair::start();
         let _slave = start_slave(
             socat.b(),
-            &[
-                "--link-address",
-                "4660",
-                "--link-address-size",
-                "2",
-                "--ca",
-                "5",
-                "--spontaneous-ms",
-                "0",
-            ],
+            "--link-address 4660 --link-address-size 2 --ca 5 --spontaneous-ms 0",
             4660,
         );
         let p = Params {
@@ -541,20 +492,8 @@ fn two_octet_link_addresses_and_balanced_without_address_field_work_with_lib6087
         let socat = SocatPair::start();
         let _slave = start_slave(
             socat.b(),
-            &[
-                "--mode",
-                "balanced",
-                "--link-address",
-                "0",
-                "--other-address",
-                "0",
-                "--link-address-size",
-                "0",
-                "--ca",
-                "6",
-                "--spontaneous-ms",
-                "0",
-            ],
+            "--mode balanced --link-address 0 --other-address 0 --link-address-size 0 \
+             --ca 6 --spontaneous-ms 0",
             0,
         );
         let p = Params {

@@ -45,7 +45,7 @@ fn the_lib60870_master_repeats_after_our_lost_answer_and_our_secondary_answers_f
         keep_all(),
     );
     let mut d = Driver::open(ours.a(), UnbalancedSecondary::new(p, 3).unwrap(), p.link);
-    let mut master = start_master(theirs.b(), &["--link-address", "3", "--ca", "3"]);
+    let mut master = start_master(theirs.b(), "--link-address 3 --ca 3");
     serve_until_complete(&mut d, &mut master, 3, |s, asdu| {
         s.push_class1(asdu).expect("class 1 queue")
     });
@@ -91,11 +91,7 @@ fn our_primary_repeats_after_a_lost_lib60870_answer_and_gets_it_again() {
         keep_all(),
         lose_first_user_data(),
     );
-    let mut slave = start_slave(
-        theirs.b(),
-        &["--link-address", "1", "--ca", "1", "--spontaneous-ms", "0"],
-        1,
-    );
+    let mut slave = start_slave(theirs.b(), "--link-address 1 --ca 1 --spontaneous-ms 0", 1);
     let d = primary_interrogates(ours.a(), p, 1, 1);
     assert_eq!(
         lost.lock().unwrap().right_to_left.len(),
@@ -157,7 +153,7 @@ fn in_balanced_mode_lib60870_repeats_user_data_whose_ack_we_lost_and_we_deliver_
         hit
     });
     let lost = relay::start(ours.b(), theirs.a(), p.link, lose_ack, watch);
-    let _slave = start_slave(theirs.b(), &BALANCED_SLAVE_2, 2);
+    let _slave = start_slave(theirs.b(), BALANCED_SLAVE_2, 2);
     let d = station_a_interrogates(ours.a(), p, 1, 2, 2);
     assert_eq!(
         lost.lock().unwrap().left_to_right.len(),
