@@ -314,64 +314,18 @@ fn serve_until_complete<L: driver::Link>(
 }
 
 fn assert_master_saw_our_answers(master: &Peer, link: u16) {
-    let l = format!("link={link}");
-    let ca = format!("ca={link}");
-    for parts in [
-        vec!["asdu", &l, "type=100", "cot=7", "pn=0", &ca],
-        vec![
-            "asdu",
-            &l,
-            "type=1",
-            "cot=20",
-            "pn=0",
-            &ca,
-            "n=3",
-            "100=1,q=00",
-            "101=0,q=00",
-            "102=0,q=00",
-        ],
-        vec![
-            "asdu",
-            &l,
-            "type=13",
-            "cot=20",
-            "pn=0",
-            &ca,
-            "n=3",
-            "200=12.5,q=00",
-            "201=-3.25,q=00",
-            "202=1000,q=00",
-        ],
-        vec!["asdu", &l, "type=100", "cot=10", "pn=0", &ca],
-        vec!["asdu", &l, "type=103", "cot=7", "pn=0", &ca],
-        vec![
-            "asdu",
-            &l,
-            "type=45",
-            "cot=7",
-            "pn=0",
-            &ca,
-            "300=1,se=1,qu=0",
-        ],
-        vec![
-            "asdu",
-            &l,
-            "type=45",
-            "cot=7",
-            "pn=0",
-            &ca,
-            "300=1,se=0,qu=0",
-        ],
-        vec![
-            "asdu",
-            &l,
-            "type=45",
-            "cot=10",
-            "pn=0",
-            &ca,
-            "300=1,se=0,qu=0",
-        ],
+    for answer in [
+        "type=100 cot=7",
+        "type=1 cot=20 n=3 100=1,q=00 101=0,q=00 102=0,q=00",
+        "type=13 cot=20 n=3 200=12.5,q=00 201=-3.25,q=00 202=1000,q=00",
+        "type=100 cot=10",
+        "type=103 cot=7",
+        "type=45 cot=7 300=1,se=1,qu=0",
+        "type=45 cot=7 300=1,se=0,qu=0",
+        "type=45 cot=10 300=1,se=0,qu=0",
     ] {
+        let line = format!("asdu link={link} pn=0 ca={link} {answer}");
+        let parts: Vec<&str> = line.split(' ').collect();
         assert!(
             master.printed(&parts),
             "no line with {parts:?}:\n{}",
