@@ -97,16 +97,21 @@ fn lines(out: &Output) -> Vec<Value> {
         .collect()
 }
 
-/// The server port of the reference capture, from the `Port: N` line of its README (which
-/// `record.sh` rewrites when it records again).
-fn capture_port() -> String {
-    let readme = std::fs::read_to_string(repo_root().join("captures/modbus/README.md"))
-        .expect("captures/modbus/README.md");
+/// The server port of a recorded capture, from the `Port: N` line of the README of its folder
+/// `dir` (which the folder's `record.sh` rewrites when it records again).
+fn readme_port(dir: &str) -> String {
+    let path = format!("{dir}/README.md");
+    let readme = std::fs::read_to_string(repo_root().join(&path)).expect(&path);
     readme
         .lines()
         .find_map(|l| l.strip_prefix("Port: "))
         .map(|p| p.trim().to_owned())
-        .expect("a `Port: N` line in captures/modbus/README.md")
+        .unwrap_or_else(|| panic!("a `Port: N` line in {path}"))
+}
+
+/// The server port of the reference capture.
+fn capture_port() -> String {
+    readme_port("captures/modbus")
 }
 
 /// The arguments that decode the reference capture, whose server port is `port`.

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::tcp_capture::{write_connection, Endpoint};
-use crate::tshark_json::{number, tshark_json};
+use crate::tshark_json::{number, packets_with, tshark_json};
 use crate::{decode, decode_ok, lines};
 
 /// The size options of a two-octet link address and the 104 ASDU sizes (COT with originator,
@@ -219,11 +219,7 @@ pub(crate) fn tshark_frames(capture: &Path, prefs: &[&str]) -> Vec<Value> {
     args.extend(prefs.iter().flat_map(|p| ["-o", p]));
     let packets = tshark_json(capture, &args);
     let mut frames = Vec::new();
-    for p in &packets {
-        let layers = &p["_source"]["layers"];
-        let Some(link) = layers.get("iec60870_101") else {
-            continue;
-        };
+    for (layers, link) in packets_with(&packets, "iec60870_101") {
         let frame = number(&layers["frame"]["frame.number"]);
         let mut f = json!({"frame": frame});
         // The control field's subtree, when the frame has one (not E5).

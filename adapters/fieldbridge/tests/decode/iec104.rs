@@ -7,8 +7,8 @@ use std::path::Path;
 use fieldbridge_tests::repo_root;
 use serde_json::{json, Value};
 
-use crate::tshark_json::{as_list, number, tshark_json};
-use crate::{assert_decodes_to_checked_file, decode, decode_ok, lines};
+use crate::tshark_json::{as_list, number, packets_with, tshark_json};
+use crate::{assert_decodes_to_checked_file, decode, decode_ok, lines, readme_port};
 
 /// The folder of the IEC 104 captures, relative to the repository root.
 const DIR: &str = "captures/iec104";
@@ -23,16 +23,9 @@ const CAPTURES: [(&str, bool, (usize, usize)); 2] = [
     ("IEC104_SQ", false, (4, 64)),
 ];
 
-/// The server port of the session, from the `Port: N` line of its README (which `record.sh`
-/// rewrites when it records again).
+/// The server port of the c104 session.
 fn session_port() -> String {
-    let readme = std::fs::read_to_string(repo_root().join("captures/iec104/README.md"))
-        .expect("captures/iec104/README.md");
-    readme
-        .lines()
-        .find_map(|l| l.strip_prefix("Port: "))
-        .map(|p| p.trim().to_owned())
-        .expect("a `Port: N` line in captures/iec104/README.md")
+    readme_port(DIR)
 }
 
 /// The U functions by tshark's `utype` (the function bits shifted down by two).
@@ -222,11 +215,7 @@ fn tshark_apdus(capture: &str, port: Option<&str>) -> Vec<TsharkApdu> {
     }
     let packets = tshark_json(Path::new(capture), &args);
     let mut apdus = Vec::new();
-    for packet in &packets {
-        let layers = &packet["_source"]["layers"];
-        let Some(apcis) = layers.get("iec60870_104") else {
-            continue;
-        };
+    for (layers, apcis) in packets_with(&packets, "iec60870_104") {
         let frame = number(&layers["frame"]["frame.number"]);
         let (ip, tcp) = (&layers["ip"], &layers["tcp"]);
         let addr = |which: &str| {

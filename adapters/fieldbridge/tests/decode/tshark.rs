@@ -7,7 +7,7 @@ use std::path::Path;
 use fieldbridge_tests::repo_root;
 use serde_json::Value;
 
-use crate::tshark_json::{as_list, number, tshark_json};
+use crate::tshark_json::{as_list, number, packets_with, tshark_json};
 use crate::{capture_port, decode_reference_capture, lines, CAPTURE};
 
 /// One Modbus ADU as tshark decodes it: the summary fields of `captures/modbus/tshark_summary.py`
@@ -54,11 +54,7 @@ fn tshark_frames(capture: &Path, port: &str) -> Vec<Tshark> {
         ("modbus.request_frame", "request_frame"),
     ];
     let mut frames = Vec::new();
-    for packet in &packets {
-        let layers = &packet["_source"]["layers"];
-        let Some(mbtcp) = layers.get("mbtcp") else {
-            continue;
-        };
+    for (layers, mbtcp) in packets_with(&packets, "mbtcp") {
         let (frame, tcp) = (&layers["frame"], &layers["tcp"]);
         let ip = layers.get("ip").or_else(|| layers.get("ipv6")).expect("ip");
         let addr = |which: &str| {

@@ -27,6 +27,17 @@ pub(crate) fn tshark_json(capture: &Path, args: &[&str]) -> Vec<Value> {
     serde_json::from_slice(&out.stdout).expect("tshark JSON")
 }
 
+/// The layers of every packet that has `layer`, with that layer.
+pub(crate) fn packets_with<'a>(
+    packets: &'a [Value],
+    layer: &'a str,
+) -> impl Iterator<Item = (&'a Value, &'a Value)> {
+    packets.iter().filter_map(move |p| {
+        let layers = &p["_source"]["layers"];
+        Some((layers, layers.get(layer)?))
+    })
+}
+
 /// tshark's integers: decimal, or hexadecimal with 0x.
 pub(crate) fn number(v: &Value) -> u64 {
     let s = v.as_str().unwrap_or_default();
