@@ -264,7 +264,9 @@ impl Hunt<'_> {
 /// (IEC 60870-5-1 clause 6.2.4.2, IEC 60870-5-101 clause 6.2).
 ///
 /// Every position holding 0x10, 0x68 or 0xE5 is tried in turn; a position whose frame fails a
-/// check is discarded with everything before the next start character.
+/// check is discarded with everything before the next start character, and a frame whose
+/// header is sound (68 L L 68, or 10 with its end character in place) but whose checksum or end
+/// character is wrong is discarded whole, start characters inside it included.
 pub fn decode_hunting<'a>(buf: &'a [u8], config: &LinkConfig) -> Hunt<'a> {
     let mut first_error = None;
     let mut at = 0;
@@ -292,8 +294,26 @@ pub fn decode_hunting<'a>(buf: &'a [u8], config: &LinkConfig) -> Hunt<'a> {
                 }
             }
             Err(error) => {
+                let frame = buf.get(start..).unwrap_or_default();
+                let variable = frame.first() == Some(&START_VARIABLE);
+                let skip = match error {
+                    Error::BadChecksum { offset, .. }
+                        if variable || frame.get(offset + 1) == Some(&END) =>
+                    {
+                        offset + 2
+                    }
+                    Error::BadEndChar { offset, .. } if variable => offset + 1,
+                    _ => 1,
+                };
                 first_error.get_or_insert(error.shifted(start));
-                at = start + 1;
+                // A frame whose header held (68 L L 68, or a fixed frame with its end
+                // character in place) but whose checksum or end character failed is skipped
+                // whole: a start character inside it is data, not a frame (an E5 in a corrupt
+                // answer must not pass for an acknowledgement). IEC 60870-5-1 clause 6.2.4.2 has
+                // the receiver wait for an idle line after such an error. A lone 0x10 in
+                // garbage proves nothing, so a fixed frame without its end character is
+                // hunted past byte by byte.
+                at = start + skip;
             }
         }
     }

@@ -115,3 +115,26 @@ fn hunting_a_stream_one_call_at_a_time_finds_every_frame() {
     }
     assert_eq!(found, expected);
 }
+
+#[test]
+fn a_frame_with_a_sound_header_and_a_bad_checksum_is_discarded_whole() {
+    // 68 05 05 68 | C=08 A=01 | E5 10 49 | CS (wrong) 16: neither the E5 nor the 10 inside it is
+    // a frame; the real frame after it is found.
+    let mut bytes = vec![
+        0x68, 0x05, 0x05, 0x68, 0x08, 0x01, 0xE5, 0x10, 0x49, 0x00, 0x16,
+    ];
+    let corrupt = bytes.len();
+    bytes.extend_from_slice(REQUEST_LINK_STATUS);
+    let hunt = ft12::decode_hunting(&bytes, &ONE);
+    assert_eq!(hunt.discarded, corrupt);
+    assert!(matches!(
+        hunt.first_error,
+        Some(Error::BadChecksum { offset: 9, .. })
+    ));
+    // A fixed frame with its end character in place but a wrong checksum likewise: 10 E5 01 00 16.
+    let mut bytes = vec![0x10, 0xE5, 0x01, 0x00, 0x16];
+    bytes.extend_from_slice(REQUEST_LINK_STATUS);
+    let hunt = ft12::decode_hunting(&bytes, &ONE);
+    assert_eq!(hunt.discarded, 5);
+    assert!(matches!(hunt.frame, Some((Frame::Fixed { .. }, 5))));
+}

@@ -4,6 +4,7 @@
 
 mod balanced;
 mod common;
+mod corruption;
 mod primary;
 mod prop;
 mod robust;
