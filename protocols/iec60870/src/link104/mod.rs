@@ -155,11 +155,13 @@ pub enum AckMode {
     #[default]
     Prompt,
     /// Only when t2 runs out (or STOPDT needs it): the peer sends at most k I frames per t2,
-    /// and since t2 < t1 a peer that closes strictly at t1 (clause 5.1) never does. The way to
-    /// slow a peer down for a while without losing the connection.
+    /// and a peer that closes strictly at t1 (clause 5.1) never does, as long as its t1 exceeds
+    /// our t2 and the round trip (the standard's defaults, 15 s and 10 s, leave 5 s). The way
+    /// to slow a peer down for a while without losing the connection.
     Paced,
-    /// Never (until the mode changes): the peer stops at k unacknowledged I frames. A strict
-    /// peer closes t1 later; one that probes with TESTFR waits (see [`AckTimeout::Probe`]).
+    /// Never (until the mode changes, or STOPDT needs it): the peer stops at k unacknowledged I
+    /// frames. A strict peer closes t1 later; one that probes with TESTFR waits (see
+    /// [`AckTimeout::Probe`]).
     Held,
 }
 
@@ -344,15 +346,17 @@ impl Link104 {
     }
 
     /// Stops data transfer: queues STOPDT act (clause 5.3), after an S frame acknowledging what
-    /// was received unless acknowledgements are held. Until the STOPDT con, every I frame that
-    /// still arrives is acknowledged at once, so the controlled station can confirm.
+    /// was received, whatever the [`AckMode`]. Until the STOPDT con, every I frame that still
+    /// arrives is acknowledged at once, so the controlled station can confirm: the controlled
+    /// station confirms only once its I frames are acknowledged, so a stop that kept them
+    /// unacknowledged would end in t1.
     ///
     /// # Errors
     /// [`SendError::NotAllowed`] for the controlled station or unless data transfer is started,
     /// [`SendError::Closed`].
     pub fn stop_dt(&mut self, now: Instant) -> Result<(), SendError> {
         self.check_control(State::Started)?;
-        if self.acks != AckMode::Held && self.recv.unacked() > 0 {
+        if self.recv.unacked() > 0 {
             self.acknowledge();
         }
         self.send_control(UFunction::StopDtAct, now);
@@ -442,8 +446,7 @@ impl Link104 {
                 let stopping = self.state == State::StopPending;
                 let due = match self.acks {
                     AckMode::Prompt => stopping || self.recv.unacked() >= self.params.w,
-                    AckMode::Paced => stopping,
-                    AckMode::Held => false,
+                    AckMode::Paced | AckMode::Held => stopping,
                 };
                 if due {
                     self.acknowledge();
@@ -500,10 +503,12 @@ impl Link104 {
                 self.queue_control(Apci::U(UFunction::TestFrCon));
                 None
             }
-            (UFunction::TestFrCon, _) => match self.timers.test_sent.take() {
-                Some(_) => None,
-                None => self.unexpected(apci),
-            },
+            // A TESTFR con that answers no act of ours (a late or repeated one) is harmless:
+            // ignored, as lib60870 does, rather than closing a working connection.
+            (UFunction::TestFrCon, _) => {
+                self.timers.test_sent = None;
+                None
+            }
             (UFunction::StartDtAct, Role::Controlled) => {
                 self.queue_control(Apci::U(UFunction::StartDtCon));
                 let was = self.state;

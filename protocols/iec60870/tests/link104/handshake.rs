@@ -95,13 +95,16 @@ fn the_controlled_station_closes_on_an_i_frame_before_startdt() {
 }
 
 #[test]
-fn the_controlling_station_closes_on_startdt_act_and_on_a_con_it_did_not_ask_for() {
+fn the_controlling_station_closes_on_startdt_act_and_on_a_stopdt_con_it_did_not_ask_for() {
     let t0 = Instant::now();
     let mut m = started_master(Params::default(), t0);
-    assert!(matches!(
+    assert_eq!(
         m.on_apdu(u(StartDtAct), t0),
-        Some(Event::Closed(CloseReason::UnexpectedFrame { .. }))
-    ));
+        Some(Event::Closed(CloseReason::UnexpectedFrame {
+            apci: Apci::U(StartDtAct),
+            state: State::Started
+        }))
+    );
     let mut m = started_master(Params::default(), t0);
     assert_eq!(
         m.on_apdu(u(StopDtCon), t0),
@@ -110,11 +113,16 @@ fn the_controlling_station_closes_on_startdt_act_and_on_a_con_it_did_not_ask_for
             state: State::Started
         }))
     );
+}
+
+#[test]
+fn a_testfr_con_that_answers_no_act_is_ignored() {
+    let t0 = Instant::now();
     let mut m = started_master(Params::default(), t0);
-    assert!(matches!(
-        m.on_apdu(u(TestFrCon), t0),
-        Some(Event::Closed(CloseReason::UnexpectedFrame { .. }))
-    ));
+    assert_eq!(m.on_apdu(u(TestFrCon), t0), None);
+    assert_eq!(m.state(), State::Started);
+    assert_eq!(drain(&mut m), []);
+    m.send_asdu(&ASDU, t0).unwrap();
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use fieldbridge_iec60870::apci::{Apci, UFunction::*};
-use fieldbridge_iec60870::link104::{AckMode, AckTimeout, CloseReason, Event, Params};
+use fieldbridge_iec60870::link104::{AckMode, AckTimeout, CloseReason, Event, Params, State};
 use std::time::Instant;
 
 fn probe() -> Params {
@@ -247,4 +247,26 @@ fn paced_acks_wait_for_t2_not_w_and_stopdt_still_acknowledges_at_once() {
     );
     m.on_apdu(i(11, 0), t0 + secs(12));
     assert_eq!(drain(&mut m), [Apci::S { recv: seq(12) }]);
+}
+
+#[test]
+fn stopdt_while_acks_are_held_acknowledges_so_the_outstation_can_confirm() {
+    // Found by review: with acknowledgements held, STOPDT act went out alone, the outstation
+    // could not confirm with its I frames unacknowledged, and the link closed at t1.
+    let mut p = Pair::new(Params::default(), Params::default());
+    p.flush();
+    p.master.link.set_ack_mode(AckMode::Held);
+    p.outstation.link.send_asdu(&ASDU, p.now).unwrap();
+    p.flush();
+    assert_eq!(p.master.link.unacknowledged_received(), 1);
+    p.master.link.stop_dt(p.now).unwrap();
+    // An I frame the outstation sent before it saw the act is acknowledged at once too.
+    p.outstation.link.send_asdu(&ASDU, p.now).unwrap();
+    p.flush();
+    assert_eq!(p.master.link.state(), State::Stopped);
+    assert_eq!(p.master.events.last(), Some(&Seen::Stopped));
+    assert_eq!(p.outstation.link.unacknowledged(), 0);
+    p.advance(secs(60));
+    assert_eq!(p.any_closed(), None);
+    assert_eq!(p.master.link.ack_mode(), AckMode::Held, "the mode is kept");
 }
