@@ -1,6 +1,8 @@
 //! IEC 60870-5-101/-104 ASDUs: the first input byte selects one of the 12 size configurations
 //! (cause, common address and IOA lengths), the rest is one ASDU. Decoding never panics, the lazy
-//! object (or file segment) iterator yields exactly the announced count, and whatever decodes
+//! object (or file segment) iterator yields exactly the announced count, `fold` (with its loops
+//! specialised per layout) reads the same objects as `next`, also after `next` took some, and
+//! whatever decodes
 //! re-encodes to the same bytes through both the view and the owned form, which decodes back to
 //! itself.
 #![no_main]
@@ -20,6 +22,28 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         0
     };
     assert_eq!(view.objects().count(), announced);
+    let mut by_next = Vec::with_capacity(announced);
+    let mut objects = view.objects();
+    while let Some(object) = objects.next() {
+        by_next.push(object);
+    }
+    for skip in [0, 1, announced / 2] {
+        let mut rest = view.objects();
+        for _ in 0..skip {
+            rest.next();
+        }
+        let folded = rest.fold(Vec::new(), |mut all, object| {
+            all.push(object);
+            all
+        });
+        let expected = by_next.get(skip.min(by_next.len())..).unwrap_or_default();
+        // Compare encodings through Debug: a NaN float is not equal to itself.
+        assert_eq!(
+            format!("{folded:?}"),
+            format!("{expected:?}"),
+            "fold and next read the same objects after {skip}"
+        );
+    }
     let segments = if view.is_segment() {
         usize::from(view.header.count)
     } else {
