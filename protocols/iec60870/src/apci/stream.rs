@@ -70,7 +70,8 @@ pub struct StreamSplitter {
     buf: Vec<u8>,
     /// The first byte of `buf` not yet handed out.
     start: usize,
-    /// The stream offset of `buf[0]`.
+    /// The stream offset of `buf[0]` (saturating: a connection past `usize::MAX` bytes, 4 GiB on
+    /// a 32-bit target, keeps the last offset rather than overflowing).
     base: usize,
     failed: Option<Error>,
 }
@@ -94,7 +95,7 @@ impl StreamSplitter {
     pub fn push(&mut self, data: &[u8]) {
         if self.start > 0 {
             self.buf.drain(..self.start);
-            self.base += self.start;
+            self.base = self.base.saturating_add(self.start);
             self.start = 0;
         }
         self.buf.extend_from_slice(data);
@@ -118,7 +119,7 @@ impl StreamSplitter {
             }
             Ok(None) => Ok(None),
             Err(error) => {
-                let error = error.shifted(self.base + self.start);
+                let error = error.shifted(self.stream_offset());
                 self.failed = Some(error.clone());
                 Err(error)
             }
@@ -132,6 +133,6 @@ impl StreamSplitter {
 
     /// The stream offset of the next byte to decode: the bytes handed out as APDUs so far.
     pub fn stream_offset(&self) -> usize {
-        self.base + self.start
+        self.base.saturating_add(self.start)
     }
 }

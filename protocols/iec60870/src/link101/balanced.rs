@@ -148,7 +148,7 @@ impl Balanced {
         let id = SendId(core.next_id);
         core.remote
             .push(id, confirm, asdu, core.params.max_asdu_len())?;
-        core.next_id += 1;
+        core.next_id = core.next_id.wrapping_add(1);
         Ok(id)
     }
 

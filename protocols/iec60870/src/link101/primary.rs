@@ -143,7 +143,7 @@ impl UnbalancedPrimary {
             .find(|r| r.address == address)
             .ok_or(SendError::UnknownAddress(address))?;
         remote.push(id, confirm, asdu, max)?;
-        core.next_id += 1;
+        core.next_id = core.next_id.wrapping_add(1);
         Ok(id)
     }
 
@@ -185,7 +185,7 @@ impl Core {
 
     fn id(&mut self) -> SendId {
         let id = SendId(self.next_id);
-        self.next_id += 1;
+        self.next_id = self.next_id.wrapping_add(1);
         id
     }
 

@@ -40,6 +40,7 @@ use window::{ReceiveWindow, SendWindow};
 
 /// The state of data transfer (IEC 60870-5-104 clause 5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum State {
     /// Data transfer stopped: no I frames either way. Every connection starts here.
     Stopped,
@@ -102,6 +103,7 @@ pub enum CloseReason {
 
 /// What happened, from [`Link104::on_apdu`], [`Link104::on_bytes`] or [`Link104::on_timeout`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// An I frame's ASDU, in order (decode it with [`Asdu::decode`](crate::Asdu::decode)).
     Received(&'a [u8]),
@@ -149,6 +151,7 @@ pub enum SendError {
 /// When received I frames are acknowledged (IEC 60870-5-104 clause 5.1), set with
 /// [`Link104::set_ack_mode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum AckMode {
     /// As the standard says: after w I frames, t2 after the oldest one, or in the N(R) of an I
     /// frame we send, whichever comes first.

@@ -55,6 +55,7 @@ impl From<Event<'_>> for Seen {
             Event::Started => Self::Started,
             Event::Stopped => Self::Stopped,
             Event::Closed(reason) => Self::Closed(reason),
+            other => panic!("an event these tests do not know: {other:?}"),
         }
     }
 }
