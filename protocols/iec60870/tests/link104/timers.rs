@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use fieldbridge_iec60870::apci::{Apci, UFunction::*};
-use fieldbridge_iec60870::link104::{CloseReason, Event, Link104, Params, Role};
+use fieldbridge_iec60870::link104::{CloseReason, Event, Link104, Params, Role, SendError};
 use std::time::Instant;
 
 #[test]
@@ -31,7 +31,7 @@ fn an_i_frame_unacknowledged_for_t1_closes() {
         Some(Event::Closed(CloseReason::AckTimeout { unacknowledged: 1 }))
     );
     assert_eq!(o.poll_transmit(), None, "a closed link drops its queue");
-    assert!(o.send_asdu(&ASDU, sent + secs(16)).is_err());
+    assert_eq!(o.send_asdu(&ASDU, sent + secs(16)), Err(SendError::Closed));
 }
 
 #[test]
