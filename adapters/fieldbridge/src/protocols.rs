@@ -5,5 +5,7 @@ use fieldbridge_core::source::Registry;
 
 /// Every protocol driver of the `fieldbridge` binary.
 pub fn registry() -> Registry {
-    Registry::new().with(fieldbridge_source_modbus::Driver)
+    Registry::new()
+        .with(fieldbridge_source_modbus::Driver)
+        .with(fieldbridge_source_iec104::Driver)
 }

@@ -1,2 +1,247 @@
-//! The IEC 60870-5-104 source of fieldbridge: a controlling station (issue 16). Work in progress.
+//! The IEC 60870-5-104 source of fieldbridge: a controlling station (master) that connects to an
+//! outstation's redundant endpoints in order, starts data transfer, interrogates every station
+//! behind the link and turns every information object of the monitoring direction into a
+//! normalized point (issue 16; `docs/iec104.md`).
+//!
+//! One task per source ([`run`]): connect with t0 as the connection timeout, STARTDT act
+//! ([`Link104`](fieldbridge_iec60870::link104::Link104) as the controlling station), a station
+//! interrogation (C_IC_NA_1, QOI 20) of every common address after every connect and
+//! periodically, clock synchronization (C_CS_NA_1) and counter interrogation (C_CI_NA_1) when
+//! configured. Readings go through a [`Handoff`] of k: while it holds readings the link paces its
+//! acknowledgements to t2 ([`AckMode::Paced`](fieldbridge_iec60870::link104::AckMode)), so the
+//! outstation slows to k I frames per t2 without ever reaching its t1, and the task keeps
+//! answering TESTFR and sending S frames whatever the point stream does.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod convert;
+mod points;
+mod session;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fieldbridge_core::backoff::Backoff;
+use fieldbridge_core::config::{Iec104Source, SourceConfig, SourceKind};
+use fieldbridge_core::event::{DeviceMeta, DeviceState, EventSender, PointMeta, SourceEvent};
+use fieldbridge_core::point::{IecAddress, SourceAddress};
+use fieldbridge_core::source::{Counter, Handoff, SourceContext, SourceStats, SourceTask};
+use fieldbridge_core::time::Timestamp;
+use tokio::net::TcpStream;
+
+use points::Points;
+use session::{End, Progress, Session};
+
+/// The shortest wait between two rounds over the endpoints.
+const RECONNECT_MIN: Duration = Duration::from_millis(500);
+/// The longest.
+const RECONNECT_MAX: Duration = Duration::from_secs(30);
+
+/// The IEC 60870-5-104 driver for the bridge's registry: `protocol = "iec104"`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Driver;
+
+impl fieldbridge_core::source::Driver for Driver {
+    fn family(&self) -> &'static str {
+        "iec104"
+    }
+
+    fn protocols(&self) -> &'static [&'static str] {
+        &["iec104"]
+    }
+
+    fn unsupported(&self, source: &SourceConfig) -> Vec<(String, String)> {
+        let SourceKind::Iec104(config) = &source.kind else {
+            return Vec::new();
+        };
+        config
+            .master
+            .points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.writable)
+            .map(|(i, p)| {
+                (
+                    format!("point[{i}].writable"),
+                    format!(
+                        "point \"{}\": commands of the iec104 source are not supported yet",
+                        p.name
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {
+        let SourceKind::Iec104(config) = source.kind else {
+            tracing::error!(device = %source.name, protocol = source.kind.protocol(), "not an IEC 104 source");
+            return Box::pin(async {});
+        };
+        Box::pin(run(context.name, config, context.events, context.stats))
+    }
+}
+
+/// The `$meta` content of an IEC 104 source: every configured point with its unit and address.
+pub fn meta(device: Arc<str>, config: &Iec104Source) -> DeviceMeta {
+    let points = config
+        .master
+        .points
+        .iter()
+        .map(|p| PointMeta {
+            name: p.name.clone(),
+            unit: p.unit.clone(),
+            writable: p.writable,
+            source: SourceAddress::Iec104(IecAddress {
+                common_address: p.common_address,
+                ioa: p.ioa,
+            }),
+        })
+        .collect();
+    DeviceMeta {
+        device,
+        protocol: "iec104",
+        points,
+    }
+}
+
+/// Sends `event` through the handoff's queue first, so nothing overtakes what waits.
+async fn send_all(handoff: &mut Handoff<()>, events: &EventSender) -> bool {
+    while !handoff.is_empty() {
+        let Ok(permit) = events.reserve().await else {
+            return false;
+        };
+        handoff.deliver(permit, events);
+    }
+    true
+}
+
+fn state(device: &Arc<str>, online: bool, reason: String) -> SourceEvent {
+    SourceEvent::DeviceState(DeviceState {
+        device: device.clone(),
+        online,
+        reason: Some(reason),
+        since: Timestamp::now(),
+    })
+}
+
+/// Runs one IEC 104 source until the task is aborted or the point stream closes.
+///
+/// Sends the [`DeviceMeta`] first; `$state` online (naming the active endpoint and, after a
+/// loss, how long the link was down) once data transfer starts, offline (with the reason) when
+/// the first round of connections fails or the link is lost; every point's last value with
+/// `comm_failure` on a loss. Never panics on anything the outstation sends.
+pub async fn run(
+    device: Arc<str>,
+    config: Iec104Source,
+    events: EventSender,
+    stats: Arc<SourceStats>,
+) {
+    if events
+        .send(SourceEvent::DeviceMeta(meta(device.clone(), &config)))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut points = Points::new(device.clone(), &config.master);
+    let mut handoff: Handoff<()> = Handoff::new(usize::from(config.link.k));
+    let mut backoff = Backoff::new(RECONNECT_MIN, RECONNECT_MAX);
+    let endpoints = config.addresses.len();
+    // None before the first attempt resolves; Some(true) online.
+    let mut online: Option<bool> = None;
+    let mut down_since: Option<tokio::time::Instant> = None;
+    let mut attempts = 0u64;
+    loop {
+        let mut last_error = String::from("no endpoint configured");
+        let mut any_started = false;
+        for (index, address) in config.addresses.iter().enumerate() {
+            if attempts > 0 {
+                stats.bump(Counter::Reconnects);
+            }
+            attempts += 1;
+            let stream =
+                match tokio::time::timeout(config.link.t0, TcpStream::connect(address)).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(error)) => {
+                        tracing::debug!(device = %device, %address, %error, "connect failed");
+                        last_error = format!("{address}: {error}");
+                        continue;
+                    }
+                    Err(_) => {
+                        stats.bump(Counter::Timeouts);
+                        last_error =
+                            format!("{address}: no connection within t0 ({:?})", config.link.t0);
+                        continue;
+                    }
+                };
+            let mut started = false;
+            let end = {
+                let mut session = Session {
+                    config: &config,
+                    device: &device,
+                    events: &events,
+                    stats: &stats,
+                    points: &mut points,
+                    handoff: &mut handoff,
+                };
+                let online_now = &mut online;
+                let down = &mut down_since;
+                let dev = &device;
+                session
+                    .run(stream, |Progress::Started, handoff| {
+                        started = true;
+                        let gap = down
+                            .take()
+                            .map(|since| format!(" after {:.1} s offline", since.elapsed().as_secs_f64()))
+                            .unwrap_or_default();
+                        let reason = format!(
+                            "connected to {address} (endpoint {} of {endpoints}){gap}",
+                            index + 1
+                        );
+                        tracing::info!(device = %dev, %address, endpoint = index + 1, "data transfer started");
+                        *online_now = Some(true);
+                        handoff.push(state(dev, true, reason), None);
+                    })
+                    .await
+            };
+            if matches!(end, End::Stopped) {
+                return;
+            }
+            if end.is_violation() {
+                stats.bump(Counter::DecodeErrors);
+            } else if matches!(end, End::Link(_)) {
+                stats.bump(Counter::Timeouts);
+            }
+            tracing::warn!(device = %device, %address, reason = %end, "connection closed");
+            last_error = format!("{address}: {end}");
+            if started {
+                any_started = true;
+                online = Some(false);
+                down_since = Some(tokio::time::Instant::now());
+                handoff.push(state(&device, false, last_error.clone()), None);
+                points.lost(|reading| handoff.push(SourceEvent::Reading(reading), None));
+            }
+            if !send_all(&mut handoff, &events).await {
+                return;
+            }
+        }
+        if online.is_none() {
+            online = Some(false);
+            down_since = Some(tokio::time::Instant::now());
+            if events
+                .send(state(&device, false, last_error))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        if any_started {
+            backoff.reset();
+        }
+        tokio::time::sleep(backoff.next_delay()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,352 @@
+//! End to end against a real lib60870-C outstation: a c104 2.2.1 server
+//! (`tests/peers/iec104_server.py`) → `fieldbridge run` → mosquitto → an MQTT subscriber. The
+//! interrogation values of every type arrive with the device's time tags, then the spontaneous
+//! changes; a stopped and restarted server is reconnected and interrogated again, and `$state`
+//! shows the gap.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{header, BridgeProcess};
+use fieldbridge_tests::{free_port, python, repo_root, Mosquitto, Subscriber};
+use serde_json::{json, Value};
+
+/// The c104 server of `tests/peers/iec104_server.py`, killed on drop.
+struct C104 {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+}
+
+impl C104 {
+    fn start(port: u16, extra: &[&str]) -> C104 {
+        let script = repo_root().join("tests/peers/iec104_server.py");
+        let mut child = Command::new(python())
+            .arg(&script)
+            .arg(port.to_string())
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run {} with {}: {e} (scripts/install-peers installs c104 2.2.1)",
+                    script.display(),
+                    python().display()
+                )
+            });
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = C104 {
+            child,
+            stdin,
+            lines,
+        };
+        server.expect_line("ready", Duration::from_secs(20));
+        server
+    }
+
+    /// Waits for the line `want` from the server, failing with what it said instead.
+    fn expect_line(&mut self, want: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        let mut said = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line == want => return,
+                Ok(line) => said.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "c104 server: no {want:?} within {within:?} (is c104 2.2.1 installed? scripts/install-peers); it said {said:?}"
+        );
+    }
+
+    fn command(&mut self, line: &str, answer: &str) {
+        writeln!(self.stdin, "{line}").expect("write to the c104 server");
+        self.stdin.flush().expect("flush");
+        self.expect_line(answer, Duration::from_secs(10));
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for C104 {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+const STAMP: &str = "2026-01-02T03:04:05.678Z";
+const LATER: &str = "2026-01-02T03:04:06.789Z";
+
+fn config(dir: &std::path::Path, broker: &Mosquitto, addresses: &[u16]) -> std::path::PathBuf {
+    let list: Vec<String> = addresses
+        .iter()
+        .map(|p| format!("\"127.0.0.1:{p}\""))
+        .collect();
+    let text = format!(
+        "{}[[source]]\nname = \"rtu\"\nprotocol = \"iec104\"\naddress = [{}]\ncommon_address = 1\nt0 = \"2s\"\nt1 = \"4s\"\nt2 = \"2s\"\nt3 = \"3s\"\n\n  [[source.point]]\n  name = \"feeder_current\"\n  ioa = 200\n  unit = \"A\"\n\n  [[source.point]]\n  name = \"energy\"\n  ioa = 400\n  unit = \"kWh\"\n",
+        header("iec", &dir.join("var"), &broker.url()),
+        list.join(", ")
+    );
+    let path = dir.join("bridge.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+/// The samples of the device so far with cause of transmission `cot`, the first of each point.
+fn samples_with_cot(sub: &Subscriber, cot: u64) -> BTreeMap<String, Value> {
+    let mut seen = BTreeMap::new();
+    for m in sub.messages() {
+        if let (Some(point), Some(json)) = (m.topic.strip_prefix("fieldbridge/iec/rtu/"), m.json) {
+            if !point.starts_with('$') && json["source"]["cot"] == cot {
+                seen.entry(point.to_owned()).or_insert(json);
+            }
+        }
+    }
+    seen
+}
+
+async fn wait_for_points(
+    sub: &Subscriber,
+    cot: u64,
+    count: usize,
+    within: Duration,
+) -> BTreeMap<String, Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let seen = samples_with_cot(sub, cot);
+        if seen.len() >= count || Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// (point, value, ts, type_id, quality, flags)
+type Expected = (
+    &'static str,
+    Value,
+    Option<&'static str>,
+    u64,
+    &'static str,
+    Value,
+);
+
+fn check(seen: &BTreeMap<String, Value>, expected: &[Expected], bridge: &BridgeProcess) {
+    let mut wrong = Vec::new();
+    for (point, value, ts, type_id, quality, flags) in expected {
+        let Some(s) = seen.get(*point) else {
+            wrong.push(format!("{point}: no sample"));
+            continue;
+        };
+        if &s["value"] != value {
+            wrong.push(format!("{point}: value {} expected {value}", s["value"]));
+        }
+        if s["ts"].as_str() != *ts {
+            wrong.push(format!("{point}: ts {} expected {ts:?}", s["ts"]));
+        }
+        if s["source"]["type_id"] != *type_id || s["source"]["protocol"] != "iec104" {
+            wrong.push(format!("{point}: source {}", s["source"]));
+        }
+        if s["quality"] != *quality
+            || s["flags"] != *flags && !(flags == &json!([]) && s["flags"].is_null())
+        {
+            wrong.push(format!(
+                "{point}: quality {} flags {}",
+                s["quality"], s["flags"]
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{}\nsamples: {seen:#?}\nbridge log:\n{}",
+        wrong.join("\n"),
+        bridge.log()
+    );
+}
+
+fn interrogated() -> Vec<Expected> {
+    vec![
+        (
+            "ca1-ioa100",
+            json!(true),
+            Some(STAMP),
+            30,
+            "good",
+            json!([]),
+        ),
+        (
+            "ca1-ioa101",
+            json!("on"),
+            Some(STAMP),
+            31,
+            "good",
+            json!([]),
+        ),
+        ("feeder_current", json!(23.5), None, 13, "good", json!([])),
+        (
+            "ca1-ioa201",
+            json!(-1.25),
+            Some(STAMP),
+            36,
+            "good",
+            json!([]),
+        ),
+        ("ca1-ioa202", json!(-1234), None, 11, "good", json!([])),
+        ("ca1-ioa203", json!(0.5), None, 9, "good", json!([])),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_c104_outstation_is_interrogated_then_reports_spontaneously_and_a_restart_is_reconnected()
+{
+    let broker = Mosquitto::start();
+    let port = free_port();
+    let mut server = C104::start(port, &[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &broker, &[port]);
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/iec/#").await;
+    let bridge = BridgeProcess::run(&config, dir.path());
+
+    // The station interrogation after connect: every point, COT 20 (inrogen).
+    let seen = wait_for_points(&sub, 20, 6, Duration::from_secs(20)).await;
+    check(&seen, &interrogated(), &bridge);
+    let online = sub
+        .wait_for(
+            |m| m.topic == "fieldbridge/iec/rtu/$state" && m.text().contains("\"online\""),
+            Duration::from_secs(5),
+        )
+        .await
+        .map(|m| m.text());
+    assert!(
+        online
+            .as_deref()
+            .is_some_and(|t| t.contains(&format!("127.0.0.1:{port} (endpoint 1 of 1)"))),
+        "$state {online:?}"
+    );
+    let meta = sub
+        .wait_for(
+            |m| m.topic == "fieldbridge/iec/rtu/$meta",
+            Duration::from_secs(5),
+        )
+        .await
+        .and_then(|m| m.json);
+    assert_eq!(
+        meta.map(|j| j["points"].as_array().map_or(0, Vec::len)),
+        Some(2),
+        "$meta lists the configured points"
+    );
+
+    // Spontaneous changes, with the device's time tags (COT 3).
+    server.command("spont", "sent");
+    let seen = wait_for_points(&sub, 3, 6, Duration::from_secs(10)).await;
+    check(
+        &seen,
+        &[
+            (
+                "ca1-ioa100",
+                json!(false),
+                Some(LATER),
+                30,
+                "good",
+                json!([]),
+            ),
+            (
+                "ca1-ioa101",
+                json!("off"),
+                Some(LATER),
+                31,
+                "good",
+                json!([]),
+            ),
+            (
+                "ca1-ioa201",
+                json!(99.75),
+                Some(LATER),
+                36,
+                "good",
+                json!([]),
+            ),
+            ("ca1-ioa202", json!(-7), None, 11, "good", json!([])),
+            (
+                "ca1-ioa203",
+                json!(-0.25),
+                None,
+                9,
+                "bad",
+                json!(["invalid"]),
+            ),
+            ("energy", json!(654321), None, 15, "good", json!([])),
+        ],
+        &bridge,
+    );
+    let energy = &seen["energy"];
+    assert_eq!(energy["unit"], "kWh");
+    assert_eq!(energy["source"]["counter_sequence"], 4);
+
+    // The server stops: $state goes offline; restarted, the bridge reconnects, says how long the
+    // link was down, and interrogates again.
+    server.kill();
+    let offline = sub
+        .wait_for(
+            |m| m.topic == "fieldbridge/iec/rtu/$state" && m.text().contains("\"offline\""),
+            Duration::from_secs(15),
+        )
+        .await;
+    assert!(
+        offline.is_some(),
+        "no $state offline; log:\n{}",
+        bridge.log()
+    );
+    let lost = sub
+        .wait_for(
+            |m| {
+                m.topic == "fieldbridge/iec/rtu/feeder_current"
+                    && m.json
+                        .as_ref()
+                        .is_some_and(|j| j["flags"] == json!(["comm_failure"]))
+            },
+            Duration::from_secs(5),
+        )
+        .await;
+    assert!(lost.is_some(), "no comm_failure sample after the loss");
+    sub.clear();
+    let _server = C104::start(port, &["--offset", "1"]);
+    let seen = wait_for_points(&sub, 20, 6, Duration::from_secs(30)).await;
+    assert_eq!(
+        seen.get("feeder_current").map(|s| s["value"].clone()),
+        Some(json!(24.5)),
+        "the new server's interrogation: {seen:#?}\nlog:\n{}",
+        bridge.log()
+    );
+    let back = sub
+        .wait_for(
+            |m| m.topic == "fieldbridge/iec/rtu/$state" && m.text().contains("\"online\""),
+            Duration::from_secs(5),
+        )
+        .await
+        .map(|m| m.text());
+    assert!(
+        back.as_deref().is_some_and(|t| t.contains("s offline")),
+        "$state shows the gap: {back:?}"
+    );
+}

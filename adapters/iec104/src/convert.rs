@@ -1,0 +1,348 @@
+//! Information objects of the monitoring direction as normalized values (IEC 60870-5-101 clause
+//! 7.3.1, IEC 60870-5-104 clause 8): the element's value, its quality descriptor flag by flag, and
+//! the CP56Time2a read per `device_time` (IEC 60870-5-4 clause 6.8).
+
+use fieldbridge_core::config::DeviceTime;
+use fieldbridge_core::point::{DoublePoint, Quality, QualityFlag, QualityLevel, Value};
+use fieldbridge_core::time::Timestamp;
+use fieldbridge_iec60870::asdu::{Element, TimeTag};
+use fieldbridge_iec60870::types::{self, Cp56Time2a};
+
+/// What one information object says: its value, quality and (when tagged) the device's time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// The value.
+    pub value: Value,
+    /// IV, NT, SB, BL, OV, EI, CY, CA, T and the time tag's IV, by name.
+    pub quality: Quality,
+    /// The device's time tag, read per `device_time`; `None` without a CP56Time2a or when it is
+    /// not a real date.
+    pub ts: Option<Timestamp>,
+    /// SQ of a binary counter reading (clause 7.2.6.9).
+    pub counter_sequence: Option<u8>,
+}
+
+/// The flags of a quality descriptor (clause 7.2.6.3): IV, NT, SB, BL in the same bits in SIQ,
+/// DIQ, QDS, QDP and SEP.
+fn descriptor_flags(bits: u8, flags: &mut Vec<QualityFlag>) {
+    use types::quality::{BL, IV, NT, SB};
+    for (mask, flag) in [
+        (IV, QualityFlag::Invalid),
+        (NT, QualityFlag::NotTopical),
+        (SB, QualityFlag::Substituted),
+        (BL, QualityFlag::Blocked),
+    ] {
+        if bits & mask != 0 {
+            flags.push(flag);
+        }
+    }
+}
+
+/// QDS (clause 7.2.6.3): the four shared flags and OV.
+fn qds_flags(bits: u8, flags: &mut Vec<QualityFlag>) {
+    descriptor_flags(bits, flags);
+    if bits & types::quality::OV != 0 {
+        flags.push(QualityFlag::Overflow);
+    }
+}
+
+/// QDP and SEP (clauses 7.2.6.4, 7.2.6.10): the four shared flags and EI.
+fn protection_flags(bits: u8, flags: &mut Vec<QualityFlag>) {
+    descriptor_flags(bits, flags);
+    if bits & types::quality::EI != 0 {
+        flags.push(QualityFlag::ElapsedTimeInvalid);
+    }
+}
+
+fn double(state: types::DoublePoint) -> DoublePoint {
+    match state {
+        types::DoublePoint::Intermediate => DoublePoint::Intermediate,
+        types::DoublePoint::Off => DoublePoint::Off,
+        types::DoublePoint::On => DoublePoint::On,
+        types::DoublePoint::Indeterminate => DoublePoint::Indeterminate,
+    }
+}
+
+/// An IEEE 754 single as the shortest decimal that reads back to it (23.1, not
+/// 23.100000381469727).
+fn float(value: f32) -> Value {
+    Value::Float(value.to_string().parse::<f64>().unwrap_or(f64::from(value)))
+}
+
+/// The level the flags make: bad when the value is invalid, uncertain when it is not topical,
+/// substituted, blocked, overflowed, its elapsed time or its time tag is invalid, or its counter
+/// carried; good otherwise (CA, an adjusted counter, and T, a moving step position, are facts
+/// about a valid value).
+fn level(flags: &[QualityFlag]) -> QualityLevel {
+    if flags.contains(&QualityFlag::Invalid) {
+        QualityLevel::Bad
+    } else if flags.iter().any(|f| {
+        matches!(
+            f,
+            QualityFlag::NotTopical
+                | QualityFlag::Substituted
+                | QualityFlag::Blocked
+                | QualityFlag::Overflow
+                | QualityFlag::ElapsedTimeInvalid
+                | QualityFlag::TimeInvalid
+                | QualityFlag::Carry
+        )
+    }) {
+        QualityLevel::Uncertain
+    } else {
+        QualityLevel::Good
+    }
+}
+
+/// The instant of a CP56Time2a read per `device_time`, or `None` when its fields are no date.
+pub fn device_instant(tag: &Cp56Time2a, device_time: &DeviceTime) -> Option<Timestamp> {
+    let civil = tag.to_civil().ok()?;
+    let days = days_from_civil(
+        i64::from(civil.year),
+        i64::from(civil.month),
+        i64::from(civil.day),
+    );
+    let seconds = days * 86_400
+        + i64::from(civil.hour) * 3600
+        + i64::from(civil.minute) * 60
+        + i64::from(civil.second);
+    // The civil time as if it were UTC, then read as `device_time` says.
+    let wall = Timestamp::from_unix_millis(seconds * 1000 + i64::from(civil.millisecond))?;
+    let wall = wall.datetime();
+    let primitive = wall.date().with_time(wall.time());
+    device_time.instant(primitive, Some(tag.summer_time))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The observation of an element of the monitoring direction (type IDs 1 to 21 and 30 to 40), or
+/// `None` for a command, system or file element (those are no points).
+pub fn observe(
+    element: &Element,
+    time: Option<&TimeTag>,
+    device_time: &DeviceTime,
+) -> Option<Observation> {
+    let mut flags = Vec::new();
+    let mut counter_sequence = None;
+    let value = match *element {
+        Element::SinglePoint(siq) => {
+            descriptor_flags(siq.bits(), &mut flags);
+            Value::Bool(siq.on())
+        }
+        Element::DoublePoint(diq) => {
+            descriptor_flags(diq.bits(), &mut flags);
+            Value::DoublePoint(double(diq.state()))
+        }
+        Element::StepPosition { vti, qds } => {
+            qds_flags(qds.0, &mut flags);
+            if vti.transient() {
+                flags.push(QualityFlag::Transient);
+            }
+            Value::Int(i64::from(vti.value()))
+        }
+        Element::Bitstring { bsi, qds } => {
+            qds_flags(qds.0, &mut flags);
+            Value::Bytes(bsi.to_le_bytes().into())
+        }
+        Element::Normalized { nva, qds } => {
+            qds_flags(qds.0, &mut flags);
+            float(nva.to_f32())
+        }
+        Element::NormalizedNoQuality(nva) => float(nva.to_f32()),
+        Element::Scaled { sva, qds } => {
+            qds_flags(qds.0, &mut flags);
+            Value::Int(i64::from(sva))
+        }
+        Element::Float { value, qds } => {
+            qds_flags(qds.0, &mut flags);
+            float(value)
+        }
+        Element::Counter(bcr) => {
+            for (set, flag) in [
+                (bcr.invalid, QualityFlag::Invalid),
+                (bcr.carry, QualityFlag::Carry),
+                (bcr.adjusted, QualityFlag::Adjusted),
+            ] {
+                if set {
+                    flags.push(flag);
+                }
+            }
+            counter_sequence = Some(bcr.sequence);
+            Value::Int(i64::from(bcr.value))
+        }
+        Element::ProtectionEvent { sep, .. } => {
+            protection_flags(sep.0, &mut flags);
+            Value::DoublePoint(double(sep.state()))
+        }
+        Element::ProtectionStart { spe, qdp, .. } => {
+            protection_flags(qdp.0, &mut flags);
+            Value::Int(i64::from(spe.bits()))
+        }
+        Element::ProtectionOutput { oci, qdp, .. } => {
+            protection_flags(qdp.0, &mut flags);
+            Value::Int(i64::from(oci.bits()))
+        }
+        Element::PackedSinglePoints { scd, qds } => {
+            qds_flags(qds.0, &mut flags);
+            Value::Int(i64::from(scd.status))
+        }
+        _ => return None,
+    };
+    let ts = match time {
+        Some(TimeTag::Cp56(tag)) => {
+            if tag.invalid {
+                flags.push(QualityFlag::TimeInvalid);
+            }
+            device_instant(tag, device_time)
+        }
+        // CP24Time2a (101 only) holds minutes and milliseconds: completing it needs the hour
+        // the object arrived in, not done yet.
+        Some(TimeTag::Cp24(_)) | None => None,
+    };
+    Some(Observation {
+        quality: Quality::new(level(&flags), flags),
+        value,
+        ts,
+        counter_sequence,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldbridge_iec60870::types::{Bcr, Diq, Nva, Qds, Siq, Vti};
+
+    fn stamp() -> Cp56Time2a {
+        // 2026-01-02 03:04:05.678
+        Cp56Time2a::from_bytes([0x2E, 0x16, 4, 3, 2, 1, 26])
+    }
+
+    #[test]
+    fn a_cp56_tag_in_utc_is_the_instant_it_names() {
+        let ts = device_instant(&stamp(), &DeviceTime::Utc).map(Timestamp::to_rfc3339_millis);
+        assert_eq!(ts.as_deref(), Some("2026-01-02T03:04:05.678Z"));
+    }
+
+    #[test]
+    fn a_tag_that_is_no_date_gives_no_instant() {
+        let bad = Cp56Time2a::from_bytes([0, 0, 61, 25, 0, 13, 26]);
+        assert_eq!(device_instant(&bad, &DeviceTime::Utc), None);
+    }
+
+    #[test]
+    fn an_invalid_time_tag_flags_the_sample_and_keeps_the_time() {
+        let mut tag = stamp();
+        tag.invalid = true;
+        let o = observe(
+            &Element::SinglePoint(Siq::new(true)),
+            Some(&TimeTag::Cp56(tag)),
+            &DeviceTime::Utc,
+        );
+        let o = o.expect("a monitoring element");
+        assert_eq!(o.value, Value::Bool(true));
+        assert!(o.quality.flags.contains(QualityFlag::TimeInvalid));
+        assert_eq!(o.quality.level, QualityLevel::Uncertain);
+        assert!(o.ts.is_some());
+    }
+
+    #[test]
+    fn every_monitoring_element_has_its_value_and_flags() {
+        let utc = DeviceTime::Utc;
+        let cases: Vec<(Element, Value, &[QualityFlag], QualityLevel)> = vec![
+            (
+                Element::DoublePoint(Diq(0x02 | 0x80)),
+                Value::DoublePoint(DoublePoint::On),
+                &[QualityFlag::Invalid],
+                QualityLevel::Bad,
+            ),
+            (
+                Element::Float {
+                    value: 23.1,
+                    qds: Qds(0x40),
+                },
+                Value::Float(23.1),
+                &[QualityFlag::NotTopical],
+                QualityLevel::Uncertain,
+            ),
+            (
+                Element::Scaled {
+                    sva: -1234,
+                    qds: Qds(0x01),
+                },
+                Value::Int(-1234),
+                &[QualityFlag::Overflow],
+                QualityLevel::Uncertain,
+            ),
+            (
+                Element::Normalized {
+                    nva: Nva(0x4000),
+                    qds: Qds(0x20),
+                },
+                Value::Float(0.5),
+                &[QualityFlag::Substituted],
+                QualityLevel::Uncertain,
+            ),
+            (
+                Element::Counter(Bcr {
+                    value: 123_456,
+                    sequence: 3,
+                    carry: true,
+                    adjusted: true,
+                    invalid: false,
+                }),
+                Value::Int(123_456),
+                &[QualityFlag::Carry, QualityFlag::Adjusted],
+                QualityLevel::Uncertain,
+            ),
+            (
+                Element::StepPosition {
+                    vti: Vti::new(-3, true).unwrap_or_default(),
+                    qds: Qds(0x10),
+                },
+                Value::Int(-3),
+                &[QualityFlag::Blocked, QualityFlag::Transient],
+                QualityLevel::Uncertain,
+            ),
+            (
+                Element::Bitstring {
+                    bsi: 0x0403_0201,
+                    qds: Qds(0),
+                },
+                Value::Bytes([1u8, 2, 3, 4].into()),
+                &[],
+                QualityLevel::Good,
+            ),
+        ];
+        for (element, value, flags, level) in cases {
+            let o = observe(&element, None, &utc).expect("a monitoring element");
+            assert_eq!(o.value, value, "{element:?}");
+            assert_eq!(o.quality.level, level, "{element:?}");
+            let got: Vec<QualityFlag> = o.quality.flags.iter().collect();
+            let mut want = flags.to_vec();
+            want.sort();
+            assert_eq!(got, want, "{element:?}");
+        }
+    }
+
+    #[test]
+    fn commands_and_system_elements_are_no_points() {
+        use fieldbridge_iec60870::types::Qoi;
+        assert_eq!(
+            observe(
+                &Element::Interrogation(Qoi::STATION),
+                None,
+                &DeviceTime::Utc
+            ),
+            None
+        );
+    }
+}
