@@ -23,12 +23,14 @@
 #![forbid(unsafe_code)]
 
 mod animate;
+pub mod iec104;
 pub mod map;
 mod model;
 mod server;
 mod service;
 mod sim;
 
+pub use iec104::{bind_iec104, serve_iec104, serve_iec104_listener, Iec104Config, Rate};
 pub use model::{
     bytes_to_words, words_to_bytes, Model, RegisterValue, Table, WordOrder, TABLE_SIZE,
 };

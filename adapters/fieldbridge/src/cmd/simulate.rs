@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Subcommand;
-use fieldbridge_sim::{ModbusSim, SimConfig, UnitIds};
+use fieldbridge_iec60870::link104::Params;
+use fieldbridge_sim::{Iec104Config, ModbusSim, Rate, SimConfig, UnitIds};
 
 use crate::error::Error;
 use crate::{logging, runtime};
@@ -31,18 +32,86 @@ pub(crate) enum Simulator {
         #[arg(long, default_value = "any")]
         units: UnitIds,
     },
+    /// An IEC 60870-5-104 outstation: points of every monitoring type that change spontaneously,
+    /// interrogation, counter interrogation, clock sync, commands with select-before-operate
+    /// (point table in adapters/sim/README.md).
+    Iec104 {
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:2404")]
+        listen: SocketAddr,
+        /// The station's common address.
+        #[arg(long, default_value_t = 1)]
+        common_address: u16,
+        /// Spontaneous changes per second, "off", or "flood" (as fast as k allows).
+        #[arg(long, default_value = "1")]
+        rate: Rate,
+        /// Only these IOAs change spontaneously (comma-separated; default: every animated point).
+        #[arg(long, value_delimiter = ',')]
+        points: Option<Vec<u32>>,
+        /// k: the most I frames sent and not acknowledged.
+        #[arg(long, default_value_t = 12)]
+        k: u16,
+        /// w: acknowledge at the latest after this many I frames received.
+        #[arg(long, default_value_t = 8)]
+        w: u16,
+        /// t1 in seconds.
+        #[arg(long, default_value_t = 15)]
+        t1: u64,
+        /// t2 in seconds.
+        #[arg(long, default_value_t = 10)]
+        t2: u64,
+        /// t3 in seconds.
+        #[arg(long, default_value_t = 20)]
+        t3: u64,
+        /// How long a selected command point waits for its execute, in milliseconds.
+        #[arg(long, default_value_t = 10_000)]
+        select_timeout_ms: u64,
+    },
 }
 
 /// Runs the simulator until Ctrl-C or SIGTERM.
 pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
     logging::init("info", false);
-    let Simulator::Modbus {
-        listen,
-        rtu,
-        baud,
-        tick_ms,
-        units,
-    } = what;
+    let (listen, rtu, baud, tick_ms, units) = match what {
+        Simulator::Modbus {
+            listen,
+            rtu,
+            baud,
+            tick_ms,
+            units,
+        } => (listen, rtu, baud, tick_ms, units),
+        Simulator::Iec104 {
+            listen,
+            common_address,
+            rate,
+            points,
+            k,
+            w,
+            t1,
+            t2,
+            t3,
+            select_timeout_ms,
+        } => {
+            let config = Iec104Config {
+                params: Params {
+                    k,
+                    w,
+                    t1: Duration::from_secs(t1),
+                    t2: Duration::from_secs(t2),
+                    t3: Duration::from_secs(t3),
+                    ..Params::default()
+                },
+                common_address,
+                rate,
+                select_timeout: Duration::from_millis(select_timeout_ms),
+                points,
+            };
+            return tokio::select! {
+                result = fieldbridge_sim::serve_iec104(listen, config) => result.map_err(|e| Error::Io { what: format!("iec104 simulator on {listen}"), source: e }),
+                () = runtime::shutdown_signal() => Ok(()),
+            };
+        }
+    };
     let config = SimConfig {
         tick: Duration::from_millis(tick_ms.max(1)),
         animate: true,
