@@ -1,13 +1,39 @@
+//! The source against an outstation made of the codec's own controlled-station link, on loopback:
+//! interrogation of every station, a protocol violation, and a stalled point stream.
+
+use std::time::{Duration, Instant as StdInstant};
+
+use fieldbridge_core::config::{Iec104Link, IecMaster, IecPoint};
+use fieldbridge_core::event::EventReceiver;
+use fieldbridge_core::point::Value;
+use fieldbridge_iec60870::asdu::{
+    Asdu, AsduConfig, Cot, Element, InformationObject, OwnedAsdu, TypeId,
+};
+use fieldbridge_iec60870::link104::{AckTimeout, Event, Link104, Params, Role};
+use fieldbridge_iec60870::types::Qds;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use super::*;
 
-#[test]
-fn the_source_future_can_be_spawned_on_a_multi_threaded_runtime() {
-    fn is_send<T: Send + 'static>(_: &T) {}
-    let (tx, _rx) = fieldbridge_core::event::channel(1);
-    let config = Iec104Source {
-        addresses: vec!["127.0.0.1:1".into()],
-        link: Default::default(),
-        master: fieldbridge_core::config::IecMaster {
+fn link(k: u16, w: u16, t1: u64, t2: u64) -> Iec104Link {
+    Iec104Link {
+        k,
+        w,
+        t0: Duration::from_secs(2),
+        t1: Duration::from_millis(t1),
+        t2: Duration::from_millis(t2),
+        t3: Duration::from_secs(20),
+    }
+}
+
+fn source(port: u16, link: Iec104Link, points: Vec<IecPoint>) -> Iec104Source {
+    Iec104Source {
+        addresses: vec![format!("127.0.0.1:{port}")],
+        link,
+        master: IecMaster {
             common_address: 1,
             originator_address: 0,
             interrogation: None,
@@ -16,8 +42,281 @@ fn the_source_future_can_be_spawned_on_a_multi_threaded_runtime() {
             device_time: Default::default(),
             only_listed: false,
             command_timeout: None,
-            points: vec![],
+            points,
         },
+    }
+}
+
+fn point(ca: u16, ioa: u32, name: &str) -> IecPoint {
+    IecPoint {
+        name: name.into(),
+        common_address: ca,
+        ioa,
+        unit: None,
+        command: None,
+        writable: false,
+        min: None,
+        max: None,
+        command_timeout: None,
+    }
+}
+
+fn float_asdu(ca: u16, ioa: u32, value: f32, cot: Cot) -> Vec<u8> {
+    let asdu = OwnedAsdu::new(AsduConfig::IEC104, TypeId(13), cot, ca).with(
+        InformationObject::new(ioa, Element::Float { value, qds: Qds(0) }),
+    );
+    let mut out = Vec::new();
+    asdu.encode(&mut out).unwrap_or_default();
+    out
+}
+
+/// A controlled station on one accepted connection, strict about t1 (clause 5.1): it sends
+/// `floats` spontaneous floats as fast as k allows, answers each C_IC_NA_1 with ACTCON, and
+/// returns the interrogated common addresses and why it stopped.
+async fn outstation(
+    stream: TcpStream,
+    params: Params,
+    floats: u32,
+    stop_after: Duration,
+) -> (Vec<u16>, Option<String>) {
+    outstation_counting(stream, params, floats, stop_after, Arc::default()).await
+}
+
+/// [`outstation`], counting the floats sent in `count`.
+async fn outstation_counting(
+    stream: TcpStream,
+    params: Params,
+    floats: u32,
+    stop_after: Duration,
+    count: Arc<AtomicU32>,
+) -> (Vec<u16>, Option<String>) {
+    let (mut rd, mut wr) = stream.into_split();
+    let mut link = match Link104::new(Role::Controlled, params, StdInstant::now()) {
+        Ok(link) => link,
+        Err(e) => return (vec![], Some(e.to_string())),
     };
-    is_send(&run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let mut interrogated = Vec::new();
+    let mut sent = 0u32;
+    let mut buf = vec![0u8; 4096];
+    let end = tokio::time::Instant::now() + stop_after;
+    loop {
+        while sent < floats && link.can_send() {
+            let asdu = float_asdu(1, 1000, sent as f32, Cot::SPONTANEOUS);
+            if link.send_asdu(&asdu, StdInstant::now()).is_err() {
+                break;
+            }
+            sent += 1;
+            count.store(sent, Ordering::SeqCst);
+        }
+        while let Some(frame) = link.poll_transmit() {
+            if wr.write_all(frame.as_bytes()).await.is_err() {
+                return (interrogated, Some("write failed".into()));
+            }
+        }
+        let timer = link
+            .poll_timeout()
+            .map(tokio::time::Instant::from_std)
+            .unwrap_or(end);
+        tokio::select! {
+            read = rd.read(&mut buf) => {
+                let n = match read {
+                    Ok(0) | Err(_) => return (interrogated, Some("the master closed".into())),
+                    Ok(n) => n,
+                };
+                let mut asdus = Vec::new();
+                let mut closed = None;
+                link.on_bytes(buf.get(..n).unwrap_or_default(), StdInstant::now(), |e| match e {
+                    Event::Received(a) => asdus.push(a.to_vec()),
+                    Event::Closed(r) => closed = Some(format!("{r:?}")),
+                    _ => {}
+                });
+                if closed.is_some() {
+                    return (interrogated, closed);
+                }
+                for bytes in asdus {
+                    let Ok(asdu) = Asdu::decode(&bytes, &AsduConfig::IEC104) else { continue };
+                    if asdu.header.type_id == TypeId::C_IC_NA_1 {
+                        interrogated.push(asdu.header.common_address);
+                        let mut con = bytes.clone();
+                        if let Some(cot) = con.get_mut(2) {
+                            *cot = Cot::ACTIVATION_CON.0;
+                        }
+                        let _ = link.send_asdu(&con, StdInstant::now());
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(timer) => {
+                if let Some(Event::Closed(r)) = link.on_timeout(StdInstant::now()) {
+                    return (interrogated, Some(format!("{r:?}")));
+                }
+            }
+            _ = tokio::time::sleep_until(end) => return (interrogated, None),
+        }
+    }
+}
+
+async fn next_reading(rx: &mut EventReceiver) -> Option<fieldbridge_core::point::Reading> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+            Ok(Some(SourceEvent::Reading(r))) => return Some(r),
+            Ok(Some(_)) => continue,
+            _ => return None,
+        }
+    }
+}
+
+#[test]
+fn the_source_future_can_be_spawned_on_a_multi_threaded_runtime() {
+    fn is_send<T: Send + 'static>(_: &T) {}
+    let (tx, _rx) = fieldbridge_core::event::channel(1);
+    is_send(&run(
+        "d".into(),
+        source(1, Iec104Link::default(), vec![]),
+        tx,
+        Arc::new(SourceStats::new()),
+    ));
+}
+
+#[tokio::test]
+async fn every_station_is_interrogated_and_unlisted_objects_get_default_names() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let config = source(
+        port,
+        Iec104Link::default(),
+        vec![point(1, 7, "named"), point(3, 9, "other_station")],
+    );
+    let (tx, mut rx) = fieldbridge_core::event::channel(64);
+    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let (stream, _) = listener.accept().await.expect("accept");
+    let station = tokio::spawn(outstation(
+        stream,
+        Params::default(),
+        1,
+        Duration::from_secs(1),
+    ));
+    let reading = next_reading(&mut rx).await.expect("a reading");
+    assert_eq!(&*reading.point, "ca1-ioa1000");
+    assert_eq!(reading.value, Value::Float(0.0));
+    assert_eq!(reading.facts.type_id, Some(13));
+    assert_eq!(reading.facts.cot, Some(3));
+    let (interrogated, end) = station.await.expect("outstation");
+    assert_eq!(interrogated, [1, 3], "one C_IC_NA_1 per station");
+    assert_eq!(end, None);
+    task.abort();
+}
+
+/// The point stream stalls for longer than the outstation's t1: the source paces its
+/// acknowledgements to t2, the strict outstation never times out, and every value arrives in
+/// order once the stream drains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_point_stream_slows_the_outstation_without_losing_the_link_or_a_value() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (k, w, t1, t2) = (4, 2, 1500, 500);
+    let config = source(port, link(k, w, t1, t2), vec![]);
+    let params = Params {
+        k,
+        w,
+        t1: Duration::from_millis(t1),
+        t2: Duration::from_millis(t2),
+        on_ack_timeout: AckTimeout::Close,
+        ..Params::default()
+    };
+    let floats = 60;
+    let (tx, mut rx) = fieldbridge_core::event::channel(2);
+    let stats = Arc::new(SourceStats::new());
+    let task = tokio::spawn(run("d".into(), config, tx, stats.clone()));
+    let (stream, _) = listener.accept().await.expect("accept");
+    // The outstation runs 6 s: the stall below lasts twice its t1.
+    let sent = Arc::new(AtomicU32::new(0));
+    let station = tokio::spawn(outstation_counting(
+        stream,
+        params,
+        floats,
+        Duration::from_secs(6),
+        sent.clone(),
+    ));
+    let stall = Duration::from_millis(2 * t1);
+    tokio::time::sleep(stall).await;
+    // Paced: at most k I frames per t2 (and the first k at once) went out during the stall;
+    // acknowledging promptly would have let all of them through.
+    let during_stall = sent.load(Ordering::SeqCst);
+    let bound = u32::from(k) * (stall.as_millis() as u32 / t2 as u32 + 2);
+    assert!(
+        during_stall <= bound && during_stall < floats,
+        "{during_stall} frames sent during the stall, at most {bound} expected"
+    );
+    let mut values = Vec::new();
+    while values.len() < floats as usize {
+        let Some(reading) = next_reading(&mut rx).await else {
+            break;
+        };
+        if let Value::Float(v) = reading.value {
+            values.push(v as u32);
+        }
+    }
+    assert_eq!(
+        values,
+        (0..floats).collect::<Vec<_>>(),
+        "every value, in order"
+    );
+    let (_, end) = station.await.expect("outstation");
+    assert_eq!(end, None, "the outstation never closed the link");
+    assert_eq!(stats.snapshot().reconnects, 0);
+    task.abort();
+}
+
+/// An I frame out of sequence is a protocol violation: the source closes, counts it, reconnects
+/// and interrogates again.
+#[tokio::test]
+async fn a_protocol_violation_closes_counts_and_reconnects() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let config = source(port, Iec104Link::default(), vec![]);
+    let (tx, mut rx) = fieldbridge_core::event::channel(64);
+    let stats = Arc::new(SourceStats::new());
+    let task = tokio::spawn(run("d".into(), config, tx, stats.clone()));
+    let (mut stream, _) = listener.accept().await.expect("accept");
+    // STARTDT act in, STARTDT con out, then an I frame with N(S) = 5 where 0 is expected.
+    let mut act = [0u8; 6];
+    stream.read_exact(&mut act).await.expect("STARTDT act");
+    assert_eq!(act, [0x68, 4, 0x07, 0, 0, 0]);
+    stream
+        .write_all(&[0x68, 4, 0x0B, 0, 0, 0])
+        .await
+        .expect("con");
+    let asdu = float_asdu(1, 1, 1.0, Cot::SPONTANEOUS);
+    let mut frame = vec![0x68, (asdu.len() + 4) as u8, 10, 0, 0, 0];
+    frame.extend_from_slice(&asdu);
+    stream.write_all(&frame).await.expect("I frame");
+    // The source closes the connection.
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    // And comes back: a new connection, interrogated again.
+    let (stream, _) = tokio::time::timeout(Duration::from_secs(5), listener.accept())
+        .await
+        .expect("a reconnection")
+        .expect("accept");
+    let station = tokio::spawn(outstation(
+        stream,
+        Params::default(),
+        0,
+        Duration::from_millis(500),
+    ));
+    let (interrogated, _) = station.await.expect("outstation");
+    assert_eq!(interrogated, [1]);
+    let s = stats.snapshot();
+    assert_eq!((s.decode_errors, s.reconnects), (1, 1));
+    // $state went offline with the reason, then online again.
+    let mut states = Vec::new();
+    while let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+        if let SourceEvent::DeviceState(s) = e {
+            states.push((s.online, s.reason.unwrap_or_default()));
+        }
+    }
+    assert!(states.len() >= 3, "{states:?}");
+    assert!(states[1].1.contains("SequenceError"), "{states:?}");
+    assert!(states[2].0 && states[2].1.contains("offline"), "{states:?}");
+    task.abort();
 }
