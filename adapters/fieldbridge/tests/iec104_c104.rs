@@ -350,3 +350,75 @@ async fn a_c104_outstation_is_interrogated_then_reports_spontaneously_and_a_rest
         "$state shows the gap: {back:?}"
     );
 }
+
+/// Two outstations on two ports: the bridge uses the first; when it dies the bridge switches to
+/// the second, says so in `$state`, interrogates it, and every spontaneous value of the survivor
+/// arrives in order.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bridge_switches_to_the_second_endpoint_and_loses_nothing_of_it() {
+    let broker = Mosquitto::start();
+    let (first_port, second_port) = (free_port(), free_port());
+    let mut first = C104::start(first_port, &[]);
+    let mut second = C104::start(second_port, &["--offset", "100"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &broker, &[first_port, second_port]);
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/iec/#").await;
+    let bridge = BridgeProcess::run(&config, dir.path());
+
+    let seen = wait_for_points(&sub, 20, 6, Duration::from_secs(20)).await;
+    assert_eq!(
+        seen.get("feeder_current").map(|s| s["value"].clone()),
+        Some(json!(23.5)),
+        "the first endpoint's interrogation; log:\n{}",
+        bridge.log()
+    );
+
+    sub.clear();
+    first.kill();
+    let switched = sub
+        .wait_for(
+            |m| {
+                m.topic == "fieldbridge/iec/rtu/$state"
+                    && m.text().contains("\"online\"")
+                    && m.text()
+                        .contains(&format!("127.0.0.1:{second_port} (endpoint 2 of 2)"))
+            },
+            Duration::from_secs(15),
+        )
+        .await;
+    assert!(
+        switched.is_some(),
+        "no switch in $state; log:\n{}",
+        bridge.log()
+    );
+    let seen = wait_for_points(&sub, 20, 6, Duration::from_secs(10)).await;
+    assert_eq!(
+        seen.get("feeder_current").map(|s| s["value"].clone()),
+        Some(json!(123.5)),
+        "the second endpoint's interrogation"
+    );
+
+    let sent: Vec<String> = (0..30).map(|i| format!("{i}.5")).collect();
+    for v in &sent {
+        second.command(&format!("float {v}"), &format!("sent {v}"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let got = loop {
+        let got: Vec<String> = sub
+            .messages()
+            .into_iter()
+            .filter(|m| m.topic == "fieldbridge/iec/rtu/ca1-ioa201")
+            .filter_map(|m| m.json)
+            .filter(|j| j["source"]["cot"] == 3)
+            .map(|j| j["value"].to_string())
+            .collect();
+        if got.len() >= sent.len() || Instant::now() > deadline {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        got, sent,
+        "every spontaneous value of the survivor, in order"
+    );
+}

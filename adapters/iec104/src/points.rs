@@ -19,8 +19,6 @@ struct Point {
     name: Arc<str>,
     unit: Option<Arc<str>>,
     state: PointState,
-    /// What the last sample arrived with, repeated on the `comm_failure` sample.
-    facts: SampleFacts,
 }
 
 /// Every point of a source, configured or met on the link.
@@ -44,7 +42,6 @@ impl Points {
                     name: p.name.clone(),
                     unit: p.unit.clone(),
                     state: PointState::default(),
-                    facts: SampleFacts::default(),
                 };
                 ((p.common_address, p.ioa), point)
             })
@@ -84,7 +81,6 @@ impl Points {
                     name: Arc::from(format!("ca{ca}-ioa{}", object.address)),
                     unit: None,
                     state: PointState::default(),
-                    facts: SampleFacts::default(),
                 }),
             };
             let facts = SampleFacts {
@@ -93,7 +89,6 @@ impl Points {
                 test: header.test,
                 counter_sequence: o.counter_sequence,
             };
-            point.facts = facts;
             // Every object the outstation sends is published: it reports by exception itself.
             let Some(value) = point
                 .state
@@ -118,7 +113,8 @@ impl Points {
         });
     }
 
-    /// The link is lost: every point with a known value, once, with `comm_failure`.
+    /// The link is lost: every point with a known value, once, with `comm_failure` and no type
+    /// or cause (the outstation sent nothing).
     pub fn lost(&mut self, mut out: impl FnMut(Reading)) {
         let received = Timestamp::now();
         let now = Instant::now();
@@ -138,7 +134,7 @@ impl Points {
                         common_address: ca,
                         ioa,
                     }),
-                    facts: point.facts,
+                    facts: SampleFacts::default(),
                 });
             }
         }
