@@ -14,7 +14,9 @@ points (IOA: type, value at start):
   203 M_ME_NA_1  normalized, 0.5
   400 M_IT_NA_1  integrated totals, 123456, sequence 3, carry
 
-Every time tag reads 2026-01-02 03:04:05.678 UTC. The server answers interrogations itself.
+Every time tag reads 2026-01-02 03:04:05.678 UTC. The server answers interrogations and counter
+interrogations itself; on a clock synchronization it prints "clock sync OFFSET", the seconds the
+time sent is ahead of its own UTC clock (naive times read as UTC), and accepts it.
 
 It prints "ready" once it listens, then reads commands from stdin, one a line:
 
@@ -64,6 +66,16 @@ def main() -> int:
     p[400].info = c104.BinaryCounterInfo(
         counter=123456, sequence=c104.UInt5(3), quality=c104.BinaryCounterQuality.Carry
     )
+    def on_clock_sync(
+        server: c104.Server, ip: str, date_time: datetime.datetime
+    ) -> c104.ResponseState:
+        if date_time.tzinfo is None:
+            date_time = date_time.replace(tzinfo=datetime.timezone.utc)
+        offset = (date_time - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+        print(f"clock sync {offset:.3f}", flush=True)
+        return c104.ResponseState.SUCCESS
+
+    server.on_clock_sync(callable=on_clock_sync)
     server.start()
     deadline = time.monotonic() + 10
     while not server.is_running:

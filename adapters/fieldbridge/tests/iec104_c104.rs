@@ -422,3 +422,61 @@ async fn the_bridge_switches_to_the_second_endpoint_and_loses_nothing_of_it() {
         "every spontaneous value of the survivor, in order"
     );
 }
+
+/// With `clock_sync`, `counter_interrogation` and a periodic `interrogation` configured: the
+/// outstation's clock is set to the bridge's, the integrated totals arrive for the counter
+/// interrogation (COT 37) with their flags, and the station interrogation repeats.
+#[tokio::test(flavor = "multi_thread")]
+async fn clock_sync_counter_interrogation_and_periodic_interrogation_reach_c104() {
+    let broker = Mosquitto::start();
+    let port = free_port();
+    let mut server = C104::start(port, &[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = config(dir.path(), &broker, &[port]);
+    let text = std::fs::read_to_string(&path).expect("read config").replace(
+        "common_address = 1\n",
+        "common_address = 1\nclock_sync = true\ncounter_interrogation = \"1h\"\ninterrogation = \"1s\"\n",
+    );
+    std::fs::write(&path, text).expect("write config");
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/iec/#").await;
+    let bridge = BridgeProcess::run(&path, dir.path());
+
+    // The clock synchronization carries the bridge's UTC time (both clocks are this machine's).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let sync = loop {
+        match server.lines.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) if line.starts_with("clock sync ") => break Some(line),
+            _ if Instant::now() > deadline => break None,
+            _ => {}
+        }
+    };
+    let sync = sync.unwrap_or_else(|| panic!("no clock sync at c104; log:\n{}", bridge.log()));
+    let offset: f64 = sync
+        .trim_start_matches("clock sync ")
+        .parse()
+        .unwrap_or(f64::MAX);
+    assert!(
+        offset.abs() < 5.0,
+        "the clock sync is {offset} s off c104's clock"
+    );
+
+    let counters = wait_for_points(&sub, 37, 1, Duration::from_secs(10)).await;
+    check(
+        &counters,
+        &[(
+            "energy",
+            json!(123456),
+            None,
+            15,
+            "uncertain",
+            json!(["carry"]),
+        )],
+        &bridge,
+    );
+    assert_eq!(counters["energy"]["source"]["counter_sequence"], 3);
+
+    wait_for_points(&sub, 20, 6, Duration::from_secs(10)).await;
+    sub.clear();
+    let again = wait_for_points(&sub, 20, 6, Duration::from_secs(10)).await;
+    check(&again, &interrogated(), &bridge);
+}
