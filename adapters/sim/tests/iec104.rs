@@ -45,7 +45,7 @@ async fn start(config: Iec104Config, params: Params) -> Master {
 async fn quiet() -> Master {
     let config = Iec104Config {
         rate: Rate::Off,
-        select_timeout: Duration::from_millis(300),
+        select_timeout: Duration::from_millis(1000),
         ..Iec104Config::default()
     };
     start(config, Params::default()).await
@@ -366,7 +366,7 @@ async fn select_before_operate_executes_a_selected_point_and_refuses_an_unselect
         Element::SinglePoint(fieldbridge_iec60870::types::Siq::new(true))
     );
 
-    // The selection is used up; and one that expired (300 ms) is refused too.
+    // The selection is used up; and one that expired (1 s) is refused too.
     let got = master
         .exchange(&execute, is(TypeId::C_SC_NA_1, Cot::ACTIVATION_CON))
         .await;
@@ -374,7 +374,7 @@ async fn select_before_operate_executes_a_selected_point_and_refuses_an_unselect
     master
         .exchange(&select, is(TypeId::C_SC_NA_1, Cot::ACTIVATION_CON))
         .await;
-    master.pump_for(Duration::from_millis(500)).await;
+    master.pump_for(Duration::from_millis(1500)).await;
     let got = master
         .exchange(&execute, is(TypeId::C_SC_NA_1, Cot::ACTIVATION_CON))
         .await;

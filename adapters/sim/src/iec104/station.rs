@@ -6,7 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use fieldbridge_iec60870::types::{Diq, DoublePoint, Qcc, Siq, Vti};
-use fieldbridge_iec60870::{Asdu, AsduConfig, Cot, Element, OwnedAsdu, TypeId};
+use fieldbridge_iec60870::{
+    Asdu, AsduConfig, Cot, Element, Header, InformationObject, OwnedAsdu, TypeId,
+};
 
 use super::clock::Clock;
 use super::points::{
@@ -145,7 +147,7 @@ impl Station {
             (TypeId::C_TS_NA_1, _) => {
                 out.push_back(mirror(bytes, Cot::ACTIVATION_CON, false, ca));
             }
-            (_, element) => self.command(bytes, first.address, type_id, element, cause, now, out),
+            _ => self.command(bytes, &header, &first, now, out),
         }
     }
 
@@ -252,17 +254,16 @@ impl Station {
     /// A command (clause 7.4.7): select → actcon; execute (of a selected point within the
     /// select timeout, or of a direct point) → actcon, the new value with COT 11, actterm;
     /// deactivation → deactcon and the selection dropped.
-    #[allow(clippy::too_many_arguments)]
     fn command(
         &mut self,
         bytes: &[u8],
-        ioa: u32,
-        type_id: TypeId,
-        element: Element,
-        cause: Cot,
+        header: &Header,
+        object: &InformationObject,
         now: Instant,
         out: &mut VecDeque<Vec<u8>>,
     ) {
+        let (ioa, element) = (object.address, object.element);
+        let (type_id, cause) = (header.type_id, header.cause);
         let ca = Some(self.common_address);
         let base = untagged_command(type_id);
         let Some(spec) = COMMANDS
@@ -303,7 +304,7 @@ impl Station {
                     "iec104 simulator: executed"
                 );
                 out.push_back(mirror(bytes, Cot::ACTIVATION_CON, false, ca));
-                out.extend(feedback);
+                out.push_back(feedback);
                 out.push_back(mirror(bytes, Cot::ACTIVATION_TERMINATION, false, ca));
             }
             None => out.push_back(mirror(bytes, Cot::ACTIVATION_CON, true, ca)),
@@ -312,7 +313,7 @@ impl Station {
 
     /// Sets the command's monitored point; returns its ASDU with COT 11, or `None` for a value
     /// the command cannot take (a double command or step of 0 or 3).
-    fn apply(&mut self, spec: &CommandSpec, element: &Element) -> Option<Option<Vec<u8>>> {
+    fn apply(&mut self, spec: &CommandSpec, element: &Element) -> Option<Vec<u8>> {
         let index = POINTS.iter().position(|p| p.ioa == spec.feedback_ioa())?;
         let point = POINTS.get(index)?;
         let current = *self.values.get(index)?;
@@ -367,7 +368,7 @@ impl Station {
             self.common_address,
         )
         .with(object(point.ioa, point.type_id, new, time));
-        Some(encode(&asdu))
+        encode(&asdu)
     }
 }
 
