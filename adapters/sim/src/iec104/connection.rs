@@ -37,7 +37,8 @@ pub(crate) async fn serve(
         Rate::PerSecond(n) if n > 0 => Some(Duration::from_secs(1) / n),
         _ => None,
     };
-    let spontaneous = station.has_spontaneous() && config.rate != Rate::Off;
+    let spontaneous =
+        station.has_spontaneous() && !matches!(config.rate, Rate::Off | Rate::PerSecond(0));
     let mut next_change = started;
     let mut replies: VecDeque<Vec<u8>> = VecDeque::new();
     let mut buf = vec![0u8; 4096];
@@ -47,12 +48,11 @@ pub(crate) async fn serve(
         let now = Instant::now();
         // Replies first, then spontaneous changes, while the window (k) allows.
         while link.can_send() {
-            if let Some(asdu) = replies.front() {
-                if link.send_asdu(asdu, now.into_std()).is_err() {
-                    replies.pop_front();
-                    continue;
+            if let Some(asdu) = replies.pop_front() {
+                // Only an ASDU too long for an I frame fails here (the window has room).
+                if let Err(error) = link.send_asdu(&asdu, now.into_std()) {
+                    tracing::error!(%peer, %error, "iec104 simulator: reply not sent");
                 }
-                replies.pop_front();
             } else if spontaneous && next_change <= now {
                 let Some(asdu) = station.spontaneous() else {
                     break;
