@@ -178,18 +178,24 @@ impl Session<'_> {
         }
     }
 
-    /// Takes one received ASDU: readings into the handoff, confirmations counted.
-    fn on_asdu(&mut self, bytes: &[u8]) {
+    /// Takes one received ASDU: readings into the handoff, confirmations counted. Returns
+    /// whether it is an end of initialization (M_EI_NA_1), after which the outstation's data is
+    /// interrogated again (IEC 60870-5-5 clause 6.1.5).
+    fn on_asdu(&mut self, bytes: &[u8]) -> bool {
         self.stats.bump(Counter::Responses);
         let asdu = match Asdu::decode(bytes, &AsduConfig::IEC104) {
             Ok(asdu) => asdu,
             Err(error) => {
                 self.stats.bump(Counter::DecodeErrors);
                 tracing::warn!(device = %self.device, %error, asdu = %hex(bytes), "undecodable ASDU skipped");
-                return;
+                return false;
             }
         };
         let h = asdu.header;
+        if h.type_id == TypeId::M_EI_NA_1 {
+            tracing::info!(device = %self.device, ca = h.common_address, "end of initialization: interrogating again");
+            return true;
+        }
         if h.negative {
             self.stats.bump(Counter::Exceptions);
             tracing::warn!(device = %self.device, type_id = h.type_id.0, cot = h.cause.0, ca = h.common_address, "negative confirmation");
@@ -204,6 +210,7 @@ impl Session<'_> {
             .readings(&asdu, &self.config.master.device_time, |reading| {
                 handoff.push(SourceEvent::Reading(reading), None);
             });
+        false
     }
 
     /// Runs the connection until it ends; `progress` is told when data transfer starts.
@@ -276,8 +283,12 @@ impl Session<'_> {
                         Event::Closed(reason) => closed = Some(reason),
                         _ => {}
                     });
+                    let mut initialized = false;
                     for asdu in &received {
-                        self.on_asdu(asdu);
+                        initialized |= self.on_asdu(asdu);
+                    }
+                    if initialized && !started {
+                        self.interrogations(&mut pending);
                     }
                     if started {
                         progress(Progress::Started, self.handoff);
@@ -290,11 +301,16 @@ impl Session<'_> {
                         }
                     }
                     if let Some(reason) = closed {
+                        let end = End::Link(reason);
+                        if end.is_violation() {
+                            // The read that carried the offending frame, for the post-mortem.
+                            tracing::warn!(device = %self.device, reason = %end, bytes = %hex(buf.get(..n).unwrap_or_default()), "protocol violation");
+                        }
                         // Flush what the link queued before it closed, then end.
                         while let Some(frame) = link.poll_transmit() {
                             let _ = wr.write_all(frame.as_bytes()).await;
                         }
-                        return End::Link(reason);
+                        return end;
                     }
                 }
                 _ = tokio::time::sleep_until(timeout) => {

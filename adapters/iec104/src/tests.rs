@@ -10,7 +10,7 @@ use fieldbridge_iec60870::asdu::{
     Asdu, AsduConfig, Cot, Element, InformationObject, OwnedAsdu, TypeId,
 };
 use fieldbridge_iec60870::link104::{AckTimeout, Event, Link104, Params, Role};
-use fieldbridge_iec60870::types::Qds;
+use fieldbridge_iec60870::types::{Coi, Qds};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -79,16 +79,18 @@ async fn outstation(
     floats: u32,
     stop_after: Duration,
 ) -> (Vec<u16>, Option<String>) {
-    outstation_counting(stream, params, floats, stop_after, Arc::default()).await
+    outstation_counting(stream, params, floats, stop_after, Arc::default(), false).await
 }
 
-/// [`outstation`], counting the floats sent in `count`.
+/// [`outstation`], counting the floats sent in `count`; with `end_of_init`, it answers the first
+/// interrogation with an end of initialization (M_EI_NA_1) as well, as after a restart.
 async fn outstation_counting(
     stream: TcpStream,
     params: Params,
     floats: u32,
     stop_after: Duration,
     count: Arc<AtomicU32>,
+    mut end_of_init: bool,
 ) -> (Vec<u16>, Option<String>) {
     let (mut rd, mut wr) = stream.into_split();
     let mut link = match Link104::new(Role::Controlled, params, StdInstant::now()) {
@@ -142,6 +144,14 @@ async fn outstation_counting(
                             *cot = Cot::ACTIVATION_CON.0;
                         }
                         let _ = link.send_asdu(&con, StdInstant::now());
+                        if std::mem::take(&mut end_of_init) {
+                            let ei = OwnedAsdu::new(AsduConfig::IEC104, TypeId::M_EI_NA_1, Cot::INITIALIZED, 1)
+                                .with(InformationObject::new(0, Element::EndOfInitialization(Coi(0))));
+                            let mut out = Vec::new();
+                            if ei.encode(&mut out).is_ok() {
+                                let _ = link.send_asdu(&out, StdInstant::now());
+                            }
+                        }
                     }
                 }
             }
@@ -236,6 +246,7 @@ async fn a_stalled_point_stream_slows_the_outstation_without_losing_the_link_or_
         floats,
         Duration::from_secs(6),
         sent.clone(),
+        false,
     ));
     let stall = Duration::from_millis(2 * t1);
     tokio::time::sleep(stall).await;
@@ -318,5 +329,27 @@ async fn a_protocol_violation_closes_counts_and_reconnects() {
     assert!(states.len() >= 3, "{states:?}");
     assert!(states[1].1.contains("SequenceError"), "{states:?}");
     assert!(states[2].0 && states[2].1.contains("offline"), "{states:?}");
+    task.abort();
+}
+
+#[tokio::test]
+async fn an_end_of_initialization_is_followed_by_a_new_interrogation() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let config = source(port, Iec104Link::default(), vec![]);
+    let (tx, _rx) = fieldbridge_core::event::channel(64);
+    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let (stream, _) = listener.accept().await.expect("accept");
+    let (interrogated, end) = outstation_counting(
+        stream,
+        Params::default(),
+        0,
+        Duration::from_millis(800),
+        Arc::default(),
+        true,
+    )
+    .await;
+    assert_eq!(interrogated, [1, 1], "after connect, and after M_EI_NA_1");
+    assert_eq!(end, None);
     task.abort();
 }
