@@ -430,7 +430,7 @@ async fn the_bridge_switches_to_the_second_endpoint_and_loses_nothing_of_it() {
 async fn clock_sync_counter_interrogation_and_periodic_interrogation_reach_c104() {
     let broker = Mosquitto::start();
     let port = free_port();
-    let mut server = C104::start(port, &[]);
+    let server = C104::start(port, &[]);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = config(dir.path(), &broker, &[port]);
     let text = std::fs::read_to_string(&path).expect("read config").replace(
