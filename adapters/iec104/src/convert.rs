@@ -233,6 +233,18 @@ mod tests {
     }
 
     #[test]
+    fn a_cp56_tag_in_local_time_is_read_in_its_zone() {
+        let zone = fieldbridge_core::time::Zone::named("Europe/Berlin").expect("the zone");
+        let ts =
+            device_instant(&stamp(), &DeviceTime::Local(zone)).map(Timestamp::to_rfc3339_millis);
+        assert_eq!(
+            ts.as_deref(),
+            Some("2026-01-02T02:04:05.678Z"),
+            "CET is UTC+1"
+        );
+    }
+
+    #[test]
     fn a_tag_that_is_no_date_gives_no_instant() {
         let bad = Cp56Time2a::from_bytes([0, 0, 61, 25, 0, 13, 26]);
         assert_eq!(device_instant(&bad, &DeviceTime::Utc), None);

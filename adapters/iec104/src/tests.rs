@@ -231,6 +231,9 @@ async fn a_stalled_point_stream_slows_the_outstation_without_losing_the_link_or_
         t1: Duration::from_millis(t1),
         t2: Duration::from_millis(t2),
         on_ack_timeout: AckTimeout::Close,
+        // The outstation tests the link whenever it hears nothing for 0.3 s: those TESTFR act
+        // must be answered within its t1 during the stall too.
+        t3: Duration::from_millis(300),
         ..Params::default()
     };
     let floats = 60;
@@ -352,4 +355,35 @@ async fn an_end_of_initialization_is_followed_by_a_new_interrogation() {
     assert_eq!(interrogated, [1, 1], "after connect, and after M_EI_NA_1");
     assert_eq!(end, None);
     task.abort();
+}
+
+#[test]
+fn only_listed_drops_objects_that_are_not_configured() {
+    let mut config = source(1, Iec104Link::default(), vec![point(1, 1000, "listed")]);
+    config.master.only_listed = true;
+    let mut points = points::Points::new("d".into(), &config.master);
+    let mut bytes = Vec::new();
+    let asdu = OwnedAsdu::new(AsduConfig::IEC104, TypeId(13), Cot::SPONTANEOUS, 1)
+        .with(InformationObject::new(
+            1000,
+            Element::Float {
+                value: 1.5,
+                qds: Qds(0),
+            },
+        ))
+        .with(InformationObject::new(
+            1001,
+            Element::Float {
+                value: 2.5,
+                qds: Qds(0),
+            },
+        ));
+    asdu.encode(&mut bytes).unwrap_or_default();
+    let asdu = Asdu::decode(&bytes, &AsduConfig::IEC104).expect("decode");
+    let mut names = Vec::new();
+    points.readings(&asdu, &Default::default(), |r| {
+        names.push(r.point.to_string())
+    });
+    assert_eq!(names, ["listed"]);
+    assert_eq!(points.dropped, 1);
 }
