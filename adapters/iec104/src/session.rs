@@ -275,18 +275,15 @@ impl Session<'_> {
                         Err(e) => return End::Io(e),
                     };
                     let mut started = false;
-                    let mut received: Vec<Vec<u8>> = Vec::new();
                     let mut closed = None;
+                    let mut initialized = false;
+                    // Each ASDU is decoded where the link hands it out: no copy.
                     link.on_bytes(buf.get(..n).unwrap_or_default(), StdInstant::now(), |event| match event {
-                        Event::Received(asdu) => received.push(asdu.to_vec()),
+                        Event::Received(asdu) => initialized |= self.on_asdu(asdu),
                         Event::Started => started = true,
                         Event::Closed(reason) => closed = Some(reason),
                         _ => {}
                     });
-                    let mut initialized = false;
-                    for asdu in &received {
-                        initialized |= self.on_asdu(asdu);
-                    }
                     if initialized && !started {
                         self.interrogations(&mut pending);
                     }
