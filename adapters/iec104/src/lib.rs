@@ -54,22 +54,29 @@ impl fieldbridge_core::source::Driver for Driver {
         let SourceKind::Iec104(config) = &source.kind else {
             return Vec::new();
         };
-        config
-            .master
-            .points
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.writable)
-            .map(|(i, p)| {
-                (
-                    format!("point[{i}].writable"),
-                    format!(
-                        "point \"{}\": commands of the iec104 source are not supported yet",
-                        p.name
-                    ),
-                )
-            })
-            .collect()
+        let mut out = Vec::new();
+        // The parser checks each key; the link also needs them together (t2 < t1).
+        if let Err(error) = session::params(config).check() {
+            out.push(("t2".to_owned(), error.to_string()));
+        }
+        out.extend(
+            config
+                .master
+                .points
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.writable)
+                .map(|(i, p)| {
+                    (
+                        format!("point[{i}].writable"),
+                        format!(
+                            "point \"{}\": commands of the iec104 source are not supported yet",
+                            p.name
+                        ),
+                    )
+                }),
+        );
+        out
     }
 
     fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {

@@ -387,3 +387,26 @@ fn only_listed_drops_objects_that_are_not_configured() {
     assert_eq!(names, ["listed"]);
     assert_eq!(points.dropped, 1);
 }
+
+#[test]
+fn check_refuses_writable_points_and_timers_the_link_cannot_run() {
+    use fieldbridge_core::source::Driver as _;
+    let mut writable = point(1, 5, "breaker");
+    writable.writable = true;
+    let config = source(
+        1,
+        link(12, 8, 1000, 1000),
+        vec![point(1, 4, "ok"), writable],
+    );
+    let source = SourceConfig {
+        name: "d".into(),
+        kind: SourceKind::Iec104(config),
+        lines: Default::default(),
+    };
+    let keys: Vec<String> = Driver
+        .unsupported(&source)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, ["t2", "point[1].writable"]);
+}
