@@ -7,14 +7,17 @@
 //! ([`Link104`](fieldbridge_iec60870::link104::Link104) as the controlling station), a station
 //! interrogation (C_IC_NA_1, QOI 20) of every common address after every connect and
 //! periodically, clock synchronization (C_CS_NA_1) and counter interrogation (C_CI_NA_1) when
-//! configured. Readings go through a [`Handoff`] of k: while it holds readings the link paces its
-//! acknowledgements to t2 ([`AckMode::Paced`](fieldbridge_iec60870::link104::AckMode)), so the
-//! outstation slows to k I frames per t2 without ever reaching its t1, and the task keeps
-//! answering TESTFR and sending S frames whatever the point stream does.
+//! configured; a station interrogation refused or left unfinished is asked again. Readings go
+//! through a [`Handoff`] of k: once it is full the link paces its acknowledgements to t2
+//! ([`AckMode::Paced`](fieldbridge_iec60870::link104::AckMode)), so the outstation slows to k I
+//! frames per t2 without reaching its t1; at 4,096 waiting readings it holds them
+//! altogether, so the backlog stays bounded. The task keeps answering TESTFR and sending S frames
+//! whatever the point stream does, and keeps delivering the backlog across reconnections.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod convert;
+mod interrogation;
 mod points;
 mod session;
 
@@ -22,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::backoff::Backoff;
-use fieldbridge_core::config::{Iec104Source, SourceConfig, SourceKind};
+use fieldbridge_core::config::{DeviceTime, Iec104Source, SourceConfig, SourceKind};
 use fieldbridge_core::event::{DeviceMeta, DeviceState, EventSender, PointMeta, SourceEvent};
 use fieldbridge_core::point::{IecAddress, SourceAddress};
 use fieldbridge_core::source::{Counter, Handoff, SourceContext, SourceStats, SourceTask};
@@ -58,6 +61,15 @@ impl fieldbridge_core::source::Driver for Driver {
         // The parser checks each key; the link also needs them together (t2 < t1).
         if let Err(error) = session::params(config).check() {
             out.push(("t2".to_owned(), error.to_string()));
+        }
+        if config.master.clock_sync && config.master.device_time != DeviceTime::Utc {
+            out.push((
+                "clock_sync".to_owned(),
+                format!(
+                    "clock_sync sends UTC; with device_time = \"{}\" the outstation would be set to the wrong time (synchronizing a device that keeps local time is not supported yet)",
+                    config.master.device_time.name()
+                ),
+            ));
         }
         out.extend(
             config
@@ -111,15 +123,24 @@ pub fn meta(device: Arc<str>, config: &Iec104Source) -> DeviceMeta {
     }
 }
 
-/// Sends `event` through the handoff's queue first, so nothing overtakes what waits.
-async fn send_all(handoff: &mut Handoff<()>, events: &EventSender) -> bool {
-    while !handoff.is_empty() {
-        let Ok(permit) = events.reserve().await else {
-            return false;
-        };
-        handoff.deliver(permit, events);
+/// Runs `work` (a connect, a wait) while delivering what waits in the handoff, so a backlog
+/// never delays failover and nothing overtakes it; `None` when the point stream is gone.
+async fn delivering<F: std::future::Future>(
+    work: F,
+    handoff: &mut Handoff<()>,
+    events: &EventSender,
+) -> Option<F::Output> {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            biased;
+            permit = events.reserve(), if !handoff.is_empty() => {
+                let Ok(permit) = permit else { return None };
+                handoff.deliver(permit, events);
+            }
+            out = &mut work => return Some(out),
+        }
     }
-    true
 }
 
 fn state(device: &Arc<str>, online: bool, reason: String) -> SourceEvent {
@@ -143,6 +164,17 @@ pub async fn run(
     events: EventSender,
     stats: Arc<SourceStats>,
 ) {
+    run_holding(device, config, events, stats, session::HOLD_AT).await;
+}
+
+/// [`run`] with the handoff bound `hold_at` (4,096 in [`run`]) as a parameter, for tests.
+async fn run_holding(
+    device: Arc<str>,
+    config: Iec104Source,
+    events: EventSender,
+    stats: Arc<SourceStats>,
+    hold_at: usize,
+) {
     if events
         .send(SourceEvent::DeviceMeta(meta(device.clone(), &config)))
         .await
@@ -157,31 +189,45 @@ pub async fn run(
     // None before the first attempt resolves; Some(true) online.
     let mut online: Option<bool> = None;
     let mut down_since: Option<tokio::time::Instant> = None;
-    let mut attempts = 0u64;
+    // A connection counts as stable (the backoff starts over) once it stayed up this long: a
+    // full t3 idle period and the t1 of its test frame without a loss.
+    let stable = config.link.t1.saturating_add(config.link.t3);
     loop {
         let mut last_error = String::from("no endpoint configured");
-        let mut any_started = false;
+        let mut any_stable = false;
         for (index, address) in config.addresses.iter().enumerate() {
-            if attempts > 0 {
+            // A reconnection: an attempt after a connection was had or a whole round failed, not
+            // the first round's tries of its endpoints.
+            if online.is_some() {
                 stats.bump(Counter::Reconnects);
             }
-            attempts += 1;
-            let stream =
-                match tokio::time::timeout(config.link.t0, TcpStream::connect(address)).await {
-                    Ok(Ok(stream)) => stream,
-                    Ok(Err(error)) => {
-                        tracing::debug!(device = %device, %address, %error, "connect failed");
-                        last_error = format!("{address}: {error}");
-                        continue;
-                    }
-                    Err(_) => {
-                        stats.bump(Counter::Timeouts);
-                        last_error =
-                            format!("{address}: no connection within t0 ({:?})", config.link.t0);
-                        continue;
-                    }
+            // A backlog at the bound is delivered down below it first: a new connection would
+            // only add k more frames to it before the link holds again.
+            while handoff.len() >= hold_at {
+                let Ok(permit) = events.reserve().await else {
+                    return;
                 };
-            let mut started = false;
+                handoff.deliver(permit, &events);
+            }
+            let connect = tokio::time::timeout(config.link.t0, TcpStream::connect(address));
+            let Some(connected) = delivering(connect, &mut handoff, &events).await else {
+                return;
+            };
+            let stream = match connected {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(error)) => {
+                    tracing::debug!(device = %device, %address, %error, "connect failed");
+                    last_error = format!("{address}: {error}");
+                    continue;
+                }
+                Err(_) => {
+                    stats.bump(Counter::Timeouts);
+                    last_error =
+                        format!("{address}: no connection within t0 ({:?})", config.link.t0);
+                    continue;
+                }
+            };
+            let mut started = None;
             let end = {
                 let mut session = Session {
                     config: &config,
@@ -190,13 +236,14 @@ pub async fn run(
                     stats: &stats,
                     points: &mut points,
                     handoff: &mut handoff,
+                    hold_at,
                 };
                 let online_now = &mut online;
                 let down = &mut down_since;
                 let dev = &device;
                 session
                     .run(stream, |Progress::Started, handoff| {
-                        started = true;
+                        started = Some(tokio::time::Instant::now());
                         let gap = down
                             .take()
                             .map(|since| format!(" after {:.1} s offline", since.elapsed().as_secs_f64()))
@@ -221,32 +268,26 @@ pub async fn run(
             }
             tracing::warn!(device = %device, %address, reason = %end, "connection closed");
             last_error = format!("{address}: {end}");
-            if started {
-                any_started = true;
+            if let Some(since) = started {
+                any_stable |= since.elapsed() >= stable;
                 online = Some(false);
                 down_since = Some(tokio::time::Instant::now());
                 handoff.push(state(&device, false, last_error.clone()), None);
                 points.lost(|reading| handoff.push(SourceEvent::Reading(reading), None));
             }
-            if !send_all(&mut handoff, &events).await {
-                return;
-            }
         }
         if online.is_none() {
             online = Some(false);
             down_since = Some(tokio::time::Instant::now());
-            if events
-                .send(state(&device, false, last_error))
-                .await
-                .is_err()
-            {
-                return;
-            }
+            handoff.push(state(&device, false, last_error), None);
         }
-        if any_started {
+        if any_stable {
             backoff.reset();
         }
-        tokio::time::sleep(backoff.next_delay()).await;
+        let wait = tokio::time::sleep(backoff.next_delay());
+        if delivering(wait, &mut handoff, &events).await.is_none() {
+            return;
+        }
     }
 }
 

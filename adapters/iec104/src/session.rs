@@ -22,7 +22,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 
+use crate::interrogation::Interrogations;
 use crate::points::Points;
+
+/// Readings the handoff may hold before the link stops acknowledging altogether
+/// ([`AckMode::Held`]): 4,096 per link, about a megabyte. Below it a stalled point stream only
+/// paces the outstation ([`AckMode::Paced`], k I frames per t2); above it the outstation stops at
+/// k unacknowledged frames and a strict one closes at t1, after which the source reconnects and
+/// interrogates again. Everything acknowledged is in the handoff and delivered first, so nothing
+/// acknowledged is lost.
+pub const HOLD_AT: usize = 4096;
 
 /// Why a connection ended.
 #[derive(Debug)]
@@ -109,6 +118,23 @@ pub struct Session<'a> {
     pub points: &'a mut Points,
     /// Readings and states waiting for room in the point stream.
     pub handoff: &'a mut Handoff<()>,
+    /// How many readings may wait before the link holds its acknowledgements ([`HOLD_AT`]).
+    pub hold_at: usize,
+}
+
+/// The acknowledgement mode for a handoff holding `waiting` readings of at most `capacity`
+/// (k) without waiting, given the current mode. Hysteresis: pacing starts once the handoff is
+/// full and ends only once it is empty; holding starts at `hold_at` and ends below half of it.
+pub fn ack_mode(current: AckMode, waiting: usize, capacity: usize, hold_at: usize) -> AckMode {
+    if waiting >= hold_at {
+        return AckMode::Held;
+    }
+    match current {
+        AckMode::Held if waiting > hold_at / 2 => AckMode::Held,
+        _ if waiting == 0 => AckMode::Prompt,
+        AckMode::Prompt if waiting < capacity => AckMode::Prompt,
+        _ => AckMode::Paced,
+    }
 }
 
 /// Something to tell the source while the connection runs.
@@ -118,11 +144,11 @@ pub enum Progress {
 }
 
 fn periodic(period: Option<Duration>) -> Option<Interval> {
-    period.filter(|p| !p.is_zero()).map(|p| {
-        let mut i = interval_at(Instant::now() + p, p);
-        i.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        i
-    })
+    // A period too long for the clock (`Instant + p` overflows) is never due.
+    let p = period.filter(|p| !p.is_zero())?;
+    let mut i = interval_at(Instant::now().checked_add(p)?, p);
+    i.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    Some(i)
 }
 
 async fn tick(interval: &mut Option<Interval>) {
@@ -150,8 +176,9 @@ impl Session<'_> {
         }
     }
 
-    fn interrogations(&self, pending: &mut VecDeque<Vec<u8>>) {
-        for ca in stations(self.config) {
+    fn interrogations(&self, stations: Vec<u16>, pending: &mut VecDeque<Vec<u8>>) {
+        for ca in stations {
+            tracing::debug!(device = %self.device, ca, "station interrogation");
             pending.extend(self.system_command(
                 TypeId::C_IC_NA_1,
                 ca,
@@ -178,10 +205,11 @@ impl Session<'_> {
         }
     }
 
-    /// Takes one received ASDU: readings into the handoff, confirmations counted. Returns
-    /// whether it is an end of initialization (M_EI_NA_1), after which the outstation's data is
-    /// interrogated again (IEC 60870-5-5 clause 6.1.5).
-    fn on_asdu(&mut self, bytes: &[u8]) -> bool {
+    /// Takes one received ASDU: readings into the handoff, confirmations counted, those of an
+    /// interrogation followed in `gi`. Returns whether it is an end of initialization
+    /// (M_EI_NA_1), after which the outstation's data is interrogated again (IEC 60870-5-5
+    /// clause 6.1.5). An ASDU with the T (test) bit set is not a live value: it is skipped.
+    fn on_asdu(&mut self, bytes: &[u8], gi: &mut Interrogations) -> bool {
         self.stats.bump(Counter::Responses);
         let asdu = match Asdu::decode(bytes, &AsduConfig::IEC104) {
             Ok(asdu) => asdu,
@@ -192,6 +220,13 @@ impl Session<'_> {
             }
         };
         let h = asdu.header;
+        if h.test {
+            tracing::debug!(device = %self.device, type_id = h.type_id.0, cot = h.cause.0, ca = h.common_address, "test ASDU skipped");
+            return false;
+        }
+        if h.type_id == TypeId::C_IC_NA_1 {
+            gi.on_reply(h.common_address, h.cause.0, h.negative, Instant::now());
+        }
         if h.type_id == TypeId::M_EI_NA_1 {
             tracing::info!(device = %self.device, ca = h.common_address, "end of initialization: interrogating again");
             return true;
@@ -230,17 +265,17 @@ impl Session<'_> {
         let mut gi = periodic(master.interrogation);
         let mut ci = periodic(master.counter_interrogation);
         let mut pending: VecDeque<Vec<u8>> = VecDeque::new();
+        let mut gi_state = Interrogations::new(stations(self.config), self.config.link.t1);
+        let capacity = usize::from(self.config.link.k);
         let mut buf = vec![0u8; 8192];
         let events = self.events;
         loop {
             // Acknowledge promptly while the point stream takes everything; pace the
-            // outstation (k frames per t2) while readings wait for room.
-            let mode = if self.handoff.is_empty() {
-                AckMode::Prompt
-            } else {
-                AckMode::Paced
-            };
+            // outstation (k frames per t2) while readings wait for room; stop acknowledging
+            // once too many wait.
+            let mode = ack_mode(link.ack_mode(), self.handoff.len(), capacity, self.hold_at);
             if link.ack_mode() != mode {
+                tracing::debug!(device = %self.device, waiting = self.handoff.len(), mode = ?mode, "acknowledgement mode");
                 link.set_ack_mode(mode);
             }
             while link.can_send() {
@@ -263,6 +298,7 @@ impl Session<'_> {
                 .poll_timeout()
                 .map(Instant::from_std)
                 .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            let retry = gi_state.next_deadline();
             tokio::select! {
                 permit = events.reserve(), if !self.handoff.is_empty() => {
                     let Ok(permit) = permit else { return End::Stopped };
@@ -279,23 +315,23 @@ impl Session<'_> {
                     let mut initialized = false;
                     // Each ASDU is decoded where the link hands it out: no copy.
                     link.on_bytes(buf.get(..n).unwrap_or_default(), StdInstant::now(), |event| match event {
-                        Event::Received(asdu) => initialized |= self.on_asdu(asdu),
+                        Event::Received(asdu) => initialized |= self.on_asdu(asdu, &mut gi_state),
                         Event::Started => started = true,
                         Event::Closed(reason) => closed = Some(reason),
                         _ => {}
                     });
-                    if initialized && !started {
-                        self.interrogations(&mut pending);
-                    }
-                    if started {
-                        progress(Progress::Started, self.handoff);
-                        self.interrogations(&mut pending);
+                    if started || initialized {
+                        if started {
+                            progress(Progress::Started, self.handoff);
+                        }
+                        let cas = gi_state.start(true, Instant::now());
+                        self.interrogations(cas, &mut pending);
                         if master.clock_sync {
                             self.clock_syncs(&mut pending);
                         }
-                        if master.counter_interrogation.is_some() {
-                            self.counter_interrogations(&mut pending);
-                        }
+                    }
+                    if started && master.counter_interrogation.is_some() {
+                        self.counter_interrogations(&mut pending);
                     }
                     if let Some(reason) = closed {
                         let end = End::Link(reason);
@@ -315,7 +351,17 @@ impl Session<'_> {
                         return End::Link(reason);
                     }
                 }
-                _ = tick(&mut gi), if link.state() == State::Started => self.interrogations(&mut pending),
+                _ = tick(&mut gi), if link.state() == State::Started => {
+                    let cas = gi_state.start(false, Instant::now());
+                    self.interrogations(cas, &mut pending);
+                }
+                _ = tokio::time::sleep_until(retry.unwrap_or(timeout)), if retry.is_some() && link.state() == State::Started => {
+                    let cas = gi_state.due(Instant::now(), link.ack_mode() != AckMode::Prompt);
+                    if !cas.is_empty() {
+                        tracing::warn!(device = %self.device, stations = ?cas, "station interrogation not completed: asking again");
+                    }
+                    self.interrogations(cas, &mut pending);
+                }
                 _ = tick(&mut ci), if link.state() == State::Started => self.counter_interrogations(&mut pending),
             }
         }

@@ -79,11 +79,22 @@ async fn outstation(
     floats: u32,
     stop_after: Duration,
 ) -> (Vec<u16>, Option<String>) {
-    outstation_counting(stream, params, floats, stop_after, Arc::default(), false).await
+    outstation_counting(
+        stream,
+        params,
+        floats,
+        stop_after,
+        Arc::default(),
+        false,
+        false,
+    )
+    .await
 }
 
-/// [`outstation`], counting the floats sent in `count`; with `end_of_init`, it answers the first
-/// interrogation with an end of initialization (M_EI_NA_1) as well, as after a restart.
+/// [`outstation`], counting the floats sent in `count` (and going on from it); with
+/// `end_of_init`, it answers the first interrogation with an end of initialization (M_EI_NA_1)
+/// as well, as after a restart; with `refuse_first`, the first with a negative ACTCON. A
+/// positive ACTCON is followed by ACTTERM.
 async fn outstation_counting(
     stream: TcpStream,
     params: Params,
@@ -91,6 +102,7 @@ async fn outstation_counting(
     stop_after: Duration,
     count: Arc<AtomicU32>,
     mut end_of_init: bool,
+    mut refuse_first: bool,
 ) -> (Vec<u16>, Option<String>) {
     let (mut rd, mut wr) = stream.into_split();
     let mut link = match Link104::new(Role::Controlled, params, StdInstant::now()) {
@@ -98,7 +110,7 @@ async fn outstation_counting(
         Err(e) => return (vec![], Some(e.to_string())),
     };
     let mut interrogated = Vec::new();
-    let mut sent = 0u32;
+    let mut sent = count.load(Ordering::SeqCst);
     let mut buf = vec![0u8; 4096];
     let end = tokio::time::Instant::now() + stop_after;
     loop {
@@ -140,10 +152,17 @@ async fn outstation_counting(
                     if asdu.header.type_id == TypeId::C_IC_NA_1 {
                         interrogated.push(asdu.header.common_address);
                         let mut con = bytes.clone();
+                        let negative = std::mem::take(&mut refuse_first);
                         if let Some(cot) = con.get_mut(2) {
-                            *cot = Cot::ACTIVATION_CON.0;
+                            *cot = Cot::ACTIVATION_CON.0 | if negative { 0x40 } else { 0 };
                         }
                         let _ = link.send_asdu(&con, StdInstant::now());
+                        if !negative {
+                            if let Some(cot) = con.get_mut(2) {
+                                *cot = Cot::ACTIVATION_TERMINATION.0;
+                            }
+                            let _ = link.send_asdu(&con, StdInstant::now());
+                        }
                         if std::mem::take(&mut end_of_init) {
                             let ei = OwnedAsdu::new(AsduConfig::IEC104, TypeId::M_EI_NA_1, Cot::INITIALIZED, 1)
                                 .with(InformationObject::new(0, Element::EndOfInitialization(Coi(0))));
@@ -250,6 +269,7 @@ async fn a_stalled_point_stream_slows_the_outstation_without_losing_the_link_or_
         Duration::from_secs(6),
         sent.clone(),
         false,
+        false,
     ));
     let stall = Duration::from_millis(2 * t1);
     tokio::time::sleep(stall).await;
@@ -350,6 +370,7 @@ async fn an_end_of_initialization_is_followed_by_a_new_interrogation() {
         Duration::from_millis(800),
         Arc::default(),
         true,
+        false,
     )
     .await;
     assert_eq!(interrogated, [1, 1], "after connect, and after M_EI_NA_1");
@@ -409,4 +430,190 @@ fn check_refuses_writable_points_and_timers_the_link_cannot_run() {
         .map(|(k, _)| k)
         .collect();
     assert_eq!(keys, ["t2", "point[1].writable"]);
+}
+
+/// The point stream stalls for several t1 with a handoff bound of 8 readings: the link paces,
+/// then holds; the strict outstation closes at its t1 and the source does not reconnect before
+/// the backlog is below the bound. The outstation never gets more than the bound, k and the
+/// stream's capacity ahead of the reader, and every value arrives once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_stall_holds_the_outstation_at_the_bound_and_loses_nothing() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (k, w, t1, t2) = (4, 2, 1000, 300);
+    let hold_at = 8;
+    let capacity = 2;
+    let config = source(port, link(k, w, t1, t2), vec![]);
+    let params = Params {
+        k,
+        w,
+        t1: Duration::from_millis(t1),
+        t2: Duration::from_millis(t2),
+        on_ack_timeout: AckTimeout::Close,
+        ..Params::default()
+    };
+    let floats = 40;
+    let (tx, mut rx) = fieldbridge_core::event::channel(capacity);
+    let stats = Arc::new(SourceStats::new());
+    let task = tokio::spawn(run_holding("d".into(), config, tx, stats.clone(), hold_at));
+    let sent = Arc::new(AtomicU32::new(0));
+    let counter = sent.clone();
+    // An outstation that accepts again after each close, going on with the next value.
+    let station = tokio::spawn(async move {
+        let mut ends = Vec::new();
+        while let Ok(Ok((stream, _))) =
+            tokio::time::timeout(Duration::from_secs(8), listener.accept()).await
+        {
+            let (_, end) = outstation_counting(
+                stream,
+                params,
+                floats,
+                Duration::from_secs(8),
+                counter.clone(),
+                false,
+                false,
+            )
+            .await;
+            ends.push(end);
+            if counter.load(Ordering::SeqCst) >= floats {
+                break;
+            }
+        }
+        ends
+    });
+    // The stall: more than three t1, ten t2.
+    let bound = (hold_at + usize::from(k) + capacity) as u32;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let during = sent.load(Ordering::SeqCst);
+        assert!(
+            during <= bound,
+            "{during} frames ahead of a stalled reader, at most {bound}"
+        );
+    }
+    assert!(sent.load(Ordering::SeqCst) < floats);
+    let mut values = Vec::new();
+    while values.len() < floats as usize {
+        let Some(reading) = next_reading(&mut rx).await else {
+            break;
+        };
+        if let Value::Float(v) = reading.value {
+            if reading.quality.level == fieldbridge_core::point::QualityLevel::Good {
+                values.push(v as u32);
+            }
+        }
+    }
+    assert_eq!(
+        values,
+        (0..floats).collect::<Vec<_>>(),
+        "every value once, in order"
+    );
+    let ends = station.await.expect("outstation");
+    assert!(
+        ends.first()
+            .is_some_and(|e| e.as_deref().is_some_and(|e| e.contains("AckTimeout"))),
+        "the strict outstation closed at t1 while held: {ends:?}"
+    );
+    task.abort();
+}
+
+/// An outstation that confirms STARTDT and closes at once: the source backs off further on
+/// each attempt instead of starting over after every short-lived connection.
+#[tokio::test]
+async fn a_flapping_outstation_is_reconnected_with_growing_delays() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let config = source(port, Iec104Link::default(), vec![]);
+    let (tx, mut rx) = fieldbridge_core::event::channel(64);
+    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let mut accepted = Vec::new();
+    for _ in 0..4 {
+        let (mut stream, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+            .await
+            .expect("a connection")
+            .expect("accept");
+        accepted.push(tokio::time::Instant::now());
+        let mut act = [0u8; 6];
+        stream.read_exact(&mut act).await.expect("STARTDT act");
+        stream
+            .write_all(&[0x68, 4, 0x0B, 0, 0, 0])
+            .await
+            .expect("con");
+        drop(stream);
+    }
+    // Backoff from 0.5 s doubling, each delay in the upper half of its step: the third wait
+    // is at least 1 s (it was 0.25-0.5 s when every started connection reset the backoff).
+    let third = accepted[3] - accepted[2];
+    assert!(third >= Duration::from_millis(950), "third wait {third:?}");
+    assert!(accepted[1] - accepted[0] >= Duration::from_millis(200));
+    task.abort();
+    drain.abort();
+}
+
+/// A negative ACTCON to the station interrogation: the source asks again t1 later, and stops
+/// once an interrogation is confirmed and terminated.
+#[tokio::test]
+async fn a_refused_interrogation_is_asked_again_after_t1() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let config = source(port, link(12, 8, 500, 200), vec![]);
+    let (tx, _rx) = fieldbridge_core::event::channel(64);
+    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let (stream, _) = listener.accept().await.expect("accept");
+    let params = Params {
+        t1: Duration::from_millis(500),
+        t2: Duration::from_millis(200),
+        ..Params::default()
+    };
+    let (interrogated, end) = outstation_counting(
+        stream,
+        params,
+        0,
+        Duration::from_millis(2500),
+        Arc::default(),
+        false,
+        true,
+    )
+    .await;
+    assert_eq!(interrogated, [1, 1], "refused, asked again, then completed");
+    assert_eq!(end, None);
+    task.abort();
+}
+
+#[test]
+fn clock_sync_is_refused_for_a_device_on_local_time() {
+    use fieldbridge_core::source::Driver as _;
+    let mut config = source(1, Iec104Link::default(), vec![]);
+    config.master.clock_sync = true;
+    config.master.device_time = fieldbridge_core::config::DeviceTime::Local(
+        fieldbridge_core::time::Zone::named("Europe/Vienna").expect("zone"),
+    );
+    let source = SourceConfig {
+        name: "d".into(),
+        kind: SourceKind::Iec104(config),
+        lines: Default::default(),
+    };
+    let refused = Driver.unsupported(&source);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].0, "clock_sync");
+    assert!(refused[0].1.contains("local:Europe/Vienna"), "{refused:?}");
+}
+
+#[test]
+fn the_ack_mode_paces_from_a_full_handoff_and_holds_at_the_bound() {
+    use fieldbridge_iec60870::link104::AckMode::{Held, Paced, Prompt};
+    let mode = |current, waiting| session::ack_mode(current, waiting, 4, 100);
+    assert_eq!(
+        mode(Prompt, 3),
+        Prompt,
+        "a few waiting readings do not pace"
+    );
+    assert_eq!(mode(Prompt, 4), Paced);
+    assert_eq!(mode(Paced, 1), Paced, "pacing ends only once empty");
+    assert_eq!(mode(Paced, 0), Prompt);
+    assert_eq!(mode(Paced, 100), Held);
+    assert_eq!(mode(Held, 51), Held, "holding ends below half the bound");
+    assert_eq!(mode(Held, 50), Paced);
+    assert_eq!(mode(Held, 0), Prompt);
 }
