@@ -617,3 +617,107 @@ fn the_ack_mode_paces_from_a_full_handoff_and_holds_at_the_bound() {
     assert_eq!(mode(Held, 50), Paced);
     assert_eq!(mode(Held, 0), Prompt);
 }
+
+/// The first endpoint sends k values and closes while the point stream is stalled: the source
+/// connects to the second endpoint at once with the backlog still waiting, and the reader then
+/// gets the first endpoint's values, the loss, and the second's, in that order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_is_not_delayed_by_a_backlog() {
+    let first = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let second = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let mut config = source(0, link(4, 2, 1000, 300), vec![]);
+    config.addresses = vec![
+        first.local_addr().expect("addr").to_string(),
+        second.local_addr().expect("addr").to_string(),
+    ];
+    let (tx, mut rx) = fieldbridge_core::event::channel(1);
+    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let count = Arc::new(AtomicU32::new(0));
+    let (stream, _) = first.accept().await.expect("accept");
+    // Four values, then the first endpoint goes away.
+    let _ = outstation_counting(
+        stream,
+        Params::default(),
+        4,
+        Duration::from_millis(400),
+        count.clone(),
+        false,
+        false,
+    )
+    .await;
+    // Nothing read yet: the meta fills the stream, the values, states and the loss wait.
+    let (stream, _) = tokio::time::timeout(Duration::from_secs(3), second.accept())
+        .await
+        .expect("the second endpoint is tried while the backlog waits")
+        .expect("accept");
+    let station = tokio::spawn(outstation_counting(
+        stream,
+        Params::default(),
+        8,
+        Duration::from_secs(2),
+        count,
+        false,
+        false,
+    ));
+    let mut good = Vec::new();
+    let mut bad = 0;
+    while good.len() < 8 {
+        let Some(reading) = next_reading(&mut rx).await else {
+            break;
+        };
+        if let Value::Float(v) = reading.value {
+            if reading.quality.level == fieldbridge_core::point::QualityLevel::Good {
+                good.push(v as u32);
+            } else {
+                assert_eq!(
+                    good,
+                    [0, 1, 2, 3],
+                    "the loss comes after the first endpoint's values"
+                );
+                bad += 1;
+            }
+        }
+    }
+    assert_eq!(
+        good,
+        (0..8).collect::<Vec<_>>(),
+        "every value once, in order"
+    );
+    assert_eq!(bad, 1, "one comm_failure for the one point");
+    let _ = station.await;
+    task.abort();
+}
+
+/// An ASDU with the T (test) bit set is no live value: it is not published.
+#[tokio::test]
+async fn a_test_asdu_is_not_published() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let config = source(port, Iec104Link::default(), vec![]);
+    let (tx, mut rx) = fieldbridge_core::event::channel(64);
+    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let (mut stream, _) = listener.accept().await.expect("accept");
+    let mut act = [0u8; 6];
+    stream.read_exact(&mut act).await.expect("STARTDT act");
+    stream
+        .write_all(&[0x68, 4, 0x0B, 0, 0, 0])
+        .await
+        .expect("con");
+    // N(S) 0: value 1.0 with T set (cause 3 | 0x80); N(S) 1: value 2.0, a live one.
+    for (ns, value, cot) in [(0u8, 1.0, 0x83u8), (1, 2.0, 3)] {
+        let mut asdu = float_asdu(1, 1, value, Cot::SPONTANEOUS);
+        if let Some(c) = asdu.get_mut(2) {
+            *c = cot;
+        }
+        let mut frame = vec![0x68, (asdu.len() + 4) as u8, ns << 1, 0, 0, 0];
+        frame.extend_from_slice(&asdu);
+        stream.write_all(&frame).await.expect("I frame");
+    }
+    let reading = next_reading(&mut rx).await.expect("a reading");
+    assert_eq!(
+        reading.value,
+        Value::Float(2.0),
+        "the test ASDU was skipped"
+    );
+    task.abort();
+}
