@@ -97,31 +97,11 @@ fn level(flags: &[QualityFlag]) -> QualityLevel {
 /// The instant of a CP56Time2a read per `device_time`, or `None` when its fields are no date.
 pub fn device_instant(tag: &Cp56Time2a, device_time: &DeviceTime) -> Option<Timestamp> {
     let civil = tag.to_civil().ok()?;
-    let days = days_from_civil(
-        i64::from(civil.year),
-        i64::from(civil.month),
-        i64::from(civil.day),
-    );
-    let seconds = days * 86_400
-        + i64::from(civil.hour) * 3600
-        + i64::from(civil.minute) * 60
-        + i64::from(civil.second);
     // The civil time as if it were UTC, then read as `device_time` says.
-    let wall = Timestamp::from_unix_millis(seconds * 1000 + i64::from(civil.millisecond))?;
+    let wall = Timestamp::from_unix_millis(civil.to_unix_millis())?;
     let wall = wall.datetime();
     let primitive = wall.date().with_time(wall.time());
     device_time.instant(primitive, Some(tag.summer_time))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// The observation of an element of the monitoring direction (type IDs 1 to 21 and 30 to 40), or

@@ -5,8 +5,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use fieldbridge_iec60870::{CivilDateTime, Cp56Time2a};
 
-const MS_PER_DAY: i64 = 86_400_000;
-
 /// A clock that runs `offset_ms` ahead of the system clock.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Clock {
@@ -28,7 +26,7 @@ impl Clock {
     pub(crate) fn set(&mut self, time: &Cp56Time2a) -> bool {
         match time.to_civil() {
             Ok(civil) if !time.invalid => {
-                self.offset_ms = from_civil(&civil) - system_ms();
+                self.offset_ms = civil.to_unix_millis() - system_ms();
                 true
             }
             _ => false,
@@ -42,67 +40,15 @@ fn system_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Milliseconds since the epoch as CP56Time2a, UTC.
+/// Milliseconds since the epoch as CP56Time2a, UTC; a time outside the tag's century is sent
+/// with IV set.
 pub(crate) fn to_cp56(ms: i64) -> Cp56Time2a {
-    let days = ms.div_euclid(MS_PER_DAY);
-    let in_day = ms.rem_euclid(MS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    let civil = CivilDateTime {
-        year: u16::try_from(year).unwrap_or(0),
-        month,
-        day,
-        hour: u8::try_from(in_day / 3_600_000).unwrap_or(0),
-        minute: u8::try_from(in_day / 60_000 % 60).unwrap_or(0),
-        second: u8::try_from(in_day / 1000 % 60).unwrap_or(0),
-        millisecond: u16::try_from(in_day % 1000).unwrap_or(0),
-    };
-    Cp56Time2a::from_civil(&civil).unwrap_or(Cp56Time2a {
-        invalid: true,
-        ..Cp56Time2a::default()
-    })
-}
-
-/// A civil date and time (UTC) as milliseconds since the epoch.
-pub(crate) fn from_civil(civil: &CivilDateTime) -> i64 {
-    let days = days_from_civil(
-        i64::from(civil.year),
-        i64::from(civil.month),
-        i64::from(civil.day),
-    );
-    days * MS_PER_DAY
-        + i64::from(civil.hour) * 3_600_000
-        + i64::from(civil.minute) * 60_000
-        + i64::from(civil.second) * 1000
-        + i64::from(civil.millisecond)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day counted from 1970-01-01 (the inverse of [`days_from_civil`]).
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        u8::try_from(month).unwrap_or(1),
-        u8::try_from(day).unwrap_or(1),
-    )
+    CivilDateTime::from_unix_millis(ms)
+        .and_then(|civil| Cp56Time2a::from_civil(&civil).ok())
+        .unwrap_or(Cp56Time2a {
+            invalid: true,
+            ..Cp56Time2a::default()
+        })
 }
 
 #[cfg(test)]
@@ -120,7 +66,7 @@ mod tests {
             (2026, 1, 2, 3, 4)
         );
         assert_eq!(tag.millisecond, 5678);
-        assert_eq!(from_civil(&civil), ms);
+        assert_eq!(civil.to_unix_millis(), ms);
     }
 
     #[test]

@@ -200,7 +200,7 @@ mod tests {
         assert_eq!(check_segments(&body, 0, false, 2), Err(0));
         assert_eq!(check_segments(&[], 0, true, 2), Ok(()));
         let mut segments = Segments::new(&body, 1, false, 2);
-        let segment = segments.next().unwrap();
+        let segment = segments.next().unwrap(); // ok: a test, in the #[cfg(test)] module
         assert_eq!(segment.address, 5);
         assert_eq!(
             (segment.nof, segment.nos, segment.los()),

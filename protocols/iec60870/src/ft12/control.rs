@@ -277,7 +277,7 @@ mod tests {
     #[test]
     fn reserved_codes_parse_and_say_so() {
         let Control::Secondary { function, .. } = Control::from_octet(0x0C) else {
-            panic!("PRM is 0");
+            panic!("PRM is 0"); // ok: a test, in the #[cfg(test)] module
         };
         assert_eq!(function.code(), 12);
         assert_eq!(function.name(), None);

@@ -92,7 +92,7 @@ mod tests {
             send: SeqNo::wrapping(3),
             recv: SeqNo::wrapping(300),
         };
-        let t = Transmit::new(i, &[1, 2, 3]).unwrap();
+        let t = Transmit::new(i, &[1, 2, 3]).unwrap(); // ok: a test, in the #[cfg(test)] module
         assert_eq!(decode(t.as_bytes()), Ok(Some((t.apdu(), 9))));
         assert_eq!(t.asdu(), [1, 2, 3]);
         assert!(Transmit::new(i, &[]).is_err());

@@ -259,6 +259,54 @@ pub struct CivilDateTime {
     pub millisecond: u16,
 }
 
+const MS_PER_DAY: i64 = 86_400_000;
+
+impl CivilDateTime {
+    /// Milliseconds since 1970-01-01 00:00:00 of this date and time read as UTC, in the
+    /// proleptic Gregorian calendar (H. Hinnant's `days_from_civil`). Apply a time zone first if
+    /// the device keeps local time.
+    pub fn to_unix_millis(&self) -> i64 {
+        let month = i64::from(self.month);
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + i64::from(self.day) - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        let days = era * 146_097 + day_of_era - 719_468;
+        days * MS_PER_DAY
+            + i64::from(self.hour) * 3_600_000
+            + i64::from(self.minute) * 60_000
+            + i64::from(self.second) * 1000
+            + i64::from(self.millisecond)
+    }
+
+    /// The UTC date and time `ms` milliseconds after 1970-01-01 00:00:00 (the inverse of
+    /// [`CivilDateTime::to_unix_millis`]), or `None` for a year outside `0..=65535`.
+    pub fn from_unix_millis(ms: i64) -> Option<Self> {
+        let days = ms.div_euclid(MS_PER_DAY);
+        let in_day = ms.rem_euclid(MS_PER_DAY);
+        let shifted = days.checked_add(719_468)?;
+        let era = shifted.div_euclid(146_097);
+        let day_of_era = shifted - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let mp = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Some(Self {
+            year: u16::try_from(year).ok()?,
+            month: u8::try_from(month).ok()?,
+            day: u8::try_from(day).ok()?,
+            hour: u8::try_from(in_day / 3_600_000).ok()?,
+            minute: u8::try_from(in_day / 60_000 % 60).ok()?,
+            second: u8::try_from(in_day / 1000 % 60).ok()?,
+            millisecond: u16::try_from(in_day % 1000).ok()?,
+        })
+    }
+}
+
 /// The century the seven-bit year counts in: 2000.
 pub const CENTURY: u16 = 2000;
 
@@ -461,6 +509,34 @@ mod tests {
         assert_eq!(day_of_week(2024, 2, 29), 4); // a Thursday
         assert_eq!(day_of_week(2026, 11, 24), 2); // a Tuesday
         assert_eq!(day_of_week(2099, 12, 31), 4); // a Thursday
+    }
+
+    #[test]
+    fn civil_date_times_convert_to_and_from_unix_milliseconds() {
+        for (ms, civil) in [
+            (0, (1970, 1, 1, 0, 0, 0, 0)),
+            (951_782_400_000, (2000, 2, 29, 0, 0, 0, 0)),
+            (1_767_323_045_678, (2026, 1, 2, 3, 4, 5, 678)),
+            (4_102_444_799_999, (2099, 12, 31, 23, 59, 59, 999)),
+        ] {
+            let (year, month, day, hour, minute, second, millisecond) = civil;
+            let c = CivilDateTime {
+                year,
+                month,
+                day,
+                hour,
+                minute,
+                second,
+                millisecond,
+            };
+            assert_eq!(c.to_unix_millis(), ms, "{c:?}");
+            assert_eq!(CivilDateTime::from_unix_millis(ms), Some(c), "{ms}");
+        }
+        assert_eq!(
+            CivilDateTime::from_unix_millis(-1_000_000_000_000_000),
+            None
+        );
+        assert_eq!(CivilDateTime::from_unix_millis(i64::MAX), None);
     }
 
     #[test]
