@@ -7,5 +7,5 @@ use fieldbridge_core::source::Registry;
 pub fn registry() -> Registry {
     Registry::new()
         .with(fieldbridge_source_modbus::Driver)
-        .with(fieldbridge_source_iec104::Driver)
+        .with(fieldbridge_source_iec60870::Iec104Driver)
 }

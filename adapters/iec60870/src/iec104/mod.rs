@@ -1,4 +1,4 @@
-//! The IEC 60870-5-104 source of fieldbridge: a controlling station (master) that connects to an
+//! The IEC 60870-5-104 source: a controlling station (master) that connects to an
 //! outstation's redundant endpoints in order, starts data transfer, interrogates every station
 //! behind the link and turns every information object of the monitoring direction into a
 //! normalized point (issue 16; `docs/iec104.md`).
@@ -13,12 +13,6 @@
 //! frames per t2 without reaching its t1; at 4,096 waiting readings it holds them
 //! altogether, so the backlog stays bounded. The task keeps answering TESTFR and sending S frames
 //! whatever the point stream does, and keeps delivering the backlog across reconnections.
-#![forbid(unsafe_code)]
-#![deny(missing_docs)]
-
-pub mod convert;
-mod interrogation;
-mod points;
 mod session;
 
 use std::sync::Arc;
@@ -32,7 +26,7 @@ use fieldbridge_core::source::{Counter, Handoff, SourceContext, SourceStats, Sou
 use fieldbridge_core::time::Timestamp;
 use tokio::net::TcpStream;
 
-use points::Points;
+use crate::points::Points;
 use session::{End, Progress, Session};
 
 /// The shortest wait between two rounds over the endpoints.
@@ -42,9 +36,9 @@ const RECONNECT_MAX: Duration = Duration::from_secs(30);
 
 /// The IEC 60870-5-104 driver for the bridge's registry: `protocol = "iec104"`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Driver;
+pub struct Iec104Driver;
 
-impl fieldbridge_core::source::Driver for Driver {
+impl fieldbridge_core::source::Driver for Iec104Driver {
     fn family(&self) -> &'static str {
         "iec104"
     }

@@ -382,7 +382,7 @@ async fn an_end_of_initialization_is_followed_by_a_new_interrogation() {
 fn only_listed_drops_objects_that_are_not_configured() {
     let mut config = source(1, Iec104Link::default(), vec![point(1, 1000, "listed")]);
     config.master.only_listed = true;
-    let mut points = points::Points::new("d".into(), &config.master);
+    let mut points = crate::points::Points::new("d".into(), &config.master);
     let mut bytes = Vec::new();
     let asdu = OwnedAsdu::new(AsduConfig::IEC104, TypeId(13), Cot::SPONTANEOUS, 1)
         .with(InformationObject::new(
@@ -424,7 +424,7 @@ fn check_refuses_writable_points_and_timers_the_link_cannot_run() {
         kind: SourceKind::Iec104(config),
         lines: Default::default(),
     };
-    let keys: Vec<String> = Driver
+    let keys: Vec<String> = Iec104Driver
         .unsupported(&source)
         .into_iter()
         .map(|(k, _)| k)
@@ -594,7 +594,7 @@ fn clock_sync_is_refused_for_a_device_on_local_time() {
         kind: SourceKind::Iec104(config),
         lines: Default::default(),
     };
-    let refused = Driver.unsupported(&source);
+    let refused = Iec104Driver.unsupported(&source);
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert_eq!(refused[0].0, "clock_sync");
     assert!(refused[0].1.contains("local:Europe/Vienna"), "{refused:?}");
