@@ -68,6 +68,15 @@ impl Collector for Observed {
         }
         let mut family = metrics::counter_family(
             &mut encoder,
+            "fieldbridge_source_dropped_total",
+            "Field values not published by configuration (unlisted objects with only_listed).",
+        )?;
+        for (device, protocol, s) in &snapshots {
+            let labels = [("device", *device), ("protocol", *protocol)];
+            metrics::sample(&mut family, &labels, s.dropped)?;
+        }
+        let mut family = metrics::counter_family(
+            &mut encoder,
             "fieldbridge_source_writes_total",
             "Commands written to the field, by result (confirmed by read-back, or not).",
         )?;

@@ -220,6 +220,7 @@ async fn a_protocol_registered_through_the_seam_runs_beside_modbus_with_samples_
     for family in [
         "fieldbridge_source_requests_total",
         "fieldbridge_source_writes_total",
+        "fieldbridge_source_dropped_total",
     ] {
         assert!(
             body.lines().any(|l| l.starts_with(family)

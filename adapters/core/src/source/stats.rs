@@ -13,6 +13,7 @@ pub struct SourceStats {
     decode_errors: AtomicU64,
     writes: AtomicU64,
     write_failures: AtomicU64,
+    dropped: AtomicU64,
 }
 
 /// The counters at one moment.
@@ -35,6 +36,9 @@ pub struct StatsSnapshot {
     pub writes: u64,
     /// Commands written but not confirmed: an exception, a read back mismatch, no answer.
     pub write_failures: u64,
+    /// Values the field sent that the configuration says not to publish (IEC 104 objects that
+    /// are not listed while `only_listed` is set).
+    pub dropped: u64,
 }
 
 /// Which counter to bump.
@@ -57,6 +61,8 @@ pub enum Counter {
     Writes,
     /// A command sent but not confirmed.
     WriteFailures,
+    /// A value from the field not published by configuration (`only_listed`).
+    Dropped,
 }
 
 impl SourceStats {
@@ -77,6 +83,7 @@ impl SourceStats {
             decode_errors: get(&self.decode_errors),
             writes: get(&self.writes),
             write_failures: get(&self.write_failures),
+            dropped: get(&self.dropped),
         }
     }
 
@@ -91,6 +98,7 @@ impl SourceStats {
             Counter::DecodeErrors => &self.decode_errors,
             Counter::Writes => &self.writes,
             Counter::WriteFailures => &self.write_failures,
+            Counter::Dropped => &self.dropped,
         };
         c.fetch_add(1, Ordering::Relaxed);
     }
