@@ -1,12 +1,13 @@
-//! `fieldbridge demo`: the Modbus simulator, an embedded MQTT broker and a bridge in one process,
-//! printing every sample the broker delivers, so a newcomer sees it work with nothing installed.
+//! `fieldbridge demo`: a simulator (Modbus by default, or the IEC 104 outstation), an embedded
+//! MQTT broker and a bridge in one process, printing every sample the broker delivers and sending
+//! one command, so a newcomer sees it work with nothing installed.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
-use fieldbridge_core::config::{self, BrokerUrl, ModbusTransport, SourceKind};
+use clap::{Args, ValueEnum};
+use fieldbridge_core::config::{self, BrokerUrl, Config, ModbusTransport, SourceKind};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::Value;
 
@@ -14,9 +15,22 @@ use crate::bridge::Bridge;
 use crate::error::Error;
 use crate::{logging, runtime};
 
+/// The field protocols the demo can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DemoProtocol {
+    /// The Modbus TCP simulator polled once a second (`adapters/sim/demo.toml`).
+    Modbus,
+    /// The IEC 60870-5-104 outstation simulator: interrogation, spontaneous changes with time
+    /// tags, counter interrogation, clock sync and a select-before-operate command.
+    Iec104,
+}
+
 /// Options of `demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
+    /// Which field protocol to show.
+    #[arg(long, value_enum, default_value = "modbus")]
+    protocol: DemoProtocol,
     /// Stop after this many samples have been printed.
     #[arg(long)]
     count: Option<u64>,
@@ -34,24 +48,16 @@ pub(crate) struct DemoArgs {
 /// Runs the demo until Ctrl-C, `--count` or `--seconds`.
 pub(crate) async fn run(args: DemoArgs) -> Result<(), Error> {
     logging::init(&args.log, false);
-    let sim = fieldbridge_sim::ModbusSim::default();
-    let (sim_addr, _server) = fieldbridge_sim::bind_tcp(SocketAddr::from(([127, 0, 0, 1], 0)), sim)
-        .await
-        .map_err(|e| Error::Io {
-            what: "demo simulator".to_owned(),
-            source: e,
-        })?;
-
-    let mut config = config::parse(fieldbridge_sim::DEMO_CONFIG)?;
+    let (mut config, sim_addr, _server) = match args.protocol {
+        DemoProtocol::Modbus => modbus_simulator().await?,
+        DemoProtocol::Iec104 => iec104_simulator().await?,
+    };
     let data_dir = std::env::temp_dir().join(format!("fieldbridge-demo-{}", std::process::id()));
     config.bridge.data_dir = data_dir.clone();
-    for source in &mut config.sources {
-        if let SourceKind::Modbus(m) = &mut source.kind {
-            m.transport = ModbusTransport::Tcp {
-                address: sim_addr.to_string(),
-            };
-        }
-    }
+    let demo_command = match args.protocol {
+        DemoProtocol::Modbus => MODBUS_COMMAND,
+        DemoProtocol::Iec104 => IEC104_COMMAND,
+    };
     let prefix = format!("{}/{}", config.mqtt.prefix, config.bridge.site);
 
     // The broker and the watcher first, so that the very first samples are printed too.
@@ -63,7 +69,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Error> {
     };
     println!("# simulator on {sim_addr}, embedded MQTT broker on {broker}, printing {prefix}/#");
     let (subscribed_tx, subscribed) = tokio::sync::oneshot::channel();
-    let printed = watch_and_print(broker, &prefix, args.count, subscribed_tx);
+    let printed = watch_and_print(broker, &prefix, args.count, demo_command, subscribed_tx);
     tokio::pin!(printed);
     tokio::select! {
         result = &mut printed => return result,
@@ -90,6 +96,55 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// What a simulator task returns when it ends.
+type SimTask = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// The Modbus simulator on a free port and the demo configuration pointed at it.
+async fn modbus_simulator() -> Result<(Config, SocketAddr, SimTask), Error> {
+    let sim = fieldbridge_sim::ModbusSim::default();
+    let (sim_addr, server) = fieldbridge_sim::bind_tcp(SocketAddr::from(([127, 0, 0, 1], 0)), sim)
+        .await
+        .map_err(|e| Error::Io {
+            what: "demo simulator".to_owned(),
+            source: e,
+        })?;
+    let mut config = config::parse(fieldbridge_sim::DEMO_CONFIG)?;
+    for source in &mut config.sources {
+        if let SourceKind::Modbus(m) = &mut source.kind {
+            m.transport = ModbusTransport::Tcp {
+                address: sim_addr.to_string(),
+            };
+        }
+    }
+    Ok((config, sim_addr, server))
+}
+
+/// The IEC 104 outstation simulator on a free port, a spontaneous change every 500 ms, and
+/// `demo/iec104.toml` pointed at it.
+async fn iec104_simulator() -> Result<(Config, SocketAddr, SimTask), Error> {
+    let sim = fieldbridge_sim::Iec104Config {
+        rate: fieldbridge_sim::Rate::PerSecond(2),
+        ..fieldbridge_sim::Iec104Config::default()
+    };
+    let (sim_addr, server) =
+        fieldbridge_sim::bind_iec104(SocketAddr::from(([127, 0, 0, 1], 0)), sim)
+            .await
+            .map_err(|e| Error::Io {
+                what: "demo iec104 simulator".to_owned(),
+                source: e,
+            })?;
+    let mut config = config::parse(IEC104_CONFIG)?;
+    for source in &mut config.sources {
+        if let SourceKind::Iec104(s) = &mut source.kind {
+            s.addresses = vec![sim_addr.to_string()];
+        }
+    }
+    Ok((config, sim_addr, server))
+}
+
+/// The IEC 104 demo configuration.
+const IEC104_CONFIG: &str = include_str!("iec104.toml");
+
 fn remove_dir(dir: PathBuf) {
     if let Err(error) = std::fs::remove_dir_all(&dir) {
         tracing::debug!(dir = %dir.display(), %error, "could not remove the demo's data directory");
@@ -102,6 +157,7 @@ async fn watch_and_print(
     broker: SocketAddr,
     prefix: &str,
     count: Option<u64>,
+    command: DemoCommand,
     subscribed: tokio::sync::oneshot::Sender<()>,
 ) -> Result<(), Error> {
     let mut subscribed = Some(subscribed);
@@ -134,14 +190,14 @@ async fn watch_and_print(
                     .trim_start_matches('/');
                 let json: Value = serde_json::from_slice(&p.payload).unwrap_or(Value::Null);
                 // Once the simulator is online, one command shows the way back to the field.
-                if !commanded && topic == "sim/$state" && json["state"] == "online" {
+                if !commanded && topic == command.state_topic && json["state"] == "online" {
                     commanded = true;
                     let _ = client
                         .publish(
-                            format!("{prefix}/{DEMO_COMMAND_POINT}/set"),
+                            format!("{prefix}/{}/set", command.point),
                             QoS::AtLeastOnce,
                             false,
-                            DEMO_COMMAND,
+                            command.payload,
                         )
                         .await;
                 }
@@ -164,10 +220,30 @@ async fn watch_and_print(
     }
 }
 
-/// The writable point of `adapters/sim/demo.toml` the demo commands once (`docs/commands.md`).
-const DEMO_COMMAND_POINT: &str = "sim/setpoint_f32";
-/// The demo's command: the simulator's scratch register pair, as an f32 in `cdab` order.
-const DEMO_COMMAND: &str = r#"{"id":"demo-1","value":42.5}"#;
+/// The one command the demo sends (`docs/commands.md`), once its device is online.
+#[derive(Debug, Clone, Copy)]
+struct DemoCommand {
+    /// The `$state` topic below the prefix that says the device is online.
+    state_topic: &'static str,
+    /// The writable point, `<device>/<point>`.
+    point: &'static str,
+    /// The command.
+    payload: &'static str,
+}
+
+/// `adapters/sim/demo.toml`: the simulator's scratch register pair, as an f32 in `cdab` order.
+const MODBUS_COMMAND: DemoCommand = DemoCommand {
+    state_topic: "sim/$state",
+    point: "sim/setpoint_f32",
+    payload: r#"{"id":"demo-1","value":42.5}"#,
+};
+
+/// `demo/iec104.toml`: a single command with select-before-operate; `switch_feedback` follows.
+const IEC104_COMMAND: DemoCommand = DemoCommand {
+    state_topic: "rtu/$state",
+    point: "rtu/switch",
+    payload: r#"{"id":"demo-1","value":true}"#,
+};
 
 /// One line for a message: `sim/ramp = 42 (good) seq=17`, the device's state, or a command and
 /// its result.
