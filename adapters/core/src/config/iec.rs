@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::model::*;
+use super::node::NodeKind;
 use super::parse::{command_timeout, device_time, read_points, required_name, serial_settings};
 use super::reader::TableReader;
 
@@ -14,10 +15,13 @@ struct Bounds {
     max_ioa: u32,
     /// Whether the cause of transmission has a second octet (the originator address).
     originator: bool,
+    /// The link addresses a point may name (`iec101`); `None` where points have none (`iec104`).
+    links: Option<Vec<u16>>,
 }
 
-/// The settings above the link layer, shared by both masters.
-fn master(t: &TableReader<'_>, bounds: &Bounds) -> Option<IecMaster> {
+/// The settings above the link layer, shared by both masters, and the link address of each
+/// point (0 without [`Bounds::links`]).
+fn master(t: &TableReader<'_>, bounds: &Bounds) -> Option<(IecMaster, Vec<u16>)> {
     // 0 is not used; the broadcast address (255 or 65535) is not a station.
     let max_ca = i64::from(bounds.max_common_address) - 1;
     let common_address = t.int("common_address", 1, max_ca).map_or(1, |c| c as u16);
@@ -41,7 +45,8 @@ fn master(t: &TableReader<'_>, bounds: &Bounds) -> Option<IecMaster> {
     let only_listed = t.bool("only_listed").unwrap_or(false);
     let command_timeout = command_timeout(t);
     let points = points(t, common_address, bounds);
-    Some(IecMaster {
+    let (points, links): (Vec<IecPoint>, Vec<u16>) = points?.into_iter().unzip();
+    let master = IecMaster {
         common_address,
         originator_address,
         interrogation,
@@ -50,20 +55,29 @@ fn master(t: &TableReader<'_>, bounds: &Bounds) -> Option<IecMaster> {
         device_time: device_time?,
         only_listed,
         command_timeout,
-        points: points?,
-    })
+        points,
+    };
+    Some((master, links))
 }
 
-fn points(t: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<Vec<IecPoint>> {
+/// The points, each with its link address: an information object is named by link address,
+/// common address and IOA, so two outstations on one line may use the same addresses.
+fn points(t: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<Vec<(IecPoint, u16)>> {
     let mut addresses = HashSet::new();
-    let unique_address = |p: &TableReader<'_>, point: &IecPoint| {
-        if addresses.insert((point.common_address, point.ioa)) {
+    let several_links = bounds.links.as_ref().is_some_and(|l| l.len() > 1);
+    let unique_address = |p: &TableReader<'_>, (point, link): &(IecPoint, u16)| {
+        if addresses.insert((*link, point.common_address, point.ioa)) {
             return true;
         }
+        let behind = if several_links {
+            format!(" behind link address {link}")
+        } else {
+            String::new()
+        };
         p.error(
             "ioa",
             format!(
-                "IOA {} of station {} is used by two points",
+                "IOA {} of station {}{behind} is used by two points",
                 point.ioa, point.common_address
             ),
         );
@@ -72,12 +86,12 @@ fn points(t: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<Vec<I
     read_points(
         t,
         |p| point(p, default_ca, bounds),
-        |p| &p.name,
+        |(p, _)| &p.name,
         unique_address,
     )
 }
 
-fn point(p: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<IecPoint> {
+fn point(p: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<(IecPoint, u16)> {
     let name = required_name(p, "name");
     let ioa = if p.require("ioa") {
         p.int("ioa", 1, i64::from(bounds.max_ioa))
@@ -103,6 +117,32 @@ fn point(p: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<IecPoi
     let mut bad = |key: &str, message: &str| {
         p.error(key, message);
         ok = false;
+    };
+    let link = match &bounds.links {
+        None => {
+            if p.get("link_address").is_some() {
+                bad(
+                    "link_address",
+                    "only iec101 points have a link address (several outstations on one serial line)",
+                );
+            }
+            0
+        }
+        Some(links) => match p.int("link_address", 0, 65535) {
+            Some(a) if links.contains(&(a as u16)) => a as u16,
+            Some(a) => {
+                let list: Vec<String> = links.iter().map(u16::to_string).collect();
+                bad(
+                    "link_address",
+                    &format!(
+                        "link address {a} is not one of the source's link_address ({})",
+                        list.join(", ")
+                    ),
+                );
+                0
+            }
+            None => links.first().copied().unwrap_or(0),
+        },
     };
     let command = match kind {
         Some(Ok((kind, time_tag))) => {
@@ -150,7 +190,7 @@ fn point(p: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<IecPoi
     if !ok {
         return None;
     }
-    Some(IecPoint {
+    let point = IecPoint {
         name: name?,
         common_address,
         ioa: ioa? as u32,
@@ -160,7 +200,8 @@ fn point(p: &TableReader<'_>, default_ca: u16, bounds: &Bounds) -> Option<IecPoi
         min,
         max,
         command_timeout,
-    })
+    };
+    Some((point, link))
 }
 
 /// `double`, `setpoint-float-time`, ...: the kind and whether the CP56Time2a form is used.
@@ -243,12 +284,13 @@ pub(crate) fn iec104(t: &TableReader<'_>) -> Option<Iec104Source> {
             max_common_address: 0xFFFF,
             max_ioa: 0xFF_FFFF,
             originator: true,
+            links: None,
         },
     );
     Some(Iec104Source {
         addresses: addresses?.into_iter().map(str::to_owned).collect(),
         link,
-        master: master?,
+        master: master?.0,
     })
 }
 
@@ -287,30 +329,17 @@ pub(crate) fn iec101(t: &TableReader<'_>) -> Option<Iec101Source> {
             ioa: 2,
         },
     };
-    let max_link = Iec101Sizes::max_of(sizes.link_address);
-    // Without a link address field there is nothing to configure; otherwise 1 by default, and the
-    // all-ones broadcast address is not an outstation.
-    let link_address = match t.int("link_address", 0, 65535) {
-        Some(_) if sizes.link_address == 0 => {
+    let link_addresses = link_addresses(t, &sizes, mode);
+    let own_link_address = match t.int("own_link_address", 0, 65535) {
+        Some(_) if mode == Iec101Mode::Unbalanced => {
             t.error(
-                "link_address",
-                "the link has no address field (sizes.link_address = 0)",
+                "own_link_address",
+                "only a balanced link has an address of the master's own",
             );
             0
         }
-        Some(a) if a >= i64::from(max_link) => {
-            t.error(
-                "link_address",
-                format!(
-                    "{a} does not fit in {} octet(s) below the broadcast address {max_link}",
-                    sizes.link_address
-                ),
-            );
-            0
-        }
-        Some(a) => a as u16,
-        None if sizes.link_address == 0 => 0,
-        None => 1,
+        Some(a) => checked_link_address(t, "own_link_address", a, &sizes).unwrap_or(0),
+        None => link_addresses.first().copied().unwrap_or(0),
     };
     let timeout = t
         .duration("timeout", false)
@@ -322,17 +351,111 @@ pub(crate) fn iec101(t: &TableReader<'_>) -> Option<Iec101Source> {
             max_common_address: Iec101Sizes::max_of(sizes.common_address),
             max_ioa: Iec101Sizes::max_of(sizes.ioa),
             originator: sizes.cot == 2,
+            links: Some(link_addresses.clone()),
         },
     );
+    let (master, point_links) = master?;
     Some(Iec101Source {
         serial: serial?,
-        link_address,
+        link_addresses,
+        point_links,
+        own_link_address,
         mode,
         sizes,
         timeout,
         poll,
-        master: master?,
+        master,
     })
+}
+
+/// A link address that fits the address field below its broadcast address; `None` (and the
+/// mistake recorded) otherwise.
+fn checked_link_address(
+    t: &TableReader<'_>,
+    key: &str,
+    a: i64,
+    sizes: &Iec101Sizes,
+) -> Option<u16> {
+    let max_link = Iec101Sizes::max_of(sizes.link_address);
+    if sizes.link_address == 0 {
+        t.error(
+            key,
+            "the link has no address field (sizes.link_address = 0)",
+        );
+        return None;
+    }
+    if !(0..i64::from(max_link)).contains(&a) {
+        t.error(
+            key,
+            format!(
+                "{a} does not fit in {} octet(s) below the broadcast address {max_link}",
+                sizes.link_address
+            ),
+        );
+        return None;
+    }
+    Some(a as u16)
+}
+
+/// `link_address = 3`, or in unbalanced mode a list `[3, 4]`: the outstations on the line.
+/// Without the key: 1, or 0 without an address field. Never empty.
+fn link_addresses(t: &TableReader<'_>, sizes: &Iec101Sizes, mode: Iec101Mode) -> Vec<u16> {
+    let default = if sizes.link_address == 0 { 0 } else { 1 };
+    let Some(entry) = t.get("link_address") else {
+        return vec![default];
+    };
+    let list = match &entry.value.kind {
+        NodeKind::Int(a) => vec![*a],
+        NodeKind::Array(items) => {
+            if mode == Iec101Mode::Balanced && items.len() != 1 {
+                t.error(
+                    "link_address",
+                    "a balanced link has one outstation: give one link address",
+                );
+                return vec![default];
+            }
+            let mut list = Vec::with_capacity(items.len());
+            for item in items {
+                match item.kind {
+                    NodeKind::Int(a) => list.push(a),
+                    ref other => {
+                        t.error(
+                            "link_address",
+                            format!("expected integers, found {}", other.type_name()),
+                        );
+                        return vec![default];
+                    }
+                }
+            }
+            if list.is_empty() {
+                t.error("link_address", "must not be empty");
+                return vec![default];
+            }
+            list
+        }
+        other => {
+            t.error(
+                "link_address",
+                format!(
+                    "expected a link address or an array of them, found {}",
+                    other.type_name()
+                ),
+            );
+            return vec![default];
+        }
+    };
+    let mut out: Vec<u16> = Vec::with_capacity(list.len());
+    for a in list {
+        let Some(a) = checked_link_address(t, "link_address", a, sizes) else {
+            return vec![default];
+        };
+        if out.contains(&a) {
+            t.error("link_address", format!("link address {a} is given twice"));
+            return vec![default];
+        }
+        out.push(a);
+    }
+    out
 }
 
 #[cfg(test)]

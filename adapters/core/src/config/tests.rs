@@ -78,7 +78,8 @@ fn the_reference_configuration_of_config_md_is_accepted() {
             ioa: 2
         }
     );
-    assert_eq!(s.link_address, 3);
+    assert_eq!(s.link_addresses, [3]);
+    assert_eq!(s.link_address(), 3);
     assert_eq!(s.mode, Iec101Mode::Unbalanced);
     let SourceKind::Dlms(d) = &config.sources[3].kind else {
         panic!("fourth source is DLMS")
@@ -438,6 +439,113 @@ fn iec101_addresses_are_bounded_by_the_field_sizes() {
         source_errors(&wide).is_empty(),
         "{:?}",
         source_errors(&wide)
+    );
+}
+
+fn iec101_source(source: &str) -> Iec101Source {
+    let config =
+        parse(&format!("{MINIMAL}\n[[source]]\n{source}")).unwrap_or_else(|e| panic!("{e}"));
+    match config.sources.into_iter().next().map(|s| s.kind) {
+        Some(SourceKind::Iec101(s)) => s,
+        other => panic!("not an iec101 source: {other:?}"),
+    }
+}
+
+#[test]
+fn iec101_several_outstations_share_a_line_and_each_point_names_its_link_address() {
+    let base = "name = \"r\"\nprotocol = \"iec101\"\nserial = \"/dev/ttyS1\"\n";
+    let s = iec101_source(&format!(
+        "{base}link_address = [3, 4]\ncommon_address = 1\n\
+         [[source.point]]\nname = \"a\"\nioa = 100\n\
+         [[source.point]]\nname = \"b\"\nlink_address = 4\ncommon_address = 4\nioa = 100\n\
+         [[source.point]]\nname = \"c\"\nlink_address = 4\nioa = 100\n"
+    ));
+    assert_eq!(s.link_addresses, [3, 4]);
+    assert_eq!(s.link_address(), 3);
+    assert_eq!(
+        s.point_links,
+        [3, 4, 4],
+        "a point without link_address is at the first"
+    );
+    assert_eq!((s.link_of(0), s.link_of(2)), (3, 4));
+    // The default station is asked behind every link address, with the stations of its points.
+    assert_eq!(s.stations_of(3), [1]);
+    assert_eq!(s.stations_of(4), [1, 4]);
+    assert_eq!(s.own_link_address, 3);
+    // The single form keeps working, and without the key the link address is 1.
+    assert_eq!(
+        iec101_source(&format!("{base}link_address = 7\n")).link_addresses,
+        [7]
+    );
+    assert_eq!(iec101_source(base).link_addresses, [1]);
+    let balanced = iec101_source(&format!(
+        "{base}mode = \"balanced\"\nlink_address = [5]\nown_link_address = 9\n"
+    ));
+    assert_eq!(
+        (
+            balanced.link_addresses.as_slice(),
+            balanced.own_link_address
+        ),
+        ([5u16].as_slice(), 9)
+    );
+}
+
+#[test]
+fn iec101_link_addresses_are_refused_where_they_cannot_work() {
+    let base = "name = \"r\"\nprotocol = \"iec101\"\nserial = \"/dev/ttyS1\"\n";
+    assert_refused(
+        &format!("{base}mode = \"balanced\"\nlink_address = [3, 4]\n"),
+        "link_address",
+        "one outstation",
+    );
+    assert_refused(
+        &format!("{base}link_address = [3, 3]\n"),
+        "link_address",
+        "given twice",
+    );
+    assert_refused(
+        &format!("{base}link_address = [3, 255]\n"),
+        "link_address",
+        "broadcast",
+    );
+    assert_refused(
+        &format!("{base}link_address = []\n"),
+        "link_address",
+        "empty",
+    );
+    assert_refused(
+        &format!("{base}link_address = [\"3\"]\n"),
+        "link_address",
+        "integers",
+    );
+    assert_refused(
+        &format!("{base}link_address = \"3\"\n"),
+        "link_address",
+        "found a string",
+    );
+    assert_refused(
+        &format!("{base}link_address = [3, 4]\n[[source.point]]\nname = \"p\"\nioa = 1\nlink_address = 5\n"),
+        "link_address",
+        "not one of the source's link_address (3, 4)",
+    );
+    assert_refused(
+        &format!("{base}own_link_address = 2\n"),
+        "own_link_address",
+        "balanced",
+    );
+    // The same object behind one link address twice; behind two it is two objects.
+    assert_refused(
+        &format!("{base}link_address = [3, 4]\n[[source.point]]\nname = \"p\"\nioa = 1\n[[source.point]]\nname = \"q\"\nioa = 1\nlink_address = 3\n"),
+        "ioa",
+        "IOA 1 of station 1 behind link address 3 is used by two points",
+    );
+    let two = format!("{base}link_address = [3, 4]\n[[source.point]]\nname = \"p\"\nioa = 1\n[[source.point]]\nname = \"q\"\nioa = 1\nlink_address = 4\n");
+    assert!(source_errors(&two).is_empty(), "{:?}", source_errors(&two));
+    // An iec104 point has no link address.
+    assert_refused(
+        "name = \"r\"\nprotocol = \"iec104\"\naddress = \"127.0.0.1:2404\"\n[[source.point]]\nname = \"p\"\nioa = 1\nlink_address = 3\n",
+        "link_address",
+        "only iec101 points",
     );
 }
 

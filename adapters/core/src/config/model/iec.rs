@@ -111,8 +111,17 @@ pub enum Iec101Mode {
 pub struct Iec101Source {
     /// The serial line.
     pub serial: SerialSettings,
-    /// The outstation's link address.
-    pub link_address: u16,
+    /// The outstations' link addresses (`link_address = 3`, or `link_address = [3, 4]` for
+    /// several outstations on one unbalanced line): never empty, one in balanced mode (0 without
+    /// an address field). The first is the link address of points that name none.
+    pub link_addresses: Vec<u16>,
+    /// The link address of each point of [`IecMaster::points`], in the same order (a point's
+    /// `link_address`, else the first of [`Iec101Source::link_addresses`]).
+    pub point_links: Vec<u16>,
+    /// Balanced mode: the master's own link address, carried by the frames it answers and
+    /// expected in the frames the outstation sends as primary (default: the outstation's, as
+    /// most balanced outstations use one address in both directions).
+    pub own_link_address: u16,
     /// Balanced or unbalanced transmission.
     pub mode: Iec101Mode,
     /// Field sizes.
@@ -123,6 +132,40 @@ pub struct Iec101Source {
     pub poll: Duration,
     /// Stations, interrogation, clock and points.
     pub master: IecMaster,
+}
+
+impl Iec101Source {
+    /// The first (default) link address.
+    pub fn link_address(&self) -> u16 {
+        self.link_addresses.first().copied().unwrap_or(0)
+    }
+
+    /// The link address of the point at `index` of [`IecMaster::points`] (the first link
+    /// address for an index out of range).
+    pub fn link_of(&self, index: usize) -> u16 {
+        self.point_links
+            .get(index)
+            .copied()
+            .unwrap_or_else(|| self.link_address())
+    }
+
+    /// The common addresses to interrogate behind `link`: the default common address and
+    /// those of the points at that link address, sorted, each once.
+    pub fn stations_of(&self, link: u16) -> Vec<u16> {
+        let mut cas: Vec<u16> = std::iter::once(self.master.common_address)
+            .chain(
+                self.master
+                    .points
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| self.link_of(*i) == link)
+                    .map(|(_, p)| p.common_address),
+            )
+            .collect();
+        cas.sort_unstable();
+        cas.dedup();
+        cas
+    }
 }
 
 /// The command types of IEC 60870-5-101 §7.3.2 (type identifications 45 to 51, and 58 to 64 with a
