@@ -13,12 +13,14 @@
 //! frames per t2 without reaching its t1; at 4,096 waiting readings it holds them
 //! altogether, so the backlog stays bounded. The task keeps answering TESTFR and sending S frames
 //! whatever the point stream does, and keeps delivering the backlog across reconnections.
+mod control;
 mod session;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::backoff::Backoff;
+use fieldbridge_core::command::CommandReceiver;
 use fieldbridge_core::config::{DeviceTime, Iec104Source, SourceConfig, SourceKind};
 use fieldbridge_core::event::{DeviceMeta, DeviceState, EventSender, PointMeta, SourceEvent};
 use fieldbridge_core::point::{IecAddress, SourceAddress};
@@ -27,6 +29,7 @@ use fieldbridge_core::time::Timestamp;
 use tokio::net::TcpStream;
 
 use crate::points::Points;
+use control::Control;
 use session::{End, Progress, Session};
 
 /// The shortest wait between two rounds over the endpoints.
@@ -65,24 +68,12 @@ impl fieldbridge_core::source::Driver for Iec104Driver {
                 ),
             ));
         }
-        out.extend(
-            config
-                .master
-                .points
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.writable)
-                .map(|(i, p)| {
-                    (
-                        format!("point[{i}].writable"),
-                        format!(
-                            "point \"{}\": commands of the iec104 source are not supported yet",
-                            p.name
-                        ),
-                    )
-                }),
-        );
+        // A writable point without `command` is refused by the configuration parser.
         out
+    }
+
+    fn command_params(&self) -> &'static [&'static str] {
+        &["qualifier", "select"]
     }
 
     fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {
@@ -90,7 +81,13 @@ impl fieldbridge_core::source::Driver for Iec104Driver {
             tracing::error!(device = %source.name, protocol = source.kind.protocol(), "not an IEC 104 source");
             return Box::pin(async {});
         };
-        Box::pin(run(context.name, config, context.events, context.stats))
+        Box::pin(run(
+            context.name,
+            config,
+            context.events,
+            context.stats,
+            context.commands,
+        ))
     }
 }
 
@@ -118,19 +115,28 @@ pub fn meta(device: Arc<str>, config: &Iec104Source) -> DeviceMeta {
 }
 
 /// Runs `work` (a connect, a wait) while delivering what waits in the handoff, so a backlog
-/// never delays failover and nothing overtakes it; `None` when the point stream is gone.
+/// never delays failover and nothing overtakes it, and while taking commands, which wait for a
+/// connection up to their deadline (then answered: not sent, `offline` says why); `None` when
+/// the point stream is gone.
 async fn delivering<F: std::future::Future>(
     work: F,
     handoff: &mut Handoff<()>,
     events: &EventSender,
+    control: &mut Control,
+    offline: &str,
 ) -> Option<F::Output> {
     tokio::pin!(work);
     loop {
+        let deadline = control.next_deadline();
         tokio::select! {
             biased;
             permit = events.reserve(), if !handoff.is_empty() => {
                 let Ok(permit) = permit else { return None };
                 handoff.deliver(permit, events);
+            }
+            request = control.recv() => control.queue(request),
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+                control.on_timeout(&format!("no connection to the outstation ({offline})"));
             }
             out = &mut work => return Some(out),
         }
@@ -152,13 +158,18 @@ fn state(device: &Arc<str>, online: bool, reason: String) -> SourceEvent {
 /// loss, how long the link was down) once data transfer starts, offline (with the reason) when
 /// the first round of connections fails or the link is lost; every point's last value with
 /// `comm_failure` on a loss. Never panics on anything the outstation sends.
+///
+/// Commands from `commands` go to the outstation while data transfer is started
+/// ([`crate::command`]); they wait for a connection up to their deadline, and each gets exactly
+/// one reply.
 pub async fn run(
     device: Arc<str>,
     config: Iec104Source,
     events: EventSender,
     stats: Arc<SourceStats>,
+    commands: CommandReceiver,
 ) {
-    run_holding(device, config, events, stats, session::HOLD_AT).await;
+    run_holding(device, config, events, stats, commands, session::HOLD_AT).await;
 }
 
 /// [`run`] with the handoff bound `hold_at` (4,096 in [`run`]) as a parameter, for tests.
@@ -167,6 +178,7 @@ async fn run_holding(
     config: Iec104Source,
     events: EventSender,
     stats: Arc<SourceStats>,
+    commands: CommandReceiver,
     hold_at: usize,
 ) {
     if events
@@ -177,6 +189,7 @@ async fn run_holding(
         return;
     }
     let mut points = Points::new(device.clone(), &config.master);
+    let mut control = Control::new(device.clone(), &config, commands);
     let mut handoff: Handoff<()> = Handoff::new(usize::from(config.link.k));
     let mut backoff = Backoff::new(RECONNECT_MIN, RECONNECT_MAX);
     let endpoints = config.addresses.len();
@@ -204,7 +217,15 @@ async fn run_holding(
                 handoff.deliver(permit, &events);
             }
             let connect = tokio::time::timeout(config.link.t0, TcpStream::connect(address));
-            let Some(connected) = delivering(connect, &mut handoff, &events).await else {
+            let Some(connected) = delivering(
+                connect,
+                &mut handoff,
+                &events,
+                &mut control,
+                &format!("connecting to {address}; last: {last_error}"),
+            )
+            .await
+            else {
                 return;
             };
             let stream = match connected {
@@ -231,6 +252,7 @@ async fn run_holding(
                     points: &mut points,
                     handoff: &mut handoff,
                     hold_at,
+                    control: &mut control,
                 };
                 let online_now = &mut online;
                 let down = &mut down_since;
@@ -255,6 +277,7 @@ async fn run_holding(
             if matches!(end, End::Stopped) {
                 return;
             }
+            control.lost(&end.to_string());
             if end.is_violation() {
                 stats.bump(Counter::DecodeErrors);
             } else if matches!(end, End::Link(_)) {
@@ -273,17 +296,22 @@ async fn run_holding(
         if online.is_none() {
             online = Some(false);
             down_since = Some(tokio::time::Instant::now());
-            handoff.push(state(&device, false, last_error), None);
+            handoff.push(state(&device, false, last_error.clone()), None);
         }
         if any_stable {
             backoff.reset();
         }
         let wait = tokio::time::sleep(backoff.next_delay());
-        if delivering(wait, &mut handoff, &events).await.is_none() {
+        if delivering(wait, &mut handoff, &events, &mut control, &last_error)
+            .await
+            .is_none()
+        {
             return;
         }
     }
 }
 
+#[cfg(test)]
+mod command_tests;
 #[cfg(test)]
 mod tests;

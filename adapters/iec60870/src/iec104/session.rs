@@ -22,6 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 
+use super::control::Control;
 use crate::interrogation::Interrogations;
 use crate::points::Points;
 
@@ -120,6 +121,8 @@ pub struct Session<'a> {
     pub handoff: &'a mut Handoff<()>,
     /// How many readings may wait before the link holds its acknowledgements ([`HOLD_AT`]).
     pub hold_at: usize,
+    /// The commands: waiting for the link, in flight on it.
+    pub control: &'a mut Control,
 }
 
 /// The acknowledgement mode for a handoff holding `waiting` readings of at most `capacity`
@@ -224,6 +227,7 @@ impl Session<'_> {
             tracing::debug!(device = %self.device, type_id = h.type_id.0, cot = h.cause.0, ca = h.common_address, "test ASDU skipped");
             return false;
         }
+        self.control.on_asdu(&asdu);
         if h.type_id == TypeId::C_IC_NA_1 {
             gi.on_reply(h.common_address, h.cause.0, h.negative, Instant::now());
         }
@@ -278,8 +282,9 @@ impl Session<'_> {
                 tracing::debug!(device = %self.device, waiting = self.handoff.len(), mode = ?mode, "acknowledgement mode");
                 link.set_ack_mode(mode);
             }
+            // Commands first: an operator waits for them, an interrogation can wait.
             while link.can_send() {
-                let Some(asdu) = pending.pop_front() else {
+                let Some(asdu) = self.control.next_asdu().or_else(|| pending.pop_front()) else {
                     break;
                 };
                 if link.send_asdu(&asdu, StdInstant::now()).is_ok() {
@@ -299,7 +304,12 @@ impl Session<'_> {
                 .map(Instant::from_std)
                 .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             let retry = gi_state.next_deadline();
+            let commands = self.control.next_deadline();
             tokio::select! {
+                request = self.control.recv() => self.control.queue(request),
+                _ = tokio::time::sleep_until(commands.unwrap_or(timeout)), if commands.is_some() => {
+                    self.control.on_timeout("data transfer not started yet, or the link's window stayed full,");
+                }
                 permit = events.reserve(), if !self.handoff.is_empty() => {
                     let Ok(permit) = permit else { return End::Stopped };
                     self.handoff.deliver(permit, events);

@@ -184,6 +184,11 @@ async fn outstation_counting(
     }
 }
 
+/// A command queue whose router is gone: the source takes no command.
+fn no_commands() -> fieldbridge_core::command::CommandReceiver {
+    fieldbridge_core::command::channel().1
+}
+
 async fn next_reading(rx: &mut EventReceiver) -> Option<fieldbridge_core::point::Reading> {
     loop {
         match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
@@ -203,6 +208,7 @@ fn the_source_future_can_be_spawned_on_a_multi_threaded_runtime() {
         source(1, Iec104Link::default(), vec![]),
         tx,
         Arc::new(SourceStats::new()),
+        no_commands(),
     ));
 }
 
@@ -216,7 +222,13 @@ async fn every_station_is_interrogated_and_unlisted_objects_get_default_names() 
         vec![point(1, 7, "named"), point(3, 9, "other_station")],
     );
     let (tx, mut rx) = fieldbridge_core::event::channel(64);
-    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let task = tokio::spawn(run(
+        "d".into(),
+        config,
+        tx,
+        Arc::new(SourceStats::new()),
+        no_commands(),
+    ));
     let (stream, _) = listener.accept().await.expect("accept");
     let station = tokio::spawn(outstation(
         stream,
@@ -258,7 +270,7 @@ async fn a_stalled_point_stream_slows_the_outstation_without_losing_the_link_or_
     let floats = 60;
     let (tx, mut rx) = fieldbridge_core::event::channel(2);
     let stats = Arc::new(SourceStats::new());
-    let task = tokio::spawn(run("d".into(), config, tx, stats.clone()));
+    let task = tokio::spawn(run("d".into(), config, tx, stats.clone(), no_commands()));
     let (stream, _) = listener.accept().await.expect("accept");
     // The outstation runs 6 s: the stall below lasts twice its t1.
     let sent = Arc::new(AtomicU32::new(0));
@@ -310,7 +322,7 @@ async fn a_protocol_violation_closes_counts_and_reconnects() {
     let config = source(port, Iec104Link::default(), vec![]);
     let (tx, mut rx) = fieldbridge_core::event::channel(64);
     let stats = Arc::new(SourceStats::new());
-    let task = tokio::spawn(run("d".into(), config, tx, stats.clone()));
+    let task = tokio::spawn(run("d".into(), config, tx, stats.clone(), no_commands()));
     let (mut stream, _) = listener.accept().await.expect("accept");
     // STARTDT act in, STARTDT con out, then an I frame with N(S) = 5 where 0 is expected.
     let mut act = [0u8; 6];
@@ -361,7 +373,13 @@ async fn an_end_of_initialization_is_followed_by_a_new_interrogation() {
     let port = listener.local_addr().expect("addr").port();
     let config = source(port, Iec104Link::default(), vec![]);
     let (tx, _rx) = fieldbridge_core::event::channel(64);
-    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let task = tokio::spawn(run(
+        "d".into(),
+        config,
+        tx,
+        Arc::new(SourceStats::new()),
+        no_commands(),
+    ));
     let (stream, _) = listener.accept().await.expect("accept");
     let (interrogated, end) = outstation_counting(
         stream,
@@ -410,7 +428,7 @@ fn only_listed_drops_objects_that_are_not_configured() {
 }
 
 #[test]
-fn check_refuses_writable_points_and_timers_the_link_cannot_run() {
+fn check_accepts_writable_points_and_refuses_timers_the_link_cannot_run() {
     use fieldbridge_core::source::Driver as _;
     let mut writable = point(1, 5, "breaker");
     writable.writable = true;
@@ -429,7 +447,8 @@ fn check_refuses_writable_points_and_timers_the_link_cannot_run() {
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    assert_eq!(keys, ["t2", "point[1].writable"]);
+    assert_eq!(keys, ["t2"]);
+    assert_eq!(Iec104Driver.command_params(), ["qualifier", "select"]);
 }
 
 /// The point stream stalls for several t1 with a handoff bound of 8 readings: the link paces,
@@ -455,7 +474,14 @@ async fn a_long_stall_holds_the_outstation_at_the_bound_and_loses_nothing() {
     let floats = 40;
     let (tx, mut rx) = fieldbridge_core::event::channel(capacity);
     let stats = Arc::new(SourceStats::new());
-    let task = tokio::spawn(run_holding("d".into(), config, tx, stats.clone(), hold_at));
+    let task = tokio::spawn(run_holding(
+        "d".into(),
+        config,
+        tx,
+        stats.clone(),
+        no_commands(),
+        hold_at,
+    ));
     let sent = Arc::new(AtomicU32::new(0));
     let counter = sent.clone();
     // An outstation that accepts again after each close, going on with the next value.
@@ -525,7 +551,13 @@ async fn a_flapping_outstation_is_reconnected_with_growing_delays() {
     let port = listener.local_addr().expect("addr").port();
     let config = source(port, Iec104Link::default(), vec![]);
     let (tx, mut rx) = fieldbridge_core::event::channel(64);
-    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let task = tokio::spawn(run(
+        "d".into(),
+        config,
+        tx,
+        Arc::new(SourceStats::new()),
+        no_commands(),
+    ));
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let mut accepted = Vec::new();
     for _ in 0..4 {
@@ -559,7 +591,13 @@ async fn a_refused_interrogation_is_asked_again_after_t1() {
     let port = listener.local_addr().expect("addr").port();
     let config = source(port, link(12, 8, 500, 200), vec![]);
     let (tx, _rx) = fieldbridge_core::event::channel(64);
-    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let task = tokio::spawn(run(
+        "d".into(),
+        config,
+        tx,
+        Arc::new(SourceStats::new()),
+        no_commands(),
+    ));
     let (stream, _) = listener.accept().await.expect("accept");
     let params = Params {
         t1: Duration::from_millis(500),
@@ -631,7 +669,13 @@ async fn failover_is_not_delayed_by_a_backlog() {
         second.local_addr().expect("addr").to_string(),
     ];
     let (tx, mut rx) = fieldbridge_core::event::channel(1);
-    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let task = tokio::spawn(run(
+        "d".into(),
+        config,
+        tx,
+        Arc::new(SourceStats::new()),
+        no_commands(),
+    ));
     let count = Arc::new(AtomicU32::new(0));
     let (stream, _) = first.accept().await.expect("accept");
     // Four values, then the first endpoint goes away.
@@ -695,7 +739,13 @@ async fn a_test_asdu_is_not_published() {
     let port = listener.local_addr().expect("addr").port();
     let config = source(port, Iec104Link::default(), vec![]);
     let (tx, mut rx) = fieldbridge_core::event::channel(64);
-    let task = tokio::spawn(run("d".into(), config, tx, Arc::new(SourceStats::new())));
+    let task = tokio::spawn(run(
+        "d".into(),
+        config,
+        tx,
+        Arc::new(SourceStats::new()),
+        no_commands(),
+    ));
     let (mut stream, _) = listener.accept().await.expect("accept");
     let mut act = [0u8; 6];
     stream.read_exact(&mut act).await.expect("STARTDT act");

@@ -1,0 +1,194 @@
+//! The control direction of an IEC 104 source: commands from the router wait here for a started
+//! link, go through the shared exchange ([`crate::command`]) and are answered exactly once,
+//! across connections.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use fieldbridge_core::command::{
+    CommandReceiver, CommandRequest, FieldCommand, FieldReply, Outcome,
+};
+use fieldbridge_core::config::{Iec104Source, IecPoint};
+use fieldbridge_iec60870::asdu::{Asdu, AsduConfig};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use crate::command::{Commands, Now, Timers};
+
+/// What a command in flight answers through.
+type Reply = (Arc<str>, oneshot::Sender<FieldReply>);
+
+/// The commands of one source: waiting for the link, in flight, and their answers.
+#[derive(Debug)]
+pub struct Control {
+    device: Arc<str>,
+    /// The router's queue; `None` once it closed (commands disabled, or the bridge stops).
+    rx: Option<CommandReceiver>,
+    /// Commands not sent yet: no started link, or its window full.
+    waiting: VecDeque<CommandRequest>,
+    /// The exchanges in flight on the current connection.
+    commands: Commands<Reply>,
+    /// ASDUs of commands in flight to send before anything else (the execute after a select).
+    out: VecDeque<Vec<u8>>,
+    /// The writable points by name.
+    points: HashMap<Arc<str>, IecPoint>,
+}
+
+impl Control {
+    /// The control direction of `config`, fed by `rx`.
+    pub fn new(device: Arc<str>, config: &Iec104Source, rx: CommandReceiver) -> Self {
+        Control {
+            device,
+            rx: Some(rx),
+            waiting: VecDeque::new(),
+            commands: Commands::new(
+                AsduConfig::IEC104,
+                config.master.originator_address,
+                Timers::iec104(config.link.t1),
+            ),
+            out: VecDeque::new(),
+            points: config
+                .master
+                .points
+                .iter()
+                .filter(|p| p.writable)
+                .map(|p| (p.name.clone(), p.clone()))
+                .collect(),
+        }
+    }
+
+    /// The next command from the router; never resolves once its queue is closed.
+    /// Cancel-safe.
+    pub async fn recv(&mut self) -> CommandRequest {
+        let got = match self.rx.as_mut() {
+            Some(rx) => rx.recv().await,
+            None => None,
+        };
+        match got {
+            Some(request) => request,
+            None => {
+                self.rx = None;
+                std::future::pending().await
+            }
+        }
+    }
+
+    /// Keeps `request` until the link can send it.
+    pub fn queue(&mut self, request: CommandRequest) {
+        tracing::debug!(device = %self.device, command_id = %request.command.id, point = %request.command.point, "command waiting for the link");
+        self.waiting.push_back(request);
+    }
+
+    /// When [`Control::on_timeout`] has something to do: a waiting command's deadline or an
+    /// exchange's timer.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let waiting = self.waiting.iter().map(|r| r.command.deadline).min();
+        match (waiting, self.commands.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Answers the waiting commands past their deadline (`why` they were not sent) and the
+    /// exchanges whose timer ran out.
+    pub fn on_timeout(&mut self, why: &str) {
+        let now = Now::current();
+        let mut kept = VecDeque::with_capacity(self.waiting.len());
+        for request in self.waiting.drain(..) {
+            if now.instant >= request.command.deadline {
+                let answer = not_sent(&request.command, why);
+                answer_to(&self.device, &request.command.id, request.reply, answer);
+            } else {
+                kept.push_back(request);
+            }
+        }
+        self.waiting = kept;
+        for ((id, reply), answer) in self.commands.on_timeout(now) {
+            answer_to(&self.device, &id, reply, answer);
+        }
+    }
+
+    /// The next ASDU to send on a started link: an exchange's next step first, then the first
+    /// step of a waiting command (started now, so its timers count from here). `None` when
+    /// nothing waits.
+    pub fn next_asdu(&mut self) -> Option<Vec<u8>> {
+        if let Some(bytes) = self.out.pop_front() {
+            return Some(bytes);
+        }
+        while let Some(request) = self.waiting.pop_front() {
+            let CommandRequest { command, reply } = request;
+            let id = command.id.clone();
+            let Some(point) = self.points.get(&command.point) else {
+                let reason = format!(
+                    "point \"{}\" is not a writable point of this source",
+                    command.point
+                );
+                answer_to(
+                    &self.device,
+                    &id,
+                    reply,
+                    FieldReply::not_done(Outcome::Refused, reason),
+                );
+                continue;
+            };
+            match self
+                .commands
+                .start(command, (id.clone(), reply), point, Now::current())
+            {
+                Ok(bytes) => {
+                    tracing::debug!(device = %self.device, command_id = %id, ca = point.common_address, ioa = point.ioa, "command sent");
+                    return Some(bytes);
+                }
+                Err(((id, reply), answer)) => answer_to(&self.device, &id, reply, answer),
+            }
+        }
+        None
+    }
+
+    /// Takes a received ASDU: confirmations and terminations of commands in flight.
+    pub fn on_asdu(&mut self, asdu: &Asdu<'_>) {
+        if self.commands.is_empty() {
+            return;
+        }
+        let out = self.commands.on_asdu(asdu, Now::current());
+        self.out.extend(out.send);
+        for ((id, reply), answer) in out.replies {
+            answer_to(&self.device, &id, reply, answer);
+        }
+    }
+
+    /// The connection is lost (`why`): every command in flight is answered (waiting ones wait
+    /// on for the next connection, up to their deadline).
+    pub fn lost(&mut self, why: &str) {
+        self.out.clear();
+        for ((id, reply), answer) in self.commands.lost(why) {
+            answer_to(&self.device, &id, reply, answer);
+        }
+    }
+}
+
+/// The answer to a command that could not be sent before its deadline.
+fn not_sent(command: &FieldCommand, why: &str) -> FieldReply {
+    let outcome = if command.deadline_is_expiry {
+        Outcome::Expired
+    } else {
+        Outcome::Timeout
+    };
+    FieldReply::not_done(
+        outcome,
+        format!("not sent to the field: {why} before the deadline"),
+    )
+}
+
+fn answer_to(device: &str, id: &str, reply: oneshot::Sender<FieldReply>, answer: FieldReply) {
+    tracing::debug!(
+        device,
+        command_id = id,
+        outcome = answer.outcome.as_str(),
+        reason = answer.reason.as_deref().unwrap_or_default(),
+        method = answer.method.as_deref().unwrap_or_default(),
+        "command answered"
+    );
+    // The router may have stopped waiting (the bridge stops): nothing to do then.
+    let _ = reply.send(answer);
+}
