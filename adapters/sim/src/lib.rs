@@ -23,17 +23,21 @@
 #![forbid(unsafe_code)]
 
 mod animate;
+pub mod iec101;
 pub mod iec104;
 pub mod map;
 mod model;
+pub mod outstation;
 mod server;
 mod service;
 mod sim;
 
-pub use iec104::{bind_iec104, serve_iec104, serve_iec104_listener, Iec104Config, Rate};
+pub use iec101::{serve_iec101, serve_iec101_stream, Iec101Config, Iec101Mode, Parity, Sizes};
+pub use iec104::{bind_iec104, serve_iec104, serve_iec104_listener, Iec104Config};
 pub use model::{
     bytes_to_words, words_to_bytes, Model, RegisterValue, Table, WordOrder, TABLE_SIZE,
 };
+pub use outstation::Rate;
 pub use server::{bind_tcp, serve_rtu, serve_rtu_stream, serve_tcp, serve_tcp_listener};
 pub use sim::{ModbusSim, SimConfig, UnitIds};
 

@@ -2,43 +2,51 @@
 //! interrogations answer every point, commands with and without select-before-operate, refusals
 //! with the standard's causes, and a spontaneous flood that stops at k while TESTFR is answered.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use fieldbridge_iec60870::link104::{Event, Link104, Params, Role, State};
+use fieldbridge_iec60870::link104::{Params, State};
 use fieldbridge_iec60870::types::{Dco, Qcc, Qoi, Qos, Qu, Rco, Sco};
 use fieldbridge_iec60870::{
     AsduConfig, CivilDateTime, Cot, Cp56Time2a, Element, InformationObject, OwnedAsdu, TimeTag,
     TypeId,
 };
+#[path = "common/master104.rs"]
+mod master104;
+
 use fieldbridge_sim::iec104::{Kind, POINTS};
 use fieldbridge_sim::{bind_iec104, Iec104Config, Rate};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::time::Instant;
+use master104::Master;
 
-/// How long any step may take before a test fails.
-const PATIENCE: Duration = Duration::from_secs(10);
 const CA: u16 = 1;
 
-/// A controlling station: our `Link104` over TCP, keeping every ASDU the simulator sends.
-struct Master {
-    stream: TcpStream,
-    link: Link104,
-    received: Vec<OwnedAsdu>,
-    closed: Option<String>,
-}
-
-/// Starts a simulator with `config`, connects a master with `params` and starts data transfer.
+/// Starts a simulator with `config`, connects a master with `params`, starts data transfer
+/// and takes the end of initialization, which comes first (and is then forgotten).
 async fn start(config: Iec104Config, params: Params) -> Master {
     let (addr, _task) = bind_iec104("127.0.0.1:0".parse().unwrap(), config)
         .await
         .expect("bind the simulator");
     let mut master = Master::connect(addr, params).await;
+    master.pump_until(|m| !m.received.is_empty()).await;
+    assert_end_of_init(&master.received[0]);
+    master.received.remove(0);
     master
-        .pump_until(|m| m.link.state() == State::Started)
-        .await;
-    master
+}
+
+/// M_EI_NA_1, COT 4, IOA 0, COI 0 (local power on) from our common address.
+fn assert_end_of_init(asdu: &OwnedAsdu) {
+    assert_eq!(
+        (asdu.header.type_id, asdu.header.cause, asdu.header.negative),
+        (TypeId::M_EI_NA_1, Cot::INITIALIZED, false),
+        "{asdu:?}"
+    );
+    assert_eq!(asdu.header.common_address, CA);
+    assert_eq!(
+        asdu.objects(),
+        [InformationObject::new(
+            0,
+            Element::EndOfInitialization(fieldbridge_iec60870::types::Coi(0))
+        )]
+    );
 }
 
 /// A quiet simulator (no spontaneous changes) and a master with the standard's parameters.
@@ -49,108 +57,6 @@ async fn quiet() -> Master {
         ..Iec104Config::default()
     };
     start(config, Params::default()).await
-}
-
-impl Master {
-    async fn connect(addr: SocketAddr, params: Params) -> Master {
-        let stream = TcpStream::connect(addr).await.expect("connect");
-        let link = Link104::new(Role::Controlling, params, Instant::now().into_std()).unwrap();
-        Master {
-            stream,
-            link,
-            received: Vec::new(),
-            closed: None,
-        }
-    }
-
-    async fn flush(&mut self) {
-        let mut wire = Vec::new();
-        while let Some(frame) = self.link.poll_transmit() {
-            wire.extend_from_slice(frame.as_bytes());
-        }
-        if !wire.is_empty() {
-            self.stream.write_all(&wire).await.expect("write");
-        }
-    }
-
-    /// Runs the connection until `done` holds; fails after [`PATIENCE`].
-    async fn pump_until(&mut self, mut done: impl FnMut(&Master) -> bool) {
-        self.pump(Instant::now() + PATIENCE, &mut done).await;
-        assert!(
-            done(self),
-            "timed out; closed: {:?}; received {} ASDUs, last {:?}",
-            self.closed,
-            self.received.len(),
-            self.received.last()
-        );
-    }
-
-    /// Runs the connection for `duration` (or until the link closes).
-    async fn pump_for(&mut self, duration: Duration) {
-        self.pump(Instant::now() + duration, &mut |_| false).await;
-    }
-
-    async fn pump(&mut self, deadline: Instant, done: &mut impl FnMut(&Master) -> bool) {
-        let mut buf = vec![0u8; 8192];
-        loop {
-            self.flush().await;
-            if done(self) || self.closed.is_some() || Instant::now() >= deadline {
-                return;
-            }
-            let wake = self
-                .link
-                .poll_timeout()
-                .map_or(deadline, |t| Instant::from_std(t).min(deadline));
-            tokio::select! {
-                read = self.stream.read(&mut buf) => {
-                    let n = read.expect("read");
-                    if n == 0 {
-                        self.closed = Some("the simulator closed the connection".into());
-                        return;
-                    }
-                    let now = Instant::now().into_std();
-                    let (received, closed) = (&mut self.received, &mut self.closed);
-                    self.link.on_bytes(&buf[..n], now, |event| match event {
-                        Event::Received(asdu) => received.push(
-                            OwnedAsdu::decode(asdu, &AsduConfig::IEC104).expect("a valid ASDU"),
-                        ),
-                        Event::Closed(reason) => *closed = Some(format!("{reason:?}")),
-                        _ => {}
-                    });
-                }
-                () = tokio::time::sleep_until(wake) => {
-                    if let Some(Event::Closed(reason)) = self.link.on_timeout(Instant::now().into_std()) {
-                        self.closed = Some(format!("{reason:?}"));
-                    }
-                }
-            }
-        }
-    }
-
-    async fn send_raw(&mut self, bytes: &[u8]) {
-        self.link
-            .send_asdu(bytes, Instant::now().into_std())
-            .expect("the window has room");
-        self.flush().await;
-    }
-
-    /// Sends `asdu` and runs until an ASDU that `last` accepts arrives; returns what arrived
-    /// after sending, up to and including it.
-    async fn exchange(
-        &mut self,
-        asdu: &OwnedAsdu,
-        last: impl Fn(&OwnedAsdu) -> bool,
-    ) -> Vec<OwnedAsdu> {
-        let from = self.received.len();
-        let mut bytes = Vec::new();
-        asdu.encode(&mut bytes).expect("encode");
-        self.send_raw(&bytes).await;
-        self.pump_until(|m| m.received[from..].iter().any(&last))
-            .await;
-        let got = &self.received[from..];
-        let end = got.iter().position(&last).unwrap();
-        got[..=end].to_vec()
-    }
 }
 
 /// An ASDU of `type_id` with `cause` (any P/N).
@@ -491,27 +397,27 @@ async fn every_command_type_sets_its_point_with_return_information() {
             "{type_id:?}"
         );
     }
-    // With a time tag (C_SC_TA_1) on the same point.
-    let tagged = OwnedAsdu::new(AsduConfig::IEC104, TypeId::C_SC_TA_1, Cot::ACTIVATION, CA).with(
-        InformationObject::with_time(
-            1000,
-            Element::SingleCommand(Sco::new(false, Qu::DEFAULT, false)),
-            TimeTag::Cp56(
-                Cp56Time2a::from_civil(&CivilDateTime {
-                    year: 2026,
-                    month: 1,
-                    day: 1,
-                    hour: 0,
-                    minute: 0,
-                    second: 0,
-                    millisecond: 0,
-                })
-                .unwrap(),
+    // With a time tag (C_SC_TA_1) on the same point: taken when fresh, refused with a
+    // negative actcon (and nothing set) when older than the maximum command age (10 s).
+    let tagged = |tag: Cp56Time2a| {
+        OwnedAsdu::new(AsduConfig::IEC104, TypeId::C_SC_TA_1, Cot::ACTIVATION, CA).with(
+            InformationObject::with_time(
+                1000,
+                Element::SingleCommand(Sco::new(false, Qu::DEFAULT, false)),
+                TimeTag::Cp56(tag),
             ),
-        ),
-    );
+        )
+    };
+    let stale = tag_at(now_ms() - 11_000);
     let got = master
-        .exchange(&tagged, is(TypeId::C_SC_TA_1, Cot::ACTIVATION_TERMINATION))
+        .exchange(&tagged(stale), is(TypeId::C_SC_TA_1, Cot::ACTIVATION_CON))
+        .await;
+    assert_eq!(summary(&got), [(58, 7, true)]);
+    let got = master
+        .exchange(
+            &tagged(tag_at(now_ms())),
+            is(TypeId::C_SC_TA_1, Cot::ACTIVATION_TERMINATION),
+        )
         .await;
     assert_eq!(
         summary(&got),
@@ -660,8 +566,10 @@ async fn a_flood_stops_at_k_while_acks_are_held_answers_testfr_and_loses_nothing
     assert_eq!(
         master.received.len(),
         usize::from(k),
-        "the simulator stopped at k"
+        "the simulator stopped at k (end of initialization included)"
     );
+    assert_end_of_init(&master.received[0]);
+    master.received.remove(0);
 
     master.link.hold_acks(false);
     master.pump_until(|m| m.received.len() >= 3000).await;
@@ -671,4 +579,17 @@ async fn a_flood_stops_at_k_while_acks_are_held_answers_testfr_and_loses_nothing
         };
         assert_eq!(value, (i + 1) as f32, "change {} lost or repeated", i + 1);
     }
+}
+
+/// Milliseconds since 1970 by the system clock.
+fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(since.as_millis()).unwrap()
+}
+
+/// A CP56Time2a (UTC) of `ms` since 1970.
+fn tag_at(ms: i64) -> Cp56Time2a {
+    Cp56Time2a::from_civil(&CivilDateTime::from_unix_millis(ms).unwrap()).unwrap()
 }

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use fieldbridge_iec60870::link104::Params;
-use fieldbridge_sim::{Iec104Config, ModbusSim, Rate, SimConfig, UnitIds};
+use fieldbridge_sim::{
+    Iec101Config, Iec101Mode, Iec104Config, ModbusSim, Parity, Rate, SimConfig, Sizes, UnitIds,
+};
 
 use crate::error::Error;
 use crate::{logging, runtime};
@@ -66,6 +68,55 @@ pub(crate) enum Simulator {
         /// How long a selected command point waits for its execute, in milliseconds.
         #[arg(long, default_value_t = 10_000)]
         select_timeout_ms: u64,
+        /// Refuse a time-tagged command whose time tag is older than this, in milliseconds.
+        #[arg(long, default_value_t = 10_000)]
+        max_command_age_ms: u64,
+        /// Do not send end of initialization (M_EI_NA_1) after the first STARTDT.
+        #[arg(long)]
+        no_end_of_init: bool,
+    },
+    /// An IEC 60870-5-101 outstation on a serial line: the IEC 104 simulator's station
+    /// (points, interrogation, commands, spontaneous changes) behind one or more link addresses.
+    Iec101 {
+        /// Serial device (a socat pty works).
+        #[arg(long)]
+        serial: String,
+        /// Baud rate (8 data bits, 1 stop bit).
+        #[arg(long, default_value_t = 9600)]
+        baud: u32,
+        /// Parity: even, none or odd.
+        #[arg(long, default_value = "even")]
+        parity: Parity,
+        /// Link transmission procedure: unbalanced or balanced.
+        #[arg(long, default_value = "unbalanced")]
+        mode: Iec101Mode,
+        /// Link addresses: unbalanced, one station each (comma-separated); balanced, ours.
+        #[arg(long, value_delimiter = ',', default_value = "1")]
+        link_address: Vec<u16>,
+        /// Balanced: the controlling station's link address.
+        #[arg(long, default_value_t = 0)]
+        remote_address: u16,
+        /// Every station's common address (default: its link address).
+        #[arg(long)]
+        common_address: Option<u16>,
+        /// Spontaneous changes per second and station, "off", or "flood".
+        #[arg(long, default_value = "1")]
+        rate: Rate,
+        /// Octets of link address, cause of transmission, common address and IOA.
+        #[arg(long, default_value = "1,1,1,2")]
+        sizes: Sizes,
+        /// Only these IOAs change spontaneously (comma-separated; default: every animated point).
+        #[arg(long, value_delimiter = ',')]
+        points: Option<Vec<u32>>,
+        /// How long a selected command point waits for its execute, in milliseconds.
+        #[arg(long, default_value_t = 10_000)]
+        select_timeout_ms: u64,
+        /// Refuse a time-tagged command whose time tag is older than this, in milliseconds.
+        #[arg(long, default_value_t = 10_000)]
+        max_command_age_ms: u64,
+        /// Do not send end of initialization (M_EI_NA_1) when the link comes up.
+        #[arg(long)]
+        no_end_of_init: bool,
     },
 }
 
@@ -91,6 +142,8 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
             t2,
             t3,
             select_timeout_ms,
+            max_command_age_ms,
+            no_end_of_init,
         } => {
             let config = Iec104Config {
                 params: Params {
@@ -105,9 +158,44 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
                 rate,
                 select_timeout: Duration::from_millis(select_timeout_ms),
                 points,
+                end_of_init: !no_end_of_init,
+                max_command_age: Duration::from_millis(max_command_age_ms),
             };
             return tokio::select! {
                 result = fieldbridge_sim::serve_iec104(listen, config) => result.map_err(|e| Error::Io { what: format!("iec104 simulator on {listen}"), source: e }),
+                () = runtime::shutdown_signal() => Ok(()),
+            };
+        }
+        Simulator::Iec101 {
+            serial,
+            baud,
+            parity,
+            mode,
+            link_address,
+            remote_address,
+            common_address,
+            rate,
+            sizes,
+            points,
+            select_timeout_ms,
+            max_command_age_ms,
+            no_end_of_init,
+        } => {
+            let config = Iec101Config {
+                mode,
+                link_addresses: link_address,
+                remote_address,
+                common_address,
+                sizes,
+                rate,
+                select_timeout: Duration::from_millis(select_timeout_ms),
+                max_command_age: Duration::from_millis(max_command_age_ms),
+                points,
+                end_of_init: !no_end_of_init,
+                ..Iec101Config::default()
+            };
+            return tokio::select! {
+                result = fieldbridge_sim::serve_iec101(&serial, baud, parity, config) => result.map_err(|e| Error::Io { what: format!("iec101 simulator on {serial}"), source: e }),
                 () = runtime::shutdown_signal() => Ok(()),
             };
         }

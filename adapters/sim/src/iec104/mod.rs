@@ -1,7 +1,8 @@
 //! An IEC 60870-5-104 outstation simulator (controlled station): `fieldbridge simulate iec104`.
 //!
 //! Every TCP connection gets its own [`Link104`](fieldbridge_iec60870::link104::Link104) in the
-//! controlled role and its own station with one common address: points of every monitoring type
+//! controlled role and its own station ([`outstation`](crate::outstation), shared with the 101
+//! simulator) with one common address: points of every monitoring type
 //! ([`POINTS`]), animated from their own change counts and sent spontaneously (COT 3) at
 //! [`Rate`], general and group interrogation, counter interrogation, read, clock
 //! synchronization, and commands ([`COMMANDS`]) executed directly or with select-before-operate.
@@ -10,60 +11,30 @@
 //! Each point's value counts its own changes since the connection opened (the float at IOA 320
 //! reads 1.0, 2.0, 3.0, ...), so a client can check that no spontaneous change was lost.
 //! Spontaneous changes are made only when the window (k) has room: a peer that stops
-//! acknowledging stops the changes, never the link's own service (TESTFR, S frames).
+//! acknowledging stops the changes, never the link's own service (TESTFR, S frames). Writing
+//! to the socket never holds up the link's timers: a client that stops reading still has its
+//! link tested and timed out (t1, t3).
+//!
+//! After the first STARTDT of a connection the station sends end of initialization (M_EI_NA_1,
+//! COT 4) once, unless [`Iec104Config::end_of_init`] is false.
 
-mod clock;
 mod connection;
-pub mod points;
-mod station;
 
-use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::time::Duration;
 
 use fieldbridge_iec60870::link104::Params;
+use fieldbridge_iec60870::AsduConfig;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use points::{CommandSpec, Kind, PointSpec, COMMANDS, POINTS};
+pub use crate::outstation::points;
+pub use crate::outstation::{CommandSpec, Kind, PointSpec, Rate, COMMANDS, POINTS};
+use crate::outstation::{Settings, Station};
 
-/// How often the simulator changes a point spontaneously.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rate {
-    /// No spontaneous changes.
-    Off,
-    /// This many changes per second (one ASDU each).
-    PerSecond(u32),
-    /// As fast as the window (k) allows.
-    Flood,
-}
-
-impl FromStr for Rate {
-    type Err = String;
-
-    /// `0` or `off`, a number of changes per second, or `flood`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "off" | "0" => Ok(Rate::Off),
-            "flood" => Ok(Rate::Flood),
-            n => n.parse::<u32>().map(Rate::PerSecond).map_err(|_| {
-                format!("invalid rate {s:?}: expected a number per second, \"off\" or \"flood\"")
-            }),
-        }
-    }
-}
-
-impl fmt::Display for Rate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Rate::Off => f.write_str("off"),
-            Rate::PerSecond(n) => write!(f, "{n}"),
-            Rate::Flood => f.write_str("flood"),
-        }
-    }
-}
+/// The longest ASDU of an I frame (IEC 60870-5-104 clause 5: an APDU of at most 255 octets).
+const MAX_ASDU: usize = 249;
 
 /// The simulator's settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +50,26 @@ pub struct Iec104Config {
     pub select_timeout: Duration,
     /// Only these IOAs change spontaneously (default: every animated point of [`POINTS`]).
     pub points: Option<Vec<u32>>,
+    /// Send end of initialization (M_EI_NA_1, COT 4) once, after the first STARTDT of a
+    /// connection (default true).
+    pub end_of_init: bool,
+    /// A time-tagged command (58..=64) whose CP56Time2a is older than this by the station's
+    /// clock, or invalid, is refused with a negative actcon (default 10 s).
+    pub max_command_age: Duration,
+}
+
+impl Iec104Config {
+    /// A station with these settings and the 104 profile.
+    pub(crate) fn station(&self) -> Station {
+        Station::new(Settings {
+            asdu: AsduConfig::IEC104,
+            max_asdu: MAX_ASDU,
+            common_address: self.common_address,
+            select_timeout: self.select_timeout,
+            max_command_age: self.max_command_age,
+            points: self.points.clone(),
+        })
+    }
 }
 
 impl Default for Iec104Config {
@@ -89,6 +80,8 @@ impl Default for Iec104Config {
             rate: Rate::PerSecond(1),
             select_timeout: Duration::from_secs(10),
             points: None,
+            end_of_init: true,
+            max_command_age: Duration::from_secs(10),
         }
     }
 }
