@@ -8,4 +8,5 @@ pub fn registry() -> Registry {
     Registry::new()
         .with(fieldbridge_source_modbus::Driver)
         .with(fieldbridge_source_iec60870::Iec104Driver)
+        .with(fieldbridge_source_iec60870::Iec101Driver)
 }

@@ -1,7 +1,586 @@
-//! The IEC 60870-5-101 source: a controlling station on a serial line. Filled in by issue 16's
-//! IEC 101 work.
+//! The IEC 60870-5-101 source: a controlling station (master) on a serial line (issue 16;
+//! `docs/iec101.md`).
+//!
+//! One task per source ([`run`]) owns the serial port (tokio-serial) and the link layer of the
+//! line ([`line`]): unbalanced, it polls every configured link address in turn (class 1 while
+//! the outstation's answers set ACD, class 2 every `poll` otherwise); balanced, it is station A
+//! of a point-to-point link. Each link address that comes up (status of link, reset of remote
+//! link) gets a station interrogation (C_IC_NA_1, QOI 20) of every common address behind it,
+//! clock synchronization (C_CS_NA_1) and counter interrogation (C_CI_NA_1) when configured,
+//! periodic interrogations, and a new interrogation after an end of initialization. A link
+//! address that stops answering (the link layer's repetitions used up) is down: its points'
+//! last values are published again with `comm_failure`, and it is started again after an
+//! exponential backoff (1 s to 60 s) so that the live outstations keep the line.
+//!
+//! `$state`: one device per source, online while at least one link address answers (the reason
+//! names those that do not: `link address 4 not answering`), offline when none does or the
+//! port cannot be opened.
+//!
+//! Backpressure: readings wait in a [`Handoff`]. While it holds [`HANDOFF`] readings an
+//! unbalanced line starts no new exchange (the outstations keep their class 1 and 2 data until
+//! they are asked again). A balanced outstation sends on its own: its user data are taken and
+//! acknowledged up to [`BUSY_AT`] waiting readings, and beyond that answered with NACK and DFC = 1
+//! (busy, IEC 60870-5-2 clause 5.2: the outstation keeps them and asks for the link status until
+//! DFC clears). The link procedures themselves never wait for the point stream.
+mod line;
+mod station;
 
-/// The IEC 60870-5-101 driver for the bridge's registry: `protocol = "iec101"` (not yet running
-/// sources: its [`unsupported`](fieldbridge_core::source::Driver::unsupported) says so).
+use std::sync::Arc;
+use std::time::Duration;
+
+use fieldbridge_core::backoff::Backoff;
+use fieldbridge_core::config::{
+    DeviceTime, Iec101Mode, Iec101Source, Parity, SerialSettings, SourceConfig, SourceKind,
+};
+use fieldbridge_core::event::{DeviceMeta, DeviceState, EventSender, PointMeta, SourceEvent};
+use fieldbridge_core::point::{IecAddress, SourceAddress};
+use fieldbridge_core::source::{Counter, Handoff, SourceContext, SourceStats, SourceTask};
+use fieldbridge_core::time::Timestamp;
+use fieldbridge_iec60870::link101::{Event, Refusal};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+
+use line::Line;
+use station::{Context, Station};
+
+/// Readings that may wait for room in the point stream before the line holds: about one
+/// ASDU's worth of the smallest objects. A hold never loses anything: an answer already on its
+/// way is still taken (the handoff grows past this by at most one ASDU).
+pub const HANDOFF: usize = 256;
+
+/// Balanced: readings waiting before the outstation's user data are answered busy (NACK, DFC =
+/// 1). Higher than [`HANDOFF`] because some outstations take a busy answer badly (lib60870-C
+/// 2.3.4 stops sending until its link is reset, `docs/iec101.md`): a short stall of the point
+/// stream is absorbed, a long one still bounded.
+pub const BUSY_AT: usize = 4096;
+
+/// The shortest wait before the serial port is opened again.
+const REOPEN_MIN: Duration = Duration::from_millis(500);
+/// The longest.
+const REOPEN_MAX: Duration = Duration::from_secs(30);
+
+/// The IEC 60870-5-101 driver for the bridge's registry: `protocol = "iec101"`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Iec101Driver;
+
+impl fieldbridge_core::source::Driver for Iec101Driver {
+    fn family(&self) -> &'static str {
+        "iec101"
+    }
+
+    fn protocols(&self) -> &'static [&'static str] {
+        &["iec101"]
+    }
+
+    fn unsupported(&self, source: &SourceConfig) -> Vec<(String, String)> {
+        let SourceKind::Iec101(config) = &source.kind else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Err(error) = line::params(config).check() {
+            out.push(("timeout".to_owned(), error.to_string()));
+        }
+        if config.master.clock_sync && config.master.device_time != DeviceTime::Utc {
+            out.push((
+                "clock_sync".to_owned(),
+                format!(
+                    "clock_sync sends UTC; with device_time = \"{}\" the outstation would be set to the wrong time (synchronizing a device that keeps local time is not supported yet)",
+                    config.master.device_time.name()
+                ),
+            ));
+        }
+        // The command hook: commands of the control direction (SEND/CONFIRM user data to the
+        // point's link address, the confirmations coming back as class 1 data) wait for the
+        // shared select-before-operate exchange of `crate::command`; until then a writable
+        // point is refused here, so no command is ever taken and left unanswered.
+        out.extend(
+            config
+                .master
+                .points
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.writable)
+                .map(|(i, p)| {
+                    (
+                        format!("point[{i}].writable"),
+                        format!(
+                            "point \"{}\": commands of the iec101 source are not supported yet",
+                            p.name
+                        ),
+                    )
+                }),
+        );
+        out
+    }
+
+    fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {
+        let SourceKind::Iec101(config) = source.kind else {
+            tracing::error!(device = %source.name, protocol = source.kind.protocol(), "not an IEC 101 source");
+            return Box::pin(async {});
+        };
+        Box::pin(run(context.name, config, context.events, context.stats))
+    }
+}
+
+/// The `$meta` content of an IEC 101 source: every configured point with its unit and address.
+pub fn meta(device: Arc<str>, config: &Iec101Source) -> DeviceMeta {
+    let points = config
+        .master
+        .points
+        .iter()
+        .map(|p| PointMeta {
+            name: p.name.clone(),
+            unit: p.unit.clone(),
+            writable: p.writable,
+            source: SourceAddress::Iec101(IecAddress {
+                common_address: p.common_address,
+                ioa: p.ioa,
+            }),
+        })
+        .collect();
+    DeviceMeta {
+        device,
+        protocol: "iec101",
+        points,
+    }
+}
+
+/// The serial port of `settings`, opened.
+fn open(settings: &SerialSettings) -> Result<tokio_serial::SerialStream, tokio_serial::Error> {
+    let parity = match settings.parity {
+        Parity::None => tokio_serial::Parity::None,
+        Parity::Even => tokio_serial::Parity::Even,
+        Parity::Odd => tokio_serial::Parity::Odd,
+    };
+    let data_bits = match settings.data_bits {
+        5 => tokio_serial::DataBits::Five,
+        6 => tokio_serial::DataBits::Six,
+        7 => tokio_serial::DataBits::Seven,
+        _ => tokio_serial::DataBits::Eight,
+    };
+    let stop_bits = match settings.stop_bits {
+        2 => tokio_serial::StopBits::Two,
+        _ => tokio_serial::StopBits::One,
+    };
+    let builder = tokio_serial::new(settings.path.as_str(), settings.baud)
+        .parity(parity)
+        .data_bits(data_bits)
+        .stop_bits(stop_bits);
+    tokio_serial::SerialStream::open(&builder)
+}
+
+/// Whether each link address answers, and the `$state` last published from it.
+#[derive(Debug, Default)]
+struct Health {
+    published: Option<(bool, Option<String>)>,
+}
+
+/// `link address 4 not answering`, `link addresses 3, 4 not answering`.
+fn not_answering(addresses: &[u16]) -> Option<String> {
+    let list: Vec<String> = addresses.iter().map(u16::to_string).collect();
+    match list.as_slice() {
+        [] => None,
+        [one] => Some(format!("link address {one} not answering")),
+        many => Some(format!("link addresses {} not answering", many.join(", "))),
+    }
+}
+
+impl Health {
+    /// The `$state` to publish now, if it changed: nothing while some link address has not
+    /// resolved yet and none answers, so the first state does not flap address by address.
+    fn state(&mut self, device: &Arc<str>, stations: &[Station]) -> Option<SourceEvent> {
+        let up = stations.iter().any(|s| s.answering == Some(true));
+        let unresolved = stations.iter().any(|s| s.answering.is_none());
+        if unresolved && !up {
+            return None;
+        }
+        let dead: Vec<u16> = stations
+            .iter()
+            .filter(|s| s.answering == Some(false))
+            .map(|s| s.address)
+            .collect();
+        let next = (up, not_answering(&dead));
+        self.publish(device, next)
+    }
+
+    /// The port cannot be opened or failed: offline with `reason`.
+    fn offline(&mut self, device: &Arc<str>, reason: String) -> Option<SourceEvent> {
+        self.publish(device, (false, Some(reason)))
+    }
+
+    fn publish(&mut self, device: &Arc<str>, next: (bool, Option<String>)) -> Option<SourceEvent> {
+        if self.published.as_ref() == Some(&next) {
+            return None;
+        }
+        let (online, reason) = next.clone();
+        self.published = Some(next);
+        tracing::info!(device = %device, online, reason = reason.as_deref().unwrap_or(""), "iec101 state");
+        Some(SourceEvent::DeviceState(DeviceState {
+            device: device.clone(),
+            online,
+            reason,
+            since: Timestamp::now(),
+        }))
+    }
+}
+
+/// Runs `work` while delivering what waits in the handoff; `None` when the point stream is gone.
+async fn delivering<F: std::future::Future>(
+    work: F,
+    handoff: &mut Handoff<()>,
+    events: &EventSender,
+) -> Option<F::Output> {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            biased;
+            permit = events.reserve(), if !handoff.is_empty() => {
+                let Ok(permit) = permit else { return None };
+                handoff.deliver(permit, events);
+            }
+            out = &mut work => return Some(out),
+        }
+    }
+}
+
+/// The state of one source across openings of its port.
+struct Source {
+    device: Arc<str>,
+    config: Iec101Source,
+    asdu: fieldbridge_iec60870::asdu::AsduConfig,
+    events: EventSender,
+    stats: Arc<SourceStats>,
+    stations: Vec<Station>,
+    handoff: Handoff<()>,
+    health: Health,
+}
+
+/// Why the line ended.
+enum End {
+    /// Reading or writing the port failed, or it closed.
+    Io(String),
+    /// The point stream is gone: the bridge stops.
+    Stopped,
+}
+
+/// Runs one IEC 101 source until the task is aborted or the point stream closes.
+///
+/// Sends the [`DeviceMeta`] first, then `$state` once the link addresses resolve (or the port
+/// cannot be opened) and on every change, then readings. Never panics on anything the line
+/// carries.
+pub async fn run(
+    device: Arc<str>,
+    config: Iec101Source,
+    events: EventSender,
+    stats: Arc<SourceStats>,
+) {
+    let settings = config.serial.clone();
+    run_on(device, config, events, stats, || {
+        open(&settings).map_err(|e| format!("cannot open {}: {e}", settings.path))
+    })
+    .await;
+}
+
+/// [`run`] on the ports `open` gives (a serial port; a pipe in tests): called again after the
+/// port failed, with a backoff; its error is the offline reason.
+async fn run_on<S: AsyncRead + AsyncWrite>(
+    device: Arc<str>,
+    config: Iec101Source,
+    events: EventSender,
+    stats: Arc<SourceStats>,
+    mut open: impl FnMut() -> Result<S, String>,
+) {
+    let path = config.serial.path.clone();
+    let mut source = Source::new(device, config, events, stats);
+    if !source.meta().await {
+        return;
+    }
+    let mut backoff = Backoff::new(REOPEN_MIN, REOPEN_MAX);
+    let mut opened_before = false;
+    loop {
+        let reason = match open() {
+            Ok(port) => {
+                if opened_before {
+                    source.stats.bump(Counter::Reconnects);
+                }
+                opened_before = true;
+                tracing::info!(device = %source.device, path = %path, "serial port open");
+                let started = Instant::now();
+                let end = source.line(port).await;
+                if started.elapsed() > REOPEN_MAX {
+                    backoff.reset();
+                }
+                match end {
+                    End::Stopped => return,
+                    End::Io(reason) => format!("{path}: {reason}"),
+                }
+            }
+            Err(error) => error,
+        };
+        tracing::warn!(device = %source.device, reason = %reason, "serial line lost");
+        source.all_down(reason);
+        let wait = tokio::time::sleep(backoff.next_delay());
+        if delivering(wait, &mut source.handoff, &source.events)
+            .await
+            .is_none()
+        {
+            return;
+        }
+    }
+}
+
+impl Source {
+    fn new(
+        device: Arc<str>,
+        config: Iec101Source,
+        events: EventSender,
+        stats: Arc<SourceStats>,
+    ) -> Self {
+        let stations = config
+            .link_addresses
+            .iter()
+            .map(|&a| Station::new(device.clone(), &config, a))
+            .collect();
+        Source {
+            asdu: station::asdu_config(&config),
+            device,
+            config,
+            events,
+            stats,
+            stations,
+            handoff: Handoff::new(HANDOFF),
+            health: Health::default(),
+        }
+    }
+
+    async fn meta(&self) -> bool {
+        self.events
+            .send(SourceEvent::DeviceMeta(meta(
+                self.device.clone(),
+                &self.config,
+            )))
+            .await
+            .is_ok()
+    }
+
+    /// The port is gone: every link address is down (their points with `comm_failure`), and
+    /// `$state` offline with `reason`.
+    fn all_down(&mut self, reason: String) {
+        if let Some(state) = self.health.offline(&self.device, reason) {
+            self.handoff.push(state, None);
+        }
+        for station in &mut self.stations {
+            if station.answering == Some(true) {
+                station.on_down();
+                station.lose(&mut self.handoff);
+            }
+            station.answering = None;
+        }
+    }
+
+    /// Runs the line on an open port until it fails or the bridge stops.
+    async fn line<S: AsyncRead + AsyncWrite>(&mut self, port: S) -> End {
+        let (mut rd, mut wr) = tokio::io::split(port);
+        let mut line = match Line::new(&self.config, Instant::now().into_std()) {
+            Ok(line) => line,
+            Err(error) => return End::Io(format!("link parameters: {error}")),
+        };
+        let mut buf = vec![0u8; 1024];
+        let device = self.device.clone();
+        let events = self.events.clone();
+        loop {
+            let now = Instant::now();
+            let hold = self.handoff.is_full();
+            let busy = self.handoff.len() >= BUSY_AT;
+            line.set_full(busy);
+            // System commands into the link's queues, as far as they take them.
+            for station in &mut self.stations {
+                while let Some(asdu) = station.pending.front() {
+                    match line.send(station.address, asdu) {
+                        Ok(_) => {
+                            station.pending.pop_front();
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
+            while let Some(frame) = line.poll_transmit(now.into_std(), hold) {
+                self.stats.bump(Counter::Requests);
+                if let Err(e) = wr.write_all(frame.as_bytes()).await {
+                    return End::Io(format!("write failed: {e}"));
+                }
+            }
+            if let Err(e) = wr.flush().await {
+                return End::Io(format!("write failed: {e}"));
+            }
+            let link_due = line.poll_timeout(hold).map(Instant::from_std);
+            let tick_due = self
+                .stations
+                .iter()
+                .filter_map(Station::next_deadline)
+                .min();
+            let far = now + Duration::from_secs(3600);
+            tokio::select! {
+                permit = events.reserve(), if !self.handoff.is_empty() => {
+                    let Ok(permit) = permit else { return End::Stopped };
+                    self.handoff.deliver(permit, &events);
+                }
+                read = rd.read(&mut buf) => {
+                    let n = match read {
+                        Ok(0) => return End::Io("the port closed".to_owned()),
+                        Ok(n) => n,
+                        Err(e) => return End::Io(format!("read failed: {e}")),
+                    };
+                    let data = buf.get(..n).unwrap_or_default();
+                    let mut seen = Vec::new();
+                    let stray = line.on_bytes(data, Instant::now().into_std(), |event| {
+                        self.on_event(event, &mut seen);
+                    });
+                    if stray > 0 {
+                        tracing::debug!(device = %device, bytes = %station::hex(data), "bytes while no request was outstanding, dropped");
+                    }
+                    self.after(&seen, &line);
+                }
+                _ = tokio::time::sleep_until(link_due.unwrap_or(far)), if link_due.is_some() => {
+                    let mut seen = Vec::new();
+                    let failed = line.on_timeout(Instant::now().into_std(), |event| {
+                        self.on_event(event, &mut seen);
+                    });
+                    if let Some(address) = failed {
+                        self.stats.bump(Counter::Timeouts);
+                        seen.push(Seen::Failed(address));
+                    }
+                    self.after(&seen, &line);
+                }
+                _ = tokio::time::sleep_until(tick_due.unwrap_or(far)), if tick_due.is_some() => {
+                    let cx = Context {
+                        config: &self.config,
+                        asdu: &self.asdu,
+                        device: &self.device,
+                        stats: &self.stats,
+                    };
+                    let now = Instant::now();
+                    for station in &mut self.stations {
+                        if station.answering == Some(true) {
+                            station.on_tick(&cx, now, hold);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn station_index(&self, address: u16) -> Option<usize> {
+        match self.config.mode {
+            // The user data of a balanced link carry our own address: one station.
+            Iec101Mode::Balanced => Some(0),
+            Iec101Mode::Unbalanced => self.stations.iter().position(|s| s.address == address),
+        }
+    }
+
+    /// Takes one event of the link layer; link changes are noted in `seen` for [`Source::after`].
+    fn on_event(&mut self, event: Event<'_>, seen: &mut Vec<Seen>) {
+        let device = &self.device;
+        match event {
+            Event::UserData { address, asdu, .. } => {
+                let Some(index) = self.station_index(address) else {
+                    return;
+                };
+                let cx = Context {
+                    config: &self.config,
+                    asdu: &self.asdu,
+                    device: &self.device,
+                    stats: &self.stats,
+                };
+                if let Some(station) = self.stations.get_mut(index) {
+                    station.on_asdu(&cx, asdu, &mut self.handoff);
+                }
+            }
+            Event::LinkUp { address } => seen.push(Seen::Up(address)),
+            Event::LinkDown { address } => seen.push(Seen::Down(address)),
+            Event::Repeating { address, attempt } => {
+                self.stats.bump(Counter::Timeouts);
+                tracing::debug!(device = %device, link = address, attempt, "no answer: repeating");
+            }
+            Event::NotConfirmed {
+                address, reason, ..
+            } if reason != Refusal::NoResponse => {
+                self.stats.bump(Counter::Exceptions);
+                tracing::warn!(device = %device, link = address, reason = ?reason, "user data not confirmed");
+            }
+            Event::Discarded { bytes, error } => {
+                self.stats.bump(Counter::DecodeErrors);
+                tracing::warn!(device = %device, bytes, error = ?error, "bytes on the line that are no frame, discarded");
+            }
+            Event::Unexpected { address, control } => {
+                tracing::debug!(device = %device, link = address, control = ?control, "unexpected frame ignored");
+            }
+            Event::AccessDemand { address } => {
+                tracing::trace!(device = %device, link = address, "class 1 data waiting");
+            }
+            Event::Busy { address, busy } => {
+                tracing::debug!(device = %device, link = address, busy, "outstation busy (DFC)");
+            }
+            Event::ResetByRemote { address } => {
+                tracing::info!(device = %device, link = address, "the outstation reset our link");
+            }
+            _ => {}
+        }
+    }
+
+    /// Acts on the link changes of one read or timeout, then publishes `$state` if it changed.
+    fn after(&mut self, seen: &[Seen], line: &Line) {
+        let now = Instant::now();
+        let mut lost = Vec::new();
+        for &event in seen {
+            let (address, up) = match event {
+                Seen::Up(a) => (a, true),
+                Seen::Down(a) | Seen::Failed(a) => (a, false),
+            };
+            let Some(index) = self.station_index(address) else {
+                continue;
+            };
+            let cx = Context {
+                config: &self.config,
+                asdu: &self.asdu,
+                device: &self.device,
+                stats: &self.stats,
+            };
+            let Some(station) = self.stations.get_mut(index) else {
+                continue;
+            };
+            if up && line.is_up(station.address) {
+                if station.was_up {
+                    self.stats.bump(Counter::Reconnects);
+                }
+                tracing::info!(device = %self.device, link = station.address, "link up");
+                station.on_up(&cx, now);
+            } else if !up && station.answering != Some(false) {
+                tracing::warn!(device = %self.device, link = station.address, "link address not answering");
+                station.on_down();
+                lost.push(index);
+            }
+        }
+        // `$state` first, then the points it explains.
+        if let Some(state) = self.health.state(&self.device, &self.stations) {
+            self.handoff.push(state, None);
+        }
+        for index in lost {
+            if let Some(station) = self.stations.get_mut(index) {
+                station.lose(&mut self.handoff);
+            }
+        }
+    }
+}
+
+/// A change of a link, noted while the link layer has the source borrowed.
+#[derive(Debug, Clone, Copy)]
+enum Seen {
+    Up(u16),
+    Down(u16),
+    /// An exchange failed after every repetition (also of a link never up).
+    Failed(u16),
+}
+
+#[cfg(test)]
+mod tests;
