@@ -15,6 +15,7 @@ then, one step after the other:
   direct          C_SE_NC_1 12.5 at IOA 1050, direct execute
   unselected      C_DC_NA_1 on at IOA 1011 executed directly: a station that requires
                   select-before-operate there refuses it (expected false)
+  tagged          C_SC_TA_1 on at IOA 1000 with c104's time tag (now), direct execute
 
 and prints one JSON object:
 
@@ -116,6 +117,7 @@ def main() -> int:
     )
     setpoint = station.add_point(io_address=1050, type=c104.Type.C_SE_NC_1)
     unselected = station.add_point(io_address=1011, type=c104.Type.C_DC_NA_1)
+    tagged = station.add_point(io_address=1000, type=c104.Type.C_SC_TA_1)
     client.start()
     if not wait(lambda: connection.is_connected):
         print("iec104_client: no connection", file=sys.stderr)
@@ -142,6 +144,9 @@ def main() -> int:
     time.sleep(0.3)
     unselected.info = c104.DoubleCmd(state=c104.Double.ON)
     steps["unselected"] = unselected.transmit(cause=c104.Cot.ACTIVATION)
+    time.sleep(0.3)
+    tagged.info = c104.SingleCmd(on=True)
+    steps["tagged"] = tagged.transmit(cause=c104.Cot.ACTIVATION)
     time.sleep(0.3)
 
     connection.mute()

@@ -1,6 +1,7 @@
 //! `fieldbridge simulate iec104` checked by a client nobody here wrote: c104 2.2.1 (lib60870-C)
 //! starts data transfer, interrogates, synchronizes the clock, operates a point with
-//! select-before-operate and a set point directly, and is refused an execute without select.
+//! select-before-operate and a set point directly, a time-tagged command, and is refused an
+//! execute without select; end of initialization comes first.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -72,6 +73,7 @@ fn a_c104_client_completes_interrogation_clock_sync_and_commands() {
         "clock_sync",
         "sbo",
         "direct",
+        "tagged",
     ] {
         assert_eq!(steps[step], true, "{step}: {report}");
     }
@@ -79,6 +81,10 @@ fn a_c104_client_completes_interrogation_clock_sync_and_commands() {
         steps["unselected"], false,
         "an execute without select is refused"
     );
+
+    // End of initialization, once, before anything else.
+    assert_eq!(frames[0], json!([70, 4, false, 1, [0]]), "{report}");
+    assert_eq!(frames_of(frames, 70, 4).len(), 1);
 
     // Interrogation: actcon, every point of a group with COT 20, actterm.
     assert_eq!(frames_of(frames, 100, 7), [json!([false, 1, [0]])]);
@@ -112,7 +118,7 @@ fn a_c104_client_completes_interrogation_clock_sync_and_commands() {
         frames_of(frames, 45, 7),
         [json!([false, 1, [1001]]), json!([false, 1, [1001]])]
     );
-    assert_eq!(frames_of(frames, 1, 11), [json!([false, 1, [2001]])]);
+    assert_eq!(frames_of(frames, 1, 11)[..1], [json!([false, 1, [2001]])]);
     assert_eq!(frames_of(frames, 45, 10), [json!([false, 1, [1001]])]);
     assert_eq!(report["values"]["2001"], "True");
 
@@ -125,6 +131,11 @@ fn a_c104_client_completes_interrogation_clock_sync_and_commands() {
     // The double command at 1011 without select: a negative actcon and nothing else.
     assert_eq!(frames_of(frames, 46, 7), [json!([true, 1, [1011]])]);
     assert!(frames_of(frames, 3, 11).is_empty());
+
+    // The single command with c104's time tag at 1000: current, so executed (2000 set).
+    assert_eq!(frames_of(frames, 58, 7), [json!([false, 1, [1000]])]);
+    assert_eq!(frames_of(frames, 1, 11)[1..], [json!([false, 1, [2000]])]);
+    assert_eq!(frames_of(frames, 58, 10), [json!([false, 1, [1000]])]);
 
     // Spontaneous changes came too (2 per second).
     assert!(frames.iter().any(|f| f[1] == 3), "{report}");
