@@ -1,4 +1,6 @@
-//! A Modbus server simulator for fieldbridge demos and tests.
+//! Simulators for fieldbridge demos and tests: a Modbus server, an IEC 60870-5-104 outstation
+//! ([`iec104`]) and an IEC 60870-5-101 outstation on a serial line ([`iec101`]); the two IEC
+//! ones share one station ([`outstation`]) and differ only in their transport.
 //!
 //! [`ModbusSim`] holds one [`Model`] (coils, discrete inputs, input and holding registers,
 //! addresses `0..=999` each) per simulated unit and animates it from a background ticker. The

@@ -37,7 +37,7 @@ use fieldbridge_iec60870::link101::Params;
 use fieldbridge_iec60870::AsduConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::outstation::{Rate, Settings, Station};
+use crate::outstation::{Rate, Settings, Station, COMMANDS, POINTS};
 
 /// The link transmission procedure (IEC 60870-5-101 clause 6.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -230,6 +230,18 @@ impl Iec101Config {
     /// Fails for settings no station can run with.
     fn check(&self) -> io::Result<()> {
         let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
+        let highest = POINTS
+            .iter()
+            .map(|p| p.ioa)
+            .chain(COMMANDS.iter().map(|c| c.ioa))
+            .max()
+            .unwrap_or(0);
+        if self.sizes.asdu.max_ioa() < highest {
+            return Err(invalid(format!(
+                "the point table's IOAs (up to {highest}) do not fit {} octet(s)",
+                self.sizes.asdu.ioa_len()
+            )));
+        }
         if self.link_addresses.is_empty() {
             return Err(invalid("at least one link address is needed".into()));
         }
@@ -286,5 +298,58 @@ pub async fn serve_iec101_stream<S: AsyncRead + AsyncWrite>(
     match config.mode {
         Iec101Mode::Unbalanced => unbalanced::serve(stream, &config).await,
         Iec101Mode::Balanced => balanced::serve(stream, &config).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_as_la_cot_ca_ioa() {
+        let sizes: Sizes = "2,2,1,3".parse().unwrap();
+        assert_eq!(sizes.link_address, AddressLen::Two);
+        assert_eq!(
+            sizes.asdu,
+            AsduConfig::new(CotLen::Two, CaLen::One, IoaLen::Three)
+        );
+        assert_eq!("1,1,1,2".parse::<Sizes>().unwrap(), Sizes::default());
+        for bad in [
+            "1,1,1", "3,1,1,2", "1,0,1,2", "1,1,3,2", "1,1,1,4", "a,b,c,d", "",
+        ] {
+            assert!(bad.parse::<Sizes>().is_err(), "{bad}");
+        }
+        assert_eq!("balanced".parse(), Ok(Iec101Mode::Balanced));
+        assert!("both".parse::<Iec101Mode>().is_err());
+        assert_eq!("none".parse(), Ok(Parity::None));
+        assert!("mark".parse::<Parity>().is_err());
+    }
+
+    #[test]
+    fn settings_no_station_can_run_with_are_refused() {
+        assert!(Iec101Config::default().check().is_ok());
+        let refused = |config: Iec101Config| config.check().unwrap_err().to_string();
+        let one_octet_ioa = Iec101Config {
+            sizes: "1,1,1,1".parse().unwrap(),
+            ..Iec101Config::default()
+        };
+        assert!(refused(one_octet_ioa).contains("2061"));
+        let no_address = Iec101Config {
+            link_addresses: vec![],
+            ..Iec101Config::default()
+        };
+        assert!(refused(no_address).contains("link address"));
+        // With a one-octet common address, 255 is the broadcast address.
+        let broadcast = Iec101Config {
+            common_address: Some(255),
+            ..Iec101Config::default()
+        };
+        assert!(refused(broadcast).contains("255"));
+        let two_octets = Iec101Config {
+            common_address: Some(255),
+            sizes: "1,1,2,2".parse().unwrap(),
+            ..Iec101Config::default()
+        };
+        assert!(two_octets.check().is_ok());
     }
 }

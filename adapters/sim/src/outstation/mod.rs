@@ -2,7 +2,7 @@
 //! ([`iec104`](crate::iec104)) and the IEC 101 one ([`iec101`](crate::iec101)) differ only in
 //! their transport (a TCP connection with `Link104`, a serial line with the 101 link layers).
 //!
-//! A [`Station`] works on ASDUs and knows no link: it answers what the controlling station sends
+//! A `Station` works on ASDUs and knows no link: it answers what the controlling station sends
 //! (IEC 60870-5-101 clause 7.4; IEC 60870-5-104 clause 8) and makes the next spontaneous change
 //! when its transport has room. Its points ([`POINTS`]) and command points ([`COMMANDS`]) are in
 //! [`points`] and in adapters/sim/README.md; its sizes of the data unit identifier come from the
