@@ -245,6 +245,11 @@ impl Iec101Config {
         if self.link_addresses.is_empty() {
             return Err(invalid("at least one link address is needed".into()));
         }
+        if self.mode == Iec101Mode::Balanced && self.link_addresses.len() > 1 {
+            return Err(invalid(
+                "a balanced line has one station: give one link address".into(),
+            ));
+        }
         let max_ca = self.sizes.asdu.max_common_address();
         for &address in &self.link_addresses {
             let ca = self.common_address.unwrap_or(address);
@@ -339,6 +344,12 @@ mod tests {
             ..Iec101Config::default()
         };
         assert!(refused(no_address).contains("link address"));
+        let two_balanced = Iec101Config {
+            mode: Iec101Mode::Balanced,
+            link_addresses: vec![1, 2],
+            ..Iec101Config::default()
+        };
+        assert!(refused(two_balanced).contains("one link address"));
         // With a one-octet common address, 255 is the broadcast address.
         let broadcast = Iec101Config {
             common_address: Some(255),
