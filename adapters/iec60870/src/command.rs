@@ -43,17 +43,23 @@
 //! - A step already sent is never sent again.
 //!
 //! # Outcomes
-//! - `success`: the execute's positive ACTCON **and** its ACTTERM (IEC 60870-5-5 clause 6.8: the
-//!   termination says the command was carried out). An ACTTERM arriving before its ACTCON counts
-//!   as both.
+//! - `success`: the execute's positive ACTCON, **and its ACTTERM when the outstation terminates
+//!   commands of that kind**. The termination (COT 10, IEC 60870-5-5 clause 6.8) says the
+//!   command was carried out, but outstations send it or not: lib60870 (c104) terminates select
+//!   before operate and never a direct execute. So the exchange learns it per link, for each
+//!   type identification and procedure (direct, select+execute): until the outstation has sent
+//!   an ACTTERM for that kind, the positive ACTCON is the success (an ACTTERM following within
+//!   [`Timers::termination`] is noted); from then on the success waits for the ACTTERM, up to
+//!   [`Timers::termination`] after the ACTCON. A [`Commands`] keeps what it learnt for its
+//!   life, across reconnections. An ACTTERM before the ACTCON is ignored (both travel in order).
 //! - `failed`: a negative ACTCON (`negative confirmation (P/N = 1) of the select`); an ASDU
 //!   mirrored with a cause 44 to 47 names it (`negative confirmation of the execute, cause 47
 //!   (unknown information object address)`), and since some outstations (lib60870) send the
 //!   negative ACTCON first and that ASDU right after, a negative ACTCON waits up to
-//!   [`Timers::cause`] for it; a negative ACTTERM; no ACTTERM within [`Timers::termination`] of
-//!   the positive ACTCON of the execute (`no termination (ACTTERM) within 15s ...`: the
-//!   outstation accepted the command, whether it completed is unknown); the link lost after that
-//!   positive ACTCON.
+//!   [`Timers::cause`] for it; a negative ACTTERM; an outstation known to terminate that kind
+//!   sending no ACTTERM within [`Timers::termination`] of the positive ACTCON of the execute
+//!   (`no termination (ACTTERM) within 15s ...`: the outstation accepted the command, whether it
+//!   completed is unknown), or losing the link meanwhile.
 //! - `timeout`: no ACTCON within [`Timers::confirmation`] of a step; the link lost before the
 //!   ACTCON of a step (after a select: nothing was executed; after an execute: unknown).
 //! - `refused`: the value or a param does not suit the command type (`value 1.5 does not fit a
@@ -88,7 +94,9 @@ use std::time::Duration;
 use fieldbridge_core::command::{FieldCommand, FieldReply, Outcome};
 use fieldbridge_core::config::IecPoint;
 use fieldbridge_core::time::Timestamp;
-use fieldbridge_iec60870::asdu::{Asdu, AsduConfig, Cot, InformationObject, OwnedAsdu, TimeTag};
+use fieldbridge_iec60870::asdu::{
+    Asdu, AsduConfig, Cot, InformationObject, OwnedAsdu, TimeTag, TypeId,
+};
 use fieldbridge_iec60870::types::{CivilDateTime, Cp56Time2a};
 use tokio::time::Instant;
 
@@ -99,7 +107,8 @@ use order::{select_bit, Order};
 pub struct Timers {
     /// The ACTCON of a select or an execute, from when it was handed out.
     pub confirmation: Duration,
-    /// The ACTTERM, from the positive ACTCON of the execute.
+    /// The ACTTERM, from the positive ACTCON of the execute (of a kind the outstation is known
+    /// to terminate; else how long an ACTTERM is watched for, to learn that it does).
     pub termination: Duration,
     /// After a negative ACTCON: the ASDU naming its cause (COT 44 to 47), which lib60870 sends
     /// right after it.
@@ -200,6 +209,20 @@ pub struct Commands<R> {
     originator: u8,
     timers: Timers,
     exchanges: Vec<Exchange<R>>,
+    /// The (type, select before operate) the outstation has been seen to terminate (ACTTERM)
+    /// on this link: their success waits for the termination.
+    terminating: Vec<(TypeId, bool)>,
+    /// Commands that succeeded at their confirmation, watched for a termination until `until`.
+    recent: Vec<Recent>,
+}
+
+/// A command that succeeded at its positive ACTCON, not known to terminate.
+#[derive(Debug, Clone, Copy)]
+struct Recent {
+    kind: (TypeId, bool),
+    ca: u16,
+    ioa: u32,
+    until: Instant,
 }
 
 /// The standard's name of a negative cause of transmission (IEC 60870-5-101 clause 7.2.3).
@@ -236,6 +259,8 @@ impl<R> Commands<R> {
             originator,
             timers,
             exchanges: Vec::new(),
+            terminating: Vec::new(),
+            recent: Vec::new(),
         }
     }
 
@@ -247,6 +272,12 @@ impl<R> Commands<R> {
     /// Whether no command is in flight.
     pub fn is_empty(&self) -> bool {
         self.exchanges.is_empty()
+    }
+
+    /// Whether the outstation has been seen to terminate (ACTTERM) commands of `type_id` sent
+    /// with select before operate (`select`) or directly: their success waits for it.
+    pub fn terminates(&self, type_id: TypeId, select: bool) -> bool {
+        self.terminating.contains(&(type_id, select))
     }
 
     /// Starts `command` on `point` (its configured command type, CA and IOA): the encoded ASDU
@@ -278,6 +309,9 @@ impl<R> Commands<R> {
                 FieldReply::not_done(Outcome::Refused, reason).with_method(order.method()),
             ));
         }
+        // A termination still owed to an earlier command on this object would be taken for
+        // this one's: stop watching for it.
+        self.recent.retain(|r| (r.ca, r.ioa) != (ca, ioa));
         let step = if order.select {
             Step::Select
         } else {
@@ -332,12 +366,24 @@ impl<R> Commands<R> {
     pub fn on_asdu(&mut self, asdu: &Asdu<'_>, now: Now) -> Output<R> {
         let mut out = Output::default();
         let h = asdu.header;
-        if h.test || self.exchanges.is_empty() {
+        if h.test || (self.exchanges.is_empty() && self.recent.is_empty()) {
             return out;
         }
         let Some(object) = asdu.objects().next() else {
             return out;
         };
+        self.recent.retain(|r| r.until > now.instant);
+        if h.cause.0 == 10 {
+            if let Some(at) = self.recent.iter().position(|r| {
+                r.kind.0 == h.type_id && r.ca == h.common_address && r.ioa == object.address
+            }) {
+                let learned = self.recent.swap_remove(at).kind;
+                if !self.terminating.contains(&learned) {
+                    self.terminating.push(learned);
+                }
+                return out;
+            }
+        }
         let Some(index) = self.exchanges.iter().position(|e| {
             e.order.type_id() == h.type_id && e.ca == h.common_address && e.ioa == object.address
         }) else {
@@ -350,11 +396,15 @@ impl<R> Commands<R> {
             Phase::Confirm(step) | Phase::Cause(step) => step,
             Phase::Terminate => Step::Execute,
         };
-        if select_bit(&object.element).is_some_and(|select| select != (step == Step::Select)) {
+        let cot = h.cause.0;
+        // lib60870 mirrors the select's element (S/E = 1) in the ACTTERM of select before
+        // operate: the S/E bit of a termination says nothing.
+        if cot != 10
+            && select_bit(&object.element).is_some_and(|select| select != (step == Step::Select))
+        {
             // A late or repeated answer to the other step.
             return out;
         }
-        let cot = h.cause.0;
         let done = match (cot, exchange.phase) {
             (7, Phase::Confirm(Step::Select)) if !h.negative => {
                 match exchange
@@ -380,17 +430,28 @@ impl<R> Commands<R> {
                 }
             }
             (7, Phase::Confirm(Step::Execute)) if !h.negative => {
-                self.set(index, Phase::Terminate, now.instant);
-                None
+                let kind = (exchange.order.type_id(), exchange.order.select);
+                if self.terminating.contains(&kind) {
+                    self.set(index, Phase::Terminate, now.instant);
+                    None
+                } else {
+                    // Not known to terminate: confirmed is done; a termination that follows
+                    // teaches that it does.
+                    self.recent.push(Recent {
+                        kind,
+                        ca: exchange.ca,
+                        ioa: exchange.ioa,
+                        until: now.instant + self.timers.termination,
+                    });
+                    Some(FieldReply::success(String::new()))
+                }
             }
             (7, Phase::Confirm(step)) => {
                 self.set(index, Phase::Cause(step), now.instant);
                 None
             }
-            (10, Phase::Terminate | Phase::Confirm(Step::Execute)) if !h.negative => {
-                Some(FieldReply::success(String::new()))
-            }
-            (10, Phase::Terminate | Phase::Confirm(Step::Execute)) => Some(FieldReply::not_done(
+            (10, Phase::Terminate) if !h.negative => Some(FieldReply::success(String::new())),
+            (10, Phase::Terminate) => Some(FieldReply::not_done(
                 Outcome::Failed,
                 "negative termination (ACTTERM with P/N = 1) of the execute",
             )),

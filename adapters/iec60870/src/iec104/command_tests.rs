@@ -197,7 +197,7 @@ async fn start(points: Vec<IecPoint>) -> (CommandSender, TcpListener, tokio::tas
 }
 
 #[tokio::test]
-async fn a_select_before_operate_double_command_succeeds_after_its_termination() {
+async fn a_select_before_operate_double_command_sends_one_select_and_one_execute() {
     let (commands, listener, task) = start(vec![command_point(
         "breaker",
         5001,

@@ -147,9 +147,6 @@ impl Control {
 
     /// Takes a received ASDU: confirmations and terminations of commands in flight.
     pub fn on_asdu(&mut self, asdu: &Asdu<'_>) {
-        if self.commands.is_empty() {
-            return;
-        }
         let out = self.commands.on_asdu(asdu, Now::current());
         self.out.extend(out.send);
         for ((id, reply), answer) in out.replies {

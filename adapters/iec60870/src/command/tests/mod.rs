@@ -103,8 +103,34 @@ fn element(bytes: &[u8]) -> (TypeId, Element, Option<TimeTag>) {
     (asdu.header.type_id, object.element, object.time)
 }
 
+/// Teaches `c` that the outstation terminates commands of `kind` sent with `select` or
+/// directly: one runs to its ACTTERM on IOA 9999.
+fn learn(c: &mut Commands<u32>, kind: IecCommandKind, select: bool, t0: Instant) {
+    let mut p = point(kind, select);
+    p.ioa = 9999;
+    let value = match kind {
+        IecCommandKind::Step => json!("higher"),
+        IecCommandKind::Single | IecCommandKind::Double => json!("on"),
+        _ => json!(0),
+    };
+    let first = c
+        .start(command(t0, value, json!(null)), 99, &p, at(t0, 0))
+        .expect("sent");
+    let execute = if select {
+        feed(c, &answer(&first, 7, false), at(t0, 0)).send.remove(0)
+    } else {
+        first
+    };
+    let out = feed(c, &answer(&execute, 7, false), at(t0, 0));
+    assert_eq!(out.replies[0].1.outcome, Outcome::Success);
+    assert!(feed(c, &answer(&execute, 10, false), at(t0, 0))
+        .replies
+        .is_empty());
+    assert!(c.terminates(TypeId(kind.type_id(false)), select));
+}
+
 #[test]
-fn a_direct_command_succeeds_at_its_termination() {
+fn a_direct_command_succeeds_at_its_confirmation_until_the_outstation_is_seen_to_terminate() {
     let t0 = Instant::now();
     let mut c = commands();
     let p = point(IecCommandKind::SetpointFloat, false);
@@ -118,24 +144,87 @@ fn a_direct_command_succeeds_at_its_termination() {
         (asdu.header.common_address, asdu.objects()[0].address),
         (1, 5001)
     );
+    // Not known to terminate: the positive confirmation is the success.
     let out = feed(&mut c, &answer(&sent, 7, false), at(t0, 5));
-    assert!(out.send.is_empty() && out.replies.is_empty());
-    assert_eq!(
-        c.next_deadline(),
-        Some(t0 + Duration::from_millis(5) + TIMERS.termination)
-    );
-    let out = feed(&mut c, &answer(&sent, 10, false), at(t0, 9));
     assert_eq!(
         out.replies,
         vec![(7, FieldReply::success("C_SE_NC_1 direct"))]
     );
     assert!(c.is_empty() && c.next_deadline().is_none());
+    assert!(!c.terminates(TypeId::C_SE_NC_1, false));
+    // Its termination follows: from now on the success waits for it.
+    assert!(feed(&mut c, &answer(&sent, 10, false), at(t0, 9))
+        .replies
+        .is_empty());
+    assert!(c.terminates(TypeId::C_SE_NC_1, false));
+    assert!(
+        !c.terminates(TypeId::C_SE_NC_1, true),
+        "learnt per procedure"
+    );
+    let sent = c
+        .start(command(t0, json!(1), json!(null)), 8, &p, at(t0, 10))
+        .expect("sent");
+    assert!(feed(&mut c, &answer(&sent, 7, false), at(t0, 20))
+        .replies
+        .is_empty());
+    assert_eq!(
+        c.next_deadline(),
+        Some(t0 + Duration::from_millis(20) + TIMERS.termination)
+    );
+    let out = feed(&mut c, &answer(&sent, 10, false), at(t0, 30));
+    assert_eq!(
+        out.replies,
+        vec![(8, FieldReply::success("C_SE_NC_1 direct"))]
+    );
+}
+
+#[test]
+fn a_termination_after_the_watch_or_for_a_new_command_teaches_nothing() {
+    let t0 = Instant::now();
+    let mut c = commands();
+    let p = point(IecCommandKind::Single, false);
+    let sent = c
+        .start(command(t0, json!(true), json!(null)), 1, &p, at(t0, 0))
+        .expect("sent");
+    feed(&mut c, &answer(&sent, 7, false), at(t0, 1));
+    // After the termination timer: too late to be this command's.
+    feed(&mut c, &answer(&sent, 10, false), at(t0, 10_001));
+    assert!(!c.terminates(TypeId::C_SC_NA_1, false));
+    let sent = c
+        .start(
+            command(t0 + Duration::from_secs(10), json!(true), json!(null)),
+            2,
+            &p,
+            at(t0, 10_002),
+        )
+        .expect("sent");
+    feed(&mut c, &answer(&sent, 7, false), at(t0, 10_003));
+    // A new command on the object ends the watch over the previous one.
+    let next = c
+        .start(
+            command(t0 + Duration::from_secs(10), json!(false), json!(null)),
+            3,
+            &p,
+            at(t0, 10_004),
+        )
+        .expect("sent");
+    assert!(feed(&mut c, &answer(&sent, 10, false), at(t0, 10_005))
+        .replies
+        .is_empty());
+    assert!(!c.terminates(TypeId::C_SC_NA_1, false));
+    assert_eq!(
+        feed(&mut c, &answer(&next, 7, false), at(t0, 10_006)).replies[0]
+            .1
+            .outcome,
+        Outcome::Success
+    );
 }
 
 #[test]
 fn select_then_execute_sends_the_execute_once_after_the_positive_select() {
     let t0 = Instant::now();
     let mut c = commands();
+    learn(&mut c, IecCommandKind::Double, true, t0);
     let p = point(IecCommandKind::Double, true);
     let select = c
         .start(command(t0, json!("on"), json!(null)), 1, &p, at(t0, 0))
@@ -158,7 +247,8 @@ fn select_then_execute_sends_the_execute_once_after_the_positive_select() {
     assert!(feed(&mut c, &answer(execute, 7, false), at(t0, 20))
         .replies
         .is_empty());
-    let out = feed(&mut c, &answer(execute, 10, false), at(t0, 30));
+    // lib60870 mirrors the select (S/E = 1) in the termination.
+    let out = feed(&mut c, &answer(&select, 10, false), at(t0, 30));
     assert_eq!(
         out.replies,
         vec![(1, FieldReply::success("C_DC_NA_1 select+execute"))]
@@ -308,9 +398,10 @@ fn a_missing_confirmation_is_a_timeout_at_the_confirmation_timer() {
 }
 
 #[test]
-fn a_missing_termination_fails_after_the_positive_confirmation() {
+fn a_missing_termination_fails_once_the_outstation_is_known_to_terminate() {
     let t0 = Instant::now();
     let mut c = commands();
+    learn(&mut c, IecCommandKind::Single, false, t0);
     let sent = c
         .start(
             command(t0, json!(true), json!(null)),
@@ -334,34 +425,30 @@ fn a_missing_termination_fails_after_the_positive_confirmation() {
 }
 
 #[test]
-fn a_termination_before_its_confirmation_is_a_success_and_a_negative_one_a_failure() {
+fn a_termination_before_its_confirmation_is_ignored_and_a_negative_one_fails() {
     let t0 = Instant::now();
     let mut c = commands();
+    learn(&mut c, IecCommandKind::Double, false, t0);
+    let p = point(IecCommandKind::Double, false);
     let sent = c
-        .start(
-            command(t0, json!("on"), json!(null)),
-            1,
-            &point(IecCommandKind::Double, false),
-            at(t0, 0),
-        )
+        .start(command(t0, json!("on"), json!(null)), 1, &p, at(t0, 0))
         .expect("sent");
-    assert_eq!(
-        feed(&mut c, &answer(&sent, 10, false), at(t0, 1)).replies[0]
-            .1
-            .outcome,
-        Outcome::Success
-    );
-    let sent = c
-        .start(
-            command(t0, json!("on"), json!(null)),
-            1,
-            &point(IecCommandKind::Double, false),
-            at(t0, 0),
-        )
-        .expect("sent");
+    assert!(feed(&mut c, &answer(&sent, 10, false), at(t0, 1))
+        .replies
+        .is_empty());
     feed(&mut c, &answer(&sent, 7, false), at(t0, 1));
     let out = feed(&mut c, &answer(&sent, 10, true), at(t0, 2));
-    assert_eq!(out.replies[0].1.outcome, Outcome::Failed);
+    assert_eq!(
+        out.replies,
+        vec![(
+            1,
+            FieldReply::not_done(
+                Outcome::Failed,
+                "negative termination (ACTTERM with P/N = 1) of the execute"
+            )
+            .with_method("C_DC_NA_1 direct")
+        )]
+    );
 }
 
 #[test]
@@ -448,6 +535,7 @@ fn answers_for_other_objects_types_or_test_asdus_are_ignored() {
 fn a_lost_link_answers_each_command_by_what_it_waited_for() {
     let t0 = Instant::now();
     let mut c = commands();
+    learn(&mut c, IecCommandKind::Single, false, t0);
     let mut points = (0..3).map(|i| {
         let mut p = point(IecCommandKind::Single, i == 0);
         p.ioa = 100 + i;
