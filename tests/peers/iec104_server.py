@@ -13,10 +13,16 @@ points (IOA: type, value at start):
   202 M_ME_NB_1  scaled, -1234
   203 M_ME_NA_1  normalized, 0.5
   400 M_IT_NA_1  integrated totals, 123456, sequence 3, carry
+ 5000 C_DC_NA_1  double command, select and execute (lib60870 answers ACTCON and ACTTERM)
+ 5001 C_SE_NC_1  set-point command, short float, direct
 
 Every time tag reads 2026-01-02 03:04:05.678 UTC. The server answers interrogations and counter
 interrogations itself; on a clock synchronization it prints "clock sync OFFSET", the seconds the
 time sent is ahead of its own UTC clock (naive times read as UTC), and accepts it.
+
+Every ASDU of a command type (45 to 64) it receives is printed as "received TYPE COT IOA SE"
+(type and cause numbers, the IOA, "select" or "execute" from the S/E bit), whatever IOA it names;
+a command that reaches a command point and is carried out prints "command IOA VALUE".
 
 It prints "ready" once it listens, then reads commands from stdin, one a line:
 
@@ -31,12 +37,23 @@ Exits 1 when a transmission is refused.
 
 import datetime
 import sys
+import threading
 import time
 
 import c104
 
 STAMP = datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc)
 LATER = datetime.datetime(2026, 1, 2, 3, 4, 6, 789000, tzinfo=datetime.timezone.utc)
+
+
+_OUT = threading.Lock()
+
+
+def say(line: str) -> None:
+    """Prints one whole line: lib60870's threads call back concurrently."""
+    with _OUT:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def main() -> int:
@@ -76,6 +93,35 @@ def main() -> int:
         return c104.ResponseState.SUCCESS
 
     server.on_clock_sync(callable=on_clock_sync)
+
+    def on_command(
+        point: c104.Point, previous_info: c104.Information, message: c104.IncomingMessage
+    ) -> c104.ResponseState:
+        say(f"command {point.io_address} {point.value}")
+        return c104.ResponseState.SUCCESS
+
+    for ioa, kind, mode in [
+        (5000, c104.Type.C_DC_NA_1, c104.CommandMode.SELECT_AND_EXECUTE),
+        (5001, c104.Type.C_SE_NC_1, c104.CommandMode.DIRECT),
+    ]:
+        p[ioa] = station.add_point(io_address=ioa, type=kind, command_mode=mode)
+        p[ioa].on_receive(callable=on_command)
+
+    def on_receive_raw(server: c104.Server, data: bytes) -> None:
+        # APCI (6 octets), then type, VSQ, COT, originator, CA (2), IOA (3), element.
+        if len(data) < 16 or data[2] & 0x01:
+            return
+        type_id, cot = data[6], data[8] & 0x3F
+        if 45 <= type_id <= 64:
+            ioa = int.from_bytes(data[12:15], "little")
+            step = "select" if data[15] & 0x80 and type_id not in (51, 64) else "execute"
+            if type_id in (48, 49, 61, 62):
+                step = "select" if data[17] & 0x80 else "execute"
+            elif type_id in (50, 63):
+                step = "select" if data[19] & 0x80 else "execute"
+            say(f"received {type_id} {cot} {ioa} {step}")
+
+    server.on_receive_raw(callable=on_receive_raw)
     server.start()
     deadline = time.monotonic() + 10
     while not server.is_running:

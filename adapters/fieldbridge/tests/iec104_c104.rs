@@ -2,7 +2,8 @@
 //! (`tests/peers/iec104_server.py`) → `fieldbridge run` → mosquitto → an MQTT subscriber. The
 //! interrogation values of every type arrive with the device's time tags, then the spontaneous
 //! changes; a stopped and restarted server is reconnected and interrogated again, and `$state`
-//! shows the gap.
+//! shows the gap. Commands published on `<point>/set` reach c104's command points (select before
+//! operate included) and each gets its one result on `set/result`.
 
 mod common;
 
@@ -13,7 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{header, BridgeProcess};
-use fieldbridge_tests::{free_port, python, repo_root, Mosquitto, Subscriber};
+use fieldbridge_tests::{free_port, python, repo_root, require, Mosquitto, Peer, Subscriber};
 use serde_json::{json, Value};
 
 /// The c104 server of `tests/peers/iec104_server.py`, killed on drop.
@@ -479,4 +480,158 @@ async fn clock_sync_counter_interrogation_and_periodic_interrogation_reach_c104(
     sub.clear();
     let again = wait_for_points(&sub, 20, 6, Duration::from_secs(10)).await;
     check(&again, &interrogated(), &bridge);
+}
+
+/// Publishes one command on `<point>/set` of the test device with mosquitto_pub at QoS 1.
+fn publish(broker: &Mosquitto, point: &str, payload: &str) {
+    let status = Command::new(require(Peer::MosquittoPub))
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &broker.port().to_string(),
+            "-q",
+            "1",
+        ])
+        .args([
+            "-t",
+            &format!("fieldbridge/iec/rtu/{point}/set"),
+            "-m",
+            payload,
+        ])
+        .status()
+        .expect("mosquitto_pub");
+    assert!(status.success(), "mosquitto_pub: {status:?}");
+}
+
+/// The one result for command `id`, waiting up to 20 s.
+async fn result(sub: &Subscriber, id: &str, bridge: &BridgeProcess) -> Value {
+    let found = sub
+        .wait_for(
+            |m| m.topic.ends_with("/set/result") && m.json.as_ref().is_some_and(|j| j["id"] == id),
+            Duration::from_secs(20),
+        )
+        .await
+        .and_then(|m| m.json);
+    found.unwrap_or_else(|| panic!("no result for {id}; log:\n{}", bridge.log()))
+}
+
+/// Every line the server printed until they satisfy `done`, or 10 s.
+fn lines_until(server: &C104, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut out = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match server.lines.recv_timeout(left) {
+            Ok(line) => {
+                out.push(line);
+                if done(&out) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// Whether the server printed `line`.
+fn has(seen: &[String], line: &str) -> bool {
+    seen.iter().any(|l| l == line)
+}
+
+/// Commands through `fieldbridge run` to c104: a double command with select before operate
+/// succeeds (select, execute, ACTCON, ACTTERM on the wire); a direct float set-point succeeds; a
+/// command on a point that is not writable is refused and never reaches c104; a command to an IOA
+/// c104 does not have fails, naming cause 47.
+#[tokio::test(flavor = "multi_thread")]
+async fn commands_reach_c104_with_select_before_operate_and_refusals_never_reach_it() {
+    let broker = Mosquitto::start();
+    let port = free_port();
+    let server = C104::start(port, &[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = config(dir.path(), &broker, &[port]);
+    let mut text = std::fs::read_to_string(&path).expect("read config");
+    for (name, ioa, command, select) in [
+        ("breaker", 5000, "double", true),
+        ("setpoint", 5001, "setpoint-float", false),
+        ("bogus", 7777, "setpoint-float", false),
+    ] {
+        text.push_str(&format!(
+            "\n  [[source.point]]\n  name = \"{name}\"\n  ioa = {ioa}\n  command = \"{command}\"\n  select_before_operate = {select}\n  writable = true\n"
+        ));
+    }
+    std::fs::write(&path, text).expect("write config");
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/iec/#").await;
+    let bridge = BridgeProcess::run(&path, dir.path());
+    wait_for_points(&sub, 20, 6, Duration::from_secs(20)).await;
+
+    publish(&broker, "breaker", r#"{"id":"sbo-1","value":"on"}"#);
+    let r = result(&sub, "sbo-1", &bridge).await;
+    assert_eq!(
+        (r["outcome"].as_str(), r["method"].as_str()),
+        (Some("success"), Some("C_DC_NA_1 select+execute")),
+        "{r}\nlog:\n{}",
+        bridge.log()
+    );
+    let seen = lines_until(&server, |seen| {
+        has(seen, "command 5000 Double.ON") && has(seen, "received 46 6 5000 execute")
+    });
+    let wire: Vec<&String> = seen.iter().filter(|l| l.starts_with("received")).collect();
+    assert_eq!(
+        wire,
+        ["received 46 6 5000 select", "received 46 6 5000 execute"],
+        "c104 saw {seen:?}"
+    );
+
+    // c104 terminated it (ACTTERM): the next one's success waits for the termination.
+    publish(&broker, "breaker", r#"{"id":"sbo-2","value":"off"}"#);
+    let r = result(&sub, "sbo-2", &bridge).await;
+    assert_eq!(r["outcome"], "success", "{r}");
+    let seen = lines_until(&server, |seen| {
+        has(seen, "command 5000 Double.OFF") && has(seen, "received 46 6 5000 execute")
+    });
+    assert_eq!(
+        seen.iter().filter(|l| l.starts_with("received")).count(),
+        2,
+        "{seen:?}"
+    );
+
+    // c104 never terminates a direct command: its positive confirmation is the success.
+    publish(&broker, "setpoint", r#"{"id":"sp-1","value":21.5}"#);
+    let r = result(&sub, "sp-1", &bridge).await;
+    assert_eq!(
+        (r["outcome"].as_str(), r["method"].as_str()),
+        (Some("success"), Some("C_SE_NC_1 direct")),
+        "{r}"
+    );
+    let seen = lines_until(&server, |seen| {
+        has(seen, "command 5001 21.5") && has(seen, "received 50 6 5001 execute")
+    });
+    assert!(has(&seen, "command 5001 21.5"), "{seen:?}");
+
+    publish(&broker, "feeder_current", r#"{"id":"ro-1","value":1}"#);
+    let r = result(&sub, "ro-1", &bridge).await;
+    assert_eq!(r["outcome"], "refused", "{r}");
+    assert!(
+        r["reason"]
+            .as_str()
+            .is_some_and(|t| t.contains("is not writable")),
+        "{r}"
+    );
+
+    publish(&broker, "bogus", r#"{"id":"bad-1","value":1.5}"#);
+    let r = result(&sub, "bad-1", &bridge).await;
+    assert_eq!(
+        (r["outcome"].as_str(), r["reason"].as_str()),
+        (
+            Some("failed"),
+            Some("negative confirmation of the execute, cause 47 (unknown information object address)")
+        ),
+        "{r}\nlog:\n{}",
+        bridge.log()
+    );
+    // c104 saw the bogus command and nothing of the refused one, which came before it.
+    let seen = lines_until(&server, |seen| has(seen, "received 50 6 7777 execute"));
+    let wire: Vec<&String> = seen.iter().filter(|l| l.starts_with("received")).collect();
+    assert_eq!(wire, ["received 50 6 7777 execute"], "c104 saw {seen:?}");
 }
