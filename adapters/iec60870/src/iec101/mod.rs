@@ -22,6 +22,12 @@
 //! acknowledged up to [`BUSY_AT`] waiting readings, and beyond that answered with NACK and DFC = 1
 //! (busy, IEC 60870-5-2 clause 5.2: the outstation keeps them and asks for the link status until
 //! DFC clears). The link procedures themselves never wait for the point stream.
+//!
+//! Commands ([`crate::command`]) to a writable point go to its link address once that is up (on
+//! an unbalanced line with SEND/CONFIRM, their confirmations coming back as class 1 data), with
+//! select before operate when configured; they wait for the link address up to their deadline,
+//! and each gets exactly one reply.
+mod control;
 mod line;
 mod station;
 
@@ -29,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::backoff::Backoff;
+use fieldbridge_core::command::CommandReceiver;
 use fieldbridge_core::config::{
     DeviceTime, Iec101Mode, Iec101Source, Parity, SerialSettings, SourceConfig, SourceKind,
 };
@@ -40,6 +47,7 @@ use fieldbridge_iec60870::link101::{Event, Refusal};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
+use control::Control;
 use line::Line;
 use station::{Context, Station};
 
@@ -89,28 +97,12 @@ impl fieldbridge_core::source::Driver for Iec101Driver {
                 ),
             ));
         }
-        // The command hook: commands of the control direction (SEND/CONFIRM user data to the
-        // point's link address, the confirmations coming back as class 1 data) wait for the
-        // shared select-before-operate exchange of `crate::command`; until then a writable
-        // point is refused here, so no command is ever taken and left unanswered.
-        out.extend(
-            config
-                .master
-                .points
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.writable)
-                .map(|(i, p)| {
-                    (
-                        format!("point[{i}].writable"),
-                        format!(
-                            "point \"{}\": commands of the iec101 source are not supported yet",
-                            p.name
-                        ),
-                    )
-                }),
-        );
+        // A writable point without `command` is refused by the configuration parser.
         out
+    }
+
+    fn command_params(&self) -> &'static [&'static str] {
+        &["qualifier", "select"]
     }
 
     fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {
@@ -118,7 +110,13 @@ impl fieldbridge_core::source::Driver for Iec101Driver {
             tracing::error!(device = %source.name, protocol = source.kind.protocol(), "not an IEC 101 source");
             return Box::pin(async {});
         };
-        Box::pin(run(context.name, config, context.events, context.stats))
+        Box::pin(run(
+            context.name,
+            config,
+            context.events,
+            context.stats,
+            context.commands,
+        ))
     }
 }
 
@@ -224,25 +222,6 @@ impl Health {
     }
 }
 
-/// Runs `work` while delivering what waits in the handoff; `None` when the point stream is gone.
-async fn delivering<F: std::future::Future>(
-    work: F,
-    handoff: &mut Handoff<()>,
-    events: &EventSender,
-) -> Option<F::Output> {
-    tokio::pin!(work);
-    loop {
-        tokio::select! {
-            biased;
-            permit = events.reserve(), if !handoff.is_empty() => {
-                let Ok(permit) = permit else { return None };
-                handoff.deliver(permit, events);
-            }
-            out = &mut work => return Some(out),
-        }
-    }
-}
-
 /// The state of one source across openings of its port.
 struct Source {
     device: Arc<str>,
@@ -253,6 +232,7 @@ struct Source {
     stations: Vec<Station>,
     handoff: Handoff<()>,
     health: Health,
+    control: Control,
 }
 
 /// Why the line ended.
@@ -266,16 +246,18 @@ enum End {
 /// Runs one IEC 101 source until the task is aborted or the point stream closes.
 ///
 /// Sends the [`DeviceMeta`] first, then `$state` once the link addresses resolve (or the port
-/// cannot be opened) and on every change, then readings. Never panics on anything the line
-/// carries.
+/// cannot be opened) and on every change, then readings. Commands from `commands` go to their
+/// point's link address while it is up; each gets exactly one reply. Never panics on anything
+/// the line carries.
 pub async fn run(
     device: Arc<str>,
     config: Iec101Source,
     events: EventSender,
     stats: Arc<SourceStats>,
+    commands: CommandReceiver,
 ) {
     let settings = config.serial.clone();
-    run_on(device, config, events, stats, || {
+    run_on(device, config, events, stats, commands, || {
         open(&settings).map_err(|e| format!("cannot open {}: {e}", settings.path))
     })
     .await;
@@ -288,10 +270,11 @@ async fn run_on<S: AsyncRead + AsyncWrite>(
     config: Iec101Source,
     events: EventSender,
     stats: Arc<SourceStats>,
+    commands: CommandReceiver,
     mut open: impl FnMut() -> Result<S, String>,
 ) {
     let path = config.serial.path.clone();
-    let mut source = Source::new(device, config, events, stats);
+    let mut source = Source::new(device, config, events, stats, commands);
     if !source.meta().await {
         return;
     }
@@ -318,12 +301,8 @@ async fn run_on<S: AsyncRead + AsyncWrite>(
             Err(error) => error,
         };
         tracing::warn!(device = %source.device, reason = %reason, "serial line lost");
-        source.all_down(reason);
-        let wait = tokio::time::sleep(backoff.next_delay());
-        if delivering(wait, &mut source.handoff, &source.events)
-            .await
-            .is_none()
-        {
+        source.all_down(&reason);
+        if !source.wait(backoff.next_delay(), &reason).await {
             return;
         }
     }
@@ -335,7 +314,9 @@ impl Source {
         config: Iec101Source,
         events: EventSender,
         stats: Arc<SourceStats>,
+        commands: CommandReceiver,
     ) -> Self {
+        let control = Control::new(device.clone(), &config, commands);
         let stations = config
             .link_addresses
             .iter()
@@ -350,6 +331,29 @@ impl Source {
             stations,
             handoff: Handoff::new(HANDOFF),
             health: Health::default(),
+            control,
+        }
+    }
+
+    /// Waits `delay` without a line: delivers what waits in the handoff and takes commands,
+    /// which wait for their link address up to their deadline (then answered: not sent,
+    /// `offline` says why). `false` when the point stream is gone.
+    async fn wait(&mut self, delay: Duration, offline: &str) -> bool {
+        let until = Instant::now() + delay;
+        loop {
+            let deadline = self.control.next_deadline();
+            tokio::select! {
+                biased;
+                permit = self.events.reserve(), if !self.handoff.is_empty() => {
+                    let Ok(permit) = permit else { return false };
+                    self.handoff.deliver(permit, &self.events);
+                }
+                request = self.control.recv() => self.control.queue(request),
+                _ = tokio::time::sleep_until(deadline.unwrap_or(until)), if deadline.is_some() => {
+                    self.control.on_timeout(|_| format!("no serial line ({offline})"));
+                }
+                _ = tokio::time::sleep_until(until) => return true,
+            }
         }
     }
 
@@ -365,11 +369,18 @@ impl Source {
 
     /// The port is gone: every link address is down (their points with `comm_failure`), and
     /// `$state` offline with `reason`.
-    fn all_down(&mut self, reason: String) {
-        if let Some(state) = self.health.offline(&self.device, reason) {
+    fn all_down(&mut self, reason: &str) {
+        if let Some(state) = self.health.offline(&self.device, reason.to_owned()) {
             self.handoff.push(state, None);
         }
+        let cx = Context {
+            config: &self.config,
+            asdu: &self.asdu,
+            device: &self.device,
+            stats: &self.stats,
+        };
         for station in &mut self.stations {
+            station.lose_commands(&cx, reason);
             if station.answering == Some(true) {
                 station.on_down();
                 station.lose(&mut self.handoff);
@@ -393,14 +404,19 @@ impl Source {
             let hold = self.handoff.is_full();
             let busy = self.handoff.len() >= BUSY_AT;
             line.set_full(busy);
-            // System commands into the link's queues, as far as they take them.
+            if !hold {
+                self.start_commands(&line);
+            }
+            // Commands, then system commands, into the link's queues, as far as they take them.
             for station in &mut self.stations {
-                while let Some(asdu) = station.pending.front() {
-                    match line.send(station.address, asdu) {
-                        Ok(_) => {
-                            station.pending.pop_front();
+                for queue in [&mut station.command_out, &mut station.pending] {
+                    while let Some(asdu) = queue.front() {
+                        match line.send(station.address, asdu) {
+                            Ok(_) => {
+                                queue.pop_front();
+                            }
+                            Err(_) => break,
                         }
-                        Err(_) => break,
                     }
                 }
             }
@@ -418,6 +434,7 @@ impl Source {
                 .stations
                 .iter()
                 .filter_map(Station::next_deadline)
+                .chain(self.control.next_deadline())
                 .min();
             let far = now + Duration::from_secs(3600);
             tokio::select! {
@@ -465,7 +482,45 @@ impl Source {
                             station.on_tick(&cx, now, hold);
                         }
                     }
+                    let stations = &self.stations;
+                    self.control.on_timeout(|link| {
+                        match stations.iter().find(|s| s.address == link).and_then(|s| s.answering) {
+                            Some(true) => "the point stream was full (the line held)".to_owned(),
+                            Some(false) => format!("link address {link} not answering"),
+                            None => format!("link address {link} not started"),
+                        }
+                    });
                 }
+                request = self.control.recv() => self.control.queue(request),
+            }
+        }
+    }
+
+    /// Starts the waiting commands whose link address is up.
+    fn start_commands(&mut self, line: &Line) {
+        let stations = &self.stations;
+        let ready = self.control.ready(|link| {
+            line.is_up(link)
+                && stations
+                    .iter()
+                    .any(|s| s.address == link && s.answering == Some(true))
+        });
+        if ready.is_empty() {
+            return;
+        }
+        let cx = Context {
+            config: &self.config,
+            asdu: &self.asdu,
+            device: &self.device,
+            stats: &self.stats,
+        };
+        for r in ready {
+            let index = match self.config.mode {
+                Iec101Mode::Balanced => Some(0),
+                Iec101Mode::Unbalanced => self.stations.iter().position(|s| s.address == r.link),
+            };
+            if let Some(station) = index.and_then(|i| self.stations.get_mut(i)) {
+                station.start_command(&cx, r);
             }
         }
     }
@@ -557,6 +612,8 @@ impl Source {
                 station.on_up(&cx, now);
             } else if !up && station.answering != Some(false) {
                 tracing::warn!(device = %self.device, link = station.address, "link address not answering");
+                let why = format!("link address {} not answering", station.address);
+                station.lose_commands(&cx, &why);
                 station.on_down();
                 lost.push(index);
             }

@@ -17,6 +17,8 @@ use fieldbridge_iec60870::types::{Qcc, Qoi};
 use fieldbridge_iec60870::Cp56Time2a;
 use tokio::time::Instant;
 
+use super::control::{answer_to, timers, Ready, Reply};
+use crate::command::{Commands, Now};
 use crate::interrogation::Interrogations;
 use crate::points::Points;
 
@@ -68,6 +70,10 @@ pub struct Station {
     gi: Interrogations,
     /// System commands (ASDUs) waiting for room in the link's queue.
     pub pending: VecDeque<Vec<u8>>,
+    /// The commands of the control direction in flight to this link address.
+    commands: Commands<Reply>,
+    /// Their ASDUs waiting for room in the link's queue, sent before [`Station::pending`].
+    pub command_out: VecDeque<Vec<u8>>,
     /// The next periodic station interrogation and counter interrogation.
     next_gi: Option<Instant>,
     next_ci: Option<Instant>,
@@ -112,6 +118,12 @@ impl Station {
             points: Points::new(device, &master),
             gi: Interrogations::new(config.stations_of(address), confirm_timeout(config)),
             pending: VecDeque::new(),
+            commands: Commands::new(
+                asdu_config(config),
+                config.master.originator_address,
+                timers(config),
+            ),
+            command_out: VecDeque::new(),
             next_gi: None,
             next_ci: None,
             was_up: false,
@@ -184,6 +196,29 @@ impl Station {
         self.next_ci = later(now, master.counter_interrogation);
     }
 
+    /// Starts a command of the control direction: its first ASDU waits for the link's queue,
+    /// or it is answered at once (refused, past its deadline).
+    pub fn start_command(&mut self, cx: &Context<'_>, ready: Ready) {
+        match self
+            .commands
+            .start(ready.command, ready.reply, &ready.point, Now::current())
+        {
+            Ok(bytes) => {
+                tracing::debug!(device = %cx.device, link = self.address, ca = ready.point.common_address, ioa = ready.point.ioa, "command sent");
+                self.command_out.push_back(bytes);
+            }
+            Err(((id, reply), answer)) => answer_to(cx.device, &id, reply, answer),
+        }
+    }
+
+    /// Answers every command in flight: the link to it is lost (`why`).
+    pub fn lose_commands(&mut self, cx: &Context<'_>, why: &str) {
+        self.command_out.clear();
+        for ((id, reply), answer) in self.commands.lost(why) {
+            answer_to(cx.device, &id, reply, answer);
+        }
+    }
+
     /// The link went down or never came up: nothing more is asked of it until it is up again.
     /// Then [`Station::lose`].
     pub fn on_down(&mut self) {
@@ -201,10 +236,15 @@ impl Station {
 
     /// The next instant [`Station::on_tick`] has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
-        [self.next_gi, self.next_ci, self.gi.next_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.next_gi,
+            self.next_ci,
+            self.gi.next_deadline(),
+            self.commands.next_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Runs the periodic interrogations and the retries of unfinished ones due at `now`;
@@ -212,6 +252,11 @@ impl Station {
     /// take longer).
     pub fn on_tick(&mut self, cx: &Context<'_>, now: Instant, paced: bool) {
         let master = &cx.config.master;
+        if self.commands.next_deadline().is_some_and(|at| at <= now) {
+            for ((id, reply), answer) in self.commands.on_timeout(Now::current()) {
+                answer_to(cx.device, &id, reply, answer);
+            }
+        }
         if self.next_gi.is_some_and(|at| at <= now) {
             let cas = self.gi.start(false, now);
             self.interrogate(cx, cas);
@@ -249,6 +294,11 @@ impl Station {
             return;
         }
         let now = Instant::now();
+        let out = self.commands.on_asdu(&asdu, Now::current());
+        self.command_out.extend(out.send);
+        for ((id, reply), answer) in out.replies {
+            answer_to(cx.device, &id, reply, answer);
+        }
         if h.type_id == TypeId::C_IC_NA_1 {
             self.gi
                 .on_reply(h.common_address, h.cause.0, h.negative, now);

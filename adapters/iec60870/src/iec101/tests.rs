@@ -1,14 +1,18 @@
 //! The source against outstations made of the codec's own link layers (unbalanced secondaries
 //! sharing one line, a balanced station B) on an in-memory pipe: ACD-driven class 1 polling of
-//! two link addresses, a silent link address down while the other stays up, and a stalled
-//! point stream that loses no reading.
+//! two link addresses, a silent link address down while the other stays up, a stalled point
+//! stream that loses no reading, and commands to one link address with select before operate.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant as StdInstant};
 
+use fieldbridge_core::command::{
+    CommandRequest, CommandSender, CommandValue, FieldCommand, FieldReply, Outcome,
+};
 use fieldbridge_core::config::{
-    DeviceTime, Iec101Mode, Iec101Sizes, IecMaster, IecPoint, SerialSettings,
+    DeviceTime, Iec101Mode, Iec101Sizes, IecCommand, IecCommandKind, IecMaster, IecPoint,
+    PulseQualifier, SerialSettings,
 };
 use fieldbridge_core::event::{self, EventReceiver};
 use fieldbridge_core::point::{QualityFlag, Value};
@@ -21,7 +25,7 @@ use fieldbridge_iec60870::link101::{
 };
 use fieldbridge_iec60870::types::Qds;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::*;
 
@@ -94,14 +98,37 @@ fn float(ca: u16, ioa: u32, value: f32, cot: Cot) -> Vec<u8> {
     )
 }
 
-/// What an outstation answers to `asdu` (a station interrogation of its `ca`: ACTCON, one
-/// float at IOA 200 with `value`, ACTTERM; of another common address: the request back
-/// negative with cause 46), in order.
+/// `asdu` with another cause of transmission.
+fn with_cause(asdu: &[u8], cot: Cot) -> Vec<u8> {
+    match OwnedAsdu::decode(asdu, &SIZES) {
+        Ok(mut owned) => {
+            owned.header.cause = cot;
+            encode(&owned)
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// What an outstation answers to `asdu`, in order: to a station interrogation of its `ca`,
+/// ACTCON, one float at IOA 200 with `value`, ACTTERM (of another common address: the request
+/// back negative with cause 46); to a single command at its `ca`, ACTCON, and after an execute
+/// ACTTERM.
 fn answer(asdu: &[u8], ca: u16, value: f32) -> Vec<Vec<u8>> {
     let Ok(request) = Asdu::decode(asdu, &SIZES) else {
         return Vec::new();
     };
     let h = request.header;
+    if h.type_id == TypeId::C_SC_NA_1 && h.common_address == ca {
+        let select = matches!(
+            request.objects().next().map(|o| o.element),
+            Some(Element::SingleCommand(sco)) if sco.0 & 0x80 != 0
+        );
+        let mut out = vec![with_cause(asdu, Cot::ACTIVATION_CON)];
+        if !select {
+            out.push(with_cause(asdu, Cot::ACTIVATION_TERMINATION));
+        }
+        return out;
+    }
     if h.type_id != TypeId::C_IC_NA_1 {
         return Vec::new();
     }
@@ -229,6 +256,7 @@ async fn party_line(
 /// The source on one end of a pipe, the outstations on the other.
 struct Rig {
     events: EventReceiver,
+    commands: CommandSender,
     asks: mpsc::UnboundedSender<Ask>,
     seen: Arc<Mutex<Seen>>,
     stats: Arc<SourceStats>,
@@ -249,15 +277,18 @@ fn unbalanced_rig(config: Iec101Source, stations: Vec<(u16, u16, f32)>, capacity
     let (tx, events) = event::channel(capacity);
     let stats = Arc::new(SourceStats::new());
     let mut port = Some(ours);
+    let (commands, queue) = mpsc::channel(8);
     let task = tokio::spawn(run_on(
         Arc::from("rtu"),
         config,
         tx,
         stats.clone(),
+        queue,
         move || port.take().ok_or_else(|| "the pipe is gone".to_owned()),
     ));
     Rig {
         events,
+        commands,
         asks,
         seen,
         stats,
@@ -592,16 +623,19 @@ async fn a_balanced_outstation_is_interrogated_and_its_data_all_arrive_through_a
     let (tx, events) = event::channel(4);
     let stats = Arc::new(SourceStats::new());
     let mut port = Some(ours);
+    let (commands, queue) = mpsc::channel(8);
     let task = tokio::spawn(run_on(
         Arc::from("rtu"),
         config,
         tx,
         stats.clone(),
+        queue,
         move || port.take().ok_or_else(|| "the pipe is gone".to_owned()),
     ));
     let (asks, _) = mpsc::unbounded_channel();
     let mut rig = Rig {
         events,
+        commands,
         asks,
         seen: Arc::default(),
         stats,
@@ -634,4 +668,92 @@ async fn a_balanced_outstation_is_interrogated_and_its_data_all_arrive_through_a
     let (confirmed, refused) = sent.lock().map(|s| *s).unwrap_or_default();
     assert_eq!(refused, 0);
     assert!(confirmed >= total);
+}
+
+/// Sends a single command `on` for `point` and returns where its reply comes.
+async fn command(
+    rig: &Rig,
+    point: &str,
+    on: bool,
+    within: Duration,
+) -> oneshot::Receiver<FieldReply> {
+    let (reply, rx) = oneshot::channel();
+    let command = FieldCommand {
+        id: Arc::from(format!("{point}-{on}")),
+        point: Arc::from(point),
+        value: CommandValue::Bool(on),
+        params: Default::default(),
+        deadline: tokio::time::Instant::now() + within,
+        deadline_is_expiry: false,
+    };
+    let sent = rig.commands.send(CommandRequest { command, reply }).await;
+    assert!(sent.is_ok(), "the source takes commands");
+    rx
+}
+
+async fn reply(rx: oneshot::Receiver<FieldReply>) -> FieldReply {
+    match tokio::time::timeout(LIMIT, rx).await {
+        Ok(Ok(reply)) => reply,
+        other => panic!("no reply within {LIMIT:?}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_command_goes_to_its_points_link_address_with_select_before_operate() {
+    let (mut breaker, _) = point(4, 4, 300, "breaker4");
+    breaker.writable = true;
+    breaker.command = Some(IecCommand {
+        kind: IecCommandKind::Single,
+        time_tag: false,
+        select_before_operate: true,
+        qualifier: PulseQualifier::None,
+    });
+    let config = source(
+        Iec101Mode::Unbalanced,
+        &[3, 4],
+        3,
+        vec![(breaker, 4), point(4, 4, 200, "feeder4")],
+    );
+    let mut rig = unbalanced_rig(config, vec![(3, 3, 12.5), (4, 4, 40.0)], 64);
+    let mut got = Got::default();
+    // Sent before link 4 is up: it waits for it.
+    let early = command(&rig, "breaker4", true, Duration::from_secs(10)).await;
+    until(&mut rig, &mut got, "both interrogations", |g| {
+        g.has("ca3-ioa200", 12.5, false) && g.has("feeder4", 40.0, false)
+    })
+    .await;
+    let answer = reply(early).await;
+    assert_eq!(answer.outcome, Outcome::Success, "{answer:?}");
+    assert_eq!(answer.method.as_deref(), Some("C_SC_NA_1 select+execute"));
+    // The select and the execute went to link address 4 only, each with SEND/CONFIRM.
+    let requests = rig
+        .seen
+        .lock()
+        .map(|s| s.requests.clone())
+        .unwrap_or_default();
+    let sends = |link: u16| {
+        requests
+            .iter()
+            .filter(|(a, f)| *a == link && *f == 3)
+            .count()
+    };
+    // Link 3: its station's interrogation; link 4: two interrogations (stations 3 and 4) and
+    // the two steps of the command.
+    assert_eq!((sends(3), sends(4)), (1, 4), "{requests:?}");
+    // Link 4 silent: a command waits for it, then times out naming it.
+    let _ = rig.asks.send(Ask::Silent(4, true));
+    until(&mut rig, &mut got, "link 4 down", |g| {
+        g.states
+            .contains(&(true, Some("link address 4 not answering".into())))
+    })
+    .await;
+    let late = reply(command(&rig, "breaker4", false, Duration::from_millis(300)).await).await;
+    assert_eq!(late.outcome, Outcome::Timeout, "{late:?}");
+    assert_eq!(
+        late.reason.as_deref(),
+        Some("not sent to the field: link address 4 not answering before the deadline")
+    );
+    // An unknown point is refused.
+    let unknown = reply(command(&rig, "feeder4", true, Duration::from_secs(1)).await).await;
+    assert_eq!(unknown.outcome, Outcome::Refused, "{unknown:?}");
 }
