@@ -5,8 +5,10 @@
 //! - Unbalanced, two link addresses on one line (one `cs101_slave` process serving both, as on
 //!   a multi-drop line): both are interrogated, their values named as configured or
 //!   `ca<CA>-ioa<IOA>`, then their spontaneous values arrive with the device's time tags (the
-//!   slave queues everything in class 1, so this needs the class 1 polls on ACD); when the
-//!   line goes away `$state` goes offline and the values are republished with `comm_failure`.
+//!   slave queues everything in class 1, so this needs the class 1 polls on ACD); a command
+//!   published on `<point>/set` reaches the second outstation with select before operate and
+//!   its result and return information come back; when the line goes away `$state` goes
+//!   offline and the values are republished with `comm_failure`.
 //! - Balanced, one outstation: interrogated, then its spontaneous values.
 //!
 //! The peers are built by `scripts/build-lib60870`; without them the tests fail and say so.
@@ -21,7 +23,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{header, BridgeProcess};
-use fieldbridge_tests::{repo_root, Mosquitto, SocatPair, Subscriber};
+use fieldbridge_tests::{repo_root, require, Mosquitto, Peer, SocatPair, Subscriber};
 use serde_json::{json, Value};
 
 /// `cs101_slave`, killed on drop.
@@ -174,6 +176,28 @@ fn check(seen: &BTreeMap<String, Value>, expected: &[(&str, Value, u64, u64)], l
     );
 }
 
+/// Publishes one command with mosquitto_pub at QoS 1.
+fn publish(broker: &Mosquitto, point: &str, payload: &str) {
+    let status = Command::new(require(Peer::MosquittoPub))
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &broker.port().to_string(),
+            "-q",
+            "1",
+        ])
+        .args([
+            "-t",
+            &format!("fieldbridge/iec/rtu/{point}/set"),
+            "-m",
+            payload,
+        ])
+        .status()
+        .expect("mosquitto_pub");
+    assert!(status.success());
+}
+
 async fn state(sub: &Subscriber, online: bool, within: Duration) -> Option<Value> {
     let word = if online { "\"online\"" } else { "\"offline\"" };
     sub.wait_for(
@@ -199,7 +223,7 @@ async fn two_lib60870_outstations_on_one_unbalanced_line_are_interrogated_and_re
         dir.path(),
         &broker,
         &format!(
-            "serial = \"{}\"\nlink_address = [1, 2]\ncommon_address = 1\ntimeout = \"500ms\"\npoll = \"100ms\"\n\n  [[source.point]]\n  name = \"feeder2\"\n  link_address = 2\n  common_address = 2\n  ioa = 200\n  unit = \"A\"\n",
+            "serial = \"{}\"\nlink_address = [1, 2]\ncommon_address = 1\ntimeout = \"500ms\"\npoll = \"100ms\"\n\n  [[source.point]]\n  name = \"feeder2\"\n  link_address = 2\n  common_address = 2\n  ioa = 200\n  unit = \"A\"\n\n  [[source.point]]\n  name = \"breaker2\"\n  link_address = 2\n  common_address = 2\n  ioa = 300\n  command = \"single\"\n  select_before_operate = true\n  writable = true\n",
             line.a().display()
         ),
     );
@@ -271,6 +295,32 @@ async fn two_lib60870_outstations_on_one_unbalanced_line_are_interrogated_and_re
             "link {link} interrogated: {said}"
         );
     }
+
+    // A command to the second outstation: select, execute, its return information (COT 11).
+    publish(&broker, "breaker2", r#"{"id":"c1","value":true}"#);
+    let result = sub
+        .wait_for(
+            |m| m.topic == "fieldbridge/iec/rtu/breaker2/set/result",
+            Duration::from_secs(20),
+        )
+        .await
+        .and_then(|m| m.json);
+    let result = result.unwrap_or_else(|| panic!("no command result; log:\n{}", bridge.log()));
+    assert_eq!(result["id"], "c1", "{result}");
+    assert_eq!(result["outcome"], "success", "{result}\n{}", bridge.log());
+    let returned = wait_for_points(&sub, 11, &["ca2-ioa102"], Duration::from_secs(10)).await;
+    assert_eq!(
+        returned.get("ca2-ioa102").map(|s| s["value"].clone()),
+        Some(json!(true)),
+        "{returned:#?}"
+    );
+    let said = slave.said();
+    assert!(
+        said.contains("command link=2 ca=2 ioa=300 value=1 select=1 qu=0 result=selected")
+            && said.contains("command link=2 ca=2 ioa=300 value=1 select=0 qu=0 result=executed")
+            && !said.contains("command link=1"),
+        "the slave saw: {said}"
+    );
 
     // The outstations go away, and the line with them: offline, values with comm_failure.
     slave.kill();
