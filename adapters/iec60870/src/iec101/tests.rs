@@ -17,7 +17,8 @@ use fieldbridge_core::config::{
 use fieldbridge_core::event::{self, EventReceiver};
 use fieldbridge_core::point::{QualityFlag, Value};
 use fieldbridge_iec60870::asdu::{
-    Asdu, AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, TypeId,
+    Asdu, AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, TimeTag,
+    TypeId,
 };
 use fieldbridge_iec60870::ft12::{self, Control, Frame, LinkConfig};
 use fieldbridge_iec60870::link101::{
@@ -303,6 +304,8 @@ struct Got {
     readings: Vec<(String, Value, bool)>,
     /// (online, reason)
     states: Vec<(bool, Option<String>)>,
+    /// The device time and flags of each point's last reading.
+    last: HashMap<String, (Option<fieldbridge_core::time::Timestamp>, Vec<QualityFlag>)>,
 }
 
 impl Got {
@@ -310,6 +313,10 @@ impl Got {
         match event {
             SourceEvent::Reading(r) => {
                 assert_eq!(r.source.protocol(), "iec101", "{r:?}");
+                self.last.insert(
+                    r.point.to_string(),
+                    (r.ts, r.quality.flags.iter().collect()),
+                );
                 self.readings.push((
                     r.point.to_string(),
                     r.value,
@@ -366,10 +373,37 @@ async fn two_link_addresses_on_one_line_are_interrogated_and_polled_for_class_1_
     let _ = rig
         .asks
         .send(Ask::Push(4, false, float(4, 200, 41.0, Cot::SPONTANEOUS)));
+    // A float with a CP24Time2a (M_ME_TC_1), its IV set: completed with the current hour.
+    let tagged = encode(
+        &OwnedAsdu::new(SIZES, TypeId(14), Cot::SPONTANEOUS, 3).with(InformationObject::with_time(
+            201,
+            Element::Float {
+                value: 5.0,
+                qds: Qds(0),
+            },
+            TimeTag::Cp24(fieldbridge_iec60870::Cp24Time2a {
+                millisecond: 1_000,
+                minute: 0,
+                res1: false,
+                invalid: true,
+            }),
+        )),
+    );
+    let _ = rig.asks.send(Ask::Push(3, true, tagged));
     until(&mut rig, &mut got, "the spontaneous values", |g| {
-        g.has("ca3-ioa200", 13.5, false) && g.has("feeder4", 41.0, false)
+        g.has("ca3-ioa200", 13.5, false)
+            && g.has("feeder4", 41.0, false)
+            && g.has("ca3-ioa201", 5.0, false)
     })
     .await;
+    let (ts, flags) = got.last.get("ca3-ioa201").cloned().unwrap_or_default();
+    let ts = ts.map(|t| t.unix_millis()).unwrap_or_default();
+    let now = fieldbridge_core::time::Timestamp::now().unix_millis();
+    assert!(
+        now - ts <= 3_600_000 && ts.rem_euclid(3_600_000) == 1_000,
+        "{ts} {now}"
+    );
+    assert!(flags.contains(&QualityFlag::TimeInvalid), "{flags:?}");
     let requests = rig
         .seen
         .lock()
@@ -756,4 +790,49 @@ async fn a_command_goes_to_its_points_link_address_with_select_before_operate() 
     // An unknown point is refused.
     let unknown = reply(command(&rig, "feeder4", true, Duration::from_secs(1)).await).await;
     assert_eq!(unknown.outcome, Outcome::Refused, "{unknown:?}");
+}
+
+#[test]
+fn a_cp24_time_tag_is_completed_with_the_hour_it_arrived_in() {
+    use super::station::cp24_instant;
+    use fieldbridge_core::time::{Timestamp, Zone};
+    use fieldbridge_iec60870::Cp24Time2a;
+
+    let received = Timestamp::from_unix_millis(1_767_323_045_678); // 2026-01-02T03:04:05.678Z
+    let received = received.expect("a date");
+    let tag = |minute: u8, millisecond: u16| Cp24Time2a {
+        millisecond,
+        minute,
+        res1: false,
+        invalid: false,
+    };
+    let at = |t: &Cp24Time2a, device_time: &DeviceTime| {
+        cp24_instant(t, device_time, received).map(Timestamp::to_rfc3339_millis)
+    };
+    let utc = DeviceTime::Utc;
+    assert_eq!(
+        at(&tag(3, 59_000), &utc).as_deref(),
+        Some("2026-01-02T03:03:59.000Z")
+    );
+    // A minute not reached yet in this hour belongs to the hour before.
+    assert_eq!(
+        at(&tag(50, 0), &utc).as_deref(),
+        Some("2026-01-02T02:50:00.000Z")
+    );
+    // A device clock slightly ahead stays in this hour.
+    assert_eq!(
+        at(&tag(4, 30_000), &utc).as_deref(),
+        Some("2026-01-02T03:04:30.000Z")
+    );
+    // In a zone half an hour off the hour: 08:34:05 local, so minute 30 is 08:30 local.
+    let kolkata = DeviceTime::Local(Zone::named("Asia/Kolkata").expect("the zone"));
+    assert_eq!(
+        at(&tag(30, 0), &kolkata).as_deref(),
+        Some("2026-01-02T03:00:00.000Z")
+    );
+    let berlin = DeviceTime::Local(Zone::named("Europe/Berlin").expect("the zone"));
+    assert_eq!(
+        at(&tag(3, 59_000), &berlin).as_deref(),
+        Some("2026-01-02T03:03:59.000Z")
+    );
 }
