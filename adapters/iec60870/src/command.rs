@@ -530,6 +530,7 @@ impl<R> Commands<R> {
     /// `failed` as it stands; after the positive ACTCON of the execute: `failed`, its
     /// termination unknown.
     pub fn lost(&mut self, why: &str) -> Vec<(R, FieldReply)> {
+        self.recent.clear();
         self.exchanges
             .drain(..)
             .map(|e| {

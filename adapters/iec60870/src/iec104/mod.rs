@@ -222,7 +222,7 @@ async fn run_holding(
                 &mut handoff,
                 &events,
                 &mut control,
-                &format!("connecting to {address}; last: {last_error}"),
+                &format!("connecting to {address}"),
             )
             .await
             else {
