@@ -13,6 +13,10 @@
 //! frames per t2 without reaching its t1; at 4,096 waiting readings it holds them
 //! altogether, so the backlog stays bounded. The task keeps answering TESTFR and sending S frames
 //! whatever the point stream does, and keeps delivering the backlog across reconnections.
+//!
+//! Commands of writable points ([`crate::command`]) wait in the `control` module for a started link, go
+//! before waiting interrogations, and are answered once each: at their confirmation or
+//! termination, at a timer, at their deadline when no link came, or when the link is lost.
 mod control;
 mod session;
 

@@ -651,3 +651,27 @@ fn a_smaller_101_layout_is_used_and_an_address_it_cannot_carry_is_refused() {
     // type, VSQ, COT, CA, IOA (2), SCO.
     assert_eq!(sent, vec![45, 1, 6, 1, 0xF4, 0x01, 0x01]);
 }
+
+#[test]
+fn a_time_tag_the_clock_cannot_give_is_refused_before_anything_is_sent() {
+    let t0 = Instant::now();
+    let mut c = commands();
+    let mut p = point(IecCommandKind::Single, false);
+    if let Some(k) = p.command.as_mut() {
+        k.time_tag = true;
+    }
+    // A box that starts at 1970 until NTP sets it.
+    let now = Now {
+        instant: t0,
+        utc_ms: 192_250,
+    };
+    let (_, reply) = c
+        .start(command(t0, json!(true), json!(null)), 1, &p, now)
+        .expect_err("refused");
+    assert_eq!(reply.outcome, Outcome::Refused);
+    assert_eq!(
+        reply.reason.as_deref(),
+        Some("the bridge's clock (1970-01-01T00:03:12.250Z) cannot be sent as a CP56Time2a time tag (2000 to 2099)")
+    );
+    assert!(c.is_empty());
+}
