@@ -58,7 +58,7 @@ pub const HANDOFF: usize = 256;
 
 /// Balanced: readings waiting before the outstation's user data are answered busy (NACK, DFC =
 /// 1). Higher than [`HANDOFF`] because some outstations take a busy answer badly (lib60870-C
-/// 2.3.4 stops sending until its link is reset, `docs/iec101.md`): a short stall of the point
+/// 2.3.4 stops sending for good, `docs/iec101.md`): a short stall of the point
 /// stream is absorbed, a long one still bounded.
 pub const BUSY_AT: usize = 4096;
 
