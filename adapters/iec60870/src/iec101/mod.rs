@@ -233,6 +233,8 @@ struct Source {
     handoff: Handoff<()>,
     health: Health,
     control: Control,
+    /// Balanced: readings waiting before the outstation's data are answered busy.
+    busy_at: usize,
 }
 
 /// Why the line ended.
@@ -257,24 +259,27 @@ pub async fn run(
     commands: CommandReceiver,
 ) {
     let settings = config.serial.clone();
-    run_on(device, config, events, stats, commands, || {
+    run_on(device, config, events, stats, commands, BUSY_AT, || {
         open(&settings).map_err(|e| format!("cannot open {}: {e}", settings.path))
     })
     .await;
 }
 
 /// [`run`] on the ports `open` gives (a serial port; a pipe in tests): called again after the
-/// port failed, with a backoff; its error is the offline reason.
+/// port failed, with a backoff; its error is the offline reason. `busy_at` is [`BUSY_AT`]
+/// (a parameter for tests).
 async fn run_on<S: AsyncRead + AsyncWrite>(
     device: Arc<str>,
     config: Iec101Source,
     events: EventSender,
     stats: Arc<SourceStats>,
     commands: CommandReceiver,
+    busy_at: usize,
     mut open: impl FnMut() -> Result<S, String>,
 ) {
     let path = config.serial.path.clone();
     let mut source = Source::new(device, config, events, stats, commands);
+    source.busy_at = busy_at;
     if !source.meta().await {
         return;
     }
@@ -332,6 +337,7 @@ impl Source {
             handoff: Handoff::new(HANDOFF),
             health: Health::default(),
             control,
+            busy_at: BUSY_AT,
         }
     }
 
@@ -402,7 +408,7 @@ impl Source {
         loop {
             let now = Instant::now();
             let hold = self.handoff.is_full();
-            let busy = self.handoff.len() >= BUSY_AT;
+            let busy = self.handoff.len() >= self.busy_at;
             line.set_full(busy);
             if !hold {
                 self.start_commands(&line);

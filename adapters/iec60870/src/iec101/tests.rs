@@ -285,6 +285,7 @@ fn unbalanced_rig(config: Iec101Source, stations: Vec<(u16, u16, f32)>, capacity
         tx,
         stats.clone(),
         queue,
+        BUSY_AT,
         move || port.take().ok_or_else(|| "the pipe is gone".to_owned()),
     ));
     Rig {
@@ -647,11 +648,12 @@ async fn balanced_outstation(mut end: DuplexStream, count: u32, sent: Arc<Mutex<
     }
 }
 
-#[tokio::test]
-async fn a_balanced_outstation_is_interrogated_and_its_data_all_arrive_through_a_stall() {
+/// A balanced outstation sending `total` spontaneous floats to the source with `busy_at`, whose
+/// point stream stalls for a second after the interrogation: the values received, in order, and
+/// how many of its FC 3 frames were confirmed and refused busy.
+async fn balanced_through_a_stall(total: u32, busy_at: usize) -> (Vec<f64>, u32, u32) {
     let config = source(Iec101Mode::Balanced, &[5], 5, vec![]);
     let (ours, theirs) = tokio::io::duplex(4096);
-    let total = 300u32;
     let sent = Arc::new(Mutex::new((0u32, 0u32)));
     tokio::spawn(balanced_outstation(theirs, total, sent.clone()));
     let (tx, events) = event::channel(4);
@@ -664,6 +666,7 @@ async fn a_balanced_outstation_is_interrogated_and_its_data_all_arrive_through_a
         tx,
         stats.clone(),
         queue,
+        busy_at,
         move || port.take().ok_or_else(|| "the pipe is gone".to_owned()),
     ));
     let (asks, _) = mpsc::unbounded_channel();
@@ -681,8 +684,6 @@ async fn a_balanced_outstation_is_interrogated_and_its_data_all_arrive_through_a
     })
     .await;
     assert_eq!(got.states.first(), Some(&(true, None)));
-    // A stall: the balanced outstation goes on sending; the source takes and acknowledges
-    // its data (below BUSY_AT), nothing is refused and nothing lost.
     tokio::time::sleep(Duration::from_secs(1)).await;
     until(&mut rig, &mut got, "every spontaneous value", |g| {
         g.readings
@@ -698,9 +699,28 @@ async fn a_balanced_outstation_is_interrogated_and_its_data_all_arrive_through_a
         .filter(|(p, _, _)| p == "ca5-ioa300")
         .filter_map(|(_, v, _)| v.as_f64())
         .collect();
-    assert_eq!(values, (0..total).map(f64::from).collect::<Vec<_>>());
     let (confirmed, refused) = sent.lock().map(|s| *s).unwrap_or_default();
+    (values, confirmed, refused)
+}
+
+#[tokio::test]
+async fn a_balanced_outstation_is_interrogated_and_its_data_all_arrive_through_a_stall() {
+    // Below BUSY_AT the source takes and acknowledges everything: nothing refused, nothing lost.
+    let total = 300u32;
+    let (values, confirmed, refused) = balanced_through_a_stall(total, BUSY_AT).await;
+    assert_eq!(values, (0..total).map(f64::from).collect::<Vec<_>>());
     assert_eq!(refused, 0);
+    assert!(confirmed >= total);
+}
+
+#[tokio::test]
+async fn a_balanced_outstation_is_answered_busy_past_the_bound_and_loses_nothing() {
+    // Past the bound its user data are refused (NACK, DFC = 1); the outstation keeps them,
+    // asks for the link status until DFC clears, and sends them again: all arrive, in order.
+    let total = 300u32;
+    let (values, confirmed, refused) = balanced_through_a_stall(total, 20).await;
+    assert_eq!(values, (0..total).map(f64::from).collect::<Vec<_>>());
+    assert!(refused >= 1, "nothing was refused busy");
     assert!(confirmed >= total);
 }
 
