@@ -68,7 +68,7 @@ fn source(mode: Iec101Mode, links: &[u16], ca: u16, points: Vec<(IecPoint, u16)>
             common_address: 1,
             ioa: 2,
         },
-        timeout: Duration::from_millis(100),
+        timeout: Duration::from_millis(250),
         poll: Duration::from_millis(20),
         master: IecMaster {
             common_address: ca,
@@ -568,7 +568,7 @@ async fn a_stalled_point_stream_holds_the_polls_and_loses_no_reading() {
 /// NACK again; reports how many it sent and how many were refused.
 async fn balanced_outstation(mut end: DuplexStream, count: u32, sent: Arc<Mutex<(u32, u32)>>) {
     let params = Params {
-        response_timeout: Duration::from_millis(100),
+        response_timeout: Duration::from_millis(250),
         link_retry: Duration::from_millis(200),
         queue_len: 1,
         ..Params::default()
