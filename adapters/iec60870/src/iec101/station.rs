@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fieldbridge_core::command::{FieldReply, Outcome};
 use fieldbridge_core::config::{DeviceTime, Iec101Source, IecMaster};
 use fieldbridge_core::event::SourceEvent;
 use fieldbridge_core::point::{Quality, QualityFlag, QualityLevel, Reading, SourceAddress};
@@ -259,6 +260,7 @@ impl Station {
             .start(ready.command, ready.reply, &ready.point, Now::current())
         {
             Ok(bytes) => {
+                cx.stats.bump(Counter::Writes);
                 tracing::debug!(device = %cx.device, link = self.address, ca = ready.point.common_address, ioa = ready.point.ioa, "command sent");
                 self.command_out.push_back(bytes);
             }
@@ -270,7 +272,7 @@ impl Station {
     pub fn lose_commands(&mut self, cx: &Context<'_>, why: &str) {
         self.command_out.clear();
         for ((id, reply), answer) in self.commands.lost(why) {
-            answer_to(cx.device, &id, reply, answer);
+            finished(cx, &id, reply, answer);
         }
     }
 
@@ -309,7 +311,7 @@ impl Station {
         let master = &cx.config.master;
         if self.commands.next_deadline().is_some_and(|at| at <= now) {
             for ((id, reply), answer) in self.commands.on_timeout(Now::current()) {
-                answer_to(cx.device, &id, reply, answer);
+                finished(cx, &id, reply, answer);
             }
         }
         if self.next_gi.is_some_and(|at| at <= now) {
@@ -352,7 +354,7 @@ impl Station {
         let out = self.commands.on_asdu(&asdu, Now::current());
         self.command_out.extend(out.send);
         for ((id, reply), answer) in out.replies {
-            answer_to(cx.device, &id, reply, answer);
+            finished(cx, &id, reply, answer);
         }
         if h.type_id == TypeId::C_IC_NA_1 {
             self.gi
@@ -384,6 +386,7 @@ impl Station {
                 _ => None,
             })
             .collect();
+        let dropped = self.points.dropped;
         self.points.readings(&asdu, device_time, |reading| {
             let reading = iec101(reading);
             let reading = if cp24.is_empty() {
@@ -393,7 +396,24 @@ impl Station {
             };
             handoff.push(SourceEvent::Reading(reading), None);
         });
+        for _ in dropped..self.points.dropped {
+            cx.stats.bump(Counter::Dropped);
+        }
     }
+}
+
+/// Answers a command that was sent to the field; one that did not succeed counts as a write
+/// failure.
+fn finished(
+    cx: &Context<'_>,
+    id: &str,
+    reply: tokio::sync::oneshot::Sender<FieldReply>,
+    answer: FieldReply,
+) {
+    if answer.outcome != Outcome::Success {
+        cx.stats.bump(Counter::WriteFailures);
+    }
+    answer_to(cx.device, id, reply, answer);
 }
 
 /// The bridge's clock as a CP56Time2a in UTC, for C_CS_NA_1.

@@ -559,6 +559,9 @@ async fn a_command_goes_to_its_points_link_address_with_select_before_operate() 
     // An unknown point is refused.
     let unknown = reply(command(&rig, "feeder4", true, Duration::from_secs(1)).await).await;
     assert_eq!(unknown.outcome, Outcome::Refused, "{unknown:?}");
+    // One command reached the field and succeeded; the others never left the bridge.
+    let stats = rig.stats.snapshot();
+    assert_eq!((stats.writes, stats.write_failures), (1, 0));
 }
 
 #[test]
