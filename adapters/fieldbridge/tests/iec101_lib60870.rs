@@ -403,3 +403,110 @@ async fn a_lib60870_outstation_on_a_balanced_line_is_interrogated_and_reports_sp
     assert_eq!(s["source"]["type_id"], 36, "{s}");
     assert!(s["value"].as_f64().is_some_and(|v| v >= 13.5), "{s}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_lib60870_outstation_is_marked_down_while_the_other_on_the_line_reports_on() {
+    let broker = Mosquitto::start();
+    let line = SocatPair::start();
+    // Link address 2 is cut off the line 8 s after the slave starts, for 6 s.
+    let mut slave = Slave::start(
+        line.b(),
+        "--link-address 1,2 --ca 1,2 --spontaneous-ms 500 --mute 2:8000:6000",
+        &[1, 2],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        dir.path(),
+        &broker,
+        &format!(
+            "serial = \"{}\"\nlink_address = [1, 2]\ncommon_address = 1\ntimeout = \"300ms\"\npoll = \"100ms\"\n\n  [[source.point]]\n  name = \"feeder2\"\n  link_address = 2\n  common_address = 2\n  ioa = 200\n",
+            line.a().display()
+        ),
+    );
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/iec/#").await;
+    let bridge = BridgeProcess::run(&config, dir.path());
+    let seen = wait_for_points(&sub, 20, &["ca1-ioa200", "feeder2"], Duration::from_secs(8)).await;
+    assert!(
+        seen.contains_key("ca1-ioa200") && seen.contains_key("feeder2"),
+        "both interrogated before the mute: {seen:#?}\nlog:\n{}",
+        bridge.log()
+    );
+
+    // Link address 2 goes silent: named in $state, its point with comm_failure; link address 1
+    // goes on reporting.
+    let down = sub
+        .wait_for(
+            |m| {
+                m.topic == "fieldbridge/iec/rtu/$state"
+                    && m.json.as_ref().is_some_and(|j| {
+                        j["state"] == "online" && j["reason"] == "link address 2 not answering"
+                    })
+            },
+            Duration::from_secs(15),
+        )
+        .await;
+    assert!(
+        down.is_some(),
+        "no $state naming link address 2; log:\n{}",
+        bridge.log()
+    );
+    let lost = sub
+        .wait_for(
+            |m| {
+                m.topic == "fieldbridge/iec/rtu/feeder2"
+                    && m.json
+                        .as_ref()
+                        .is_some_and(|j| j["flags"] == json!(["comm_failure"]))
+            },
+            Duration::from_secs(5),
+        )
+        .await;
+    assert!(lost.is_some(), "no comm_failure on feeder2");
+    sub.clear();
+    let on = wait_for_points(&sub, 3, &["ca1-ioa200"], Duration::from_secs(5)).await;
+    assert!(
+        on.contains_key("ca1-ioa200"),
+        "link address 1 still reports"
+    );
+    assert!(
+        !sub.messages()
+            .iter()
+            .any(|m| m.topic == "fieldbridge/iec/rtu/ca1-ioa200"
+                && m.json
+                    .as_ref()
+                    .is_some_and(|j| j["flags"] == json!(["comm_failure"]))),
+        "link address 1's points are not lost"
+    );
+
+    // Back on the line: started again, interrogated again, every link address answering.
+    let back = wait_for_points(&sub, 20, &["feeder2"], Duration::from_secs(30)).await;
+    assert!(
+        back.contains_key("feeder2"),
+        "link address 2 interrogated again; slave:\n{}\nlog:\n{}",
+        slave.said(),
+        bridge.log()
+    );
+    let online = sub
+        .wait_for(
+            |m| {
+                m.topic == "fieldbridge/iec/rtu/$state"
+                    && m.json
+                        .as_ref()
+                        .is_some_and(|j| j["state"] == "online" && j["reason"].is_null())
+            },
+            Duration::from_secs(5),
+        )
+        .await;
+    assert!(online.is_some(), "$state online without a reason again");
+    let said = slave.said();
+    assert!(
+        said.contains("mute link=2") && said.contains("unmute link=2"),
+        "{said}"
+    );
+    assert_eq!(
+        said.matches("interrogation link=2 ca=2 qoi=20 result=confirmed")
+            .count(),
+        2,
+        "{said}"
+    );
+}

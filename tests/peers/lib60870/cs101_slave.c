@@ -47,6 +47,10 @@ struct slave_options {
     int spontaneous_class;
     int select_timeout_ms;
     int idle_timeout_ms;
+    /* --mute LINK:FROM_MS:FOR_MS: that station is cut off the line for a while */
+    int mute_link;
+    int mute_from_ms;
+    int mute_for_ms;
 };
 
 struct station {
@@ -80,7 +84,8 @@ static void usage(void)
             "         [--link-address-size 0|1|2] [--cot-size 1|2] [--ca-size 1|2] [--ioa-size 1|2|3]\n"
             "         [--originator N] [--baud N] [--single-char-ack 0|1]\n"
             "         [--spontaneous-ms MS] [--spontaneous-count N] [--spontaneous-class 1|2]\n"
-            "         [--select-timeout-ms MS] [--idle-timeout-ms MS] [--duration-ms MS] [--raw]\n");
+            "         [--select-timeout-ms MS] [--idle-timeout-ms MS] [--duration-ms MS] [--raw]\n"
+            "         [--mute LINK:FROM_MS:FOR_MS]\n");
     exit(2);
 }
 
@@ -478,6 +483,9 @@ int main(int argc, char **argv)
     o.spontaneous_class = 1;
     o.select_timeout_ms = 10000;
     o.idle_timeout_ms = 5000;
+    o.mute_link = -1;
+    o.mute_from_ms = 0;
+    o.mute_for_ms = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -503,6 +511,13 @@ int main(int argc, char **argv)
             o.select_timeout_ms = peer_parse_int(name, value, 0, 3600000);
         else if (strcmp(name, "idle-timeout-ms") == 0)
             o.idle_timeout_ms = peer_parse_int(name, value, 1, 3600000);
+        else if (strcmp(name, "mute") == 0) {
+            if (sscanf(value, "%d:%d:%d", &o.mute_link, &o.mute_from_ms, &o.mute_for_ms) != 3 ||
+                o.mute_link < 0 || o.mute_from_ms < 0 || o.mute_for_ms < 0) {
+                fprintf(stderr, "cs101_slave: --mute takes LINK:FROM_MS:FOR_MS\n");
+                usage();
+            }
+        }
         else {
             fprintf(stderr, "cs101_slave: unknown option --%s\n", name);
             usage();
@@ -524,6 +539,7 @@ int main(int argc, char **argv)
     uint64_t start = peer_now_ms();
     uint64_t next_spontaneous = start + (uint64_t) o.spontaneous_ms;
     int spontaneous_sent = 0;
+    bool muted = false;
     uint8_t buffer[512];
     struct pollfd fds[PEER_MAX_STATIONS + 1];
 
@@ -547,15 +563,23 @@ int main(int argc, char **argv)
         }
         if (poll(fds, (nfds_t) station_count + 1, 10) < 0 && errno != EINTR)
             break;
+        /* A muted station is cut off the line: it hears nothing and its answers are lost. */
+        bool mute_now = o.mute_link >= 0 && now - start >= (uint64_t) o.mute_from_ms &&
+                        now - start < (uint64_t) o.mute_from_ms + (uint64_t) o.mute_for_ms;
+        if (mute_now != muted) {
+            muted = mute_now;
+            peer_emit("%s link=%d", muted ? "mute" : "unmute", o.mute_link);
+        }
         if (fds[0].revents & POLLIN) {
             ssize_t n = read(device, buffer, sizeof buffer);
             for (int i = 0; n > 0 && i < station_count; i++)
-                write_all(stations[i].pty_master, buffer, n);
+                if (!(muted && stations[i].link == o.mute_link))
+                    write_all(stations[i].pty_master, buffer, n);
         }
         for (int i = 0; i < station_count; i++) {
             if (fds[i + 1].revents & POLLIN) {
                 ssize_t n = read(stations[i].pty_master, buffer, sizeof buffer);
-                if (n > 0)
+                if (n > 0 && !(muted && stations[i].link == o.mute_link))
                     write_all(device, buffer, n);
             }
         }
