@@ -9,6 +9,9 @@
 //!   published on `<point>/set` reaches the second outstation with select before operate and
 //!   its result and return information come back; when the line goes away `$state` goes
 //!   offline and the values are republished with `comm_failure`.
+//! - The same line with one outstation cut off for a while (`cs101_slave --mute`): it is named in
+//!   `$state` and its points get `comm_failure` while the other reports on; back, it is started
+//!   and interrogated again.
 //! - Balanced, one outstation: interrogated, then its spontaneous values.
 //!
 //! The peers are built by `scripts/build-lib60870`; without them the tests fail and say so.
