@@ -291,8 +291,13 @@ impl Station {
             .lost(|reading| handoff.push(SourceEvent::Reading(iec101(reading)), None));
     }
 
-    /// The next instant [`Station::on_tick`] has something to do.
+    /// The next instant [`Station::on_tick`] has something to do; `None` while its link is not
+    /// up (nothing is asked of it then, and an interrogation left unfinished by the loss is
+    /// started afresh with the link).
     pub fn next_deadline(&self) -> Option<Instant> {
+        if self.answering != Some(true) {
+            return None;
+        }
         [
             self.next_gi,
             self.next_ci,

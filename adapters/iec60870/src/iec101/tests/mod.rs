@@ -608,3 +608,29 @@ fn a_cp24_time_tag_is_completed_with_the_hour_it_arrived_in() {
         Some("2026-01-02T03:03:59.000Z")
     );
 }
+
+#[tokio::test]
+async fn a_link_address_that_is_down_has_no_timer_left_to_run() {
+    // An interrogation left unfinished by the loss would otherwise be due at once, again and
+    // again, while nothing may be asked of the link address.
+    let config = source(Iec101Mode::Unbalanced, &[3], 3, vec![]);
+    let asdu = station::asdu_config(&config);
+    let device: Arc<str> = Arc::from("rtu");
+    let stats = SourceStats::new();
+    let cx = station::Context {
+        config: &config,
+        asdu: &asdu,
+        device: &device,
+        stats: &stats,
+    };
+    let mut s = Station::new(device.clone(), &config, 3);
+    s.on_up(&cx, tokio::time::Instant::now());
+    assert!(
+        s.next_deadline().is_some(),
+        "the interrogation waits for its ACTCON"
+    );
+    assert_eq!(s.pending.len(), 1, "one station interrogation queued");
+    s.on_down();
+    assert_eq!(s.next_deadline(), None);
+    assert!(s.pending.is_empty());
+}
