@@ -36,8 +36,9 @@ fn check_accepts_the_demo_configuration() {
 }
 
 /// Each source of the CONFIG.md example on its own, with the example's bridge, broker and outbox:
-/// the Modbus and IEC 104 ones are `ok` (the IEC 104 one with its writable point); each protocol this binary does not run yet is
-/// refused honestly, at the line of its `protocol` key, never `ok`.
+/// the Modbus, IEC 104 and IEC 101 ones are `ok` (the IEC 104 one with its writable point); each
+/// protocol this binary does not run yet is refused honestly, at the line of its `protocol` key,
+/// never `ok`.
 #[test]
 fn check_on_every_example_of_config_md_says_ok_or_names_what_is_not_built_yet() {
     let reference = std::fs::read_to_string(repo_file("examples/config-reference.toml"))
@@ -62,8 +63,8 @@ fn check_on_every_example_of_config_md_says_ok_or_names_what_is_not_built_yet() 
         if protocol.starts_with("modbus") {
             assert_eq!(code, Some(0), "{protocol}: {stderr}");
             assert!(stdout.contains(": ok (1 sources"), "{stdout}");
-        } else if protocol == "iec104" {
-            // Its writable point is accepted: the IEC 104 source carries commands.
+        } else if protocol == "iec104" || protocol == "iec101" {
+            // The IEC 104 example's writable point is accepted: the IEC sources carry commands.
             assert_eq!(code, Some(0), "{protocol}: {stdout}{stderr}");
             assert!(stdout.contains(": ok (1 sources"), "{stdout}");
         } else {
