@@ -180,3 +180,45 @@ fn demo_commands_the_simulator_once_and_prints_the_success() {
         "{stdout}"
     );
 }
+
+#[test]
+fn demo_iec104_interrogates_and_operates_the_switch_with_select_before_operate() {
+    let output = Command::new(binary())
+        .args(["demo", "--protocol", "iec104", "--seconds", "6"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run demo");
+    assert!(output.status.success(), "demo failed");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.lines().any(|l| l == "rtu/$state: online"),
+        "{stdout}"
+    );
+    // The interrogation: configured names and default ones, with units.
+    for sample in [
+        "rtu/feeder_current = ",
+        "rtu/energy = 0 kWh (good)",
+        "rtu/ca1-ioa300 = ",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(sample)),
+            "no {sample:?} in:\n{stdout}"
+        );
+    }
+    let result = stdout
+        .lines()
+        .find(|l| l.starts_with("rtu/switch/set/result:"))
+        .unwrap_or_else(|| panic!("no command result in:\n{stdout}"));
+    assert!(
+        result.contains("\"demo-1\" success (C_SC_NA_1 select+execute"),
+        "{result}"
+    );
+    // The outstation's feedback point follows the command.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("rtu/switch_feedback = true (good)")),
+        "{stdout}"
+    );
+}
