@@ -1,12 +1,13 @@
 //! Information objects of the monitoring direction as normalized values (IEC 60870-5-101 clause
 //! 7.3.1, IEC 60870-5-104 clause 8): the element's value, its quality descriptor flag by flag, and
-//! the CP56Time2a read per `device_time` (IEC 60870-5-4 clause 6.8).
+//! the CP56Time2a read per `device_time` (IEC 60870-5-4 clause 6.8), or the CP24Time2a completed
+//! with the hour it arrived in (IEC 60870-5-101 clause 7.2.6.19).
 
 use fieldbridge_core::config::DeviceTime;
 use fieldbridge_core::point::{DoublePoint, Quality, QualityFlag, QualityLevel, Value};
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_iec60870::asdu::{Element, TimeTag};
-use fieldbridge_iec60870::types::{self, Cp56Time2a};
+use fieldbridge_iec60870::types::{self, Cp24Time2a, Cp56Time2a};
 
 /// What one information object says: its value, quality and (when tagged) the device's time.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,7 +16,7 @@ pub struct Observation {
     pub value: Value,
     /// IV, NT, SB, BL, OV, EI, CY, CA, T and the time tag's IV, by name.
     pub quality: Quality,
-    /// The device's time tag, read per `device_time`; `None` without a CP56Time2a or when it is
+    /// The device's time tag, read per `device_time`; `None` without a time tag or when it is
     /// not a real date.
     pub ts: Option<Timestamp>,
     /// SQ of a binary counter reading (clause 7.2.6.9).
@@ -110,6 +111,7 @@ pub fn observe(
     element: &Element,
     time: Option<&TimeTag>,
     device_time: &DeviceTime,
+    received: Timestamp,
 ) -> Option<Observation> {
     let mut flags = Vec::new();
     let mut counter_sequence = None;
@@ -184,9 +186,13 @@ pub fn observe(
             }
             device_instant(tag, device_time)
         }
-        // CP24Time2a (101 only) holds minutes and milliseconds: completing it needs the hour
-        // the object arrived in, not done yet.
-        Some(TimeTag::Cp24(_)) | None => None,
+        Some(TimeTag::Cp24(tag)) => {
+            if tag.invalid {
+                flags.push(QualityFlag::TimeInvalid);
+            }
+            cp24_instant(tag, device_time, received)
+        }
+        None => None,
     };
     Some(Observation {
         quality: Quality::new(level(&flags), flags),
@@ -194,6 +200,34 @@ pub fn observe(
         ts,
         counter_sequence,
     })
+}
+
+/// The instant of a CP24Time2a (minute and milliseconds, IEC 60870-5-101 clause 7.2.6.19) received
+/// at `received`, read per `device_time`: the latest time with that minute and millisecond in
+/// the device's wall clock that is not more than a minute after `received` (a device clock a
+/// little ahead stays in the current hour). `None` when the wall clock cannot be read.
+pub fn cp24_instant(
+    tag: &Cp24Time2a,
+    device_time: &DeviceTime,
+    received: Timestamp,
+) -> Option<Timestamp> {
+    const HOUR: i64 = 3_600_000;
+    let now_ms = received.unix_millis();
+    let now = received.datetime();
+    // The zone's offset now: the UTC wall clock read as the device's wall clock.
+    let offset = now_ms
+        - device_time
+            .instant(now.date().with_time(now.time()), None)?
+            .unix_millis();
+    let wall_now = now_ms + offset;
+    let mut wall = wall_now - wall_now.rem_euclid(HOUR)
+        + i64::from(tag.minute) * 60_000
+        + i64::from(tag.millisecond);
+    if wall > wall_now + 60_000 {
+        wall -= HOUR;
+    }
+    let civil = Timestamp::from_unix_millis(wall)?.datetime();
+    device_time.instant(civil.date().with_time(civil.time()), None)
 }
 
 #[cfg(test)]
@@ -238,12 +272,40 @@ mod tests {
             &Element::SinglePoint(Siq::new(true)),
             Some(&TimeTag::Cp56(tag)),
             &DeviceTime::Utc,
+            Timestamp::now(),
         );
         let o = o.expect("a monitoring element");
         assert_eq!(o.value, Value::Bool(true));
         assert!(o.quality.flags.contains(QualityFlag::TimeInvalid));
         assert_eq!(o.quality.level, QualityLevel::Uncertain);
         assert!(o.ts.is_some());
+    }
+
+    #[test]
+    fn a_cp24_tag_is_completed_with_the_hour_it_arrived_in_and_its_iv_flagged() {
+        // Arrived at 10:59:58.000 UTC with a tag of minute 59, 57.5 s: 10:59:57.500.
+        let received = Timestamp::from_unix_millis(
+            1_780_000_000_000 - 1_780_000_000_000 % 3_600_000 + 3_598_000,
+        )
+        .expect("a time");
+        let tag = Cp24Time2a {
+            millisecond: 57_500,
+            minute: 59,
+            invalid: true,
+            ..Cp24Time2a::default()
+        };
+        let o = observe(
+            &Element::SinglePoint(Siq::new(true)),
+            Some(&TimeTag::Cp24(tag)),
+            &DeviceTime::Utc,
+            received,
+        )
+        .expect("a monitoring element");
+        assert_eq!(
+            o.ts.map(Timestamp::unix_millis),
+            Some(received.unix_millis() - 500)
+        );
+        assert!(o.quality.flags.contains(QualityFlag::TimeInvalid));
     }
 
     #[test]
@@ -315,7 +377,7 @@ mod tests {
             ),
         ];
         for (element, value, flags, level) in cases {
-            let o = observe(&element, None, &utc).expect("a monitoring element");
+            let o = observe(&element, None, &utc, Timestamp::now()).expect("a monitoring element");
             assert_eq!(o.value, value, "{element:?}");
             assert_eq!(o.quality.level, level, "{element:?}");
             let got: Vec<QualityFlag> = o.quality.flags.iter().collect();
@@ -332,7 +394,8 @@ mod tests {
             observe(
                 &Element::Interrogation(Qoi::STATION),
                 None,
-                &DeviceTime::Utc
+                &DeviceTime::Utc,
+                Timestamp::now()
             ),
             None
         );

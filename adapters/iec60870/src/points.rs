@@ -7,6 +7,7 @@ use std::sync::Arc;
 use fieldbridge_core::config::IecMaster;
 use fieldbridge_core::point::{IecAddress, Quality, Reading, SampleFacts, SourceAddress};
 use fieldbridge_core::source::report::{PointState, Policy};
+use fieldbridge_core::source::{Counter, SourceStats};
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_iec60870::asdu::{Asdu, InformationObject};
 use tokio::time::Instant;
@@ -21,19 +22,40 @@ struct Point {
     state: PointState,
 }
 
+/// Which companion standard a source speaks: the `source.protocol` of its samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// IEC 60870-5-104 (TCP).
+    Iec104,
+    /// IEC 60870-5-101 (serial).
+    Iec101,
+}
+
+impl Profile {
+    fn address(self, common_address: u16, ioa: u32) -> SourceAddress {
+        let address = IecAddress {
+            common_address,
+            ioa,
+        };
+        match self {
+            Profile::Iec104 => SourceAddress::Iec104(address),
+            Profile::Iec101 => SourceAddress::Iec101(address),
+        }
+    }
+}
+
 /// Every point of a source, configured or met on the link.
 #[derive(Debug)]
 pub struct Points {
     device: Arc<str>,
+    profile: Profile,
     only_listed: bool,
     by_address: HashMap<(u16, u32), Point>,
-    /// Objects dropped because `only_listed` is set and they are not listed.
-    pub dropped: u64,
 }
 
 impl Points {
     /// The configured points of `master`.
-    pub fn new(device: Arc<str>, master: &IecMaster) -> Self {
+    pub fn new(device: Arc<str>, master: &IecMaster, profile: Profile) -> Self {
         let by_address = master
             .points
             .iter()
@@ -48,18 +70,20 @@ impl Points {
             .collect();
         Points {
             device,
+            profile,
             only_listed: master.only_listed,
             by_address,
-            dropped: 0,
         }
     }
 
     /// The readings of every monitoring object of `asdu` (IEC 60870-5-104 clause 8), in order;
-    /// objects of other types give none.
+    /// objects of other types give none. An object not listed while `only_listed` is set is
+    /// counted in `stats` as [`Counter::Dropped`].
     pub fn readings(
         &mut self,
         asdu: &Asdu<'_>,
         device_time: &fieldbridge_core::config::DeviceTime,
+        stats: &SourceStats,
         mut out: impl FnMut(Reading),
     ) {
         let header = asdu.header;
@@ -67,14 +91,15 @@ impl Points {
         let received = Timestamp::now();
         let now = Instant::now();
         asdu.objects().for_each(|object: InformationObject| {
-            let Some(o) = observe(&object.element, object.time.as_ref(), device_time) else {
+            let Some(o) = observe(&object.element, object.time.as_ref(), device_time, received)
+            else {
                 return;
             };
             let key = (ca, object.address);
             let point = match self.by_address.get_mut(&key) {
                 Some(point) => point,
                 None if self.only_listed => {
-                    self.dropped += 1;
+                    stats.bump(Counter::Dropped);
                     return;
                 }
                 None => self.by_address.entry(key).or_insert_with(|| Point {
@@ -104,10 +129,7 @@ impl Points {
                 ts: o.ts,
                 received,
                 unit: point.unit.clone(),
-                source: SourceAddress::Iec104(IecAddress {
-                    common_address: ca,
-                    ioa: object.address,
-                }),
+                source: self.profile.address(ca, object.address),
                 facts,
             });
         });
@@ -130,10 +152,7 @@ impl Points {
                     ts: None,
                     received,
                     unit: point.unit.clone(),
-                    source: SourceAddress::Iec104(IecAddress {
-                        common_address: ca,
-                        ioa,
-                    }),
+                    source: self.profile.address(ca, ioa),
                     facts: SampleFacts::default(),
                 });
             }

@@ -7,23 +7,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::command::{FieldReply, Outcome};
-use fieldbridge_core::config::{DeviceTime, Iec101Source, IecMaster};
+use fieldbridge_core::config::{Iec101Source, IecMaster};
 use fieldbridge_core::event::SourceEvent;
-use fieldbridge_core::point::{Quality, QualityFlag, QualityLevel, Reading, SourceAddress};
 use fieldbridge_core::source::{Counter, Handoff, SourceStats};
-use fieldbridge_core::time::Timestamp;
 use fieldbridge_iec60870::asdu::{
-    Asdu, AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, TimeTag,
-    TypeId,
+    Asdu, AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, TypeId,
 };
 use fieldbridge_iec60870::types::{Qcc, Qoi};
-use fieldbridge_iec60870::{Cp24Time2a, Cp56Time2a};
+use fieldbridge_iec60870::Cp56Time2a;
 use tokio::time::Instant;
 
 use super::control::{answer_to, timers, Ready, Reply};
 use crate::command::{Commands, Now};
 use crate::interrogation::Interrogations;
-use crate::points::Points;
+use crate::points::{Points, Profile};
 
 /// The ASDU field sizes of a source (IEC 60870-5-101 clause 7.1).
 pub fn asdu_config(config: &Iec101Source) -> AsduConfig {
@@ -50,67 +47,6 @@ pub fn confirm_timeout(config: &Iec101Source) -> Duration {
     let stations = u32::try_from(config.link_addresses.len()).unwrap_or(u32::MAX);
     let round = (config.timeout * 4).saturating_add(config.poll);
     Duration::from_secs(15).max(round.saturating_mul(stations.saturating_add(1)))
-}
-
-/// A reading of the IEC 101 source: the shared point table names it `iec104`.
-fn iec101(mut reading: Reading) -> Reading {
-    if let SourceAddress::Iec104(address) = reading.source {
-        reading.source = SourceAddress::Iec101(address);
-    }
-    reading
-}
-
-/// The instant of a CP24Time2a (minute and milliseconds, IEC 60870-5-101 clause 7.2.6.19) received
-/// at `received`, read per `device_time`: the latest time with that minute and millisecond in
-/// the device's wall clock that is not more than a minute after `received` (a device clock a
-/// little ahead stays in the current hour). `None` when the wall clock cannot be read.
-pub fn cp24_instant(
-    tag: &Cp24Time2a,
-    device_time: &DeviceTime,
-    received: Timestamp,
-) -> Option<Timestamp> {
-    const HOUR: i64 = 3_600_000;
-    let now_ms = received.unix_millis();
-    let now = received.datetime();
-    // The zone's offset now: the UTC wall clock read as the device's wall clock.
-    let offset = now_ms
-        - device_time
-            .instant(now.date().with_time(now.time()), None)?
-            .unix_millis();
-    let wall_now = now_ms + offset;
-    let mut wall = wall_now - wall_now.rem_euclid(HOUR)
-        + i64::from(tag.minute) * 60_000
-        + i64::from(tag.millisecond);
-    if wall > wall_now + 60_000 {
-        wall -= HOUR;
-    }
-    let civil = Timestamp::from_unix_millis(wall)?.datetime();
-    device_time.instant(civil.date().with_time(civil.time()), None)
-}
-
-/// Completes the time of a reading whose object carried a CP24Time2a (the shared conversion
-/// leaves it out): `ts` per [`cp24_instant`], and the flag `time_invalid` for the tag's IV.
-fn with_cp24(
-    mut reading: Reading,
-    tags: &[(u32, Cp24Time2a)],
-    device_time: &DeviceTime,
-) -> Reading {
-    let ioa = match reading.source {
-        SourceAddress::Iec104(a) | SourceAddress::Iec101(a) => a.ioa,
-        _ => return reading,
-    };
-    let Some((_, tag)) = tags.iter().find(|(a, _)| *a == ioa) else {
-        return reading;
-    };
-    if reading.ts.is_none() {
-        reading.ts = cp24_instant(tag, device_time, reading.received);
-    }
-    if tag.invalid && !reading.quality.flags.contains(QualityFlag::TimeInvalid) {
-        let level = reading.quality.level.max(QualityLevel::Uncertain);
-        let flags = reading.quality.flags.with(QualityFlag::TimeInvalid);
-        reading.quality = Quality::new(level, flags.iter());
-    }
-    reading
 }
 
 /// One link address (one outstation) on the line.
@@ -171,7 +107,7 @@ impl Station {
         Station {
             address,
             answering: None,
-            points: Points::new(device, &master),
+            points: Points::new(device, &master, Profile::Iec101),
             gi: Interrogations::new(config.stations_of(address), confirm_timeout(config)),
             pending: VecDeque::new(),
             commands: Commands::new(
@@ -288,7 +224,7 @@ impl Station {
     /// The last values of its points, once per outage, with `comm_failure`.
     pub fn lose(&mut self, handoff: &mut Handoff<()>) {
         self.points
-            .lost(|reading| handoff.push(SourceEvent::Reading(iec101(reading)), None));
+            .lost(|reading| handoff.push(SourceEvent::Reading(reading), None));
     }
 
     /// The next instant [`Station::on_tick`] has something to do; `None` while its link is not
@@ -383,27 +319,10 @@ impl Station {
         ) {
             tracing::debug!(device = %cx.device, link = self.address, type_id = h.type_id.0, cot = h.cause.0, ca = h.common_address, "confirmation");
         }
-        let device_time = &cx.config.master.device_time;
-        let cp24: Vec<(u32, Cp24Time2a)> = asdu
-            .objects()
-            .filter_map(|o| match o.time {
-                Some(TimeTag::Cp24(tag)) => Some((o.address, tag)),
-                _ => None,
-            })
-            .collect();
-        let dropped = self.points.dropped;
-        self.points.readings(&asdu, device_time, |reading| {
-            let reading = iec101(reading);
-            let reading = if cp24.is_empty() {
-                reading
-            } else {
-                with_cp24(reading, &cp24, device_time)
-            };
-            handoff.push(SourceEvent::Reading(reading), None);
-        });
-        for _ in dropped..self.points.dropped {
-            cx.stats.bump(Counter::Dropped);
-        }
+        self.points
+            .readings(&asdu, &cx.config.master.device_time, cx.stats, |reading| {
+                handoff.push(SourceEvent::Reading(reading), None);
+            });
     }
 }
 

@@ -32,7 +32,7 @@ use fieldbridge_core::source::{Counter, Handoff, SourceContext, SourceStats, Sou
 use fieldbridge_core::time::Timestamp;
 use tokio::net::TcpStream;
 
-use crate::points::Points;
+use crate::points::{Points, Profile};
 use control::Control;
 use session::{End, Progress, Session};
 
@@ -192,7 +192,7 @@ async fn run_holding(
     {
         return;
     }
-    let mut points = Points::new(device.clone(), &config.master);
+    let mut points = Points::new(device.clone(), &config.master, Profile::Iec104);
     let mut control = Control::new(device.clone(), &config, commands);
     let mut handoff: Handoff<()> = Handoff::new(usize::from(config.link.k));
     let mut backoff = Backoff::new(RECONNECT_MIN, RECONNECT_MAX);

@@ -245,10 +245,12 @@ impl Session<'_> {
             tracing::debug!(device = %self.device, type_id = h.type_id.0, cot = h.cause.0, ca = h.common_address, "confirmation");
         }
         let handoff = &mut *self.handoff;
-        self.points
-            .readings(&asdu, &self.config.master.device_time, |reading| {
-                handoff.push(SourceEvent::Reading(reading), None);
-            });
+        self.points.readings(
+            &asdu,
+            &self.config.master.device_time,
+            self.stats,
+            |reading| handoff.push(SourceEvent::Reading(reading), None),
+        );
         false
     }
 

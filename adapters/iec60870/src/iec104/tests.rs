@@ -400,7 +400,9 @@ async fn an_end_of_initialization_is_followed_by_a_new_interrogation() {
 fn only_listed_drops_objects_that_are_not_configured() {
     let mut config = source(1, Iec104Link::default(), vec![point(1, 1000, "listed")]);
     config.master.only_listed = true;
-    let mut points = crate::points::Points::new("d".into(), &config.master);
+    let mut points =
+        crate::points::Points::new("d".into(), &config.master, crate::points::Profile::Iec104);
+    let stats = SourceStats::new();
     let mut bytes = Vec::new();
     let asdu = OwnedAsdu::new(AsduConfig::IEC104, TypeId(13), Cot::SPONTANEOUS, 1)
         .with(InformationObject::new(
@@ -420,11 +422,11 @@ fn only_listed_drops_objects_that_are_not_configured() {
     asdu.encode(&mut bytes).unwrap_or_default();
     let asdu = Asdu::decode(&bytes, &AsduConfig::IEC104).expect("decode");
     let mut names = Vec::new();
-    points.readings(&asdu, &Default::default(), |r| {
+    points.readings(&asdu, &Default::default(), &stats, |r| {
         names.push(r.point.to_string())
     });
     assert_eq!(names, ["listed"]);
-    assert_eq!(points.dropped, 1);
+    assert_eq!(stats.snapshot().dropped, 1);
 }
 
 #[test]

@@ -566,7 +566,7 @@ async fn a_command_goes_to_its_points_link_address_with_select_before_operate() 
 
 #[test]
 fn a_cp24_time_tag_is_completed_with_the_hour_it_arrived_in() {
-    use super::station::cp24_instant;
+    use crate::convert::cp24_instant;
     use fieldbridge_core::time::{Timestamp, Zone};
     use fieldbridge_iec60870::Cp24Time2a;
 
