@@ -258,6 +258,10 @@ impl Station {
         if self.next_gi.is_some_and(|at| at <= now) {
             let cas = self.gi.start(false, now);
             self.interrogate(cx, cas);
+            // The outstation's clock drifts: it is set again with every periodic interrogation.
+            if master.clock_sync {
+                self.clock_sync(cx);
+            }
             self.next_gi = later(now, master.interrogation);
         }
         if self.next_ci.is_some_and(|at| at <= now) {

@@ -318,4 +318,6 @@ async fn run_holding(
 #[cfg(test)]
 mod command_tests;
 #[cfg(test)]
+mod periodic_tests;
+#[cfg(test)]
 mod tests;

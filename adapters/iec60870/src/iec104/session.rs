@@ -366,6 +366,11 @@ impl Session<'_> {
                 _ = tick(&mut gi), if link.state() == State::Started => {
                     let cas = gi_state.start(false, Instant::now());
                     self.interrogations(cas, &mut pending);
+                    // The outstation's clock drifts: it is set again with every periodic
+                    // interrogation.
+                    if master.clock_sync {
+                        self.clock_syncs(&mut pending);
+                    }
                 }
                 _ = tokio::time::sleep_until(retry.unwrap_or(timeout)), if retry.is_some() && link.state() == State::Started => {
                     let cas = gi_state.due(Instant::now(), link.ack_mode() != AckMode::Prompt);

@@ -29,7 +29,7 @@ fn link(k: u16, w: u16, t1: u64, t2: u64) -> Iec104Link {
     }
 }
 
-fn source(port: u16, link: Iec104Link, points: Vec<IecPoint>) -> Iec104Source {
+pub(super) fn source(port: u16, link: Iec104Link, points: Vec<IecPoint>) -> Iec104Source {
     Iec104Source {
         addresses: vec![format!("127.0.0.1:{port}")],
         link,
@@ -185,7 +185,7 @@ async fn outstation_counting(
 }
 
 /// A command queue whose router is gone: the source takes no command.
-fn no_commands() -> fieldbridge_core::command::CommandReceiver {
+pub(super) fn no_commands() -> fieldbridge_core::command::CommandReceiver {
     fieldbridge_core::command::channel().1
 }
 
