@@ -34,8 +34,13 @@
 //!   `selected, not executed: deadline passed`. A bitstring command (C_BO) has no S/E bit and so
 //!   no select.
 //! - Confirmations are matched by type identification, common address and information object
-//!   address, and by the S/E bit they mirror (so a late confirmation of the select is not taken
-//!   for the execute's). The test bit (T = 1) marks an ASDU not to be acted upon: ignored.
+//!   address, and by the element they mirror (IEC 60870-5-101 clause 7.2.3: a confirmation is the
+//!   activation ASDU mirrored): the state or value, the qualifier and the S/E bit of the step
+//!   (so a late confirmation of the select is not taken for the execute's, nor a late one of an
+//!   earlier command to the object that timed out for a new command's with another value), and
+//!   for the time-tagged types (58 to 64) the CP56Time2a sent, which makes every step's
+//!   confirmation unique. The S/E bit of an ACTTERM is not compared (lib60870 mirrors the
+//!   select's there). The test bit (T = 1) marks an ASDU not to be acted upon: ignored.
 //! - At most **one command per information object** is in flight (CA, IOA): a second one for the
 //!   same object is `refused` with the first one's id named; commands to different objects
 //!   overlap freely. Both sources answer a command before taking the next for the same object
@@ -100,7 +105,7 @@ use fieldbridge_iec60870::asdu::{
 use fieldbridge_iec60870::types::{CivilDateTime, Cp56Time2a};
 use tokio::time::Instant;
 
-use order::{select_bit, Order};
+use order::Order;
 
 /// How long each step of a command is waited for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +205,8 @@ struct Exchange<R> {
     ioa: u32,
     phase: Phase,
     until: Instant,
+    /// The time tag of the last step sent (time-tagged types only): its confirmation mirrors it.
+    tag: Option<Cp56Time2a>,
 }
 
 /// The commands in flight on one link.
@@ -317,8 +324,8 @@ impl<R> Commands<R> {
         } else {
             Step::Execute
         };
-        let bytes = match self.encode(&order, ca, ioa, step, now.utc_ms) {
-            Ok(bytes) => bytes,
+        let (bytes, tag) = match self.encode(&order, ca, ioa, step, now.utc_ms) {
+            Ok(sent) => sent,
             Err(reason) => {
                 return Err((
                     reply,
@@ -334,10 +341,12 @@ impl<R> Commands<R> {
             ioa,
             phase: Phase::Confirm(step),
             until: now.instant + self.timers.confirmation,
+            tag,
         });
         Ok(bytes)
     }
 
+    /// The encoded ASDU of `step`, and the time tag it carries (time-tagged types).
     fn encode(
         &self,
         order: &Order,
@@ -345,12 +354,16 @@ impl<R> Commands<R> {
         ioa: u32,
         step: Step,
         utc_ms: i64,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<(Vec<u8>, Option<Cp56Time2a>), String> {
         let element = order.element(step == Step::Select);
-        let object = if order.time_tag {
-            InformationObject::with_time(ioa, element, TimeTag::Cp56(time_tag(utc_ms)?))
+        let tag = if order.time_tag {
+            Some(time_tag(utc_ms)?)
         } else {
-            InformationObject::new(ioa, element)
+            None
+        };
+        let object = match tag {
+            Some(tag) => InformationObject::with_time(ioa, element, TimeTag::Cp56(tag)),
+            None => InformationObject::new(ioa, element),
         };
         let asdu = OwnedAsdu::new(self.asdu, order.type_id(), Cot::ACTIVATION, ca)
             .originator(self.originator)
@@ -358,7 +371,7 @@ impl<R> Commands<R> {
         let mut bytes = Vec::with_capacity(asdu.encoded_len());
         asdu.encode(&mut bytes)
             .map_err(|error| format!("cannot encode {}: {error}", order.type_name()))?;
-        Ok(bytes)
+        Ok((bytes, tag))
     }
 
     /// Takes one received ASDU (decoded with this link's [`AsduConfig`]): the confirmations and
@@ -397,12 +410,8 @@ impl<R> Commands<R> {
             Phase::Terminate => Step::Execute,
         };
         let cot = h.cause.0;
-        // lib60870 mirrors the select's element (S/E = 1) in the ACTTERM of select before
-        // operate: the S/E bit of a termination says nothing.
-        if cot != 10
-            && select_bit(&object.element).is_some_and(|select| select != (step == Step::Select))
-        {
-            // A late or repeated answer to the other step.
+        if !mirrors(exchange, &object, step, cot) {
+            // A late or repeated answer to the other step, or to an earlier command.
             return out;
         }
         let done = match (cot, exchange.phase) {
@@ -416,8 +425,11 @@ impl<R> Commands<R> {
                         let order = exchange.order;
                         let (ca, ioa) = (exchange.ca, exchange.ioa);
                         match self.encode(&order, ca, ioa, Step::Execute, now.utc_ms) {
-                            Ok(bytes) => {
+                            Ok((bytes, tag)) => {
                                 out.send.push(bytes);
+                                if let Some(e) = self.exchanges.get_mut(index) {
+                                    e.tag = tag;
+                                }
                                 self.set(index, Phase::Confirm(Step::Execute), now.instant);
                                 None
                             }
@@ -555,6 +567,21 @@ impl<R> Commands<R> {
             })
             .collect()
     }
+}
+
+/// Whether `object` mirrors what `exchange` sent for `step` (cause `cot`): the element with the
+/// step's S/E bit (either S/E for a termination, COT 10), and the time tag when one was sent.
+fn mirrors<R>(exchange: &Exchange<R>, object: &InformationObject, step: Step, cot: u8) -> bool {
+    let select = step == Step::Select;
+    let element = object.element;
+    let same_element = element == exchange.order.element(select)
+        || (cot == 10 && element == exchange.order.element(!select));
+    let same_tag = match (exchange.tag, object.time) {
+        (Some(sent), Some(TimeTag::Cp56(echoed))) => sent == echoed,
+        (Some(_), _) => false,
+        (None, _) => true,
+    };
+    same_element && same_tag
 }
 
 /// What a missing ACTCON of `step` means for the field.

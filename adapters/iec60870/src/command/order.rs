@@ -132,20 +132,6 @@ impl Order {
     }
 }
 
-/// The S/E bit of a command element: `Some(true)` for a select, `None` for an element without
-/// one (bitstring, or not a command).
-pub(crate) fn select_bit(element: &Element) -> Option<bool> {
-    match element {
-        Element::SingleCommand(sco) => Some(sco.select()),
-        Element::DoubleCommand(dco) => Some(dco.select()),
-        Element::RegulatingStep(rco) => Some(rco.select()),
-        Element::SetpointNormalized { qos, .. }
-        | Element::SetpointScaled { qos, .. }
-        | Element::SetpointFloat { qos, .. } => Some(qos.select()),
-        _ => None,
-    }
-}
-
 fn json_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",

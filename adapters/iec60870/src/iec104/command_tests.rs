@@ -320,6 +320,52 @@ async fn a_command_while_offline_waits_then_times_out_without_blocking_the_sourc
 }
 
 #[tokio::test]
+async fn commands_beyond_the_waiting_bound_are_refused_at_once_while_offline() {
+    let (commands, listener, task) = start(vec![command_point(
+        "breaker",
+        5001,
+        IecCommandKind::Single,
+        false,
+    )])
+    .await;
+    drop(listener);
+    let mut waiting = Vec::new();
+    for _ in 0..super::control::MAX_WAITING {
+        waiting.push(
+            send(
+                &commands,
+                "breaker",
+                CommandValue::Bool(true),
+                Duration::from_secs(60),
+            )
+            .await,
+        );
+    }
+    let one_more = send(
+        &commands,
+        "breaker",
+        CommandValue::Bool(true),
+        Duration::from_secs(60),
+    )
+    .await;
+    let refused = reply(one_more).await;
+    assert_eq!(refused.outcome, Outcome::Refused);
+    assert_eq!(
+        refused.reason.as_deref(),
+        Some("not sent: too many commands waiting for this device")
+    );
+    // The ones that wait are still waiting (their deadline is a minute away).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut first = waiting.remove(0);
+    assert_eq!(
+        first.try_recv(),
+        Err(oneshot::error::TryRecvError::Empty),
+        "answered too early"
+    );
+    task.abort();
+}
+
+#[tokio::test]
 async fn a_command_waiting_for_the_connection_is_sent_once_it_is_up() {
     let (commands, listener, task) = start(vec![command_point(
         "breaker",

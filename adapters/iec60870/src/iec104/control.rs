@@ -18,6 +18,10 @@ use crate::command::{Commands, Now, Timers};
 /// What a command in flight answers through.
 type Reply = (Arc<str>, oneshot::Sender<FieldReply>);
 
+/// The most commands that wait for the link; one more is refused (as the router refuses one
+/// when its queue to the source, also 32, is full).
+pub const MAX_WAITING: usize = 32;
+
 /// The commands of one source: waiting for the link, in flight, and their answers.
 #[derive(Debug)]
 pub struct Control {
@@ -73,8 +77,18 @@ impl Control {
         }
     }
 
-    /// Keeps `request` until the link can send it.
+    /// Keeps `request` until the link can send it; refuses it when [`MAX_WAITING`] already
+    /// wait (an unreachable outstation must not collect commands without bound).
     pub fn queue(&mut self, request: CommandRequest) {
+        if self.waiting.len() >= MAX_WAITING {
+            let CommandRequest { command, reply } = request;
+            let answer = FieldReply::not_done(
+                Outcome::Refused,
+                "not sent: too many commands waiting for this device",
+            );
+            answer_to(&self.device, &command.id, reply, answer);
+            return;
+        }
         tracing::debug!(device = %self.device, command_id = %request.command.id, point = %request.command.point, "command waiting for the link");
         self.waiting.push_back(request);
     }

@@ -214,11 +214,20 @@ async fn run_holding(
             }
             // A backlog at the bound is delivered down below it first: a new connection would
             // only add k more frames to it before the link holds again.
+            // Commands are taken and timed out meanwhile, as while connecting.
             while handoff.len() >= hold_at {
-                let Ok(permit) = events.reserve().await else {
-                    return;
-                };
-                handoff.deliver(permit, &events);
+                let deadline = control.next_deadline();
+                tokio::select! {
+                    biased;
+                    permit = events.reserve() => {
+                        let Ok(permit) = permit else { return };
+                        handoff.deliver(permit, &events);
+                    }
+                    request = control.recv() => control.queue(request),
+                    _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+                        control.on_timeout("the point stream is full (a backlog of readings is being delivered)");
+                    }
+                }
             }
             let connect = tokio::time::timeout(config.link.t0, TcpStream::connect(address));
             let Some(connected) = delivering(

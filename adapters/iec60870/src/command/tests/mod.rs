@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use super::{Commands, Now, Timers};
 
+mod late;
 mod values;
 
 const TIMERS: Timers = Timers {
