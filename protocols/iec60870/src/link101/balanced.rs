@@ -135,6 +135,16 @@ impl Balanced {
         self.queue(asdu, true)
     }
 
+    /// Discards the user data waiting for the other station: the frame on the line, if it is
+    /// one of them, stays (its repetitions must carry the same bytes, and its answer or its
+    /// last repetition still reports it); the others are dropped without an event. Returns
+    /// how many were dropped. As [`UnbalancedPrimary::clear`](super::UnbalancedPrimary::clear).
+    pub fn clear(&mut self) -> usize {
+        let core = &mut self.core;
+        let on_line = core.outstanding.current().map(|(_, request)| request);
+        core.remote.clear(on_line)
+    }
+
     /// Queues user data with SEND/NO REPLY (FC 4).
     ///
     /// # Errors

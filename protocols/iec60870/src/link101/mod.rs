@@ -106,3 +106,6 @@ pub use params::{Params, ParamsError};
 pub use primary::UnbalancedPrimary;
 pub use secondary::UnbalancedSecondary;
 pub use transmit::Transmit;
+
+#[cfg(test)]
+mod tests;

@@ -116,6 +116,26 @@ impl UnbalancedPrimary {
         self.queue(address, asdu, false)
     }
 
+    /// Discards the user data waiting for `address` (IEC 60870-5-2 leaves to the user what
+    /// becomes of data for a link that is down): the frame on the line, if it is one of them,
+    /// stays, since its repetitions must carry the same bytes, and its answer or its last
+    /// repetition still reports it ([`Event::Confirmed`] or [`Event::NotConfirmed`]); the
+    /// others are dropped without an event. Returns how many were dropped; `None` for an
+    /// unknown address.
+    ///
+    /// Call it when the data have lost their meaning, e.g. after [`Event::LinkDown`]: queued
+    /// data otherwise go after the next reset of remote link.
+    pub fn clear(&mut self, address: u16) -> Option<usize> {
+        let core = &mut self.core;
+        let index = core.remotes.iter().position(|r| r.address == address)?;
+        let on_line = core
+            .outstanding
+            .current()
+            .filter(|(remote, _)| *remote == index)
+            .map(|(_, request)| request);
+        core.remotes.get_mut(index).map(|r| r.clear(on_line))
+    }
+
     /// Queues user data for every secondary: SEND/NO REPLY (FC 4) to the broadcast address. It
     /// goes before anything else, as soon as the line is free.
     ///

@@ -197,6 +197,18 @@ impl Remote {
         self.queue.len()
     }
 
+    /// Discards the user data waiting, except `on_line` (the frame on the line, which its
+    /// answer or its last repetition ends); returns how many were discarded.
+    pub(super) fn clear(&mut self, on_line: Option<Request>) -> usize {
+        let before = self.queue.len();
+        let keep = match on_line {
+            Some(Request::Send(id)) => Some(id),
+            _ => None,
+        };
+        self.queue.retain(|p| Some(p.id) == keep);
+        before - self.queue.len()
+    }
+
     /// Queues user data.
     pub(super) fn push(
         &mut self,
