@@ -1,9 +1,10 @@
-//! The control direction of an IEC 101 source: commands from the router wait here until the
-//! link address of their point is up, then go through that station's exchange
-//! ([`crate::command`], one per link address, so that two outstations with the same common
-//! address and IOA are never confused) and are answered exactly once. On an unbalanced line a
-//! command goes with SEND/CONFIRM (FC 3) to its link address and its confirmations come back as
-//! class 1 data; on a balanced line both go with FC 3.
+//! The control direction of an IEC 101 source: commands from the router wait here (at most
+//! [`WAITING`]) until the link layer of their point's link address can send them at once,
+//! then go through that station's exchange ([`crate::command`], one per link address, so that
+//! two outstations with the same common address and IOA are never confused) and are answered
+//! exactly once. On an unbalanced line a command goes with SEND/CONFIRM (FC 3) to its link
+//! address and its confirmations come back as class 1 data; on a balanced line both go with
+//! FC 3.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -18,8 +19,28 @@ use tokio::time::Instant;
 
 use crate::command::Timers;
 
-/// What a command in flight answers through: its id and the router's reply channel.
-pub type Reply = (Arc<str>, oneshot::Sender<FieldReply>);
+/// Commands that may wait for their link address; one more is refused (`not sent: too many
+/// commands waiting for this device`, `docs/commands.md`).
+pub const WAITING: usize = 32;
+
+/// What a command in flight answers through: its id, the object it writes (common address,
+/// IOA) and the router's reply channel.
+#[derive(Debug)]
+pub struct Reply {
+    /// The command's id.
+    pub id: Arc<str>,
+    /// Its object: common address and IOA.
+    pub object: (u16, u32),
+    /// The router's reply channel.
+    pub tx: oneshot::Sender<FieldReply>,
+}
+
+impl Reply {
+    /// Sends `answer`, logged.
+    pub fn answer(self, device: &str, answer: FieldReply) {
+        answer_to(device, &self.id, self.tx, answer);
+    }
+}
 
 /// The timers of a command exchange on a serial line: the confirmation and the termination as
 /// long as a station interrogation's confirmation ([`super::station::confirm_timeout`]), 1 s
@@ -39,13 +60,14 @@ pub struct Control {
     device: Arc<str>,
     /// The router's queue; `None` once it closed (commands disabled, or the bridge stops).
     rx: Option<CommandReceiver>,
-    /// Commands whose link address is not up yet.
+    /// Commands not sent yet, in arrival order: their link address is not up, or its link
+    /// layer could not send them yet.
     waiting: VecDeque<CommandRequest>,
     /// The writable points by name, with their link address.
     points: HashMap<Arc<str>, (IecPoint, u16)>,
 }
 
-/// A command ready to go: its point, link address, and what it answers through.
+/// A command ready to go: its point, and what it answers through.
 #[derive(Debug)]
 pub struct Ready {
     /// The command.
@@ -54,8 +76,6 @@ pub struct Ready {
     pub reply: Reply,
     /// The point it writes.
     pub point: IecPoint,
-    /// The point's link address.
-    pub link: u16,
 }
 
 impl Control {
@@ -92,10 +112,29 @@ impl Control {
         }
     }
 
-    /// Keeps `request` until its link address is up.
+    /// Keeps `request` until its link address can take it; a command to a point that is not
+    /// writable here is answered `refused`, and so is one beyond [`WAITING`].
     pub fn queue(&mut self, request: CommandRequest) {
-        tracing::debug!(device = %self.device, command_id = %request.command.id, point = %request.command.point, "command waiting for its link address");
-        self.waiting.push_back(request);
+        let CommandRequest { command, reply } = request;
+        if !self.points.contains_key(&command.point) {
+            let reason = format!(
+                "point \"{}\" is not a writable point of this source",
+                command.point
+            );
+            let answer = FieldReply::not_done(Outcome::Refused, reason);
+            answer_to(&self.device, &command.id, reply, answer);
+            return;
+        }
+        if self.waiting.len() >= WAITING {
+            let answer = FieldReply::not_done(
+                Outcome::Refused,
+                "not sent: too many commands waiting for this device",
+            );
+            answer_to(&self.device, &command.id, reply, answer);
+            return;
+        }
+        tracing::debug!(device = %self.device, command_id = %command.id, point = %command.point, "command waiting for its link address");
+        self.waiting.push_back(CommandRequest { command, reply });
     }
 
     /// The earliest deadline of a waiting command.
@@ -128,40 +167,25 @@ impl Control {
         self.waiting = kept;
     }
 
-    /// Takes out the waiting commands whose link address `is_up` says is up (in order);
-    /// commands to a point that is not writable here are answered `refused`.
-    pub fn ready(&mut self, is_up: impl Fn(u16) -> bool) -> Vec<Ready> {
-        let mut out = Vec::new();
-        let mut kept = VecDeque::with_capacity(self.waiting.len());
-        for request in self.waiting.drain(..) {
-            let CommandRequest { command, reply } = request;
-            let Some((point, link)) = self.points.get(&command.point) else {
-                let reason = format!(
-                    "point \"{}\" is not a writable point of this source",
-                    command.point
-                );
-                answer_to(
-                    &self.device,
-                    &command.id,
-                    reply,
-                    FieldReply::not_done(Outcome::Refused, reason),
-                );
-                continue;
-            };
-            if is_up(*link) {
-                let id = command.id.clone();
-                out.push(Ready {
-                    point: point.clone(),
-                    link: *link,
-                    command,
-                    reply: (id, reply),
-                });
-            } else {
-                kept.push_back(CommandRequest { command, reply });
-            }
-        }
-        self.waiting = kept;
-        out
+    /// Takes out the first waiting command for link address `link`.
+    pub fn take(&mut self, link: u16) -> Option<Ready> {
+        let points = &self.points;
+        let at = self
+            .waiting
+            .iter()
+            .position(|r| points.get(&r.command.point).is_some_and(|p| p.1 == link))?;
+        let CommandRequest { command, reply } = self.waiting.remove(at)?;
+        let (point, _) = self.points.get(&command.point)?.clone();
+        let reply = Reply {
+            id: command.id.clone(),
+            object: (point.common_address, point.ioa),
+            tx: reply,
+        };
+        Some(Ready {
+            command,
+            reply,
+            point,
+        })
     }
 }
 

@@ -8,6 +8,12 @@
 //! full it starts no new exchange at all (`hold`), so the secondaries keep their class 1 and 2
 //! data until there is room. An exchange already on the line always runs to its end: its
 //! answer is read and its repetitions are sent, whatever the point stream does.
+//!
+//! User data are not queued in the codec ahead of time: [`Line::poll_transmit`] offers each
+//! link address that could send user data at once (up, not busy, nothing queued, its turn on
+//! the line) to the source, which hands over at most one ASDU, checked against its command's
+//! deadline at that moment; the frame goes out in the same call. So nothing waits in the
+//! codec to be sent after a deadline, after a DFC clears or after the next reset of the link.
 
 use std::time::{Duration, Instant};
 
@@ -45,6 +51,10 @@ pub fn params(config: &Iec101Source) -> Params {
         ..Params::default()
     }
 }
+
+/// What [`Line::poll_transmit`] asks for user data: the link address that can send now, and
+/// the codec's `send` for it.
+pub type Offer<'a> = dyn FnMut(u16, &mut dyn FnMut(&[u8]) -> Result<SendId, SendError>) + 'a;
 
 /// One link address's primary, and when it may start its link again.
 #[derive(Debug)]
@@ -141,28 +151,52 @@ impl Line {
         }
     }
 
-    /// Queues user data for `address` with SEND/CONFIRM.
-    ///
-    /// # Errors
-    /// The codec's: the queue is full, the address unknown.
-    pub fn send(&mut self, address: u16, asdu: &[u8]) -> Result<SendId, SendError> {
+    /// Whether the outstation at `address` last answered with DFC = 1 (busy: no user data go
+    /// to it).
+    pub fn is_busy(&self, address: u16) -> bool {
+        match self {
+            Line::Unbalanced { remotes, .. } => remotes
+                .iter()
+                .any(|r| r.address == address && r.link.is_busy(address) == Some(true)),
+            Line::Balanced { link, address: a } => *a == address && link.is_busy(),
+        }
+    }
+
+    /// Discards the user data the link layer holds for `address` (the frame on the line
+    /// stays: its answer or last repetition ends it); how many.
+    pub fn clear(&mut self, address: u16) -> usize {
         match self {
             Line::Unbalanced { remotes, .. } => remotes
                 .iter_mut()
                 .find(|r| r.address == address)
-                .ok_or(SendError::UnknownAddress(address))?
-                .link
-                .send(address, asdu),
-            Line::Balanced { link, .. } => link.send(asdu),
+                .and_then(|r| r.link.clear(address))
+                .unwrap_or(0),
+            Line::Balanced { link, address: a } if *a == address => link.clear(),
+            Line::Balanced { .. } => 0,
         }
     }
 
     /// The next frame to write at `now`. With `hold` an unbalanced line starts no new exchange
     /// (the outstanding one is still repeated); a balanced line is never held (its answers must
     /// go out; the outstation is told DFC instead).
-    pub fn poll_transmit(&mut self, now: Instant, hold: bool) -> Option<Transmit> {
+    ///
+    /// A link address that can send user data right now (up, not busy, nothing queued, no
+    /// request outstanding, and on an unbalanced line its turn) is first offered to `offer`,
+    /// which may hand one ASDU to the link layer with the `send` it is given; that frame then
+    /// goes out in this call (SEND/CONFIRM, FC 3).
+    pub fn poll_transmit(
+        &mut self,
+        now: Instant,
+        hold: bool,
+        offer: &mut Offer<'_>,
+    ) -> Option<Transmit> {
         match self {
-            Line::Balanced { link, .. } => link.poll_transmit(now),
+            Line::Balanced { link, address } => {
+                if link.is_up() && !link.is_busy() && link.queued() == 0 && !link.is_waiting() {
+                    offer(*address, &mut |asdu| link.send(asdu));
+                }
+                link.poll_transmit(now)
+            }
             Line::Unbalanced {
                 remotes,
                 turn,
@@ -182,6 +216,14 @@ impl Line {
                     };
                     if !remote.may_start(now) {
                         continue;
+                    }
+                    let address = remote.address;
+                    let link = &mut remote.link;
+                    if link.is_up(address) == Some(true)
+                        && link.is_busy(address) == Some(false)
+                        && link.queued(address) == Some(0)
+                    {
+                        offer(address, &mut |asdu| link.send(address, asdu));
                     }
                     if let Some(frame) = remote.link.poll_transmit(now) {
                         *turn = (index + 1) % n;

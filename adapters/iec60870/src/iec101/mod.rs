@@ -25,8 +25,10 @@
 //!
 //! Commands ([`crate::command`]) to a writable point go to its link address once that is up (on
 //! an unbalanced line with SEND/CONFIRM, their confirmations coming back as class 1 data), with
-//! select before operate when configured; they wait for the link address up to their deadline,
-//! and each gets exactly one reply.
+//! select before operate when configured; they wait (at most [`control::WAITING`]) for the link
+//! address up to their deadline, and each gets exactly one reply. A command's frame is handed
+//! to the link layer only when it can go out at once, its deadline checked at that moment; a
+//! frame the outstation's link refuses (NACK) or leaves unanswered ends its command at once.
 mod control;
 mod line;
 mod station;
@@ -43,7 +45,7 @@ use fieldbridge_core::event::{DeviceMeta, DeviceState, EventSender, PointMeta, S
 use fieldbridge_core::point::{IecAddress, SourceAddress};
 use fieldbridge_core::source::{Counter, Handoff, SourceContext, SourceStats, SourceTask};
 use fieldbridge_core::time::Timestamp;
-use fieldbridge_iec60870::link101::{Event, Refusal};
+use fieldbridge_iec60870::link101::{Event, Refusal, SendError, SendId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
@@ -410,23 +412,34 @@ impl Source {
             let hold = self.handoff.is_full();
             let busy = self.handoff.len() >= self.busy_at;
             line.set_full(busy);
-            if !hold {
-                self.start_commands(&line);
-            }
-            // Commands, then system commands, into the link's queues, as far as they take them.
-            for station in &mut self.stations {
-                for queue in [&mut station.command_out, &mut station.pending] {
-                    while let Some(asdu) = queue.front() {
-                        match line.send(station.address, asdu) {
-                            Ok(_) => {
-                                queue.pop_front();
+            // User data are handed to the link layer only as it can send them (`offer`).
+            loop {
+                let cx = Context {
+                    config: &self.config,
+                    asdu: &self.asdu,
+                    device: &self.device,
+                    stats: &self.stats,
+                };
+                let stations = &mut self.stations;
+                let control = &mut self.control;
+                let mode = self.config.mode;
+                let mut offer =
+                    |address: u16, send: &mut dyn FnMut(&[u8]) -> Result<SendId, SendError>| {
+                        let index = match mode {
+                            Iec101Mode::Balanced => Some(0),
+                            Iec101Mode::Unbalanced => {
+                                stations.iter().position(|s| s.address == address)
                             }
-                            Err(_) => break,
+                        };
+                        if let Some(station) = index.and_then(|i| stations.get_mut(i)) {
+                            if station.answering == Some(true) {
+                                station.offer(&cx, control, send);
+                            }
                         }
-                    }
-                }
-            }
-            while let Some(frame) = line.poll_transmit(now.into_std(), hold) {
+                    };
+                let Some(frame) = line.poll_transmit(now.into_std(), hold, &mut offer) else {
+                    break;
+                };
                 self.stats.bump(Counter::Requests);
                 if let Err(e) = wr.write_all(frame.as_bytes()).await {
                     return End::Io(format!("write failed: {e}"));
@@ -462,7 +475,7 @@ impl Source {
                     if stray > 0 {
                         tracing::debug!(device = %device, bytes = %station::hex(data), "bytes while no request was outstanding, dropped");
                     }
-                    self.after(&seen, &line);
+                    self.after(&seen, &mut line);
                 }
                 _ = tokio::time::sleep_until(link_due.unwrap_or(far)), if link_due.is_some() => {
                     let mut seen = Vec::new();
@@ -473,7 +486,7 @@ impl Source {
                         self.stats.bump(Counter::Timeouts);
                         seen.push(Seen::Failed(address));
                     }
-                    self.after(&seen, &line);
+                    self.after(&seen, &mut line);
                 }
                 _ = tokio::time::sleep_until(tick_due.unwrap_or(far)), if tick_due.is_some() => {
                     let cx = Context {
@@ -489,44 +502,18 @@ impl Source {
                         }
                     }
                     let stations = &self.stations;
+                    let line = &line;
                     self.control.on_timeout(|link| {
                         match stations.iter().find(|s| s.address == link).and_then(|s| s.answering) {
-                            Some(true) => "the point stream was full (the line held)".to_owned(),
+                            Some(true) if hold => "the point stream was full (the line held)".to_owned(),
+                            Some(true) if line.is_busy(link) => format!("link address {link} busy (DFC = 1)"),
+                            Some(true) => format!("no turn on the line for link address {link}"),
                             Some(false) => format!("link address {link} not answering"),
                             None => format!("link address {link} not started"),
                         }
                     });
                 }
                 request = self.control.recv() => self.control.queue(request),
-            }
-        }
-    }
-
-    /// Starts the waiting commands whose link address is up.
-    fn start_commands(&mut self, line: &Line) {
-        let stations = &self.stations;
-        let ready = self.control.ready(|link| {
-            line.is_up(link)
-                && stations
-                    .iter()
-                    .any(|s| s.address == link && s.answering == Some(true))
-        });
-        if ready.is_empty() {
-            return;
-        }
-        let cx = Context {
-            config: &self.config,
-            asdu: &self.asdu,
-            device: &self.device,
-            stats: &self.stats,
-        };
-        for r in ready {
-            let index = match self.config.mode {
-                Iec101Mode::Balanced => Some(0),
-                Iec101Mode::Unbalanced => self.stations.iter().position(|s| s.address == r.link),
-            };
-            if let Some(station) = index.and_then(|i| self.stations.get_mut(i)) {
-                station.start_command(&cx, r);
             }
         }
     }
@@ -563,11 +550,36 @@ impl Source {
                 self.stats.bump(Counter::Timeouts);
                 tracing::debug!(device = %device, link = address, attempt, "no answer: repeating");
             }
+            Event::Confirmed { address, id } => {
+                if let Some(station) = self
+                    .station_index(address)
+                    .and_then(|i| self.stations.get_mut(i))
+                {
+                    station.on_link_confirmed(id);
+                }
+            }
             Event::NotConfirmed {
-                address, reason, ..
-            } if reason != Refusal::NoResponse => {
-                self.stats.bump(Counter::Exceptions);
-                tracing::warn!(device = %device, link = address, reason = ?reason, "user data not confirmed");
+                address,
+                id,
+                reason,
+            } => {
+                if reason != Refusal::NoResponse {
+                    self.stats.bump(Counter::Exceptions);
+                    tracing::warn!(device = %device, link = address, reason = ?reason, "user data not confirmed");
+                }
+                let cx = Context {
+                    config: &self.config,
+                    asdu: &self.asdu,
+                    device: &self.device,
+                    stats: &self.stats,
+                };
+                let retries = line::params(&self.config).retries;
+                if let Some(station) = self
+                    .station_index(address)
+                    .and_then(|i| self.stations.get_mut(i))
+                {
+                    station.on_link_refusal(&cx, id, reason, retries);
+                }
             }
             Event::Discarded { bytes, error } => {
                 self.stats.bump(Counter::DecodeErrors);
@@ -590,7 +602,7 @@ impl Source {
     }
 
     /// Acts on the link changes of one read or timeout, then publishes `$state` if it changed.
-    fn after(&mut self, seen: &[Seen], line: &Line) {
+    fn after(&mut self, seen: &[Seen], line: &mut Line) {
         let now = Instant::now();
         let mut lost = Vec::new();
         for &event in seen {
@@ -619,6 +631,11 @@ impl Source {
             } else if !up && station.answering != Some(false) {
                 tracing::warn!(device = %self.device, link = station.address, "link address not answering");
                 let why = format!("link address {} not answering", station.address);
+                // Nothing queued for it may go after the next reset of its link.
+                let dropped = line.clear(station.address);
+                if dropped > 0 {
+                    tracing::debug!(device = %self.device, link = station.address, dropped, "user data for a lost link discarded");
+                }
                 station.lose_commands(&cx, &why);
                 station.on_down();
                 lost.push(index);

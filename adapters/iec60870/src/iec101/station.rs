@@ -1,23 +1,29 @@
 //! What the source knows of one link address: its outstation's points, the station
-//! interrogations of its common addresses, the system commands waiting for the link, and
-//! whether it answers.
+//! interrogations of its common addresses, the system commands waiting for the link, the
+//! commands in flight with the frame of their current step, and whether it answers.
+//!
+//! A command's frames never wait in the link layer: [`Station::offer`] hands one to it only
+//! when the link layer can send it at once, after checking the command's deadline at that
+//! moment; the frame's fate at the link (confirmed, refused, unanswered) is mapped back to the
+//! command ([`Station::on_link_refusal`]).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fieldbridge_core::command::{FieldReply, Outcome};
+use fieldbridge_core::command::{FieldCommand, FieldReply, Outcome};
 use fieldbridge_core::config::{Iec101Source, IecMaster};
 use fieldbridge_core::event::SourceEvent;
 use fieldbridge_core::source::{Counter, Handoff, SourceStats};
 use fieldbridge_iec60870::asdu::{
     Asdu, AsduConfig, CaLen, Cot, CotLen, Element, InformationObject, IoaLen, OwnedAsdu, TypeId,
 };
+use fieldbridge_iec60870::link101::{Refusal, SendError, SendId};
 use fieldbridge_iec60870::types::{Qcc, Qoi};
 use fieldbridge_iec60870::Cp56Time2a;
 use tokio::time::Instant;
 
-use super::control::{answer_to, timers, Ready, Reply};
+use super::control::{timers, Control, Reply};
 use crate::command::{Commands, Now};
 use crate::interrogation::Interrogations;
 use crate::points::{Points, Profile};
@@ -60,17 +66,79 @@ pub struct Station {
     points: Points,
     /// The common addresses interrogated behind it.
     gi: Interrogations,
-    /// System commands (ASDUs) waiting for room in the link's queue.
+    /// System commands (ASDUs) waiting for the link layer to take them.
     pub pending: VecDeque<Vec<u8>>,
     /// The commands of the control direction in flight to this link address.
     commands: Commands<Reply>,
-    /// Their ASDUs waiting for room in the link's queue, sent before [`Station::pending`].
-    pub command_out: VecDeque<Vec<u8>>,
+    /// The same commands, with the frame of their current step and where it is.
+    flights: Vec<Flight>,
     /// The next periodic station interrogation and counter interrogation.
     next_gi: Option<Instant>,
     next_ci: Option<Instant>,
     /// Whether it was ever up (a later start is a reconnection).
     pub was_up: bool,
+}
+
+/// Where the frame of a command's current step is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// Not handed to the link layer yet (an execute after its select's confirmation).
+    Waiting,
+    /// Handed to the link layer (and so sent) with this number; its link answer pending.
+    OnLink(SendId),
+    /// Acknowledged by the outstation's link.
+    Delivered,
+}
+
+/// A command in flight, as the line sees it.
+#[derive(Debug)]
+struct Flight {
+    /// Its object: common address and IOA (one command per object is in flight).
+    object: (u16, u32),
+    /// The command, for its deadline.
+    command: FieldCommand,
+    /// The ASDU of its current step.
+    frame: Vec<u8>,
+    /// Whether that step is a select.
+    select: bool,
+    at: At,
+}
+
+impl Flight {
+    fn step(&self) -> &'static str {
+        if self.select {
+            "select"
+        } else {
+            "execute"
+        }
+    }
+}
+
+/// Whether the command ASDU `bytes` is a select (S/E = 1).
+fn is_select(bytes: &[u8], asdu: &AsduConfig) -> bool {
+    let Ok(decoded) = Asdu::decode(bytes, asdu) else {
+        return false;
+    };
+    match decoded.objects().next().map(|o| o.element) {
+        Some(Element::SingleCommand(c)) => c.select(),
+        Some(Element::DoubleCommand(c)) => c.select(),
+        Some(Element::RegulatingStep(c)) => c.select(),
+        Some(
+            Element::SetpointNormalized { qos, .. }
+            | Element::SetpointScaled { qos, .. }
+            | Element::SetpointFloat { qos, .. },
+        ) => qos.select(),
+        _ => false,
+    }
+}
+
+/// `bytes` (an ASDU) with cause of transmission `cot`.
+fn with_cause(bytes: &[u8], asdu: &AsduConfig, cot: Cot) -> Option<Vec<u8>> {
+    let mut owned = OwnedAsdu::decode(bytes, asdu).ok()?;
+    owned.header.cause = cot;
+    let mut out = Vec::with_capacity(owned.encoded_len());
+    owned.encode(&mut out).ok()?;
+    Some(out)
 }
 
 /// What a station needs of the source on every call.
@@ -115,7 +183,7 @@ impl Station {
                 config.master.originator_address,
                 timers(config),
             ),
-            command_out: VecDeque::new(),
+            flights: Vec::new(),
             next_gi: None,
             next_ci: None,
             was_up: false,
@@ -188,28 +256,214 @@ impl Station {
         self.next_ci = later(now, master.counter_interrogation);
     }
 
-    /// Starts a command of the control direction: its first ASDU waits for the link's queue,
-    /// or it is answered at once (refused, past its deadline).
-    pub fn start_command(&mut self, cx: &Context<'_>, ready: Ready) {
-        match self
-            .commands
-            .start(ready.command, ready.reply, &ready.point, Now::current())
-        {
-            Ok(bytes) => {
-                cx.stats.bump(Counter::Writes);
-                tracing::debug!(device = %cx.device, link = self.address, ca = ready.point.common_address, ioa = ready.point.ioa, "command sent");
-                self.command_out.push_back(bytes);
+    /// The link layer can send user data to this link address right now: hands it at most one
+    /// ASDU with `send`. First the execute of a confirmed select, unless its command's deadline
+    /// has passed (then answered `selected, not executed: deadline passed`, never sent); then
+    /// the next command waiting in `control` for this link address, started now (its deadline
+    /// checked now, its confirmation timed from now); then a system command.
+    pub fn offer(
+        &mut self,
+        cx: &Context<'_>,
+        control: &mut Control,
+        send: &mut dyn FnMut(&[u8]) -> Result<SendId, SendError>,
+    ) {
+        while let Some(index) = self.flights.iter().position(|f| f.at == At::Waiting) {
+            let Some(flight) = self.flights.get_mut(index) else {
+                break;
+            };
+            if let Err(answer) = flight
+                .command
+                .check_deadline(Instant::now(), "selected, not executed")
+            {
+                self.cancel(cx, index, answer);
+                continue;
             }
-            Err(((id, reply), answer)) => answer_to(cx.device, &id, reply, answer),
+            match send(&flight.frame) {
+                Ok(id) => {
+                    flight.at = At::OnLink(id);
+                    tracing::debug!(device = %cx.device, link = self.address, command_id = %flight.command.id, "execute sent");
+                    return;
+                }
+                Err(error) => {
+                    let answer = FieldReply::not_done(
+                        Outcome::Failed,
+                        format!(
+                            "selected, not executed: the link layer refused the execute ({error})"
+                        ),
+                    );
+                    self.cancel(cx, index, answer);
+                }
+            }
         }
+        while let Some(ready) = control.take(self.address) {
+            let command = ready.command.clone();
+            let object = ready.reply.object;
+            let bytes =
+                match self
+                    .commands
+                    .start(ready.command, ready.reply, &ready.point, Now::current())
+                {
+                    Ok(bytes) => bytes,
+                    Err((reply, answer)) => {
+                        reply.answer(cx.device, answer);
+                        continue;
+                    }
+                };
+            let select = is_select(&bytes, cx.asdu);
+            let sent = send(&bytes);
+            self.flights.push(Flight {
+                object,
+                command,
+                frame: bytes,
+                select,
+                at: At::Delivered,
+            });
+            let index = self.flights.len() - 1;
+            match sent {
+                Ok(id) => {
+                    cx.stats.bump(Counter::Writes);
+                    tracing::debug!(device = %cx.device, link = self.address, ca = object.0, ioa = object.1, select, "command sent");
+                    if let Some(flight) = self.flights.get_mut(index) {
+                        flight.at = At::OnLink(id);
+                    }
+                    return;
+                }
+                Err(error) => {
+                    let answer = FieldReply::not_done(
+                        Outcome::Failed,
+                        format!("not sent: the link layer refused the frame ({error})"),
+                    );
+                    self.cancel(cx, index, answer);
+                }
+            }
+        }
+        if let Some(asdu) = self.pending.pop_front() {
+            if let Err(error) = send(&asdu) {
+                tracing::error!(device = %cx.device, link = self.address, %error, "system command refused by the link layer");
+            }
+        }
+    }
+
+    /// Ends the command of `self.flights[index]` at once with `answer` (its method added).
+    ///
+    /// The command exchange has no per-command cancel: it is ended the way an outstation
+    /// ends one, with the step's own ASDU mirrored with cause 47 (a negative confirmation
+    /// naming its cause, which the exchange answers at once in any phase); its answer is
+    /// replaced by `answer`. Nothing is sent.
+    fn cancel(&mut self, cx: &Context<'_>, index: usize, answer: FieldReply) {
+        if index >= self.flights.len() {
+            return;
+        }
+        let flight = self.flights.remove(index);
+        let ended = with_cause(&flight.frame, cx.asdu, Cot(47)).and_then(|bytes| {
+            let asdu = Asdu::decode(&bytes, cx.asdu).ok()?;
+            let out = self.commands.on_asdu(&asdu, Now::current());
+            out.replies
+                .into_iter()
+                .find(|(r, _)| r.object == flight.object)
+        });
+        match ended {
+            Some((reply, ended)) => {
+                let answer = match ended.method {
+                    Some(method) => answer.with_method(method),
+                    None => answer,
+                };
+                finished(cx, reply, answer);
+            }
+            None => {
+                // Cannot happen with the exchange as it is; the exchange's own timer answers.
+                tracing::error!(device = %cx.device, link = self.address, command_id = %flight.command.id, "command could not be ended early");
+            }
+        }
+    }
+
+    /// The outstation's link confirmed the frame `id` (ACK).
+    pub fn on_link_confirmed(&mut self, id: SendId) {
+        if let Some(flight) = self.flights.iter_mut().find(|f| f.at == At::OnLink(id)) {
+            flight.at = At::Delivered;
+        }
+    }
+
+    /// The frame `id` was not confirmed by the outstation's link: refused (NACK, FC 14, FC 15:
+    /// the outstation's application never saw it) or unanswered after every repetition (the
+    /// link layer sent the same frame with the same FCB each time, so the outstation took it
+    /// at most once; whether it did is unknown). A command's frame ends its command at once;
+    /// `retries` is the number of repetitions. Returns whether it was a command's.
+    pub fn on_link_refusal(
+        &mut self,
+        cx: &Context<'_>,
+        id: SendId,
+        reason: Refusal,
+        retries: u8,
+    ) -> bool {
+        let Some(index) = self.flights.iter().position(|f| f.at == At::OnLink(id)) else {
+            return false;
+        };
+        let Some(flight) = self.flights.get(index) else {
+            return false;
+        };
+        let step = flight.step();
+        let refused = |what: &str| {
+            FieldReply::not_done(
+                Outcome::Failed,
+                format!("the outstation's link refused the {step} ({what}): not executed"),
+            )
+        };
+        let answer = match reason {
+            Refusal::Busy => refused("NACK"),
+            Refusal::NotFunctioning => refused("link service not functioning, FC 14"),
+            Refusal::NotImplemented => refused("link service not implemented, FC 15"),
+            _ => FieldReply::not_done(
+                Outcome::Timeout,
+                format!(
+                    "no link answer to the {step} after {retries} repetitions: {}",
+                    if flight.select {
+                        "nothing executed"
+                    } else {
+                        "whether the outstation carried it out is unknown"
+                    }
+                ),
+            ),
+        };
+        self.cancel(cx, index, answer);
+        true
+    }
+
+    /// Answers a command the exchange ended; an execute that never left the bridge (the line
+    /// could not take it) is said to be not executed, whatever the exchange assumed.
+    fn settle(
+        &mut self,
+        cx: &Context<'_>,
+        reply: Reply,
+        answer: FieldReply,
+        unsent: impl Fn() -> Option<String>,
+    ) {
+        let index = self.flights.iter().position(|f| f.object == reply.object);
+        let flight = index.map(|i| self.flights.remove(i));
+        let answer = match flight {
+            Some(f) if f.at == At::Waiting && answer.outcome != Outcome::Success => {
+                match unsent() {
+                    Some(reason) => {
+                        let mut replaced = FieldReply::not_done(Outcome::Timeout, reason);
+                        replaced.method = answer.method;
+                        replaced
+                    }
+                    None => answer,
+                }
+            }
+            _ => answer,
+        };
+        finished(cx, reply, answer);
     }
 
     /// Answers every command in flight: the link to it is lost (`why`).
     pub fn lose_commands(&mut self, cx: &Context<'_>, why: &str) {
-        self.command_out.clear();
-        for ((id, reply), answer) in self.commands.lost(why) {
-            finished(cx, &id, reply, answer);
+        for (reply, answer) in self.commands.lost(why) {
+            self.settle(cx, reply, answer, || {
+                Some(format!("connection lost ({why}) after the confirmation of the select, before its execute was sent: nothing executed"))
+            });
         }
+        self.flights.clear();
     }
 
     /// The link went down or never came up: nothing more is asked of it until it is up again.
@@ -239,10 +493,20 @@ impl Station {
             self.next_ci,
             self.gi.next_deadline(),
             self.commands.next_deadline(),
+            self.waiting_deadline(),
         ]
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// The earliest deadline of an execute not sent yet, a moment after which it is answered.
+    fn waiting_deadline(&self) -> Option<Instant> {
+        self.flights
+            .iter()
+            .filter(|f| f.at == At::Waiting)
+            .map(|f| f.command.deadline + Duration::from_millis(1))
+            .min()
     }
 
     /// Runs the periodic interrogations and the retries of unfinished ones due at `now`;
@@ -250,9 +514,27 @@ impl Station {
     /// take longer).
     pub fn on_tick(&mut self, cx: &Context<'_>, now: Instant, paced: bool) {
         let master = &cx.config.master;
+        // An execute the line could not take before its command's deadline is never sent.
+        while let Some(index) = self
+            .flights
+            .iter()
+            .position(|f| f.at == At::Waiting && f.command.check_deadline(now, "").is_err())
+        {
+            let answer = self.flights.get(index).and_then(|f| {
+                f.command
+                    .check_deadline(now, "selected, not executed")
+                    .err()
+            });
+            if let Some(answer) = answer {
+                self.cancel(cx, index, answer);
+            }
+        }
         if self.commands.next_deadline().is_some_and(|at| at <= now) {
-            for ((id, reply), answer) in self.commands.on_timeout(Now::current()) {
-                finished(cx, &id, reply, answer);
+            let wait = timers(cx.config).confirmation;
+            for (reply, answer) in self.commands.on_timeout(Now::current()) {
+                self.settle(cx, reply, answer, || {
+                    Some(format!("selected, not executed: the line could not take the execute within {wait:?} of the select's confirmation"))
+                });
             }
         }
         if self.next_gi.is_some_and(|at| at <= now) {
@@ -297,9 +579,23 @@ impl Station {
         }
         let now = Instant::now();
         let out = self.commands.on_asdu(&asdu, Now::current());
-        self.command_out.extend(out.send);
-        for ((id, reply), answer) in out.replies {
-            finished(cx, &id, reply, answer);
+        for bytes in out.send {
+            // The execute of a confirmed select: it waits for the link layer to take it.
+            let object = asdu.objects().next().map(|o| (h.common_address, o.address));
+            match self.flights.iter_mut().find(|f| Some(f.object) == object) {
+                Some(flight) => {
+                    flight.frame = bytes;
+                    flight.select = false;
+                    flight.at = At::Waiting;
+                }
+                None => {
+                    tracing::error!(device = %cx.device, link = self.address, "an execute without its command, not sent");
+                }
+            }
+        }
+        for (reply, answer) in out.replies {
+            // The outstation's own answer (a negative confirmation naming its cause) stands.
+            self.settle(cx, reply, answer, || None);
         }
         if h.type_id == TypeId::C_IC_NA_1 {
             self.gi
@@ -332,16 +628,11 @@ impl Station {
 
 /// Answers a command that was sent to the field; one that did not succeed counts as a write
 /// failure.
-fn finished(
-    cx: &Context<'_>,
-    id: &str,
-    reply: tokio::sync::oneshot::Sender<FieldReply>,
-    answer: FieldReply,
-) {
+fn finished(cx: &Context<'_>, reply: Reply, answer: FieldReply) {
     if answer.outcome != Outcome::Success {
         cx.stats.bump(Counter::WriteFailures);
     }
-    answer_to(cx.device, id, reply, answer);
+    reply.answer(cx.device, answer);
 }
 
 /// The bridge's clock as a CP56Time2a in UTC, for C_CS_NA_1.

@@ -30,6 +30,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::*;
 
+mod commands;
 mod outstations;
 
 use outstations::{balanced_outstation, encode, float, party_line, Ask, Seen};

@@ -78,6 +78,10 @@ pub(super) enum Ask {
     Push(u16, bool, Vec<u8>),
     /// Stop (true) or resume answering at a link address.
     Silent(u16, bool),
+    /// Say busy (DFC = 1, user data refused with NACK) at a link address, or not.
+    Full(u16, bool),
+    /// Refuse the next user data (FC 3) at a link address with NACK.
+    NackNext(u16),
 }
 
 /// What the outstations saw, shared with the test.
@@ -87,6 +91,8 @@ pub(super) struct Seen {
     pub(super) requests: Vec<(u16, u8)>,
     /// Class 1 and class 2 data waiting per link address.
     pub(super) queued: HashMap<u16, (usize, usize)>,
+    /// (link address, ASDU) of the user data each secondary took, in order.
+    pub(super) data: Vec<(u16, Vec<u8>)>,
 }
 
 /// Secondaries at `stations` ((link address, common address, value of IOA 200)) sharing one
@@ -106,6 +112,8 @@ pub(super) async fn party_line(
         .filter_map(|&(a, ca, v)| Some((UnbalancedSecondary::new(params, a).ok()?, ca, v)))
         .collect();
     let mut silent = HashSet::new();
+    let mut full = HashSet::new();
+    let mut nack_next = HashSet::new();
     let mut pending = Vec::new();
     let mut buf = vec![0u8; 1024];
     let config = LinkConfig::default();
@@ -120,6 +128,15 @@ pub(super) async fn party_line(
                 Some(Ask::Silent(a, on)) => {
                     if on { silent.insert(a); } else { silent.remove(&a); }
                 }
+                Some(Ask::Full(a, on)) => {
+                    if on { full.insert(a); } else { full.remove(&a); }
+                    if let Some((s, _, _)) = secondaries.iter_mut().find(|(s, _, _)| s.address() == a) {
+                        s.set_full(on);
+                    }
+                }
+                Some(Ask::NackNext(a)) => {
+                    nack_next.insert(a);
+                }
                 None => return,
             },
             read = end.read(&mut buf) => {
@@ -129,6 +146,7 @@ pub(super) async fn party_line(
                 }
                 let data = buf.get(..n).unwrap_or_default();
                 pending.extend_from_slice(data);
+                let mut user_data = HashSet::new();
                 loop {
                     let hunt = ft12::decode_hunting(&pending, &config);
                     let used = hunt.consumed();
@@ -136,6 +154,9 @@ pub(super) async fn party_line(
                         | Frame::Variable { control: Control::Primary { function, .. }, address, .. }, _)) = hunt.frame {
                         if let Ok(mut seen) = seen.lock() {
                             seen.requests.push((address, function.code()));
+                        }
+                        if function.code() == 3 {
+                            user_data.insert(address);
                         }
                     }
                     let found = hunt.frame.is_some();
@@ -145,12 +166,20 @@ pub(super) async fn party_line(
                     }
                 }
                 for (s, ca, value) in &mut secondaries {
+                    let a = s.address();
+                    let refuse = user_data.contains(&a) && nack_next.remove(&a);
+                    if refuse {
+                        s.set_full(true);
+                    }
                     let mut data_in = Vec::new();
                     s.on_bytes(data, |e| {
                         if let Event::UserData { asdu, .. } = e {
                             data_in.push(asdu.to_vec());
                         }
                     });
+                    if let Ok(mut seen) = seen.lock() {
+                        seen.data.extend(data_in.iter().map(|d| (a, d.clone())));
+                    }
                     for asdu in data_in {
                         for out in answer(&asdu, *ca, *value) {
                             let _ = s.push_class1(&out);
@@ -161,6 +190,9 @@ pub(super) async fn party_line(
                         if !quiet && end.write_all(frame.as_bytes()).await.is_err() {
                             return;
                         }
+                    }
+                    if refuse {
+                        s.set_full(full.contains(&a));
                     }
                 }
                 if let Ok(mut seen) = seen.lock() {
