@@ -1,0 +1,63 @@
+//! Late confirmations: an ACTCON of an earlier command to the same object, which timed out,
+//! must not complete a new one (the confirmation mirrors the element, clause 7.2.3).
+
+use fieldbridge_core::command::Outcome;
+use fieldbridge_core::config::IecCommandKind;
+use serde_json::json;
+use tokio::time::Instant;
+
+use super::{answer, at, command, commands, feed, point};
+
+#[test]
+fn a_late_confirmation_of_a_timed_out_command_does_not_complete_the_next_one() {
+    let t0 = Instant::now();
+    let mut c = commands();
+    let p = point(IecCommandKind::Single, false);
+    let first = c
+        .start(command(t0, json!("on"), json!(null)), 1, &p, at(t0, 0))
+        .expect("sent");
+    let timed_out = c.on_timeout(at(t0, 15_000));
+    assert_eq!(timed_out.len(), 1);
+    assert_eq!(timed_out[0].1.outcome, Outcome::Timeout);
+
+    let mut second_command = command(t0, json!("off"), json!(null));
+    second_command.deadline = t0 + std::time::Duration::from_secs(60);
+    let second = c
+        .start(second_command, 2, &p, at(t0, 15_100))
+        .expect("sent");
+    // The first command's ACTCON arrives late: it mirrors "on", not "off".
+    let late = feed(&mut c, &answer(&first, 7, false), at(t0, 15_200));
+    assert!(late.replies.is_empty(), "{:?}", late.replies);
+    assert!(late.send.is_empty());
+    // The second's own negative ACTCON is what answers it.
+    let own = feed(&mut c, &answer(&second, 7, true), at(t0, 15_300));
+    assert!(own.replies.is_empty(), "waits for the cause");
+    let cause = feed(&mut c, &answer(&second, 47, false), at(t0, 15_400));
+    assert_eq!(cause.replies.len(), 1);
+    assert_eq!(cause.replies[0].0, 2);
+    assert_eq!(cause.replies[0].1.outcome, Outcome::Failed);
+}
+
+#[test]
+fn a_time_tagged_confirmation_must_carry_the_tag_that_was_sent() {
+    let t0 = Instant::now();
+    let mut c = commands();
+    let mut p = point(IecCommandKind::Single, false);
+    if let Some(command) = p.command.as_mut() {
+        command.time_tag = true;
+    }
+    let first = c
+        .start(command(t0, json!("on"), json!(null)), 1, &p, at(t0, 0))
+        .expect("sent");
+    assert_eq!(c.on_timeout(at(t0, 15_000)).len(), 1);
+    let mut again = command(t0, json!("on"), json!(null));
+    again.deadline = t0 + std::time::Duration::from_secs(60);
+    let second = c.start(again, 2, &p, at(t0, 15_100)).expect("sent");
+    // The same value, but the first command's time tag: not this command's confirmation.
+    let late = feed(&mut c, &answer(&first, 7, false), at(t0, 15_200));
+    assert!(late.replies.is_empty(), "{:?}", late.replies);
+    let own = feed(&mut c, &answer(&second, 7, false), at(t0, 15_300));
+    assert_eq!(own.replies.len(), 1);
+    assert_eq!(own.replies[0].0, 2);
+    assert_eq!(own.replies[0].1.outcome, Outcome::Success);
+}
