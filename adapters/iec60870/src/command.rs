@@ -501,6 +501,19 @@ impl<R> Commands<R> {
         (e.reply, answer.with_method(e.order.method()))
     }
 
+    /// Ends the command in flight on object (`ca`, `ioa`) now with `answer` (its method added),
+    /// sending nothing more: for what the source learns beside the exchange (the link layer
+    /// refused its frame, the frame never left). A termination still watched for on the object
+    /// is forgotten. `None` when no command is in flight there.
+    pub fn cancel(&mut self, ca: u16, ioa: u32, answer: FieldReply) -> Option<(R, FieldReply)> {
+        self.recent.retain(|r| (r.ca, r.ioa) != (ca, ioa));
+        let index = self
+            .exchanges
+            .iter()
+            .position(|e| (e.ca, e.ioa) == (ca, ioa))?;
+        Some(self.finish(index, answer))
+    }
+
     /// The earliest instant at which [`Commands::on_timeout`] has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.exchanges.iter().map(|e| e.until).min()

@@ -132,15 +132,6 @@ fn is_select(bytes: &[u8], asdu: &AsduConfig) -> bool {
     }
 }
 
-/// `bytes` (an ASDU) with cause of transmission `cot`.
-fn with_cause(bytes: &[u8], asdu: &AsduConfig, cot: Cot) -> Option<Vec<u8>> {
-    let mut owned = OwnedAsdu::decode(bytes, asdu).ok()?;
-    owned.header.cause = cot;
-    let mut out = Vec::with_capacity(owned.encoded_len());
-    owned.encode(&mut out).ok()?;
-    Some(out)
-}
-
 /// What a station needs of the source on every call.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -345,34 +336,17 @@ impl Station {
     }
 
     /// Ends the command of `self.flights[index]` at once with `answer` (its method added).
-    ///
-    /// The command exchange has no per-command cancel: it is ended the way an outstation
-    /// ends one, with the step's own ASDU mirrored with cause 47 (a negative confirmation
-    /// naming its cause, which the exchange answers at once in any phase); its answer is
-    /// replaced by `answer`. Nothing is sent.
     fn cancel(&mut self, cx: &Context<'_>, index: usize, answer: FieldReply) {
         if index >= self.flights.len() {
             return;
         }
         let flight = self.flights.remove(index);
-        let ended = with_cause(&flight.frame, cx.asdu, Cot(47)).and_then(|bytes| {
-            let asdu = Asdu::decode(&bytes, cx.asdu).ok()?;
-            let out = self.commands.on_asdu(&asdu, Now::current());
-            out.replies
-                .into_iter()
-                .find(|(r, _)| r.object == flight.object)
-        });
-        match ended {
-            Some((reply, ended)) => {
-                let answer = match ended.method {
-                    Some(method) => answer.with_method(method),
-                    None => answer,
-                };
-                finished(cx, reply, answer);
-            }
+        let (ca, ioa) = flight.object;
+        match self.commands.cancel(ca, ioa, answer) {
+            Some((reply, answer)) => finished(cx, reply, answer),
             None => {
-                // Cannot happen with the exchange as it is; the exchange's own timer answers.
-                tracing::error!(device = %cx.device, link = self.address, command_id = %flight.command.id, "command could not be ended early");
+                // The exchange already answered it (its own timer): nothing more to say.
+                tracing::debug!(device = %cx.device, link = self.address, command_id = %flight.command.id, "command already answered");
             }
         }
     }

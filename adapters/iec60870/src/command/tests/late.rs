@@ -61,3 +61,26 @@ fn a_time_tagged_confirmation_must_carry_the_tag_that_was_sent() {
     assert_eq!(own.replies[0].0, 2);
     assert_eq!(own.replies[0].1.outcome, Outcome::Success);
 }
+
+#[test]
+fn a_cancelled_command_is_answered_as_told_and_frees_its_object() {
+    let t0 = Instant::now();
+    let mut c = commands();
+    let p = point(IecCommandKind::Double, true);
+    let select = c
+        .start(command(t0, json!("on"), json!(null)), 1, &p, at(t0, 0))
+        .expect("sent");
+    let told = fieldbridge_core::command::FieldReply::not_done(
+        Outcome::Failed,
+        "the outstation's link refused the select (NACK): not executed",
+    );
+    let (reply, ended) = c.cancel(1, 5001, told).expect("in flight");
+    assert_eq!(reply, 1);
+    assert_eq!(ended.outcome, Outcome::Failed);
+    assert_eq!(ended.method.as_deref(), Some("C_DC_NA_1 select+execute"));
+    assert!(c.is_empty());
+    assert!(c.cancel(1, 5001, ended).is_none(), "nothing left to cancel");
+    // Its select's confirmation, if it still came, starts nothing.
+    let late = feed(&mut c, &answer(&select, 7, false), at(t0, 100));
+    assert!(late.send.is_empty() && late.replies.is_empty());
+}
