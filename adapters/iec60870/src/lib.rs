@@ -19,6 +19,7 @@ pub mod convert;
 pub mod iec101;
 pub mod iec104;
 mod interrogation;
+mod master;
 mod points;
 
 pub use iec101::Iec101Driver;

@@ -32,7 +32,16 @@ pub enum Profile {
 }
 
 impl Profile {
-    fn address(self, common_address: u16, ioa: u32) -> SourceAddress {
+    /// The `protocol` of its sources.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Iec104 => "iec104",
+            Profile::Iec101 => "iec101",
+        }
+    }
+
+    /// The address of object `ioa` of station `common_address`, as samples carry it.
+    pub fn address(self, common_address: u16, ioa: u32) -> SourceAddress {
         let address = IecAddress {
             common_address,
             ioa,

@@ -33,16 +33,16 @@ mod control;
 mod line;
 mod station;
 
+use crate::points::Profile;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::backoff::Backoff;
 use fieldbridge_core::command::CommandReceiver;
 use fieldbridge_core::config::{
-    DeviceTime, Iec101Mode, Iec101Source, Parity, SerialSettings, SourceConfig, SourceKind,
+    Iec101Mode, Iec101Source, Parity, SerialSettings, SourceConfig, SourceKind,
 };
-use fieldbridge_core::event::{DeviceMeta, DeviceState, EventSender, PointMeta, SourceEvent};
-use fieldbridge_core::point::{IecAddress, SourceAddress};
+use fieldbridge_core::event::{DeviceState, EventSender, SourceEvent};
 use fieldbridge_core::source::{Counter, Handoff, SourceContext, SourceStats, SourceTask};
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_iec60870::link101::{Event, Refusal, SendError, SendId};
@@ -90,21 +90,12 @@ impl fieldbridge_core::source::Driver for Iec101Driver {
         if let Err(error) = line::params(config).check() {
             out.push(("timeout".to_owned(), error.to_string()));
         }
-        if config.master.clock_sync && config.master.device_time != DeviceTime::Utc {
-            out.push((
-                "clock_sync".to_owned(),
-                format!(
-                    "clock_sync sends UTC; with device_time = \"{}\" the outstation would be set to the wrong time (synchronizing a device that keeps local time is not supported yet)",
-                    config.master.device_time.name()
-                ),
-            ));
-        }
-        // A writable point without `command` is refused by the configuration parser.
+        out.extend(crate::master::refusals(&config.master));
         out
     }
 
     fn command_params(&self) -> &'static [&'static str] {
-        &["qualifier", "select"]
+        crate::master::COMMAND_PARAMS
     }
 
     fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {
@@ -119,29 +110,6 @@ impl fieldbridge_core::source::Driver for Iec101Driver {
             context.stats,
             context.commands,
         ))
-    }
-}
-
-/// The `$meta` content of an IEC 101 source: every configured point with its unit and address.
-pub fn meta(device: Arc<str>, config: &Iec101Source) -> DeviceMeta {
-    let points = config
-        .master
-        .points
-        .iter()
-        .map(|p| PointMeta {
-            name: p.name.clone(),
-            unit: p.unit.clone(),
-            writable: p.writable,
-            source: SourceAddress::Iec101(IecAddress {
-                common_address: p.common_address,
-                ioa: p.ioa,
-            }),
-        })
-        .collect();
-    DeviceMeta {
-        device,
-        protocol: "iec101",
-        points,
     }
 }
 
@@ -367,9 +335,10 @@ impl Source {
 
     async fn meta(&self) -> bool {
         self.events
-            .send(SourceEvent::DeviceMeta(meta(
+            .send(SourceEvent::DeviceMeta(crate::master::meta(
                 self.device.clone(),
-                &self.config,
+                &self.config.master,
+                Profile::Iec101,
             )))
             .await
             .is_ok()

@@ -25,9 +25,8 @@ use std::time::Duration;
 
 use fieldbridge_core::backoff::Backoff;
 use fieldbridge_core::command::CommandReceiver;
-use fieldbridge_core::config::{DeviceTime, Iec104Source, SourceConfig, SourceKind};
-use fieldbridge_core::event::{DeviceMeta, DeviceState, EventSender, PointMeta, SourceEvent};
-use fieldbridge_core::point::{IecAddress, SourceAddress};
+use fieldbridge_core::config::{Iec104Source, SourceConfig, SourceKind};
+use fieldbridge_core::event::{DeviceState, EventSender, SourceEvent};
 use fieldbridge_core::source::{Counter, Handoff, SourceContext, SourceStats, SourceTask};
 use fieldbridge_core::time::Timestamp;
 use tokio::net::TcpStream;
@@ -63,21 +62,12 @@ impl fieldbridge_core::source::Driver for Iec104Driver {
         if let Err(error) = session::params(config).check() {
             out.push(("t2".to_owned(), error.to_string()));
         }
-        if config.master.clock_sync && config.master.device_time != DeviceTime::Utc {
-            out.push((
-                "clock_sync".to_owned(),
-                format!(
-                    "clock_sync sends UTC; with device_time = \"{}\" the outstation would be set to the wrong time (synchronizing a device that keeps local time is not supported yet)",
-                    config.master.device_time.name()
-                ),
-            ));
-        }
-        // A writable point without `command` is refused by the configuration parser.
+        out.extend(crate::master::refusals(&config.master));
         out
     }
 
     fn command_params(&self) -> &'static [&'static str] {
-        &["qualifier", "select"]
+        crate::master::COMMAND_PARAMS
     }
 
     fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {
@@ -92,29 +82,6 @@ impl fieldbridge_core::source::Driver for Iec104Driver {
             context.stats,
             context.commands,
         ))
-    }
-}
-
-/// The `$meta` content of an IEC 104 source: every configured point with its unit and address.
-pub fn meta(device: Arc<str>, config: &Iec104Source) -> DeviceMeta {
-    let points = config
-        .master
-        .points
-        .iter()
-        .map(|p| PointMeta {
-            name: p.name.clone(),
-            unit: p.unit.clone(),
-            writable: p.writable,
-            source: SourceAddress::Iec104(IecAddress {
-                common_address: p.common_address,
-                ioa: p.ioa,
-            }),
-        })
-        .collect();
-    DeviceMeta {
-        device,
-        protocol: "iec104",
-        points,
     }
 }
 
@@ -186,7 +153,11 @@ async fn run_holding(
     hold_at: usize,
 ) {
     if events
-        .send(SourceEvent::DeviceMeta(meta(device.clone(), &config)))
+        .send(SourceEvent::DeviceMeta(crate::master::meta(
+            device.clone(),
+            &config.master,
+            Profile::Iec104,
+        )))
         .await
         .is_err()
     {
