@@ -69,6 +69,8 @@ struct Args {
     log: String,
     keep: bool,
     attempts: usize,
+    broker_nodelay: bool,
+    sync: String,
 }
 
 fn usage(problem: &str) -> ! {
@@ -78,11 +80,15 @@ fn usage(problem: &str) -> ! {
     eprintln!(
         "usage: iec104_scale [--bridge PATH] [--links N] [--rate N] [--warmup-secs S] [--secs S]\n\
          \x20                   [--single-secs S] [--attempts N] [--log LEVEL] [--keep]\n\
+         \x20                   [--broker-nodelay] [--sync always|never|DURATION]\n\
          defaults: --bridge $CARGO_TARGET_DIR/release/fieldbridge (else target/release/fieldbridge),\n\
          1000 links x 10 changes/s, 20 s window after all links started and 5 s of warm-up,\n\
          run again (up to --attempts 3 in all) when the bridge's delivery stalls; then one link\n\
          for a 15 s window (--single-secs 0 skips it). --log sets the bridge's\n\
-         RUST_LOG (default warn); --keep keeps the temporary folder (logs, configurations)."
+         RUST_LOG (default warn); --keep keeps the temporary folder (logs, configurations);\n\
+         --broker-nodelay runs mosquitto with `set_tcp_nodelay true` (its PUBACKs to the bridge\n\
+         then leave at once instead of behind a delayed ACK); --sync sets the outbox's sync\n\
+         policy (default \"200ms\", the bridge's default)."
     );
     std::process::exit(2)
 }
@@ -98,6 +104,8 @@ fn parse_args() -> Args {
         log: "warn".to_owned(),
         keep: false,
         attempts: 3,
+        broker_nodelay: false,
+        sync: "200ms".to_owned(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -119,6 +127,8 @@ fn parse_args() -> Args {
             }
             "--log" => a.log = value(),
             "--keep" => a.keep = true,
+            "--broker-nodelay" => a.broker_nodelay = true,
+            "--sync" => a.sync = value(),
             "--attempts" => a.attempts = value().parse().unwrap_or_else(|_| bad("--attempts")),
             "--help" | "-h" => usage(""),
             other => usage(&format!("unknown option {other}")),
@@ -138,7 +148,7 @@ fn wait_for_port(port: u16, what: &str) {
     }
 }
 
-fn start_broker(dir: &Path) -> (Proc, u16, String) {
+fn start_broker(dir: &Path, nodelay: bool) -> (Proc, u16, String) {
     let binary = fieldbridge_tests::locate(fieldbridge_tests::Peer::Mosquitto)
         .unwrap_or_else(|e| panic!("{e}"));
     let port = fieldbridge_tests::free_port();
@@ -148,7 +158,7 @@ fn start_broker(dir: &Path) -> (Proc, u16, String) {
         format!(
             "listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n\
              max_inflight_messages {BRIDGE_WINDOW}\n\
-             log_dest stderr\nlog_type error\nlog_type warning\n"
+             log_dest stderr\nlog_type error\nlog_type warning\nset_tcp_nodelay {nodelay}\n"
         ),
     )
     .expect("write mosquitto.conf");
@@ -171,11 +181,17 @@ fn start_broker(dir: &Path) -> (Proc, u16, String) {
 }
 
 /// The bridge's configuration: one `iec104` source per outstation port.
-fn write_config(dir: &Path, broker_port: u16, metrics_port: u16, ports: &[u16]) -> PathBuf {
+fn write_config(
+    dir: &Path,
+    broker_port: u16,
+    metrics_port: u16,
+    ports: &[u16],
+    sync: &str,
+) -> PathBuf {
     let mut c = format!(
         "[bridge]\nid = \"scale\"\nsite = \"{SITE}\"\ndata_dir = \"{}\"\n\n\
          [mqtt]\nurl = \"mqtt://127.0.0.1:{broker_port}\"\nprefix = \"fieldbridge\"\n\n\
-         [metrics]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n",
+         [outbox]\nsync = \"{sync}\"\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n",
         dir.join("var").display()
     );
     for (i, port) in ports.iter().enumerate() {
@@ -206,6 +222,8 @@ struct PhaseResult {
     read_ms: Option<(f64, f64, f64)>,
     samples_in: f64,
     samples_published: f64,
+    /// Every message the subscriber received in the phase (samples, `$meta`, `$state`, ...).
+    messages: u64,
     sent: u64,
     lost: u64,
     duplicates: u64,
@@ -236,6 +254,7 @@ struct Env {
     rec: Arc<Recorded>,
     ticks: f64,
     log: String,
+    sync: String,
 }
 
 impl PhaseResult {
@@ -249,19 +268,34 @@ fn kib_to_mib(kb: u64) -> f64 {
     kb as f64 / 1024.0
 }
 
-async fn phase(env: &Env, links: usize, rate: u32, warmup: u64, secs: u64) -> PhaseResult {
+async fn phase(
+    env: &Env,
+    links: usize,
+    rate: u32,
+    warmup: u64,
+    secs: u64,
+    attempt: usize,
+) -> PhaseResult {
     let us = |d: Instant| u64::try_from(d.duration_since(env.base).as_micros()).unwrap_or(0);
     let outstations = Outstations::start(links, rate, env.base)
         .await
         .expect("bind the outstations");
-    let dir = env.dir.join(format!("links-{links}"));
+    // A folder (and so an outbox) of its own: a new attempt must not replay an old backlog.
+    let dir = env.dir.join(format!("links-{links}-{attempt}"));
     std::fs::create_dir_all(&dir).expect("phase folder");
     let metrics_port = fieldbridge_tests::free_port();
-    let config = write_config(&dir, env.broker_port, metrics_port, &outstations.ports);
+    let config = write_config(
+        &dir,
+        env.broker_port,
+        metrics_port,
+        &outstations.ports,
+        &env.sync,
+    );
     drop(std::mem::take(
         &mut *env.rec.samples.lock().expect("samples lock"),
     ));
     let offline_before = env.rec.offline.load(Ordering::Relaxed);
+    let others_before = env.rec.all.load(Ordering::Relaxed);
 
     let mut command = Command::new(&env.bridge);
     command
@@ -313,6 +347,7 @@ async fn phase(env: &Env, links: usize, rate: u32, warmup: u64, secs: u64) -> Ph
     let body = http_get(metrics_port, "/metrics");
     let hwm = status(pid, "VmHWM").unwrap_or(0);
     let offline_states = env.rec.offline.load(Ordering::Relaxed) - offline_before;
+    let messages = env.rec.all.load(Ordering::Relaxed) - others_before;
     let outstation_reconnects = shared
         .accepted
         .load(Ordering::Relaxed)
@@ -380,6 +415,7 @@ async fn phase(env: &Env, links: usize, rate: u32, warmup: u64, secs: u64) -> Ph
         latency_samples,
         delivery_ms: ms(&mut delivery),
         read_ms: ms(&mut read),
+        messages,
         samples_in: metric_sum(&body, "fieldbridge_samples_in_total", ""),
         samples_published: metric_sum(&body, "fieldbridge_samples_published_total", ""),
         sent,
@@ -414,8 +450,13 @@ fn print_report(args: &Args, version: &str, results: &[PhaseResult]) {
         .map_or(0, |d| d.as_secs());
     println!("\n## iec104_scale\n");
     println!(
-        "bridge {} (modified at unix {modified}), {version}, {} CPUs",
+        "bridge {} (modified at unix {modified}), {version}{}, {} CPUs",
         args.bridge.display(),
+        if args.broker_nodelay {
+            " with set_tcp_nodelay true"
+        } else {
+            ""
+        },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
@@ -473,14 +514,29 @@ fn print_report(args: &Args, version: &str, results: &[PhaseResult]) {
         if r.stalled() {
             println!(
                 "  **delivery stalled**: the bridge wrote {} samples to its outbox but handed only \
-                 {} to MQTT, with its broker connection up (see docs/performance.md, IEC 104 at \
-                 scale)",
+                 {} to MQTT, with its broker connection up; the subscriber received {} messages \
+                 in all ({} links send {} retained `$meta` and `$state`; see docs/performance.md, \
+                 IEC 104 at scale)",
                 thousands(r.samples_in),
-                thousands(r.samples_published)
+                thousands(r.samples_published),
+                thousands(r.messages as f64),
+                r.links,
+                thousands(2.0 * r.links as f64),
             );
         }
     }
-    if let Some(r) = results.first() {
+    let attempts = results.iter().filter(|r| r.links == args.links).count();
+    let stalls = results
+        .iter()
+        .filter(|r| r.links == args.links && r.stalled())
+        .count();
+    if stalls > 0 {
+        println!(
+            "- delivery stalled in {stalls} of {attempts} runs at {} links",
+            args.links
+        );
+    }
+    if let Some(r) = results.iter().rev().find(|r| r.links == args.links) {
         let p99 = r.latency_ms.map_or(f64::NAN, |l| l.1);
         let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
         println!(
@@ -512,7 +568,7 @@ fn main() {
             .prefix("fb-iec104-scale-")
             .tempdir()
             .expect("temporary folder");
-        let (broker, broker_port, version) = start_broker(dir.path());
+        let (broker, broker_port, version) = start_broker(dir.path(), args.broker_nodelay);
         let base = Instant::now();
         let base_unix_us = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -529,13 +585,22 @@ fn main() {
             rec,
             ticks: clock_ticks(),
             log: args.log.clone(),
+            sync: args.sync.clone(),
         };
         let mut results = Vec::new();
         eprintln!("{} links x {} changes/s", args.links, args.rate);
         // A phase whose delivery stalls (a bug of the bridge at this scale, reported as it is)
         // is printed and run again, up to --attempts times.
         for attempt in 1..=args.attempts.max(1) {
-            let r = phase(&env, args.links, args.rate, args.warmup_secs, args.secs).await;
+            let r = phase(
+                &env,
+                args.links,
+                args.rate,
+                args.warmup_secs,
+                args.secs,
+                attempt,
+            )
+            .await;
             let stalled = r.stalled();
             results.push(r);
             if !stalled {
@@ -552,6 +617,7 @@ fn main() {
                     args.rate,
                     args.warmup_secs.min(5),
                     args.single_secs,
+                    1,
                 )
                 .await,
             );
