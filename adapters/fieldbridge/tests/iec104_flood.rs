@@ -6,8 +6,9 @@
 //! `fieldbridge simulate iec104 --rate flood --points 320,321,210` sends as fast as its window
 //! (k) allows, in turn, the float at 320, the float with a CP56Time2a at 321 and the bitstring at
 //! 210; each point's value is its own change count (1, 2, 3, ...). The outbox is at its minimum
-//! (1 MiB) with `when_full = "backpressure"`, so while the broker is down it fills within a
-//! second and the point stream stops taking readings.
+//! (1 MiB) with `when_full = "backpressure"`: it is full whenever the flood outpaces the broker,
+//! and while the broker is down the point stream takes no reading at all for 20 s, longer than
+//! the outstation's t1 (15 s). Only pacing (an acknowledgement every t2, 2 s) keeps the link.
 //!
 //! Nothing here depends on the broker's queue: the broker runs with persistence and is stopped
 //! with SIGTERM (it saves what it acknowledged), and the subscriber keeps a persistent session
