@@ -30,6 +30,10 @@ use crate::seq::SeqStore;
 use crate::time::Timestamp;
 use crate::topic::{self, Topics};
 
+mod retained;
+
+use retained::RetainedQueue;
+
 /// Most samples published and not yet acknowledged.
 pub(crate) const WINDOW: usize = 256;
 
@@ -78,6 +82,12 @@ struct Epoch {
 impl Epoch {
     fn outstanding(&self) -> usize {
         self.submitted.len() + self.inflight.len()
+    }
+
+    /// Whether a retained or direct message may be handed out: twice the samples' window, so
+    /// they pass samples yet never fill the client's request queue.
+    fn has_room(&self) -> bool {
+        self.outstanding() < 2 * WINDOW
     }
 }
 
@@ -132,6 +142,8 @@ pub(crate) struct Delivery {
     buf: Vec<u8>,
     /// Command results not acknowledged yet.
     direct: DirectQueue,
+    /// Retained state and meta messages waiting for room in the window.
+    retained: RetainedQueue,
     /// Failing disk operations: their log throttles.
     storage: StorageWatch,
     /// The log line of drops from a full outbox.
@@ -174,6 +186,7 @@ impl Delivery {
             live_first: settings.replay_order == ReplayOrder::LiveFirst,
             buf: Vec::new(),
             direct: DirectQueue::default(),
+            retained: RetainedQueue::default(),
             storage: StorageWatch::default(),
             drop_log: crate::throttle::Throttle::default(),
             space_read: None,
@@ -193,6 +206,7 @@ impl Delivery {
         let mut last_summary = Instant::now();
         loop {
             self.retry_held();
+            self.pump_retained(Epoch::has_room);
             self.pump_direct();
             self.pump();
             if let Some(deadline) = drain_until {
@@ -200,6 +214,7 @@ impl Delivery {
                 let drained = self.held.is_empty()
                     && self.outbox.pending_len() == 0
                     && self.direct.is_empty()
+                    && self.retained.is_empty()
                     && results.is_none();
                 if drained || Instant::now() >= deadline {
                     break;
@@ -533,8 +548,10 @@ impl Delivery {
     fn on_link(&mut self, event: LinkEvent) {
         match event {
             LinkEvent::Connected { epoch, client } => {
-                // Everything not acknowledged goes out again, oldest first.
+                // Everything not acknowledged goes out again, oldest first; the retained
+                // messages are announced afresh.
                 self.outbox.rewind();
+                self.retained = RetainedQueue::default();
                 self.direct.requeue();
                 self.link = Some(Epoch {
                     id: epoch,
@@ -665,22 +682,6 @@ impl Delivery {
         }
     }
 
-    /// Submits a retained message on the current connection, if there is one.
-    fn publish_retained(&mut self, topic: String, payload: Vec<u8>) {
-        let Some(ep) = self.link.as_mut().filter(|ep| !ep.dead) else {
-            return;
-        };
-        if ep
-            .client
-            .try_publish(topic, QoS::AtLeastOnce, true, payload)
-            .is_err()
-        {
-            ep.dead = true;
-            return;
-        }
-        ep.submitted.push_back(Entry::Retained);
-    }
-
     /// A command result to publish: queued in memory, never in the outbox.
     fn queue_direct(&mut self, message: DirectMessage) {
         let dropped = self.direct.push(message);
@@ -700,7 +701,7 @@ impl Delivery {
     /// not retained, paired with its PUBACK through the same FIFO as the samples.
     fn pump_direct(&mut self) {
         let Some(ep) = self.link.as_mut() else { return };
-        while !ep.dead && ep.outstanding() < 2 * WINDOW {
+        while !ep.dead && ep.has_room() {
             let Some((id, message)) = self.direct.take() else {
                 return;
             };
@@ -726,52 +727,6 @@ impl Delivery {
                     return;
                 }
             }
-        }
-    }
-
-    /// After every connection: the bridge's own state, then every device's meta and state, so a
-    /// retained message lost with a broker restart is put back.
-    fn announce(&mut self) {
-        self.update_gauges();
-        self.publish_bridge_state(true);
-        let metas: Vec<DeviceMeta> = self.metas.values().cloned().collect();
-        for meta in &metas {
-            self.publish_meta(meta);
-        }
-        let states: Vec<DeviceState> = self.states.values().cloned().collect();
-        for state in &states {
-            self.publish_state(state);
-        }
-    }
-
-    fn publish_state(&mut self, state: &DeviceState) {
-        let topic = self.topics.device_state(&state.device);
-        self.publish_retained(topic, topic::device_state_payload(state));
-    }
-
-    fn publish_meta(&mut self, meta: &DeviceMeta) {
-        let topic = self.topics.device_meta(&meta.device);
-        self.publish_retained(topic, topic::device_meta_payload(meta));
-    }
-
-    /// A clean stop: every device's retained state goes offline too (the last will covers only the
-    /// bridge's own topic), then the bridge's, then a clean DISCONNECT.
-    fn say_goodbye(&mut self) {
-        let now = Timestamp::now();
-        let states: Vec<DeviceState> = self.states.values().cloned().collect();
-        for state in states {
-            let offline = DeviceState {
-                online: false,
-                reason: Some("bridge stopped".to_owned()),
-                since: now,
-                ..state
-            };
-            self.publish_state(&offline);
-        }
-        self.update_gauges();
-        self.publish_bridge_state(false);
-        if let Some(ep) = self.link.as_ref() {
-            let _ = ep.client.try_disconnect();
         }
     }
 }
