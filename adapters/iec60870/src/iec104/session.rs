@@ -273,7 +273,9 @@ impl Session<'_> {
         let mut pending: VecDeque<Vec<u8>> = VecDeque::new();
         let mut gi_state = Interrogations::new(stations(self.config), self.config.link.t1);
         let capacity = usize::from(self.config.link.k);
-        let mut buf = vec![0u8; 8192];
+        // Eight maximal APDUs (255 octets each) per read; a link of a thousand-link master
+        // keeps this for its life, so not more.
+        let mut buf = vec![0u8; 2048];
         let events = self.events;
         loop {
             // Acknowledge promptly while the point stream takes everything; pace the

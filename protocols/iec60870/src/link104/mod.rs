@@ -224,7 +224,9 @@ impl Link104 {
             recv: ReceiveWindow::new(),
             timers: Timers::new(now),
             acks: AckMode::Prompt,
-            queue: VecDeque::with_capacity(usize::from(params.k).saturating_add(4).min(64)),
+            // Most links queue a frame or two at a time: grown on demand, not held for k (a
+            // master of a thousand links kept 4 KiB each for nothing).
+            queue: VecDeque::with_capacity(4),
             rx: StreamSplitter::new(),
         })
     }
