@@ -125,33 +125,14 @@ fn write_config(dir: &Path, broker: &Mosquitto, source: &str) -> PathBuf {
     path
 }
 
-/// The first sample of each point so far with cause of transmission `cot`.
-fn samples_with_cot(sub: &Subscriber, cot: u64) -> BTreeMap<String, Value> {
-    let mut seen = BTreeMap::new();
-    for m in sub.messages() {
-        if let (Some(point), Some(json)) = (m.topic.strip_prefix("fieldbridge/iec/rtu/"), m.json) {
-            if !point.starts_with('$') && json["source"]["cot"] == cot {
-                seen.entry(point.to_owned()).or_insert(json);
-            }
-        }
-    }
-    seen
-}
-
 async fn wait_for_points(
     sub: &Subscriber,
     cot: u64,
     points: &[&str],
     within: Duration,
 ) -> BTreeMap<String, Value> {
-    let deadline = Instant::now() + within;
-    loop {
-        let seen = samples_with_cot(sub, cot);
-        if points.iter().all(|p| seen.contains_key(*p)) || Instant::now() > deadline {
-            return seen;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let done = |seen: &BTreeMap<String, Value>| points.iter().all(|p| seen.contains_key(*p));
+    common::wait_for_cot(sub, "fieldbridge/iec/rtu/", cot, done, within).await
 }
 
 /// Checks `(point, value, type_id, common address)` of each expected sample, all `iec101`, good.

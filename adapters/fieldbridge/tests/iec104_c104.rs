@@ -113,33 +113,14 @@ fn config(dir: &std::path::Path, broker: &Mosquitto, addresses: &[u16]) -> std::
     path
 }
 
-/// The samples of the device so far with cause of transmission `cot`, the first of each point.
-fn samples_with_cot(sub: &Subscriber, cot: u64) -> BTreeMap<String, Value> {
-    let mut seen = BTreeMap::new();
-    for m in sub.messages() {
-        if let (Some(point), Some(json)) = (m.topic.strip_prefix("fieldbridge/iec/rtu/"), m.json) {
-            if !point.starts_with('$') && json["source"]["cot"] == cot {
-                seen.entry(point.to_owned()).or_insert(json);
-            }
-        }
-    }
-    seen
-}
-
 async fn wait_for_points(
     sub: &Subscriber,
     cot: u64,
     count: usize,
     within: Duration,
 ) -> BTreeMap<String, Value> {
-    let deadline = Instant::now() + within;
-    loop {
-        let seen = samples_with_cot(sub, cot);
-        if seen.len() >= count || Instant::now() > deadline {
-            return seen;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let done = |seen: &BTreeMap<String, Value>| seen.len() >= count;
+    common::wait_for_cot(sub, "fieldbridge/iec/rtu/", cot, done, within).await
 }
 
 /// (point, value, ts, type_id, quality, flags)

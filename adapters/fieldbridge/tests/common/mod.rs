@@ -291,3 +291,39 @@ pub fn next_seq(data_dir: &Path, bridge: &BridgeProcess) -> u64 {
             )
         })
 }
+
+/// The first sample of each point of `device` so far (topics `<prefix>/<device>/<point>`) whose
+/// cause of transmission is `cot` (an IEC 60870-5 source's `source.cot`).
+pub fn samples_with_cot(
+    sub: &Subscriber,
+    prefix: &str,
+    cot: u64,
+) -> std::collections::BTreeMap<String, Value> {
+    let mut seen = std::collections::BTreeMap::new();
+    for m in sub.messages() {
+        if let (Some(point), Some(json)) = (m.topic.strip_prefix(prefix), m.json) {
+            if !point.starts_with('$') && json["source"]["cot"] == cot {
+                seen.entry(point.to_owned()).or_insert(json);
+            }
+        }
+    }
+    seen
+}
+
+/// [`samples_with_cot`] once `done` says they are complete, or whatever came `within`.
+pub async fn wait_for_cot(
+    sub: &Subscriber,
+    prefix: &str,
+    cot: u64,
+    done: impl Fn(&std::collections::BTreeMap<String, Value>) -> bool,
+    within: Duration,
+) -> std::collections::BTreeMap<String, Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let seen = samples_with_cot(sub, prefix, cot);
+        if done(&seen) || Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
