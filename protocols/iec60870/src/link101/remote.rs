@@ -251,9 +251,10 @@ impl Remote {
         match mode {
             Mode::Unbalanced if self.acd => Some((now, Request::Class1)),
             Mode::Unbalanced => Some((self.next_poll, Request::Class2)),
-            Mode::Balanced if self.dfc && !self.queue.is_empty() => {
-                Some((self.next_poll, Request::Status))
-            }
+            // DFC is cleared only by an answer: ask for the status every poll interval while it
+            // is set, whether or not user data wait here (a master may keep its data back
+            // until the link can take it, and the idle test never comes on a busy line).
+            Mode::Balanced if self.dfc => Some((self.next_poll, Request::Status)),
             Mode::Balanced => params
                 .test_interval
                 .and_then(|t| self.last_activity.checked_add(t))

@@ -217,6 +217,27 @@ fn dfc_holds_user_data_back_until_a_status_request_finds_it_clear() {
     assert_eq!(data(&pair.b_events), [(2, Service::Confirmed, asdu(2))]);
 }
 
+/// A master that keeps its user data back while the link is busy (so its queue is empty) still
+/// learns that DFC cleared, though the outstation's own frames keep the idle test from coming.
+#[test]
+fn dfc_is_polled_clear_with_nothing_queued_while_the_other_side_keeps_sending() {
+    let mut pair = BalancedPair::new(params());
+    pair.run(ms(10));
+    pair.b.set_full(true);
+    let _ = pair.a.send(&asdu(1)).unwrap();
+    pair.run(ms(10));
+    assert!(pair.a.is_busy());
+    assert_eq!(pair.a.clear(), 0, "the refused frame is gone already");
+    pair.b.set_full(false);
+    // B sends every second, more often than A's idle test interval.
+    for n in 0..20 {
+        let _ = pair.b.send(&asdu(n)).unwrap();
+        pair.run(secs(1));
+    }
+    assert!(!pair.a.is_busy(), "DFC never polled clear");
+    assert!(pair.a_events.contains(&Seen::Busy(2, false)));
+}
+
 /// Request status of link (FC 9) with this DIR, as a balanced station sends it.
 fn status_request(dir: bool, address: u16) -> Wire {
     Wire::Fixed(
