@@ -39,8 +39,8 @@
 //!   (so a late confirmation of the select is not taken for the execute's, nor a late one of an
 //!   earlier command to the object that timed out for a new command's with another value), and
 //!   for the time-tagged types (58 to 64) the CP56Time2a sent, which makes every step's
-//!   confirmation unique. The S/E bit of an ACTTERM is not compared (lib60870 mirrors the
-//!   select's there). The test bit (T = 1) marks an ASDU not to be acted upon: ignored.
+//!   confirmation unique. An ACTTERM is matched on the element's state or value alone: lib60870
+//!   builds it from the ASDU it kept at the select, with the select's S/E bit and time tag. The test bit (T = 1) marks an ASDU not to be acted upon: ignored.
 //! - At most **one command per information object** is in flight (CA, IOA): a second one for the
 //!   same object is `refused` with the first one's id named; commands to different objects
 //!   overlap freely. Both sources answer a command before taking the next for the same object
@@ -583,18 +583,22 @@ impl<R> Commands<R> {
 }
 
 /// Whether `object` mirrors what `exchange` sent for `step` (cause `cot`): the element with the
-/// step's S/E bit (either S/E for a termination, COT 10), and the time tag when one was sent.
+/// step's S/E bit and the time tag when one was sent. A termination (COT 10) is matched on the
+/// element alone, with either S/E bit: lib60870 builds it from the ASDU it kept at the select,
+/// so it carries the select's S/E bit and time tag, not the execute's.
 fn mirrors<R>(exchange: &Exchange<R>, object: &InformationObject, step: Step, cot: u8) -> bool {
     let select = step == Step::Select;
     let element = object.element;
-    let same_element = element == exchange.order.element(select)
-        || (cot == 10 && element == exchange.order.element(!select));
+    if cot == 10 {
+        return element == exchange.order.element(select)
+            || element == exchange.order.element(!select);
+    }
     let same_tag = match (exchange.tag, object.time) {
         (Some(sent), Some(TimeTag::Cp56(echoed))) => sent == echoed,
         (Some(_), _) => false,
         (None, _) => true,
     };
-    same_element && same_tag
+    element == exchange.order.element(select) && same_tag
 }
 
 /// What a missing ACTCON of `step` means for the field.

@@ -84,3 +84,36 @@ fn a_cancelled_command_is_answered_as_told_and_frees_its_object() {
     let late = feed(&mut c, &answer(&select, 7, false), at(t0, 100));
     assert!(late.send.is_empty() && late.replies.is_empty());
 }
+
+/// lib60870 (c104) terminates select before operate with the ASDU it kept at the select: the
+/// select's S/E bit and time tag. Once the outstation is known to terminate, that ACTTERM must
+/// still complete the command.
+#[test]
+fn a_termination_carrying_the_selects_time_tag_completes_the_command() {
+    let t0 = Instant::now();
+    let mut c = commands();
+    let mut p = point(IecCommandKind::Single, true);
+    if let Some(command) = p.command.as_mut() {
+        command.time_tag = true;
+    }
+    for (n, at_ms) in [(1u32, 0u64), (2, 1_000)] {
+        let mut cmd = command(t0, json!("on"), json!(null));
+        cmd.deadline = t0 + std::time::Duration::from_secs(60);
+        let select = c.start(cmd, n, &p, at(t0, at_ms)).expect("sent");
+        let execute = feed(&mut c, &answer(&select, 7, false), at(t0, at_ms + 10))
+            .send
+            .remove(0);
+        let confirmed = feed(&mut c, &answer(&execute, 7, false), at(t0, at_ms + 20));
+        // As c104 sends it: the select's ASDU with COT 10.
+        let terminated = feed(&mut c, &answer(&select, 10, false), at(t0, at_ms + 30));
+        let replies: Vec<_> = confirmed
+            .replies
+            .into_iter()
+            .chain(terminated.replies)
+            .collect();
+        assert_eq!(replies.len(), 1, "command {n}: {replies:?}");
+        assert_eq!(replies[0].0, n);
+        assert_eq!(replies[0].1.outcome, Outcome::Success, "command {n}");
+    }
+    assert!(c.is_empty());
+}
