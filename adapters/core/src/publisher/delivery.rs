@@ -607,6 +607,8 @@ impl Delivery {
             LinkEvent::Down { epoch } => {
                 if self.link.as_ref().is_some_and(|ep| ep.id == epoch) {
                     self.link = None;
+                    // The next connection announces everything again.
+                    self.retained = RetainedQueue::default();
                 }
             }
         }

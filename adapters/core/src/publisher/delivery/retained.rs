@@ -109,7 +109,10 @@ impl Delivery {
     }
 
     /// A clean stop: every device's retained state goes offline too (the last will covers only the
-    /// bridge's own topic), then the bridge's, then a clean DISCONNECT.
+    /// bridge's own topic, and a clean DISCONNECT suppresses it), then the bridge's, then the
+    /// DISCONNECT. These go out whatever the window, as many as the client's queue takes, and a
+    /// place is kept for the bridge's own state: with more devices than the queue takes, the last
+    /// device states are left out, never the bridge's.
     pub(super) fn say_goodbye(&mut self) {
         let now = Timestamp::now();
         let states: Vec<DeviceState> = self.states.values().cloned().collect();
@@ -122,10 +125,12 @@ impl Delivery {
             };
             self.publish_state(&offline);
         }
+        const ROOM: usize = crate::publisher::link::REQUEST_QUEUE;
+        self.pump_retained(|ep| ep.submitted.len() + 9 < ROOM);
+        self.retained = RetainedQueue::default();
         self.update_gauges();
         self.publish_bridge_state(false);
-        // The last words go out whatever the window: as many as the client's queue takes.
-        self.pump_retained(|ep| ep.submitted.len() + 8 < crate::publisher::link::REQUEST_QUEUE);
+        self.pump_retained(|ep| ep.submitted.len() + 8 < ROOM);
         if let Some(ep) = self.link.as_ref() {
             let _ = ep.client.try_disconnect();
         }
