@@ -106,6 +106,3 @@ pub use params::{Params, ParamsError};
 pub use primary::UnbalancedPrimary;
 pub use secondary::UnbalancedSecondary;
 pub use transmit::Transmit;
-
-#[cfg(test)]
-mod tests;

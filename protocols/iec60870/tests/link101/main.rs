@@ -3,6 +3,7 @@
 //! balanced stations wired together.
 
 mod balanced;
+mod clear;
 mod common;
 mod corruption;
 mod primary;

@@ -1,8 +1,10 @@
 //! Unit tests of discarding queued user data ([`UnbalancedPrimary::clear`],
 //! [`Balanced::clear`]): what is dropped, and that the frame on the line is not.
 
-use super::*;
-use crate::ft12::{self, Frame, PrimaryFunction};
+use fieldbridge_iec60870::ft12::{self, Frame, PrimaryFunction};
+use fieldbridge_iec60870::link101::{
+    Balanced, Event, Params, Refusal, Station, Transmit, UnbalancedPrimary, UnbalancedSecondary,
+};
 use std::time::{Duration, Instant};
 
 /// An ASDU numbered `n` (opaque to the link).
@@ -28,7 +30,7 @@ fn user_data(frame: &Transmit, params: &Params) -> Option<Vec<u8>> {
     match ft12::decode(frame.as_bytes(), &params.link) {
         Ok(Some((
             Frame::Variable {
-                control: crate::ft12::Control::Primary { function, .. },
+                control: ft12::Control::Primary { function, .. },
                 asdu,
                 ..
             },
