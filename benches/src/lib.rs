@@ -25,6 +25,7 @@
 pub mod counting_alloc;
 pub mod iec;
 pub mod process;
+pub mod procfs;
 pub mod report;
 
 use fieldbridge_modbus::{tcp, Registers, Request, Response};

@@ -1,5 +1,5 @@
-//! What the end-to-end reports share: the release bridge's path and child processes that are
-//! stopped with SIGTERM and killed on drop.
+//! What the end-to-end reports share: the release bridge's path, child processes that are
+//! stopped with SIGTERM and killed on drop, and the mosquitto they publish to.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -71,4 +71,63 @@ impl Drop for Proc {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The bridge's MQTT window (publishes outstanding): the broker's `max_inflight_messages` is set
+/// to match it.
+pub const BRIDGE_WINDOW: u16 = 256;
+
+/// Waits up to 10 s until something listens on loopback `port`.
+///
+/// # Panics
+/// When nothing does by then.
+pub fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} not listening on {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Starts mosquitto on a free loopback port with its configuration in `dir` (plus the lines of
+/// `extra`) and its log there; returns it, its port and its version line.
+///
+/// Unlike the test harness's broker (`log_type all`, which logs every PUBLISH), only errors and
+/// warnings are logged: per-message logging would be part of what is measured.
+/// `max_inflight_messages`: mosquitto sends a QoS 1 subscriber at most 20 messages before it
+/// waits for their PUBACKs (its default), so a 100-sample poll reached the subscriber in five
+/// round trips; the bridge's own window is [`BRIDGE_WINDOW`], and the broker's is set to match.
+///
+/// # Panics
+/// When mosquitto is not installed, its configuration cannot be written or it does not listen.
+pub fn start_broker(dir: &Path, extra: &str) -> (Proc, u16, String) {
+    let binary = fieldbridge_tests::locate(fieldbridge_tests::Peer::Mosquitto)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = fieldbridge_tests::free_port();
+    let config = dir.join("mosquitto.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n\
+             max_inflight_messages {BRIDGE_WINDOW}\n\
+             log_dest stderr\nlog_type error\nlog_type warning\n{extra}"
+        ),
+    )
+    .expect("write mosquitto.conf");
+    let mut command = Command::new(&binary);
+    command.arg("-c").arg(&config);
+    let proc = Proc::spawn("mosquitto", command, &dir.join("mosquitto.log"));
+    wait_for_port(port, "mosquitto");
+    let version = Command::new(&binary)
+        .arg("-h")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    (proc, port, version)
 }

@@ -45,18 +45,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fieldbridge_bench::process::{default_bridge, Proc};
+use fieldbridge_bench::process::{default_bridge, start_broker, Proc};
+use fieldbridge_bench::procfs::{clock_ticks, cpu_secs, machine_busy_secs, status};
 use fieldbridge_bench::report::thousands;
 
-use crate::measure::{
-    clock_ticks, cpu_secs, http_get, machine_busy_secs, metric_sum, percentiles, status, RssSampler,
-};
+use crate::measure::{http_get, metric_sum, percentiles, RssSampler};
 use crate::outstation::{Outstations, IOA};
 use crate::subscriber::{wait_quiet, Recorded, Rx};
 
 const SITE: &str = "bench";
-/// The bridge's in-flight window (`fieldbridge_core::publisher::delivery::WINDOW`).
-const BRIDGE_WINDOW: u16 = 256;
 
 #[derive(Debug)]
 struct Args {
@@ -138,46 +135,6 @@ fn parse_args() -> Args {
         usage("--links must be 1 to 9999, --rate and --secs above 0");
     }
     a
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} not listening on {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn start_broker(dir: &Path, nodelay: bool) -> (Proc, u16, String) {
-    let binary = fieldbridge_tests::locate(fieldbridge_tests::Peer::Mosquitto)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let port = fieldbridge_tests::free_port();
-    let config = dir.join("mosquitto.conf");
-    std::fs::write(
-        &config,
-        format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n\
-             max_inflight_messages {BRIDGE_WINDOW}\n\
-             log_dest stderr\nlog_type error\nlog_type warning\nset_tcp_nodelay {nodelay}\n"
-        ),
-    )
-    .expect("write mosquitto.conf");
-    let mut command = Command::new(&binary);
-    command.arg("-c").arg(&config);
-    let proc = Proc::spawn("mosquitto", command, &dir.join("mosquitto.log"));
-    wait_for_port(port, "mosquitto");
-    let version = Command::new(&binary)
-        .arg("-h")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
-    (proc, port, version)
 }
 
 /// The bridge's configuration: one `iec104` source per outstation port.
@@ -568,7 +525,10 @@ fn main() {
             .prefix("fb-iec104-scale-")
             .tempdir()
             .expect("temporary folder");
-        let (broker, broker_port, version) = start_broker(dir.path(), args.broker_nodelay);
+        let (broker, broker_port, version) = start_broker(
+            dir.path(),
+            &format!("set_tcp_nodelay {}\n", args.broker_nodelay),
+        );
         let base = Instant::now();
         let base_unix_us = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -47,7 +47,6 @@ mod args;
 mod bare;
 mod latency;
 mod phases;
-mod processes;
 mod report;
 mod resources;
 mod subscriber;
@@ -57,17 +56,14 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use fieldbridge_bench::process::Proc;
+use fieldbridge_bench::process::{start_broker, wait_for_port, Proc, BRIDGE_WINDOW};
+use fieldbridge_bench::procfs::clock_ticks;
 
 use crate::args::{parse_args, Args};
 use crate::bare::bare_phase;
 use crate::phases::{bridge_phase, Load, PhaseResult};
-use crate::processes::{start_broker, wait_for_port};
-use crate::resources::clock_ticks;
 use crate::subscriber::{subscribe, Recorded};
 
-/// The bridge's in-flight window (`fieldbridge_core::publisher::delivery::WINDOW`).
-const BRIDGE_WINDOW: u16 = 256;
 /// First register polled: the simulator's scratch area (static, all zero).
 const FIRST_REGISTER: u16 = 200;
 const SITE: &str = "bench";
@@ -99,7 +95,7 @@ async fn run(args: Args) {
         .prefix("fb-e2e-")
         .tempdir()
         .expect("temporary folder");
-    let (broker, broker_port, version) = start_broker(dir.path());
+    let (broker, broker_port, version) = start_broker(dir.path(), "");
     let sim_port = fieldbridge_tests::free_port();
     let mut command = Command::new(&args.bridge);
     command.args([

@@ -1,49 +1,15 @@
 //! What the processes measured use: CPU time and memory from /proc, and the outbox on disk.
 
-use std::io::Read as _;
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// User + system CPU seconds of a process (all its threads), from /proc/PID/stat.
-fn cpu_secs(pid: u32, ticks: f64) -> f64 {
-    let mut text = String::new();
-    if std::fs::File::open(format!("/proc/{pid}/stat"))
-        .and_then(|mut f| f.read_to_string(&mut text))
-        .is_err()
-    {
-        return f64::NAN;
-    }
-    // The command name may hold spaces: fields are counted after its closing parenthesis.
-    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // After ")": state is field 3, utime field 14, stime field 15 → indexes 11 and 12.
-    let get = |i: usize| {
-        f.get(i)
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
-    };
-    (get(11) + get(12)) / ticks
-}
+use fieldbridge_bench::procfs::{cpu_secs, machine_busy_secs, status};
 
 /// A `kB` line of /proc/PID/status (VmRSS, VmHWM), in bytes.
 pub(crate) fn status_kb(pid: u32, key: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        .map(|kb| kb * 1024)
+    status(pid, key).map(|kb| kb * 1024)
 }
 
 /// Samples VmRSS of `pid` every 100 ms until stopped; returns the peak.
@@ -84,29 +50,6 @@ pub(crate) struct Cpu {
     pub(crate) bench: f64,
     /// Busy CPU seconds of the whole machine (all cores, kernel and interrupts included).
     pub(crate) machine: f64,
-}
-
-/// Busy CPU seconds of the whole machine since boot, from the first line of /proc/stat
-/// (everything but idle and iowait).
-fn machine_busy_secs(ticks: f64) -> f64 {
-    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let Some(line) = text.lines().next() else {
-        return f64::NAN;
-    };
-    let v: Vec<f64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal (guest time is already in user).
-    let busy: f64 = v
-        .iter()
-        .take(8)
-        .enumerate()
-        .filter(|(i, _)| *i != 3 && *i != 4)
-        .map(|(_, x)| x)
-        .sum();
-    busy / ticks
 }
 
 pub(crate) struct Pids {

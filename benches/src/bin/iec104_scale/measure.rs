@@ -1,65 +1,11 @@
-//! What the bridge process uses, from /proc: CPU time, resident memory sampled over time, and
-//! the figures computed from the samples received.
+//! Resident memory of the bridge sampled over time, the figures computed from the samples
+//! received, and its metrics endpoint (the /proc readings are `fieldbridge_bench::procfs`).
 
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub(crate) fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// User + system CPU seconds of a process (all its threads), from /proc/PID/stat.
-pub(crate) fn cpu_secs(pid: u32, ticks: f64) -> f64 {
-    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return f64::NAN;
-    };
-    // The command name may hold spaces: fields are counted after its closing parenthesis;
-    // utime and stime are fields 14 and 15 of the line, 11 and 12 after it.
-    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let get = |i: usize| {
-        f.get(i)
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
-    };
-    (get(11) + get(12)) / ticks
-}
-
-/// Busy CPU seconds of the whole machine (everything but idle and iowait), from /proc/stat.
-pub(crate) fn machine_busy_secs(ticks: f64) -> f64 {
-    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let v: Vec<f64> = text
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    let busy: f64 = v
-        .iter()
-        .take(8)
-        .enumerate()
-        .filter(|(i, _)| *i != 3 && *i != 4)
-        .map(|(_, x)| x)
-        .sum();
-    busy / ticks
-}
-
-/// A `kB` line of /proc/PID/status (VmRSS, VmHWM, RssAnon, RssFile, Threads), as its number.
-pub(crate) fn status(pid: u32, key: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-}
+use fieldbridge_bench::procfs::status;
 
 /// VmRSS of a process every 100 ms: (µs since the base, kB).
 #[derive(Debug)]
