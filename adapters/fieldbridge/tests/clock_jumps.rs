@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{binary, header, load_lock, simulator, POINTS};
 use fieldbridge_core::time::Timestamp;
-use fieldbridge_tests::{free_port, require, Mosquitto, Peer, Subscriber};
+use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
 use serde_json::Value;
 
 const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
@@ -372,24 +372,11 @@ impl Phase {
 /// Publishes one command with mosquitto_pub at QoS 1.
 fn send(broker: &Mosquitto, device: &str, point: &str, payload: &str) {
     println!("command -> {device}/{point}/set: {payload}");
-    let status = Command::new(require(Peer::MosquittoPub))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &broker.port().to_string(),
-            "-q",
-            "1",
-        ])
-        .args([
-            "-t",
-            &format!("fieldbridge/{SITE}/{device}/{point}/set"),
-            "-m",
-            payload,
-        ])
-        .status()
-        .expect("mosquitto_pub");
-    assert!(status.success());
+    common::mosquitto_pub(
+        broker,
+        &format!("fieldbridge/{SITE}/{device}/{point}/set"),
+        payload,
+    );
 }
 
 /// The result of command `id`, waiting up to `within`.

@@ -106,24 +106,11 @@ fn write_registers(port: u16, address: u16, values: &[u16]) {
 
 /// Publishes one command with mosquitto_pub at QoS 1.
 fn send(broker: &Mosquitto, point: &str, payload: &str) {
-    let status = Command::new(require(Peer::MosquittoPub))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &broker.port().to_string(),
-            "-q",
-            "1",
-        ])
-        .args([
-            "-t",
-            &format!("fieldbridge/{SITE}/plc/{point}/set"),
-            "-m",
-            payload,
-        ])
-        .status()
-        .expect("mosquitto_pub");
-    assert!(status.success());
+    common::mosquitto_pub(
+        broker,
+        &format!("fieldbridge/{SITE}/plc/{point}/set"),
+        payload,
+    );
 }
 
 /// The results received for `id`, waiting until there are `n`.

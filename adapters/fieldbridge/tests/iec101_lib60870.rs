@@ -26,7 +26,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{header, BridgeProcess};
-use fieldbridge_tests::{repo_root, require, Mosquitto, Peer, SocatPair, Subscriber};
+use fieldbridge_tests::{repo_root, Mosquitto, SocatPair, Subscriber};
 use serde_json::{json, Value};
 
 /// `cs101_slave`, killed on drop.
@@ -162,24 +162,7 @@ fn check(seen: &BTreeMap<String, Value>, expected: &[(&str, Value, u64, u64)], l
 
 /// Publishes one command with mosquitto_pub at QoS 1.
 fn publish(broker: &Mosquitto, point: &str, payload: &str) {
-    let status = Command::new(require(Peer::MosquittoPub))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &broker.port().to_string(),
-            "-q",
-            "1",
-        ])
-        .args([
-            "-t",
-            &format!("fieldbridge/iec/rtu/{point}/set"),
-            "-m",
-            payload,
-        ])
-        .status()
-        .expect("mosquitto_pub");
-    assert!(status.success());
+    common::mosquitto_pub(broker, &format!("fieldbridge/iec/rtu/{point}/set"), payload);
 }
 
 async fn state(sub: &Subscriber, online: bool, within: Duration) -> Option<Value> {

@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{header, BridgeProcess};
-use fieldbridge_tests::{free_port, python, repo_root, require, Mosquitto, Peer, Subscriber};
+use fieldbridge_tests::{free_port, python, repo_root, Mosquitto, Subscriber};
 use serde_json::{json, Value};
 
 /// The c104 server of `tests/peers/iec104_server.py`, killed on drop.
@@ -465,24 +465,7 @@ async fn clock_sync_counter_interrogation_and_periodic_interrogation_reach_c104(
 
 /// Publishes one command on `<point>/set` of the test device with mosquitto_pub at QoS 1.
 fn publish(broker: &Mosquitto, point: &str, payload: &str) {
-    let status = Command::new(require(Peer::MosquittoPub))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &broker.port().to_string(),
-            "-q",
-            "1",
-        ])
-        .args([
-            "-t",
-            &format!("fieldbridge/iec/rtu/{point}/set"),
-            "-m",
-            payload,
-        ])
-        .status()
-        .expect("mosquitto_pub");
-    assert!(status.success(), "mosquitto_pub: {status:?}");
+    common::mosquitto_pub(broker, &format!("fieldbridge/iec/rtu/{point}/set"), payload);
 }
 
 /// The one result for command `id`, waiting up to 20 s.

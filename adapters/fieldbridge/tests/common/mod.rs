@@ -327,3 +327,23 @@ pub async fn wait_for_cot(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Publishes `payload` on `topic` with mosquitto_pub at QoS 1 (not retained): a command as a
+/// cloud application sends it.
+pub fn mosquitto_pub(broker: &Mosquitto, topic: &str, payload: &str) {
+    let status = Command::new(fieldbridge_tests::require(
+        fieldbridge_tests::Peer::MosquittoPub,
+    ))
+    .args([
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &broker.port().to_string(),
+        "-q",
+        "1",
+    ])
+    .args(["-t", topic, "-m", payload])
+    .status()
+    .expect("mosquitto_pub");
+    assert!(status.success(), "mosquitto_pub: {status:?}");
+}
