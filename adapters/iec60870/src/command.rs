@@ -287,6 +287,16 @@ impl<R> Commands<R> {
         self.terminating.contains(&(type_id, select))
     }
 
+    /// Whether the command in flight on object (`ca`, `ioa`) is at its select: sent or to be
+    /// sent with S/E = 1, its confirmation not yet taken. `false` for a direct command, after the
+    /// select's ACTCON, or without a command there.
+    pub fn selecting(&self, ca: u16, ioa: u32) -> bool {
+        self.exchanges.iter().any(|e| {
+            (e.ca, e.ioa) == (ca, ioa)
+                && matches!(e.phase, Phase::Confirm(Step::Select) | Phase::Cause(Step::Select))
+        })
+    }
+
     /// Starts `command` on `point` (its configured command type, CA and IOA): the encoded ASDU
     /// of its first step (the select, or the direct execute), which the caller sends at once;
     /// or, when nothing may be sent, `reply` back with the answer (`refused`, or `expired` /

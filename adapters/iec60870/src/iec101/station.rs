@@ -114,24 +114,6 @@ impl Flight {
     }
 }
 
-/// Whether the command ASDU `bytes` is a select (S/E = 1).
-fn is_select(bytes: &[u8], asdu: &AsduConfig) -> bool {
-    let Ok(decoded) = Asdu::decode(bytes, asdu) else {
-        return false;
-    };
-    match decoded.objects().next().map(|o| o.element) {
-        Some(Element::SingleCommand(c)) => c.select(),
-        Some(Element::DoubleCommand(c)) => c.select(),
-        Some(Element::RegulatingStep(c)) => c.select(),
-        Some(
-            Element::SetpointNormalized { qos, .. }
-            | Element::SetpointScaled { qos, .. }
-            | Element::SetpointFloat { qos, .. },
-        ) => qos.select(),
-        _ => false,
-    }
-}
-
 /// What a station needs of the source on every call.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -300,7 +282,7 @@ impl Station {
                         continue;
                     }
                 };
-            let select = is_select(&bytes, cx.asdu);
+            let select = self.commands.selecting(object.0, object.1);
             let sent = send(&bytes);
             self.flights.push(Flight {
                 object,

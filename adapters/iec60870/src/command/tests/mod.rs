@@ -676,3 +676,25 @@ fn a_time_tag_the_clock_cannot_give_is_refused_before_anything_is_sent() {
     );
     assert!(c.is_empty());
 }
+
+#[test]
+fn selecting_is_true_from_the_start_of_a_select_until_its_confirmation() {
+    let t0 = Instant::now();
+    let mut c = commands();
+    let sbo = point(IecCommandKind::Double, true);
+    let select = c
+        .start(command(t0, json!("on"), json!(null)), 1, &sbo, at(t0, 0))
+        .expect("sent");
+    assert!(c.selecting(1, 5001));
+    assert!(!c.selecting(1, 5002), "another object");
+    let out = feed(&mut c, &answer(&select, 7, false), at(t0, 10));
+    assert_eq!(out.send.len(), 1, "the execute");
+    assert!(!c.selecting(1, 5001), "at its execute");
+
+    let mut direct = commands();
+    let p = point(IecCommandKind::Double, false);
+    direct
+        .start(command(t0, json!("on"), json!(null)), 2, &p, at(t0, 0))
+        .expect("sent");
+    assert!(!direct.selecting(1, 5001));
+}
