@@ -93,6 +93,9 @@
 mod order;
 #[cfg(test)]
 mod tests;
+mod waiting;
+
+pub use waiting::{answer_to, not_sent, too_many, MAX_WAITING};
 
 use std::time::Duration;
 
@@ -293,7 +296,10 @@ impl<R> Commands<R> {
     pub fn selecting(&self, ca: u16, ioa: u32) -> bool {
         self.exchanges.iter().any(|e| {
             (e.ca, e.ioa) == (ca, ioa)
-                && matches!(e.phase, Phase::Confirm(Step::Select) | Phase::Cause(Step::Select))
+                && matches!(
+                    e.phase,
+                    Phase::Confirm(Step::Select) | Phase::Cause(Step::Select)
+                )
         })
     }
 

@@ -17,11 +17,7 @@ use fieldbridge_core::config::{Iec101Source, IecPoint};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::command::Timers;
-
-/// Commands that may wait for their link address; one more is refused (`not sent: too many
-/// commands waiting for this device`, `docs/commands.md`).
-pub const WAITING: usize = 32;
+use crate::command::{answer_to, not_sent, too_many, Timers, MAX_WAITING};
 
 /// What a command in flight answers through: its id, the object it writes (common address,
 /// IOA) and the router's reply channel.
@@ -113,7 +109,7 @@ impl Control {
     }
 
     /// Keeps `request` until its link address can take it; a command to a point that is not
-    /// writable here is answered `refused`, and so is one beyond [`WAITING`].
+    /// writable here is answered `refused`, and so is one beyond [`MAX_WAITING`].
     pub fn queue(&mut self, request: CommandRequest) {
         let CommandRequest { command, reply } = request;
         if !self.points.contains_key(&command.point) {
@@ -125,12 +121,8 @@ impl Control {
             answer_to(&self.device, &command.id, reply, answer);
             return;
         }
-        if self.waiting.len() >= WAITING {
-            let answer = FieldReply::not_done(
-                Outcome::Refused,
-                "not sent: too many commands waiting for this device",
-            );
-            answer_to(&self.device, &command.id, reply, answer);
+        if self.waiting.len() >= MAX_WAITING {
+            answer_to(&self.device, &command.id, reply, too_many());
             return;
         }
         tracing::debug!(device = %self.device, command_id = %command.id, point = %command.point, "command waiting for its link address");
@@ -153,15 +145,7 @@ impl Control {
                 continue;
             }
             let link = self.points.get(&request.command.point).map_or(0, |p| p.1);
-            let outcome = if request.command.deadline_is_expiry {
-                Outcome::Expired
-            } else {
-                Outcome::Timeout
-            };
-            let answer = FieldReply::not_done(
-                outcome,
-                format!("not sent to the field: {} before the deadline", why(link)),
-            );
+            let answer = not_sent(&request.command, &why(link));
             answer_to(&self.device, &request.command.id, request.reply, answer);
         }
         self.waiting = kept;
@@ -187,18 +171,4 @@ impl Control {
             point,
         })
     }
-}
-
-/// Sends `answer` to the router, logged.
-pub fn answer_to(device: &str, id: &str, reply: oneshot::Sender<FieldReply>, answer: FieldReply) {
-    tracing::debug!(
-        device,
-        command_id = id,
-        outcome = answer.outcome.as_str(),
-        reason = answer.reason.as_deref().unwrap_or_default(),
-        method = answer.method.as_deref().unwrap_or_default(),
-        "command answered"
-    );
-    // The router may have stopped waiting (the bridge stops): nothing to do then.
-    let _ = reply.send(answer);
 }

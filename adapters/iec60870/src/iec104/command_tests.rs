@@ -330,7 +330,7 @@ async fn commands_beyond_the_waiting_bound_are_refused_at_once_while_offline() {
     .await;
     drop(listener);
     let mut waiting = Vec::new();
-    for _ in 0..super::control::MAX_WAITING {
+    for _ in 0..crate::command::MAX_WAITING {
         waiting.push(
             send(
                 &commands,

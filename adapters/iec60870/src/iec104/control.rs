@@ -5,22 +5,16 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use fieldbridge_core::command::{
-    CommandReceiver, CommandRequest, FieldCommand, FieldReply, Outcome,
-};
+use fieldbridge_core::command::{CommandReceiver, CommandRequest, FieldReply, Outcome};
 use fieldbridge_core::config::{Iec104Source, IecPoint};
 use fieldbridge_iec60870::asdu::{Asdu, AsduConfig};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::command::{Commands, Now, Timers};
+use crate::command::{answer_to, not_sent, too_many, Commands, Now, Timers, MAX_WAITING};
 
 /// What a command in flight answers through.
 type Reply = (Arc<str>, oneshot::Sender<FieldReply>);
-
-/// The most commands that wait for the link; one more is refused (as the router refuses one
-/// when its queue to the source, also 32, is full).
-pub const MAX_WAITING: usize = 32;
 
 /// The commands of one source: waiting for the link, in flight, and their answers.
 #[derive(Debug)]
@@ -82,11 +76,7 @@ impl Control {
     pub fn queue(&mut self, request: CommandRequest) {
         if self.waiting.len() >= MAX_WAITING {
             let CommandRequest { command, reply } = request;
-            let answer = FieldReply::not_done(
-                Outcome::Refused,
-                "not sent: too many commands waiting for this device",
-            );
-            answer_to(&self.device, &command.id, reply, answer);
+            answer_to(&self.device, &command.id, reply, too_many());
             return;
         }
         tracing::debug!(device = %self.device, command_id = %request.command.id, point = %request.command.point, "command waiting for the link");
@@ -176,30 +166,4 @@ impl Control {
             answer_to(&self.device, &id, reply, answer);
         }
     }
-}
-
-/// The answer to a command that could not be sent before its deadline.
-fn not_sent(command: &FieldCommand, why: &str) -> FieldReply {
-    let outcome = if command.deadline_is_expiry {
-        Outcome::Expired
-    } else {
-        Outcome::Timeout
-    };
-    FieldReply::not_done(
-        outcome,
-        format!("not sent to the field: {why} before the deadline"),
-    )
-}
-
-fn answer_to(device: &str, id: &str, reply: oneshot::Sender<FieldReply>, answer: FieldReply) {
-    tracing::debug!(
-        device,
-        command_id = id,
-        outcome = answer.outcome.as_str(),
-        reason = answer.reason.as_deref().unwrap_or_default(),
-        method = answer.method.as_deref().unwrap_or_default(),
-        "command answered"
-    );
-    // The router may have stopped waiting (the bridge stops): nothing to do then.
-    let _ = reply.send(answer);
 }
