@@ -49,11 +49,15 @@ use fieldbridge_bench::process::{default_bridge, start_broker, Proc};
 use fieldbridge_bench::procfs::{clock_ticks, cpu_secs, machine_busy_secs, status};
 use fieldbridge_bench::report::thousands;
 
-use crate::measure::{http_get, metric_sum, percentiles, RssSampler};
+use crate::measure::{episodes, http_get, metric_sum, percentiles, Episode, RssSampler};
 use crate::outstation::{Outstations, IOA};
 use crate::subscriber::{wait_quiet, Recorded, Rx};
 
 const SITE: &str = "bench";
+/// Samples slower than this (the p99 target) are grouped into episodes for the report.
+const SLOW_US: u64 = 5_000;
+/// Slow samples sent closer than this belong to the same episode.
+const EPISODE_GAP_US: u64 = 20_000;
 
 #[derive(Debug)]
 struct Args {
@@ -173,6 +177,8 @@ struct PhaseResult {
     received_per_sec: f64,
     latency_ms: Option<(f64, f64, f64)>,
     latency_samples: usize,
+    /// The runs of samples slower than [`SLOW_US`], by send time from the window's start.
+    episodes: Vec<Episode>,
     /// From the bridge's `received` to the subscriber (over-stated by up to 1 ms).
     delivery_ms: Option<(f64, f64, f64)>,
     /// From the outstation's send to the bridge's `received` (under-stated by up to 1 ms).
@@ -322,6 +328,7 @@ async fn phase(
         .collect();
     let mut latencies = Vec::new();
     let (mut delivery, mut read) = (Vec::new(), Vec::new());
+    let mut slow = Vec::new();
     let mut in_window = 0usize;
     let mut seen: HashSet<(u32, u64)> = HashSet::with_capacity(samples.len());
     let mut duplicates = 0u64;
@@ -336,16 +343,21 @@ async fn phase(
                 .get(s.link as usize)
                 .and_then(|l| l.get(usize::try_from(s.count).ok()?.checked_sub(1)?));
             if let Some(&sent) = sent {
-                latencies.push(s.at_us.saturating_sub(sent));
+                let latency = s.at_us.saturating_sub(sent);
+                latencies.push(latency);
+                let mut read_part = 0;
                 if let Some(received) = s.received_unix_us {
                     // The bridge's read time on the bench's clock.
                     let received = received - env.base_unix_us;
                     delivery.push(
                         u64::try_from(i64::try_from(s.at_us).unwrap_or(0) - received).unwrap_or(0),
                     );
-                    read.push(
-                        u64::try_from(received - i64::try_from(sent).unwrap_or(0)).unwrap_or(0),
-                    );
+                    read_part =
+                        u64::try_from(received - i64::try_from(sent).unwrap_or(0)).unwrap_or(0);
+                    read.push(read_part);
+                }
+                if latency > SLOW_US {
+                    slow.push((sent.saturating_sub(from_us), latency, read_part));
                 }
             }
         }
@@ -370,6 +382,7 @@ async fn phase(
         received_per_sec: in_window as f64 / window,
         latency_ms: ms(&mut latencies),
         latency_samples,
+        episodes: episodes(&mut slow, EPISODE_GAP_US),
         delivery_ms: ms(&mut delivery),
         read_ms: ms(&mut read),
         messages,
@@ -468,6 +481,7 @@ fn print_report(args: &Args, version: &str, results: &[PhaseResult]) {
             thousands(r.samples_in),
             thousands(r.samples_published),
         );
+        print_episodes(r);
         if r.stalled() {
             println!(
                 "  **delivery stalled**: the bridge wrote {} samples to its outbox but handed only \
@@ -506,6 +520,37 @@ fn print_report(args: &Args, version: &str, results: &[PhaseResult]) {
             r.lost
         );
     }
+}
+
+/// Where the tail comes from: how many samples over 5 ms, in how many episodes, and the
+/// largest of them with when they started and which leg was slow.
+fn print_episodes(r: &PhaseResult) {
+    let slow: usize = r.episodes.iter().map(|e| e.samples).sum();
+    if slow == 0 {
+        return;
+    }
+    let mut largest = r.episodes.clone();
+    largest.sort_unstable_by_key(|e| std::cmp::Reverse(e.samples));
+    let mut line = format!(
+        "  samples over {} ms: {} ({:.2} %) in {} episodes; the largest (start s into the window, \
+         length ms, samples, max ms, of which outstation → bridge):",
+        SLOW_US / 1000,
+        thousands(slow as f64),
+        slow as f64 * 100.0 / r.latency_samples.max(1) as f64,
+        r.episodes.len()
+    );
+    for e in largest.iter().take(8) {
+        let _ = write!(
+            line,
+            " {:.3} s / {:.1} / {} / {:.1} / {:.1};",
+            e.start_us as f64 / 1e6,
+            (e.end_us - e.start_us) as f64 / 1000.0,
+            e.samples,
+            e.max_us as f64 / 1000.0,
+            e.max_read_us as f64 / 1000.0
+        );
+    }
+    println!("{}", line.trim_end_matches(';'));
 }
 
 fn main() {
