@@ -511,6 +511,23 @@ impl<R> Commands<R> {
         }
     }
 
+    /// The frame of the current step of the command on object (`ca`, `ioa`) left for the field
+    /// `now` (handed to the link layer): its confirmation is waited for from here. An execute
+    /// is built when the select's ACTCON arrives, but it may wait for the link (IEC 104's k
+    /// window, an IEC 101 line busy with another station) before it goes out, and the
+    /// outstation cannot confirm what it has not received. Nothing happens unless a
+    /// confirmation is being waited for.
+    pub fn sent(&mut self, ca: u16, ioa: u32, now: Instant) {
+        let wait = self.timers.confirmation;
+        if let Some(e) = self
+            .exchanges
+            .iter_mut()
+            .find(|e| (e.ca, e.ioa) == (ca, ioa) && matches!(e.phase, Phase::Confirm(_)))
+        {
+            e.until = now + wait;
+        }
+    }
+
     /// Ends the exchange at `index` with `answer` (its method added).
     fn finish(&mut self, index: usize, answer: FieldReply) -> (R, FieldReply) {
         let e = self.exchanges.swap_remove(index);

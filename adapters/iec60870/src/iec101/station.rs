@@ -254,6 +254,9 @@ impl Station {
             match send(&flight.frame) {
                 Ok(id) => {
                     flight.at = At::OnLink(id);
+                    // Confirmed from now on: the select's ACTCON may be a poll cycle ago.
+                    self.commands
+                        .sent(flight.object.0, flight.object.1, Instant::now());
                     tracing::debug!(device = %cx.device, link = self.address, command_id = %flight.command.id, "execute sent");
                     return;
                 }

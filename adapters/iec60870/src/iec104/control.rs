@@ -16,6 +16,9 @@ use crate::command::{answer_to, not_sent, too_many, Commands, Now, Timers, MAX_W
 /// What a command in flight answers through.
 type Reply = (Arc<str>, oneshot::Sender<FieldReply>);
 
+/// An information object: its common address and address.
+type Object = (u16, u32);
+
 /// The commands of one source: waiting for the link, in flight, and their answers.
 #[derive(Debug)]
 pub struct Control {
@@ -26,8 +29,9 @@ pub struct Control {
     waiting: VecDeque<CommandRequest>,
     /// The exchanges in flight on the current connection.
     commands: Commands<Reply>,
-    /// ASDUs of commands in flight to send before anything else (the execute after a select).
-    out: VecDeque<Vec<u8>>,
+    /// ASDUs of commands in flight to send before anything else (the execute after a select),
+    /// with the object they command.
+    out: VecDeque<(Option<Object>, Vec<u8>)>,
     /// The writable points by name.
     points: HashMap<Arc<str>, IecPoint>,
 }
@@ -116,7 +120,11 @@ impl Control {
     /// step of a waiting command (started now, so its timers count from here). `None` when
     /// nothing waits.
     pub fn next_asdu(&mut self) -> Option<Vec<u8>> {
-        if let Some(bytes) = self.out.pop_front() {
+        if let Some((object, bytes)) = self.out.pop_front() {
+            if let Some((ca, ioa)) = object {
+                // Its confirmation timer runs from now, not from the select's confirmation.
+                self.commands.sent(ca, ioa, Instant::now());
+            }
             return Some(bytes);
         }
         while let Some(request) = self.waiting.pop_front() {
@@ -152,7 +160,12 @@ impl Control {
     /// Takes a received ASDU: confirmations and terminations of commands in flight.
     pub fn on_asdu(&mut self, asdu: &Asdu<'_>) {
         let out = self.commands.on_asdu(asdu, Now::current());
-        self.out.extend(out.send);
+        let object = asdu
+            .objects()
+            .next()
+            .map(|o| (asdu.header.common_address, o.address));
+        self.out
+            .extend(out.send.into_iter().map(|bytes| (object, bytes)));
         for ((id, reply), answer) in out.replies {
             answer_to(&self.device, &id, reply, answer);
         }

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use super::{Commands, Now, Timers};
 
 mod late;
+mod sent;
 mod values;
 
 const TIMERS: Timers = Timers {
