@@ -54,6 +54,9 @@ use crate::outstation::{Outstations, IOA};
 use crate::subscriber::{wait_quiet, Recorded, Rx};
 
 const SITE: &str = "bench";
+/// The bridge's histogram of append → broker PUBACK, in whole milliseconds.
+const ACK_BUCKET: &str = "fieldbridge_publish_latency_seconds_bucket";
+const ACK_COUNT: &str = "fieldbridge_publish_latency_seconds_count";
 /// Samples slower than this (the p99 target) are grouped into episodes for the report.
 const SLOW_US: u64 = 5_000;
 /// Slow samples sent closer than this belong to the same episode.
@@ -179,6 +182,10 @@ struct PhaseResult {
     latency_samples: usize,
     /// The runs of samples slower than [`SLOW_US`], by send time from the window's start.
     episodes: Vec<Episode>,
+    /// Of the samples the broker acknowledged during the window, how many within 5 ms of their
+    /// append, and how many in all (the bridge's `fieldbridge_publish_latency_seconds`); zero
+    /// when its metrics did not answer.
+    acked_within_5ms: (f64, f64),
     /// From the bridge's `received` to the subscriber (over-stated by up to 1 ms).
     delivery_ms: Option<(f64, f64, f64)>,
     /// From the outstation's send to the bridge's `received` (under-stated by up to 1 ms).
@@ -292,11 +299,24 @@ async fn phase(
             machine_busy_secs(env.ticks),
         )
     };
+    // Read just outside the window: encoding the metrics of every source takes the bridge a
+    // moment, which must not land in it. An empty body (no answer) gives no figure.
+    let acked_within = || {
+        let body = http_get(metrics_port, "/metrics");
+        (!body.is_empty()).then(|| {
+            (
+                metric_sum(&body, ACK_BUCKET, "le=\"0.005\""),
+                metric_sum(&body, ACK_COUNT, ""),
+            )
+        })
+    };
+    let acks0 = acked_within();
     let from = Instant::now();
     let cpu0 = snapshot();
     tokio::time::sleep(Duration::from_secs(secs)).await;
     let cpu1 = snapshot();
     let to = Instant::now();
+    let acks1 = acked_within();
     let window = to.duration_since(from).as_secs_f64();
     let (anon, file, threads) = (
         status(pid, "RssAnon").unwrap_or(0),
@@ -383,6 +403,10 @@ async fn phase(
         latency_ms: ms(&mut latencies),
         latency_samples,
         episodes: episodes(&mut slow, EPISODE_GAP_US),
+        acked_within_5ms: acks0
+            .zip(acks1)
+            .map(|(a, b)| (b.0 - a.0, b.1 - a.1))
+            .unwrap_or_default(),
         delivery_ms: ms(&mut delivery),
         read_ms: ms(&mut read),
         messages,
@@ -481,6 +505,16 @@ fn print_report(args: &Args, version: &str, results: &[PhaseResult]) {
             thousands(r.samples_in),
             thousands(r.samples_published),
         );
+        let (fast, all) = r.acked_within_5ms;
+        if all > 0.0 {
+            println!(
+                "  the bridge's own view (append → the broker's PUBACK, whole ms, \
+                 `fieldbridge_publish_latency_seconds`): {:.2} % of {} samples acknowledged \
+                 within 5 ms",
+                fast * 100.0 / all,
+                thousands(all)
+            );
+        }
         print_episodes(r);
         if r.stalled() {
             println!(
