@@ -150,7 +150,6 @@ impl Options {
                 // The broker's Receive Maximum (§3.2.2.3.3) may lower this further.
                 o.set_outgoing_inflight_upper_limit(window);
                 o.set_max_packet_size(Some(1 << 20));
-                o.set_network_options(no_delay(o.network_options()));
                 o.set_last_will(p5::LastWill::new(
                     will_topic,
                     will,
@@ -191,8 +190,7 @@ impl Options {
     pub(crate) fn connect(&self) -> (MqttClient, EventLoop) {
         match self {
             Options::V3(o) => {
-                let (c, mut e) = rumqttc::AsyncClient::new((**o).clone(), REQUEST_QUEUE);
-                e.set_network_options(no_delay(e.network_options()));
+                let (c, e) = rumqttc::AsyncClient::new((**o).clone(), REQUEST_QUEUE);
                 (MqttClient::V3(c), EventLoop::V3(Box::new(e)))
             }
             Options::V5(o) => {
@@ -201,19 +199,6 @@ impl Options {
             }
         }
     }
-}
-
-/// The socket options of every broker connection: `TCP_NODELAY` (RFC 896's algorithm off).
-///
-/// With Nagle on both ends (rumqttc leaves it on, and so does mosquitto by default) a small
-/// PUBLISH waits for the ACK of the one before, while the broker's PUBACK that would carry that
-/// ACK waits for an ACK from us: the pair stalls until a delayed ACK fires, about 40 ms on
-/// Linux, and every sample read meanwhile waits with it. At 1,000 IEC 104 links those stalls
-/// made the p99 latency (`docs/performance.md`, IEC 104 at scale); the saturation rate against a
-/// bare publisher stayed within run-to-run spread without Nagle.
-fn no_delay(mut network: rumqttc::NetworkOptions) -> rumqttc::NetworkOptions {
-    network.set_tcp_nodelay(true);
-    network
 }
 
 /// The event loop of one connection.
