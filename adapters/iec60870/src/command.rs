@@ -511,21 +511,39 @@ impl<R> Commands<R> {
         }
     }
 
-    /// The frame of the current step of the command on object (`ca`, `ioa`) left for the field
-    /// `now` (handed to the link layer): its confirmation is waited for from here. An execute
-    /// is built when the select's ACTCON arrives, but it may wait for the link (IEC 104's k
-    /// window, an IEC 101 line busy with another station) before it goes out, and the
-    /// outstation cannot confirm what it has not received. Nothing happens unless a
-    /// confirmation is being waited for.
-    pub fn sent(&mut self, ca: u16, ioa: u32, now: Instant) {
-        let wait = self.timers.confirmation;
-        if let Some(e) = self
+    /// The frame of the command on object (`ca`, `ioa`) that waits for a confirmation, encoded
+    /// again as it leaves for the field `now` (handed to the link layer): its confirmation is
+    /// waited for from `now`, and a time-tagged type carries `now` as its CP56Time2a (the
+    /// confirmation must mirror that one). An execute is built when the select's ACTCON
+    /// arrives, but it may wait for the link (IEC 104's k window, an IEC 101 line busy with
+    /// another station) before it goes out: the outstation cannot confirm what it has not
+    /// received, and may refuse a command whose time tag has aged.
+    ///
+    /// `None` when no command on the object waits for a confirmation (it ended meanwhile, by
+    /// its timer or a lost link): then nothing is to be sent.
+    pub fn departing(&mut self, ca: u16, ioa: u32, now: Now) -> Option<Vec<u8>> {
+        let index = self
             .exchanges
-            .iter_mut()
-            .find(|e| (e.ca, e.ioa) == (ca, ioa) && matches!(e.phase, Phase::Confirm(_)))
-        {
-            e.until = now + wait;
-        }
+            .iter()
+            .position(|e| (e.ca, e.ioa) == (ca, ioa) && matches!(e.phase, Phase::Confirm(_)))?;
+        let e = self.exchanges.get(index)?;
+        let Phase::Confirm(step) = e.phase else {
+            return None;
+        };
+        let order = e.order;
+        let (bytes, tag) = match self.encode(&order, ca, ioa, step, now.utc_ms) {
+            Ok(encoded) => encoded,
+            Err(reason) => {
+                // It encoded a moment ago; only a clock gone out of CP56Time2a's range fails.
+                tracing::warn!(ca, ioa, %reason, "a command step could not be encoded again; not sent");
+                return None;
+            }
+        };
+        let wait = self.timers.confirmation;
+        let e = self.exchanges.get_mut(index)?;
+        e.tag = tag;
+        e.until = now.instant + wait;
+        Some(bytes)
     }
 
     /// Ends the exchange at `index` with `answer` (its method added).

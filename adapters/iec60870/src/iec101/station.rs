@@ -251,12 +251,20 @@ impl Station {
                 self.cancel(cx, index, answer);
                 continue;
             }
+            // Timed and time-tagged from now: the select's ACTCON may be a poll cycle ago.
+            let (ca, ioa) = flight.object;
+            let Some(frame) = self.commands.departing(ca, ioa, Now::current()) else {
+                // Its command ended meanwhile (answered by its timer): nothing to send.
+                self.flights.remove(index);
+                continue;
+            };
+            let Some(flight) = self.flights.get_mut(index) else {
+                break;
+            };
+            flight.frame = frame;
             match send(&flight.frame) {
                 Ok(id) => {
                     flight.at = At::OnLink(id);
-                    // Confirmed from now on: the select's ACTCON may be a poll cycle ago.
-                    self.commands
-                        .sent(flight.object.0, flight.object.1, Instant::now());
                     tracing::debug!(device = %cx.device, link = self.address, command_id = %flight.command.id, "execute sent");
                     return;
                 }

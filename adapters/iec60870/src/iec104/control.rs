@@ -120,12 +120,18 @@ impl Control {
     /// step of a waiting command (started now, so its timers count from here). `None` when
     /// nothing waits.
     pub fn next_asdu(&mut self) -> Option<Vec<u8>> {
-        if let Some((object, bytes)) = self.out.pop_front() {
-            if let Some((ca, ioa)) = object {
-                // Its confirmation timer runs from now, not from the select's confirmation.
-                self.commands.sent(ca, ioa, Instant::now());
+        while let Some((object, bytes)) = self.out.pop_front() {
+            let Some((ca, ioa)) = object else {
+                return Some(bytes);
+            };
+            // Timed and time-tagged from now, not from the select's confirmation; an execute
+            // whose command ended meanwhile is not sent.
+            match self.commands.departing(ca, ioa, Now::current()) {
+                Some(bytes) => return Some(bytes),
+                None => {
+                    tracing::debug!(device = %self.device, ca, ioa, "execute of an ended command not sent");
+                }
             }
-            return Some(bytes);
         }
         while let Some(request) = self.waiting.pop_front() {
             let CommandRequest { command, reply } = request;

@@ -15,8 +15,8 @@ use tokio::time::Instant;
 
 use super::{Commands, Now, Timers};
 
+mod departing;
 mod late;
-mod sent;
 mod values;
 
 const TIMERS: Timers = Timers {
