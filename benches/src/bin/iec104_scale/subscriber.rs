@@ -36,7 +36,7 @@ pub(crate) struct Recorded {
 }
 
 /// `fieldbridge/<site>/rtuNNNN/<point>`: the link index NNNN.
-fn link_of(topic: &str) -> Option<u32> {
+pub(crate) fn link_of(topic: &str) -> Option<u32> {
     let device = topic.split('/').nth(2)?;
     device.strip_prefix("rtu")?.parse().ok()
 }
