@@ -520,8 +520,15 @@ impl<R> Commands<R> {
     /// received, and may refuse a command whose time tag has aged.
     ///
     /// `None` when no command on the object waits for a confirmation (it ended meanwhile, by
-    /// its timer or a lost link): then nothing is to be sent.
-    pub fn departing(&mut self, ca: u16, ioa: u32, now: Now) -> Option<Vec<u8>> {
+    /// its timer or a lost link): then nothing is to be sent. `Some(Err(..))` when the step
+    /// cannot be encoded again (the clock left CP56Time2a's range since): the command ends
+    /// `failed` unsent, with the reply to give.
+    pub fn departing(
+        &mut self,
+        ca: u16,
+        ioa: u32,
+        now: Now,
+    ) -> Option<Result<Vec<u8>, (R, FieldReply)>> {
         let index = self
             .exchanges
             .iter()
@@ -534,16 +541,20 @@ impl<R> Commands<R> {
         let (bytes, tag) = match self.encode(&order, ca, ioa, step, now.utc_ms) {
             Ok(encoded) => encoded,
             Err(reason) => {
-                // It encoded a moment ago; only a clock gone out of CP56Time2a's range fails.
-                tracing::warn!(ca, ioa, %reason, "a command step could not be encoded again; not sent");
-                return None;
+                let why = if step == Step::Execute && order.select {
+                    format!("selected, not executed: {reason}")
+                } else {
+                    format!("not sent: {reason}")
+                };
+                let answer = FieldReply::not_done(Outcome::Failed, why);
+                return Some(Err(self.finish(index, answer)));
             }
         };
         let wait = self.timers.confirmation;
         let e = self.exchanges.get_mut(index)?;
         e.tag = tag;
         e.until = now.instant + wait;
-        Some(bytes)
+        Some(Ok(bytes))
     }
 
     /// Ends the exchange at `index` with `answer` (its method added).

@@ -253,10 +253,18 @@ impl Station {
             }
             // Timed and time-tagged from now: the select's ACTCON may be a poll cycle ago.
             let (ca, ioa) = flight.object;
-            let Some(frame) = self.commands.departing(ca, ioa, Now::current()) else {
-                // Its command ended meanwhile (answered by its timer): nothing to send.
-                self.flights.remove(index);
-                continue;
+            let frame = match self.commands.departing(ca, ioa, Now::current()) {
+                Some(Ok(frame)) => frame,
+                Some(Err((reply, answer))) => {
+                    self.flights.remove(index);
+                    finished(cx, reply, answer);
+                    continue;
+                }
+                None => {
+                    // Its command ended meanwhile (answered by its timer): nothing to send.
+                    self.flights.remove(index);
+                    continue;
+                }
             };
             let Some(flight) = self.flights.get_mut(index) else {
                 break;

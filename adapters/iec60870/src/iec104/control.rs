@@ -127,7 +127,8 @@ impl Control {
             // Timed and time-tagged from now, not from the select's confirmation; an execute
             // whose command ended meanwhile is not sent.
             match self.commands.departing(ca, ioa, Now::current()) {
-                Some(bytes) => return Some(bytes),
+                Some(Ok(bytes)) => return Some(bytes),
+                Some(Err(((id, reply), answer))) => answer_to(&self.device, &id, reply, answer),
                 None => {
                     tracing::debug!(device = %self.device, ca, ioa, "execute of an ended command not sent");
                 }

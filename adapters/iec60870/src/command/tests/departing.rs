@@ -7,7 +7,7 @@ use fieldbridge_iec60870::asdu::TimeTag;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::{answer, at, command, commands, element, feed, learn, point, TIMERS};
+use super::{answer, at, command, commands, element, feed, learn, point, Now, TIMERS};
 
 fn ms(d: std::time::Duration) -> u64 {
     d.as_millis() as u64
@@ -27,7 +27,8 @@ fn an_execute_that_waited_for_the_link_gets_its_whole_confirmation_time() {
     let waited = ms(TIMERS.confirmation) * 4 / 5;
     let execute = c
         .departing(1, 5001, at(t0, waited))
-        .expect("still waited for");
+        .expect("still waited for")
+        .expect("encodes");
     assert_eq!(
         execute, out.send[0],
         "an untagged execute is the same frame"
@@ -62,7 +63,8 @@ fn a_time_tagged_execute_carries_the_time_it_leaves_and_is_confirmed_by_that_tag
         .remove(0);
     let execute = c
         .departing(1, 5001, at(t0, 4000))
-        .expect("still waited for");
+        .expect("still waited for")
+        .expect("encodes");
     let tag = |bytes: &[u8]| match element(bytes).2 {
         Some(TimeTag::Cp56(tag)) => tag.millisecond,
         other => panic!("a CP56Time2a: {other:?}"),
@@ -106,4 +108,41 @@ fn nothing_departs_for_another_object_a_termination_or_an_ended_command() {
     // Ended by its timer: nothing left to send.
     assert_eq!(c.on_timeout(at(t0, 10 + ms(TIMERS.termination))).len(), 1);
     assert_eq!(c.departing(1, 5001, at(t0, 20_000)), None);
+}
+
+#[test]
+fn an_execute_the_clock_can_no_longer_tag_ends_failed_unsent() {
+    let t0 = Instant::now();
+    let mut c = commands();
+    let mut p = point(IecCommandKind::Single, true);
+    if let Some(k) = p.command.as_mut() {
+        k.time_tag = true;
+    }
+    let select = c
+        .start(command(t0, json!("on"), json!(null)), 1, &p, at(t0, 0))
+        .expect("sent");
+    assert_eq!(
+        feed(&mut c, &answer(&select, 7, false), at(t0, 10))
+            .send
+            .len(),
+        1
+    );
+    // The clock was set back to 1970 (a lost RTC) before the line took the execute.
+    let now = Now {
+        instant: t0 + std::time::Duration::from_millis(20),
+        utc_ms: 192_250,
+    };
+    let Some(Err((reply, answer))) = c.departing(1, 5001, now) else {
+        panic!("the command ends")
+    };
+    assert_eq!(reply, 1);
+    assert_eq!(answer.outcome, Outcome::Failed);
+    assert!(
+        answer
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("selected, not executed: the bridge's clock (1970")),
+        "{answer:?}"
+    );
+    assert!(c.is_empty());
 }
