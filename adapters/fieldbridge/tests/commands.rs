@@ -11,9 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{get, header, metric, BridgeProcess};
-use fieldbridge_tests::{
-    free_port, python, require, ModbusProfile, Mosquitto, Peer, PyModbusServer, Subscriber,
-};
+use fieldbridge_tests::{free_port, python, ModbusProfile, Mosquitto, PyModbusServer, Subscriber};
 use serde_json::Value;
 
 const SITE: &str = "cmd";
@@ -357,16 +355,8 @@ async fn a_command_sent_while_the_bridge_was_away_is_never_executed_late() {
     rig.bridge.terminate();
     // Published while the bridge is disconnected: once plainly, once retained.
     send(&rig.broker, "setpoint", r#"{"id":"late","value":55.5}"#);
-    let status = Command::new(require(Peer::MosquittoPub))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &rig.broker.port().to_string(),
-            "-q",
-            "1",
-            "-r",
-        ])
+    let status = common::mosquitto_pub_command(&rig.broker)
+        .arg("-r")
         .args([
             "-t",
             &format!("fieldbridge/{SITE}/plc/mode/set"),
@@ -400,15 +390,7 @@ async fn a_command_sent_while_the_bridge_was_away_is_never_executed_late() {
 /// Publishes every line of `lines` on `topic` with one `mosquitto_pub -l` (QoS 1), back to back.
 fn send_many(broker: &Mosquitto, topic: &str, lines: &[String]) {
     use std::io::Write as _;
-    let mut child = Command::new(require(Peer::MosquittoPub))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &broker.port().to_string(),
-            "-q",
-            "1",
-        ])
+    let mut child = common::mosquitto_pub_command(broker)
         .args(["-t", topic, "-l"])
         .stdin(std::process::Stdio::piped())
         .spawn()

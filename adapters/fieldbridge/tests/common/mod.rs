@@ -328,22 +328,28 @@ pub async fn wait_for_cot(
     }
 }
 
-/// Publishes `payload` on `topic` with mosquitto_pub at QoS 1 (not retained): a command as a
-/// cloud application sends it.
-pub fn mosquitto_pub(broker: &Mosquitto, topic: &str, payload: &str) {
-    let status = Command::new(fieldbridge_tests::require(
+/// `mosquitto_pub` to `broker` at QoS 1, to be given a topic and a message (or `-l`).
+pub fn mosquitto_pub_command(broker: &Mosquitto) -> Command {
+    let mut command = Command::new(fieldbridge_tests::require(
         fieldbridge_tests::Peer::MosquittoPub,
-    ))
-    .args([
+    ));
+    command.args([
         "-h",
         "127.0.0.1",
         "-p",
         &broker.port().to_string(),
         "-q",
         "1",
-    ])
-    .args(["-t", topic, "-m", payload])
-    .status()
-    .expect("mosquitto_pub");
+    ]);
+    command
+}
+
+/// Publishes `payload` on `topic` with mosquitto_pub at QoS 1 (not retained): a command as a
+/// cloud application sends it.
+pub fn mosquitto_pub(broker: &Mosquitto, topic: &str, payload: &str) {
+    let status = mosquitto_pub_command(broker)
+        .args(["-t", topic, "-m", payload])
+        .status()
+        .expect("mosquitto_pub");
     assert!(status.success(), "mosquitto_pub: {status:?}");
 }

@@ -19,11 +19,11 @@
 //! TestRunner::default()
 //!     .run(&strategy::any_owned_asdu(), |(config, asdu)| {
 //!         let mut wire = Vec::new();
-//!         asdu.encode(&mut wire).unwrap();
-//!         assert_eq!(OwnedAsdu::decode(&wire, &config).unwrap(), asdu);
+//!         asdu.encode(&mut wire).unwrap(); // ok: a doc example; failing is the test failing
+//!         assert_eq!(OwnedAsdu::decode(&wire, &config).unwrap(), asdu); // ok: as above
 //!         Ok(())
 //!     })
-//!     .unwrap();
+//!     .unwrap(); // ok: as above
 //! ```
 
 mod asdu;

@@ -7,9 +7,17 @@ use fieldbridge_iec60870::link101::{
 };
 use std::time::{Duration, Instant};
 
-/// An ASDU numbered `n` (opaque to the link).
-fn asdu(n: u8) -> [u8; 7] {
-    [0x01, 0x01, 0x03, 0x01, n, 0x00, 0x01]
+use crate::common::asdu;
+
+/// A master polling link address 4 and the secondary at that address, both down.
+fn pair(params: Params, now: Instant) -> (UnbalancedPrimary, UnbalancedSecondary) {
+    let Ok(master) = UnbalancedPrimary::new(params, &[4], now) else {
+        panic!("the parameters are valid");
+    };
+    let Ok(secondary) = UnbalancedSecondary::new(params, 4) else {
+        panic!("the parameters are valid");
+    };
+    (master, secondary)
 }
 
 /// Brings the link to `address` up: status, reset, each answered by `secondary`.
@@ -66,12 +74,7 @@ fn clear_discards_the_user_data_waiting_for_one_address_only() {
 fn cleared_user_data_never_go_after_the_next_reset() {
     let now = Instant::now();
     let params = Params::default();
-    let Ok(mut master) = UnbalancedPrimary::new(params, &[4], now) else {
-        panic!("the parameters are valid");
-    };
-    let Ok(mut secondary) = UnbalancedSecondary::new(params, 4) else {
-        panic!("the parameters are valid");
-    };
+    let (mut master, mut secondary) = pair(params, now);
     // Queued while the link is down, then discarded.
     assert!(master.send(4, &asdu(1)).is_ok());
     assert_eq!(master.clear(4), Some(1));
@@ -94,12 +97,7 @@ fn cleared_user_data_never_go_after_the_next_reset() {
 fn clear_keeps_the_frame_on_the_line_and_its_repetition_and_refusal() {
     let now = Instant::now();
     let params = Params::default();
-    let Ok(mut master) = UnbalancedPrimary::new(params, &[4], now) else {
-        panic!("the parameters are valid");
-    };
-    let Ok(mut secondary) = UnbalancedSecondary::new(params, 4) else {
-        panic!("the parameters are valid");
-    };
+    let (mut master, mut secondary) = pair(params, now);
     start(&mut master, &mut secondary, now);
     let (Ok(first), Ok(_second)) = (master.send(4, &asdu(1)), master.send(4, &asdu(2))) else {
         panic!("the queue takes two");
@@ -107,7 +105,7 @@ fn clear_keeps_the_frame_on_the_line_and_its_repetition_and_refusal() {
     let Some(on_line) = master.poll_transmit(now) else {
         panic!("the first user data go out");
     };
-    assert_eq!(user_data(&on_line, &params), Some(asdu(1).to_vec()));
+    assert_eq!(user_data(&on_line, &params), Some(asdu(1)));
     assert_eq!(master.clear(4), Some(1), "only the second is dropped");
     assert_eq!(master.queued(4), Some(1));
     // Unanswered: repeated byte for byte, then refused with its own number.
@@ -162,7 +160,7 @@ fn a_balanced_station_clears_its_queue_but_not_the_frame_on_the_line() {
     assert!(a.send(&asdu(5)).is_ok());
     assert!(a.send(&asdu(6)).is_ok());
     let sent = std::iter::from_fn(|| a.poll_transmit(now)).find_map(|f| user_data(&f, &params));
-    assert_eq!(sent, Some(asdu(5).to_vec()));
+    assert_eq!(sent, Some(asdu(5)));
     assert_eq!(a.clear(), 1, "the frame on the line stays");
     assert_eq!(a.queued(), 1);
 }

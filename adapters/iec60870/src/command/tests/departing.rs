@@ -7,7 +7,7 @@ use fieldbridge_iec60870::asdu::TimeTag;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::{answer, at, command, commands, element, feed, learn, point, Now, TIMERS};
+use super::{answer, at, command, commands, element, feed, learn, point, tagged, Now, TIMERS};
 
 fn ms(d: std::time::Duration) -> u64 {
     d.as_millis() as u64
@@ -51,10 +51,7 @@ fn an_execute_that_waited_for_the_link_gets_its_whole_confirmation_time() {
 fn a_time_tagged_execute_carries_the_time_it_leaves_and_is_confirmed_by_that_tag() {
     let t0 = Instant::now();
     let mut c = commands();
-    let mut p = point(IecCommandKind::Single, true);
-    if let Some(k) = p.command.as_mut() {
-        k.time_tag = true;
-    }
+    let p = tagged(IecCommandKind::Single, true);
     let select = c
         .start(command(t0, json!("on"), json!(null)), 1, &p, at(t0, 0))
         .expect("sent");
@@ -114,10 +111,7 @@ fn nothing_departs_for_another_object_a_termination_or_an_ended_command() {
 fn an_execute_the_clock_can_no_longer_tag_ends_failed_unsent() {
     let t0 = Instant::now();
     let mut c = commands();
-    let mut p = point(IecCommandKind::Single, true);
-    if let Some(k) = p.command.as_mut() {
-        k.time_tag = true;
-    }
+    let p = tagged(IecCommandKind::Single, true);
     let select = c
         .start(command(t0, json!("on"), json!(null)), 1, &p, at(t0, 0))
         .expect("sent");

@@ -6,7 +6,7 @@ use fieldbridge_core::config::IecCommandKind;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::{answer, at, command, commands, feed, point};
+use super::{answer, at, command, commands, feed, point, tagged};
 
 #[test]
 fn a_late_confirmation_of_a_timed_out_command_does_not_complete_the_next_one() {
@@ -42,10 +42,7 @@ fn a_late_confirmation_of_a_timed_out_command_does_not_complete_the_next_one() {
 fn a_time_tagged_confirmation_must_carry_the_tag_that_was_sent() {
     let t0 = Instant::now();
     let mut c = commands();
-    let mut p = point(IecCommandKind::Single, false);
-    if let Some(command) = p.command.as_mut() {
-        command.time_tag = true;
-    }
+    let p = tagged(IecCommandKind::Single, false);
     let first = c
         .start(command(t0, json!("on"), json!(null)), 1, &p, at(t0, 0))
         .expect("sent");
@@ -92,10 +89,7 @@ fn a_cancelled_command_is_answered_as_told_and_frees_its_object() {
 fn a_termination_carrying_the_selects_time_tag_completes_the_command() {
     let t0 = Instant::now();
     let mut c = commands();
-    let mut p = point(IecCommandKind::Single, true);
-    if let Some(command) = p.command.as_mut() {
-        command.time_tag = true;
-    }
+    let p = tagged(IecCommandKind::Single, true);
     for (n, at_ms) in [(1u32, 0u64), (2, 1_000)] {
         let mut cmd = command(t0, json!("on"), json!(null));
         cmd.deadline = t0 + std::time::Duration::from_secs(60);

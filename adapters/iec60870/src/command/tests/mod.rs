@@ -54,6 +54,15 @@ fn point(kind: IecCommandKind, sbo: bool) -> IecPoint {
     }
 }
 
+/// [`point`] with a time-tagged command type (58 to 64).
+fn tagged(kind: IecCommandKind, sbo: bool) -> IecPoint {
+    let mut p = point(kind, sbo);
+    if let Some(command) = p.command.as_mut() {
+        command.time_tag = true;
+    }
+    p
+}
+
 fn command(t0: Instant, value: serde_json::Value, params: serde_json::Value) -> FieldCommand {
     let value = match value {
         serde_json::Value::Null => CommandValue::None,
@@ -597,10 +606,7 @@ fn a_lost_link_answers_each_command_by_what_it_waited_for() {
 fn a_time_tagged_command_carries_the_bridges_clock_in_utc() {
     let t0 = Instant::now();
     let mut c = commands();
-    let mut p = point(IecCommandKind::SetpointScaled, true);
-    if let Some(k) = p.command.as_mut() {
-        k.time_tag = true;
-    }
+    let p = tagged(IecCommandKind::SetpointScaled, true);
     let select = c
         .start(command(t0, json!(-5), json!(null)), 1, &p, at(t0, 0))
         .expect("sent");
@@ -658,10 +664,7 @@ fn a_smaller_101_layout_is_used_and_an_address_it_cannot_carry_is_refused() {
 fn a_time_tag_the_clock_cannot_give_is_refused_before_anything_is_sent() {
     let t0 = Instant::now();
     let mut c = commands();
-    let mut p = point(IecCommandKind::Single, false);
-    if let Some(k) = p.command.as_mut() {
-        k.time_tag = true;
-    }
+    let p = tagged(IecCommandKind::Single, false);
     // A box that starts at 1970 until NTP sets it.
     let now = Now {
         instant: t0,
