@@ -1,0 +1,1 @@
+//! (association layer: being written)

@@ -1,0 +1,1 @@
+//! (A-XDR: being written)

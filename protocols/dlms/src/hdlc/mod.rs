@@ -1,0 +1,1 @@
+//! (HDLC: being written)

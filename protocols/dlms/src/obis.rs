@@ -1,0 +1,1 @@
+//! (OBIS: being written)

@@ -1,0 +1,1 @@
+//! (security suite 0: being written)
