@@ -1,0 +1,183 @@
+//! The type tags of the `Data` CHOICE (IEC 62056-6-2 clause 4.1.5).
+
+use crate::Error;
+
+/// The type of a `Data` element: its CHOICE tag (IEC 62056-6-2 clause 4.1.5, Table 2).
+///
+/// Tags 7, 8, 11 and 14 are not used by COSEM; they, and every tag above 27 but 255, are unknown:
+/// an element of unknown type has no known length, so a Data tree that holds one cannot be
+/// decoded past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum DataType {
+    /// `null-data [0]`.
+    Null = 0,
+    /// `array [1] SEQUENCE OF Data`, elements of one type.
+    Array = 1,
+    /// `structure [2] SEQUENCE OF Data`.
+    Structure = 2,
+    /// `boolean [3]`.
+    Boolean = 3,
+    /// `bit-string [4]`.
+    BitString = 4,
+    /// `double-long [5] Integer32`.
+    DoubleLong = 5,
+    /// `double-long-unsigned [6] Unsigned32`.
+    DoubleLongUnsigned = 6,
+    /// `octet-string [9]`.
+    OctetString = 9,
+    /// `visible-string [10]`.
+    VisibleString = 10,
+    /// `utf8-string [12]`.
+    Utf8String = 12,
+    /// `bcd [13] Integer8`.
+    Bcd = 13,
+    /// `integer [15] Integer8`.
+    Integer = 15,
+    /// `long [16] Integer16`.
+    Long = 16,
+    /// `unsigned [17] Unsigned8`.
+    Unsigned = 17,
+    /// `long-unsigned [18] Unsigned16`.
+    LongUnsigned = 18,
+    /// `compact-array [19]`.
+    CompactArray = 19,
+    /// `long64 [20] Integer64`.
+    Long64 = 20,
+    /// `long64-unsigned [21] Unsigned64`.
+    Long64Unsigned = 21,
+    /// `enum [22] Unsigned8`.
+    Enum = 22,
+    /// `float32 [23]`, IEEE 754 single precision.
+    Float32 = 23,
+    /// `float64 [24]`, IEEE 754 double precision.
+    Float64 = 24,
+    /// `date-time [25] OCTET STRING SIZE(12)`.
+    DateTime = 25,
+    /// `date [26] OCTET STRING SIZE(5)`.
+    Date = 26,
+    /// `time [27] OCTET STRING SIZE(4)`.
+    Time = 27,
+    /// `dont-care [255]`.
+    DontCare = 255,
+}
+
+/// What an element of a type holds after its tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Body {
+    /// Exactly this many octets.
+    Fixed(usize),
+    /// An A-XDR length, then that many octets.
+    Octets,
+    /// An A-XDR length in bits, then the octets that hold them.
+    Bits,
+    /// An A-XDR count, then that many elements.
+    Elements,
+    /// A type description and an octet string of values.
+    Compact,
+}
+
+impl DataType {
+    /// The type of a tag, if COSEM defines one.
+    pub fn from_tag(tag: u8) -> Option<DataType> {
+        use DataType::*;
+        Some(match tag {
+            0 => Null,
+            1 => Array,
+            2 => Structure,
+            3 => Boolean,
+            4 => BitString,
+            5 => DoubleLong,
+            6 => DoubleLongUnsigned,
+            9 => OctetString,
+            10 => VisibleString,
+            12 => Utf8String,
+            13 => Bcd,
+            15 => Integer,
+            16 => Long,
+            17 => Unsigned,
+            18 => LongUnsigned,
+            19 => CompactArray,
+            20 => Long64,
+            21 => Long64Unsigned,
+            22 => Enum,
+            23 => Float32,
+            24 => Float64,
+            25 => DateTime,
+            26 => Date,
+            27 => Time,
+            255 => DontCare,
+            _ => return None,
+        })
+    }
+
+    /// The type of the tag at `offset`, or [`Error::UnknownChoice`].
+    pub(crate) fn at(tag: u8, offset: usize) -> Result<DataType, Error> {
+        DataType::from_tag(tag).ok_or(Error::UnknownChoice {
+            offset,
+            what: "Data type tag",
+            found: tag,
+        })
+    }
+
+    /// The CHOICE tag.
+    pub fn tag(self) -> u8 {
+        self as u8
+    }
+
+    /// The name the standard gives the alternative (`"double-long-unsigned"`).
+    pub fn name(self) -> &'static str {
+        use DataType::*;
+        match self {
+            Null => "null-data",
+            Array => "array",
+            Structure => "structure",
+            Boolean => "boolean",
+            BitString => "bit-string",
+            DoubleLong => "double-long",
+            DoubleLongUnsigned => "double-long-unsigned",
+            OctetString => "octet-string",
+            VisibleString => "visible-string",
+            Utf8String => "utf8-string",
+            Bcd => "bcd",
+            Integer => "integer",
+            Long => "long",
+            Unsigned => "unsigned",
+            LongUnsigned => "long-unsigned",
+            CompactArray => "compact-array",
+            Long64 => "long64",
+            Long64Unsigned => "long64-unsigned",
+            Enum => "enum",
+            Float32 => "float32",
+            Float64 => "float64",
+            DateTime => "date-time",
+            Date => "date",
+            Time => "time",
+            DontCare => "dont-care",
+        }
+    }
+
+    /// What follows the tag.
+    pub(crate) fn body(self) -> Body {
+        use DataType::*;
+        match self {
+            Null | DontCare => Body::Fixed(0),
+            Boolean | Bcd | Integer | Unsigned | Enum => Body::Fixed(1),
+            Long | LongUnsigned => Body::Fixed(2),
+            DoubleLong | DoubleLongUnsigned | Float32 | Time => Body::Fixed(4),
+            Date => Body::Fixed(5),
+            Long64 | Long64Unsigned | Float64 => Body::Fixed(8),
+            DateTime => Body::Fixed(12),
+            OctetString | VisibleString | Utf8String => Body::Octets,
+            BitString => Body::Bits,
+            Array | Structure => Body::Elements,
+            CompactArray => Body::Compact,
+        }
+    }
+}
+
+impl std::fmt::Display for DataType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
