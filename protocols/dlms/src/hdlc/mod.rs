@@ -20,3 +20,4 @@ pub use frame::{
 pub use llc::{Llc, LLC_COMMAND, LLC_RESPONSE};
 pub use params::Parameters;
 pub use splitter::Splitter;
+pub mod link;

@@ -6,6 +6,8 @@ mod addresses;
 mod boundaries;
 mod common;
 mod errors;
+mod link_common;
+mod link_pair;
 mod llc;
 mod params;
 mod roundtrip;
