@@ -48,6 +48,44 @@
 //!   client, as primary, disconnects with DISC ([`Disconnect::ProtocolError`]).
 //! - Frames for other addresses are ignored (a multidrop line); unknown control fields are
 //!   reported ([`Event::Discarded`]) but never acted on.
+//!
+//! # Example
+//! A client and a server on a simulated line, at one instant:
+//!
+//! ```
+//! use fieldbridge_dlms::hdlc::link::{Client, Config, Event, Server, State};
+//! use std::time::Instant;
+//!
+//! let now = Instant::now();
+//! let mut client = Client::new(Config::default());
+//! let mut server = Server::new(Config::default());
+//! client.connect();
+//! let mut answers = Vec::new();
+//! for round in 0..2 {
+//!     if round == 1 {
+//!         client.send(&[0xC0, 0x01, 0xC1, 0x00, 0x08])?; // a GET request
+//!     }
+//!     while let Some(frame) = client.poll_transmit(now) {
+//!         server.handle_input(now, &frame);
+//!         while let Some(event) = server.poll_event() {
+//!             if let Event::Data(request) = event {
+//!                 assert_eq!(request[0], 0xC0);
+//!                 server.send(&[0xC4, 0x01, 0xC1, 0x00, 0x11, 0x07])?; // its answer
+//!             }
+//!         }
+//!         while let Some(frame) = server.poll_transmit(now) {
+//!             client.handle_input(now, &frame);
+//!         }
+//!     }
+//!     while let Some(event) = client.poll_event() {
+//!         answers.push(event);
+//!     }
+//! }
+//! assert_eq!(client.state(), State::Connected);
+//! assert!(matches!(answers[0], Event::Connected(_)));
+//! assert_eq!(answers[1], Event::Data(vec![0xC4, 0x01, 0xC1, 0x00, 0x11, 0x07]));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod client;
 mod server;
