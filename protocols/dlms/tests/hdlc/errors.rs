@@ -202,3 +202,29 @@ fn encoding_a_frame_longer_than_the_length_field_is_refused_with_nothing_written
     );
     assert_eq!(out, [0xAA]);
 }
+
+#[test]
+fn an_frmr_information_field_cut_short_is_truncated() {
+    use fieldbridge_dlms::hdlc::FrameReject;
+    assert_eq!(
+        FrameReject::decode(&[0x19, 0x00]),
+        Err(Error::Truncated {
+            offset: 0,
+            what: "FRMR information field",
+            needed: 1
+        })
+    );
+}
+
+#[test]
+fn an_frmr_information_field_with_extra_octets_is_refused() {
+    use fieldbridge_dlms::hdlc::FrameReject;
+    assert_eq!(
+        FrameReject::decode(&[0x19, 0x00, 0x01, 0x00]),
+        Err(Error::TrailingBytes {
+            offset: 3,
+            what: "FRMR information field",
+            count: 1
+        })
+    );
+}

@@ -244,3 +244,47 @@ fn a_partial_frame_older_than_the_inter_octet_timeout_is_dropped() {
     c.handle_input(later, &aare);
     assert_eq!(events(&mut c), [Event::Data(vec![0x61, 0x00])]);
 }
+
+#[test]
+fn an_information_field_longer_than_negotiated_closes_the_link() {
+    let now = Instant::now();
+    let mut c = connected(now); // 154 octets each way
+    let mut info = vec![0xE6, 0xE7, 0x00];
+    info.resize(154, 0x01);
+    c.handle_input(
+        now,
+        &response(
+            Control::I {
+                ns: 0,
+                nr: 0,
+                pf: true,
+            },
+            &info,
+        ),
+    );
+    assert_eq!(events(&mut c), [Event::Data(vec![0x01; 151])]);
+    info.push(0x01);
+    c.handle_input(
+        now,
+        &response(
+            Control::I {
+                ns: 1,
+                nr: 0,
+                pf: true,
+            },
+            &info,
+        ),
+    );
+    assert_eq!(
+        events(&mut c),
+        [Event::Discarded {
+            control: Control::I {
+                ns: 1,
+                nr: 0,
+                pf: true
+            },
+            reason: "information field longer than negotiated"
+        }]
+    );
+    assert_eq!(sent(&mut c, now), [Control::Disc { pf: true }]);
+}

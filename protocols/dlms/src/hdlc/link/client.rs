@@ -147,7 +147,8 @@ impl Client {
         self.core.events.pop_front()
     }
 
-    /// When [`Client::handle_timeout`] is due.
+    /// When [`Client::handle_timeout`] is due (a response not received in time), or when
+    /// [`Client::poll_transmit`] will poll a busy server again.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let core = &self.core;
         match (core.awaiting, core.busy_until) {
@@ -327,7 +328,7 @@ impl Core {
                     self.retries = 0;
                     self.events.push_back(Event::Connected(params));
                 }
-                Err(error) => self.events.push_back(Event::Malformed(error.shifted(0))),
+                Err(error) => self.events.push_back(Event::Malformed(error)),
             },
             (State::Connecting, Control::Dm { .. }) => self.down(Disconnect::Refused),
             (State::Disconnecting, Control::Ua { .. } | Control::Dm { .. }) => {
