@@ -1,0 +1,17 @@
+//! HDLC acceptance tests (IEC 62056-46, Green Book clause 8.4): public vectors decoded field by
+//! field and re-encoded byte for byte, one test per error, the serial-line splitter, boundaries,
+//! proptest round trips, and the client and server link state machines against each other.
+
+mod addresses;
+mod boundaries;
+mod common;
+mod errors;
+mod link_client;
+mod link_common;
+mod link_pair;
+mod link_server;
+mod llc;
+mod params;
+mod roundtrip;
+mod splitter;
+mod vectors;
