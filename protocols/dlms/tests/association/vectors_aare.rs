@@ -189,6 +189,7 @@ fn a_ciphered_aare_carries_the_server_system_title_and_a_glo_initiate_response()
         ApplicationContextName::LogicalNameCiphered
     );
     assert_eq!(aare.responding_ap_title, Some(&b"LGZ \x22\x60\x48\x28"[..]));
+    assert_eq!(aare.server_system_title(), Some(*b"LGZ \x22\x60\x48\x28"));
     assert_eq!(aare.user_information.map(|u| u.apdu_tag()), Some(0x28));
 }
 

@@ -136,9 +136,7 @@ fn an_hls_gmac_aarq_carries_the_client_challenge() {
     assert_eq!(mechanism, MechanismName::HighGmac);
     assert!(mechanism.is_high_level());
     assert_eq!(
-        aarq.calling_authentication_value
-            .as_ref()
-            .map(|v| v.as_bytes()),
+        aarq.calling_authentication_value.map(|v| v.bytes()),
         Some(&b"K56iVagY"[..])
     );
 }
@@ -168,6 +166,10 @@ fn a_ciphered_aarq_carries_the_system_title_and_a_glo_initiate_request() {
     assert!(aarq.application_context_name.is_ciphered());
     assert_eq!(aarq.calling_ap_title, Some(&wire[17..25]));
     assert_eq!(aarq.calling_ap_title, Some(&b"MMM\x00\x00\xBC\x61\x4E"[..]));
+    assert_eq!(
+        aarq.client_system_title(),
+        Some(*b"MMM\x00\x00\xBC\x61\x4E")
+    );
     let Some(UserInformation::Ciphered(apdu)) = aarq.user_information else {
         panic!("a ciphered InitiateRequest: {:?}", aarq.user_information);
     };

@@ -102,6 +102,13 @@ impl<B: AsRef<[u8]>> Aare<B> {
         }
     }
 
+    /// The server's system title: the responding-AP-title when it has the 8 octets of one.
+    pub fn server_system_title(&self) -> Option<[u8; 8]> {
+        self.responding_ap_title
+            .as_ref()
+            .and_then(|t| <[u8; 8]>::try_from(t.as_ref()).ok())
+    }
+
     /// How many octets [`Aare::encode`] writes.
     pub fn encoded_len(&self) -> usize {
         let contents = measure(&|s| self.write_components(s));

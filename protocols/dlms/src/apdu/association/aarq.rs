@@ -103,6 +103,14 @@ impl<B: AsRef<[u8]>> Aarq<B> {
         }
     }
 
+    /// The client's system title: the calling-AP-title when it has the 8 octets of one (DLMS UA
+    /// 1000-2 Ed. 10 clause 9.2.7.3: the security module needs it to decipher the client's APDUs).
+    pub fn client_system_title(&self) -> Option<[u8; 8]> {
+        self.calling_ap_title
+            .as_ref()
+            .and_then(|t| <[u8; 8]>::try_from(t.as_ref()).ok())
+    }
+
     /// How many octets [`Aarq::encode`] writes.
     pub fn encoded_len(&self) -> usize {
         let contents = measure(&|s| self.write_components(s));

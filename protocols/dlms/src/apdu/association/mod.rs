@@ -9,6 +9,34 @@
 //! value (`Aarq<Vec<u8>>`, alias [`OwnedAarq`]) is what a caller builds. Both encode, and
 //! `owned()` turns a view into an owned value. An APDU decoded and encoded again gives the same
 //! octets whenever its lengths were sent in the fewest octets, as every DLMS implementation does.
+//!
+//! The AARQ of a client that logs in with a password (LLS), and back:
+//!
+//! ```
+//! use fieldbridge_dlms::apdu::association::{
+//!     AarqView, AcseRequirements, ApplicationContextName, AuthenticationValue, MechanismName,
+//!     OwnedAarq, UserInformation,
+//! };
+//! use fieldbridge_dlms::apdu::conformance::Conformance;
+//! use fieldbridge_dlms::apdu::initiate::InitiateRequest;
+//!
+//! let mut aarq = OwnedAarq::new(ApplicationContextName::LogicalName);
+//! aarq.sender_acse_requirements = Some(AcseRequirements::AUTHENTICATION);
+//! aarq.mechanism_name = Some(MechanismName::Low);
+//! aarq.calling_authentication_value =
+//!     Some(AuthenticationValue::CharString(b"12345678".to_vec()));
+//! let conformance = Conformance::GET | Conformance::SET | Conformance::ACTION;
+//! aarq.user_information = Some(UserInformation::InitiateRequest(InitiateRequest::new(
+//!     conformance,
+//!     0xFFFF,
+//! )));
+//!
+//! let mut wire = Vec::new();
+//! aarq.encode(&mut wire);
+//! assert_eq!(wire[..2], [0x60, 0x36]);
+//! let view = AarqView::decode(&wire).unwrap(); // ok: a doc example; failing is the test failing
+//! assert_eq!(view.owned(), aarq);
+//! ```
 
 mod aare;
 mod aarq;
@@ -242,6 +270,14 @@ impl<B: AsRef<[u8]>> AuthenticationValue<B> {
 }
 
 impl<'a> AuthenticationValue<&'a [u8]> {
+    /// The octets, borrowed from the decoded input rather than from this value.
+    pub fn bytes(&self) -> &'a [u8] {
+        match *self {
+            Self::CharString(b) => b,
+            Self::BitString(b) => b.get(1..).unwrap_or(&[]),
+        }
+    }
+
     /// Reads the `[n]` authentication-value component around the CHOICE.
     fn from_component(tlv: &Tlv<'a>, what: &'static str) -> Result<Self, Error> {
         let inner = single_child(tlv, what)?;
