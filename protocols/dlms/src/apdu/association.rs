@@ -1,1 +1,0 @@
-//! (association layer: being written)
