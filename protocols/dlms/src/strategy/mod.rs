@@ -5,3 +5,7 @@ pub mod association;
 pub mod data;
 pub mod hdlc;
 pub mod services;
+
+pub use crate::obis::strategy as obis;
+pub use crate::security::strategy as security;
+pub use crate::wrapper::strategy as wrapper;
