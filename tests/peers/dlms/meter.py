@@ -50,29 +50,33 @@ Run-time patches of gurux-dlms 1.0.203 (its server side is broken; each is marke
     ValueEventArgs, calls the missing server.notifyConnected, and has no invoke for disconnect
     control: replaced by a handler that answers ACTION-Response-Normal itself (association
     method 1 reply_to_HLS_authentication checked with GMAC, disconnect control methods 1 and 2).
- 6. GXDLMSLNCommandHandler.getRequestNormal calls the missing server.notifyRead/onPostRead and
-    the profile generic's own buffer encoder ignores the columns and compares date-times with 0:
-    the server gets notifyRead/onPostRead/getTransaction/setTransaction, and onPreRead encodes
-    the profile buffer itself (range selective access, selector 1, both ends included).
+ 6. GXDLMSLNCommandHandler.getRequestNormal calls the missing server.notifyRead/onPostRead,
+    never calls onPreRead, and the profile generic's own buffer encoder ignores the columns and
+    compares date-times with 0: the server gets notifyRead/onPostRead/getTransaction/
+    setTransaction, and the profile (class Profile) encodes its buffer itself: all of it, or
+    by range (selector 1, 12-byte date-time bounds, both ends included) or entry (selector 2).
  7. getRequestNextDataBlock reads `settings.gbtWndowSize` (a typo): the attribute is added.
  8. GXDLMSSettings.setStoCChallenge keeps the random challenge: GXSecure.generateChallenge is
     replaced in this process by one returning SERVER_CHALLENGE.
+ 9. Gurux's server never checks the GCM tag of a ciphered request (it accepts any key): this
+    meter checks the tag and the invocation counter of every ciphered request itself (with the
+    cryptography package) and drops the connection when either is wrong.
  10. GXDLMSServer.initialize appends the object collection itself to an empty association
     object list (a TypeError): the list is filled before initialize().
  11. GXDLMSLNCommandHandler.handleSetRequestNormal calls list() on one ValueEventArgs (a
     TypeError, answered as hardware-fault): ValueEventArgs iterates as a list of itself.
  12. GXDLMSLNParameters has no isMultipleBlocks/setStatus, which the SET handler calls: added.
- 13. GXDLMSLongTransaction has no setData, which the GET-next-data-block handler calls: added.
+ 13. GXDLMSLongTransaction has no setData, which the GET-next-data-block handler calls: added
+    (without it every block after the first failed).
  14. _GXAPDU.generateAARE fails for HLS (responding-AP-title and responding-authentication-value
     lengths wrong, one call without its argument) and does not advance the invocation counter
     after ciphering the InitiateResponse: replaced by the same AARE, fixed.
- 16. GXDLMSServer.generateDisconnectRequest (the UA to a DISC) reads `self.hdlc` too: the UA
-    to a DISC has no information field here.
- 9. Gurux's server never checks the GCM tag of a ciphered request (it accepts any key): this
-    meter checks the tag and the invocation counter of every ciphered request itself (with the
-    cryptography package) and drops the connection when either is wrong.
  15. GXDLMS.handleGloDedRequest passes its arguments to AesGcmParameter shifted by one (no
     authentication key: every ciphered request after the AARQ fails): replaced, with patch 9.
+ 16. GXDLMSServer.generateDisconnectRequest (the UA to a DISC) reads `self.hdlc` too: the UA
+    to a DISC has no information field here.
+Also: the property GXDLMSServer.maxReceivePDUSize recurses forever (not used here), and any
+exception in a handler is answered with hardware-fault (reportError logs it here).
 """
 
 import argparse
@@ -97,7 +101,6 @@ from gurux_dlms.objects import (
     GXDLMSProfileGeneric, GXDLMSRegister,
 )
 from gurux_dlms.objects.enums import AssociationStatus, ControlState, ControlMode
-from gurux_dlms import GXDLMSConnectionEventArgs  # noqa: F401 (imported for completeness)
 from gurux_dlms.ConnectionState import ConnectionState
 
 BLOCK_CIPHER_KEY = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
@@ -307,15 +310,8 @@ GXDLMS.handleGloDedRequest = classmethod(handle_glo_request)
 
 
 def date_time(value):
-    """A GXDateTime with deviation 0 and no skipped fields other than the day of week."""
-    dt = GXDateTime(value)
-    return dt
-
-
-def encode_date_time(settings, value):
-    bb = GXByteBuffer()
-    _GXCommon.setData(settings, bb, DataType.OCTET_STRING, date_time(value))
-    return bytes(bb.array())
+    """A GXDateTime: Gurux encodes it with deviation 0, status 0 and day of week 0xFF."""
+    return GXDateTime(value)
 
 
 class Profile(GXDLMSProfileGeneric):
@@ -590,7 +586,7 @@ def GXDLMS_server_address():
 def handle_method_request(settings, server, data, connectionInfo, replyData, xml):
     if xml is not None:
         return ORIGINAL_HANDLE_METHOD(settings, server, data, connectionInfo, replyData, xml)
-    type_ = data.getUInt8()
+    data.getUInt8()  # action-request-normal: the only kind Gurux's client sends here
     invoke_id = data.getUInt8()
     settings.updateInvokeId(invoke_id)
     ci = data.getUInt16()
