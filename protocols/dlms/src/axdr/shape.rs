@@ -331,19 +331,59 @@ mod tests {
         check_contents(desc, 0, shape, contents, desc.len())
     }
 
+    /// The work a naive check would do: every description node once per value.
+    fn naive(desc_nodes: usize, values: usize) -> usize {
+        desc_nodes * values
+    }
+
     #[test]
     fn many_zero_size_fields_beside_one_string_cost_work_linear_in_the_input() {
         // structure of 250 fields: 248 null-data, one array of 65535 dont-care, one
-        // octet-string; the contents are 30,000 empty strings (one length octet each). A walk of
-        // the description per value would visit 250 nodes per octet; the table visits 3.
+        // octet-string; the contents are 60,000 empty strings (one length octet each).
         let mut desc = vec![0x02, 0x81, 250];
         desc.extend([0x00; 248]);
         desc.extend([0x01, 0xFF, 0xFF, 0xFF]);
         desc.push(0x09);
-        let contents = vec![0x00; 30_000];
+        let contents = vec![0x00; 60_000];
         let steps = check(&desc, &contents).unwrap();
         let input = desc.len() + contents.len();
         assert!(steps <= 4 * input, "{steps} steps for {input} octets");
+        assert!(naive(251, 60_000) > 200 * input);
+    }
+
+    #[test]
+    fn zero_size_fields_inside_a_large_described_array_cost_work_linear_in_the_input() {
+        // array of 65535 { structure of 251: 250 null-data, octet-string }, one value of 65535
+        // empty strings: 65,535 content octets and 65,535 structures to visit.
+        let mut desc = vec![0x01, 0xFF, 0xFF, 0x02, 0x81, 251];
+        desc.extend([0x00; 250]);
+        desc.push(0x09);
+        let contents = vec![0x00; 65_535];
+        let steps = check(&desc, &contents).unwrap();
+        let input = desc.len() + contents.len();
+        assert!(steps <= 4 * input, "{steps} steps for {input} octets");
+    }
+
+    #[test]
+    fn a_fixed_size_description_of_any_length_is_checked_in_one_step() {
+        // structure of 30,000 null-data and one unsigned: 30,000 values of one octet each.
+        let mut desc = vec![0x02, 0x82, 0x75, 0x31];
+        desc.extend([0x00; 30_000]);
+        desc.push(0x11);
+        assert_eq!(check(&desc, &[0x07; 30_000]), Ok(1));
+        let shape = outline(&mut Reader::new(&desc), 1, 64).unwrap();
+        assert_eq!((shape.size, shape.fixed, shape.nodes), (1, true, 30_002));
+    }
+
+    #[test]
+    fn deep_descriptions_cost_their_depth_per_string() {
+        // 15 nested structures of one field around an octet-string: 16 nodes per value of one
+        // octet, bounded by the depth limit.
+        let mut desc = [0x02, 0x01].repeat(15);
+        desc.push(0x09);
+        let contents = vec![0x00; 10_000];
+        let steps = check(&desc, &contents).unwrap();
+        assert!(steps <= 16 * contents.len() + desc.len(), "{steps}");
     }
 
     #[test]
