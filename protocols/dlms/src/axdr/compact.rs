@@ -18,7 +18,10 @@
 //! top only).
 //!
 //! The contents are validated against the description when the element is decoded, in time
-//! linear in the input and without allocating ([`shape`](super::shape)).
+//! linear in the input and without allocating: a description of fixed-size values only needs the
+//! contents to be a multiple of its size; otherwise a table of at most
+//! [`MAX_DESCRIPTION_NODES`](super::MAX_DESCRIPTION_NODES) nodes on the stack lets each value be
+//! checked in work bounded by the description's depth per content octet.
 
 use super::shape::{check_contents, outline};
 use super::tag::{Body, DataType};
