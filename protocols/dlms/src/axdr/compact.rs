@@ -3,25 +3,39 @@
 //!
 //! ```text
 //! 13                      compact-array tag
-//! TypeDescription         00..=1B but 13: a simple type's tag
-//!                         01 NN NN <TypeDescription>   array of NNNN elements of one type
-//!                         02 <count> <TypeDescription>* structure
-//! <length> <contents>     A-XDR length, then the values: fixed-size ones as their octets, strings
-//!                         and bit-strings with their length, described arrays without a count
+//! TypeDescription         a simple type's tag (any but 01, 02 and 13), or
+//!                         01 NN NN <TypeDescription>   array: number-of-elements (Unsigned16),
+//!                                                      then the type of every element
+//!                         02 <count> <TypeDescription>*  structure: an A-XDR count of fields
+//! <length> <contents>     A-XDR length, then values of the description one after the other
+//!                         until the contents end: fixed-size types as their octets, strings and
+//!                         bit-strings with their A-XDR length (in bits for bit-strings), described
+//!                         arrays and structures as their elements without count or tag
 //! ```
 //!
-//! The contents are validated against the description when the element is decoded. The work is
-//! bounded by the contents' length: a described array of zero-size elements (null-data,
-//! dont-care, empty structures) is never iterated.
+//! The same layout is read by Wireshark's DLMS dissector (`dlms_dissect_compact_array_content`)
+//! and by Gurux (`GXCommon.getCompactArray`, which handles a structure or a simple type at the
+//! top only).
+//!
+//! The contents are validated against the description when the element is decoded, in time
+//! linear in the input and without allocating: a description of fixed-size values only needs the
+//! contents to be a multiple of its size; otherwise a table of at most
+//! [`MAX_DESCRIPTION_NODES`](super::MAX_DESCRIPTION_NODES) nodes on the stack lets each value be
+//! checked in work bounded by the description's depth per content octet.
 
+use super::shape::{check_contents, outline};
 use super::tag::{Body, DataType};
-use crate::reader::{put_length, Reader};
+use super::view::body_value;
+use super::walk::{skip_bits, DEPTH_CEILING};
+use super::Data;
+use crate::reader::{length_len, put_length, Reader};
 use crate::Error;
 
 /// The type of the values of a compact-array (`TypeDescription`, IEC 62056-6-2 clause 4.1.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeDescription {
-    /// A simple type: any [`DataType`] but array, structure and compact-array.
+    /// A simple type: any [`DataType`] but array, structure and compact-array (the encoder
+    /// writes the tag alone whatever it is).
     Simple(DataType),
     /// `array [1]`: `count` values of one type.
     Array {
@@ -36,11 +50,12 @@ pub enum TypeDescription {
 
 impl TypeDescription {
     /// Parses one type description from the start of `input`, returning it and its length.
-    /// `max_depth` bounds the nesting of arrays and structures.
+    /// `max_depth` bounds the nesting of arrays and structures (the top node is at depth 0;
+    /// values above 64 are taken as 64).
     pub fn decode(input: &[u8], max_depth: usize) -> Result<(TypeDescription, usize), Error> {
-        let (len, _) = describe(&mut Reader::new(input), 0, max_depth)?;
-        let desc = build(input.get(..len).unwrap_or(&[]))?;
-        Ok((desc, len))
+        let shape = outline(&mut Reader::new(input), 0, max_depth.min(DEPTH_CEILING))?;
+        let desc = build(input.get(..shape.len).unwrap_or(&[]))?;
+        Ok((desc, shape.len))
     }
 
     /// Appends the A-XDR encoding.
@@ -58,6 +73,65 @@ impl TypeDescription {
                 for field in fields {
                     field.encode(out);
                 }
+            }
+        }
+    }
+
+    /// The length of the encoding.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            TypeDescription::Simple(_) => 1,
+            TypeDescription::Array { element, .. } => 3 + element.encoded_len(),
+            TypeDescription::Structure(fields) => {
+                1 + length_len(fields.len())
+                    + fields
+                        .iter()
+                        .map(TypeDescription::encoded_len)
+                        .sum::<usize>()
+            }
+        }
+    }
+
+    /// The fewest content octets one value takes, and the Data elements it expands to.
+    fn measure(&self) -> (u64, u64) {
+        match self {
+            TypeDescription::Simple(t) => match t.body() {
+                Body::Fixed(n) => (n as u64, 1),
+                _ => (1, 1),
+            },
+            TypeDescription::Array { count, element } => {
+                let (size, nodes) = element.measure();
+                let count = u64::from(*count);
+                (
+                    count.saturating_mul(size),
+                    count.saturating_mul(nodes).saturating_add(1),
+                )
+            }
+            TypeDescription::Structure(fields) => {
+                fields.iter().fold((0u64, 1u64), |(size, nodes), field| {
+                    let (s, n) = field.measure();
+                    (size.saturating_add(s), nodes.saturating_add(n))
+                })
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TypeDescription {
+    /// `structure{date-time, double-long-unsigned}`, `array[96] of long-unsigned`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeDescription::Simple(t) => write!(f, "{t}"),
+            TypeDescription::Array { count, element } => write!(f, "array[{count}] of {element}"),
+            TypeDescription::Structure(fields) => {
+                f.write_str("structure{")?;
+                for (i, field) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{field}")?;
+                }
+                f.write_str("}")
             }
         }
     }
@@ -90,119 +164,18 @@ fn build(bytes: &[u8]) -> Result<TypeDescription, Error> {
     one(&mut Reader::new(bytes))
 }
 
-/// Validates one type description at the reader, returning its length and the fewest content
-/// octets one value of it takes (0 only for types that always take none).
-fn describe(r: &mut Reader<'_>, depth: usize, max_depth: usize) -> Result<(usize, usize), Error> {
-    let start = r.offset();
-    let tag = r.u8("type description")?;
-    let data_type = DataType::at(tag, start)?;
-    let min = match data_type.body() {
-        Body::Fixed(n) => n,
-        Body::Octets | Body::Bits => 1,
-        Body::Compact => {
-            return Err(Error::BadByte {
-                offset: start,
-                what: "type description",
-                expected: "a type other than compact-array",
-                found: tag,
-            })
-        }
-        Body::Elements => {
-            if depth >= max_depth {
-                return Err(Error::TooDeep {
-                    offset: start,
-                    max: max_depth,
-                });
-            }
-            if data_type == DataType::Array {
-                let count = usize::from(r.u16("number-of-elements")?);
-                let (_, element) = describe(r, depth + 1, max_depth)?;
-                count.saturating_mul(element)
-            } else {
-                let n = r.length("structure description", 1)?;
-                let mut min = 0usize;
-                for _ in 0..n {
-                    let (_, field) = describe(r, depth + 1, max_depth)?;
-                    min = min.saturating_add(field);
-                }
-                min
-            }
-        }
-    };
-    Ok((r.offset() - start, min))
-}
-
-/// Consumes one value of the validated description `desc` from the contents reader.
-fn skip_value(desc: &mut Reader<'_>, contents: &mut Reader<'_>) -> Result<(), Error> {
-    let at = desc.offset();
-    let tag = desc.u8("type description")?;
-    let data_type = DataType::at(tag, at)?;
-    match data_type.body() {
-        Body::Fixed(n) => {
-            contents.bytes(n, data_type.name())?;
-        }
-        Body::Octets => {
-            let len = contents.length(data_type.name(), 1)?;
-            contents.bytes(len, data_type.name())?;
-        }
-        Body::Bits => {
-            let bits = contents.length("bit-string length", 0)?;
-            contents.bytes(bits.div_ceil(8), "bit-string")?;
-        }
-        Body::Compact => {
-            return Err(Error::Unsupported {
-                offset: at,
-                what: "compact-array inside a type description",
-            })
-        }
-        Body::Elements if data_type == DataType::Array => {
-            let count = desc.u16("number-of-elements")?;
-            let element_desc = desc.rest();
-            // The element's description length and its smallest size, to skip it afterwards and
-            // to avoid iterating values that take no octets.
-            let (len, min) = describe(&mut Reader::new(element_desc), 0, usize::MAX)?;
-            if min > 0 {
-                for _ in 0..count {
-                    skip_value(&mut Reader::at(element_desc, desc.offset()), contents)?;
-                }
-            }
-            desc.bytes(len, "type description")?;
-        }
-        Body::Elements => {
-            let n = desc.length("structure description", 1)?;
-            for _ in 0..n {
-                skip_value(desc, contents)?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Validates the compact-array after its tag at the reader (`depth` is the depth of the
-/// compact-array element itself).
+/// compact-array element itself; its description's top node counts one level deeper, as an
+/// array's elements do).
 pub(crate) fn skip(r: &mut Reader<'_>, depth: usize, max_depth: usize) -> Result<(), Error> {
     let desc_start = r.rest();
     let desc_offset = r.offset();
-    let (desc_len, min) = describe(r, depth + 1, max_depth.max(depth + 1))?;
-    let desc = desc_start.get(..desc_len).unwrap_or(&[]);
+    let shape = outline(r, depth + 1, max_depth)?;
+    let desc = desc_start.get(..shape.len).unwrap_or(&[]);
     let len = r.length("compact-array contents", 1)?;
     let contents_offset = r.offset();
     let contents = r.bytes(len, "compact-array contents")?;
-    if min == 0 {
-        if !contents.is_empty() {
-            return Err(Error::TrailingBytes {
-                offset: contents_offset,
-                what: "compact-array of values that take no octets",
-                count: contents.len(),
-            });
-        }
-        return Ok(());
-    }
-    let mut values = Reader::at(contents, contents_offset);
-    while !values.is_empty() {
-        skip_value(&mut Reader::at(desc, desc_offset), &mut values)?;
-    }
-    Ok(())
+    check_contents(desc, desc_offset, shape, contents, contents_offset).map(|_| ())
 }
 
 /// A validated compact-array element (after its tag): the type description and the contents.
@@ -212,12 +185,16 @@ pub struct CompactArrayRef<'a> {
     pub(crate) contents: &'a [u8],
 }
 
+/// The most Data elements [`CompactArrayRef::values`] expands one value to, beyond 16 per
+/// content octet of the value.
+pub const EXPANSION_SLACK: u64 = 64;
+
 impl<'a> CompactArrayRef<'a> {
     /// Splits a validated compact-array body (the bytes after the 0x13 tag).
     pub(crate) fn from_validated(body: &'a [u8]) -> CompactArrayRef<'a> {
         let mut r = Reader::new(body);
-        let desc_len = describe(&mut r, 0, usize::MAX)
-            .map(|(len, _)| len)
+        let desc_len = outline(&mut r, 0, DEPTH_CEILING + 1)
+            .map(|shape| shape.len)
             .unwrap_or(0);
         let contents = r
             .length("compact-array contents", 1)
@@ -242,5 +219,98 @@ impl<'a> CompactArrayRef<'a> {
     /// The contents: the values one after the other, without tags.
     pub fn contents(&self) -> &'a [u8] {
         self.contents
+    }
+
+    /// The values of the contents as owned Data, one per value of the description (a structure
+    /// description gives one [`Data::Structure`] per row).
+    ///
+    /// Zero-size types (null-data, dont-care, arrays of them) take no octets, so a few contents
+    /// octets could stand for millions of elements. The values are refused with
+    /// [`Error::Unsupported`] (offset 0: the description's start) when one value would expand to
+    /// more than [`EXPANSION_SLACK`] elements plus 16 per octet it takes at least: the output
+    /// then stays within 80 elements per contents octet.
+    pub fn values(&self) -> Result<CompactValues<'a>, Error> {
+        let description = self.description();
+        let (size, nodes) = description.measure();
+        if !self.contents.is_empty()
+            && nodes > EXPANSION_SLACK.saturating_add(size.saturating_mul(16))
+        {
+            return Err(Error::Unsupported {
+                offset: 0,
+                what: "compact-array whose values expand to more than 16 Data elements per octet",
+            });
+        }
+        Ok(CompactValues {
+            description,
+            contents: Reader::new(self.contents),
+        })
+    }
+}
+
+/// The values of a compact-array as owned Data ([`CompactArrayRef::values`]).
+#[derive(Debug, Clone)]
+pub struct CompactValues<'a> {
+    description: TypeDescription,
+    contents: Reader<'a>,
+}
+
+impl Iterator for CompactValues<'_> {
+    type Item = Data;
+
+    fn next(&mut self) -> Option<Data> {
+        if self.contents.is_empty() {
+            return None;
+        }
+        match read_value(&self.description, &mut self.contents) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                // Validated contents cannot fail; if they did, the iterator ends.
+                self.contents = Reader::new(&[]);
+                None
+            }
+        }
+    }
+}
+
+/// Reads one value of `desc` from validated contents.
+fn read_value(desc: &TypeDescription, r: &mut Reader<'_>) -> Result<Data, Error> {
+    match desc {
+        TypeDescription::Simple(t) => {
+            let start = r.rest();
+            let before = r.remaining();
+            match t.body() {
+                Body::Fixed(n) => {
+                    r.bytes(n, t.name())?;
+                }
+                Body::Octets => {
+                    let len = r.length(t.name(), 1)?;
+                    r.bytes(len, t.name())?;
+                }
+                Body::Bits => {
+                    skip_bits(r)?;
+                }
+                Body::Elements | Body::Compact => {
+                    return Err(Error::Unsupported {
+                        offset: r.offset(),
+                        what: "container type as a simple type description",
+                    })
+                }
+            }
+            let body = start.get(..before - r.remaining()).unwrap_or(&[]);
+            Ok(body_value(*t, body).to_data())
+        }
+        TypeDescription::Array { count, element } => {
+            let mut items = Vec::with_capacity(usize::from(*count).min(r.remaining() + 1));
+            for _ in 0..*count {
+                items.push(read_value(element, r)?);
+            }
+            Ok(Data::Array(items))
+        }
+        TypeDescription::Structure(fields) => Ok(Data::Structure(
+            fields
+                .iter()
+                .map(|field| read_value(field, r))
+                .collect::<Result<_, _>>()?,
+        )),
     }
 }

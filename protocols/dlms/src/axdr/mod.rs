@@ -8,24 +8,45 @@
 //!
 //! Layout of one element: a type tag octet ([`DataType`]), then
 //! - nothing for null-data and dont-care;
-//! - a fixed number of big-endian octets for the numbers, boolean, enum, bcd, floats and the
-//!   12-, 5- and 4-octet date-time, date and time;
+//! - a fixed number of big-endian octets for the numbers (delta types included), boolean (0x00 is
+//!   false, any other octet true; the encoder writes 0x01), enum, bcd, floats and the 12-, 5- and
+//!   4-octet date-time, date and time ([`DateTime`], with conversions to and from UTC);
 //! - an A-XDR length then that many octets for octet-, visible- and utf8-string; for a bit-string
 //!   the length counts bits and `ceil(bits / 8)` octets follow;
 //! - an A-XDR element count then the elements, each with its own tag, for array and structure;
 //! - for compact-array, a type description then the contents as one octet string in which the
 //!   values follow each other without tags ([`compact`]).
+//!
+//! # Allocation
+//! The view path allocates nothing: [`DataRef::decode`] (and `decode_with`, `decode_all`),
+//! [`DataRef::value`], [`Items`] and [`CompactArrayRef`]'s `description_bytes`/`contents` work in
+//! fixed stack space (the walk's depth stack and the compact-array description table are arrays).
+//! Owned values allocate: [`DataRef::to_owned`], [`Value::to_data`],
+//! [`CompactArrayRef::description`], [`CompactArrayRef::values`], and the `Display` of a
+//! compact-array, which shows its values.
+//!
+//! # Work
+//! Decoding is linear in the input: every element is visited once, and compact-array contents are
+//! checked against their description in work bounded per octet ([`MAX_DESCRIPTION_NODES`]).
+//! Iterating [`Items`] re-walks each element once to find its end, so iterating a whole tree level
+//! by level costs its size times its depth.
 
 pub mod compact;
 mod datetime;
 mod owned;
+mod render;
+mod shape;
 mod tag;
 mod view;
 mod walk;
 
-pub use compact::{CompactArrayRef, TypeDescription};
-pub use datetime::{ClockStatus, Date, DateTime, Time, DEVIATION_NOT_SPECIFIED, NOT_SPECIFIED};
+pub use compact::{CompactArrayRef, CompactValues, TypeDescription, EXPANSION_SLACK};
+pub use datetime::{
+    ClockStatus, Date, DateTime, DeviationSign, Time, UtcTime, DEVIATION_NOT_SPECIFIED,
+    NOT_SPECIFIED,
+};
 pub use owned::{BitString, Data};
+pub use shape::MAX_DESCRIPTION_NODES;
 pub use tag::DataType;
 pub use view::{BitStr, DataRef, Items, Value};
-pub use walk::Limits;
+pub use walk::{Limits, DEPTH_CEILING};

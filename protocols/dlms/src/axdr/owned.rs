@@ -28,12 +28,22 @@ impl BitString {
         }
     }
 
-    /// A copy of a decoded bit-string, with its octets as sent.
+    /// A copy of a decoded bit-string, with its octets as sent (the unused low bits of the last
+    /// octet included, so that it re-encodes byte for byte). Octets beyond `ceil(len / 8)` are
+    /// dropped and missing ones are zero, so that the encoding is always well formed.
     pub fn from_bits(bits: BitStr<'_>) -> BitString {
+        let octets = bits.len.div_ceil(8);
+        let mut bytes: Vec<u8> = bits.bytes.iter().copied().take(octets).collect();
+        bytes.resize(octets, 0);
         BitString {
             len: bits.len,
-            bytes: bits.bytes.to_vec(),
+            bytes,
         }
+    }
+
+    /// Bit `i` (0 = most significant bit of the first octet), if `i < len`.
+    pub fn get(&self, i: usize) -> Option<bool> {
+        self.as_bits().get(i)
     }
 
     /// The borrowed form.
@@ -111,6 +121,18 @@ pub enum Data {
     Date(Date),
     /// time.
     Time(Time),
+    /// delta-integer: a difference to the value before it in the same column.
+    DeltaInteger(i8),
+    /// delta-long.
+    DeltaLong(i16),
+    /// delta-double-long.
+    DeltaDoubleLong(i32),
+    /// delta-unsigned.
+    DeltaUnsigned(u8),
+    /// delta-long-unsigned.
+    DeltaLongUnsigned(u16),
+    /// delta-double-long-unsigned.
+    DeltaDoubleLongUnsigned(u32),
     /// dont-care.
     DontCare,
 }
@@ -143,6 +165,12 @@ impl Data {
             Data::DateTime(_) => DataType::DateTime,
             Data::Date(_) => DataType::Date,
             Data::Time(_) => DataType::Time,
+            Data::DeltaInteger(_) => DataType::DeltaInteger,
+            Data::DeltaLong(_) => DataType::DeltaLong,
+            Data::DeltaDoubleLong(_) => DataType::DeltaDoubleLong,
+            Data::DeltaUnsigned(_) => DataType::DeltaUnsigned,
+            Data::DeltaLongUnsigned(_) => DataType::DeltaLongUnsigned,
+            Data::DeltaDoubleLongUnsigned(_) => DataType::DeltaDoubleLongUnsigned,
             Data::DontCare => DataType::DontCare,
         }
     }
@@ -155,12 +183,19 @@ impl Data {
             | Data::Bcd(_)
             | Data::Integer(_)
             | Data::Unsigned(_)
-            | Data::Enum(_) => 1,
-            Data::Long(_) | Data::LongUnsigned(_) => 2,
+            | Data::Enum(_)
+            | Data::DeltaInteger(_)
+            | Data::DeltaUnsigned(_) => 1,
+            Data::Long(_)
+            | Data::LongUnsigned(_)
+            | Data::DeltaLong(_)
+            | Data::DeltaLongUnsigned(_) => 2,
             Data::DoubleLong(_)
             | Data::DoubleLongUnsigned(_)
             | Data::Float32(_)
-            | Data::Time(_) => 4,
+            | Data::Time(_)
+            | Data::DeltaDoubleLong(_)
+            | Data::DeltaDoubleLongUnsigned(_) => 4,
             Data::Date(_) => 5,
             Data::Long64(_) | Data::Long64Unsigned(_) | Data::Float64(_) => 8,
             Data::DateTime(_) => 12,
@@ -174,11 +209,7 @@ impl Data {
             Data::CompactArray {
                 description,
                 contents,
-            } => {
-                let mut desc = Vec::new();
-                description.encode(&mut desc);
-                desc.len() + length_len(contents.len()) + contents.len()
-            }
+            } => description.encoded_len() + length_len(contents.len()) + contents.len(),
         }
     }
 
@@ -188,12 +219,20 @@ impl Data {
         match self {
             Data::Null | Data::DontCare => {}
             Data::Boolean(b) => out.push(u8::from(*b)),
-            Data::Bcd(v) | Data::Unsigned(v) | Data::Enum(v) => out.push(*v),
-            Data::Integer(v) => out.extend_from_slice(&v.to_be_bytes()),
-            Data::Long(v) => out.extend_from_slice(&v.to_be_bytes()),
-            Data::LongUnsigned(v) => out.extend_from_slice(&v.to_be_bytes()),
-            Data::DoubleLong(v) => out.extend_from_slice(&v.to_be_bytes()),
-            Data::DoubleLongUnsigned(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Data::Bcd(v) | Data::Unsigned(v) | Data::Enum(v) | Data::DeltaUnsigned(v) => {
+                out.push(*v)
+            }
+            Data::Integer(v) | Data::DeltaInteger(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Data::Long(v) | Data::DeltaLong(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Data::LongUnsigned(v) | Data::DeltaLongUnsigned(v) => {
+                out.extend_from_slice(&v.to_be_bytes())
+            }
+            Data::DoubleLong(v) | Data::DeltaDoubleLong(v) => {
+                out.extend_from_slice(&v.to_be_bytes())
+            }
+            Data::DoubleLongUnsigned(v) | Data::DeltaDoubleLongUnsigned(v) => {
+                out.extend_from_slice(&v.to_be_bytes())
+            }
             Data::Long64(v) => out.extend_from_slice(&v.to_be_bytes()),
             Data::Long64Unsigned(v) => out.extend_from_slice(&v.to_be_bytes()),
             Data::Float32(v) => out.extend_from_slice(&v.to_be_bytes()),

@@ -4,9 +4,11 @@ use crate::Error;
 
 /// The type of a `Data` element: its CHOICE tag (IEC 62056-6-2 clause 4.1.5, Table 2).
 ///
-/// Tags 7, 8, 11 and 14 are not used by COSEM; they, and every tag above 27 but 255, are unknown:
-/// an element of unknown type has no known length, so a Data tree that holds one cannot be
-/// decoded past it.
+/// Tags 28 to 33 are the delta types the Blue Book added in its 14th edition for compact-arrays and
+/// profile buffers: each holds the difference to the value before it in the same column, which
+/// this layer leaves to the reader of the profile (see [`DataType::is_delta`]). Tags 7, 8, 11 and
+/// 14 are not used by COSEM; they, and every tag above 33 but 255, are unknown: an element of
+/// unknown type has no known length, so a Data tree that holds one cannot be decoded past it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum DataType {
@@ -58,6 +60,18 @@ pub enum DataType {
     Date = 26,
     /// `time [27] OCTET STRING SIZE(4)`.
     Time = 27,
+    /// `delta-integer [28] Integer8`.
+    DeltaInteger = 28,
+    /// `delta-long [29] Integer16`.
+    DeltaLong = 29,
+    /// `delta-double-long [30] Integer32`.
+    DeltaDoubleLong = 30,
+    /// `delta-unsigned [31] Unsigned8`.
+    DeltaUnsigned = 31,
+    /// `delta-long-unsigned [32] Unsigned16`.
+    DeltaLongUnsigned = 32,
+    /// `delta-double-long-unsigned [33] Unsigned32`.
+    DeltaDoubleLongUnsigned = 33,
     /// `dont-care [255]`.
     DontCare = 255,
 }
@@ -106,6 +120,12 @@ impl DataType {
             25 => DateTime,
             26 => Date,
             27 => Time,
+            28 => DeltaInteger,
+            29 => DeltaLong,
+            30 => DeltaDoubleLong,
+            31 => DeltaUnsigned,
+            32 => DeltaLongUnsigned,
+            33 => DeltaDoubleLongUnsigned,
             255 => DontCare,
             _ => return None,
         })
@@ -153,18 +173,75 @@ impl DataType {
             DateTime => "date-time",
             Date => "date",
             Time => "time",
+            DeltaInteger => "delta-integer",
+            DeltaLong => "delta-long",
+            DeltaDoubleLong => "delta-double-long",
+            DeltaUnsigned => "delta-unsigned",
+            DeltaLongUnsigned => "delta-long-unsigned",
+            DeltaDoubleLongUnsigned => "delta-double-long-unsigned",
             DontCare => "dont-care",
         }
     }
+
+    /// Whether the type is one of the delta types (tags 28 to 33): the value is a difference to
+    /// the one before it in the same compact-array or profile column, not a reading.
+    pub fn is_delta(self) -> bool {
+        (28..=33).contains(&self.tag())
+    }
+
+    /// Every type, in tag order.
+    pub const ALL: [DataType; 31] = {
+        use DataType::*;
+        [
+            Null,
+            Array,
+            Structure,
+            Boolean,
+            BitString,
+            DoubleLong,
+            DoubleLongUnsigned,
+            OctetString,
+            VisibleString,
+            Utf8String,
+            Bcd,
+            Integer,
+            Long,
+            Unsigned,
+            LongUnsigned,
+            CompactArray,
+            Long64,
+            Long64Unsigned,
+            Enum,
+            Float32,
+            Float64,
+            DateTime,
+            Date,
+            Time,
+            DeltaInteger,
+            DeltaLong,
+            DeltaDoubleLong,
+            DeltaUnsigned,
+            DeltaLongUnsigned,
+            DeltaDoubleLongUnsigned,
+            DontCare,
+        ]
+    };
 
     /// What follows the tag.
     pub(crate) fn body(self) -> Body {
         use DataType::*;
         match self {
             Null | DontCare => Body::Fixed(0),
-            Boolean | Bcd | Integer | Unsigned | Enum => Body::Fixed(1),
-            Long | LongUnsigned => Body::Fixed(2),
-            DoubleLong | DoubleLongUnsigned | Float32 | Time => Body::Fixed(4),
+            Boolean | Bcd | Integer | Unsigned | Enum | DeltaInteger | DeltaUnsigned => {
+                Body::Fixed(1)
+            }
+            Long | LongUnsigned | DeltaLong | DeltaLongUnsigned => Body::Fixed(2),
+            DoubleLong
+            | DoubleLongUnsigned
+            | Float32
+            | Time
+            | DeltaDoubleLong
+            | DeltaDoubleLongUnsigned => Body::Fixed(4),
             Date => Body::Fixed(5),
             Long64 | Long64Unsigned | Float64 => Body::Fixed(8),
             DateTime => Body::Fixed(12),

@@ -65,6 +65,18 @@ pub enum Value<'a> {
     Date(Date),
     /// time.
     Time(Time),
+    /// delta-integer: a difference to the value before it.
+    DeltaInteger(i8),
+    /// delta-long.
+    DeltaLong(i16),
+    /// delta-double-long.
+    DeltaDoubleLong(i32),
+    /// delta-unsigned.
+    DeltaUnsigned(u8),
+    /// delta-long-unsigned.
+    DeltaLongUnsigned(u16),
+    /// delta-double-long-unsigned.
+    DeltaDoubleLongUnsigned(u32),
     /// dont-care.
     DontCare,
 }
@@ -181,94 +193,163 @@ impl<'a> DataRef<'a> {
 
     /// The element's value.
     pub fn value(&self) -> Value<'a> {
-        let body = self.bytes.get(1..).unwrap_or(&[]);
-        let mut r = Reader::new(body);
-        fn fixed<const N: usize>(r: &mut Reader<'_>) -> [u8; N] {
-            r.array::<N>("").unwrap_or([0; N])
-        }
-        match self.data_type() {
-            DataType::Null => Value::Null,
-            DataType::DontCare => Value::DontCare,
-            t @ (DataType::Array | DataType::Structure) => {
-                let left = r.length("", 1).unwrap_or(0);
-                let items = Items {
-                    rest: r.rest(),
-                    left,
-                };
-                if t == DataType::Array {
-                    Value::Array(items)
-                } else {
-                    Value::Structure(items)
-                }
-            }
-            DataType::Boolean => Value::Boolean(fixed::<1>(&mut r)[0] != 0),
-            DataType::BitString => {
-                let len = r.length("", 0).unwrap_or(0);
-                Value::BitString(BitStr {
-                    len,
-                    bytes: r.rest(),
-                })
-            }
-            DataType::DoubleLong => Value::DoubleLong(i32::from_be_bytes(fixed(&mut r))),
-            DataType::DoubleLongUnsigned => {
-                Value::DoubleLongUnsigned(u32::from_be_bytes(fixed(&mut r)))
-            }
-            t @ (DataType::OctetString | DataType::VisibleString | DataType::Utf8String) => {
-                let _ = r.length("", 1);
-                let s = r.rest();
-                match t {
-                    DataType::OctetString => Value::OctetString(s),
-                    DataType::VisibleString => Value::VisibleString(s),
-                    _ => Value::Utf8String(s),
-                }
-            }
-            DataType::Bcd => Value::Bcd(fixed::<1>(&mut r)[0]),
-            DataType::Integer => Value::Integer(i8::from_be_bytes(fixed(&mut r))),
-            DataType::Long => Value::Long(i16::from_be_bytes(fixed(&mut r))),
-            DataType::Unsigned => Value::Unsigned(fixed::<1>(&mut r)[0]),
-            DataType::LongUnsigned => Value::LongUnsigned(u16::from_be_bytes(fixed(&mut r))),
-            DataType::CompactArray => Value::CompactArray(CompactArrayRef::from_validated(body)),
-            DataType::Long64 => Value::Long64(i64::from_be_bytes(fixed(&mut r))),
-            DataType::Long64Unsigned => Value::Long64Unsigned(u64::from_be_bytes(fixed(&mut r))),
-            DataType::Enum => Value::Enum(fixed::<1>(&mut r)[0]),
-            DataType::Float32 => Value::Float32(f32::from_be_bytes(fixed(&mut r))),
-            DataType::Float64 => Value::Float64(f64::from_be_bytes(fixed(&mut r))),
-            DataType::DateTime => Value::DateTime(DateTime::from_bytes(fixed(&mut r))),
-            DataType::Date => Value::Date(Date::from_bytes(fixed(&mut r))),
-            DataType::Time => Value::Time(Time::from_bytes(fixed(&mut r))),
-        }
+        body_value(self.data_type(), self.bytes.get(1..).unwrap_or(&[]))
     }
 
     /// The owned tree of this element.
     pub fn to_owned(&self) -> Data {
-        match self.value() {
+        self.value().to_data()
+    }
+}
+
+/// The value of a validated body of `data_type`: the bytes after a Data element's tag, or the
+/// bytes of one value inside compact-array contents. Nothing here allocates.
+pub(crate) fn body_value(data_type: DataType, body: &[u8]) -> Value<'_> {
+    let mut r = Reader::new(body);
+    fn fixed<const N: usize>(r: &mut Reader<'_>) -> [u8; N] {
+        r.array::<N>("").unwrap_or([0; N])
+    }
+    fn octet(r: &mut Reader<'_>) -> u8 {
+        let [b] = fixed::<1>(r);
+        b
+    }
+    match data_type {
+        DataType::Null => Value::Null,
+        DataType::DontCare => Value::DontCare,
+        t @ (DataType::Array | DataType::Structure) => {
+            let left = r.length("", 1).unwrap_or(0);
+            let items = Items {
+                rest: r.rest(),
+                left,
+            };
+            if t == DataType::Array {
+                Value::Array(items)
+            } else {
+                Value::Structure(items)
+            }
+        }
+        DataType::Boolean => Value::Boolean(octet(&mut r) != 0),
+        DataType::BitString => {
+            let len = r.length("", 0).unwrap_or(0);
+            Value::BitString(BitStr {
+                len,
+                bytes: r.rest(),
+            })
+        }
+        DataType::DoubleLong => Value::DoubleLong(i32::from_be_bytes(fixed(&mut r))),
+        DataType::DoubleLongUnsigned => {
+            Value::DoubleLongUnsigned(u32::from_be_bytes(fixed(&mut r)))
+        }
+        t @ (DataType::OctetString | DataType::VisibleString | DataType::Utf8String) => {
+            let _ = r.length("", 1);
+            let s = r.rest();
+            match t {
+                DataType::OctetString => Value::OctetString(s),
+                DataType::VisibleString => Value::VisibleString(s),
+                _ => Value::Utf8String(s),
+            }
+        }
+        DataType::Bcd => Value::Bcd(octet(&mut r)),
+        DataType::Integer => Value::Integer(i8::from_be_bytes(fixed(&mut r))),
+        DataType::Long => Value::Long(i16::from_be_bytes(fixed(&mut r))),
+        DataType::Unsigned => Value::Unsigned(octet(&mut r)),
+        DataType::LongUnsigned => Value::LongUnsigned(u16::from_be_bytes(fixed(&mut r))),
+        DataType::CompactArray => Value::CompactArray(CompactArrayRef::from_validated(body)),
+        DataType::Long64 => Value::Long64(i64::from_be_bytes(fixed(&mut r))),
+        DataType::Long64Unsigned => Value::Long64Unsigned(u64::from_be_bytes(fixed(&mut r))),
+        DataType::Enum => Value::Enum(octet(&mut r)),
+        DataType::Float32 => Value::Float32(f32::from_be_bytes(fixed(&mut r))),
+        DataType::Float64 => Value::Float64(f64::from_be_bytes(fixed(&mut r))),
+        DataType::DateTime => Value::DateTime(DateTime::from_bytes(fixed(&mut r))),
+        DataType::Date => Value::Date(Date::from_bytes(fixed(&mut r))),
+        DataType::Time => Value::Time(Time::from_bytes(fixed(&mut r))),
+        DataType::DeltaInteger => Value::DeltaInteger(i8::from_be_bytes(fixed(&mut r))),
+        DataType::DeltaLong => Value::DeltaLong(i16::from_be_bytes(fixed(&mut r))),
+        DataType::DeltaDoubleLong => Value::DeltaDoubleLong(i32::from_be_bytes(fixed(&mut r))),
+        DataType::DeltaUnsigned => Value::DeltaUnsigned(octet(&mut r)),
+        DataType::DeltaLongUnsigned => Value::DeltaLongUnsigned(u16::from_be_bytes(fixed(&mut r))),
+        DataType::DeltaDoubleLongUnsigned => {
+            Value::DeltaDoubleLongUnsigned(u32::from_be_bytes(fixed(&mut r)))
+        }
+    }
+}
+
+impl Value<'_> {
+    /// The value's type.
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Value::Null => DataType::Null,
+            Value::Array(_) => DataType::Array,
+            Value::Structure(_) => DataType::Structure,
+            Value::Boolean(_) => DataType::Boolean,
+            Value::BitString(_) => DataType::BitString,
+            Value::DoubleLong(_) => DataType::DoubleLong,
+            Value::DoubleLongUnsigned(_) => DataType::DoubleLongUnsigned,
+            Value::OctetString(_) => DataType::OctetString,
+            Value::VisibleString(_) => DataType::VisibleString,
+            Value::Utf8String(_) => DataType::Utf8String,
+            Value::Bcd(_) => DataType::Bcd,
+            Value::Integer(_) => DataType::Integer,
+            Value::Long(_) => DataType::Long,
+            Value::Unsigned(_) => DataType::Unsigned,
+            Value::LongUnsigned(_) => DataType::LongUnsigned,
+            Value::CompactArray(_) => DataType::CompactArray,
+            Value::Long64(_) => DataType::Long64,
+            Value::Long64Unsigned(_) => DataType::Long64Unsigned,
+            Value::Enum(_) => DataType::Enum,
+            Value::Float32(_) => DataType::Float32,
+            Value::Float64(_) => DataType::Float64,
+            Value::DateTime(_) => DataType::DateTime,
+            Value::Date(_) => DataType::Date,
+            Value::Time(_) => DataType::Time,
+            Value::DeltaInteger(_) => DataType::DeltaInteger,
+            Value::DeltaLong(_) => DataType::DeltaLong,
+            Value::DeltaDoubleLong(_) => DataType::DeltaDoubleLong,
+            Value::DeltaUnsigned(_) => DataType::DeltaUnsigned,
+            Value::DeltaLongUnsigned(_) => DataType::DeltaLongUnsigned,
+            Value::DeltaDoubleLongUnsigned(_) => DataType::DeltaDoubleLongUnsigned,
+            Value::DontCare => DataType::DontCare,
+        }
+    }
+
+    /// The owned form (copies strings, walks containers).
+    pub fn to_data(&self) -> Data {
+        match self {
             Value::Null => Data::Null,
-            Value::Array(items) => Data::Array(items.map(|d| d.to_owned()).collect()),
-            Value::Structure(items) => Data::Structure(items.map(|d| d.to_owned()).collect()),
-            Value::Boolean(b) => Data::Boolean(b),
-            Value::BitString(bits) => Data::BitString(BitString::from_bits(bits)),
-            Value::DoubleLong(v) => Data::DoubleLong(v),
-            Value::DoubleLongUnsigned(v) => Data::DoubleLongUnsigned(v),
+            Value::Array(items) => Data::Array(items.clone().map(|d| d.to_owned()).collect()),
+            Value::Structure(items) => {
+                Data::Structure(items.clone().map(|d| d.to_owned()).collect())
+            }
+            Value::Boolean(b) => Data::Boolean(*b),
+            Value::BitString(bits) => Data::BitString(BitString::from_bits(*bits)),
+            Value::DoubleLong(v) => Data::DoubleLong(*v),
+            Value::DoubleLongUnsigned(v) => Data::DoubleLongUnsigned(*v),
             Value::OctetString(s) => Data::OctetString(s.to_vec()),
             Value::VisibleString(s) => Data::VisibleString(s.to_vec()),
             Value::Utf8String(s) => Data::Utf8String(s.to_vec()),
-            Value::Bcd(v) => Data::Bcd(v),
-            Value::Integer(v) => Data::Integer(v),
-            Value::Long(v) => Data::Long(v),
-            Value::Unsigned(v) => Data::Unsigned(v),
-            Value::LongUnsigned(v) => Data::LongUnsigned(v),
+            Value::Bcd(v) => Data::Bcd(*v),
+            Value::Integer(v) => Data::Integer(*v),
+            Value::Long(v) => Data::Long(*v),
+            Value::Unsigned(v) => Data::Unsigned(*v),
+            Value::LongUnsigned(v) => Data::LongUnsigned(*v),
             Value::CompactArray(c) => Data::CompactArray {
                 description: c.description(),
                 contents: c.contents().to_vec(),
             },
-            Value::Long64(v) => Data::Long64(v),
-            Value::Long64Unsigned(v) => Data::Long64Unsigned(v),
-            Value::Enum(v) => Data::Enum(v),
-            Value::Float32(v) => Data::Float32(v),
-            Value::Float64(v) => Data::Float64(v),
-            Value::DateTime(v) => Data::DateTime(v),
-            Value::Date(v) => Data::Date(v),
-            Value::Time(v) => Data::Time(v),
+            Value::Long64(v) => Data::Long64(*v),
+            Value::Long64Unsigned(v) => Data::Long64Unsigned(*v),
+            Value::Enum(v) => Data::Enum(*v),
+            Value::Float32(v) => Data::Float32(*v),
+            Value::Float64(v) => Data::Float64(*v),
+            Value::DateTime(v) => Data::DateTime(*v),
+            Value::Date(v) => Data::Date(*v),
+            Value::Time(v) => Data::Time(*v),
+            Value::DeltaInteger(v) => Data::DeltaInteger(*v),
+            Value::DeltaLong(v) => Data::DeltaLong(*v),
+            Value::DeltaDoubleLong(v) => Data::DeltaDoubleLong(*v),
+            Value::DeltaUnsigned(v) => Data::DeltaUnsigned(*v),
+            Value::DeltaLongUnsigned(v) => Data::DeltaLongUnsigned(*v),
+            Value::DeltaDoubleLongUnsigned(v) => Data::DeltaDoubleLongUnsigned(*v),
             Value::DontCare => Data::DontCare,
         }
     }

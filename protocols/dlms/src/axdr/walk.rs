@@ -58,9 +58,7 @@ pub(crate) fn element_len(input: &[u8], base: usize, limits: Limits) -> Result<u
                 r.bytes(len, data_type.name())?;
             }
             Body::Bits => {
-                let bits = r.length("bit-string length", 0)?;
-                let octets = bits.div_ceil(8);
-                r.bytes(octets, "bit-string")?;
+                skip_bits(&mut r)?;
             }
             Body::Compact => {
                 compact::skip(&mut r, depth, max_depth)?;
@@ -96,6 +94,26 @@ pub(crate) fn element_len(input: &[u8], base: usize, limits: Limits) -> Result<u
             }
         }
     }
+}
+
+/// Consumes a bit-string body: an A-XDR length counting bits, then `ceil(bits / 8)` octets. A
+/// length whose octets would run past the input is an [`Error::BadLength`] on the length (its
+/// `max` is the bits the bytes left can hold), like every other A-XDR length.
+pub(crate) fn skip_bits(r: &mut Reader<'_>) -> Result<usize, Error> {
+    let at = r.offset();
+    let bits = r.length("bit-string length", 0)?;
+    let max = r.remaining().saturating_mul(8);
+    if bits.div_ceil(8) > r.remaining() {
+        return Err(Error::BadLength {
+            offset: at,
+            what: "bit-string length",
+            min: 0,
+            max: max as u64,
+            found: bits as u64,
+        });
+    }
+    r.bytes(bits.div_ceil(8), "bit-string")?;
+    Ok(bits)
 }
 
 #[cfg(test)]

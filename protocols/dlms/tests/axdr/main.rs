@@ -1,5 +1,11 @@
 //! A-XDR Data: decoding, the view's values and owned round trips.
 
+mod compact;
+mod datetime;
+mod errors;
+mod roundtrip;
+mod vectors;
+
 use fieldbridge_dlms::axdr::{Data, DataRef, DataType, Value};
 
 #[test]
