@@ -15,8 +15,10 @@ use crate::apdu::get::{
     LongInvokeIdAndPriority, MethodDescriptor, OwnedBlockResult, OwnedDataBlockG,
     OwnedGetDataResult, OwnedGetRequest, OwnedGetResponse,
 };
+use crate::apdu::notification::{OwnedDataNotification, OwnedEventNotificationRequest};
 use crate::apdu::selective::{OwnedAttributeWithSelection, OwnedSelectiveAccess};
 use crate::apdu::set::{OwnedSetRequest, OwnedSetResponse};
+use crate::apdu::sn::{OwnedReadResult, OwnedVariableAccess, OwnedWriteRequest, WriteResult};
 use crate::axdr::{Data, Date, DateTime, Time};
 use proptest::collection::vec;
 use proptest::option;
@@ -367,4 +369,88 @@ pub fn confirmed_service_error() -> impl Strategy<Value = ConfirmedServiceError>
             service,
             error: ServiceError { kind, value },
         })
+}
+
+/// A DataNotification, with or without a date-time.
+pub fn data_notification() -> impl Strategy<Value = OwnedDataNotification> {
+    (long_invoke(), option::of(date_time()), data()).prop_map(|(long_invoke, date_time, body)| {
+        OwnedDataNotification {
+            long_invoke,
+            date_time,
+            body,
+        }
+    })
+}
+
+/// An EventNotificationRequest, with or without a time.
+pub fn event_notification() -> impl Strategy<Value = OwnedEventNotificationRequest> {
+    (
+        option::of(vec(any::<u8>(), 0..13)),
+        attribute_descriptor(),
+        data(),
+    )
+        .prop_map(|(time, attribute, value)| OwnedEventNotificationRequest {
+            time,
+            attribute,
+            value,
+        })
+}
+
+/// Every alternative of Variable-Access-Specification.
+pub fn variable_access() -> impl Strategy<Value = OwnedVariableAccess> {
+    prop_oneof![
+        any::<u16>().prop_map(OwnedVariableAccess::VariableName),
+        (any::<u16>(), any::<u8>(), data()).prop_map(|(variable_name, selector, parameter)| {
+            OwnedVariableAccess::ParameterizedAccess {
+                variable_name,
+                selector,
+                parameter,
+            }
+        }),
+        any::<u16>().prop_map(OwnedVariableAccess::BlockNumberAccess),
+        (any::<bool>(), any::<u16>(), raw()).prop_map(|(last_block, block_number, raw_data)| {
+            OwnedVariableAccess::ReadDataBlockAccess {
+                last_block,
+                block_number,
+                raw_data,
+            }
+        }),
+        (any::<bool>(), any::<u16>()).prop_map(|(last_block, block_number)| {
+            OwnedVariableAccess::WriteDataBlockAccess {
+                last_block,
+                block_number,
+            }
+        }),
+    ]
+}
+
+/// Every alternative of a ReadResponse element.
+pub fn read_result() -> impl Strategy<Value = OwnedReadResult> {
+    prop_oneof![
+        data().prop_map(OwnedReadResult::Data),
+        data_access_result().prop_map(OwnedReadResult::DataAccessError),
+        (any::<bool>(), any::<u16>(), raw()).prop_map(|(last_block, block_number, raw_data)| {
+            OwnedReadResult::DataBlockResult {
+                last_block,
+                block_number,
+                raw_data,
+            }
+        }),
+        any::<u16>().prop_map(OwnedReadResult::BlockNumber),
+    ]
+}
+
+/// Every alternative of a WriteResponse element.
+pub fn write_result() -> impl Strategy<Value = WriteResult> {
+    prop_oneof![
+        Just(WriteResult::Success),
+        data_access_result().prop_map(WriteResult::DataAccessError),
+        any::<u16>().prop_map(WriteResult::BlockNumber),
+    ]
+}
+
+/// A WriteRequest (or UnconfirmedWriteRequest) body.
+pub fn write_request() -> impl Strategy<Value = OwnedWriteRequest> {
+    (vec(variable_access(), 0..4), vec(data(), 0..4))
+        .prop_map(|(variables, values)| OwnedWriteRequest { variables, values })
 }

@@ -17,5 +17,7 @@ mod action;
 mod blocks;
 mod exception;
 mod get;
+mod notification;
 mod roundtrip;
 mod set;
+mod sn;
