@@ -19,5 +19,6 @@ mod exception;
 mod get;
 mod notification;
 mod roundtrip;
+mod selective;
 mod set;
 mod sn;
