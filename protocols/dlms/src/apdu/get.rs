@@ -1,1 +1,0 @@
-//! (data services: being written)
