@@ -14,3 +14,6 @@ pub mod notification;
 pub mod selective;
 pub mod set;
 pub mod sn;
+
+mod any;
+pub use any::Apdu;
