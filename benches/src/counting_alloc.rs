@@ -17,10 +17,28 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct CountingAlloc;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static LARGEST: AtomicU64 = AtomicU64::new(0);
 
 /// The allocations and reallocations so far (when [`CountingAlloc`] is the global allocator).
 pub fn allocations() -> u64 {
     ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+/// The largest size in bytes asked for by one allocation or reallocation since the last
+/// [`reset_largest`]: how a test shows that hostile input (a declared 4 GiB) costs no large
+/// allocation.
+pub fn largest_allocation() -> u64 {
+    LARGEST.load(Ordering::Relaxed)
+}
+
+/// Starts [`largest_allocation`] again from 0.
+pub fn reset_largest() {
+    LARGEST.store(0, Ordering::Relaxed);
+}
+
+fn record(size: usize) {
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    LARGEST.fetch_max(size as u64, Ordering::Relaxed);
 }
 
 // The only `unsafe` in the workspace outside dependencies: implementing `GlobalAlloc` is an
@@ -31,19 +49,19 @@ pub fn allocations() -> u64 {
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        record(layout.size());
         // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        record(layout.size());
         // SAFETY: as for `alloc`.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        record(new_size);
         // SAFETY: `ptr` and `layout` come from this allocator, which got them from `System`.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
