@@ -127,6 +127,17 @@ ciphered = {
     + GENERAL_GLO_CIPHERING[10:],
     "raw_encrypted_only": bytes([RAW_GREEN_BOOK_TITLE]) + h("C8 08 20 00000001 AABBCC"),
     "raw_general_ciphering": bytes([0]) + h("DD0801020304050607080000"),
+    # general-glo/ded-ciphering of DATA_NOTIFICATION from the Green Book system title, frame
+    # counter 1, under the target's keys (computed once with Python's `cryptography` AES-GCM,
+    # truncating the tag to 12 octets; the same code reproduces GLO_GET_REQUEST): raw inputs that
+    # verify, so that the fuzzer mutates from APDUs that decrypt.
+    "raw_general_glo_30": bytes([RAW_NO_TITLE]) + h(
+        "DB 08 4D4D4D0000BC614E 19 30 00000001 DE61000A03B37751 FD6AB5FEF1A4C6A77D549C91"),
+    "raw_general_glo_10": bytes([RAW_GREEN_BOOK_TITLE]) + h(
+        "DB 08 4D4D4D0000BC614E 19 10 00000001 0F00000001000900 D3B6CE41388177F216991BDD"),
+    "raw_general_ded_30": bytes([RAW_NO_TITLE]) + h(
+        "DC 08 4D4D4D0000BC614E 19 30 00000001 9C519D070345A842 9A3CCD8AB6BBCDF496E0764D"),
+    "raw_general_glo_20": bytes([RAW_NO_TITLE]) + h("DB 08 4D4D4D0000BC614E 0D 20 00000001 0102030405060708"),
 }
 
 

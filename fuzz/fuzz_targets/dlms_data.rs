@@ -9,7 +9,8 @@
 //! sender write in more than one way: a boolean octet other than 0 or 1 (re-encoded as 1) and an
 //! A-XDR length in a longer form than needed (re-encoded in the fewest octets). `encoded_len` is
 //! the encoding's length, and the encoding decodes back to the same tree (compared through Debug,
-//! so that NaN floats compare).
+//! so that NaN floats compare). The input is also read as a lone compact-array type description
+//! (`TypeDescription::decode` with depth 16 and `usize::MAX`), which re-encodes to its bytes.
 #![no_main]
 use fieldbridge_dlms::axdr::{Data, DataRef, DataType, Items, Limits, TypeDescription, Value};
 use fieldbridge_dlms::Error;
@@ -285,7 +286,31 @@ fn check(input: &[u8], limits: Limits) -> Result<(DataRef<'_>, usize), Error> {
     result
 }
 
+/// A compact-array type description at the start of the input, decoded alone: its encoding is
+/// its bytes, normalised, and a larger `max_depth` changes nothing but `TooDeep`. With
+/// `usize::MAX` the decoder's recursion is bounded only by the input.
+fn description(input: &[u8]) {
+    let bounded = TypeDescription::decode(input, 16);
+    let unbounded = TypeDescription::decode(input, usize::MAX);
+    match &bounded {
+        Ok((desc, len)) => {
+            assert_eq!(unbounded, bounded);
+            let mut canonical = Vec::new();
+            normalise_description(&mut &input[..*len], &mut canonical);
+            let mut encoded = Vec::new();
+            desc.encode(&mut encoded);
+            assert_eq!(encoded, canonical, "a description re-encodes to its bytes");
+        }
+        Err(Error::TooDeep { .. }) => {}
+        Err(e) => {
+            assert_eq!(unbounded, bounded);
+            assert!(e.offset() <= input.len());
+        }
+    }
+}
+
 libfuzzer_sys::fuzz_target!(|input: &[u8]| {
+    description(input);
     let small = check(input, Limits { max_depth: 2 });
     let default = check(input, Limits::default());
     let deepest = check(input, Limits { max_depth: 64 });
