@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seeds for the fuzz targets (Modbus and IEC 60870-5), and how to run them.
+# Seeds for the fuzz targets (Modbus, IEC 60870-5 and DLMS/COSEM), and how to run them.
 #
 # Sources:
 #   corpus-seed/<target>/   hand-made seeds, checked in: every PDU vector of the codec's tests
@@ -21,6 +21,12 @@
 #                           else on a line, and everything after '#', is ignored): each FT1.2 frame
 #                           found goes to iec101_ft12 and iec_parse_then_encode, and the whole
 #                           line to iec101_link (as an unbalanced primary and secondary).
+#   captures/dlms/*.pcap[ng]  DLMS/COSEM over TCP (port 4059, or whatever port a SYN opened): each
+#                           direction's stream goes whole to dlms_wrapper (in one read and in reads
+#                           of 1, 7 and 64 octets); each wrapper PDU's APDU goes to dlms_ciphered
+#                           when it is a ciphered one (raw mode, with and without the Green Book
+#                           system title) and, for a get-response-normal with data, its Data to
+#                           dlms_data. The DLMS hand-made seeds are written by dlms_seeds.py.
 #   Missing directories are fine: only the hand-made seeds are used then.
 #
 # Usage: fuzz/seeds.sh            extract the captures, then print the run commands
@@ -32,8 +38,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 captures="$here/../captures/modbus"
 iec104="${IEC104_CAPTURES:-$here/../captures/iec104}"
 iec101="${IEC101_CAPTURES:-$here/../captures/iec101}"
+dlms="${DLMS_CAPTURES:-$here/../captures/dlms}"
 targets=(tcp_decode rtu_decode ascii_decode parse_then_encode iec104_apci iec101_ft12 iec104_asdu
-         iec_parse_then_encode iec104_link iec101_link)
+         iec_parse_then_encode iec104_link iec101_link dlms_data dlms_wrapper dlms_ciphered dlms_obis)
 
 for t in "${targets[@]}"; do mkdir -p "$here/corpus/$t"; done
 
@@ -182,6 +189,61 @@ print(f"seeds.sh: {n104} IEC 104 APDUs and {n101} FT1.2 frames from {len(paths)}
 PY
 else
     echo "seeds.sh: no captures in $iec104 or $iec101 yet; only corpus-seed/ will be used for IEC"
+fi
+
+dlms_files=("$dlms"/*.pcap "$dlms"/*.pcapng)
+if ((${#dlms_files[@]})); then
+    python3 - "$here/corpus" "${dlms_files[@]}" <<'PY'
+import hashlib, os, sys
+
+out, paths = sys.argv[1], sys.argv[2:]
+sys.path.insert(0, os.path.dirname(out))
+from seeds_pcap import packets, tcp_payload
+
+def write(target, payload):
+    if not payload:
+        return
+    name = hashlib.sha1(payload).hexdigest()
+    with open(os.path.join(out, target, name), "wb") as f:
+        f.write(payload)
+
+def pdus(stream):
+    """Whole wrapper PDUs (version 1, length) at the front of a TCP stream, until one is not."""
+    pos = 0
+    while pos + 8 <= len(stream) and stream[pos:pos + 2] == b"\x00\x01":
+        end = pos + 8 + int.from_bytes(stream[pos + 6:pos + 8], "big")
+        if end > len(stream):
+            break
+        yield stream[pos + 8:end]
+        pos = end
+
+CIPHERED = set(range(33, 57)) | set(range(65, 89)) | set(range(200, 216)) | {219, 220}
+count = 0
+for path in paths:
+    streams, servers = {}, {4059}
+    for linktype, frame in packets(path):
+        seg = tcp_payload(linktype, frame)
+        if not seg:
+            continue
+        sport, dport, flags, payload = seg
+        if flags & 0x12 == 0x02:
+            servers.add(dport)
+        if payload and {sport, dport} & servers:
+            streams[(sport, dport)] = streams.get((sport, dport), b"") + payload
+    for stream in streams.values():
+        write("dlms_wrapper", bytes([0, 0, 0, 0]) + stream[:8192])
+        write("dlms_wrapper", bytes([0, 1, 7, 64]) + stream[:8192])
+        for apdu in pdus(stream):
+            if apdu[0] in CIPHERED:
+                write("dlms_ciphered", bytes([0x00]) + apdu)  # the Green Book system title
+                write("dlms_ciphered", bytes([0x02]) + apdu)  # none given
+            elif apdu[:2] == b"\xc4\x01" and len(apdu) > 4 and apdu[3] == 0:
+                write("dlms_data", apdu[4:])  # get-response-normal: result data
+            count += 1
+print(f"seeds.sh: {count} DLMS wrapper PDUs from {len(paths)} capture(s)")
+PY
+else
+    echo "seeds.sh: no captures in $dlms yet; only corpus-seed/ will be used for DLMS"
 fi
 
 echo "run a target with its seeds (from $here):"
