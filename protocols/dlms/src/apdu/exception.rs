@@ -351,6 +351,31 @@ pub struct ConfirmedServiceError {
 }
 
 impl ConfirmedServiceError {
+    /// How many octets [`ConfirmedServiceError::encode`] writes: 4.
+    pub const ENCODED_LEN: usize = 4;
+    /// initiate: other (0).
+    pub const OTHER: u8 = 0;
+    /// initiate: dlms-version-too-low (1).
+    pub const DLMS_VERSION_TOO_LOW: u8 = 1;
+    /// initiate: incompatible-conformance (2).
+    pub const INCOMPATIBLE_CONFORMANCE: u8 = 2;
+    /// initiate: pdu-size-too-short (3).
+    pub const PDU_SIZE_TOO_SHORT: u8 = 3;
+    /// initiate: refused-by-the-VDE-Handler (4).
+    pub const REFUSED_BY_THE_VDE_HANDLER: u8 = 4;
+
+    /// The error an AARE carries to refuse an InitiateRequest: service initiateError, ServiceError
+    /// initiate, `value` (one of the constants above).
+    pub const fn initiate(value: u8) -> Self {
+        ConfirmedServiceError {
+            service: ConfirmedService::InitiateError,
+            error: ServiceError {
+                kind: ServiceErrorKind::Initiate,
+                value,
+            },
+        }
+    }
+
     /// Decodes the ConfirmedServiceError that fills `input`.
     ///
     /// # Errors
@@ -359,20 +384,44 @@ impl ConfirmedServiceError {
     /// [`Error::TrailingBytes`].
     pub fn decode(input: &[u8]) -> Result<Self, Error> {
         let mut r = Reader::new(input);
+        let error = Self::read(&mut r)?;
+        wire::finish(&r, "ConfirmedServiceError")?;
+        Ok(error)
+    }
+
+    /// Reads one ConfirmedServiceError, tag included, at the reader's position (the AARE's
+    /// user-information carries one).
+    ///
+    /// ```text
+    /// 0x0E        tag
+    /// u8          ConfirmedServiceError CHOICE: 1..=19
+    /// u8          ServiceError CHOICE: 0..=7, 9, 10
+    /// u8          the enumerated value
+    /// ```
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         wire::apdu_tag(
-            &mut r,
+            r,
             CONFIRMED_SERVICE_ERROR,
             "ConfirmedServiceError tag",
             "0x0E",
         )?;
-        let service = ConfirmedService::read(&mut r)?;
-        let kind = ServiceErrorKind::read(&mut r)?;
+        let service = ConfirmedService::read(r)?;
+        let kind = ServiceErrorKind::read(r)?;
         let value = r.u8("ServiceError value")?;
-        wire::finish(&r, "ConfirmedServiceError")?;
         Ok(ConfirmedServiceError {
             service,
             error: ServiceError { kind, value },
         })
+    }
+
+    /// The four octets of the APDU.
+    pub fn to_bytes(&self) -> [u8; 4] {
+        [
+            CONFIRMED_SERVICE_ERROR,
+            self.service.tag(),
+            self.error.kind.tag(),
+            self.error.value,
+        ]
     }
 
     /// The encoded length: 4.
@@ -382,12 +431,7 @@ impl ConfirmedServiceError {
 
     /// Appends the APDU.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&[
-            CONFIRMED_SERVICE_ERROR,
-            self.service.tag(),
-            self.error.kind.tag(),
-            self.error.value,
-        ]);
+        out.extend_from_slice(&self.to_bytes());
     }
 
     /// The encoding in a new vector.

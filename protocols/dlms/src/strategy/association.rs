@@ -14,9 +14,7 @@ use crate::apdu::association::{
     GLO_INITIATE_RESPONSE,
 };
 use crate::apdu::conformance::Conformance;
-use crate::apdu::initiate::{
-    ConfirmedServiceError, DedicatedKey, InitiateRequest, InitiateResponse, VaaName,
-};
+use crate::apdu::initiate::{DedicatedKey, InitiateRequest, InitiateResponse, VaaName};
 use crate::apdu::release::{
     OwnedReleaseRequest, OwnedReleaseResponse, ReleaseRequest, ReleaseRequestReason,
     ReleaseResponse, ReleaseResponseReason,
@@ -80,14 +78,8 @@ pub fn initiate_response() -> impl Strategy<Value = InitiateResponse> {
         })
 }
 
-/// A ConfirmedServiceError with both choices in range.
-pub fn confirmed_service_error() -> impl Strategy<Value = ConfirmedServiceError> {
-    (1u8..=19, 0u8..=10, any::<u8>()).prop_map(|(service, kind, value)| ConfirmedServiceError {
-        service,
-        kind,
-        value,
-    })
-}
+/// A ConfirmedServiceError of every service and kind (the data services' strategy).
+pub use super::services::confirmed_service_error;
 
 /// A ciphered xDLMS APDU as user-information carries it: a glo- tag, its A-XDR length, the
 /// security header and some ciphertext; or general-glo-ciphering with a system title.

@@ -419,7 +419,7 @@ fn a_confirmed_service_error_outside_its_choices_is_an_unknown_choice() {
         ConfirmedServiceError::decode(&[0x0E, 0x00, 0x06, 0x01]),
         Err(Error::UnknownChoice {
             offset: 1,
-            what: "ConfirmedServiceError",
+            what: "ConfirmedServiceError choice",
             found: 0
         })
     );
@@ -427,7 +427,7 @@ fn a_confirmed_service_error_outside_its_choices_is_an_unknown_choice() {
         ConfirmedServiceError::decode(&[0x0E, 0x01, 0x0B, 0x01]),
         Err(Error::UnknownChoice {
             offset: 2,
-            what: "ServiceError",
+            what: "ServiceError choice",
             found: 11
         })
     );

@@ -122,7 +122,7 @@ fn an_aare_with_a_confirmed_service_error_refuses_the_dlms_version() {
         error,
         ConfirmedServiceError::initiate(ConfirmedServiceError::DLMS_VERSION_TOO_LOW)
     );
-    assert_eq!(error.kind_name(), Some("initiate"));
+    assert_eq!(error.error.kind.name(), "initiate");
 }
 
 #[test]

@@ -60,7 +60,7 @@ impl<B: AsRef<[u8]>> UserInformation<B> {
             write_nested(s, Tag::OCTET_STRING, &|s| match self {
                 Self::InitiateRequest(v) => v.write(s),
                 Self::InitiateResponse(v) => v.write(s),
-                Self::ConfirmedServiceError(v) => v.write(s),
+                Self::ConfirmedServiceError(v) => s.put(&v.to_bytes()),
                 Self::Ciphered(b) => s.put(b.as_ref()),
             });
         });
