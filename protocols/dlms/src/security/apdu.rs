@@ -158,18 +158,30 @@ impl<'a> CipheredApdu<'a> {
     /// frame to frame so that it stops allocating once grown). The frame counter is not judged:
     /// see [`CipheredApdu::decrypt_guarded`].
     ///
-    /// `system_title` is the sender's: required for the service-specific forms; for the general
-    /// forms, when given, it must equal the one carried.
+    /// Only authenticated APDUs (security control bit 4 set: authentication only, or
+    /// authenticated encryption) are accepted. The security control byte travels in the APDU,
+    /// so a receiver that took its policy from it would let anyone clear that bit and turn off
+    /// the tag check; an association configured for encryption only uses
+    /// [`CipheredApdu::decrypt_with_policy`] instead.
     ///
-    /// With encryption only there is no tag: a wrong key or an altered byte gives a wrong
-    /// plaintext, not an error (9.2.7.2.4).
+    /// `system_title` is the sender's: required for the service-specific forms. For the general
+    /// forms, when given, it must equal the one carried; with `None` a general-glo- or
+    /// general-ded-ciphering APDU is accepted with whatever title it carries, which lets anyone
+    /// holding a frame protected with the same keys (this side's own, reflected back to it)
+    /// pass it off as the peer's. Pass the peer's system title whenever it is known (it is, once
+    /// the AARQ and AARE have been exchanged).
+    ///
+    /// For a service-specific form, whose tag the GCM tag does not cover, the plaintext must be
+    /// the APDU that tag stands for (a get-request in a glo-get-request).
     ///
     /// # Errors
-    /// [`Error::Unsupported`] for compression or a suite other than 0, [`Error::BadByte`] for a
-    /// security control with neither authentication nor encryption, [`Error::Key`] for a
-    /// missing key or system title, [`Error::AuthenticationFailed`] (`"system title"` when the
-    /// carried one is not `system_title`, `"GCM tag"` when the tag does not verify: wrong key,
-    /// wrong system title or counter, or altered bytes). `out` is empty after an error.
+    /// [`Error::Unsupported`] for compression or a suite other than 0, [`Error::BadByte`]
+    /// (`"security control"`) for a security control without the authentication bit or with
+    /// the broadcast key set on a dedicated-key APDU, [`Error::Key`] for a missing key or system
+    /// title, [`Error::AuthenticationFailed`] (`"system title"` when the carried one is not
+    /// `system_title`; `"GCM tag"` when the tag does not verify: wrong key, wrong system title or
+    /// counter, or altered bytes; `"ciphered APDU tag"`, at offset 0, when the plaintext is not
+    /// the service the ciphered tag names). `out` is empty after an error.
     pub fn decrypt<'o>(
         &self,
         keys: &Keys,
@@ -179,6 +191,70 @@ impl<'a> CipheredApdu<'a> {
         out.clear();
         let at = self.header_offset;
         let policy = check_control(self.control, at)?;
+        if !policy.authenticated() {
+            return Err(Error::BadByte {
+                offset: at,
+                what: "security control",
+                expected: "the authentication bit (0x10) set: encryption only is read with \
+                           decrypt_with_policy",
+                found: self.control.0,
+            });
+        }
+        self.unprotect(keys, policy, system_title, out)
+    }
+
+    /// [`CipheredApdu::decrypt`] for an association whose security policy is configured: the
+    /// APDU's security control must say exactly `policy` (a weaker one or a stronger one is
+    /// refused, so that a policy is never taken from the wire).
+    ///
+    /// With [`SecurityPolicy::Encrypted`] there is no tag: a wrong key or an altered byte gives
+    /// a wrong plaintext, not an error (9.2.7.2.4), and nothing proves who sent the APDU or its
+    /// frame counter. The plaintext of a service-specific form must still start with the tag of
+    /// its service, which catches most wrong keys but is no authentication.
+    ///
+    /// # Errors
+    /// [`Error::BadByte`] (`"security control"`) for a security control whose policy is not
+    /// `policy`, then those of [`CipheredApdu::decrypt`] but its refusal of encryption only.
+    pub fn decrypt_with_policy<'o>(
+        &self,
+        keys: &Keys,
+        policy: SecurityPolicy,
+        system_title: Option<&SystemTitle>,
+        out: &'o mut Vec<u8>,
+    ) -> Result<&'o [u8], Error> {
+        out.clear();
+        let at = self.header_offset;
+        let found = check_control(self.control, at)?;
+        if found != policy {
+            return Err(Error::BadByte {
+                offset: at,
+                what: "security control",
+                expected: match policy {
+                    SecurityPolicy::Authenticated => {
+                        "authentication only (0x10), the association's security policy"
+                    }
+                    SecurityPolicy::Encrypted => {
+                        "encryption only (0x20), the association's security policy"
+                    }
+                    SecurityPolicy::AuthenticatedEncrypted => {
+                        "authentication and encryption (0x30), the association's security policy"
+                    }
+                },
+                found: self.control.0,
+            });
+        }
+        self.unprotect(keys, policy, system_title, out)
+    }
+
+    /// Checks the tag and deciphers under `policy`, which the security control byte says.
+    fn unprotect<'o>(
+        &self,
+        keys: &Keys,
+        policy: SecurityPolicy,
+        system_title: Option<&SystemTitle>,
+        out: &'o mut Vec<u8>,
+    ) -> Result<&'o [u8], Error> {
+        let at = self.header_offset;
         let title = match (self.system_title.as_ref(), system_title) {
             (Some(carried), Some(expected)) if carried != expected => {
                 return Err(Error::AuthenticationFailed {
@@ -196,6 +272,7 @@ impl<'a> CipheredApdu<'a> {
             }
         };
         let kind = self.tag.key().unwrap_or(KeyKind::Global);
+        check_key_set(kind, self.control, at)?;
         let key = keys.encryption_key(kind, self.control, 0)?;
         let iv = gcm::iv(title, self.frame_counter);
         let failed = Error::AuthenticationFailed {
@@ -231,13 +308,22 @@ impl<'a> CipheredApdu<'a> {
             // An authenticated policy always has its tag: `decode` read it.
             (_, None) => return Err(failed),
         }
+        // The ciphered tag is outside the AAD: bind it to the service it names.
+        if let Some((plain, _)) = self.tag.service() {
+            if out.first() != Some(&plain) {
+                out.clear();
+                return Err(Error::AuthenticationFailed {
+                    offset: 0,
+                    what: "ciphered APDU tag",
+                });
+            }
+        }
         Ok(out.as_slice())
     }
 
     /// [`CipheredApdu::decrypt`], refusing a frame counter that is not above the last one
-    /// `guard` accepted, and recording it once the APDU verified.
-    ///
-    /// With encryption only nothing verifies the counter: a forged APDU can move the guard.
+    /// `guard` accepted, and recording it once the APDU verified. Since `decrypt` accepts only
+    /// authenticated APDUs, only a counter the tag vouches for moves the guard.
     ///
     /// # Errors
     /// [`Error::Replay`] (at the frame counter's offset), then those of
@@ -253,6 +339,34 @@ impl<'a> CipheredApdu<'a> {
         guard.check(self.frame_counter, self.header_offset + 1)?;
         let plaintext = self.decrypt(keys, system_title, out)?;
         guard.accept(self.frame_counter);
+        Ok(plaintext)
+    }
+
+    /// [`CipheredApdu::decrypt_with_policy`], refusing a frame counter that is not above the
+    /// last one `guard` accepted, and recording it once the APDU verified.
+    ///
+    /// With [`SecurityPolicy::Encrypted`] the guard is checked but never moved: nothing
+    /// authenticates the frame counter, so a forged APDU could otherwise push the guard to
+    /// `u32::MAX` and have every genuine APDU after it refused as a replay. Replay protection
+    /// needs an authenticated policy.
+    ///
+    /// # Errors
+    /// [`Error::Replay`] (at the frame counter's offset), then those of
+    /// [`CipheredApdu::decrypt_with_policy`].
+    pub fn decrypt_guarded_with_policy<'o>(
+        &self,
+        keys: &Keys,
+        policy: SecurityPolicy,
+        system_title: Option<&SystemTitle>,
+        guard: &mut CounterGuard,
+        out: &'o mut Vec<u8>,
+    ) -> Result<&'o [u8], Error> {
+        out.clear();
+        guard.check(self.frame_counter, self.header_offset + 1)?;
+        let plaintext = self.decrypt_with_policy(keys, policy, system_title, out)?;
+        if policy.authenticated() {
+            guard.accept(self.frame_counter);
+        }
         Ok(plaintext)
     }
 
@@ -311,6 +425,20 @@ fn check_control(control: SecurityControl, offset: usize) -> Result<SecurityPoli
     })
 }
 
+/// Refuses the broadcast key set (security control bit 6) on an APDU protected with the
+/// dedicated key, which has no broadcast form (9.2.7.2.3): the bit would otherwise be ignored.
+fn check_key_set(kind: KeyKind, control: SecurityControl, offset: usize) -> Result<(), Error> {
+    if kind == KeyKind::Dedicated && control.broadcast_key() {
+        return Err(Error::BadByte {
+            offset,
+            what: "security control",
+            expected: "the unicast key set (bit 6 clear) with the dedicated key",
+            found: control.0,
+        });
+    }
+    Ok(())
+}
+
 /// SC || AK: the start of the additional authenticated data (9.2.7.2.4.2).
 fn aad_header(control: SecurityControl, ak: &[u8; 16]) -> [u8; 17] {
     let mut aad = [0u8; 17];
@@ -324,12 +452,14 @@ fn aad_header(control: SecurityControl, ak: &[u8; 16]) -> [u8; 17] {
 ///
 /// `system_title` is the sender's own; `frame_counter` must increase with every APDU sent with
 /// the same key (the caller keeps it, 9.2.7.2.4.3). The security control byte says the policy
-/// and, for the global key, whether the broadcast key is used.
+/// and, for the global key, whether the broadcast key is used (the dedicated key has no
+/// broadcast form). A receiver reads encryption only ([`SecurityPolicy::Encrypted`]) with
+/// [`CipheredApdu::decrypt_with_policy`] alone.
 ///
 /// # Errors
 /// [`Error::Unsupported`] for compression or a suite other than 0, [`Error::BadByte`] for a
-/// security control with neither authentication nor encryption or a plain APDU with no
-/// service-specific form, [`Error::BadLength`] for an empty plaintext, [`Error::Key`] for a
+/// security control with neither authentication nor encryption or with the broadcast key set
+/// for the dedicated key, or a plain APDU with no service-specific form, [`Error::BadLength`] for an empty plaintext, [`Error::Key`] for a
 /// missing key. Offsets count from the start of the APDU being written; nothing is left in
 /// `out` after an error.
 pub fn encrypt(
@@ -369,6 +499,7 @@ pub fn encrypt(
             (CipheredTag::GENERAL_DED_CIPHERING, KeyKind::Dedicated)
         }
     };
+    check_key_set(kind, control, 0)?;
     let key = keys.encryption_key(kind, control, 0)?;
     let ak = if policy.authenticated() {
         Some(keys.authentication_key(0)?)

@@ -9,21 +9,31 @@ use crate::Error;
 /// The length of an HLS-GMAC reply: SC (1), FC (4), the GMAC tag (12).
 pub const HLS_GMAC_LEN: usize = 1 + 4 + TAG_LEN;
 
-/// The longest challenge (9.2.2.2.2: 8 to 64 octets).
+/// The shortest challenge (9.2.2.2.2: 8 to 64 octets).
+const MIN_CHALLENGE: usize = 8;
+/// The longest challenge.
 const MAX_CHALLENGE: usize = 64;
 
-/// SC || AK || challenge in a stack buffer.
+/// The error for a challenge outside 8..=64 octets.
+fn bad_challenge(challenge: &[u8]) -> Error {
+    Error::BadLength {
+        offset: 0,
+        what: "HLS challenge",
+        min: MIN_CHALLENGE as u64,
+        max: MAX_CHALLENGE as u64,
+        found: challenge.len() as u64,
+    }
+}
+
+/// SC || AK || challenge in a stack buffer, for a challenge of 8 to 64 octets.
 fn aad(ak: &Key, challenge: &[u8]) -> Result<([u8; 17 + MAX_CHALLENGE], usize), Error> {
+    if challenge.len() < MIN_CHALLENGE {
+        return Err(bad_challenge(challenge));
+    }
     let mut aad = [0u8; 17 + MAX_CHALLENGE];
     let len = 17 + challenge.len();
     let Some(slot) = aad.get_mut(..len) else {
-        return Err(Error::BadLength {
-            offset: 0,
-            what: "HLS challenge",
-            min: 8,
-            max: MAX_CHALLENGE as u64,
-            found: challenge.len() as u64,
-        });
+        return Err(bad_challenge(challenge));
     };
     let (header, rest) = slot.split_at_mut(17);
     let (sc, key) = header.split_at_mut(1);
@@ -40,7 +50,8 @@ fn aad(ak: &Key, challenge: &[u8]) -> Result<([u8; 17 + MAX_CHALLENGE], usize), 
 /// challenge; for f(CtoS) the server passes its own and the client's challenge.
 ///
 /// # Errors
-/// [`Error::BadLength`] for a challenge longer than 64 octets.
+/// [`Error::BadLength`] for a challenge shorter than 8 or longer than 64 octets (9.2.2.2.2): a
+/// short challenge would make the reply easy to replay.
 pub fn hls_gmac(
     encryption_key: &Key,
     authentication_key: &Key,
@@ -56,13 +67,7 @@ pub fn hls_gmac(
         aad.get(..len).unwrap_or_default(),
         &mut [],
     )
-    .ok_or(Error::BadLength {
-        offset: 0,
-        what: "HLS challenge",
-        min: 8,
-        max: MAX_CHALLENGE as u64,
-        found: challenge.len() as u64,
-    })?;
+    .ok_or_else(|| bad_challenge(challenge))?;
     let mut out = [0u8; HLS_GMAC_LEN];
     let (head, mac) = out.split_at_mut(5);
     let (sc, fc) = head.split_at_mut(1);
@@ -77,7 +82,8 @@ pub fn hls_gmac(
 /// frame counter, for the caller's [`CounterGuard`](super::CounterGuard).
 ///
 /// # Errors
-/// [`Error::BadLength`] for a reply that is not 17 octets or a challenge over 64,
+/// [`Error::BadLength`] for a reply that is not 17 octets or a challenge outside 8..=64
+/// octets,
 /// [`Error::BadByte`] for a security control other than 0x10, [`Error::AuthenticationFailed`]
 /// (`"HLS GMAC"`) when the GMAC does not verify. Offsets count from the start of `response`.
 pub fn verify_hls_gmac(

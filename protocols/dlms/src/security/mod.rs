@@ -19,6 +19,37 @@
 //! replayed frame counters; [`hls_gmac`] and [`verify_hls_gmac`] compute and check the HLS
 //! mechanism 5 replies f(StoC) and f(CtoS).
 //!
+//! # What the tag covers, and what the caller must pass
+//!
+//! The GCM tag covers the security control byte (policy, key set, suite), the authentication
+//! key, the ciphertext or plaintext, and, through the IV, the sender's system title and the frame
+//! counter. It does not cover the APDU's tag or lengths, so the decrypting side adds:
+//!
+//! - **The policy is the receiver's.** The security control byte travels in the APDU, so it
+//!   cannot say how the APDU must be checked: [`CipheredApdu::decrypt`] and
+//!   [`CipheredApdu::decrypt_guarded`] accept only authenticated APDUs (bit 4 set), and an
+//!   association configured with a policy calls [`CipheredApdu::decrypt_with_policy`] or
+//!   [`CipheredApdu::decrypt_guarded_with_policy`], which accept that policy exactly. Encryption
+//!   only ([`SecurityPolicy::Encrypted`]) detects neither a wrong key nor an altered byte, and
+//!   authenticates no frame counter: replay protection needs an authenticated policy, and a
+//!   [`CounterGuard`] is never moved by an unauthenticated APDU.
+//! - **The ciphered tag must match the plaintext.** A service-specific form (glo-get-request
+//!   ...) is accepted only when its plaintext is the APDU that tag stands for (a get-request);
+//!   the glo- or ded- form and the key-set bit pick the key, so changing them fails the tag. The
+//!   broadcast key-set bit is refused with the dedicated key, which has no broadcast form.
+//! - **The sender's system title.** The service-specific forms need it (`Some`); for the general
+//!   forms pass it too whenever it is known, since with `None` the title the APDU carries is
+//!   trusted, and an APDU protected with the same keys by another entity (this side's own,
+//!   reflected) would verify.
+//! - **The keys of the association** ([`Keys`]): the global unicast or broadcast key or the
+//!   dedicated key, as the APDU's tag and key-set bit say, and the authentication key for the
+//!   authenticated policies. A missing one is [`crate::Error::Key`]; another key in its place
+//!   fails the tag.
+//! - **One [`CounterGuard`] per peer and key**, restored from storage across restarts, and a
+//!   frame counter of its own that the caller increases for every APDU it [`encrypt`]s.
+//!
+//! HLS mechanism 5 challenges must be 8 to 64 octets (9.2.2.2.2).
+//!
 //! The cipher is RustCrypto's `aes-gcm`; nothing here implements AES or GHASH.
 
 mod apdu;

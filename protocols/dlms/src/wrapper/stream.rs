@@ -61,8 +61,12 @@ impl StreamSplitter {
         HEADER_LEN + self.max_apdu_len
     }
 
-    /// Appends the bytes of one read.
+    /// Appends the bytes of one read. After an error the bytes are dropped: the splitter only
+    /// repeats its error, so buffering more would let a peer that keeps sending grow it.
     pub fn push(&mut self, data: &[u8]) {
+        if self.failed.is_some() {
+            return;
+        }
         if self.start > 0 {
             self.buf.drain(..self.start);
             self.base = self.base.saturating_add(self.start);
@@ -104,5 +108,22 @@ impl StreamSplitter {
     /// The stream offset of the next byte to decode: the bytes handed out as PDUs so far.
     pub fn stream_offset(&self) -> usize {
         self.base.saturating_add(self.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StreamSplitter;
+
+    #[test]
+    fn a_failed_splitter_drops_what_is_pushed_after_its_error() {
+        let mut splitter = StreamSplitter::new(16);
+        // Wrapper header: version 0x0002 where 0x0001 belongs, ports, length 1.
+        splitter.push(&[0x00, 0x02, 0x00, 0x10, 0x00, 0x01, 0x00, 0x01, 0xC0]);
+        let error = splitter.next_pdu().map(|_| ()).unwrap_err();
+        let held = splitter.buf.len();
+        splitter.push(&[0xAA; 4096]);
+        assert_eq!(splitter.buf.len(), held, "nothing buffered after the error");
+        assert_eq!(splitter.next_pdu().map(|_| ()), Err(error));
     }
 }

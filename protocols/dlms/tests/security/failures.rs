@@ -1,5 +1,5 @@
 use super::vectors::glo_get_request;
-use super::{hex, keys, AK, EK, SERVER_TITLE};
+use super::{hex, keys, AK, EK, SENDER_TITLE};
 use fieldbridge_dlms::security::{
     encrypt, CipheredApdu, CounterGuard, Envelope, KeyKind, Keys, SecurityControl, SecurityPolicy,
 };
@@ -14,7 +14,7 @@ fn decrypt(bytes: &[u8], keys: &Keys) -> Result<Vec<u8>, Error> {
     let apdu = CipheredApdu::decode(bytes)?;
     let mut out = Vec::new();
     let result = apdu
-        .decrypt(keys, Some(&SERVER_TITLE), &mut out)
+        .decrypt(keys, Some(&SENDER_TITLE), &mut out)
         .map(<[u8]>::to_vec);
     if result.is_err() {
         assert!(out.is_empty(), "nothing left in the buffer after an error");
@@ -29,7 +29,7 @@ fn general(policy: SecurityPolicy) -> Vec<u8> {
         Envelope::General(KeyKind::Global),
         SecurityControl::new(policy),
         0x10,
-        &SERVER_TITLE,
+        &SENDER_TITLE,
         &keys(),
         &[0x0F, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x34],
         &mut out,
@@ -97,7 +97,7 @@ fn a_flipped_byte_of_an_authenticated_only_apdu_fails_the_tag() {
 fn a_wrong_system_title_fails_the_tag() {
     let apdu_bytes = glo_get_request();
     let apdu = CipheredApdu::decode(&apdu_bytes).unwrap();
-    let mut title = SERVER_TITLE;
+    let mut title = SENDER_TITLE;
     title[7] ^= 1;
     let mut out = Vec::new();
     assert_eq!(
@@ -110,7 +110,7 @@ fn a_wrong_system_title_fails_the_tag() {
 fn a_carried_system_title_other_than_the_peers_is_refused() {
     let bytes = general(SecurityPolicy::AuthenticatedEncrypted);
     let apdu = CipheredApdu::decode(&bytes).unwrap();
-    let mut title = SERVER_TITLE;
+    let mut title = SENDER_TITLE;
     title[0] ^= 1;
     let mut out = Vec::new();
     assert_eq!(
@@ -135,10 +135,10 @@ fn a_replayed_counter_is_refused_and_does_not_move_the_guard() {
     let apdu = CipheredApdu::decode(&bytes).unwrap();
     let mut guard = CounterGuard::new();
     let mut out = Vec::new();
-    apdu.decrypt_guarded(&keys(), Some(&SERVER_TITLE), &mut guard, &mut out)
+    apdu.decrypt_guarded(&keys(), Some(&SENDER_TITLE), &mut guard, &mut out)
         .unwrap();
     assert_eq!(
-        apdu.decrypt_guarded(&keys(), Some(&SERVER_TITLE), &mut guard, &mut out),
+        apdu.decrypt_guarded(&keys(), Some(&SENDER_TITLE), &mut guard, &mut out),
         Err(Error::Replay {
             offset: 3,
             last: 0x0123_4567,
@@ -147,7 +147,7 @@ fn a_replayed_counter_is_refused_and_does_not_move_the_guard() {
     );
     let mut ahead = CounterGuard::after(0x0200_0000);
     assert!(matches!(
-        apdu.decrypt_guarded(&keys(), Some(&SERVER_TITLE), &mut ahead, &mut out),
+        apdu.decrypt_guarded(&keys(), Some(&SENDER_TITLE), &mut ahead, &mut out),
         Err(Error::Replay { .. })
     ));
     assert_eq!(ahead.last(), Some(0x0200_0000));
@@ -161,7 +161,7 @@ fn a_forged_apdu_does_not_move_the_guard() {
     let mut guard = CounterGuard::after(5);
     let mut out = Vec::new();
     assert_eq!(
-        apdu.decrypt_guarded(&keys(), Some(&SERVER_TITLE), &mut guard, &mut out),
+        apdu.decrypt_guarded(&keys(), Some(&SENDER_TITLE), &mut guard, &mut out),
         Err(GCM_FAILED)
     );
     assert_eq!(guard.last(), Some(5));
@@ -200,7 +200,7 @@ fn a_missing_key_is_named() {
             Envelope::ServiceSpecific(KeyKind::Dedicated),
             SecurityControl::new(SecurityPolicy::Encrypted),
             1,
-            &SERVER_TITLE,
+            &SENDER_TITLE,
             &keys(),
             &[0xC0],
             &mut out,
@@ -246,7 +246,7 @@ fn the_compression_bit_is_unsupported() {
             Envelope::General(KeyKind::Global),
             SecurityControl(0xB0),
             1,
-            &SERVER_TITLE,
+            &SENDER_TITLE,
             &keys(),
             &[0x0F],
             &mut out
@@ -378,7 +378,7 @@ fn a_plain_apdu_without_a_service_specific_form_or_empty_cannot_be_encrypted() {
             Envelope::ServiceSpecific(KeyKind::Global),
             control,
             1,
-            &SERVER_TITLE,
+            &SENDER_TITLE,
             &keys(),
             &[0x0F, 0x00],
             &mut out
@@ -395,7 +395,7 @@ fn a_plain_apdu_without_a_service_specific_form_or_empty_cannot_be_encrypted() {
             Envelope::General(KeyKind::Global),
             control,
             1,
-            &SERVER_TITLE,
+            &SENDER_TITLE,
             &keys(),
             &[],
             &mut out

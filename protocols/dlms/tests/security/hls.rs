@@ -66,7 +66,7 @@ fn a_reply_under_another_key_or_title_fails() {
         Err(Error::AuthenticationFailed { .. })
     ));
     assert!(matches!(
-        verify_hls_gmac(&EK, &AK, &super::SERVER_TITLE, &STOC, &reply()),
+        verify_hls_gmac(&EK, &AK, &super::SENDER_TITLE, &STOC, &reply()),
         Err(Error::AuthenticationFailed { .. })
     ));
 }
@@ -102,4 +102,27 @@ fn a_challenge_over_64_octets_is_refused() {
         hls_gmac(&EK, &AK, &CLIENT_TITLE, 1, &[0; 65]),
         Err(Error::BadLength { found: 65, .. })
     ));
+}
+
+#[test]
+fn a_challenge_under_8_octets_is_refused() {
+    let short = |found| Error::BadLength {
+        offset: 0,
+        what: "HLS challenge",
+        min: 8,
+        max: 64,
+        found,
+    };
+    for len in [0usize, 1, 7] {
+        let challenge = &STOC[..len];
+        assert_eq!(
+            hls_gmac(&EK, &AK, &CLIENT_TITLE, 1, challenge),
+            Err(short(len as u64))
+        );
+        assert_eq!(
+            verify_hls_gmac(&EK, &AK, &CLIENT_TITLE, challenge, &reply()),
+            Err(short(len as u64))
+        );
+    }
+    assert!(hls_gmac(&EK, &AK, &CLIENT_TITLE, 1, &[0; 64]).is_ok());
 }

@@ -1,8 +1,9 @@
-use super::{keys, CLIENT_TITLE, SERVER_TITLE};
+use super::{keys, CLIENT_TITLE, SENDER_TITLE};
 use fieldbridge_dlms::security::{
     encrypt, strategy, CipheredApdu, CounterGuard, Envelope, KeyKind, Keys, SecurityControl,
     SecurityPolicy,
 };
+use fieldbridge_dlms::Error;
 use proptest::prelude::*;
 
 fn all_keys(ek: [u8; 16], ak: [u8; 16], bk: [u8; 16], dk: [u8; 16]) -> Keys {
@@ -33,20 +34,37 @@ fn every_policy_and_envelope_round_trips() {
                     control = control.with_broadcast_key();
                 }
                 wire.clear();
-                encrypt(
+                let built = encrypt(
                     envelope,
                     control,
                     7,
-                    &SERVER_TITLE,
+                    &SENDER_TITLE,
                     &keys,
                     &plain,
                     &mut wire,
-                )
-                .unwrap();
+                );
+                let dedicated = matches!(
+                    envelope,
+                    Envelope::ServiceSpecific(KeyKind::Dedicated)
+                        | Envelope::General(KeyKind::Dedicated)
+                );
+                if broadcast && dedicated {
+                    // The dedicated key has no broadcast form.
+                    assert!(matches!(built, Err(Error::BadByte { .. })), "{envelope:?}");
+                    continue;
+                }
+                built.unwrap();
                 let apdu = CipheredApdu::decode(&wire).unwrap();
                 assert_eq!(apdu.security_control(), control);
-                let got = apdu.decrypt(&keys, Some(&SERVER_TITLE), &mut out).unwrap();
+                let got = apdu
+                    .decrypt_with_policy(&keys, policy, Some(&SENDER_TITLE), &mut out)
+                    .unwrap();
                 assert_eq!(got, plain, "{policy:?} {envelope:?} broadcast {broadcast}");
+                // Without a configured policy only the authenticated ones are read.
+                assert_eq!(
+                    apdu.decrypt(&keys, Some(&SENDER_TITLE), &mut out).is_ok(),
+                    policy.authenticated()
+                );
                 if policy.encrypted() {
                     assert!(!wire.windows(plain.len()).any(|w| w == plain));
                 } else {
@@ -132,7 +150,7 @@ proptest! {
         prop_assert_eq!(&reencoded, &wire);
         prop_assert_eq!(apdu.encoded_len(), wire.len());
         let mut out = Vec::new();
-        let got = apdu.decrypt(&keys, Some(&title), &mut out).unwrap();
+        let got = apdu.decrypt_with_policy(&keys, policy, Some(&title), &mut out).unwrap();
         prop_assert_eq!(got, &plain[..]);
     }
 
@@ -140,7 +158,10 @@ proptest! {
     fn any_input_decodes_or_fails_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
         if let Ok(apdu) = CipheredApdu::decode(&bytes) {
             let mut out = Vec::new();
-            let _ = apdu.decrypt(&keys(), Some(&SERVER_TITLE), &mut out);
+            let _ = apdu.decrypt(&keys(), Some(&SENDER_TITLE), &mut out);
+            for policy in SecurityPolicy::ALL {
+                let _ = apdu.decrypt_with_policy(&keys(), policy, Some(&SENDER_TITLE), &mut out);
+            }
         }
     }
 }

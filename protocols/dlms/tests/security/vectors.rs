@@ -1,4 +1,4 @@
-use super::{hex, keys, AK, EK, SERVER_TITLE};
+use super::{hex, keys, AK, EK, SENDER_TITLE};
 use fieldbridge_dlms::security::{
     encrypt, CipheredApdu, CipheredTag, Envelope, KeyKind, Keys, SecurityControl, SecurityPolicy,
 };
@@ -56,7 +56,7 @@ fn the_green_book_glo_get_request_decrypts_to_a_get_request() {
     let apdu = CipheredApdu::decode(&bytes).unwrap();
     let mut out = Vec::new();
     let plain = apdu
-        .decrypt(&keys(), Some(&SERVER_TITLE), &mut out)
+        .decrypt(&keys(), Some(&SENDER_TITLE), &mut out)
         .unwrap();
     assert_eq!(plain, GET_CLOCK);
     assert_eq!(plain[0], 0xC0, "a get-request");
@@ -69,7 +69,7 @@ fn the_green_book_glo_get_request_is_what_encrypt_builds() {
         Envelope::ServiceSpecific(KeyKind::Global),
         SecurityControl::new(SecurityPolicy::AuthenticatedEncrypted),
         0x0123_4567,
-        &SERVER_TITLE,
+        &SENDER_TITLE,
         &keys(),
         &GET_CLOCK,
         &mut out,
@@ -79,7 +79,8 @@ fn the_green_book_glo_get_request_is_what_encrypt_builds() {
 }
 
 /// u9n/dlms-cosem tests/test_xdlms/test_initiate.py, TestGlobalCipherInitiateRequest: a
-/// glo-initiate-request under the Green Book keys and server system title.
+/// glo-initiate-request under the Green Book keys, sent by the client whose system title is
+/// [`SENDER_TITLE`].
 const GLO_INITIATE_REQUEST: &str = concat!(
     "21",                                                             // glo-initiate-request
     "30",                                                             // length: 48
@@ -109,7 +110,7 @@ fn the_dlms_cosem_glo_initiate_request_decrypts_and_encrypts_back() {
     assert_eq!(apdu.tag(), CipheredTag::GLO_INITIATE_REQUEST);
     let mut out = Vec::new();
     let plain = apdu
-        .decrypt(&keys(), Some(&SERVER_TITLE), &mut out)
+        .decrypt(&keys(), Some(&SENDER_TITLE), &mut out)
         .unwrap();
     assert_eq!(plain, hex(INITIATE_REQUEST));
     let mut again = Vec::new();
@@ -117,7 +118,7 @@ fn the_dlms_cosem_glo_initiate_request_decrypts_and_encrypts_back() {
         Envelope::ServiceSpecific(KeyKind::Global),
         apdu.security_control(),
         apdu.frame_counter(),
-        &SERVER_TITLE,
+        &SENDER_TITLE,
         &keys(),
         &hex(INITIATE_REQUEST),
         &mut again,
