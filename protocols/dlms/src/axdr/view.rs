@@ -101,18 +101,12 @@ impl BitStr<'_> {
     }
 }
 
-/// The elements of an array or structure, in order.
+/// The elements of an array or structure, in order. `len()` (from [`ExactSizeIterator`]) is
+/// the number the container announced, without consuming anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Items<'a> {
     rest: &'a [u8],
     left: usize,
-}
-
-impl<'a> Items<'a> {
-    /// How many elements the container announced.
-    pub fn count(&self) -> usize {
-        self.left
-    }
 }
 
 impl<'a> Iterator for Items<'a> {

@@ -10,7 +10,8 @@ use fieldbridge_dlms::hdlc;
 use fieldbridge_dlms::security::{CipheredApdu, CounterGuard, Keys};
 use fieldbridge_dlms::{Checksum, Error};
 
-/// The Green Book's keys and the server's system title (DLMS UA 1000-2 Ed. 10, 9.2.7).
+/// The Green Book's keys, and the system title of the client that sent its ciphered GET
+/// (DLMS UA 1000-2 Ed. 10, 9.2.7).
 const EK: [u8; 16] = [
     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F,
 ];

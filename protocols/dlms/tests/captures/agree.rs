@@ -19,7 +19,7 @@ use fieldbridge_dlms::apdu::initiate::{InitiateRequest, InitiateResponse};
 use fieldbridge_dlms::apdu::selective::SelectiveAccess;
 use fieldbridge_dlms::apdu::set::{SetRequest, SetResponse};
 use fieldbridge_dlms::apdu::Apdu;
-use fieldbridge_dlms::axdr::{DataRef, Items, Value};
+use fieldbridge_dlms::axdr::{DataRef, Value};
 use fieldbridge_dlms::security::CipheredApdu;
 
 fn hex(bytes: &[u8]) -> String {
@@ -45,7 +45,7 @@ pub fn data(x: Cursor<'_>, d: DataRef<'_>) {
             let qty = x.attr("Qty");
             assert_eq!(
                 usize::from_str_radix(qty, 16),
-                Ok(Items::count(&items)),
+                Ok(items.len()),
                 "{}: Qty",
                 x.path
             );

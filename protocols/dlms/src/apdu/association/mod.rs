@@ -236,8 +236,8 @@ fn dlms_oid(tlv: &Tlv<'_>, arc: [u8; 6], what: &'static str) -> Result<u8, Error
 /// An authentication value (ISO/IEC 8650-1 `Authentication-value`, DLMS UA 1000-2 Ed. 10 clause
 /// 9.4.2.2.3): the LLS password, or an HLS challenge (CtoS in the AARQ, StoC in the AARE).
 ///
-/// Its `Debug` shows the alternative and the length only (`CharString(8 octets)`), never the
-/// octets: an LLS password must not end up in a log.
+/// Its `Debug` shows the alternative only (`CharString(hidden)`), never the octets: an LLS
+/// password must not end up in a log.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuthenticationValue<B> {
     /// charstring `[0] IMPLICIT GraphicString`: what DLMS sends.
@@ -246,52 +246,13 @@ pub enum AuthenticationValue<B> {
     BitString(B),
 }
 
-impl<B: std::fmt::Debug> std::fmt::Debug for AuthenticationValue<B> {
-    /// The alternative and the number of octets, never their value. (The bound is `Debug`, not
-    /// `AsRef<[u8]>`, because the AARQ's and AARE's derived `Debug` ask for no more; the octets
-    /// are counted from the list `Debug` writes, which is never stored.)
+impl<B> std::fmt::Debug for AuthenticationValue<B> {
+    /// The alternative only, never the octets (an LLS password) nor their number.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (name, b) = match self {
-            Self::CharString(b) => ("CharString", b),
-            Self::BitString(b) => ("BitString", b),
-        };
-        let mut counter = ListCounter::default();
-        std::fmt::Write::write_fmt(&mut counter, format_args!("{b:?}"))?;
-        write!(f, "{name}({} octets)", counter.count())
-    }
-}
-
-/// Counts the elements of a list's `Debug` output (`[115, 51, 99]` is 3) as it is written,
-/// keeping none of it.
-#[derive(Default)]
-struct ListCounter {
-    depth: usize,
-    commas: usize,
-    any: bool,
-}
-
-impl ListCounter {
-    fn count(&self) -> usize {
-        if self.any {
-            self.commas.saturating_add(1)
-        } else {
-            0
-        }
-    }
-}
-
-impl std::fmt::Write for ListCounter {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        for c in s.chars() {
-            match c {
-                '[' | '(' | '{' => self.depth = self.depth.saturating_add(1),
-                ']' | ')' | '}' => self.depth = self.depth.saturating_sub(1),
-                ',' if self.depth == 1 => self.commas = self.commas.saturating_add(1),
-                c if self.depth >= 1 && !c.is_whitespace() => self.any = true,
-                _ => {}
-            }
-        }
-        Ok(())
+        f.write_str(match self {
+            Self::CharString(_) => "CharString(hidden)",
+            Self::BitString(_) => "BitString(hidden)",
+        })
     }
 }
 

@@ -199,11 +199,6 @@ impl<'a, T: Element<'a>> List<'a, T> {
         })
     }
 
-    /// How many elements the sequence holds.
-    pub fn count(&self) -> usize {
-        self.left
-    }
-
     /// Whether the sequence is empty.
     pub fn is_empty(&self) -> bool {
         self.left == 0
