@@ -46,6 +46,10 @@ enum Form {
 }
 
 /// An HDLC address of one, two or four octets, its values always in range.
+///
+/// Equality and hashing compare the form as well as the values: `Address::two(1, 17)` is not
+/// `Address::four(1, 17)`, though both name upper 1, lower 17, because they are different
+/// octets on the wire and a station answers only the form it was configured with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Address(Form);
 

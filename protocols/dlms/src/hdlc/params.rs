@@ -35,6 +35,10 @@ pub const DEFAULT_MAX_INFO: u32 = 128;
 pub const DEFAULT_WINDOW: u8 = 1;
 /// The largest window with modulo 8 sequence numbers.
 pub const MAX_WINDOW: u8 = 7;
+/// The smallest maximum information field length [`Parameters::decode_lenient`] accepts from a
+/// peer: 32 octets, the lower end of the range IEC 62056-46 allows (32..=2030, the range
+/// u9n/dlms-cosem checks too). A smaller value is raised to it.
+pub const MIN_INFO: u32 = 32;
 
 /// The four negotiated HDLC parameters, from one station's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,6 +74,22 @@ impl Parameters {
     /// after the group; [`Error::Truncated`] inside a parameter; [`Error::BadValue`] for a
     /// parameter length other than 1, 2 or 4, a maximum length of 0 or a window outside 1..=7.
     pub fn decode(info: &[u8]) -> Result<Self, Error> {
+        Self::read(info, false)
+    }
+
+    /// As [`Parameters::decode`], but a value out of range is brought into it instead of refused,
+    /// as a link does with a peer's SNRM or UA: a window of 0 becomes 1 and one above 7 becomes
+    /// 7; a maximum information field length below [`MIN_INFO`] (0 included) becomes
+    /// [`MIN_INFO`]. What is too long for a frame is cut by the link itself.
+    ///
+    /// # Errors
+    /// As [`Parameters::decode`], for the structure only: the identifiers, the group length,
+    /// a truncated parameter and a parameter length other than 1, 2 or 4.
+    pub fn decode_lenient(info: &[u8]) -> Result<Self, Error> {
+        Self::read(info, true)
+    }
+
+    fn read(info: &[u8], lenient: bool) -> Result<Self, Error> {
         let mut params = Parameters::default();
         if info.is_empty() {
             return Ok(params);
@@ -130,6 +150,7 @@ impl Parameters {
             let value_at = len_at + 1;
             match id {
                 MAX_INFO_TX | MAX_INFO_RX => {
+                    let value = if lenient { value.max(MIN_INFO) } else { value };
                     if value == 0 {
                         return Err(Error::BadValue {
                             offset: value_at,
@@ -147,6 +168,7 @@ impl Parameters {
                 _ => {
                     let window = match u8::try_from(value) {
                         Ok(w @ 1..=MAX_WINDOW) => w,
+                        _ if lenient => value.clamp(1, u32::from(MAX_WINDOW)) as u8,
                         _ => {
                             return Err(Error::BadValue {
                                 offset: value_at,

@@ -6,8 +6,20 @@
 //! received, hands out each whole frame, and on anything that is not a frame discards one byte and
 //! hunts for the next flag (the rule for serial lines in the project's house style), counting what
 //! it threw away.
+//!
+//! What is counted:
+//! - [`Splitter::discarded`]: every octet that is neither part of a frame handed out nor a flag
+//!   between frames, plus the opening flag of each bad frame. A flag followed by an octet that
+//!   cannot start a frame (its high nibble is not frame format type 3, 0xA) is taken as a closing
+//!   or idle flag: it is not counted, so `frame 7E 00 7E frame` counts one octet (the 0x00).
+//! - [`Splitter::bad_frames`]: each flag followed by a frame format octet that did not lead to a
+//!   valid frame (bad length, address, HCS, FCS or closing flag).
+//!
+//! The work is linear in the bytes pushed: frames are read from a cursor, and the consumed prefix
+//! is moved out of the buffer only by [`Splitter::push`], and only once it is at least half of
+//! the buffer ([`Splitter::bytes_moved`] counts the octets moved).
 
-use super::frame::{decode, Frame, FLAG};
+use super::frame::{decode, Frame, FLAG, FORMAT_TYPE_3};
 use crate::Error;
 
 /// A buffer that turns a serial byte stream into HDLC frames.
@@ -19,6 +31,8 @@ pub struct Splitter {
     discarded: u64,
     bad_frames: u64,
     last_error: Option<Error>,
+    /// Octets moved to the front of `buf` by compaction.
+    moved: u64,
 }
 
 impl Splitter {
@@ -29,15 +43,17 @@ impl Splitter {
 
     /// Appends bytes read from the line.
     pub fn push(&mut self, bytes: &[u8]) {
-        self.compact();
+        // Moving the kept bytes costs at most as much as the consumed ones did to read: linear.
+        if self.start > 0 && self.start >= self.buf.len() - self.start.min(self.buf.len()) {
+            self.compact();
+        }
         self.buf.extend_from_slice(bytes);
     }
 
     /// The next whole frame, or `None` when more bytes are needed. Garbage and bad frames before
     /// it are discarded and counted ([`Splitter::discarded`], [`Splitter::bad_frames`]).
     pub fn next_frame(&mut self) -> Option<Frame<'_>> {
-        self.compact();
-        let mut at = 0usize;
+        let mut at = self.start;
         loop {
             let rest = self.buf.get(at..).unwrap_or_default();
             let Some(flag) = rest.iter().position(|&b| b == FLAG) else {
@@ -62,9 +78,16 @@ impl Splitter {
                     return Some(frame);
                 }
                 Err(error) => {
-                    self.bad_frames += 1;
-                    self.last_error = Some(error);
-                    self.discarded += 1;
+                    // A flag before an octet that cannot open a frame closes one or idles.
+                    let opens = self
+                        .buf
+                        .get(at + 1)
+                        .is_some_and(|&b| b & 0xF0 == FORMAT_TYPE_3);
+                    if opens {
+                        self.bad_frames += 1;
+                        self.last_error = Some(error);
+                        self.discarded += 1;
+                    }
                     at += 1;
                 }
             }
@@ -72,12 +95,13 @@ impl Splitter {
     }
 
     /// How many bytes were discarded so far: garbage between frames and the bytes of bad frames
-    /// (idle flags and shared flags are not counted).
+    /// with their opening flag; idle, shared and closing flags are not counted (module
+    /// documentation).
     pub fn discarded(&self) -> u64 {
         self.discarded
     }
 
-    /// How many times a flag did not start a valid frame.
+    /// How many times a flag followed by a frame format octet did not start a valid frame.
     pub fn bad_frames(&self) -> u64 {
         self.bad_frames
     }
@@ -108,9 +132,17 @@ impl Splitter {
         self.start = 0;
     }
 
+    /// How many octets compaction moved so far: a measure of the splitter's work, at most the
+    /// number of octets pushed.
+    pub fn bytes_moved(&self) -> u64 {
+        self.moved
+    }
+
     fn compact(&mut self) {
         if self.start > 0 {
-            self.buf.drain(..self.start.min(self.buf.len()));
+            let start = self.start.min(self.buf.len());
+            self.moved += (self.buf.len() - start) as u64;
+            self.buf.drain(..start);
             self.start = 0;
         }
     }

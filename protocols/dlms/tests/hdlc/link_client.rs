@@ -246,44 +246,28 @@ fn a_partial_frame_older_than_the_inter_octet_timeout_is_dropped() {
 }
 
 #[test]
-fn an_information_field_longer_than_negotiated_closes_the_link() {
+fn an_information_field_above_the_negotiated_length_is_taken_up_to_the_configured_one() {
     let now = Instant::now();
-    let mut c = connected(now); // 154 octets each way
+    let mut c = connected(now); // 154 octets each way negotiated, 2030 configured
+    let i = |ns| Control::I {
+        ns,
+        nr: 0,
+        pf: true,
+    };
     let mut info = vec![0xE6, 0xE7, 0x00];
-    info.resize(154, 0x01);
-    c.handle_input(
-        now,
-        &response(
-            Control::I {
-                ns: 0,
-                nr: 0,
-                pf: true,
-            },
-            &info,
-        ),
-    );
-    assert_eq!(events(&mut c), [Event::Data(vec![0x01; 151])]);
+    info.resize(155, 0x01);
+    c.handle_input(now, &response(i(0), &info));
+    assert_eq!(events(&mut c), [Event::Data(vec![0x01; 152])]);
+    info.resize(2030, 0x01);
+    c.handle_input(now, &response(i(1), &info));
+    assert_eq!(events(&mut c), [Event::Data(vec![0x01; 2027])]);
     info.push(0x01);
-    c.handle_input(
-        now,
-        &response(
-            Control::I {
-                ns: 1,
-                nr: 0,
-                pf: true,
-            },
-            &info,
-        ),
-    );
+    c.handle_input(now, &response(i(2), &info));
     assert_eq!(
         events(&mut c),
         [Event::Discarded {
-            control: Control::I {
-                ns: 1,
-                nr: 0,
-                pf: true
-            },
-            reason: "information field longer than negotiated"
+            control: i(2),
+            reason: "information field longer than this station receives"
         }]
     );
     assert_eq!(sent(&mut c, now), [Control::Disc { pf: true }]);

@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 /// The decision to drop the `n`th frame (from 0) of a direction.
 pub type Dropper = Box<dyn FnMut(usize, &[u8]) -> bool>;
 
+/// What the line makes of the `n`th frame (from 0) of a direction: the bytes delivered (none:
+/// lost; the frame twice: duplicated; cut short; a byte changed).
+pub type Mangler = Box<dyn FnMut(usize, &[u8]) -> Vec<u8>>;
+
 /// Two stations on a line.
 pub struct Pair {
     pub client: Client,
@@ -20,9 +24,16 @@ pub struct Pair {
     pub wire: Vec<(bool, Control)>,
     pub drop_to_server: Dropper,
     pub drop_to_client: Dropper,
+    /// Applied after the droppers, when set.
+    pub mangle_to_server: Option<Mangler>,
+    pub mangle_to_client: Option<Mangler>,
     sent: [usize; 2],
     /// What the server answers to a request: its bytes reversed and repeated `echo_factor` times.
     pub echo_factor: usize,
+    /// How long the server's application takes to answer (`None`: never).
+    pub answer_delay: Option<Duration>,
+    /// Answers waiting for their time.
+    pending: Vec<(Instant, Vec<u8>)>,
 }
 
 pub fn config() -> Config {
@@ -54,8 +65,22 @@ impl Pair {
             wire: Vec::new(),
             drop_to_server: Box::new(|_, _| false),
             drop_to_client: Box::new(|_, _| false),
+            mangle_to_server: None,
+            mangle_to_client: None,
             sent: [0, 0],
             echo_factor: 1,
+            answer_delay: Some(Duration::ZERO),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Gives the server the answers whose time has come.
+    fn release_answers(&mut self) {
+        let now = self.now;
+        let (due, later): (Vec<_>, Vec<_>) = self.pending.drain(..).partition(|(t, _)| *t <= now);
+        self.pending = later;
+        for (_, answer) in due {
+            self.server.send(&answer).unwrap();
         }
     }
 
@@ -69,19 +94,27 @@ impl Pair {
         let mut moved = false;
         loop {
             let mut any = false;
+            self.release_answers();
             while let Some(frame) = self.client.poll_transmit(self.now) {
                 any = true;
                 self.wire.push((true, Self::control(&frame)));
                 let n = self.sent[0];
                 self.sent[0] += 1;
                 if !(self.drop_to_server)(n, &frame) {
-                    self.server.handle_input(self.now, &frame);
+                    let bytes = match &mut self.mangle_to_server {
+                        Some(m) => m(n, &frame),
+                        None => frame,
+                    };
+                    self.server.handle_input(self.now, &bytes);
                 }
                 while let Some(event) = self.server.poll_event() {
                     if let Event::Data(request) = &event {
-                        self.server
-                            .send(&answer(request, self.echo_factor))
-                            .unwrap();
+                        let answer = answer(request, self.echo_factor);
+                        match self.answer_delay {
+                            Some(d) if d.is_zero() => self.server.send(&answer).unwrap(),
+                            Some(d) => self.pending.push((self.now + d, answer)),
+                            None => {}
+                        }
                     }
                     self.server_events.push(event);
                 }
@@ -92,7 +125,11 @@ impl Pair {
                 let n = self.sent[1];
                 self.sent[1] += 1;
                 if !(self.drop_to_client)(n, &frame) {
-                    self.client.handle_input(self.now, &frame);
+                    let bytes = match &mut self.mangle_to_client {
+                        Some(m) => m(n, &frame),
+                        None => frame,
+                    };
+                    self.client.handle_input(self.now, &bytes);
                 }
             }
             while let Some(event) = self.client.poll_event() {

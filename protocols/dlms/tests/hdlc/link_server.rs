@@ -256,12 +256,13 @@ fn a_silent_client_loses_its_link_after_the_inactivity_timeout() {
 fn an_snrm_with_malformed_parameters_is_answered_dm() {
     let now = Instant::now();
     let mut s = server();
+    // 81 | 81 (not the group identifier 80) | 03 | 07 01 01
     s.handle_input(
         now,
         &command(
             Control::Snrm { pf: true },
             false,
-            &[0x81, 0x80, 0x03, 0x07, 0x01, 0x09],
+            &[0x81, 0x81, 0x03, 0x07, 0x01, 0x01],
         ),
     );
     assert!(matches!(events(&mut s)[..], [Event::Malformed(_)]));
@@ -269,16 +270,18 @@ fn an_snrm_with_malformed_parameters_is_answered_dm() {
 }
 
 #[test]
-fn a_missing_llc_header_is_refused_unless_configured() {
+fn a_missing_llc_header_is_refused_only_in_strict_mode() {
     let now = Instant::now();
-    let mut s = connected(now);
-    s.handle_input(now, &command(i(0, 0, true), false, &[0xC0, 0x01]));
-    assert!(matches!(events(&mut s)[..], [Event::Malformed(_)]));
-    let mut lenient = Server::new(Config {
+    let mut s = Server::new(Config {
         server: server_address(),
-        accept_missing_llc: true,
+        accept_missing_llc: false,
         ..Config::default()
     });
+    s.handle_input(now, &bytes(SNRM));
+    events(&mut s);
+    s.handle_input(now, &command(i(0, 0, true), false, &[0xC0, 0x01]));
+    assert!(matches!(events(&mut s)[..], [Event::Malformed(_)]));
+    let mut lenient = server(); // the default
     lenient.handle_input(now, &bytes(SNRM));
     lenient.handle_input(now, &command(i(0, 0, true), false, &[0xC0, 0x01]));
     assert_eq!(events(&mut lenient)[1], Event::Data(vec![0xC0, 0x01]));

@@ -2,6 +2,7 @@
 
 use fieldbridge_dlms::hdlc::Parameters;
 use fieldbridge_dlms::Error;
+use proptest::strategy::Strategy;
 
 #[test]
 fn gurux_style_four_octet_windows_are_read() {
@@ -186,4 +187,44 @@ fn a_maximum_information_length_of_zero_is_refused() {
             found: 0
         })
     );
+}
+
+#[test]
+fn the_lenient_reading_clamps_windows_and_short_lengths_into_range() {
+    // 81 80 0C | 05 01 00 (tx 0) | 06 01 10 (rx 16) | 07 01 00 (window 0) | 08 01 09 (window 9)
+    let info = [
+        0x81, 0x80, 0x0C, 0x05, 0x01, 0x00, 0x06, 0x01, 0x10, 0x07, 0x01, 0x00, 0x08, 0x01, 0x09,
+    ];
+    assert!(Parameters::decode(&info).is_err());
+    assert_eq!(
+        Parameters::decode_lenient(&info),
+        Ok(Parameters {
+            max_info_tx: 32,
+            max_info_rx: 32,
+            window_tx: 1,
+            window_rx: 7,
+        })
+    );
+}
+
+#[test]
+fn the_lenient_reading_still_refuses_a_broken_structure() {
+    // 81 80 05 | 07 03 00 00 01: a three-octet value
+    let info = [0x81, 0x80, 0x05, 0x07, 0x03, 0x00, 0x00, 0x01];
+    assert!(matches!(
+        Parameters::decode_lenient(&info),
+        Err(Error::BadValue { offset: 4, .. })
+    ));
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_lenient_reading_agrees_with_the_strict_one_on_values_in_range(
+        p in fieldbridge_dlms::strategy::hdlc::parameters()
+            .prop_filter("at least 32", |p| p.max_info_tx >= 32 && p.max_info_rx >= 32),
+    ) {
+        let bytes = p.to_bytes();
+        proptest::prop_assert_eq!(Parameters::decode_lenient(&bytes), Ok(p));
+        proptest::prop_assert_eq!(Parameters::decode(&bytes), Ok(p));
+    }
 }

@@ -86,10 +86,10 @@ fn garbage_before_and_between_frames_is_discarded_and_counted() {
     let mut s = Splitter::new();
     s.push(&stream);
     assert_eq!(drain(&mut s), expected(&[SNRM, UA]));
-    // 4 before; after the SNRM its closing flag is tried as an opening one and fails on 0x55
-    // (1 counted), then 55 55.
-    assert_eq!(s.discarded(), 4 + 1 + 2);
-    assert_eq!(s.bad_frames(), 1);
+    // 4 before; after the SNRM its closing flag is followed by 0x55, which cannot open a
+    // frame: the flag only closed the SNRM (not counted), then 55 55.
+    assert_eq!(s.discarded(), 4 + 2);
+    assert_eq!(s.bad_frames(), 0);
 }
 
 #[test]
@@ -149,4 +149,79 @@ fn the_stream_keeps_the_frame_borrowed_until_the_next_call() {
     assert_eq!(f.info.len(), 569);
     assert!(s.next_frame().is_none());
     assert_eq!(s.buffered(), 1);
+}
+
+#[test]
+fn a_hundred_and_sixty_thousand_frames_in_one_push_are_split_without_moving_bytes() {
+    let rr = bytes(RR);
+    let stream: Vec<u8> = rr
+        .iter()
+        .copied()
+        .cycle()
+        .take(rr.len() * 160_000)
+        .collect();
+    let mut s = Splitter::new();
+    s.push(&stream);
+    let mut n = 0;
+    while s.next_frame().is_some() {
+        n += 1;
+    }
+    assert_eq!(n, 160_000);
+    // Handing out frames moves nothing: they are read from a cursor.
+    assert_eq!(s.bytes_moved(), 0);
+    assert_eq!((s.discarded(), s.bad_frames()), (0, 0));
+}
+
+#[test]
+fn compaction_moves_at_most_as_many_bytes_as_were_pushed() {
+    // Frames arriving in reads that cut them anywhere: each push may compact, but only once the
+    // consumed prefix is half the buffer, so the bytes moved stay below the bytes pushed.
+    let rr = bytes(RR);
+    let stream: Vec<u8> = rr.iter().copied().cycle().take(rr.len() * 20_000).collect();
+    let mut s = Splitter::new();
+    let mut n = 0;
+    for chunk in stream.chunks(13) {
+        s.push(chunk);
+        while s.next_frame().is_some() {
+            n += 1;
+        }
+    }
+    assert_eq!(n, 20_000);
+    assert!(
+        s.bytes_moved() <= stream.len() as u64,
+        "{}",
+        s.bytes_moved()
+    );
+    assert!(s.buffered() < 2 * rr.len());
+}
+
+#[test]
+fn a_closing_flag_followed_by_noise_counts_the_noise_only() {
+    // RR 7E | 00 | 7E RR: the 0x00 is noise; the flag before it closed the first RR.
+    let mut stream = bytes(RR);
+    stream.push(0x00);
+    stream.extend_from_slice(&bytes(RR));
+    let mut s = Splitter::new();
+    s.push(&stream);
+    assert_eq!(drain(&mut s), expected(&[RR, RR]));
+    assert_eq!((s.discarded(), s.bad_frames()), (1, 0));
+    assert_eq!(s.last_error(), None);
+}
+
+#[test]
+fn a_shared_flag_that_opens_a_bad_frame_counts_a_bad_frame() {
+    // RR 7E | A0 07 03 21 71 13 C4 (FCS one off) 7E | RR again sharing that flag.
+    let rr = bytes(RR);
+    let mut bad = rr[1..].to_vec();
+    bad[6] ^= 0x01;
+    let mut stream = rr.clone();
+    stream.extend_from_slice(&bad);
+    stream.extend_from_slice(&rr[1..]);
+    let mut s = Splitter::new();
+    s.push(&stream);
+    assert_eq!(drain(&mut s), expected(&[RR, RR]));
+    assert_eq!(s.bad_frames(), 1);
+    // The shared flag that opened the bad frame and its 7 octets; its closing flag opened the
+    // second RR.
+    assert_eq!(s.discarded(), 8);
 }

@@ -5,7 +5,7 @@ use super::window::{build, clamp_info, Assembled, InvalidNr, Reassembly, Receive
 use super::{Config, Disconnect, Event, SendError, State};
 use crate::hdlc::{Control, Frame, FrameReject, Llc, Parameters};
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The link layer of a DLMS client over HDLC.
 #[derive(Debug, Clone)]
@@ -32,12 +32,24 @@ struct Core {
     /// V(R): the N(S) expected next.
     vr: u8,
     reassembly: Reassembly,
-    /// The deadline of the response to the last frame sent with the P bit.
-    awaiting: Option<Instant>,
+    /// A frame with the P bit is out and no response with the F bit came yet.
+    awaiting: bool,
+    /// When the response to it is late (`None`: never, the timeout being too long to add).
+    deadline: Option<Instant>,
     retries: u8,
     due: Due,
-    /// The server answered RNR: no I frames, and a poll no earlier than this.
+    /// The server answered RNR: no I frames, and a poll no earlier than `busy_until` (`None`:
+    /// never, the interval being too long to add, unless [`Client::poll`] is called).
+    busy: bool,
     busy_until: Option<Instant>,
+    /// When the server started answering RNR, for the cap on busy polls.
+    busy_since: Option<Instant>,
+    /// Requests the server acknowledged and has not answered yet.
+    owed: usize,
+    /// When the server first answered RR without the answer owed.
+    owed_since: Option<Instant>,
+    /// When to poll again for the answer owed.
+    repoll: Option<Instant>,
     /// An I frame was out of sequence: the server has frames we lost, poll for them.
     gap: bool,
     /// Why a DISC was sent, reported when it is answered.
@@ -57,10 +69,16 @@ impl Client {
                 tx: SendWindow::default(),
                 vr: 0,
                 reassembly: Reassembly::default(),
-                awaiting: None,
+                awaiting: false,
+                deadline: None,
                 retries: 0,
                 due: Due::Nothing,
+                busy: false,
                 busy_until: None,
+                busy_since: None,
+                owed: 0,
+                owed_since: None,
+                repoll: None,
                 gap: false,
                 closing: Disconnect::Local,
                 events: VecDeque::new(),
@@ -90,7 +108,7 @@ impl Client {
         core.reset_link();
         core.state = State::Connecting;
         core.due = Due::Snrm;
-        core.awaiting = None;
+        core.stop_waiting();
         core.retries = 0;
     }
 
@@ -104,11 +122,43 @@ impl Client {
         core.disconnect(Disconnect::Local);
     }
 
-    /// Queues an APDU (without LLC header) for the server.
+    /// Queues an APDU (without LLC header) for the server: a request, to which the server owes
+    /// an answer. Once the server has acknowledged it, the client polls until the answer comes
+    /// (see [`Client::poll`]).
     ///
     /// # Errors
     /// [`SendError::NotConnected`] unless the link is connected.
     pub fn send(&mut self, apdu: &[u8]) -> Result<(), SendError> {
+        self.queue(apdu, true)
+    }
+
+    /// Queues an APDU that the server does not answer (an unconfirmed service, e.g. an
+    /// unconfirmed SET or a data-notification): the client does not poll for an answer to it.
+    ///
+    /// # Errors
+    /// [`SendError::NotConnected`] unless the link is connected.
+    pub fn send_unconfirmed(&mut self, apdu: &[u8]) -> Result<(), SendError> {
+        self.queue(apdu, false)
+    }
+
+    /// Polls the server (RR with the P bit) at the next [`Client::poll_transmit`], for an
+    /// application that knows an answer is owed; the client then keeps polling every
+    /// [`Config::busy_poll_interval`] until the answer comes, within the same bound as after
+    /// [`Client::send`]. Nothing happens unless the link is connected, and no second poll goes
+    /// out while one awaits its response.
+    pub fn poll(&mut self, now: Instant) {
+        let core = &mut self.core;
+        if core.state != State::Connected {
+            return;
+        }
+        core.owed = core.owed.max(1);
+        core.repoll = Some(now);
+        if core.busy {
+            core.busy_until = Some(now);
+        }
+    }
+
+    fn queue(&mut self, apdu: &[u8], answered: bool) -> Result<(), SendError> {
         let core = &mut self.core;
         if core.state != State::Connected {
             return Err(SendError::NotConnected);
@@ -118,14 +168,14 @@ impl Client {
             &core.config.server,
             &core.config.client,
         );
-        core.tx.push(&Llc::Command.prefix(apdu), max);
+        core.tx.push(&Llc::Command.prefix(apdu), max, answered);
         Ok(())
     }
 
-    /// Whether nothing waits to be sent, acknowledged or received.
+    /// Whether nothing waits to be sent, acknowledged or received (an answer owed included).
     pub fn is_idle(&self) -> bool {
         let core = &self.core;
-        core.tx.is_empty() && core.awaiting.is_none() && !core.reassembly.in_progress()
+        core.tx.is_empty() && !core.awaiting && !core.reassembly.in_progress() && core.owed == 0
     }
 
     /// Takes the bytes of one read from the line at `now`.
@@ -142,19 +192,24 @@ impl Client {
         self.core.poll_transmit(now)
     }
 
-    /// The next event.
+    /// The next event. Events queue up until taken: a caller that never calls this lets the
+    /// queue grow.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.core.events.pop_front()
     }
 
     /// When [`Client::handle_timeout`] is due (a response not received in time), or when
-    /// [`Client::poll_transmit`] will poll a busy server again.
+    /// [`Client::poll_transmit`] will poll again a server that answered RNR, or one that owes
+    /// an answer. `None` while no timer runs, or when a configured duration is too long to add
+    /// to the time (no deadline).
     pub fn poll_timeout(&self) -> Option<Instant> {
         let core = &self.core;
-        match (core.awaiting, core.busy_until) {
-            (Some(a), _) => Some(a),
-            (None, b) => b,
+        if core.awaiting {
+            return core.deadline;
         }
+        let busy = core.busy.then_some(core.busy_until).flatten();
+        let repoll = (core.owed > 0).then_some(core.repoll).flatten();
+        busy.into_iter().chain(repoll).min()
     }
 
     /// Runs the timers at `now`: a response that did not come in time is polled for again, or
@@ -169,9 +224,41 @@ impl Core {
         self.tx.reset();
         self.vr = 0;
         self.reassembly.reset();
+        self.busy = false;
         self.busy_until = None;
+        self.busy_since = None;
+        self.owed = 0;
+        self.owed_since = None;
+        self.repoll = None;
         self.gap = false;
         self.params = self.config.parameters;
+    }
+
+    /// A frame with the P bit went out at `now`: its response is due within the timeout.
+    fn wait(&mut self, now: Instant) {
+        self.awaiting = true;
+        self.deadline = now.checked_add(self.config.response_timeout);
+    }
+
+    fn stop_waiting(&mut self) {
+        self.awaiting = false;
+        self.deadline = None;
+    }
+
+    /// How long a server that answers but says nothing useful (RNR, or RR without the answer
+    /// owed) is polled: as long as a silent one gets, the response timeout times the retries
+    /// plus one. `None`: no bound (the product does not fit a `Duration`).
+    fn patience(&self) -> Option<Duration> {
+        self.config
+            .response_timeout
+            .checked_mul(u32::from(self.config.retries) + 1)
+    }
+
+    /// Whether `patience` ran out between `since` and `now`.
+    fn out_of_patience(&self, since: Instant, now: Instant) -> bool {
+        self.patience()
+            .and_then(|p| since.checked_add(p))
+            .is_some_and(|end| now >= end)
     }
 
     fn disconnect(&mut self, why: Disconnect) {
@@ -179,7 +266,7 @@ impl Core {
         self.state = State::Disconnecting;
         self.closing = why;
         self.due = Due::Disc;
-        self.awaiting = None;
+        self.stop_waiting();
         self.retries = 0;
     }
 
@@ -187,7 +274,7 @@ impl Core {
         self.reset_link();
         self.state = State::Disconnected;
         self.due = Due::Nothing;
-        self.awaiting = None;
+        self.stop_waiting();
         self.events.push_back(Event::Disconnected(why));
     }
 
@@ -202,10 +289,9 @@ impl Core {
     }
 
     fn poll_transmit(&mut self, now: Instant) -> Option<Vec<u8>> {
-        if self.awaiting.is_some() {
+        if self.awaiting {
             return None;
         }
-        let deadline = now + self.config.response_timeout;
         let pf = true;
         let due = std::mem::replace(&mut self.due, Due::Nothing);
         let bytes = match (self.state, due) {
@@ -220,26 +306,33 @@ impl Core {
             (State::Connected, _) => return self.next_data(now),
             _ => return None,
         };
-        self.awaiting = Some(deadline);
+        self.wait(now);
         Some(bytes)
     }
 
-    /// I frames within the window, else a poll for the rest of a segmented response.
+    /// RR with the P bit, at `now`.
+    fn poll_frame(&mut self, now: Instant) -> Vec<u8> {
+        self.wait(now);
+        self.frame(
+            Control::Rr {
+                nr: self.vr,
+                pf: true,
+            },
+            false,
+            &[],
+        )
+    }
+
+    /// I frames within the window, else a poll for the rest of a segmented response or for an
+    /// answer owed.
     fn next_data(&mut self, now: Instant) -> Option<Vec<u8>> {
-        if let Some(until) = self.busy_until {
-            if now < until {
+        if self.busy {
+            if self.busy_until.is_none_or(|until| now < until) {
                 return None;
             }
+            self.busy = false;
             self.busy_until = None;
-            self.awaiting = Some(now + self.config.response_timeout);
-            return Some(self.frame(
-                Control::Rr {
-                    nr: self.vr,
-                    pf: true,
-                },
-                false,
-                &[],
-            ));
+            return Some(self.poll_frame(now));
         }
         if let Some((ns, segment, last)) = self.tx.next(self.params.window_tx) {
             let control = Control::I {
@@ -250,33 +343,27 @@ impl Core {
             let bytes = self.frame(control, segment.more, &segment.info);
             self.tx.mark_sent();
             if last {
-                self.awaiting = Some(now + self.config.response_timeout);
+                self.wait(now);
             }
             return Some(bytes);
         }
         if self.reassembly.in_progress() || self.gap {
             self.gap = false;
-            self.awaiting = Some(now + self.config.response_timeout);
-            return Some(self.frame(
-                Control::Rr {
-                    nr: self.vr,
-                    pf: true,
-                },
-                false,
-                &[],
-            ));
+            return Some(self.poll_frame(now));
+        }
+        if self.owed > 0 && self.repoll.is_some_and(|at| now >= at) {
+            self.repoll = None;
+            return Some(self.poll_frame(now));
         }
         None
     }
 
     fn handle_timeout(&mut self, now: Instant) {
-        let Some(deadline) = self.awaiting else {
-            return;
-        };
-        if now < deadline {
-            return;
+        match self.deadline {
+            Some(deadline) if self.awaiting && now >= deadline => {}
+            _ => return,
         }
-        self.awaiting = None;
+        self.stop_waiting();
         if self.retries >= self.config.retries {
             let why = match self.state {
                 State::Disconnecting => self.closing,
@@ -315,7 +402,8 @@ impl Core {
             return self.on_push(frame);
         }
         match (self.state, control) {
-            (State::Connecting, Control::Ua { .. }) => match Parameters::decode(frame.info) {
+            (State::Connecting, Control::Ua { .. }) => match Parameters::decode_lenient(frame.info)
+            {
                 Ok(peer) => {
                     let mut params = self.config.parameters.negotiate(&peer);
                     let (s, c) = (&self.config.server, &self.config.client);
@@ -324,7 +412,7 @@ impl Core {
                     self.reset_link();
                     self.params = params;
                     self.state = State::Connected;
-                    self.awaiting = None;
+                    self.stop_waiting();
                     self.retries = 0;
                     self.events.push_back(Event::Connected(params));
                 }
@@ -364,17 +452,34 @@ impl Core {
         let Some(nr) = control.nr() else {
             return;
         };
-        if let Err(InvalidNr) = self.tx.ack(nr) {
-            self.discard(control, "N(R) acknowledges a frame never sent");
-            return self.disconnect(Disconnect::ProtocolError);
+        match self.tx.ack(nr) {
+            Ok(answered) => self.owed += answered,
+            Err(InvalidNr) => {
+                self.discard(control, "N(R) acknowledges a frame never sent");
+                return self.disconnect(Disconnect::ProtocolError);
+            }
         }
         match control {
             Control::I { ns, .. } => {
-                let max = self.params.max_info_rx as usize;
+                // Tolerant up to what this station was configured to receive, even above the
+                // negotiated value (a meter whose UA states none may still send longer frames);
+                // strict above it.
+                let max = clamp_info(
+                    self.config
+                        .parameters
+                        .max_info_rx
+                        .max(self.params.max_info_rx),
+                    &self.config.server,
+                    &self.config.client,
+                );
                 if frame.info.len() > max {
-                    self.discard(control, "information field longer than negotiated");
+                    self.discard(
+                        control,
+                        "information field longer than this station receives",
+                    );
                     return self.disconnect(Disconnect::ProtocolError);
                 }
+                self.busy_since = None;
                 if ns != self.vr {
                     self.gap = true;
                     self.events.push_back(Event::SequenceError {
@@ -383,33 +488,79 @@ impl Core {
                     });
                 } else {
                     self.vr = (self.vr + 1) & 7;
+                    self.owed_since = None;
                     self.assemble(frame);
                 }
             }
-            Control::Rnr { .. } => self.busy_until = Some(now + self.config.busy_poll_interval),
-            _ => {}
+            Control::Rnr { .. } => {
+                let since = *self.busy_since.get_or_insert(now);
+                if self.out_of_patience(since, now) {
+                    // Busy for as long as a silent server may be: give the link up.
+                    self.discard(control, "the server stayed busy (RNR) too long");
+                    return self.disconnect(Disconnect::LinkFailure);
+                }
+                self.busy = true;
+                self.busy_until = now.checked_add(self.config.busy_poll_interval);
+            }
+            _ => self.busy_since = None,
         }
         if control.pf() {
             // The response is complete: what it did not acknowledge was lost.
-            self.awaiting = None;
+            self.stop_waiting();
             self.retries = 0;
             if self.tx.outstanding() {
                 self.tx.go_back();
             }
+            if !matches!(control, Control::Rnr { .. }) {
+                self.answer_owed(now);
+            }
         }
+    }
+
+    /// After RR or I with the F bit: when the server acknowledged every request but still owes an
+    /// answer, it may only send it when polled (normal response mode), so poll again after the
+    /// busy interval; give up with [`Event::NoResponse`] once the server has had as long as a
+    /// silent one would.
+    fn answer_owed(&mut self, now: Instant) {
+        if self.owed == 0 || !self.tx.is_empty() || self.reassembly.in_progress() {
+            return;
+        }
+        let since = *self.owed_since.get_or_insert(now);
+        if self.out_of_patience(since, now) {
+            self.owed = 0;
+            self.owed_since = None;
+            self.repoll = None;
+            self.events.push_back(Event::NoResponse);
+            return;
+        }
+        self.repoll = now.checked_add(self.config.busy_poll_interval);
     }
 
     fn assemble(&mut self, frame: &Frame<'_>) {
         let limit = self.config.max_apdu_len;
         match self.reassembly.push(frame.info, frame.segmented, limit) {
             Assembled::Partial => {}
-            Assembled::TooLong(len) => self.events.push_back(Event::ApduTooLong { len }),
+            Assembled::TooLong(len) => {
+                self.answered();
+                self.events.push_back(Event::ApduTooLong { len })
+            }
             Assembled::Complete(data) => {
+                self.answered();
                 match strip(Llc::Response, &data, self.config.accept_missing_llc) {
                     Ok(apdu) => self.events.push_back(Event::Data(apdu.to_vec())),
                     Err(error) => self.events.push_back(Event::Malformed(error)),
                 }
             }
+        }
+    }
+}
+
+impl Core {
+    /// A whole APDU came from the server: one answer owed fewer.
+    fn answered(&mut self) {
+        self.owed = self.owed.saturating_sub(1);
+        if self.owed == 0 {
+            self.repoll = None;
         }
     }
 }

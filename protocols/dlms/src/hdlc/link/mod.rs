@@ -32,22 +32,51 @@
 //! together up to [`Config::max_apdu_len`]; a longer one is dropped whole and reported
 //! ([`Event::ApduTooLong`]).
 //!
+//! # Answers that come late
+//! In normal response mode the server may only speak when polled. When it acknowledges a whole
+//! request with RR and the F bit but has no answer ready yet (its application is slow), the
+//! server answers RR, not RNR: RNR says its *receiver* is busy, and Gurux's client treats an RNR
+//! as an error (`ErrorCode.RECEIVE_NOT_READY`) while it polls again after an RR. The client, for
+//! its part, remembers that an answer is owed to every APDU given to [`Client::send`] and, once
+//! the server acknowledged it, polls with RR and P every [`Config::busy_poll_interval`] until the
+//! answer comes. A server that keeps answering RR without it for the response timeout times
+//! (retries + 1), as long as a silent server gets, is given up with [`Event::NoResponse`]: the
+//! link stays up. [`Client::send_unconfirmed`] queues an APDU that owes no answer, and
+//! [`Client::poll`] polls for one the application knows is owed.
+//!
 //! # Errors and retries
 //! - The client waits [`Config::response_timeout`] for a response with the F bit. Then it polls
 //!   with RR and P (SNRM or DISC again while opening or closing), up to [`Config::retries`]
 //!   times, and finally reports [`Disconnect::LinkFailure`].
+//! - A server that answers RNR is polled again after [`Config::busy_poll_interval`]; one that
+//!   stays busy for the response timeout times (retries + 1) is disconnected with DISC and
+//!   [`Disconnect::LinkFailure`].
+//! - A duration in [`Config`] too long to add to an `Instant` means no deadline for that timer:
+//!   nothing panics.
 //! - A response or command with the P/F bit whose N(R) leaves frames unacknowledged means they
 //!   were lost: they are sent again from N(R) (checkpoint retransmission, go-back-N; ISO/IEC
 //!   13239 clause 6.11.4.3).
 //! - An I frame whose N(S) is not the expected V(R) (a repetition or a gap) is discarded and
 //!   reported ([`Event::SequenceError`]); the N(R) of the next response tells the sender where
 //!   to resume. Nothing is delivered twice.
-//! - An N(R) that acknowledges a frame never sent, an information field longer than negotiated,
+//! - Each station takes information fields up to its own configured maximum receive length
+//!   ([`Parameters::max_info_rx`] in [`Config::parameters`]) even when less was negotiated (a
+//!   meter that answers UA without parameters, so 128 octets, may still send longer frames);
+//!   only a longer one is an error. The peer's parameters are read leniently
+//!   ([`Parameters::decode_lenient`]): a window above 7 is taken as 7 and a maximum
+//!   information field length below 32 as 32, instead of refusing the link.
+//! - An N(R) that acknowledges a frame never sent, an information field longer than allowed,
 //!   an unknown control field or one not allowed here: the server answers FRMR with the reason
 //!   and accepts only SNRM or DISC until the client resets the link ([`FrameReject`]); the
 //!   client, as primary, disconnects with DISC ([`Disconnect::ProtocolError`]).
 //! - Frames for other addresses are ignored (a multidrop line); unknown control fields are
-//!   reported ([`Event::Discarded`]) but never acted on.
+//!   reported ([`Event::Discarded`]) but never acted on. The server ignores (and reports) every
+//!   frame whose source is the no-station (0x00) or all-station (0x7F) address: neither is a
+//!   client, and a DM to a broadcast would collide on a multidrop line. While a link is open, an
+//!   SNRM from another client is answered DM after the answer owed to the linked client (at
+//!   most four such DMs wait; more are dropped).
+//! - Events queue up until `poll_event` takes them: a caller that never calls it lets the
+//!   queue grow without bound.
 //!
 //! # Example
 //! A client and a server on a simulated line, at one instant:
@@ -107,7 +136,8 @@ pub struct Config {
     pub server: Address,
     /// What this station proposes (client, in SNRM) or accepts at most (server, in UA).
     pub parameters: Parameters,
-    /// How long the client waits for a response with the F bit before polling again.
+    /// How long the client waits for a response with the F bit before polling again. Times
+    /// (retries + 1), also how long a server may answer RNR, or RR without an answer owed.
     pub response_timeout: Duration,
     /// How long a partial frame may wait for its next byte before it is dropped.
     pub inter_octet_timeout: Duration,
@@ -115,12 +145,15 @@ pub struct Config {
     pub retries: u8,
     /// The server drops a link that hears nothing for this long ([`Disconnect::Inactivity`]).
     pub inactivity_timeout: Option<Duration>,
-    /// How long the client waits before polling again a server that answered RNR.
+    /// How long the client waits before polling again a server that answered RNR, or one that
+    /// acknowledged a request with RR but has not answered it yet.
     pub busy_poll_interval: Duration,
     /// The longest APDU (with its LLC header) put together from segments.
     pub max_apdu_len: usize,
     /// Deliver information fields that lack the LLC header as they are, instead of refusing
-    /// them (some servers leave it out).
+    /// them: Gurux's server leaves it out over HDLC. A correct header is stripped and a wrong
+    /// one (a field that starts with 0xE6 but is not the expected header) refused either way.
+    /// On by default; turn it off for strict conformance tests.
     pub accept_missing_llc: bool,
 }
 
@@ -136,7 +169,7 @@ impl Default for Config {
             inactivity_timeout: Some(Duration::from_secs(120)),
             busy_poll_interval: Duration::from_millis(200),
             max_apdu_len: 0xFFFF,
-            accept_missing_llc: false,
+            accept_missing_llc: true,
         }
     }
 }
@@ -214,6 +247,9 @@ pub enum Event {
     },
     /// An information field whose LLC header or parameters are malformed was dropped.
     Malformed(Error),
+    /// The server acknowledged a request but did not answer it, though polled for the response
+    /// timeout times (retries + 1) (client). The link stays up; the client stops polling.
+    NoResponse,
 }
 
 /// Why `send` refused an APDU.

@@ -15,6 +15,9 @@ pub struct Server {
     core: Core,
 }
 
+/// How many DMs to other clients' SNRMs may wait at once.
+const MAX_REFUSED: usize = 4;
+
 /// The response the server owes to a frame with the P bit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Reply {
@@ -39,6 +42,8 @@ struct Core {
     vr: u8,
     reassembly: Reassembly,
     reply: Option<Reply>,
+    /// DMs owed to other clients' SNRMs while a link is open, sent after `reply`.
+    refused: VecDeque<Address>,
     /// The client answered RNR: no I frames until it says RR.
     peer_busy: bool,
     /// The FRMR sent, repeated to every poll until the link is reset.
@@ -61,6 +66,7 @@ impl Server {
                 vr: 0,
                 reassembly: Reassembly::default(),
                 reply: None,
+                refused: VecDeque::new(),
                 peer_busy: false,
                 rejected: None,
                 last_heard: None,
@@ -91,7 +97,9 @@ impl Server {
 
     /// Queues an APDU (without LLC header) for the client: it goes when the client polls. Call
     /// it before [`Server::poll_transmit`] to answer a request in the same exchange; otherwise
-    /// the poll is answered with RR and the data wait for the next one.
+    /// the poll is answered with RR (not RNR: the receiver is not busy, and Gurux's client takes
+    /// RNR as an error) and the data wait for the next poll, which [`super::Client`] sends
+    /// every [`Config::busy_poll_interval`] while it is owed an answer.
     ///
     /// # Errors
     /// [`SendError::NotConnected`] unless the link is connected.
@@ -101,13 +109,13 @@ impl Server {
             return Err(SendError::NotConnected);
         }
         let max = clamp_info(core.params.max_info_tx, &core.peer, &core.config.server);
-        core.tx.push(&Llc::Response.prefix(apdu), max);
+        core.tx.push(&Llc::Response.prefix(apdu), max, false);
         Ok(())
     }
 
     /// Whether no data wait to be sent or acknowledged and no answer is owed.
     pub fn is_idle(&self) -> bool {
-        self.core.tx.is_empty() && self.core.reply.is_none()
+        self.core.tx.is_empty() && self.core.reply.is_none() && self.core.refused.is_empty()
     }
 
     /// Takes the bytes of one read from the line at `now`.
@@ -124,21 +132,26 @@ impl Server {
         self.core.poll_transmit()
     }
 
-    /// The next event.
+    /// The next event. Events queue up until taken: a caller that never calls this lets the
+    /// queue grow.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.core.events.pop_front()
     }
 
-    /// When [`Server::handle_timeout`] is due: the inactivity timeout of an open link.
+    /// When [`Server::handle_timeout`] is due: the inactivity timeout of an open link, counted
+    /// from the last frame heard from its client. `None` without a link, without the timeout,
+    /// or when it is too long to add to the time (no deadline).
     pub fn poll_timeout(&self) -> Option<Instant> {
         let core = &self.core;
         if core.state == State::Disconnected {
             return None;
         }
-        Some(core.last_heard? + core.config.inactivity_timeout?)
+        core.last_heard?
+            .checked_add(core.config.inactivity_timeout?)
     }
 
-    /// Runs the inactivity timer at `now`.
+    /// Runs the inactivity timer at `now`. A link dropped for inactivity owes nothing any more:
+    /// the next poll is answered DM.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.poll_timeout().is_some_and(|t| now >= t) {
             self.core.down();
@@ -158,10 +171,12 @@ impl Core {
         self.rejected = None;
     }
 
+    /// The link is gone: nothing owed to it is sent any more.
     fn down(&mut self) {
         self.reset_link();
         self.state = State::Disconnected;
         self.params = self.config.parameters;
+        self.reply = None;
     }
 
     fn frame(&self, to: Address, control: Control, segmented: bool, info: &[u8]) -> Vec<u8> {
@@ -171,7 +186,11 @@ impl Core {
     fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         let pf = true;
         let peer = self.peer;
-        let bytes = match self.reply.take()? {
+        let Some(reply) = self.reply.take() else {
+            let to = self.refused.pop_front()?;
+            return Some(self.frame(to, Control::Dm { pf }, false, &[]));
+        };
+        let bytes = match reply {
             Reply::Ua(info) => self.frame(peer, Control::Ua { pf }, false, &info),
             Reply::Dm(to) => self.frame(to, Control::Dm { pf }, false, &[]),
             Reply::Frmr(reject) => {
@@ -228,11 +247,19 @@ impl Core {
             return;
         }
         let control = frame.control;
+        if frame.source == Address::NO_STATION || frame.source.is_all_station() {
+            // Neither is a client: ignored, never answered.
+            return self.discard(control, "a no-station or all-station source address");
+        }
         let connected = self.state != State::Disconnected;
         if connected && frame.source != self.peer {
-            // Another client while a link is open: refuse it, keep ours.
-            if control.pf() && matches!(control, Control::Snrm { .. }) {
-                self.reply = Some(Reply::Dm(frame.source));
+            // Another client while a link is open: refuse it after what ours is owed, keep ours.
+            if control.pf()
+                && matches!(control, Control::Snrm { .. })
+                && !self.refused.contains(&frame.source)
+                && self.refused.len() < MAX_REFUSED
+            {
+                self.refused.push_back(frame.source);
             }
             return self.discard(control, "another client while a link is open");
         }
@@ -278,7 +305,7 @@ impl Core {
     }
 
     fn on_snrm(&mut self, frame: &Frame<'_>) {
-        let peer = match Parameters::decode(frame.info) {
+        let peer = match Parameters::decode_lenient(frame.info) {
             Ok(peer) => peer,
             Err(error) => {
                 self.events.push_back(Event::Malformed(error));
@@ -307,7 +334,16 @@ impl Core {
         if !is_i && !frame.info.is_empty() {
             return self.reject(control, FrameReject::W | FrameReject::X);
         }
-        if frame.info.len() > self.params.max_info_rx as usize {
+        // Tolerant up to this station's own configured maximum, strict above it.
+        let max = clamp_info(
+            self.config
+                .parameters
+                .max_info_rx
+                .max(self.params.max_info_rx),
+            &self.peer,
+            &self.config.server,
+        );
+        if frame.info.len() > max {
             return self.reject(control, FrameReject::Y);
         }
         if self.tx.ack(nr).is_err() {

@@ -16,6 +16,8 @@ pub(super) const fn seq_diff(a: u8, b: u8) -> u8 {
 pub(super) struct Segment {
     pub(super) info: Vec<u8>,
     pub(super) more: bool,
+    /// On the last segment of a request: the peer owes an answer to it.
+    pub(super) answered: bool,
 }
 
 /// The I frames of one station not yet acknowledged: those sent and those still to send.
@@ -34,14 +36,17 @@ pub(super) struct SendWindow {
 pub(super) struct InvalidNr;
 
 impl SendWindow {
-    /// Splits `data` (an LLC-prefixed APDU) into segments of at most `max` octets.
-    pub(super) fn push(&mut self, data: &[u8], max: usize) {
+    /// Splits `data` (an LLC-prefixed APDU) into segments of at most `max` octets; `answered`:
+    /// the peer owes an answer to it.
+    pub(super) fn push(&mut self, data: &[u8], max: usize, answered: bool) {
         let max = max.max(1);
         let count = data.len().div_ceil(max).max(1);
         for (i, chunk) in data.chunks(max).enumerate() {
+            let more = i + 1 < count;
             self.frames.push_back(Segment {
                 info: chunk.to_vec(),
-                more: i + 1 < count,
+                more,
+                answered: answered && !more,
             });
         }
     }
@@ -68,16 +73,17 @@ impl SendWindow {
         self.sent = (self.sent + 1).min(self.frames.len());
     }
 
-    /// Takes an N(R): every frame before it is acknowledged.
-    pub(super) fn ack(&mut self, nr: u8) -> Result<(), InvalidNr> {
+    /// Takes an N(R): every frame before it is acknowledged. Returns how many whole APDUs that
+    /// the peer owes an answer to were acknowledged by it.
+    pub(super) fn ack(&mut self, nr: u8) -> Result<usize, InvalidNr> {
         let k = usize::from(seq_diff(nr, self.va));
         if k > self.sent {
             return Err(InvalidNr);
         }
-        self.frames.drain(..k);
+        let answered = self.frames.drain(..k).filter(|s| s.answered).count();
         self.sent -= k;
         self.va = nr & 7;
-        Ok(())
+        Ok(answered)
     }
 
     /// Whether frames were sent and not acknowledged.
