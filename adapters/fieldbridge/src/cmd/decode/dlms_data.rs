@@ -9,10 +9,10 @@
 //! {"type":"structure","value":[{...},{...}]}
 //! ```
 //!
-//! An octet-string of 6 octets also shows its reading as an OBIS code, and one of 12 octets that
-//! holds a valid COSEM date-time its reading as one, because COSEM carries logical names and
-//! capture times that way (a profile's clock column is an octet-string). Both are readings, not
-//! claims: the raw value is always there. Date-times are shown as the codec's `Display` writes
+//! An octet-string of printable ASCII also shows its text (a device ID), one of 6 octets its
+//! reading as an OBIS code, and one of 12 octets that holds a valid COSEM date-time its reading as
+//! one, because COSEM carries names, logical names and capture times that way (a profile's clock
+//! column is an octet-string). These are readings, not claims: the raw value is always there. Date-times are shown as the codec's `Display` writes
 //! them: `2024-06-01T12:00:00.00+00:00 status 0x00`, `**` for a field not specified.
 
 use fieldbridge_dlms::axdr::{CompactArrayRef, DataRef, DateTime, Value};
@@ -106,8 +106,11 @@ fn compact_array(obj: &mut Obj, c: &CompactArrayRef<'_>) {
     }
 }
 
-/// The OBIS and date-time readings of an octet-string.
+/// The OBIS, date-time and text readings of an octet-string.
 fn octet_string_readings(obj: &mut Obj, s: &[u8]) {
+    if !s.is_empty() && s.iter().all(|b| (0x20..0x7F).contains(b)) {
+        obj.put("text", String::from_utf8_lossy(s).into_owned());
+    }
     if let Ok(code) = <[u8; 6]>::try_from(s) {
         obis_fields(obj, "obis", "obis_name", code);
     }

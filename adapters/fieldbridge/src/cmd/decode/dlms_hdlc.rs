@@ -67,16 +67,19 @@ fn split(buf: &[u8]) -> (Vec<Piece>, usize) {
     (pieces, rest)
 }
 
-/// Adds the discarded bytes between `from` and `to`, idle flags at either end left out.
+/// Adds the discarded bytes between `from` and `to`, idle flags at either end left out but the
+/// flag that opens them.
 fn garbage(buf: &[u8], from: usize, to: usize, pieces: &mut Vec<Piece>) {
     let Some(bytes) = buf.get(from..to) else {
         return;
     };
-    let lead = bytes.iter().take_while(|&&b| b == hdlc::FLAG).count();
+    let flags = bytes.iter().take_while(|&&b| b == hdlc::FLAG).count();
     let trail = bytes.iter().rev().take_while(|&&b| b == hdlc::FLAG).count();
-    if lead + trail < bytes.len() {
-        pieces.push(Piece::Garbage(from + lead, bytes.len() - lead - trail));
+    if flags + trail >= bytes.len() {
+        return;
     }
+    let begin = from + flags.saturating_sub(1);
+    pieces.push(Piece::Garbage(begin, to - trail - begin));
 }
 
 /// Writes a line for every frame and every run of discarded bytes at the start of `buf`, and
@@ -120,24 +123,30 @@ pub(crate) fn frames(
     }
 }
 
-/// The error line of discarded bytes: why the first flag among them starts no frame.
+/// The error line of discarded bytes: why the first flag among them starts no frame, else why
+/// the flag just before them (the closing flag of the frame before, which may open the next)
+/// does not; `error_offset` counts from the first discarded byte.
 fn garbage_line(buf: &[u8], at: usize, len: usize, start: &dyn Fn(usize) -> Obj) -> Obj {
     let raw = buf.get(at..at + len).unwrap_or_default();
+    let decode_at = |flag: usize| hdlc::decode(buf.get(flag..).unwrap_or_default()).err();
     let reason = raw
         .iter()
         .enumerate()
         .filter(|(_, &b)| b == hdlc::FLAG)
-        .find_map(
-            |(i, _)| match hdlc::decode(buf.get(at + i..).unwrap_or_default()) {
-                Err(e) => Some(e.shifted(i)),
-                _ => None,
-            },
-        );
+        .find_map(|(i, _)| decode_at(at + i).map(|e| e.shifted(i)))
+        .map(|e| (e.to_string(), e.offset()))
+        .or_else(|| {
+            let before = at.checked_sub(1)?;
+            (buf.get(before) == Some(&hdlc::FLAG))
+                .then(|| decode_at(before))
+                .flatten()
+                .map(|e| (e.to_string(), e.offset().saturating_sub(1)))
+        });
     let mut obj = start(at);
     match reason {
-        Some(e) => {
-            obj.put("error", e.to_string())
-                .put("error_offset", e.offset());
+        Some((message, offset)) => {
+            obj.put("error", message)
+                .put("error_offset", offset.min(len.saturating_sub(1)));
         }
         None => {
             obj.put(
