@@ -5,6 +5,8 @@
 //! session and a public capture against tshark and a checked decode, serial dumps and FT1.2 in
 //! TCP.
 
+#[path = "decode/dlms.rs"]
+mod dlms;
 #[path = "decode/hex_frames.rs"]
 mod hex_frames;
 #[path = "decode/iec101.rs"]

@@ -1,6 +1,6 @@
-//! `fieldbridge decode`: Modbus and IEC 60870-5-104/-101 frames from hex or from a capture, one
-//! JSON object per frame on stdout, so an engineer can read a capture from site without
-//! Wireshark.
+//! `fieldbridge decode`: Modbus, IEC 60870-5-104/-101 and DLMS/COSEM frames from hex or from a
+//! capture, one JSON object per frame on stdout, so an engineer can read a capture from site
+//! without Wireshark.
 //!
 //! ```text
 //! fieldbridge decode --protocol modbus-tcp --pcap site.pcapng [--port 5020]
@@ -10,14 +10,19 @@
 //! fieldbridge decode --protocol iec101 --hex "10 49 01 4A 16 E5" [--link-address-size 1]
 //! fieldbridge decode --protocol iec101 --pcap ft12-in-tcp.pcap --port 2405
 //! fieldbridge decode --protocol iec101 --serial-dump captures/iec101/unbalanced.hex
+//! fieldbridge decode --protocol dlms-wrapper --pcap meter.pcapng [--port 4059] [--keys keys.json]
+//! fieldbridge decode --protocol dlms-hdlc --hex "7E A0 08 02 23 21 93 BD 64 7E"
+//! fieldbridge decode --protocol dlms-hdlc --pcap hdlc-in-tcp.pcapng --encryption-key-file ek \
+//!     --authentication-key-file ak
 //! ```
 //!
 //! From a capture, every line starts with `frame` (the number, as Wireshark counts, of the packet
 //! that carried the frame's last bytes), `time` (its capture time, RFC 3339 UTC with
-//! microseconds), `src` and `dst` (and, for IEC, `from`: `server` or `client`). From `--hex`,
-//! IEC lines start with `offset`, where the frame starts in the input; from `--serial-dump`,
+//! microseconds), `src` and `dst` (and, for IEC and DLMS, `from`: `server` or `client`). From
+//! `--hex`, IEC and DLMS lines start with `offset`, where the frame starts in the input; from `--serial-dump`,
 //! with `line` and `offset` in that line, and `from` (`master` or `slave`) where the line says. Every line holds the
-//! frame's fields with their standard names (see `modbus_json` and `iec_json`); a frame that does
+//! frame's fields with their standard names (see `modbus_json`, `iec_json` and the `dlms*`
+//! modules: the HDLC or wrapper header, then the APDU, deciphered with `--keys`); a frame that does
 //! not decode gives a line with `error` (the codec's message, with its byte offset),
 //! `error_offset` (counted from the first byte of `raw`), `error_in` and the `raw` bytes, and
 //! decoding goes on with the next frame.
@@ -25,6 +30,14 @@
 //! not a capture, 2 for a usage mistake.
 
 mod connections;
+mod dlms;
+mod dlms_apdu;
+mod dlms_assoc;
+mod dlms_cipher;
+mod dlms_data;
+mod dlms_hdlc;
+mod dlms_keys;
+mod dlms_wrapper;
 mod iec101;
 mod iec104;
 mod iec_file_json;
@@ -66,12 +79,32 @@ pub(crate) enum Protocol {
     Iec104,
     /// IEC 60870-5-101: FT1.2 frames, as a serial dump (`--hex`) or carried in TCP (`--pcap`).
     Iec101,
+    /// DLMS/COSEM over HDLC (IEC 62056-46): a serial dump (`--hex`) or HDLC carried in TCP
+    /// (`--pcap`).
+    DlmsHdlc,
+    /// DLMS/COSEM over the TCP wrapper (IEC 62056-47): `--hex` or `--pcap` (port 4059 unless
+    /// `--port`).
+    DlmsWrapper,
 }
 
 impl Protocol {
     /// Whether this is one of the IEC 60870-5 framings.
     fn is_iec(self) -> bool {
         matches!(self, Self::Iec104 | Self::Iec101)
+    }
+
+    /// Whether this is one of the DLMS/COSEM framings.
+    fn is_dlms(self) -> bool {
+        matches!(self, Self::DlmsHdlc | Self::DlmsWrapper)
+    }
+
+    /// The DLMS transport, for the DLMS framings.
+    fn dlms_transport(self) -> Option<dlms::Transport> {
+        match self {
+            Self::DlmsHdlc => Some(dlms::Transport::Hdlc),
+            Self::DlmsWrapper => Some(dlms::Transport::Wrapper),
+            _ => None,
+        }
     }
 }
 
@@ -86,7 +119,7 @@ pub(crate) struct DecodeArgs {
     /// modbus-ascii, the frame as text starting with ':' works too.
     #[arg(long, conflicts_with = "pcap")]
     hex: Option<String>,
-    /// A pcap or pcapng capture (modbus-tcp, iec104, iec101).
+    /// A pcap or pcapng capture (modbus-tcp, iec104, iec101, dlms-hdlc, dlms-wrapper).
     #[arg(long)]
     pcap: Option<PathBuf>,
     /// A serial-line dump as a text file (iec101): hex octets, lines starting with `#` are
@@ -95,8 +128,8 @@ pub(crate) struct DecodeArgs {
     #[arg(long)]
     serial_dump: Option<PathBuf>,
     /// The server's TCP port in the capture: only connections using it are decoded. Default:
-    /// 502 (Modbus) or 2404 (IEC 104) if a connection uses it, else the side that received the
-    /// first SYN, else the lower port.
+    /// 502 (Modbus), 2404 (IEC 104) or 4059 (DLMS wrapper) if a connection uses it, else the
+    /// side that received the first SYN, else the lower port.
     #[arg(long, requires = "pcap", conflicts_with = "hex")]
     port: Option<u16>,
     /// `--hex` holds responses (server to client), not requests (Modbus).
@@ -117,6 +150,21 @@ pub(crate) struct DecodeArgs {
     /// IEC 101: octets of the link address, 0, 1 or 2. Default 1.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=2))]
     link_address_size: Option<u8>,
+    /// DLMS: a keys file to decipher ciphered APDUs with, JSON or TOML, hex strings:
+    /// `block_cipher_key` (or `encryption_key`: the global unicast key), `authentication_key`,
+    /// optional `global_broadcast_key` and `dedicated_key`, and the system titles
+    /// `client_system_title` and `server_system_title` (used when no AARQ/AARE gives them), as
+    /// in captures/dlms/keys.json.
+    #[arg(long)]
+    keys: Option<PathBuf>,
+    /// DLMS: a file holding the global unicast encryption key, 16 bytes as hex (the format of the
+    /// configuration's `encryption_key_file`).
+    #[arg(long)]
+    encryption_key_file: Option<PathBuf>,
+    /// DLMS: a file holding the authentication key, 16 bytes as hex (the configuration's
+    /// `authentication_key_file`).
+    #[arg(long)]
+    authentication_key_file: Option<PathBuf>,
 }
 
 impl DecodeArgs {
@@ -160,11 +208,25 @@ impl DecodeArgs {
             ("--ioa-size", self.ioa_size.is_some()),
             ("--link-address-size", self.link_address_size.is_some()),
         ];
+        let dlms_options = [
+            ("--keys", self.keys.is_some()),
+            ("--encryption-key-file", self.encryption_key_file.is_some()),
+            (
+                "--authentication-key-file",
+                self.authentication_key_file.is_some(),
+            ),
+        ];
         if !self.protocol.is_iec() {
             if let Some((name, _)) = iec_options.iter().find(|(_, given)| *given) {
                 return Some(format!("{name} is an option of iec104 and iec101"));
             }
-        } else if self.response {
+        }
+        if !self.protocol.is_dlms() {
+            if let Some((name, _)) = dlms_options.iter().find(|(_, given)| *given) {
+                return Some(format!("{name} is an option of dlms-hdlc and dlms-wrapper"));
+            }
+        }
+        if (self.protocol.is_iec() || self.protocol.is_dlms()) && self.response {
             return Some("--response is an option of the Modbus framings".to_owned());
         }
         if self.serial_dump.is_some() && self.protocol != Protocol::Iec101 {
@@ -186,6 +248,10 @@ pub(crate) fn run(args: &DecodeArgs) -> ExitCode {
         (_, _, Some(message)) => Err(Failure::Usage(message)),
         (None, None, None) if args.serial_dump.is_some() => {
             decode_serial_dump(args, args.serial_dump.as_deref(), &mut out)
+        }
+        (Some(text), _, None) if args.protocol.is_dlms() => decode_dlms_hex(args, text, &mut out),
+        (None, Some(path), None) if args.protocol.is_dlms() => {
+            decode_dlms_pcap(args, path, &mut out)
         }
         (Some(text), _, None) if args.protocol.is_iec() => decode_iec_hex(args, text, &mut out),
         (None, Some(path), None) if args.protocol.is_iec() => decode_iec_pcap(args, path, &mut out),
@@ -245,6 +311,40 @@ fn iec_framing(args: &DecodeArgs, resync: bool) -> Box<dyn iec_tcp::Framing> {
             resync,
         }),
     }
+}
+
+/// The DLMS keys the options name, if any.
+fn dlms_keys(args: &DecodeArgs) -> Result<Option<dlms_keys::KeySet>, Failure> {
+    dlms_keys::load(
+        args.keys.as_deref(),
+        args.encryption_key_file.as_deref(),
+        args.authentication_key_file.as_deref(),
+    )
+    .map_err(Failure::Input)
+}
+
+/// Decodes the DLMS HDLC frames or wrapper PDUs of a hex string.
+fn decode_dlms_hex(args: &DecodeArgs, text: &str, out: &mut Output) -> Result<(), Failure> {
+    let keys = dlms_keys(args)?;
+    let buf = parse_hex(text.trim()).map_err(Failure::Input)?;
+    let Some(transport) = args.protocol.dlms_transport() else {
+        return Ok(());
+    };
+    for line in dlms::decode_hex(buf, transport, keys.as_ref()) {
+        out.line(&line);
+    }
+    Ok(())
+}
+
+/// Decodes a capture's DLMS wrapper PDUs, or HDLC frames carried in TCP.
+fn decode_dlms_pcap(args: &DecodeArgs, path: &Path, out: &mut Output) -> Result<(), Failure> {
+    let keys = dlms_keys(args)?;
+    let capture = pcap::read(path).map_err(|e| Failure::Input(e.to_string()))?;
+    let Some(transport) = args.protocol.dlms_transport() else {
+        return Ok(());
+    };
+    let decoded = dlms::decode_capture(&capture.packets, args.port, transport, keys.as_ref());
+    print_capture(&decoded, capture.error, out)
 }
 
 /// Decodes a capture's IEC 104 APDUs, or FT1.2 frames carried in TCP.
@@ -443,6 +543,8 @@ fn framing_name(protocol: Protocol) -> &'static str {
         Protocol::ModbusAscii => "ascii",
         Protocol::Iec104 => "apci",
         Protocol::Iec101 => "ft12",
+        Protocol::DlmsHdlc => "hdlc",
+        Protocol::DlmsWrapper => "wrapper",
     }
 }
 
@@ -495,8 +597,10 @@ fn hex_frame(
             obj.put("lrc", format!("{lrc:#04x}"));
             Ok(Some((obj, used)))
         }
-        // `decode_iec_hex` reads these.
-        Protocol::Iec104 | Protocol::Iec101 => Ok(None),
+        // `decode_iec_hex` and `decode_dlms_hex` read these.
+        Protocol::Iec104 | Protocol::Iec101 | Protocol::DlmsHdlc | Protocol::DlmsWrapper => {
+            Ok(None)
+        }
     }
 }
 
