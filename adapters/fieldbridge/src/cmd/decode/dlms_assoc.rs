@@ -142,7 +142,7 @@ fn user_information_field(
             o
         }
         UserInformation::ConfirmedServiceError(e) => {
-            nested(&[0x0E, e.service, e.kind, e.value], from_server, ctx, depth)
+            nested(&e.to_bytes(), from_server, ctx, depth)
         }
         UserInformation::Ciphered(bytes) => nested(bytes, from_server, ctx, depth),
     };
