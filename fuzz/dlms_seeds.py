@@ -6,6 +6,8 @@ the Green Book examples they quote, and small hand-built elements for every A-XD
 layout is the one its target's doc comment describes. Run it again after changing a target's
 input format: `python3 fuzz/dlms_seeds.py`.
 """
+import glob
+import json
 import os
 import struct
 
@@ -186,4 +188,134 @@ for name, text in obis.items():
 write("dlms_obis", "bytes_energy", bytes([1, 0, 1, 8, 0, 255]))
 write("dlms_obis", "bytes_harmonic", bytes([1, 0, 32, 7, 3, 255]))
 write("dlms_obis", "bytes_security_setup", bytes([0, 0, 43, 0, 1, 255]))
+# --- round two: seeds from the Gurux captures (captures/dlms/*.frames.jsonl) -------------------
+# Each line: dir, transport, hex (the whole wrapper PDU or HDLC frame with flags), apdu_hex (the
+# APDU, null for SNRM/UA/RR/DISC and non-final segments), plain_hex (a ciphered one deciphered).
+CAPTURES = os.path.join(HERE, "..", "captures", "dlms")
+
+
+def captures():
+    """(scenario, [frame dicts]) for every capture, in name order."""
+    for path in sorted(glob.glob(os.path.join(CAPTURES, "*.frames.jsonl"))):
+        with open(path, encoding="utf-8") as f:
+            yield os.path.basename(path).split(".")[0], [json.loads(line) for line in f if line.strip()]
+
+
+class Seeds:
+    """Seeds of one target, deduplicated by content."""
+
+    def __init__(self, target):
+        self.target, self.seen = target, set()
+
+    def add(self, name, data):
+        data = bytes(data)
+        if data and data not in self.seen:
+            self.seen.add(data)
+            write(self.target, name, data)
+
+
+hdlc_seeds = Seeds("dlms_hdlc")
+apdu_seeds = Seeds("dlms_apdu")
+pte_seeds = Seeds("dlms_parse_then_encode")
+link_seeds = Seeds("dlms_hdlc_link")
+WRAPPER, HDLC, APDU, DATA = 0, 1, 2, 3  # dlms_parse_then_encode layers
+
+
+def feed_ops(data):
+    """dlms_hdlc_link op 0 (feed raw bytes: operand n feeds n / 2 + 1 octets), in reads of <= 128."""
+    ops = b""
+    for i in range(0, len(data), 128):
+        chunk = data[i:i + 128]
+        ops += bytes([0, 2 * (len(chunk) - 1)]) + chunk
+    return ops
+
+
+# dlms_hdlc_link configuration bytes: the server address 02 23 (logical 1, physical 17) as in
+# the captures, 128-octet information fields, window 1; retries 3, inactivity timeout on.
+LINK_CONFIG = bytes([0x40 | 0x20 | 0x01, 0x03])
+CONNECT, DRAIN_ALONE, SEND, TIMEOUT = bytes([7, 0]), bytes([3]), 6, bytes([5, 1])
+
+for scenario, frames in captures():
+    line = {"c2s": b"", "s2c": b""}
+    for i, f in enumerate(frames):
+        whole = h(f["hex"])
+        name = f"{scenario}_{i:02}"
+        if f["transport"] == "hdlc":
+            hdlc_seeds.add(name, bytes([0, 0, 0]) + whole)
+            pte_seeds.add(name, bytes([HDLC]) + whole)
+            line[f["dir"]] += whole
+        else:
+            pte_seeds.add(name, bytes([WRAPPER]) + whole)
+        for key in ("apdu_hex", "plain_hex"):
+            if f.get(key):
+                apdu = h(f[key])
+                apdu_seeds.add(f"{name}_{key[:5]}", apdu)
+                pte_seeds.add(f"{name}_{key[:5]}", bytes([APDU]) + apdu)
+                # get-response-normal with data: its Data element.
+                if apdu[:2] == b"\xC4\x01" and len(apdu) > 4 and apdu[3] == 0:
+                    pte_seeds.add(f"{name}_data", bytes([DATA]) + apdu[4:])
+    if frames and frames[0]["transport"] == "hdlc":
+        both = b"".join(h(f["hex"]) for f in frames)
+        hdlc_seeds.add(f"{scenario}_line", bytes([0, 0, 0]) + both[:4096])
+        hdlc_seeds.add(f"{scenario}_line_reads", bytes([1, 7, 64]) + both[:4096])
+        # The closing flag of each frame opens the next (shared flags), with idle flags and noise.
+        shared = both.replace(b"\x7E\x7E", b"\x7E")
+        hdlc_seeds.add(f"{scenario}_shared", bytes([3, 0, 9]) + shared[:4096])
+        noisy = b"\x00\x55\x7E\x7E" + both[:2048].replace(b"\x7E\x7E", b"\x7E\x7E\x7E\xA5\x7E")
+        hdlc_seeds.add(f"{scenario}_noise", bytes([5, 2, 11]) + noisy)
+        # A client alone fed the meter's side, a server alone fed the client's, frame by frame.
+        script = bytes([0]) + LINK_CONFIG + CONNECT + DRAIN_ALONE
+        for f in frames:
+            if f["dir"] == "s2c":
+                script += feed_ops(h(f["hex"])) + DRAIN_ALONE
+            elif f.get("apdu_hex"):
+                script += bytes([SEND, 2, 0]) + DRAIN_ALONE
+        link_seeds.add(f"{scenario}_client", script[:4096])
+        script = bytes([1]) + LINK_CONFIG
+        for f in frames:
+            if f["dir"] == "c2s":
+                script += feed_ops(h(f["hex"])) + DRAIN_ALONE
+        link_seeds.add(f"{scenario}_server", script[:4096])
+
+# dlms_hdlc by hand: the module's doc example (noise, SNRM, an RR sharing its flag), and the two
+# inputs the decoder decides late (LATE_CHECKS in the target).
+SNRM = h("7E A008 0223 21 93 BD64 7E")
+hdlc_seeds.add("doc_example", bytes([2, 1, 0]) + h("0055") + SNRM + h("A007 0321 71 13C5 7E"))
+hdlc_seeds.add("late_fcs", bytes([0, 0, 0]) + h("7E A007 03 21 93 00"))
+hdlc_seeds.add("late_length", bytes([0, 0, 0]) + h("7E A008 36 28 7E"))
+
+# dlms_hdlc_link by hand, both stations (mode 2): connect, exchange, send both ways, lose and
+# corrupt frames, time out, disconnect. Ops: 1/2 deliver (0 whole, 5 drop, 6 corrupt, 7 split),
+# 3 time, 4 drain onto the line, 5 timeout, 6 send (size index, bit 7: from the server), 7 link.
+XFER = bytes([4, 1, 0, 4, 2, 0])  # drain, the client's frame over, drain, the server's back
+exchange = bytes([2]) + LINK_CONFIG + CONNECT + XFER
+link_seeds.add("both_connect", exchange + XFER)
+link_seeds.add("both_send", exchange + bytes([6, 3, 0]) + XFER * 3 + bytes([6, 0x86, 0]) + XFER * 6)
+link_seeds.add("both_segmented", exchange + bytes([6, 7, 0]) + XFER * 12 + bytes([6, 0x87, 1]) + XFER * 12)
+link_seeds.add("both_lossy", exchange + bytes([6, 6, 0, 4, 1, 5, 3, 6, 5, 1]) + XFER * 2
+               + bytes([4, 1, 6, 3, 0x10]) + XFER * 3 + bytes([2, 5]) + bytes([3, 6, 5, 1]) + XFER * 4)
+link_seeds.add("both_window7", bytes([2, 0x27, 0x03]) + CONNECT + XFER + bytes([6, 7, 0]) + XFER * 8)
+link_seeds.add("both_disconnect", exchange + bytes([6, 2, 0, 7, 1]) + XFER * 2 + bytes([7, 0]) + XFER * 2)
+link_seeds.add("both_timeouts", exchange + bytes([3, 6, 5, 1]) * 5 + XFER)
+link_seeds.add("both_inactivity", exchange + bytes([3, 7, 5, 0]) + XFER)
+
+# dlms_apdu by hand: the rewrites the encoders make (booleans, long-form lengths).
+apdu_seeds.add("boolean_last_block", h("C3 05 5B 00 83 00000100 00"))  # last-block 0x83 -> 01
+apdu_seeds.add("long_form_data", h("C4 01 C1 00 09 8103 010203"))
+apdu_seeds.add("long_form_list", h("C4 03 C1 8102 00 1100 01 00"))
+apdu_seeds.add("get_clock", PLAIN_GET_CLOCK)
+apdu_seeds.add("initiate_request", INITIATE_REQUEST)
+apdu_seeds.add("data_notification", DATA_NOTIFICATION)
+
+# Round one's seeds where they fit: raw ciphered APDUs, Data elements, wrapper streams.
+for name, seed in ciphered.items():
+    if name.startswith("raw_"):
+        apdu_seeds.add(name, seed[1:])
+        pte_seeds.add(name, bytes([APDU]) + seed[1:])
+for name, element in data.items():
+    pte_seeds.add(f"data_{name}", bytes([DATA]) + element)
+    apdu_seeds.add(f"notification_{name}", DATA_NOTIFICATION[:6] + element)
+for name, stream in wrapper.items():
+    pte_seeds.add(f"wrapper_{name}", bytes([WRAPPER]) + stream[4:])
+
 print("dlms_seeds.py: seeds written under", os.path.join(HERE, "corpus-seed"))

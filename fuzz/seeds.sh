@@ -27,6 +27,13 @@
 #                           when it is a ciphered one (raw mode, with and without the Green Book
 #                           system title) and, for a get-response-normal with data, its Data to
 #                           dlms_data. The DLMS hand-made seeds are written by dlms_seeds.py.
+#   captures/dlms/*.frames.jsonl  the Gurux recordings frame by frame (hex, apdu_hex, plain_hex;
+#                           see captures/dlms/README.md): every HDLC frame to dlms_hdlc, every frame
+#                           to dlms_parse_then_encode (layer 0 wrapper, 1 HDLC), every APDU and
+#                           deciphered plaintext to dlms_apdu and dlms_parse_then_encode (layer 2),
+#                           each HDLC scenario's line to dlms_hdlc and, as a script of reads, to
+#                           dlms_hdlc_link (a client fed the meter's frames, a server the client's).
+#                           dlms_seeds.py checks the ones in captures/dlms in as corpus-seed/.
 #   Missing directories are fine: only the hand-made seeds are used then.
 #
 # Usage: fuzz/seeds.sh            extract the captures, then print the run commands
@@ -40,7 +47,8 @@ iec104="${IEC104_CAPTURES:-$here/../captures/iec104}"
 iec101="${IEC101_CAPTURES:-$here/../captures/iec101}"
 dlms="${DLMS_CAPTURES:-$here/../captures/dlms}"
 targets=(tcp_decode rtu_decode ascii_decode parse_then_encode iec104_apci iec101_ft12 iec104_asdu
-         iec_parse_then_encode iec104_link iec101_link dlms_data dlms_wrapper dlms_ciphered dlms_obis)
+         iec_parse_then_encode iec104_link iec101_link dlms_data dlms_wrapper dlms_ciphered dlms_obis
+         dlms_hdlc dlms_hdlc_link dlms_apdu dlms_parse_then_encode)
 
 for t in "${targets[@]}"; do mkdir -p "$here/corpus/$t"; done
 
@@ -244,6 +252,58 @@ print(f"seeds.sh: {count} DLMS wrapper PDUs from {len(paths)} capture(s)")
 PY
 else
     echo "seeds.sh: no captures in $dlms yet; only corpus-seed/ will be used for DLMS"
+fi
+
+jsonl_files=("$dlms"/*.frames.jsonl)
+if ((${#jsonl_files[@]})); then
+    python3 - "$here/corpus" "${jsonl_files[@]}" <<'PY'
+import hashlib, json, os, sys
+
+out, paths = sys.argv[1], sys.argv[2:]
+
+def write(target, payload):
+    if not payload:
+        return
+    name = hashlib.sha1(payload).hexdigest()
+    with open(os.path.join(out, target, name), "wb") as f:
+        f.write(payload)
+
+def feed_ops(data):
+    """dlms_hdlc_link op 0 (operand n feeds n / 2 + 1 octets), in reads of at most 128."""
+    return b"".join(bytes([0, 2 * (len(data[i:i + 128]) - 1)]) + data[i:i + 128]
+                    for i in range(0, len(data), 128))
+
+LINK = bytes([0x61, 0x03])  # server 02 23, 128-octet fields, window 1, 3 retries
+count = 0
+for path in paths:
+    frames = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    hdlc = [f for f in frames if f["transport"] == "hdlc"]
+    for f in frames:
+        whole = bytes.fromhex(f["hex"])
+        if f["transport"] == "hdlc":
+            write("dlms_hdlc", bytes([0, 0, 0]) + whole)
+            write("dlms_parse_then_encode", bytes([1]) + whole)
+        else:
+            write("dlms_parse_then_encode", bytes([0]) + whole)
+        for key in ("apdu_hex", "plain_hex"):
+            if f.get(key):
+                write("dlms_apdu", bytes.fromhex(f[key]))
+                write("dlms_parse_then_encode", bytes([2]) + bytes.fromhex(f[key]))
+        count += 1
+    if hdlc:
+        line = b"".join(bytes.fromhex(f["hex"]) for f in hdlc)
+        write("dlms_hdlc", bytes([1, 7, 64]) + line[:8192])
+        client = bytes([0]) + LINK + bytes([7, 0, 3])
+        server = bytes([1]) + LINK
+        for f in hdlc:
+            if f["dir"] == "s2c":
+                client += feed_ops(bytes.fromhex(f["hex"])) + bytes([3])
+            else:
+                server += feed_ops(bytes.fromhex(f["hex"])) + bytes([3])
+        write("dlms_hdlc_link", client[:8192])
+        write("dlms_hdlc_link", server[:8192])
+print(f"seeds.sh: {count} DLMS frames from {len(paths)} recording(s)")
+PY
 fi
 
 echo "run a target with its seeds (from $here):"
