@@ -12,7 +12,7 @@ use fieldbridge_dlms::apdu::selective::{AttributeWithSelection, SelectiveAccess}
 use fieldbridge_dlms::apdu::set::{SetRequest, SetResponse};
 use fieldbridge_dlms::apdu::sn::{ReadResult, VariableAccess};
 use fieldbridge_dlms::apdu::Apdu;
-use fieldbridge_dlms::axdr::{DataRef, Items, Value};
+use fieldbridge_dlms::axdr::{DataRef, Value};
 use std::fmt::Debug;
 
 /// Reads an A-XDR length (the validated input has a well-formed one).
@@ -127,7 +127,7 @@ pub fn walk_data(data: DataRef<'_>) -> usize {
     assert!(!data.data_type().name().is_empty());
     match data.value() {
         Value::Array(items) | Value::Structure(items) => {
-            let announced = Items::count(&items);
+            let announced = items.len();
             let mut seen = 0;
             let mut elements = 1;
             for item in items {
@@ -170,7 +170,7 @@ impl Spans {
         l: &List<'a, T>,
         mut f: impl FnMut(&mut Self, T),
     ) {
-        let announced = List::count(l);
+        let announced = l.len();
         assert_eq!(l.len(), announced, "len");
         assert_eq!(l.is_empty(), announced == 0);
         let mut it = l.clone();
