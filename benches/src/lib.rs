@@ -23,6 +23,7 @@
 #![deny(unsafe_code)]
 
 pub mod counting_alloc;
+pub mod dlms;
 pub mod iec;
 pub mod process;
 pub mod procfs;
