@@ -31,7 +31,8 @@ use fieldbridge_dlms::apdu::get::{
 use fieldbridge_dlms::apdu::notification::{DataNotification, OwnedDataNotification};
 use fieldbridge_dlms::axdr::{Data, DataRef, DateTime, Value};
 use fieldbridge_dlms::security::{
-    encrypt, CipheredApdu, Envelope, Key, KeyKind, Keys, SecurityControl, SystemTitle, TAG_LEN,
+    encrypt, CipheredApdu, Envelope, Key, KeyKind, Keys, SecurityControl, SecurityPolicy,
+    SystemTitle, TAG_LEN,
 };
 use std::hint::black_box;
 use std::ops::Range;
@@ -519,11 +520,17 @@ pub fn ciphered_profile(frame: &[u8], scratch: &mut Scratch) -> Option<u64> {
     view_profile_bytes(plain)
 }
 
-/// fieldbridge ciphered push: as [`ciphered_profile`], then the push's view.
+/// fieldbridge ciphered push: as [`ciphered_profile`], then the push's view. The push is
+/// encryption only (the only policy `dlms_cosem` reads), which the receiver must ask for.
 pub fn ciphered_push(frame: &[u8], scratch: &mut Scratch) -> Option<u64> {
     let apdu = CipheredApdu::decode(frame).ok()?;
     let plain = apdu
-        .decrypt(&KEYS, Some(&SERVER_TITLE), &mut scratch.plain)
+        .decrypt_with_policy(
+            &KEYS,
+            SecurityPolicy::Encrypted,
+            Some(&SERVER_TITLE),
+            &mut scratch.plain,
+        )
         .ok()?;
     view_push_bytes(plain)
 }
