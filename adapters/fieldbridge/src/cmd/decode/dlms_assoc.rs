@@ -141,9 +141,7 @@ fn user_information_field(
             initiate_response_fields(&mut o, i);
             o
         }
-        UserInformation::ConfirmedServiceError(e) => {
-            nested(&e.to_bytes(), from_server, ctx, depth)
-        }
+        UserInformation::ConfirmedServiceError(e) => nested(&e.to_bytes(), from_server, ctx, depth),
         UserInformation::Ciphered(bytes) => nested(bytes, from_server, ctx, depth),
     };
     obj.put_obj("user_information", inner);
