@@ -4,7 +4,7 @@ use crate::common::bytes;
 use fieldbridge_dlms::apdu::association::{AareView, AarqView};
 use fieldbridge_dlms::apdu::ber::Tlv;
 use fieldbridge_dlms::apdu::conformance::Conformance;
-use fieldbridge_dlms::apdu::initiate::{ConfirmedServiceError, InitiateRequest};
+use fieldbridge_dlms::apdu::initiate::InitiateRequest;
 use fieldbridge_dlms::apdu::release::{ReleaseRequestView, ReleaseResponseView};
 use fieldbridge_dlms::Error;
 
@@ -409,26 +409,6 @@ fn a_ciphered_apdu_shorter_than_its_security_header_is_a_bad_length() {
             min: 5,
             max: 2,
             found: 2
-        })
-    );
-}
-
-#[test]
-fn a_confirmed_service_error_outside_its_choices_is_an_unknown_choice() {
-    assert_eq!(
-        ConfirmedServiceError::decode(&[0x0E, 0x00, 0x06, 0x01]),
-        Err(Error::UnknownChoice {
-            offset: 1,
-            what: "ConfirmedServiceError choice",
-            found: 0
-        })
-    );
-    assert_eq!(
-        ConfirmedServiceError::decode(&[0x0E, 0x01, 0x0B, 0x01]),
-        Err(Error::UnknownChoice {
-            offset: 2,
-            what: "ServiceError choice",
-            found: 11
         })
     );
 }
