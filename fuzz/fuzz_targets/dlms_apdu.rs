@@ -24,7 +24,9 @@ use fieldbridge_dlms::apdu::Apdu;
 use fieldbridge_dlms::axdr::Limits;
 use fieldbridge_dlms::Error;
 
-#[path = "dlms_apdu_walk.rs"]
+#[path = "../common/dlms_axdr_canon.rs"]
+mod canon;
+#[path = "../common/dlms_apdu_walk.rs"]
 mod walk;
 
 fn check_limits<'a>(input: &'a [u8]) -> Result<Apdu<'a>, Error> {

@@ -22,11 +22,14 @@
 //!   a flipped information byte flips the same plaintext byte.
 #![no_main]
 use fieldbridge_dlms::security::{
-    encrypt, hls_gmac, verify_hls_gmac, CipheredApdu, CipheredTag, CounterGuard, Envelope,
-    KeyKind, Keys, SecurityControl, SecurityPolicy, SystemTitle, HEADER_LEN, HLS_GMAC_LEN,
-    TAG_LEN,
+    encrypt, hls_gmac, verify_hls_gmac, CipheredApdu, CipheredTag, CounterGuard, Envelope, KeyKind,
+    Keys, SecurityControl, SecurityPolicy, SystemTitle, HEADER_LEN, HLS_GMAC_LEN, TAG_LEN,
 };
 use fieldbridge_dlms::Error;
+
+#[path = "../common/dlms_axdr_canon.rs"]
+mod canon;
+use canon::put_length;
 
 const EK: [u8; 16] = [
     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F,
@@ -47,17 +50,6 @@ fn all_keys() -> Keys {
         global_broadcast: Some(BK),
         dedicated: Some(DK),
         authentication: Some(AK),
-    }
-}
-
-fn put_length(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = (len as u64).to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (8 - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
     }
 }
 
@@ -136,9 +128,7 @@ fn raw(mode: u8, input: &[u8]) {
     assert_eq!(again.information(), apdu.information());
     assert_eq!(again.auth_tag(), apdu.auth_tag());
     assert_eq!(
-        apdu.information().len()
-            + HEADER_LEN
-            + if control.authenticated() { TAG_LEN } else { 0 },
+        apdu.information().len() + HEADER_LEN + if control.authenticated() { TAG_LEN } else { 0 },
         input.len() - apdu.header_offset()
     );
 
@@ -183,11 +173,18 @@ fn raw(mode: u8, input: &[u8]) {
     };
     assert_eq!(plaintext.len(), apdu.information().len());
     if control.policy() == Some(SecurityPolicy::Authenticated) {
-        assert_eq!(plaintext, apdu.information(), "authentication only sends the plaintext");
+        assert_eq!(
+            plaintext,
+            apdu.information(),
+            "authentication only sends the plaintext"
+        );
     }
 
     // Re-encryption with the same control, counter, title and keys.
-    let sender = *apdu.system_title().or(title.as_ref()).expect("a title was used");
+    let sender = *apdu
+        .system_title()
+        .or(title.as_ref())
+        .expect("a title was used");
     let mut wire = Vec::new();
     let general = encrypt(
         Envelope::General(kind),
@@ -247,7 +244,9 @@ fn built(data: &[u8]) {
     let keys = all_keys();
 
     let mut wire = vec![0xEE];
-    let result = encrypt(envelope, control, counter, &TITLE, &keys, plaintext, &mut wire);
+    let result = encrypt(
+        envelope, control, counter, &TITLE, &keys, plaintext, &mut wire,
+    );
     let expected_failure = if control.compressed() || control.suite() != 0 {
         Some("Unsupported")
     } else if control.policy().is_none() {
@@ -309,7 +308,10 @@ fn built(data: &[u8]) {
         "what encrypt builds decrypts"
     );
     if general {
-        assert_eq!(apdu.decrypt_with_policy(&keys, policy, None, &mut plain), Ok(plaintext));
+        assert_eq!(
+            apdu.decrypt_with_policy(&keys, policy, None, &mut plain),
+            Ok(plaintext)
+        );
         assert!(matches!(
             apdu.decrypt_with_policy(&keys, policy, Some(&OTHER_TITLE), &mut plain),
             Err(Error::AuthenticationFailed { .. })
@@ -332,7 +334,11 @@ fn built(data: &[u8]) {
             Ok(plaintext)
         );
         // Without a tag nothing proves the counter: the guard only moves on an authenticated APDU.
-        let moved = if policy.authenticated() { counter } else { before };
+        let moved = if policy.authenticated() {
+            counter
+        } else {
+            before
+        };
         assert_eq!(guard.last(), Some(moved));
     }
 

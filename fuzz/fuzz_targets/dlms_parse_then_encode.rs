@@ -9,7 +9,7 @@
 //!
 //! For each layer, x the bytes decoded and e = encode(decode(x)): e decodes to the same value as
 //! x did (decode(encode(decode(x))) == decode(x), compared as owned values; for an APDU as its
-//! owned form, `dlms_apdu_walk::meaning`), and e is canonical: encode(decode(e)) == e exactly.
+//! owned form, `common/dlms_apdu_walk.rs`'s `meaning`), and e is canonical: encode(decode(e)) == e exactly.
 //! Wrapper PDUs and HDLC frames have one encoding only, so there e == x. An APDU or a Data
 //! element differs from its re-encoding only by the rewrites the standard allows (listed in
 //! `dlms_apdu`'s doc comment: Data normalised by the first round's normaliser, then long-form
@@ -20,7 +20,9 @@ use fieldbridge_dlms::axdr::DataRef;
 use fieldbridge_dlms::hdlc::{self, LLC_COMMAND, LLC_RESPONSE};
 use fieldbridge_dlms::wrapper::{self, OwnedWrapperPdu};
 
-#[path = "dlms_apdu_walk.rs"]
+#[path = "../common/dlms_axdr_canon.rs"]
+mod canon;
+#[path = "../common/dlms_apdu_walk.rs"]
 mod walk;
 
 /// An APDU: encode(decode(x)) is canonical and means what x meant.

@@ -1,5 +1,5 @@
-//! Shared by `dlms_apdu` and `dlms_parse_then_encode` (included with `#[path]`, not a target of
-//! its own): walks a decoded APDU view, lists the spans of its Data, writes a Data element in its
+//! Shared by `dlms_apdu` and `dlms_parse_then_encode` (included with `#[path]` from `common/`, not a
+//! target of its own): walks a decoded APDU view, lists the spans of its Data, writes a Data element in its
 //! canonical form (the first round's `dlms_data` normaliser, written from the standard's layout),
 //! compares an APDU with its re-encoding modulo the rewrites the standard allows, and gives an
 //! APDU's meaning as text (its owned form) to compare decodings.
@@ -15,103 +15,7 @@ use fieldbridge_dlms::apdu::Apdu;
 use fieldbridge_dlms::axdr::{DataRef, Value};
 use std::fmt::Debug;
 
-/// Reads an A-XDR length (the validated input has a well-formed one).
-fn length(r: &mut &[u8]) -> usize {
-    let first = take(r, 1)[0];
-    if first < 0x80 {
-        return usize::from(first);
-    }
-    take(r, usize::from(first & 0x7F))
-        .iter()
-        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
-}
-
-/// Writes an A-XDR (or BER definite) length in the fewest octets.
-pub fn put_length(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = (len as u64).to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (8 - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-}
-
-fn take<'a>(r: &mut &'a [u8], n: usize) -> &'a [u8] {
-    let (head, tail) = r.split_at(n);
-    *r = tail;
-    head
-}
-
-/// The fixed body size of a simple type tag (with the delta types 28..=33 of the Blue Book's
-/// 14th edition, which the crate reads and the first round's normaliser predates).
-fn fixed(tag: u8) -> Option<usize> {
-    Some(match tag {
-        0 | 255 => 0,
-        3 | 13 | 15 | 17 | 22 | 28 | 31 => 1,
-        16 | 18 | 29 | 32 => 2,
-        5 | 6 | 23 | 27 | 30 | 33 => 4,
-        26 => 5,
-        20 | 21 | 24 => 8,
-        25 => 12,
-        _ => return None,
-    })
-}
-
-/// Copies one validated compact-array type description in its canonical form.
-fn normalise_description(r: &mut &[u8], out: &mut Vec<u8>) {
-    let tag = take(r, 1)[0];
-    out.push(tag);
-    match tag {
-        1 => {
-            out.extend_from_slice(take(r, 2));
-            normalise_description(r, out);
-        }
-        2 => {
-            let n = length(r);
-            put_length(out, n);
-            for _ in 0..n {
-                normalise_description(r, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Copies one validated Data element in its canonical form: booleans as 0 or 1, lengths in the
-/// fewest octets.
-pub fn normalise(r: &mut &[u8], out: &mut Vec<u8>) {
-    let tag = take(r, 1)[0];
-    out.push(tag);
-    match tag {
-        3 => out.push(u8::from(take(r, 1)[0] != 0)),
-        1 | 2 => {
-            let n = length(r);
-            put_length(out, n);
-            for _ in 0..n {
-                normalise(r, out);
-            }
-        }
-        9 | 10 | 12 => {
-            let n = length(r);
-            put_length(out, n);
-            out.extend_from_slice(take(r, n));
-        }
-        4 => {
-            let bits = length(r);
-            put_length(out, bits);
-            out.extend_from_slice(take(r, bits.div_ceil(8)));
-        }
-        19 => {
-            normalise_description(r, out);
-            let n = length(r);
-            put_length(out, n);
-            out.extend_from_slice(take(r, n));
-        }
-        t => out.extend_from_slice(take(r, fixed(t).expect("a validated tag"))),
-    }
-}
+use crate::canon::{normalise, put_length};
 
 /// A Data element in its canonical form.
 pub fn canonical_data(bytes: &[u8]) -> Vec<u8> {
