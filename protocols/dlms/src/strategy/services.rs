@@ -15,7 +15,9 @@ use crate::apdu::get::{
     LongInvokeIdAndPriority, MethodDescriptor, OwnedBlockResult, OwnedDataBlockG,
     OwnedGetDataResult, OwnedGetRequest, OwnedGetResponse,
 };
-use crate::apdu::notification::{OwnedDataNotification, OwnedEventNotificationRequest};
+use crate::apdu::notification::{
+    NotificationTime, OwnedDataNotification, OwnedEventNotificationRequest,
+};
 use crate::apdu::selective::{OwnedAttributeWithSelection, OwnedSelectiveAccess};
 use crate::apdu::set::{OwnedSetRequest, OwnedSetResponse};
 use crate::apdu::sn::{OwnedReadResult, OwnedVariableAccess, OwnedWriteRequest, WriteResult};
@@ -371,15 +373,24 @@ pub fn confirmed_service_error() -> impl Strategy<Value = ConfirmedServiceError>
         })
 }
 
-/// A DataNotification, with or without a date-time.
+/// The date-time of a DataNotification: a date-time, a date or a time, any octets.
+pub fn notification_time() -> impl Strategy<Value = NotificationTime> {
+    prop_oneof![
+        2 => date_time().prop_map(NotificationTime::DateTime),
+        1 => any::<[u8; 5]>().prop_map(|b| NotificationTime::Date(Date::from_bytes(b))),
+        1 => any::<[u8; 4]>().prop_map(|b| NotificationTime::Time(Time::from_bytes(b))),
+    ]
+}
+
+/// A DataNotification, with or without a date-time (of 12, 5 or 4 octets).
 pub fn data_notification() -> impl Strategy<Value = OwnedDataNotification> {
-    (long_invoke(), option::of(date_time()), data()).prop_map(|(long_invoke, date_time, body)| {
-        OwnedDataNotification {
+    (long_invoke(), option::of(notification_time()), data()).prop_map(
+        |(long_invoke, date_time, body)| OwnedDataNotification {
             long_invoke,
             date_time,
             body,
-        }
-    })
+        },
+    )
 }
 
 /// An EventNotificationRequest, with or without a time.
