@@ -18,7 +18,9 @@ use crate::apdu::get::{
 use crate::apdu::notification::{
     NotificationTime, OwnedDataNotification, OwnedEventNotificationRequest,
 };
-use crate::apdu::selective::{OwnedAttributeWithSelection, OwnedSelectiveAccess};
+use crate::apdu::selective::{
+    CaptureObject, OwnedAttributeWithSelection, OwnedSelectiveAccess, RangeDescriptor, RangeValue,
+};
 use crate::apdu::set::{OwnedSetRequest, OwnedSetResponse};
 use crate::apdu::sn::{OwnedReadResult, OwnedVariableAccess, OwnedWriteRequest, WriteResult};
 use crate::axdr::{Data, Date, DateTime, Time};
@@ -102,6 +104,40 @@ pub fn selective_access() -> impl Strategy<Value = OwnedSelectiveAccess> {
         selector,
         parameters,
     })
+}
+
+/// A capture object definition, any fields.
+pub fn capture_object() -> impl Strategy<Value = CaptureObject> {
+    (any::<u16>(), any::<[u8; 6]>(), any::<i8>(), any::<u16>())
+        .prop_map(|(c, n, a, d)| CaptureObject::new(c, n, a, d))
+}
+
+/// A from_value or to_value: a date-time, any leaf Data, or a 12-octet octet-string (which
+/// reads back as a date-time: see [`RangeValue`]).
+pub fn range_value() -> impl Strategy<Value = RangeValue> {
+    prop_oneof![
+        date_time().prop_map(RangeValue::DateTime),
+        data_leaf().prop_map(RangeValue::Data),
+        vec(any::<u8>(), 12).prop_map(|b| RangeValue::Data(Data::OctetString(b))),
+    ]
+}
+
+/// A range_descriptor, any restricting object, values and columns.
+pub fn range_descriptor() -> impl Strategy<Value = RangeDescriptor> {
+    (
+        capture_object(),
+        range_value(),
+        range_value(),
+        vec(capture_object(), 0..4),
+    )
+        .prop_map(
+            |(restricting_object, from_value, to_value, selected_values)| RangeDescriptor {
+                restricting_object,
+                from_value,
+                to_value,
+                selected_values,
+            },
+        )
 }
 
 /// An attribute descriptor with an optional selection.
