@@ -501,3 +501,62 @@ pub fn write_request() -> impl Strategy<Value = OwnedWriteRequest> {
     (vec(variable_access(), 0..4), vec(data(), 0..4))
         .prop_map(|(variables, values)| OwnedWriteRequest { variables, values })
 }
+
+/// A GET-Response-Normal or a DataNotification carrying a Data of the full A-XDR strategy
+/// ([`crate::strategy::data::data`]: nested containers, compact arrays, every type).
+pub fn apdu_with_rich_data() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<bool>(),
+        invoke(),
+        long_invoke(),
+        crate::strategy::data::data(),
+    )
+        .prop_map(|(get, invoke, long_invoke, data)| {
+            if get {
+                OwnedGetResponse::Normal {
+                    invoke,
+                    result: OwnedGetDataResult::Data(data),
+                }
+                .to_vec()
+            } else {
+                OwnedDataNotification {
+                    long_invoke,
+                    date_time: None,
+                    body: data,
+                }
+                .to_vec()
+            }
+        })
+}
+
+/// The encoding of a valid APDU of every data-transfer kind this module covers: every GET,
+/// SET and ACTION form, DataNotification, EventNotificationRequest, ExceptionResponse,
+/// ConfirmedServiceError and the short-name services.
+pub fn apdu_bytes() -> impl Strategy<Value = Vec<u8>> {
+    fn bytes(encode: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(&mut out);
+        out
+    }
+    prop_oneof![
+        get_request().prop_map(|x| x.to_vec()),
+        get_response().prop_map(|x| x.to_vec()),
+        set_request().prop_map(|x| x.to_vec()),
+        set_response().prop_map(|x| x.to_vec()),
+        action_request().prop_map(|x| x.to_vec()),
+        action_response().prop_map(|x| x.to_vec()),
+        data_notification().prop_map(|x| x.to_vec()),
+        event_notification().prop_map(|x| x.to_vec()),
+        exception_response().prop_map(|x| x.to_vec()),
+        confirmed_service_error().prop_map(|x| x.to_vec()),
+        vec(variable_access(), 0..4)
+            .prop_map(|v| bytes(|out| crate::apdu::sn::encode_read_request(&v, out))),
+        vec(read_result(), 0..4)
+            .prop_map(|v| bytes(|out| crate::apdu::sn::encode_read_response(&v, out))),
+        write_request().prop_map(|w| bytes(|out| w.encode(out))),
+        write_request().prop_map(|w| bytes(|out| w.encode_unconfirmed(out))),
+        vec(write_result(), 0..4)
+            .prop_map(|v| bytes(|out| crate::apdu::sn::encode_write_response(&v, out))),
+        apdu_with_rich_data(),
+    ]
+}

@@ -19,6 +19,7 @@ mod choice;
 mod exception;
 mod get;
 mod limits;
+mod mutation;
 mod notification;
 mod roundtrip;
 mod selective;
