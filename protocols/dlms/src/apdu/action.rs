@@ -157,7 +157,7 @@ impl<'a> ActionRequest<'a> {
     pub fn decode_with(input: &'a [u8], limits: Limits) -> Result<Self, Error> {
         let mut r = Reader::new(input);
         wire::apdu_tag(&mut r, ACTION_REQUEST, "Action-Request tag", "0xC3")?;
-        let (choice, at) = wire::choice(&mut r, "Action-Request choice")?;
+        let (choice, at) = wire::service_choice(&mut r, "Action-Request choice", 6)?;
         let invoke = InvokeIdAndPriority::read(&mut r)?;
         let r = &mut r;
         let request = match choice {
@@ -528,7 +528,7 @@ impl<'a> ActionResponse<'a> {
     pub fn decode_with(input: &'a [u8], limits: Limits) -> Result<Self, Error> {
         let mut r = Reader::new(input);
         wire::apdu_tag(&mut r, ACTION_RESPONSE, "Action-Response tag", "0xC7")?;
-        let (choice, at) = wire::choice(&mut r, "Action-Response choice")?;
+        let (choice, at) = wire::service_choice(&mut r, "Action-Response choice", 4)?;
         let invoke = InvokeIdAndPriority::read(&mut r)?;
         let r = &mut r;
         let response = match choice {

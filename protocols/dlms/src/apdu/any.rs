@@ -115,11 +115,11 @@ impl<'a> Apdu<'a> {
                 EventNotificationRequest::decode_with(input, limits)?,
             ),
             EXCEPTION_RESPONSE => Apdu::ExceptionResponse(ExceptionResponse::decode(input)?),
-            READ_REQUEST => Apdu::ReadRequest(ReadRequest::decode(input)?),
-            READ_RESPONSE => Apdu::ReadResponse(ReadResponse::decode(input)?),
-            WRITE_REQUEST => Apdu::WriteRequest(WriteRequest::decode(input)?),
+            READ_REQUEST => Apdu::ReadRequest(ReadRequest::decode_with(input, limits)?),
+            READ_RESPONSE => Apdu::ReadResponse(ReadResponse::decode_with(input, limits)?),
+            WRITE_REQUEST => Apdu::WriteRequest(WriteRequest::decode_with(input, limits)?),
             UNCONFIRMED_WRITE_REQUEST => {
-                Apdu::UnconfirmedWriteRequest(WriteRequest::decode_unconfirmed(input)?)
+                Apdu::UnconfirmedWriteRequest(WriteRequest::decode_unconfirmed_with(input, limits)?)
             }
             WRITE_RESPONSE => Apdu::WriteResponse(WriteResponse::decode(input)?),
             other if CipheredTag(other).name().is_some() => {

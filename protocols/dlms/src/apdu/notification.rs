@@ -3,21 +3,136 @@
 //!
 //! ```text
 //! DataNotification           0F  long-invoke-id-and-priority u32 | date-time OCTET STRING
-//!                                (length 0 or 12) | notification-body Data
+//!                                (length 0 absent, 4 time, 5 date, 12 date-time) |
+//!                                notification-body Data
 //! EventNotificationRequest   C2  OPTIONAL time OCTET STRING | cosem-attribute-descriptor (9) |
 //!                                attribute-value Data
 //! ```
 
 use crate::apdu::get::wire;
 use crate::apdu::get::{AttributeDescriptor, LongInvokeIdAndPriority};
-use crate::axdr::{Data, DataRef, DateTime, Limits};
+use crate::axdr::{Data, DataRef, Date, DateTime, Limits, Time};
 use crate::reader::Reader;
 use crate::Error;
+use std::fmt;
 
 /// The APDU tag of a DataNotification.
 pub const DATA_NOTIFICATION: u8 = 0x0F;
 /// The APDU tag of an EventNotificationRequest.
 pub const EVENT_NOTIFICATION_REQUEST: u8 = 0xC2;
+
+/// The `date-time` of a DataNotification, by the number of octets it was sent with.
+///
+/// The Green Book's ASN.1 makes it an OCTET STRING holding a COSEM date-time (12 octets), empty
+/// when the server sends none; servers also send a bare COSEM time (4 octets) or date
+/// (5 octets), which Gurux reads as such, so these are kept too and re-encode byte for byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotificationTime {
+    /// 12 octets: a COSEM date-time.
+    DateTime(DateTime),
+    /// 5 octets: a COSEM date.
+    Date(Date),
+    /// 4 octets: a COSEM time.
+    Time(Time),
+}
+
+impl NotificationTime {
+    /// What a `date-time` OCTET STRING of `octets` holds: `None` for a length other than 4, 5
+    /// or 12.
+    pub fn from_octets(octets: &[u8]) -> Option<Self> {
+        if let Ok(b) = <[u8; 12]>::try_from(octets) {
+            Some(NotificationTime::DateTime(DateTime::from_bytes(b)))
+        } else if let Ok(b) = <[u8; 5]>::try_from(octets) {
+            Some(NotificationTime::Date(Date::from_bytes(b)))
+        } else if let Ok(b) = <[u8; 4]>::try_from(octets) {
+            Some(NotificationTime::Time(Time::from_bytes(b)))
+        } else {
+            None
+        }
+    }
+
+    /// The number of octets: 12, 5 or 4.
+    pub fn octet_len(&self) -> usize {
+        match self {
+            NotificationTime::DateTime(_) => 12,
+            NotificationTime::Date(_) => 5,
+            NotificationTime::Time(_) => 4,
+        }
+    }
+
+    /// Appends the octets (without the OCTET STRING length).
+    pub fn put_octets(&self, out: &mut Vec<u8>) {
+        match self {
+            NotificationTime::DateTime(dt) => out.extend_from_slice(&dt.to_bytes()),
+            NotificationTime::Date(d) => out.extend_from_slice(&d.to_bytes()),
+            NotificationTime::Time(t) => out.extend_from_slice(&t.to_bytes()),
+        }
+    }
+
+    /// The date-time, when 12 octets were sent.
+    pub fn date_time(&self) -> Option<DateTime> {
+        match *self {
+            NotificationTime::DateTime(dt) => Some(dt),
+            _ => None,
+        }
+    }
+
+    /// The date: the whole of a 5-octet date, or the date part of a date-time.
+    pub fn date(&self) -> Option<Date> {
+        match *self {
+            NotificationTime::DateTime(dt) => Some(dt.date),
+            NotificationTime::Date(d) => Some(d),
+            NotificationTime::Time(_) => None,
+        }
+    }
+
+    /// The time of day: the whole of a 4-octet time, or the time part of a date-time.
+    pub fn time(&self) -> Option<Time> {
+        match *self {
+            NotificationTime::DateTime(dt) => Some(dt.time),
+            NotificationTime::Time(t) => Some(t),
+            NotificationTime::Date(_) => None,
+        }
+    }
+
+    /// Whether every specified field is in its range.
+    pub fn is_valid(&self) -> bool {
+        match *self {
+            NotificationTime::DateTime(dt) => dt.is_valid(),
+            NotificationTime::Date(d) => d.is_valid(),
+            NotificationTime::Time(t) => t.is_valid(),
+        }
+    }
+}
+
+impl From<DateTime> for NotificationTime {
+    fn from(dt: DateTime) -> Self {
+        NotificationTime::DateTime(dt)
+    }
+}
+
+impl From<Date> for NotificationTime {
+    fn from(d: Date) -> Self {
+        NotificationTime::Date(d)
+    }
+}
+
+impl From<Time> for NotificationTime {
+    fn from(t: Time) -> Self {
+        NotificationTime::Time(t)
+    }
+}
+
+impl fmt::Display for NotificationTime {
+    /// As [`DateTime`], [`Date`] or [`Time`] show themselves.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotificationTime::DateTime(dt) => dt.fmt(f),
+            NotificationTime::Date(d) => d.fmt(f),
+            NotificationTime::Time(t) => t.fmt(f),
+        }
+    }
+}
 
 /// `Data-Notification`, borrowed: a push of a value (typically a Push setup's list of objects).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,7 +140,7 @@ pub struct DataNotification<'a> {
     /// `long-invoke-id-and-priority`.
     pub long_invoke: LongInvokeIdAndPriority,
     /// `date-time`: absent when sent with length 0.
-    pub date_time: Option<DateTime>,
+    pub date_time: Option<NotificationTime>,
     /// `notification-body`.
     pub body: DataRef<'a>,
 }
@@ -35,8 +150,8 @@ pub struct DataNotification<'a> {
 pub struct OwnedDataNotification {
     /// `long-invoke-id-and-priority`.
     pub long_invoke: LongInvokeIdAndPriority,
-    /// `date-time`.
-    pub date_time: Option<DateTime>,
+    /// `date-time`: absent is sent with length 0.
+    pub date_time: Option<NotificationTime>,
     /// `notification-body`.
     pub body: Data,
 }
@@ -45,8 +160,8 @@ impl<'a> DataNotification<'a> {
     /// Decodes the DataNotification that fills `input`, with the default Data [`Limits`].
     ///
     /// # Errors
-    /// [`Error::BadByte`] for another APDU tag, [`Error::BadLength`] for a date-time whose
-    /// length is neither 0 nor 12, [`Error::Truncated`], the Data errors,
+    /// [`Error::BadByte`] for another APDU tag, [`Error::BadValue`] for a date-time whose
+    /// length is not 0, 4, 5 or 12 (at its length octet), [`Error::Truncated`], the Data errors,
     /// [`Error::TrailingBytes`].
     pub fn decode(input: &'a [u8]) -> Result<Self, Error> {
         Self::decode_with(input, Limits::default())
@@ -60,15 +175,14 @@ impl<'a> DataNotification<'a> {
         let at = r.offset();
         let date_time = match wire::octets(&mut r, "date-time")? {
             [] => None,
-            bytes => match <[u8; 12]>::try_from(bytes) {
-                Ok(array) => Some(DateTime::from_bytes(array)),
-                Err(_) => {
-                    return Err(Error::BadLength {
+            octets => match NotificationTime::from_octets(octets) {
+                Some(time) => Some(time),
+                None => {
+                    return Err(Error::BadValue {
                         offset: at,
                         what: "date-time",
-                        min: 0,
-                        max: 12,
-                        found: bytes.len() as u64,
+                        expected: "0 (absent), 4 (time), 5 (date) or 12 (date-time) octets",
+                        found: octets.len() as u64,
                     })
                 }
             },
@@ -95,7 +209,7 @@ impl<'a> DataNotification<'a> {
 impl OwnedDataNotification {
     /// The encoded length.
     pub fn encoded_len(&self) -> usize {
-        1 + 4 + 1 + self.date_time.map_or(0, |_| 12) + self.body.encoded_len()
+        1 + 4 + 1 + self.date_time.map_or(0, |t| t.octet_len()) + self.body.encoded_len()
     }
 
     /// Appends the APDU.
@@ -104,7 +218,11 @@ impl OwnedDataNotification {
         out.extend_from_slice(&self.long_invoke.0.to_be_bytes());
         match self.date_time {
             None => out.push(0),
-            Some(dt) => wire::put_octets(out, &dt.to_bytes()),
+            Some(time) => {
+                // 4, 5 or 12 octets: the length is its one short-form octet.
+                out.push(time.octet_len() as u8);
+                time.put_octets(out);
+            }
         }
         self.body.encode(out);
     }

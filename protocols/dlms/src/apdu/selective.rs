@@ -94,17 +94,22 @@ impl<'a> SelectiveAccess<'a> {
         EntryDescriptor::from_data(self.parameters)
     }
 
+    /// Checks the selector a typed reading needs; the error's offset is 0, the descriptor's
+    /// own start being unknown to this view.
     fn expect_selector(&self, selector: u8) -> Result<(), Error> {
         if self.selector == selector {
-            Ok(())
-        } else {
-            Err(Error::BadValue {
-                offset: 0,
-                what: "access-selector",
-                expected: "1 for range_descriptor, 2 for entry_descriptor",
-                found: u64::from(self.selector),
-            })
+            return Ok(());
         }
+        Err(Error::BadValue {
+            offset: 0,
+            what: "access-selector",
+            expected: if selector == RangeDescriptor::SELECTOR {
+                "1 (range_descriptor)"
+            } else {
+                "2 (entry_descriptor)"
+            },
+            found: u64::from(self.selector),
+        })
     }
 }
 

@@ -152,7 +152,7 @@ impl<'a> SetRequest<'a> {
     pub fn decode_with(input: &'a [u8], limits: Limits) -> Result<Self, Error> {
         let mut r = Reader::new(input);
         wire::apdu_tag(&mut r, SET_REQUEST, "Set-Request tag", "0xC1")?;
-        let (choice, at) = wire::choice(&mut r, "Set-Request choice")?;
+        let (choice, at) = wire::service_choice(&mut r, "Set-Request choice", 5)?;
         let invoke = InvokeIdAndPriority::read(&mut r)?;
         let r = &mut r;
         let request = match choice {
@@ -470,7 +470,7 @@ impl<'a> SetResponse<'a> {
     pub fn decode(input: &'a [u8]) -> Result<Self, Error> {
         let mut r = Reader::new(input);
         wire::apdu_tag(&mut r, SET_RESPONSE, "Set-Response tag", "0xC5")?;
-        let (choice, at) = wire::choice(&mut r, "Set-Response choice")?;
+        let (choice, at) = wire::service_choice(&mut r, "Set-Response choice", 5)?;
         let invoke = InvokeIdAndPriority::read(&mut r)?;
         let r = &mut r;
         let limits = Limits::default();

@@ -452,8 +452,14 @@ impl<'a> ReadRequest<'a> {
     /// # Errors
     /// [`Error::BadByte`] for another APDU tag, [`Error::UnknownChoice`] for an unknown
     /// Variable-Access-Specification, [`Error::Truncated`], the Data errors,
-    /// [`Error::TrailingBytes`].
+    /// [`Error::TrailingBytes`]. The Data of a parameterized access is read with the default
+    /// [`Limits`].
     pub fn decode(input: &'a [u8]) -> Result<Self, Error> {
+        Self::decode_with(input, Limits::default())
+    }
+
+    /// As [`decode`](Self::decode), with the given Data limits.
+    pub fn decode_with(input: &'a [u8], limits: Limits) -> Result<Self, Error> {
         Ok(ReadRequest {
             variables: single_list(
                 input,
@@ -461,7 +467,7 @@ impl<'a> ReadRequest<'a> {
                 "ReadRequest tag",
                 "0x05",
                 "ReadRequest",
-                Limits::default(),
+                limits,
             )?,
         })
     }
@@ -477,8 +483,14 @@ impl<'a> ReadResponse<'a> {
     ///
     /// # Errors
     /// [`Error::BadByte`] for another APDU tag, [`Error::UnknownChoice`] for an unknown result
-    /// tag, [`Error::Truncated`], the Data errors, [`Error::TrailingBytes`].
+    /// tag, [`Error::Truncated`], the Data errors, [`Error::TrailingBytes`]. The Data is read
+    /// with the default [`Limits`].
     pub fn decode(input: &'a [u8]) -> Result<Self, Error> {
+        Self::decode_with(input, Limits::default())
+    }
+
+    /// As [`decode`](Self::decode), with the given Data limits.
+    pub fn decode_with(input: &'a [u8], limits: Limits) -> Result<Self, Error> {
         Ok(ReadResponse {
             results: single_list(
                 input,
@@ -486,7 +498,7 @@ impl<'a> ReadResponse<'a> {
                 "ReadResponse tag",
                 "0x0C",
                 "ReadResponse",
-                Limits::default(),
+                limits,
             )?,
         })
     }
@@ -523,19 +535,30 @@ impl<'a> WriteRequest<'a> {
     /// # Errors
     /// [`Error::BadByte`] for another APDU tag, [`Error::UnknownChoice`] for an unknown
     /// Variable-Access-Specification, [`Error::Truncated`], the Data errors,
-    /// [`Error::TrailingBytes`].
+    /// [`Error::TrailingBytes`]. The Data is read with the default [`Limits`].
     pub fn decode(input: &'a [u8]) -> Result<Self, Error> {
-        Self::decode_tagged(input, WRITE_REQUEST, "WriteRequest tag", "0x06")
+        Self::decode_with(input, Limits::default())
+    }
+
+    /// As [`decode`](Self::decode), with the given Data limits.
+    pub fn decode_with(input: &'a [u8], limits: Limits) -> Result<Self, Error> {
+        Self::decode_tagged(input, WRITE_REQUEST, "WriteRequest tag", "0x06", limits)
     }
 
     /// Decodes the UnconfirmedWriteRequest (0x16) that fills `input`; errors as
     /// [`decode`](Self::decode).
     pub fn decode_unconfirmed(input: &'a [u8]) -> Result<Self, Error> {
+        Self::decode_unconfirmed_with(input, Limits::default())
+    }
+
+    /// As [`decode_unconfirmed`](Self::decode_unconfirmed), with the given Data limits.
+    pub fn decode_unconfirmed_with(input: &'a [u8], limits: Limits) -> Result<Self, Error> {
         Self::decode_tagged(
             input,
             UNCONFIRMED_WRITE_REQUEST,
             "UnconfirmedWriteRequest tag",
             "0x16",
+            limits,
         )
     }
 
@@ -544,8 +567,8 @@ impl<'a> WriteRequest<'a> {
         tag: u8,
         what: &'static str,
         expected: &'static str,
+        limits: Limits,
     ) -> Result<Self, Error> {
-        let limits = Limits::default();
         let mut r = Reader::new(input);
         wire::apdu_tag(&mut r, tag, what, expected)?;
         let variables = List::read(&mut r, "variable-access-specification", limits)?;

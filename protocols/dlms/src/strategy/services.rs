@@ -15,8 +15,12 @@ use crate::apdu::get::{
     LongInvokeIdAndPriority, MethodDescriptor, OwnedBlockResult, OwnedDataBlockG,
     OwnedGetDataResult, OwnedGetRequest, OwnedGetResponse,
 };
-use crate::apdu::notification::{OwnedDataNotification, OwnedEventNotificationRequest};
-use crate::apdu::selective::{OwnedAttributeWithSelection, OwnedSelectiveAccess};
+use crate::apdu::notification::{
+    NotificationTime, OwnedDataNotification, OwnedEventNotificationRequest,
+};
+use crate::apdu::selective::{
+    CaptureObject, OwnedAttributeWithSelection, OwnedSelectiveAccess, RangeDescriptor, RangeValue,
+};
 use crate::apdu::set::{OwnedSetRequest, OwnedSetResponse};
 use crate::apdu::sn::{OwnedReadResult, OwnedVariableAccess, OwnedWriteRequest, WriteResult};
 use crate::axdr::{Data, Date, DateTime, Time};
@@ -100,6 +104,40 @@ pub fn selective_access() -> impl Strategy<Value = OwnedSelectiveAccess> {
         selector,
         parameters,
     })
+}
+
+/// A capture object definition, any fields.
+pub fn capture_object() -> impl Strategy<Value = CaptureObject> {
+    (any::<u16>(), any::<[u8; 6]>(), any::<i8>(), any::<u16>())
+        .prop_map(|(c, n, a, d)| CaptureObject::new(c, n, a, d))
+}
+
+/// A from_value or to_value: a date-time, any leaf Data, or a 12-octet octet-string (which
+/// reads back as a date-time: see [`RangeValue`]).
+pub fn range_value() -> impl Strategy<Value = RangeValue> {
+    prop_oneof![
+        date_time().prop_map(RangeValue::DateTime),
+        data_leaf().prop_map(RangeValue::Data),
+        vec(any::<u8>(), 12).prop_map(|b| RangeValue::Data(Data::OctetString(b))),
+    ]
+}
+
+/// A range_descriptor, any restricting object, values and columns.
+pub fn range_descriptor() -> impl Strategy<Value = RangeDescriptor> {
+    (
+        capture_object(),
+        range_value(),
+        range_value(),
+        vec(capture_object(), 0..4),
+    )
+        .prop_map(
+            |(restricting_object, from_value, to_value, selected_values)| RangeDescriptor {
+                restricting_object,
+                from_value,
+                to_value,
+                selected_values,
+            },
+        )
 }
 
 /// An attribute descriptor with an optional selection.
@@ -371,15 +409,24 @@ pub fn confirmed_service_error() -> impl Strategy<Value = ConfirmedServiceError>
         })
 }
 
-/// A DataNotification, with or without a date-time.
+/// The date-time of a DataNotification: a date-time, a date or a time, any octets.
+pub fn notification_time() -> impl Strategy<Value = NotificationTime> {
+    prop_oneof![
+        2 => date_time().prop_map(NotificationTime::DateTime),
+        1 => any::<[u8; 5]>().prop_map(|b| NotificationTime::Date(Date::from_bytes(b))),
+        1 => any::<[u8; 4]>().prop_map(|b| NotificationTime::Time(Time::from_bytes(b))),
+    ]
+}
+
+/// A DataNotification, with or without a date-time (of 12, 5 or 4 octets).
 pub fn data_notification() -> impl Strategy<Value = OwnedDataNotification> {
-    (long_invoke(), option::of(date_time()), data()).prop_map(|(long_invoke, date_time, body)| {
-        OwnedDataNotification {
+    (long_invoke(), option::of(notification_time()), data()).prop_map(
+        |(long_invoke, date_time, body)| OwnedDataNotification {
             long_invoke,
             date_time,
             body,
-        }
-    })
+        },
+    )
 }
 
 /// An EventNotificationRequest, with or without a time.
@@ -453,4 +500,63 @@ pub fn write_result() -> impl Strategy<Value = WriteResult> {
 pub fn write_request() -> impl Strategy<Value = OwnedWriteRequest> {
     (vec(variable_access(), 0..4), vec(data(), 0..4))
         .prop_map(|(variables, values)| OwnedWriteRequest { variables, values })
+}
+
+/// A GET-Response-Normal or a DataNotification carrying a Data of the full A-XDR strategy
+/// ([`crate::strategy::data::data`]: nested containers, compact arrays, every type).
+pub fn apdu_with_rich_data() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<bool>(),
+        invoke(),
+        long_invoke(),
+        crate::strategy::data::data(),
+    )
+        .prop_map(|(get, invoke, long_invoke, data)| {
+            if get {
+                OwnedGetResponse::Normal {
+                    invoke,
+                    result: OwnedGetDataResult::Data(data),
+                }
+                .to_vec()
+            } else {
+                OwnedDataNotification {
+                    long_invoke,
+                    date_time: None,
+                    body: data,
+                }
+                .to_vec()
+            }
+        })
+}
+
+/// The encoding of a valid APDU of every data-transfer kind this module covers: every GET,
+/// SET and ACTION form, DataNotification, EventNotificationRequest, ExceptionResponse,
+/// ConfirmedServiceError and the short-name services.
+pub fn apdu_bytes() -> impl Strategy<Value = Vec<u8>> {
+    fn bytes(encode: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(&mut out);
+        out
+    }
+    prop_oneof![
+        get_request().prop_map(|x| x.to_vec()),
+        get_response().prop_map(|x| x.to_vec()),
+        set_request().prop_map(|x| x.to_vec()),
+        set_response().prop_map(|x| x.to_vec()),
+        action_request().prop_map(|x| x.to_vec()),
+        action_response().prop_map(|x| x.to_vec()),
+        data_notification().prop_map(|x| x.to_vec()),
+        event_notification().prop_map(|x| x.to_vec()),
+        exception_response().prop_map(|x| x.to_vec()),
+        confirmed_service_error().prop_map(|x| x.to_vec()),
+        vec(variable_access(), 0..4)
+            .prop_map(|v| bytes(|out| crate::apdu::sn::encode_read_request(&v, out))),
+        vec(read_result(), 0..4)
+            .prop_map(|v| bytes(|out| crate::apdu::sn::encode_read_response(&v, out))),
+        write_request().prop_map(|w| bytes(|out| w.encode(out))),
+        write_request().prop_map(|w| bytes(|out| w.encode_unconfirmed(out))),
+        vec(write_result(), 0..4)
+            .prop_map(|v| bytes(|out| crate::apdu::sn::encode_write_response(&v, out))),
+        apdu_with_rich_data(),
+    ]
 }

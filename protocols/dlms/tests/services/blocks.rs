@@ -97,7 +97,8 @@ fn reassembly_past_the_size_limit_is_refused() {
     assert_eq!(
         reassembler.push(&GetResponse::decode(&second).unwrap()),
         Err(Error::BadLength {
-            offset: 10,
+            // C4 02 C1 | last 01 | block-number 00000002 | raw-data 00 | length (byte 9) 03
+            offset: 9,
             what: "reassembled raw-data",
             min: 0,
             max: 10,
@@ -105,6 +106,63 @@ fn reassembly_past_the_size_limit_is_refused() {
         })
     );
     assert_eq!(reassembler.data().len(), 8);
+}
+
+#[test]
+fn the_size_limit_error_points_at_the_raw_data_length_octet() {
+    let frame = [
+        0xC4, 0x02, // Get-Response, with-datablock
+        0xC1, // invoke-id-and-priority
+        0x00, // last-block FALSE
+        0x00, 0x00, 0x00, 0x01, // block-number 1
+        0x00, // result: raw-data
+        0x03, // length 3 (byte 9)
+        0xAA, 0xBB, 0xCC, // raw data
+    ];
+    let response = GetResponse::decode(&frame).unwrap();
+    assert_eq!(
+        Reassembler::new(2).push(&response),
+        Err(Error::BadLength {
+            offset: 9,
+            what: "reassembled raw-data",
+            min: 0,
+            max: 2,
+            found: 3
+        })
+    );
+    assert_eq!(frame[9], 0x03);
+    assert_eq!(Reassembler::new(100).push(&response), Ok(Progress::Next(1)));
+}
+
+#[test]
+fn a_data_access_result_with_an_unexpected_block_number_still_reports_the_reason() {
+    let mut reassembler = Reassembler::new(100);
+    let first = block(1, false, &[0x01, 0x02]);
+    assert_eq!(
+        reassembler.push(&GetResponse::decode(&first).unwrap()),
+        Ok(Progress::Next(1))
+    );
+    let abort = [
+        0xC4, 0x02, // Get-Response, with-datablock
+        0xC1, // invoke-id-and-priority
+        0x01, // last-block TRUE
+        0x00, 0x00, 0x00, 0x07, // block-number 7, not the 2 expected
+        0x01, // result: data-access-result
+        0x0F, // long-get-aborted
+    ];
+    assert_eq!(
+        reassembler.push(&GetResponse::decode(&abort).unwrap()),
+        Ok(Progress::Failed(DataAccessResult::LONG_GET_ABORTED))
+    );
+    assert!(!reassembler.is_complete());
+    assert!(matches!(
+        reassembler.push(&GetResponse::decode(&first).unwrap()),
+        Err(Error::BadValue {
+            offset: 4,
+            what: "block-number",
+            ..
+        })
+    ));
 }
 
 #[test]

@@ -15,8 +15,11 @@ macro_rules! every_prefix_fails {
 
 mod action;
 mod blocks;
+mod choice;
 mod exception;
 mod get;
+mod limits;
+mod mutation;
 mod notification;
 mod roundtrip;
 mod selective;

@@ -1,8 +1,11 @@
 //! DataNotification and EventNotificationRequest.
 
 use fieldbridge_dlms::apdu::get::{AttributeDescriptor, LongInvokeIdAndPriority};
-use fieldbridge_dlms::apdu::notification::{DataNotification, EventNotificationRequest};
-use fieldbridge_dlms::axdr::Value;
+use fieldbridge_dlms::apdu::notification::{
+    DataNotification, EventNotificationRequest, NotificationTime,
+};
+use fieldbridge_dlms::apdu::Apdu;
+use fieldbridge_dlms::axdr::{Date, Time, Value};
 use fieldbridge_dlms::strategy::services as s;
 use fieldbridge_dlms::Error;
 use proptest::prelude::*;
@@ -42,7 +45,7 @@ fn a_data_notification_with_a_date_time_keeps_it() {
         0x12, 0x00, 0x2A, // long-unsigned 42
     ];
     let notification = DataNotification::decode(&input).unwrap();
-    let dt = notification.date_time.unwrap();
+    let dt = notification.date_time.unwrap().date_time().unwrap();
     assert_eq!(
         (dt.date.year, dt.date.month, dt.date.day, dt.time.hour),
         (2024, 3, 15, 12)
@@ -52,17 +55,70 @@ fn a_data_notification_with_a_date_time_keeps_it() {
 }
 
 #[test]
-fn a_date_time_neither_empty_nor_12_octets_is_a_bad_length() {
-    let input = [0x0F, 0x00, 0x00, 0x00, 0x01, 0x02, 0x07, 0xE8, 0x00];
+fn a_date_time_of_5_octets_is_kept_as_a_date_and_reencodes() {
+    let input = [
+        0x0F, 0x00, 0x00, 0x00, 0x01, // long-invoke-id 1
+        0x05, 0x07, 0xE8, 0x03, 0x0F, 0x05, // date-time of 5 octets: 2024-03-15 Friday
+        0x00, // null-data
+    ];
+    let notification = DataNotification::decode(&input).unwrap();
+    let date = Date {
+        year: 2024,
+        month: 3,
+        day: 15,
+        day_of_week: 5,
+    };
+    assert_eq!(notification.date_time, Some(NotificationTime::Date(date)));
+    assert_eq!(notification.date_time.unwrap().date(), Some(date));
+    assert_eq!(notification.date_time.unwrap().date_time(), None);
+    assert_eq!(notification.date_time.unwrap().to_string(), "2024-03-15");
+    assert_eq!(notification.to_owned().to_vec(), input);
+    assert_eq!(notification.to_owned().encoded_len(), input.len());
+    assert_eq!(Apdu::decode(&input).unwrap().to_vec(), input);
+}
+
+#[test]
+fn a_date_time_of_4_octets_is_kept_as_a_time_and_reencodes() {
+    let input = [
+        0x0F, 0x00, 0x00, 0x00, 0x01, // long-invoke-id 1
+        0x04, 0x0C, 0x1E, 0x00,
+        0xFF, // date-time of 4 octets: 12:30:00, hundredths unspecified
+        0x11, 0x07, // unsigned 7
+    ];
+    let notification = DataNotification::decode(&input).unwrap();
+    let time = Time {
+        hour: 12,
+        minute: 30,
+        second: 0,
+        hundredths: 0xFF,
+    };
+    assert_eq!(notification.date_time, Some(NotificationTime::Time(time)));
+    assert_eq!(notification.date_time.unwrap().time(), Some(time));
+    assert!(notification.date_time.unwrap().is_valid());
+    assert_eq!(notification.to_owned().to_vec(), input);
+    assert_eq!(notification.to_owned().encoded_len(), input.len());
+}
+
+#[test]
+fn a_date_time_of_another_length_is_a_bad_value_naming_the_lengths_allowed() {
+    let input = [
+        0x0F, 0x00, 0x00, 0x00, 0x01, // long-invoke-id 1
+        0x02, 0x07, 0xE8, // date-time of 2 octets
+        0x00, // null-data
+    ];
+    let error = DataNotification::decode(&input).unwrap_err();
     assert_eq!(
-        DataNotification::decode(&input),
-        Err(Error::BadLength {
+        error,
+        Error::BadValue {
             offset: 5,
             what: "date-time",
-            min: 0,
-            max: 12,
+            expected: "0 (absent), 4 (time), 5 (date) or 12 (date-time) octets",
             found: 2
-        })
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "date-time 2 at byte 5: expected 0 (absent), 4 (time), 5 (date) or 12 (date-time) octets"
     );
 }
 

@@ -5,6 +5,7 @@ use fieldbridge_dlms::apdu::selective::{
     SelectiveAccess,
 };
 use fieldbridge_dlms::axdr::{Data, DataRef, DateTime};
+use fieldbridge_dlms::strategy::services as s;
 use fieldbridge_dlms::Error;
 use proptest::prelude::*;
 
@@ -80,7 +81,73 @@ fn a_malformed_range_descriptor_points_at_the_bad_element() {
     );
 }
 
+#[test]
+fn a_12_octet_octet_string_reads_back_as_a_date_time_with_the_same_octets() {
+    let sent = RangeDescriptor {
+        restricting_object: CLOCK,
+        from_value: RangeValue::Data(Data::OctetString(vec![7; 12])),
+        to_value: RangeValue::Data(Data::OctetString(vec![7; 11])),
+        selected_values: vec![],
+    };
+    let bytes = sent.to_data().to_vec();
+    let back = RangeDescriptor::from_data(DataRef::decode_all(&bytes).unwrap()).unwrap();
+    assert_eq!(
+        back.from_value,
+        RangeValue::DateTime(DateTime::from_bytes([7; 12]))
+    );
+    assert!(back.from_value.same_on_the_wire(&sent.from_value));
+    assert_eq!(back.to_value, sent.to_value);
+    assert_eq!(back.to_data(), sent.to_data());
+}
+
+#[test]
+fn asking_for_a_range_descriptor_of_selector_2_names_selector_1() {
+    let bytes = Data::Null.to_vec();
+    let selection = SelectiveAccess {
+        selector: 2,
+        parameters: DataRef::decode_all(&bytes).unwrap(),
+    };
+    assert_eq!(
+        selection.range_descriptor(),
+        Err(Error::BadValue {
+            offset: 0,
+            what: "access-selector",
+            expected: "1 (range_descriptor)",
+            found: 2
+        })
+    );
+}
+
+#[test]
+fn asking_for_an_entry_descriptor_of_selector_1_names_selector_2() {
+    let bytes = Data::Null.to_vec();
+    let selection = SelectiveAccess {
+        selector: 1,
+        parameters: DataRef::decode_all(&bytes).unwrap(),
+    };
+    assert_eq!(
+        selection.entry_descriptor(),
+        Err(Error::BadValue {
+            offset: 0,
+            what: "access-selector",
+            expected: "2 (entry_descriptor)",
+            found: 1
+        })
+    );
+}
+
 proptest! {
+    #[test]
+    fn any_range_descriptor_gives_back_the_same_data(range in s::range_descriptor()) {
+        let bytes = range.to_data().to_vec();
+        let back = RangeDescriptor::from_data(DataRef::decode_all(&bytes).unwrap()).unwrap();
+        prop_assert_eq!(back.to_data(), range.to_data());
+        prop_assert!(back.from_value.same_on_the_wire(&range.from_value));
+        prop_assert!(back.to_value.same_on_the_wire(&range.to_value));
+        prop_assert_eq!(back.restricting_object, range.restricting_object);
+        prop_assert_eq!(back.selected_values, range.selected_values);
+    }
+
     #[test]
     fn range_descriptors_round_trip(
         from in any::<[u8; 12]>(),

@@ -168,8 +168,10 @@ impl<R: AsRef<[u8]>> DataBlockSa<R> {
 /// Where the block-number of a GET-Response-With-Datablock is: after the APDU tag, the CHOICE
 /// tag, the invoke-id-and-priority and last-block.
 const BLOCK_NUMBER_OFFSET: usize = 4;
-/// Where the raw-data of a GET-Response-With-Datablock starts (its length octets).
-const RAW_DATA_OFFSET: usize = 10;
+/// Where the raw-data of a GET-Response-With-Datablock starts (its length octets): after the
+/// APDU tag, the CHOICE tag, the invoke-id-and-priority, last-block, the four octets of
+/// block-number and the result CHOICE tag (`C4 02 invoke last block-number(4) 00 length data`).
+const RAW_DATA_OFFSET: usize = 9;
 
 /// What the reassembler needs next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,10 +217,16 @@ impl Reassembler {
     /// Takes the next GET-Response-With-Datablock.
     ///
     /// # Errors
+    /// A block that carries a data-access-result ends the transfer with [`Progress::Failed`]
+    /// whatever its block number: a server that gives up says why, and the reason is worth more
+    /// than the numbering of the block that carries it.
+    ///
+    /// # Errors
     /// [`Error::UnknownChoice`] when `response` is not a with-datablock response (offset 1),
-    /// [`Error::BadValue`] for a block number out of sequence or a block after the last one
-    /// (offset 4, the block number), [`Error::BadLength`] when the raw data would pass the limit
-    /// (offset 10, the raw data's length). The reassembler keeps its state after an error.
+    /// [`Error::BadValue`] for a raw-data block whose number is out of sequence, or any block
+    /// after the last one or after a failure (offset 4, the block number), [`Error::BadLength`]
+    /// when the raw data would pass the limit (offset 9, the raw data's length octet). The
+    /// reassembler keeps its state after an error.
     pub fn push(&mut self, response: &GetResponse<'_>) -> Result<Progress, Error> {
         let GetResponse::WithDatablock { block, .. } = response else {
             return Err(Error::UnknownChoice {
@@ -227,6 +235,12 @@ impl Reassembler {
                 found: response.choice(),
             });
         };
+        if let (State::Receiving, BlockResult::DataAccessResult(result)) =
+            (self.state, block.result)
+        {
+            self.state = State::Failed;
+            return Ok(Progress::Failed(result));
+        }
         if self.state != State::Receiving || block.block_number != self.expected {
             return Err(Error::BadValue {
                 offset: BLOCK_NUMBER_OFFSET,

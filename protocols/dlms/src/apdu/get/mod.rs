@@ -113,7 +113,7 @@ impl<'a> GetRequest<'a> {
     pub fn decode_with(input: &'a [u8], limits: Limits) -> Result<Self, Error> {
         let mut r = Reader::new(input);
         wire::apdu_tag(&mut r, GET_REQUEST, "Get-Request tag", "0xC0")?;
-        let (choice, at) = wire::choice(&mut r, "Get-Request choice")?;
+        let (choice, at) = wire::service_choice(&mut r, "Get-Request choice", 3)?;
         let invoke = InvokeIdAndPriority::read(&mut r)?;
         let request = match choice {
             1 => GetRequest::Normal {
@@ -349,7 +349,7 @@ impl<'a> GetResponse<'a> {
     pub fn decode_with(input: &'a [u8], limits: Limits) -> Result<Self, Error> {
         let mut r = Reader::new(input);
         wire::apdu_tag(&mut r, GET_RESPONSE, "Get-Response tag", "0xC4")?;
-        let (choice, at) = wire::choice(&mut r, "Get-Response choice")?;
+        let (choice, at) = wire::service_choice(&mut r, "Get-Response choice", 3)?;
         let invoke = InvokeIdAndPriority::read(&mut r)?;
         let response = match choice {
             1 => GetResponse::Normal {

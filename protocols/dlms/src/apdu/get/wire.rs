@@ -44,6 +44,21 @@ pub(crate) fn choice(r: &mut Reader<'_>, what: &'static str) -> Result<(u8, usiz
     Ok((r.u8(what)?, at))
 }
 
+/// Reads the CHOICE tag of a data-transfer APDU, whose alternatives are numbered 1..=`last`,
+/// and refuses any other tag at once, before the invoke-id that follows it is read.
+pub(crate) fn service_choice(
+    r: &mut Reader<'_>,
+    what: &'static str,
+    last: u8,
+) -> Result<(u8, usize), Error> {
+    let (tag, at) = choice(r, what)?;
+    if (1..=last).contains(&tag) {
+        Ok((tag, at))
+    } else {
+        Err(unknown(what, tag, at))
+    }
+}
+
 /// The error for a CHOICE tag that names no alternative.
 pub(crate) fn unknown(what: &'static str, found: u8, offset: usize) -> Error {
     Error::UnknownChoice {

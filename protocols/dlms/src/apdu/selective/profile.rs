@@ -23,10 +23,18 @@ pub struct CaptureObject {
 }
 
 /// A from_value or to_value of a range_descriptor.
+///
+/// A COSEM date-time travels as an octet-string of 12 octets (IEC 62056-6-2 clause 4.1.6.1), so
+/// on the wire `DateTime(dt)` and `Data(Data::OctetString(dt.to_bytes().to_vec()))` are the
+/// same octets: [`RangeDescriptor::from_data`] reads every octet-string of 12 octets as
+/// `DateTime`. Such a `Data` value therefore comes back as a `DateTime`; compare range values
+/// through [`to_data`](Self::to_data) (or [`same_on_the_wire`](Self::same_on_the_wire)) when
+/// the question is what was sent. A `Data::DateTime` (the date-time Data type, tag 0x19) stays
+/// `Data`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RangeValue {
     /// A COSEM date-time, sent as an octet-string of 12 octets (the usual case: the restricting
-    /// object is the clock).
+    /// object is the clock). Every octet-string of 12 octets is read as one.
     DateTime(DateTime),
     /// Any other value, of the restricting object's type.
     Data(Data),
@@ -163,6 +171,20 @@ impl RangeValue {
         }
     }
 
+    /// Whether the two values encode to the same Data, such as a `DateTime` and the
+    /// octet-string of its 12 octets.
+    pub fn same_on_the_wire(&self, other: &RangeValue) -> bool {
+        match (self, other) {
+            (RangeValue::DateTime(a), RangeValue::DateTime(b)) => a == b,
+            (RangeValue::Data(a), RangeValue::Data(b)) => a == b,
+            (RangeValue::DateTime(dt), RangeValue::Data(Data::OctetString(bytes)))
+            | (RangeValue::Data(Data::OctetString(bytes)), RangeValue::DateTime(dt)) => {
+                bytes.as_slice() == dt.to_bytes().as_slice()
+            }
+            _ => false,
+        }
+    }
+
     fn parse(data: DataRef<'_>) -> RangeValue {
         match date_time_of(&data.value()) {
             Some(dt) => RangeValue::DateTime(dt),
@@ -191,7 +213,9 @@ impl RangeDescriptor {
     }
 
     /// Parses the access-parameters of selector 1. An octet-string of 12 octets as from or to
-    /// value becomes a [`RangeValue::DateTime`].
+    /// value becomes a [`RangeValue::DateTime`], whatever the value it was built from (see
+    /// [`RangeValue`]): `from_data(d.to_data())` gives back `d` unless one of its values was a
+    /// 12-octet `Data::OctetString`, and always gives back the same [`to_data`](Self::to_data).
     ///
     /// # Errors
     /// [`Error::BadValue`] (offset from the start of `data`) for another shape.
