@@ -249,7 +249,7 @@ pub fn push_notification() -> OwnedDataNotification {
     }
     OwnedDataNotification {
         long_invoke: LongInvokeIdAndPriority(0x0000_1234),
-        date_time: Some(DateTime::from_bytes(CLOCK)),
+        date_time: Some(DateTime::from_bytes(CLOCK).into()),
         body: Data::Structure(body),
     }
 }
