@@ -12,9 +12,11 @@
 //!   octets with the unused low bit of the second cleared.
 //! - A `Splitter` fed the line in those reads hands out the frames that repeated one-shot decoding
 //!   with the splitter's resync rule (hunt for a flag, skip idle flags, keep a closing flag as
-//!   the next opening one, drop one byte after a bad frame) finds on the whole line, with the same
-//!   `discarded`, `bad_frames`, `last_error` and `buffered`; its counters add up (bytes pushed =
-//!   discarded + idle flags + frames without their shared closing flag + buffered), `in_frame`
+//!   the next opening one, drop one byte after a bad frame; a flag before an octet that cannot
+//!   open a frame, not 0xA0..=0xAF, closes one or idles: neither a bad frame nor discarded) finds
+//!   on the whole line, with the same `discarded`, `bad_frames`, `last_error` and `buffered`; its
+//!   counters add up (bytes pushed = discarded + idle and closing flags + frames without their
+//!   shared closing flag + buffered), `in_frame`
 //!   says whether the bytes kept hold more than flags, and `clear` counts those as discarded.
 #![no_main]
 use fieldbridge_dlms::crc::crc16;
@@ -73,32 +75,18 @@ fn check_frame(frame: &Frame<'_>, bytes: &[u8]) {
     }
 }
 
-/// Two checks of `hdlc::decode` run a little later than the bytes allow (reported to the crate;
-/// the error comes one to three bytes later, so a splitter only waits a little longer): the HCS
-/// and the FCS are checked once both their octets are there (`7E A0 07 03 21 93 00` is
-/// `Ok(None)` although no FCS starting with 00 fits), and the length field is checked against
-/// the header once both addresses are whole (`7E A0 08 36 28 7E` is `Ok(None)` although a
-/// destination of four octets leaves no room in a length of 8). With this true, the completion
-/// check forgives those two; set it to false once the decoder checks them early.
-const LATE_CHECKS: bool = true;
-
-/// Whether the addresses in `p` (from offset 3) are still incomplete.
-fn addresses_incomplete(p: &[u8]) -> bool {
-    let mut at = 3;
-    for _ in 0..2 {
-        let rest = p.get(at..).unwrap_or_default();
-        match rest.iter().take(4).position(|b| b & 1 == 1) {
-            Some(n) => at += n + 1,
-            None => return rest.len() < 4,
-        }
-    }
-    false
-}
+/// `hdlc::decode` checks the HCS and the FCS once both their octets are there, though the first
+/// alone may already be wrong (`7E A0 07 03 21 93 00` is `Ok(None)` although no FCS starting
+/// with 00 fits): the error carries the check sequence found, and a decision on one octet
+/// would have to report half of it, on every line (a check never changes its mind). The
+/// completion check forgives that one octet. (The length field, by contrast, is checked
+/// against the address octets as each arrives: `7E A0 08 36 28` is an error.)
+const LATE_CHECKSUMS: bool = true;
 
 /// Whether some bytes after `p` make a whole frame of it: every address form and information
 /// field its length field allows, tried with the right checksums.
 fn completable(p: &[u8]) -> bool {
-    if p.len() < 3 || (LATE_CHECKS && addresses_incomplete(p)) {
+    if p.len() < 3 {
         return true;
     }
     let len = (usize::from(p[1] & 0x07) << 8) | usize::from(p[2]);
@@ -129,8 +117,8 @@ fn completable(p: &[u8]) -> bool {
             }
             let mut fix = |cand: &mut Vec<u8>, at: usize| {
                 let crc = crc16(&cand[1..at]).to_le_bytes();
-                // A checksum with one octet there is not checked yet (see LATE_CHECKS).
-                let late = LATE_CHECKS && at + 1 == p.len();
+                // A checksum with one octet there is not checked yet (see LATE_CHECKSUMS).
+                let late = LATE_CHECKSUMS && at + 1 == p.len();
                 for i in 0..2 {
                     if at + i < p.len() && !late {
                         ok &= p[at + i] == crc[i];
@@ -201,7 +189,8 @@ struct Found {
     discarded: u64,
     bad_frames: u64,
     last_error: Option<Error>,
-    /// Idle flags skipped (a flag directly followed by another).
+    /// Idle flags skipped (a flag directly followed by another) and closing flags followed by
+    /// an octet that cannot open a frame.
     idle: usize,
     buffered: usize,
 }
@@ -232,9 +221,17 @@ fn resync(line: &[u8]) -> Found {
                 at += len - 1;
             }
             Err(e) => {
-                found.bad_frames += 1;
-                found.last_error = Some(e);
-                found.discarded += 1;
+                // Only a frame format octet after the flag makes a bad frame.
+                if line
+                    .get(at + 1)
+                    .is_some_and(|b| b & 0xF0 == hdlc::FORMAT_TYPE_3)
+                {
+                    found.bad_frames += 1;
+                    found.last_error = Some(e);
+                    found.discarded += 1;
+                } else {
+                    found.idle += 1;
+                }
                 at += 1;
             }
         }

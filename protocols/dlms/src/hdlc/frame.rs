@@ -64,14 +64,21 @@ pub struct OwnedFrame {
 ///
 /// Returns `Ok(None)` while the buffer holds less than a whole frame, else the frame and its
 /// length with both flags. Each check runs as soon as its bytes are there (the addresses and the
-/// HCS before the rest of a long frame arrives), so that garbage is refused early. On a serial
+/// HCS before the rest of a long frame arrives), so that garbage is refused early, and a check
+/// never changes its mind: a longer buffer gives the same error. The length field is checked
+/// against the header after each address octet: once the octets seen leave no address sizes
+/// that fit it (`7E A0 08 36 28`: a destination of four octets), it is refused. A check
+/// sequence is checked once both its octets are there, so that the error carries it whole
+/// (its first octet alone may already be wrong: the answer comes one octet later). On a serial
 /// line the closing flag may also open the next frame: [`Splitter`](super::Splitter) handles that.
 ///
 /// # Errors
 /// [`Error::BadByte`] for the opening flag (offset 0), the frame format (1), an address that does
 /// not end on its 1st, 2nd or 4th octet, the closing flag; [`Error::BadLength`] for a length
-/// shorter than the header and FCS (offset 1); [`Error::BadValue`] for a length that leaves room
-/// for an HCS but no information octet (offset 1); [`Error::BadChecksum`] at the HCS or FCS.
+/// shorter than the header and FCS (offset 1; `min` is the shortest length the address octets
+/// seen when it was refused allow); [`Error::BadValue`] for a length that leaves room for an HCS
+/// but no information octet whatever sizes the addresses turn out to have (offset 1);
+/// [`Error::BadChecksum`] at the HCS or FCS.
 pub fn decode(buf: &[u8]) -> Result<Option<(Frame<'_>, usize)>, Error> {
     let Some(&flag) = buf.first() else {
         return Ok(None);
@@ -103,6 +110,15 @@ pub fn decode(buf: &[u8]) -> Result<Option<(Frame<'_>, usize)>, Error> {
         return Err(bad_length(len, MIN_LENGTH));
     }
     let rest = |at: usize| buf.get(at..).unwrap_or_default();
+    // The addresses and the length against them, octet by octet (two addresses of four at most).
+    for seen in 1..=rest(3).len().min(8) {
+        let octets = buf.get(3..3 + seen).unwrap_or_default();
+        if let Some((_, d)) = Address::decode(octets, 3, "HDLC destination address")? {
+            let source = octets.get(d..).unwrap_or_default();
+            Address::decode(source, 3 + d, "HDLC source address")?;
+        }
+        fits(octets, len)?;
+    }
     let Some((destination, d)) = Address::decode(rest(3), 3, "HDLC destination address")? else {
         return Ok(None);
     };
@@ -120,12 +136,7 @@ pub fn decode(buf: &[u8]) -> Result<Option<(Frame<'_>, usize)>, Error> {
     }
     let has_info = fcs_at > header_end;
     if has_info && fcs_at < header_end + 3 {
-        return Err(Error::BadValue {
-            offset: 1,
-            what: "HDLC frame length",
-            expected: "the header and FCS alone, or with an HCS and an information field",
-            found: len as u64,
-        });
+        return Err(no_info(len));
     }
     let Some(&control) = buf.get(control_at) else {
         return Ok(None);
@@ -164,6 +175,53 @@ pub fn decode(buf: &[u8]) -> Result<Option<(Frame<'_>, usize)>, Error> {
         info,
     };
     Ok(Some((frame, len + 2)))
+}
+
+/// The sizes an address may have (1, 2 or 4 octets) given its first octets: the size it ends
+/// at, or those longer than what is seen of it.
+fn sizes(octets: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let end = octets.iter().take(4).position(|b| b & 1 == 1);
+    [1, 2, 4].into_iter().filter(move |&n| match end {
+        Some(i) => n == i + 1,
+        None => n > octets.len(),
+    })
+}
+
+/// Whether a length field `len` fits a header whose address octets begin with `octets`: some
+/// address sizes they allow leave exactly the FCS after the control field, or an HCS, at least
+/// one information octet and the FCS. Refused only when no sizes do.
+fn fits(octets: &[u8], len: usize) -> Result<(), Error> {
+    let fcs_at = len.saturating_sub(1);
+    let mut shortest = None;
+    let mut gap = false;
+    for d in sizes(octets) {
+        for s in sizes(octets.get(d..).unwrap_or_default()) {
+            let header_end = 3 + d + s + 1;
+            if fcs_at == header_end || fcs_at >= header_end + 3 {
+                return Ok(());
+            }
+            if fcs_at < header_end {
+                shortest = Some(shortest.map_or(header_end + 1, |m: usize| m.min(header_end + 1)));
+            } else {
+                gap = true;
+            }
+        }
+    }
+    match shortest {
+        _ if gap => Err(no_info(len)),
+        Some(min) => Err(bad_length(len, min)),
+        // No sizes: the address decoder refuses the octets.
+        None => Ok(()),
+    }
+}
+
+fn no_info(len: usize) -> Error {
+    Error::BadValue {
+        offset: 1,
+        what: "HDLC frame length",
+        expected: "the header and FCS alone, or with an HCS and an information field",
+        found: len as u64,
+    }
 }
 
 fn bad_length(found: usize, min: usize) -> Error {

@@ -58,15 +58,67 @@ fn a_length_below_the_shortest_frame_is_refused() {
 
 #[test]
 fn a_length_too_short_for_four_octet_addresses_is_refused() {
-    // 7E A0 08 | 02 04 06 09: four-octet destination | 02 04 06 09: source: 13 octets needed
+    // 7E A0 08 | 02 04 06 09: four-octet destination | 02 04 06 09: source. Refused once the
+    // destination's second octet says it has four: with a one-octet source, 10 are needed.
+    let frame = [
+        0x7E, 0xA0, 0x08, 0x02, 0x04, 0x06, 0x09, 0x02, 0x04, 0x06, 0x09,
+    ];
+    let refused = Err(Error::BadLength {
+        offset: 1,
+        what: "HDLC frame length",
+        min: 10,
+        max: 2047,
+        found: 8,
+    });
+    assert_eq!(hdlc::decode(&frame), refused);
+    assert_eq!(hdlc::decode(&frame[..5]), refused);
+    assert_eq!(hdlc::decode(&frame[..4]), Ok(None));
+}
+
+#[test]
+fn a_length_is_refused_as_soon_as_the_address_octets_seen_leave_no_room() {
+    // 7E A0 08 | 36 28: a destination without its low bit set on two octets has four, and a
+    // length of 8 leaves room for 3 + 4 + 1 + 1 at most before the FCS.
     assert_eq!(
-        hdlc::decode(&[0x7E, 0xA0, 0x08, 0x02, 0x04, 0x06, 0x09, 0x02, 0x04, 0x06, 0x09]),
+        hdlc::decode(&[0x7E, 0xA0, 0x08, 0x36, 0x28]),
         Err(Error::BadLength {
             offset: 1,
             what: "HDLC frame length",
-            min: 13,
+            min: 10,
             max: 2047,
             found: 8
+        })
+    );
+    // 7E A0 08 | 03 | 02: a one-octet destination and a source of two octets or four: the
+    // FCS at 7 follows a header of 3 + 1 + 2 + 1 exactly; the third source octet 04 makes it
+    // four, which needs a length of 10.
+    assert_eq!(hdlc::decode(&[0x7E, 0xA0, 0x08, 0x03, 0x02]), Ok(None));
+    assert_eq!(
+        hdlc::decode(&[0x7E, 0xA0, 0x08, 0x03, 0x02, 0x04]),
+        Err(Error::BadLength {
+            offset: 1,
+            what: "HDLC frame length",
+            min: 10,
+            max: 2047,
+            found: 8
+        })
+    );
+}
+
+#[test]
+fn a_length_that_leaves_an_hcs_but_no_information_for_any_address_size_is_refused() {
+    // 7E A0 09: the FCS at 8. 02: a destination of two octets or four, and with two octets
+    // on each side the header ends at 8, right before the FCS: still possible.
+    assert_eq!(hdlc::decode(&[0x7E, 0xA0, 0x09, 0x02]), Ok(None));
+    // 03: a one-octet destination; the header ends at 6, 7 or 9 for sources of 1, 2 or 4
+    // octets: room for an HCS but no information, or too short. Refused before the source.
+    assert_eq!(
+        hdlc::decode(&[0x7E, 0xA0, 0x09, 0x03]),
+        Err(Error::BadValue {
+            offset: 1,
+            what: "HDLC frame length",
+            expected: "the header and FCS alone, or with an HCS and an information field",
+            found: 9
         })
     );
 }
@@ -89,7 +141,8 @@ fn a_length_with_room_for_an_hcs_but_no_information_is_refused() {
 #[test]
 fn a_destination_address_of_three_octets_is_refused_at_its_third_octet() {
     assert_eq!(
-        hdlc::decode(&[0x7E, 0xA0, 0x09, 0x02, 0x04, 0x07]),
+        // 7E A0 20 | 02 04 07: the low bit set on the third octet
+        hdlc::decode(&[0x7E, 0xA0, 0x20, 0x02, 0x04, 0x07]),
         Err(Error::BadByte {
             offset: 5,
             what: "HDLC destination address",

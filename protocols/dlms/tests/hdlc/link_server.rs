@@ -221,6 +221,34 @@ fn a_second_client_is_refused_while_a_link_is_open() {
 }
 
 #[test]
+fn a_server_whose_link_was_closed_takes_another_client_and_delivers_its_request() {
+    // Found by the dlms_hdlc_link fuzz target: after the public client's DISC, a capture of
+    // client 0x11's SNRM and AARQ on the line opens a link for it and delivers the AARQ. Not a
+    // misdelivery: a server without a link serves whichever client opens one.
+    let now = Instant::now();
+    let mut s = connected(now);
+    s.handle_input(now, &command(Control::Disc { pf: true }, false, &[]));
+    replies(&mut s, now);
+    events(&mut s);
+    let other = Address::client(0x11).unwrap();
+    let mut line = from(other, Control::Snrm { pf: true }, false, &[]);
+    // E6 E6 00: the command LLC header | 60 ..: an AARQ's first octets
+    line.extend(from(
+        other,
+        i(0, 0, true),
+        false,
+        &[0xE6, 0xE6, 0x00, 0x60, 0x36, 0xA1],
+    ));
+    s.handle_input(now, &line);
+    assert!(
+        matches!(events(&mut s)[..], [Event::Connected(_), Event::Data(ref d)] if d == &[0x60, 0x36, 0xA1])
+    );
+    assert_eq!(s.client(), Some(other));
+    let out = replies(&mut s, now);
+    assert_eq!(out[0].destination, other);
+}
+
+#[test]
 fn frames_for_another_server_are_ignored() {
     let now = Instant::now();
     let mut s = server();
