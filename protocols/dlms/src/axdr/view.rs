@@ -218,7 +218,7 @@ impl<'a> DataRef<'a> {
 
 /// The value of a validated body of `data_type`: the bytes after a Data element's tag, or the
 /// bytes of one value inside compact-array contents. Nothing here allocates.
-#[inline]
+#[inline(always)]
 pub(crate) fn body_value(data_type: DataType, body: &[u8]) -> Value<'_> {
     #[inline(always)]
     fn fixed<const N: usize>(body: &[u8]) -> [u8; N] {
