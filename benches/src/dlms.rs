@@ -29,7 +29,7 @@ use fieldbridge_dlms::apdu::get::{
     OwnedGetResponse,
 };
 use fieldbridge_dlms::apdu::notification::{DataNotification, OwnedDataNotification};
-use fieldbridge_dlms::axdr::{Data, DataRef, DateTime, Value};
+use fieldbridge_dlms::axdr::{Data, DataRef, DateTime, Event, Events, Value};
 use fieldbridge_dlms::security::{
     encrypt, CipheredApdu, Envelope, Key, KeyKind, Keys, SecurityControl, SecurityPolicy,
     SystemTitle, TAG_LEN,
@@ -409,6 +409,31 @@ fn tree_digest_view(mut h: u64, data: DataRef<'_>) -> u64 {
     }
 }
 
+/// One value of the profile digest: its type tag, then the value.
+#[inline]
+fn value_digest(h: u64, value: &Value<'_>) -> u64 {
+    match *value {
+        Value::OctetString(bytes) => mix_octets(mix(h, 9), bytes),
+        Value::Unsigned(v) => mix(mix(h, 17), v.into()),
+        Value::LongUnsigned(v) => mix(mix(h, 18), v.into()),
+        Value::DoubleLongUnsigned(v) => mix(mix(h, 6), v.into()),
+        // Not in these frames.
+        _ => mix(h, u64::from(value.data_type().tag())),
+    }
+}
+
+/// The profile digest of a view read in one pass ([`DataRef::events`]): the same as
+/// [`tree_digest_view`], which mixes a container's tag and count on the way in and nothing on
+/// the way out.
+fn events_digest(data: DataRef<'_>) -> u64 {
+    data.events().fold(SEED, |h, event| match event {
+        Event::Array(n) => mix(mix(h, 1), n as u64),
+        Event::Structure(n) => mix(mix(h, 2), n as u64),
+        Event::End => h,
+        Event::Value(value) => value_digest(h, &value),
+    })
+}
+
 /// The profile digest of an owned tree.
 fn tree_digest_owned(mut h: u64, data: &Data) -> u64 {
     let tag = u64::from(data.data_type().tag());
@@ -446,6 +471,67 @@ fn elem_of_view(data: DataRef<'_>) -> Elem<'_> {
     }
 }
 
+/// The elements of a push body read from its events: the body structure's elements, a
+/// container among them read to its end (a scaler_unit when it is a structure of an integer and
+/// an enum, as [`elem_of_view`] decides).
+struct ElemsOfEvents<'a> {
+    events: Events<'a>,
+}
+
+impl<'a> ElemsOfEvents<'a> {
+    /// The elements of the body structure, if `body` is one.
+    fn new(body: DataRef<'a>) -> Option<Self> {
+        let mut events = body.events();
+        match events.next()? {
+            Event::Structure(_) => Some(ElemsOfEvents { events }),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> Iterator for ElemsOfEvents<'a> {
+    type Item = Elem<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Elem<'a>> {
+        let count = match self.events.next()? {
+            Event::Value(Value::OctetString(bytes)) => return Some(Elem::Octets(bytes)),
+            Event::Value(Value::LongUnsigned(v)) => return Some(Elem::U16(v)),
+            Event::Value(Value::DoubleLongUnsigned(v)) => return Some(Elem::U32(v)),
+            Event::Value(_) => return Some(Elem::Other),
+            // The end of the body.
+            Event::End => return None,
+            Event::Array(_) => None,
+            Event::Structure(count) => Some(count),
+        };
+        // A container: its first two elements if they are values, then on to its end.
+        let (mut first, mut second) = (None, None);
+        let (mut depth, mut index) = (1usize, 0usize);
+        while depth > 0 {
+            match self.events.next()? {
+                Event::Array(_) | Event::Structure(_) => {
+                    index += usize::from(depth == 1);
+                    depth += 1;
+                }
+                Event::End => depth -= 1,
+                Event::Value(value) if depth == 1 => {
+                    match index {
+                        0 => first = Some(value),
+                        1 => second = Some(value),
+                        _ => {}
+                    }
+                    index += 1;
+                }
+                Event::Value(_) => {}
+            }
+        }
+        Some(match (count, first, second) {
+            (Some(2), Some(Value::Integer(s)), Some(Value::Enum(u))) => Elem::ScalerUnit(s, u),
+            _ => Elem::Other,
+        })
+    }
+}
+
 fn elem_of_owned(data: &Data) -> Elem<'_> {
     match data {
         Data::OctetString(bytes) => Elem::Octets(bytes),
@@ -459,31 +545,42 @@ fn elem_of_owned(data: &Data) -> Elem<'_> {
     }
 }
 
-/// The view of a plain profile response: `GetResponse::decode`, then every value.
+/// The view of a plain profile response: `GetResponse::decode`, then every value in one pass
+/// ([`DataRef::events`]).
 #[inline]
 fn view_profile_bytes(apdu: &[u8]) -> Option<u64> {
     match GetResponse::decode(apdu).ok()? {
         GetResponse::Normal {
             result: GetDataResult::Data(data),
             ..
-        } => Some(tree_digest_view(SEED, data)),
+        } => Some(events_digest(data)),
         _ => None,
     }
 }
 
-/// The view of a plain push: `DataNotification::decode`, then every register.
+/// The view of a plain push: `DataNotification::decode`, then every register in one pass
+/// ([`DataRef::events`]).
 #[inline]
 fn view_push_bytes(apdu: &[u8]) -> Option<u64> {
     let notification = DataNotification::decode(apdu).ok()?;
-    match notification.body.value() {
-        Value::Structure(items) => register_digest(items.map(elem_of_view)),
-        _ => None,
-    }
+    register_digest(ElemsOfEvents::new(notification.body)?)
 }
 
-/// fieldbridge view of the profile (no allocation).
+/// fieldbridge view of the profile (no allocation): one pass over the tree.
 pub fn view_profile(frame: &[u8], _: &mut Scratch) -> Option<u64> {
     view_profile_bytes(frame)
+}
+
+/// fieldbridge view of the profile read element by element with `Items` (each level of the
+/// tree skips the elements below it once more).
+pub fn view_profile_items(frame: &[u8], _: &mut Scratch) -> Option<u64> {
+    match GetResponse::decode(frame).ok()? {
+        GetResponse::Normal {
+            result: GetDataResult::Data(data),
+            ..
+        } => Some(tree_digest_view(SEED, data)),
+        _ => None,
+    }
 }
 
 /// fieldbridge owned form of the profile: the view, `to_owned`, then every value.
@@ -497,9 +594,18 @@ pub fn owned_profile(frame: &[u8], _: &mut Scratch) -> Option<u64> {
     }
 }
 
-/// fieldbridge view of the push (no allocation).
+/// fieldbridge view of the push (no allocation): one pass over the body.
 pub fn view_push(frame: &[u8], _: &mut Scratch) -> Option<u64> {
     view_push_bytes(frame)
+}
+
+/// fieldbridge view of the push read element by element with `Items`.
+pub fn view_push_items(frame: &[u8], _: &mut Scratch) -> Option<u64> {
+    let notification = DataNotification::decode(frame).ok()?;
+    match notification.body.value() {
+        Value::Structure(items) => register_digest(items.map(elem_of_view)),
+        _ => None,
+    }
 }
 
 /// fieldbridge owned form of the push.
@@ -780,12 +886,19 @@ const fn row(
 }
 
 /// Every row, grouped by frame; the first row of each frame is fieldbridge's view.
-pub const ROWS: [Row; 11] = [
+pub const ROWS: [Row; 13] = [
     row(
         DlmsKind::Profile,
         "fieldbridge view",
         "view",
         view_profile,
+        Check::Digest,
+    ),
+    row(
+        DlmsKind::Profile,
+        "fieldbridge view, Items walk",
+        "view_items",
+        view_profile_items,
         Check::Digest,
     ),
     row(
@@ -800,6 +913,13 @@ pub const ROWS: [Row; 11] = [
         "fieldbridge view",
         "view",
         view_push,
+        Check::Digest,
+    ),
+    row(
+        DlmsKind::Push,
+        "fieldbridge view, Items walk",
+        "view_items",
+        view_push_items,
         Check::Digest,
     ),
     row(

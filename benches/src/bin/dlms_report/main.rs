@@ -5,7 +5,8 @@
 //! Run: `cargo run --release -p fieldbridge-bench --bin dlms_report [-- ITERATIONS]`.
 //!
 //! For instruction counts, `--callgrind DECODER KIND FRAMES` runs one decoder alone (DECODER
-//! `view`, `owned`, `dlms_cosem`, `dlms_cosem_parse`, `ciphered`, `aes` or `aes_rekeyed`; KIND
+//! `view`, `view_items`, `owned`, `dlms_cosem`, `dlms_cosem_parse`, `ciphered`, `aes` or
+//! `aes_rekeyed`; KIND
 //! `profile`, `push`, `glo_profile` or `general_push`, as in the table) under
 //! `valgrind --tool=callgrind --toggle-collect='*timed_loop*'`; divide the Ir by FRAMES.
 //!
@@ -205,8 +206,8 @@ fn main() {
 
 /// `--callgrind DECODER KIND FRAMES`: one row alone, for instruction counts.
 fn callgrind(args: &[String]) -> i32 {
-    let usage = "usage: dlms_report --callgrind view|owned|dlms_cosem|dlms_cosem_parse|ciphered|\
-                 aes|aes_rekeyed profile|push|glo_profile|general_push FRAMES";
+    let usage = "usage: dlms_report --callgrind view|view_items|owned|dlms_cosem|dlms_cosem_parse|\
+                 ciphered|aes|aes_rekeyed profile|push|glo_profile|general_push FRAMES";
     let [decoder, kind, frames] = args else {
         eprintln!("{usage}");
         return 2;

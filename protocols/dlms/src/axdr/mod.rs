@@ -19,8 +19,9 @@
 //!
 //! # Allocation
 //! The view path allocates nothing: [`DataRef::decode`] (and `decode_with`, `decode_all`),
-//! [`DataRef::value`], [`Items`] and [`CompactArrayRef`]'s `description_bytes`/`contents` work in
-//! fixed stack space (the walk's depth stack and the compact-array description table are arrays).
+//! [`DataRef::value`], [`DataRef::events`], [`Items`] and [`CompactArrayRef`]'s
+//! `description_bytes`/`contents` work in fixed stack space (the walks' depth stacks and the
+//! compact-array description table are arrays).
 //! Owned values allocate: [`DataRef::to_owned`], [`Value::to_data`],
 //! [`CompactArrayRef::description`], [`CompactArrayRef::values`], and the `Display` of a
 //! compact-array, which shows its values.
@@ -28,11 +29,15 @@
 //! # Work
 //! Decoding is linear in the input: every element is visited once, and compact-array contents are
 //! checked against their description in work bounded per octet ([`MAX_DESCRIPTION_NODES`]).
-//! Iterating [`Items`] re-walks each element once to find its end, so iterating a whole tree level
-//! by level costs its size times its depth.
+//! After that nothing is checked again. [`DataRef::events`] reads the whole tree in one more pass
+//! ([`Event`]s: array or structure with its count, value, end), linear too. [`Items`] hands out
+//! whole elements, finding each one's end by skipping it (one counter, no validation), so
+//! iterating a whole tree level by level with [`Items`] costs its size times its depth: prefer
+//! [`DataRef::events`] to read every value.
 
 pub mod compact;
 mod datetime;
+mod events;
 mod owned;
 mod render;
 mod shape;
@@ -45,6 +50,7 @@ pub use datetime::{
     ClockStatus, Date, DateTime, DeviationSign, Time, UtcTime, DEVIATION_NOT_SPECIFIED,
     NOT_SPECIFIED,
 };
+pub use events::{Event, Events};
 pub use owned::{BitString, Data};
 pub use shape::MAX_DESCRIPTION_NODES;
 pub use tag::DataType;

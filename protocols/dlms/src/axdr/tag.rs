@@ -93,7 +93,13 @@ pub(crate) enum Body {
 
 impl DataType {
     /// The type of a tag, if COSEM defines one.
+    #[inline]
     pub fn from_tag(tag: u8) -> Option<DataType> {
+        TYPES.get(usize::from(tag)).copied().flatten()
+    }
+
+    /// [`from_tag`](Self::from_tag) as a `match`, for building [`TYPES`] at compile time.
+    const fn of_tag(tag: u8) -> Option<DataType> {
         use DataType::*;
         Some(match tag {
             0 => Null,
@@ -228,7 +234,7 @@ impl DataType {
     };
 
     /// What follows the tag.
-    pub(crate) fn body(self) -> Body {
+    pub(crate) const fn body(self) -> Body {
         use DataType::*;
         match self {
             Null | DontCare => Body::Fixed(0),
@@ -253,8 +259,93 @@ impl DataType {
     }
 }
 
+/// The type of every tag octet, looked up rather than matched in the walks' loops.
+static TYPES: [Option<DataType>; 256] = {
+    let mut table = [None; 256];
+    let mut rest: &mut [Option<DataType>] = &mut table;
+    let mut tag = 0u8;
+    while let [slot, tail @ ..] = rest {
+        *slot = DataType::of_tag(tag);
+        rest = tail;
+        tag = tag.wrapping_add(1);
+    }
+    table
+};
+
+/// What follows a tag, in one octet for the walks' tables: 0 to [`MAX_FIXED`] is a fixed body
+/// of that many octets; [`OCTETS`], [`BITS`], [`ELEMENTS`] and [`COMPACT`] are the other
+/// [`Body`] kinds; [`UNKNOWN`] is a tag COSEM does not define.
+pub(crate) mod class {
+    /// The largest fixed body (date-time).
+    pub(crate) const MAX_FIXED: u8 = 12;
+    /// [`Body::Octets`](super::Body::Octets).
+    pub(crate) const OCTETS: u8 = 0x80;
+    /// [`Body::Bits`](super::Body::Bits).
+    pub(crate) const BITS: u8 = 0x81;
+    /// [`Body::Elements`](super::Body::Elements).
+    pub(crate) const ELEMENTS: u8 = 0x82;
+    /// [`Body::Compact`](super::Body::Compact).
+    pub(crate) const COMPACT: u8 = 0x83;
+    /// No such type.
+    pub(crate) const UNKNOWN: u8 = 0xFF;
+}
+
+/// The class of every tag octet ([`class`]).
+static CLASSES: [u8; 256] = {
+    let mut table = [class::UNKNOWN; 256];
+    let mut rest: &mut [u8] = &mut table;
+    let mut tag = 0u8;
+    while let [slot, tail @ ..] = rest {
+        *slot = match DataType::of_tag(tag) {
+            None => class::UNKNOWN,
+            Some(data_type) => match data_type.body() {
+                // At most 12: the cast is exact.
+                Body::Fixed(n) => n as u8,
+                Body::Octets => class::OCTETS,
+                Body::Bits => class::BITS,
+                Body::Elements => class::ELEMENTS,
+                Body::Compact => class::COMPACT,
+            },
+        };
+        rest = tail;
+        tag = tag.wrapping_add(1);
+    }
+    table
+};
+
+/// The [`class`] of a tag octet.
+#[inline(always)]
+pub(crate) fn class_of(tag: u8) -> u8 {
+    CLASSES
+        .get(usize::from(tag))
+        .copied()
+        .unwrap_or(class::UNKNOWN)
+}
+
 impl std::fmt::Display for DataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tables_agree_with_the_match_for_every_octet() {
+        for tag in 0..=255u8 {
+            let data_type = DataType::of_tag(tag);
+            assert_eq!(DataType::from_tag(tag), data_type, "{tag}");
+            let expected = match data_type.map(DataType::body) {
+                None => class::UNKNOWN,
+                Some(Body::Fixed(n)) => n as u8,
+                Some(Body::Octets) => class::OCTETS,
+                Some(Body::Bits) => class::BITS,
+                Some(Body::Elements) => class::ELEMENTS,
+                Some(Body::Compact) => class::COMPACT,
+            };
+            assert_eq!(class_of(tag), expected, "{tag}");
+        }
     }
 }

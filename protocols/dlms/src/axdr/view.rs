@@ -2,10 +2,10 @@
 
 use super::compact::CompactArrayRef;
 use super::datetime::{Date, DateTime, Time};
+use super::events::Events;
 use super::owned::{BitString, Data};
 use super::tag::DataType;
-use super::walk::{element_len, Limits, DEPTH_CEILING};
-use crate::reader::Reader;
+use super::walk::{element_len, read_length, skip_len, Limits};
 use crate::Error;
 
 /// One encoded Data element (tag and body), validated to its last byte.
@@ -112,19 +112,19 @@ pub struct Items<'a> {
 impl<'a> Iterator for Items<'a> {
     type Item = DataRef<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<DataRef<'a>> {
         if self.left == 0 {
             return None;
         }
-        let limits = Limits {
-            max_depth: DEPTH_CEILING,
-        };
-        // The container was validated: the walk cannot fail here; if it did, the iterator ends.
-        let Ok(len) = element_len(self.rest, 0, limits) else {
+        // The container was validated: its elements are skipped, not checked again. If the
+        // bytes do not hold one after all, the iterator ends.
+        let Some((element, rest)) =
+            skip_len(self.rest).and_then(|len| self.rest.split_at_checked(len))
+        else {
             self.left = 0;
             return None;
         };
-        let (element, rest) = self.rest.split_at_checked(len)?;
         self.rest = rest;
         self.left -= 1;
         Some(DataRef { bytes: element })
@@ -136,6 +136,14 @@ impl<'a> Iterator for Items<'a> {
 }
 
 impl ExactSizeIterator for Items<'_> {}
+
+#[cfg(test)]
+impl<'a> Items<'a> {
+    /// Items over bytes that were not validated, for tests that the walk ends without a panic.
+    pub(crate) fn unchecked(rest: &'a [u8], left: usize) -> Items<'a> {
+        Items { rest, left }
+    }
+}
 
 impl<'a> DataRef<'a> {
     /// Decodes the element at the start of `input` with the default [`Limits`], returning it and
@@ -173,11 +181,22 @@ impl<'a> DataRef<'a> {
     }
 
     /// The encoded element, tag included.
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.bytes
     }
 
+    /// Every array, structure and value of the element, in one pass over its bytes:
+    /// [`Event`](super::Event)s in document order, without allocating and without walking any
+    /// element twice (an [`Items`] walk of a whole tree finds each element's end once per level
+    /// above it). `events().fold(..)` reads a whole tree in time linear in its size.
+    #[inline]
+    pub fn events(&self) -> Events<'a> {
+        Events::new(self.bytes)
+    }
+
     /// The element's type.
+    #[inline]
     pub fn data_type(&self) -> DataType {
         self.bytes
             .first()
@@ -186,6 +205,7 @@ impl<'a> DataRef<'a> {
     }
 
     /// The element's value.
+    #[inline]
     pub fn value(&self) -> Value<'a> {
         body_value(self.data_type(), self.bytes.get(1..).unwrap_or(&[]))
     }
@@ -198,72 +218,67 @@ impl<'a> DataRef<'a> {
 
 /// The value of a validated body of `data_type`: the bytes after a Data element's tag, or the
 /// bytes of one value inside compact-array contents. Nothing here allocates.
+#[inline(always)]
 pub(crate) fn body_value(data_type: DataType, body: &[u8]) -> Value<'_> {
-    let mut r = Reader::new(body);
-    fn fixed<const N: usize>(r: &mut Reader<'_>) -> [u8; N] {
-        r.array::<N>("").unwrap_or([0; N])
+    #[inline(always)]
+    fn fixed<const N: usize>(body: &[u8]) -> [u8; N] {
+        body.first_chunk::<N>().copied().unwrap_or([0; N])
     }
-    fn octet(r: &mut Reader<'_>) -> u8 {
-        let [b] = fixed::<1>(r);
-        b
+    #[inline(always)]
+    fn octet(body: &[u8]) -> u8 {
+        body.first().copied().unwrap_or(0)
+    }
+    // The length (or count) and what follows it.
+    #[inline(always)]
+    fn counted(body: &[u8]) -> (usize, &[u8]) {
+        match read_length(body) {
+            Some((len, header)) => (len, body.get(header..).unwrap_or(&[])),
+            None => (0, &[]),
+        }
     }
     match data_type {
         DataType::Null => Value::Null,
         DataType::DontCare => Value::DontCare,
         t @ (DataType::Array | DataType::Structure) => {
-            let left = r.length("", 1).unwrap_or(0);
-            let items = Items {
-                rest: r.rest(),
-                left,
-            };
+            let (left, rest) = counted(body);
+            let items = Items { rest, left };
             if t == DataType::Array {
                 Value::Array(items)
             } else {
                 Value::Structure(items)
             }
         }
-        DataType::Boolean => Value::Boolean(octet(&mut r) != 0),
+        DataType::Boolean => Value::Boolean(octet(body) != 0),
         DataType::BitString => {
-            let len = r.length("", 0).unwrap_or(0);
-            Value::BitString(BitStr {
-                len,
-                bytes: r.rest(),
-            })
+            let (len, bytes) = counted(body);
+            Value::BitString(BitStr { len, bytes })
         }
-        DataType::DoubleLong => Value::DoubleLong(i32::from_be_bytes(fixed(&mut r))),
-        DataType::DoubleLongUnsigned => {
-            Value::DoubleLongUnsigned(u32::from_be_bytes(fixed(&mut r)))
-        }
-        t @ (DataType::OctetString | DataType::VisibleString | DataType::Utf8String) => {
-            let _ = r.length("", 1);
-            let s = r.rest();
-            match t {
-                DataType::OctetString => Value::OctetString(s),
-                DataType::VisibleString => Value::VisibleString(s),
-                _ => Value::Utf8String(s),
-            }
-        }
-        DataType::Bcd => Value::Bcd(octet(&mut r)),
-        DataType::Integer => Value::Integer(i8::from_be_bytes(fixed(&mut r))),
-        DataType::Long => Value::Long(i16::from_be_bytes(fixed(&mut r))),
-        DataType::Unsigned => Value::Unsigned(octet(&mut r)),
-        DataType::LongUnsigned => Value::LongUnsigned(u16::from_be_bytes(fixed(&mut r))),
+        DataType::DoubleLong => Value::DoubleLong(i32::from_be_bytes(fixed(body))),
+        DataType::DoubleLongUnsigned => Value::DoubleLongUnsigned(u32::from_be_bytes(fixed(body))),
+        DataType::OctetString => Value::OctetString(counted(body).1),
+        DataType::VisibleString => Value::VisibleString(counted(body).1),
+        DataType::Utf8String => Value::Utf8String(counted(body).1),
+        DataType::Bcd => Value::Bcd(octet(body)),
+        DataType::Integer => Value::Integer(i8::from_be_bytes(fixed(body))),
+        DataType::Long => Value::Long(i16::from_be_bytes(fixed(body))),
+        DataType::Unsigned => Value::Unsigned(octet(body)),
+        DataType::LongUnsigned => Value::LongUnsigned(u16::from_be_bytes(fixed(body))),
         DataType::CompactArray => Value::CompactArray(CompactArrayRef::from_validated(body)),
-        DataType::Long64 => Value::Long64(i64::from_be_bytes(fixed(&mut r))),
-        DataType::Long64Unsigned => Value::Long64Unsigned(u64::from_be_bytes(fixed(&mut r))),
-        DataType::Enum => Value::Enum(octet(&mut r)),
-        DataType::Float32 => Value::Float32(f32::from_be_bytes(fixed(&mut r))),
-        DataType::Float64 => Value::Float64(f64::from_be_bytes(fixed(&mut r))),
-        DataType::DateTime => Value::DateTime(DateTime::from_bytes(fixed(&mut r))),
-        DataType::Date => Value::Date(Date::from_bytes(fixed(&mut r))),
-        DataType::Time => Value::Time(Time::from_bytes(fixed(&mut r))),
-        DataType::DeltaInteger => Value::DeltaInteger(i8::from_be_bytes(fixed(&mut r))),
-        DataType::DeltaLong => Value::DeltaLong(i16::from_be_bytes(fixed(&mut r))),
-        DataType::DeltaDoubleLong => Value::DeltaDoubleLong(i32::from_be_bytes(fixed(&mut r))),
-        DataType::DeltaUnsigned => Value::DeltaUnsigned(octet(&mut r)),
-        DataType::DeltaLongUnsigned => Value::DeltaLongUnsigned(u16::from_be_bytes(fixed(&mut r))),
+        DataType::Long64 => Value::Long64(i64::from_be_bytes(fixed(body))),
+        DataType::Long64Unsigned => Value::Long64Unsigned(u64::from_be_bytes(fixed(body))),
+        DataType::Enum => Value::Enum(octet(body)),
+        DataType::Float32 => Value::Float32(f32::from_be_bytes(fixed(body))),
+        DataType::Float64 => Value::Float64(f64::from_be_bytes(fixed(body))),
+        DataType::DateTime => Value::DateTime(DateTime::from_bytes(fixed(body))),
+        DataType::Date => Value::Date(Date::from_bytes(fixed(body))),
+        DataType::Time => Value::Time(Time::from_bytes(fixed(body))),
+        DataType::DeltaInteger => Value::DeltaInteger(i8::from_be_bytes(fixed(body))),
+        DataType::DeltaLong => Value::DeltaLong(i16::from_be_bytes(fixed(body))),
+        DataType::DeltaDoubleLong => Value::DeltaDoubleLong(i32::from_be_bytes(fixed(body))),
+        DataType::DeltaUnsigned => Value::DeltaUnsigned(octet(body)),
+        DataType::DeltaLongUnsigned => Value::DeltaLongUnsigned(u16::from_be_bytes(fixed(body))),
         DataType::DeltaDoubleLongUnsigned => {
-            Value::DeltaDoubleLongUnsigned(u32::from_be_bytes(fixed(&mut r)))
+            Value::DeltaDoubleLongUnsigned(u32::from_be_bytes(fixed(body)))
         }
     }
 }

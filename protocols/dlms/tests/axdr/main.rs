@@ -3,6 +3,7 @@
 mod compact;
 mod datetime;
 mod errors;
+mod events;
 mod roundtrip;
 mod vectors;
 
