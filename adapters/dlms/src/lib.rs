@@ -10,6 +10,7 @@
 
 #![deny(missing_docs)]
 
+pub mod convert;
 pub mod session;
 
 pub use session::{Authentication, Received, Session, SessionConfig, SessionError};

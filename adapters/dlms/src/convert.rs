@@ -1,0 +1,223 @@
+//! From COSEM attribute values to normalized point values (IEC 62056-6-2 clause 4.1.5 and
+//! 4.3.2): A-XDR Data to [`Value`], a register's scaler_unit, a date-time to a [`Timestamp`].
+
+use std::sync::Arc;
+
+use fieldbridge_core::config::DeviceTime;
+use fieldbridge_core::point::Value;
+use fieldbridge_core::time::Timestamp;
+use fieldbridge_dlms::axdr::{ClockStatus, Data, DateTime};
+
+/// Why a value could not be turned into a point value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConvertError {
+    /// A type the bridge does not publish as one value (an array, a structure).
+    #[error("a {0} is not one value (profile generic and structured attributes are not read yet)")]
+    NotScalar(&'static str),
+    /// A scaler_unit that is not `structure { integer, enum }`.
+    #[error("scaler_unit is not a structure of an integer and an enum")]
+    BadScalerUnit,
+    /// A date-time the bridge cannot place in time.
+    #[error("the date-time is not specified or not valid")]
+    BadDateTime,
+}
+
+/// A register's scaler and unit (IEC 62056-6-2 clause 4.3.2, attribute 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScalerUnit {
+    /// The power of ten the raw value is multiplied by.
+    pub scaler: i8,
+    /// The unit enumeration.
+    pub unit: u8,
+}
+
+impl ScalerUnit {
+    /// Reads attribute 3 of a register: `structure { scaler integer, unit enum }`.
+    ///
+    /// # Errors
+    /// [`ConvertError::BadScalerUnit`] for any other shape.
+    pub fn from_data(data: &Data) -> Result<Self, ConvertError> {
+        match data {
+            Data::Structure(fields) => match fields.as_slice() {
+                [Data::Integer(scaler), Data::Enum(unit)] => Ok(ScalerUnit {
+                    scaler: *scaler,
+                    unit: *unit,
+                }),
+                _ => Err(ConvertError::BadScalerUnit),
+            },
+            _ => Err(ConvertError::BadScalerUnit),
+        }
+    }
+
+    /// The unit's symbol, when the unit is a physical one the bridge names.
+    pub fn unit_name(self) -> Option<Arc<str>> {
+        unit_symbol(self.unit).map(Arc::from)
+    }
+
+    /// The raw value with the scaler applied: an integer stays an integer when the scaler is 0.
+    ///
+    /// # Errors
+    /// Those of [`value`] for a value that is not a number.
+    pub fn apply(self, raw: &Data) -> Result<Value, ConvertError> {
+        let plain = value(raw)?;
+        if self.scaler == 0 {
+            return Ok(plain);
+        }
+        let factor = 10f64.powi(i32::from(self.scaler));
+        Ok(match plain.as_f64() {
+            Some(number) => Value::Float(number * factor),
+            None => plain,
+        })
+    }
+}
+
+/// The symbol of a unit enumeration value (IEC 62056-6-2 clause 4.3.2, table of units). 255
+/// (count) and 0 or unknown values have none.
+pub fn unit_symbol(unit: u8) -> Option<&'static str> {
+    Some(match unit {
+        1 => "a",
+        2 => "mo",
+        3 => "wk",
+        4 => "d",
+        5 => "h",
+        6 => "min",
+        7 => "s",
+        8 => "°",
+        9 => "°C",
+        11 => "m",
+        12 => "m/s",
+        13 | 14 => "m³",
+        15 | 16 => "m³/h",
+        17 | 18 => "m³/d",
+        19 => "l",
+        20 => "kg",
+        21 => "N",
+        22 => "Nm",
+        23 => "Pa",
+        24 => "bar",
+        25 => "J",
+        26 => "J/h",
+        27 => "W",
+        28 => "VA",
+        29 => "var",
+        30 => "Wh",
+        31 => "VAh",
+        32 => "varh",
+        33 => "A",
+        34 => "C",
+        35 => "V",
+        36 => "V/m",
+        37 => "F",
+        38 => "Ω",
+        40 => "Wb",
+        41 => "T",
+        42 => "A/m",
+        43 => "H",
+        44 => "Hz",
+        52 => "K",
+        56 => "%",
+        57 => "Ah",
+        _ => return None,
+    })
+}
+
+/// The point value of one Data element.
+///
+/// # Errors
+/// [`ConvertError::NotScalar`] for arrays, structures and compact arrays; a date-time with no
+/// date is [`ConvertError::BadDateTime`] (use [`timestamp`] with the device's zone for the
+/// clock).
+pub fn value(data: &Data) -> Result<Value, ConvertError> {
+    Ok(match data {
+        Data::Null => return Err(ConvertError::NotScalar("null-data")),
+        Data::Array(_) => return Err(ConvertError::NotScalar("array")),
+        Data::Structure(_) => return Err(ConvertError::NotScalar("structure")),
+        Data::CompactArray { .. } => return Err(ConvertError::NotScalar("compact-array")),
+        Data::Boolean(b) => Value::Bool(*b),
+        Data::DoubleLong(v) => Value::Int(i64::from(*v)),
+        Data::DoubleLongUnsigned(v) => Value::Int(i64::from(*v)),
+        Data::Integer(v) | Data::DeltaInteger(v) => Value::Int(i64::from(*v)),
+        Data::Long(v) | Data::DeltaLong(v) => Value::Int(i64::from(*v)),
+        Data::DeltaDoubleLong(v) => Value::Int(i64::from(*v)),
+        Data::Unsigned(v) | Data::Enum(v) | Data::Bcd(v) => Value::Int(i64::from(*v)),
+        Data::LongUnsigned(v) => Value::Int(i64::from(*v)),
+        Data::Long64(v) => Value::Int(*v),
+        Data::Long64Unsigned(v) => match i64::try_from(*v) {
+            Ok(v) => Value::Int(v),
+            Err(_) => Value::UInt(*v),
+        },
+        Data::Float32(v) => Value::Float(f64::from(*v)),
+        Data::Float64(v) => Value::Float(*v),
+        Data::OctetString(bytes) => octets(bytes),
+        Data::VisibleString(bytes) | Data::Utf8String(bytes) => {
+            Value::String(String::from_utf8_lossy(bytes).into_owned())
+        }
+        Data::BitString(bits) => {
+            let bools: Vec<u8> = (0..bits.len())
+                .map(|i| u8::from(bits.get(i).unwrap_or(false)))
+                .collect();
+            Value::Bytes(Arc::from(bools))
+        }
+        Data::DateTime(dt) => Value::DateTime(timestamp(dt, &DeviceTime::Utc)?),
+        other => return Err(ConvertError::NotScalar(other.data_type().name())),
+    })
+}
+
+/// An octet-string: text when every octet is printable ASCII, else the octets.
+fn octets(bytes: &[u8]) -> Value {
+    if !bytes.is_empty() && bytes.iter().all(|b| (0x20..0x7F).contains(b)) {
+        Value::String(String::from_utf8_lossy(bytes).into_owned())
+    } else {
+        Value::Bytes(Arc::from(bytes))
+    }
+}
+
+/// The instant of a COSEM date-time (IEC 62056-6-2 clause 4.1.6.1): with its deviation when it
+/// has one, else read in the device's zone (`device_time`), the clock status's daylight-saving
+/// bit resolving the repeated hour.
+///
+/// # Errors
+/// [`ConvertError::BadDateTime`] when a field is not specified or out of range.
+pub fn timestamp(dt: &DateTime, device_time: &DeviceTime) -> Result<Timestamp, ConvertError> {
+    if let Some(utc) = dt.to_utc() {
+        let millis = utc
+            .seconds
+            .checked_mul(1000)
+            .and_then(|ms| ms.checked_add(i64::from(utc.hundredths) * 10))
+            .ok_or(ConvertError::BadDateTime)?;
+        return Timestamp::from_unix_millis(millis).ok_or(ConvertError::BadDateTime);
+    }
+    let month = time::Month::try_from(dt.date.month).map_err(|_| ConvertError::BadDateTime)?;
+    let date = time::Date::from_calendar_date(i32::from(dt.date.year), month, dt.date.day)
+        .map_err(|_| ConvertError::BadDateTime)?;
+    let clock = time::Time::from_hms_milli(
+        dt.time.hour,
+        dt.time.minute,
+        dt.time.second,
+        if dt.time.hundredths == 0xFF {
+            0
+        } else {
+            u16::from(dt.time.hundredths) * 10
+        },
+    )
+    .map_err(|_| ConvertError::BadDateTime)?;
+    let summer = dt.clock_status.has(ClockStatus::DAYLIGHT_SAVING);
+    device_time
+        .instant(time::PrimitiveDateTime::new(date, clock), Some(summer))
+        .ok_or(ConvertError::BadDateTime)
+}
+
+/// The date-time in a Data element: a date-time, or the 12-octet octet-string that meters send
+/// for the clock's time attribute.
+pub fn date_time(data: &Data) -> Option<DateTime> {
+    match data {
+        Data::DateTime(dt) => Some(*dt),
+        Data::OctetString(bytes) => <[u8; 12]>::try_from(bytes.as_slice())
+            .ok()
+            .map(DateTime::from_bytes),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,132 @@
+//! Data to point values.
+
+use super::*;
+use fieldbridge_dlms::axdr::{Date, Time};
+
+fn scaler_unit(scaler: i8, unit: u8) -> Data {
+    Data::Structure(vec![Data::Integer(scaler), Data::Enum(unit)])
+}
+
+#[test]
+fn a_register_value_is_scaled_and_named_in_its_unit() {
+    let su = ScalerUnit::from_data(&scaler_unit(-1, 30)).expect("scaler_unit");
+    assert_eq!(
+        su,
+        ScalerUnit {
+            scaler: -1,
+            unit: 30
+        }
+    );
+    assert_eq!(su.unit_name().as_deref(), Some("Wh"));
+    let Ok(Value::Float(v)) = su.apply(&Data::DoubleLongUnsigned(12_345)) else {
+        panic!("not a float");
+    };
+    assert!((v - 1_234.5).abs() < 1e-9, "{v}");
+}
+
+#[test]
+fn a_scaler_of_zero_keeps_the_integer() {
+    let su = ScalerUnit::from_data(&scaler_unit(0, 35)).expect("scaler_unit");
+    assert_eq!(su.apply(&Data::LongUnsigned(230)), Ok(Value::Int(230)));
+    assert_eq!(su.unit_name().as_deref(), Some("V"));
+}
+
+#[test]
+fn a_positive_scaler_multiplies() {
+    let su = ScalerUnit {
+        scaler: 3,
+        unit: 27,
+    };
+    assert_eq!(su.apply(&Data::Long(-2)), Ok(Value::Float(-2000.0)));
+}
+
+#[test]
+fn a_scaler_unit_of_another_shape_is_refused() {
+    assert_eq!(
+        ScalerUnit::from_data(&Data::Structure(vec![Data::Integer(0)])),
+        Err(ConvertError::BadScalerUnit)
+    );
+    assert_eq!(
+        ScalerUnit::from_data(&Data::Unsigned(0)),
+        Err(ConvertError::BadScalerUnit)
+    );
+}
+
+#[test]
+fn count_and_unknown_units_have_no_symbol() {
+    assert_eq!(unit_symbol(255), None);
+    assert_eq!(unit_symbol(0), None);
+}
+
+#[test]
+fn structures_are_not_one_value() {
+    assert_eq!(
+        value(&Data::Structure(vec![])),
+        Err(ConvertError::NotScalar("structure"))
+    );
+}
+
+#[test]
+fn printable_octets_are_text_and_others_bytes() {
+    assert_eq!(
+        value(&Data::OctetString(b"GRX12345".to_vec())),
+        Ok(Value::String("GRX12345".to_owned()))
+    );
+    assert_eq!(
+        value(&Data::OctetString(vec![0, 1])),
+        Ok(Value::Bytes(Arc::from(&[0u8, 1][..])))
+    );
+}
+
+fn clock(deviation: i16) -> DateTime {
+    DateTime {
+        date: Date {
+            year: 2026,
+            month: 12,
+            day: 7,
+            day_of_week: 1,
+        },
+        time: Time {
+            hour: 13,
+            minute: 30,
+            second: 5,
+            hundredths: 50,
+        },
+        deviation,
+        clock_status: ClockStatus(0),
+    }
+}
+
+#[test]
+fn a_date_time_with_a_deviation_is_placed_by_it() {
+    // UTC+01:00 is a deviation of -60 (Blue Book 4.1.6.1): 13:30 local is 12:30 UTC.
+    let ts = timestamp(&clock(-60), &DeviceTime::Utc).expect("valid");
+    assert_eq!(ts.to_rfc3339_millis(), "2026-12-07T12:30:05.500Z");
+}
+
+#[test]
+fn a_date_time_without_a_deviation_is_read_in_the_device_zone() {
+    let no_deviation = clock(fieldbridge_dlms::axdr::DEVIATION_NOT_SPECIFIED);
+    let ts = timestamp(&no_deviation, &DeviceTime::Utc).expect("valid");
+    assert_eq!(ts.to_rfc3339_millis(), "2026-12-07T13:30:05.500Z");
+    let zone = fieldbridge_core::time::Zone::named("Europe/Berlin").expect("zone");
+    let ts = timestamp(&no_deviation, &DeviceTime::Local(zone)).expect("valid");
+    assert_eq!(ts.to_rfc3339_millis(), "2026-12-07T12:30:05.500Z");
+}
+
+#[test]
+fn a_clock_sent_as_twelve_octets_is_a_date_time() {
+    let octets = Data::OctetString(clock(0).to_bytes().to_vec());
+    assert_eq!(date_time(&octets), Some(clock(0)));
+    assert_eq!(date_time(&Data::OctetString(vec![0; 5])), None);
+}
+
+#[test]
+fn an_unspecified_date_is_refused() {
+    let mut dt = clock(0);
+    dt.date.year = 0xFFFF;
+    assert_eq!(
+        timestamp(&dt, &DeviceTime::Utc),
+        Err(ConvertError::BadDateTime)
+    );
+}
