@@ -63,9 +63,12 @@ impl ScalerUnit {
         if self.scaler == 0 {
             return Ok(plain);
         }
-        let factor = 10f64.powi(i32::from(self.scaler));
+        // A division for a negative scaler: 2301 / 10 is the double nearest 230.1, where
+        // 2301 * 0.1 is not.
+        let power = 10f64.powi(i32::from(self.scaler.unsigned_abs()));
         Ok(match plain.as_f64() {
-            Some(number) => Value::Float(number * factor),
+            Some(number) if self.scaler < 0 => Value::Float(number / power),
+            Some(number) => Value::Float(number * power),
             None => plain,
         })
     }

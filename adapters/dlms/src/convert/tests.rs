@@ -32,6 +32,15 @@ fn a_scaler_of_zero_keeps_the_integer() {
 }
 
 #[test]
+fn a_negative_scaler_gives_the_nearest_decimal() {
+    let su = ScalerUnit {
+        scaler: -1,
+        unit: 35,
+    };
+    assert_eq!(su.apply(&Data::LongUnsigned(2301)), Ok(Value::Float(230.1)));
+}
+
+#[test]
 fn a_positive_scaler_multiplies() {
     let su = ScalerUnit {
         scaler: 3,
