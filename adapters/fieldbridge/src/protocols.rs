@@ -9,4 +9,5 @@ pub fn registry() -> Registry {
         .with(fieldbridge_source_modbus::Driver)
         .with(fieldbridge_source_iec60870::Iec104Driver)
         .with(fieldbridge_source_iec60870::Iec101Driver)
+        .with(fieldbridge_source_dlms::Driver)
 }

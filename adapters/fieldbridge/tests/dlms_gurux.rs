@@ -1,0 +1,205 @@
+//! End to end against a Gurux DLMS/COSEM meter (gurux-dlms 1.0.203 made into a meter by
+//! `tests/peers/dlms/meter.py`) → `fieldbridge run` → mosquitto → an MQTT subscriber: the
+//! registers arrive scaled and with their units, the serial number as text, the meter's clock as
+//! the value and the device timestamp with its offset from the bridge's clock. Over the TCP
+//! wrapper, as the public client (no authentication) and as the reader (low, a password).
+//!
+//! Skipped, with a line on stderr, when the peers' python cannot import gurux_dlms
+//! (`scripts/install-peers`, or `FIELDBRIDGE_PYTHON`).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{header, BridgeProcess};
+use fieldbridge_tests::{free_port, python, repo_root, Mosquitto, Subscriber};
+use serde_json::{json, Value};
+
+/// Whether the peers' python has gurux-dlms; when not, says why on stderr.
+fn gurux_available() -> bool {
+    let ok = Command::new(python())
+        .args(["-c", "import gurux_dlms"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!(
+            "skipped: {} cannot import gurux_dlms (scripts/install-peers, or set FIELDBRIDGE_PYTHON)",
+            python().display()
+        );
+    }
+    ok
+}
+
+/// The Gurux meter of `tests/peers/dlms/meter.py`, killed on drop.
+struct Meter {
+    child: Child,
+}
+
+impl Meter {
+    fn start(transport: &str, port: u16) -> Meter {
+        let script = repo_root().join("tests/peers/dlms/meter.py");
+        let mut child = Command::new(python())
+            .arg(&script)
+            .args(["--transport", transport, "--port", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let meter = Meter { child };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut said = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match lines.recv_timeout(left) {
+                Ok(line) if line == "ready" => return meter,
+                Ok(line) => said.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!("the Gurux meter did not say ready within 30 s; it said {said:?}");
+    }
+}
+
+impl Drop for Meter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(dir: &std::path::Path, broker: &Mosquitto, port: u16, auth: &str) -> std::path::PathBuf {
+    let (client, auth_lines) = match auth {
+        "low" => {
+            let password = dir.join("meter.pw");
+            std::fs::write(&password, "12345678\n").expect("password file");
+            (
+                17,
+                format!(
+                    "authentication = \"low\"\npassword_file = \"{}\"\n",
+                    password.display()
+                ),
+            )
+        }
+        _ => (16, "authentication = \"none\"\n".to_owned()),
+    };
+    let text = format!(
+        "{}[[source]]\nname = \"meter\"\nprotocol = \"dlms\"\naddress = \"127.0.0.1:{port}\"\ntransport = \"wrapper\"\nclient_address = {client}\nserver_address = 1\n{auth_lines}security = \"none\"\ndevice_time = \"utc\"\npoll = \"1s\"\ntimeout = \"10s\"\n\n  [[source.point]]\n  name = \"energy_import\"\n  obis = \"1.0.1.8.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"voltage_l1\"\n  obis = \"1.0.32.7.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"serial\"\n  obis = \"0.0.96.1.0.255\"\n  class = 1\n  attribute = 2\n\n  [[source.point]]\n  name = \"clock\"\n  obis = \"0.0.1.0.0.255\"\n  class = 8\n  attribute = 2\n",
+        header("dlms", &dir.join("var"), &broker.url()),
+    );
+    let path = dir.join("bridge.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+/// The first sample of each point, once all of `want` came, or what came `within`.
+async fn samples(sub: &Subscriber, want: &[&str], within: Duration) -> BTreeMap<String, Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let mut seen = BTreeMap::new();
+        for m in sub.messages() {
+            if let (Some(point), Some(json)) =
+                (m.topic.strip_prefix("fieldbridge/dlms/meter/"), m.json)
+            {
+                if !point.starts_with('$') {
+                    seen.entry(point.to_owned()).or_insert(json);
+                }
+            }
+        }
+        if want.iter().all(|p| seen.contains_key(*p)) || Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn reads_the_meter(auth: &str) {
+    if !gurux_available() {
+        return;
+    }
+    let broker = Mosquitto::start();
+    let port = free_port();
+    let _meter = Meter::start("wrapper", port);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &broker, port, auth);
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/dlms/#").await;
+    let bridge = BridgeProcess::run(&config, dir.path());
+
+    let want = [
+        "energy_import",
+        "voltage_l1",
+        "serial",
+        "clock",
+        "clock_offset",
+    ];
+    let seen = samples(&sub, &want, Duration::from_secs(60)).await;
+    let context = || format!("samples: {seen:#?}\nbridge log:\n{}", bridge.log());
+    for point in want {
+        let Some(s) = seen.get(point) else {
+            panic!("{point}: no sample\n{}", context());
+        };
+        assert_eq!(s["quality"], "good", "{point}\n{}", context());
+        assert_eq!(s["source"]["protocol"], "dlms", "{point}\n{}", context());
+    }
+    assert_eq!(
+        seen["energy_import"]["value"],
+        json!(12_345_678),
+        "{}",
+        context()
+    );
+    assert_eq!(seen["energy_import"]["unit"], "Wh", "{}", context());
+    assert_eq!(seen["energy_import"]["source"]["obis"], "1.0.1.8.0.255");
+    assert_eq!(seen["voltage_l1"]["value"], json!(230.1), "{}", context());
+    assert_eq!(seen["voltage_l1"]["unit"], "V", "{}", context());
+    assert_eq!(seen["serial"]["value"], "FBGX0001", "{}", context());
+
+    // The meter's clock stands at 2024-06-01 12:00:00 UTC: the value and the device time.
+    let clock = &seen["clock"];
+    assert_eq!(clock["value"], "2024-06-01T12:00:00.000Z", "{}", context());
+    assert_eq!(clock["ts"], "2024-06-01T12:00:00.000Z", "{}", context());
+    let offset = seen["clock_offset"]["value"].as_f64().unwrap_or_default();
+    // 2024-06-01T12:00:00Z is 1,717,243,200 s after the Unix epoch.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let expected = 1_717_243_200.0 - now;
+    assert!(
+        (offset - expected).abs() < 120.0,
+        "offset {offset} s, expected about {expected} s\n{}",
+        context()
+    );
+    assert_eq!(seen["clock_offset"]["unit"], "s");
+
+    let online = sub
+        .wait_for(
+            |m| m.topic == "fieldbridge/dlms/meter/$state" && m.text().contains("\"online\""),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert!(online.is_some(), "no $state online\n{}", context());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_client_reads_registers_data_and_the_clock_of_a_gurux_meter_over_the_wrapper() {
+    reads_the_meter("none").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_with_a_password_reads_a_gurux_meter_over_the_wrapper() {
+    reads_the_meter("low").await;
+}
