@@ -1,6 +1,6 @@
-//! The `dlms` driver: associates with a meter over the TCP wrapper and polls its configured
-//! points every `poll` (DLMS UA 1000-2 Ed. 10 clause 9.3; the interface classes of IEC
-//! 62056-6-2 clause 4.3).
+//! The `dlms` driver: associates with a meter over the TCP wrapper or HDLC over TCP and polls
+//! its configured points every `poll` (DLMS UA 1000-2 Ed. 10 clause 9.3; the interface classes
+//! of IEC 62056-6-2 clause 4.3).
 //!
 //! Register, extended register and demand register (classes 3, 4, 5): the scaler_unit is read
 //! once per association and applied to each value read, the unit published with it. Data
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::config::{
-    DlmsAuthentication, DlmsPoint, DlmsSource, SourceConfig, SourceKind,
+    DlmsAuthentication, DlmsPoint, DlmsSource, DlmsTransport, SourceConfig, SourceKind,
 };
 use fieldbridge_core::event::{DeviceMeta, DeviceState, EventSender, PointMeta, SourceEvent};
 use fieldbridge_core::point::{
@@ -26,7 +26,8 @@ use fieldbridge_dlms::axdr::Data;
 use tokio::time::Instant;
 
 use crate::convert::{self, ScalerUnit};
-use crate::link::{LinkError, WrapperLink};
+use crate::hdlc_link::HdlcLink;
+use crate::link::{Link, LinkError, WrapperLink};
 use crate::session::{Authentication, Received, Session, SessionConfig};
 
 /// The DLMS/COSEM client driver (`protocol = "dlms"`).
@@ -67,11 +68,8 @@ pub fn refusals(config: &DlmsSource) -> Vec<(String, String)> {
             format!("{what} is not supported by the dlms source yet"),
         )
     };
-    if !matches!(
-        config.transport,
-        fieldbridge_core::config::DlmsTransport::Wrapper { .. }
-    ) {
-        out.push(not_yet("transport", "HDLC (use transport = \"wrapper\")"));
+    if matches!(config.transport, DlmsTransport::HdlcSerial(_)) {
+        out.push(not_yet("serial", "HDLC on a serial line"));
     }
     if config.authentication == DlmsAuthentication::HighGmac {
         out.push(not_yet("authentication", "high-gmac authentication"));
@@ -242,10 +240,6 @@ impl Poller {
 
     /// Connects, associates and polls until an error; `Ok` only when the point stream closed.
     async fn connected(&mut self) -> Result<(), LinkError> {
-        let fieldbridge_core::config::DlmsTransport::Wrapper { address } = &self.config.transport
-        else {
-            return Err(LinkError::Closed);
-        };
         let authentication = match &self.config.authentication {
             DlmsAuthentication::Low { password_file } => {
                 let password = std::fs::read(password_file)?;
@@ -259,13 +253,34 @@ impl Poller {
             }
             _ => Authentication::None,
         };
-        let mut link = WrapperLink::connect(
-            address,
-            self.config.client_address,
-            self.config.server_address,
-            self.config.timeout,
-        )
-        .await?;
+        let c = &self.config;
+        let (mut link, address) = match &c.transport {
+            DlmsTransport::Wrapper { address } => (
+                Link::Wrapper(
+                    WrapperLink::connect(address, c.client_address, c.server_address, c.timeout)
+                        .await?,
+                ),
+                address.clone(),
+            ),
+            DlmsTransport::HdlcTcp { address } => (
+                Link::Hdlc(Box::new(
+                    HdlcLink::connect(
+                        address,
+                        c.client_address,
+                        c.server_address,
+                        c.physical_address,
+                        c.timeout,
+                    )
+                    .await?,
+                )),
+                address.clone(),
+            ),
+            DlmsTransport::HdlcSerial(_) => {
+                return Err(LinkError::Hdlc(
+                    "HDLC on a serial line is not supported yet".to_owned(),
+                ))
+            }
+        };
         let mut session = Session::new(SessionConfig {
             authentication,
             timeout: self.config.timeout,
@@ -307,7 +322,7 @@ impl Poller {
     async fn poll_point(
         &mut self,
         index: usize,
-        link: &mut WrapperLink,
+        link: &mut Link,
         session: &mut Session,
         scalers: &mut HashMap<usize, ScalerUnit>,
     ) -> Result<Result<(), ()>, LinkError> {
@@ -369,7 +384,7 @@ impl Poller {
     /// One GET: the value or the meter's data-access-result.
     async fn get(
         &mut self,
-        link: &mut WrapperLink,
+        link: &mut Link,
         session: &mut Session,
         point: &DlmsPoint,
         attribute: i8,

@@ -5,17 +5,20 @@
 //! authentication), GET with block transfer, the release, the invoke-id and the reply timer. It
 //! takes APDUs in and hands APDUs out; the transport (the TCP wrapper, HDLC) is the caller's.
 //!
-//! [`Driver`] (`protocol = "dlms"`) runs a source over the TCP wrapper ([`link`]): it polls
-//! registers (scaled, with their unit), data and the clock (with its offset from the bridge's
-//! clock) every `poll`, reports `$state` and its counters, and associates again after any error.
+//! [`Driver`] (`protocol = "dlms"`) runs a source over the TCP wrapper ([`link`]) or HDLC
+//! over TCP ([`hdlc_link`]): it polls registers (scaled, with their unit), data and the clock
+//! (with its offset from the bridge's clock) every `poll`, reports `$state` and its counters,
+//! and associates again after any error.
 //!
-//! Not yet here (refused by [`refusals`], so `fieldbridge check` says so): HDLC, high-level
-//! (GMAC) authentication and ciphering, Profile generic and commands (SET, ACTION).
+//! Not yet here (refused by [`refusals`], so `fieldbridge check` says so): HDLC on a serial
+//! line, high-level (GMAC) authentication and ciphering, Profile generic and commands (SET,
+//! ACTION).
 
 #![deny(missing_docs)]
 
 pub mod convert;
 mod driver;
+pub mod hdlc_link;
 pub mod link;
 pub mod session;
 

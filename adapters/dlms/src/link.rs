@@ -27,6 +27,12 @@ pub enum LinkError {
     /// The byte stream is not wrapper PDUs.
     #[error("bad wrapper PDU from the meter: {0}")]
     Wrapper(fieldbridge_dlms::Error),
+    /// A bad HDLC frame or address.
+    #[error("bad HDLC frame: {0}")]
+    Frame(fieldbridge_dlms::Error),
+    /// The HDLC link failed or was refused.
+    #[error("{0}")]
+    Hdlc(String),
     /// The session refused the answer, or no answer came.
     #[error("{0}")]
     Session(#[from] SessionError),
@@ -38,6 +44,7 @@ impl LinkError {
         matches!(
             self,
             LinkError::Wrapper(_)
+                | LinkError::Frame(_)
                 | LinkError::Session(
                     SessionError::Codec(_)
                         | SessionError::Unexpected { .. }
@@ -147,6 +154,33 @@ impl WrapperLink {
                 Ok(Ok(n)) => self.splitter.push(self.buf.get(..n).unwrap_or_default()),
                 Ok(Err(e)) => return Err(LinkError::Io(e)),
             }
+        }
+    }
+}
+
+/// A connection to a meter: the wrapper or HDLC over TCP.
+#[derive(Debug)]
+pub enum Link {
+    /// The TCP wrapper.
+    Wrapper(WrapperLink),
+    /// HDLC over TCP.
+    Hdlc(Box<crate::hdlc_link::HdlcLink>),
+}
+
+impl Link {
+    /// Sends `apdu` and feeds the session its answers (see [`WrapperLink::exchange`]).
+    ///
+    /// # Errors
+    /// Any [`LinkError`]; the session is then idle.
+    pub async fn exchange(
+        &mut self,
+        session: &mut Session,
+        apdu: Vec<u8>,
+        stats: &SourceStats,
+    ) -> Result<Received, LinkError> {
+        match self {
+            Link::Wrapper(link) => link.exchange(session, apdu, stats).await,
+            Link::Hdlc(link) => link.exchange(session, apdu, stats).await,
         }
     }
 }

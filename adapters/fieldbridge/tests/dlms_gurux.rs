@@ -2,7 +2,8 @@
 //! `tests/peers/dlms/meter.py`) → `fieldbridge run` → mosquitto → an MQTT subscriber: the
 //! registers arrive scaled and with their units, the serial number as text, the meter's clock as
 //! the value and the device timestamp with its offset from the bridge's clock. Over the TCP
-//! wrapper, as the public client (no authentication) and as the reader (low, a password).
+//! wrapper and over HDLC on TCP, as the public client (no authentication) and as the reader
+//! (low, a password).
 //!
 //! Skipped, with a line on stderr, when the peers' python cannot import gurux_dlms
 //! (`scripts/install-peers`, or `FIELDBRIDGE_PYTHON`).
@@ -83,7 +84,13 @@ impl Drop for Meter {
     }
 }
 
-fn config(dir: &std::path::Path, broker: &Mosquitto, port: u16, auth: &str) -> std::path::PathBuf {
+fn config(
+    dir: &std::path::Path,
+    broker: &Mosquitto,
+    port: u16,
+    transport: &str,
+    auth: &str,
+) -> std::path::PathBuf {
     let (client, auth_lines) = match auth {
         "low" => {
             let password = dir.join("meter.pw");
@@ -99,8 +106,13 @@ fn config(dir: &std::path::Path, broker: &Mosquitto, port: u16, auth: &str) -> s
         _ => (16, "authentication = \"none\"\n".to_owned()),
     };
     let text = format!(
-        "{}[[source]]\nname = \"meter\"\nprotocol = \"dlms\"\naddress = \"127.0.0.1:{port}\"\ntransport = \"wrapper\"\nclient_address = {client}\nserver_address = 1\n{auth_lines}security = \"none\"\ndevice_time = \"utc\"\npoll = \"1s\"\ntimeout = \"10s\"\n\n  [[source.point]]\n  name = \"energy_import\"\n  obis = \"1.0.1.8.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"voltage_l1\"\n  obis = \"1.0.32.7.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"serial\"\n  obis = \"0.0.96.1.0.255\"\n  class = 1\n  attribute = 2\n\n  [[source.point]]\n  name = \"clock\"\n  obis = \"0.0.1.0.0.255\"\n  class = 8\n  attribute = 2\n",
+        "{}[[source]]\nname = \"meter\"\nprotocol = \"dlms\"\naddress = \"127.0.0.1:{port}\"\ntransport = \"{transport}\"\nclient_address = {client}\nserver_address = 1\n{physical}{auth_lines}security = \"none\"\ndevice_time = \"utc\"\npoll = \"1s\"\ntimeout = \"10s\"\n\n  [[source.point]]\n  name = \"energy_import\"\n  obis = \"1.0.1.8.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"voltage_l1\"\n  obis = \"1.0.32.7.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"serial\"\n  obis = \"0.0.96.1.0.255\"\n  class = 1\n  attribute = 2\n\n  [[source.point]]\n  name = \"clock\"\n  obis = \"0.0.1.0.0.255\"\n  class = 8\n  attribute = 2\n",
         header("dlms", &dir.join("var"), &broker.url()),
+        physical = if transport == "hdlc" {
+            "physical_address = 17\n"
+        } else {
+            ""
+        },
     );
     let path = dir.join("bridge.toml");
     std::fs::write(&path, text).expect("write config");
@@ -128,15 +140,15 @@ async fn samples(sub: &Subscriber, want: &[&str], within: Duration) -> BTreeMap<
     }
 }
 
-async fn reads_the_meter(auth: &str) {
+async fn reads_the_meter(transport: &str, auth: &str) {
     if !gurux_available() {
         return;
     }
     let broker = Mosquitto::start();
     let port = free_port();
-    let _meter = Meter::start("wrapper", port);
+    let _meter = Meter::start(transport, port);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = config(dir.path(), &broker, port, auth);
+    let config = config(dir.path(), &broker, port, transport, auth);
     let sub = Subscriber::connect(broker.port(), "fieldbridge/dlms/#").await;
     let bridge = BridgeProcess::run(&config, dir.path());
 
@@ -196,10 +208,20 @@ async fn reads_the_meter(auth: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_public_client_reads_registers_data_and_the_clock_of_a_gurux_meter_over_the_wrapper() {
-    reads_the_meter("none").await;
+    reads_the_meter("wrapper", "none").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_with_a_password_reads_a_gurux_meter_over_the_wrapper() {
-    reads_the_meter("low").await;
+    reads_the_meter("wrapper", "low").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_client_reads_a_gurux_meter_over_hdlc_on_tcp() {
+    reads_the_meter("hdlc", "none").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_with_a_password_reads_a_gurux_meter_over_hdlc_on_tcp() {
+    reads_the_meter("hdlc", "low").await;
 }

@@ -248,7 +248,7 @@ async fn garbage_from_the_meter_is_counted_and_the_device_goes_offline() {
 }
 
 #[test]
-fn hdlc_ciphering_profiles_and_commands_are_refused_for_now() {
+fn hdlc_over_tcp_is_accepted_and_gmac_profiles_and_commands_are_refused_for_now() {
     let mut config = source("127.0.0.1:4059".to_owned());
     assert!(refusals(&config).is_empty());
     config.transport = DlmsTransport::HdlcTcp {
@@ -259,6 +259,6 @@ fn hdlc_ciphering_profiles_and_commands_are_refused_for_now() {
         .points
         .push(point("profile", [1, 0, 99, 1, 0, 255], 7));
     let keys: Vec<String> = refusals(&config).into_iter().map(|(k, _)| k).collect();
-    assert_eq!(keys, ["transport", "authentication", "point"]);
+    assert_eq!(keys, ["authentication", "point"]);
     assert_eq!(Driver.protocols(), ["dlms"]);
 }
