@@ -92,9 +92,14 @@ fn config(
     auth: &str,
 ) -> std::path::PathBuf {
     let (client, auth_lines) = match auth {
-        "low" => {
+        "low" | "wrong" => {
             let password = dir.join("meter.pw");
-            std::fs::write(&password, "12345678\n").expect("password file");
+            let text = if auth == "low" {
+                "12345678\n"
+            } else {
+                "87654321\n"
+            };
+            std::fs::write(&password, text).expect("password file");
             (
                 17,
                 format!(
@@ -224,4 +229,38 @@ async fn the_public_client_reads_a_gurux_meter_over_hdlc_on_tcp() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_with_a_password_reads_a_gurux_meter_over_hdlc_on_tcp() {
     reads_the_meter("hdlc", "low").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_password_is_refused_and_reported_offline_with_the_reason() {
+    if !gurux_available() {
+        return;
+    }
+    let broker = Mosquitto::start();
+    let port = free_port();
+    let _meter = Meter::start("wrapper", port);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &broker, port, "wrapper", "wrong");
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/dlms/#").await;
+    let bridge = BridgeProcess::run(&config, dir.path());
+    let offline = sub
+        .wait_for(
+            |m| m.topic == "fieldbridge/dlms/meter/$state" && m.text().contains("\"offline\""),
+            Duration::from_secs(30),
+        )
+        .await
+        .map(|m| m.text());
+    assert!(
+        offline
+            .as_deref()
+            .is_some_and(|t| t.contains("refused the association")),
+        "$state {offline:?}\nbridge log:\n{}",
+        bridge.log()
+    );
+    let samples = sub
+        .messages()
+        .iter()
+        .filter(|m| !m.topic.contains('$'))
+        .count();
+    assert_eq!(samples, 0, "no sample without an association");
 }
