@@ -1,0 +1,187 @@
+//! A DLMS/COSEM meter simulator: `fieldbridge simulate dlms`.
+//!
+//! One meter ([`Meter`]: a clock, energy registers with scalers, a voltage, a serial number, a
+//! load profile that grows by one entry every simulated period, a disconnect control) shared
+//! by every connection, each connection with its own association ([`Session`]: authentication
+//! none, low or high-gmac, GET with block transfer, SET, ACTION, release), over the TCP
+//! wrapper (IEC 62056-47). The meter's clock is the system clock at start plus the time passed
+//! since, times [`DlmsConfig::speed`].
+
+pub mod meter;
+pub mod session;
+#[cfg(test)]
+mod tests;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use fieldbridge_dlms::security::{Keys, SystemTitle};
+use fieldbridge_dlms::wrapper::{OwnedWrapperPdu, StreamSplitter};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+pub use meter::Meter;
+pub use session::{Authentication, Reply, Session, SessionConfig, SERVER_MAX_PDU};
+
+/// The simulator's settings.
+#[derive(Debug, Clone)]
+pub struct DlmsConfig {
+    /// The authentication a client must pass.
+    pub authentication: Authentication,
+    /// The keys (global unicast encryption key and authentication key, for high-gmac).
+    pub keys: Keys,
+    /// The meter's system title.
+    pub system_title: SystemTitle,
+    /// The load profile's capture period.
+    pub period: Duration,
+    /// Simulated seconds per real second (at least 1).
+    pub speed: u32,
+    /// The serial number (0-0:96.1.0*255).
+    pub serial: String,
+}
+
+impl Default for DlmsConfig {
+    fn default() -> Self {
+        DlmsConfig {
+            authentication: Authentication::None,
+            keys: Keys::default(),
+            system_title: *b"FBS00001",
+            period: Duration::from_secs(15 * 60),
+            speed: 1,
+            serial: "FB0000000001".to_owned(),
+        }
+    }
+}
+
+/// The meter and the time it started, shared by the connections.
+#[derive(Debug)]
+struct Shared {
+    meter: Mutex<Meter>,
+    started: Instant,
+    start: i64,
+    speed: u32,
+}
+
+impl Shared {
+    fn new(config: &DlmsConfig) -> Self {
+        let start = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+        let period = u32::try_from(config.period.as_secs()).unwrap_or(u32::MAX);
+        Shared {
+            meter: Mutex::new(Meter::new(&config.serial, start, period)),
+            started: Instant::now(),
+            start,
+            speed: config.speed.max(1),
+        }
+    }
+
+    /// Brings the meter's clock to now, then runs `f` on it.
+    fn with_meter<T>(&self, f: impl FnOnce(&mut Meter) -> T) -> T {
+        let elapsed = self.started.elapsed().as_secs_f64() * f64::from(self.speed);
+        let mut meter = self.meter.lock().unwrap_or_else(|e| e.into_inner());
+        meter.advance(self.start + elapsed as i64);
+        f(&mut meter)
+    }
+}
+
+/// Binds `listen` (port 0 picks a free port) and serves the simulator on a spawned task.
+///
+/// # Errors
+/// Binding fails.
+pub async fn bind_dlms(
+    listen: SocketAddr,
+    config: DlmsConfig,
+) -> io::Result<(SocketAddr, JoinHandle<io::Result<()>>)> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    Ok((addr, tokio::spawn(serve_dlms_listener(listener, config))))
+}
+
+/// Binds `listen` and serves the simulator until accepting fails.
+///
+/// # Errors
+/// Binding or accepting fails.
+pub async fn serve_dlms(listen: SocketAddr, config: DlmsConfig) -> io::Result<()> {
+    serve_dlms_listener(TcpListener::bind(listen).await?, config).await
+}
+
+/// Serves the simulator over the TCP wrapper on a bound listener, one task per connection.
+///
+/// # Errors
+/// Accepting fails.
+pub async fn serve_dlms_listener(listener: TcpListener, config: DlmsConfig) -> io::Result<()> {
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, authentication = ?config.authentication, period = ?config.period, "dlms simulator listening");
+    let shared = Arc::new(Shared::new(&config));
+    let mut connections = 0u64;
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        connections += 1;
+        tracing::info!(%peer, "dlms client connected");
+        let session = Session::new(
+            SessionConfig {
+                authentication: config.authentication.clone(),
+                keys: config.keys.clone(),
+                system_title: config.system_title,
+            },
+            shared.start as u64 ^ connections.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            match serve_wrapper(stream, session, &shared).await {
+                Ok(()) => tracing::info!(%peer, "dlms connection closed"),
+                Err(error) => tracing::info!(%peer, %error, "dlms connection ended"),
+            }
+        });
+    }
+}
+
+/// One connection over the wrapper: each PDU's APDU to the session, each answer back with
+/// the wPorts swapped.
+async fn serve_wrapper(
+    mut stream: TcpStream,
+    mut session: Session,
+    shared: &Shared,
+) -> io::Result<()> {
+    let mut splitter = StreamSplitter::new(usize::from(SERVER_MAX_PDU) * 2);
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        splitter.push(buf.get(..n).unwrap_or_default());
+        loop {
+            let (reply, source, destination) = match splitter.next_pdu() {
+                Ok(Some(pdu)) => {
+                    let reply = shared.with_meter(|meter| session.handle(meter, pdu.apdu));
+                    (reply, pdu.destination, pdu.source)
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        error.to_string(),
+                    ))
+                }
+            };
+            let (apdu, close) = match reply {
+                Reply::Send(apdu) => (apdu, false),
+                Reply::SendAndClose(apdu) => (apdu, true),
+                Reply::Close => return Ok(()),
+            };
+            let mut out = Vec::new();
+            OwnedWrapperPdu::new(source, destination, apdu)
+                .encode(&mut out)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+            stream.write_all(&out).await?;
+            if close {
+                return Ok(());
+            }
+        }
+    }
+}
