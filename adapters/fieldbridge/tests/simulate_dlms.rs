@@ -1,6 +1,7 @@
 //! `fieldbridge simulate dlms` read over the TCP wrapper by a client built from the codec:
 //! the association (none, low, high-gmac with the keys file), registers with their scalers, the
-//! clock, and the load profile growing every period, read whole and by entry.
+//! clock, and the load profile growing every period, read whole and by entry; authenticated
+//! encryption with the keys file, and a client with a wrong key refused.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -22,7 +23,10 @@ use fieldbridge_dlms::apdu::release::OwnedReleaseRequest;
 use fieldbridge_dlms::apdu::selective::{EntryDescriptor, OwnedSelectiveAccess};
 use fieldbridge_dlms::apdu::Apdu;
 use fieldbridge_dlms::axdr::{Data, DataRef, DateTime};
-use fieldbridge_dlms::security::{hls_gmac, verify_hls_gmac};
+use fieldbridge_dlms::security::{
+    encrypt, hls_gmac, verify_hls_gmac, CipheredApdu, Envelope, KeyKind, Keys, SecurityControl,
+    SecurityPolicy,
+};
 use fieldbridge_dlms::wrapper::{self, OwnedWrapperPdu};
 use fieldbridge_tests::{free_port, repo_root};
 
@@ -363,5 +367,144 @@ fn high_gmac_with_the_keys_file_is_accepted_and_a_wrong_key_refused() {
     assert_eq!(
         client.get(3, IMPORT, 2, None),
         Err(DataAccessResult::READ_WRITE_DENIED)
+    );
+}
+
+/// The keys file's keys and the meter's system title.
+fn keys_file() -> (std::path::PathBuf, Keys, [u8; 8]) {
+    let path = repo_root().join("captures/dlms/keys.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("keys.json")).expect("json");
+    let hex = |name: &str| hex::decode(json[name].as_str().expect(name)).expect("hex");
+    let key = |name: &str| -> [u8; 16] { hex(name).try_into().expect("16 octets") };
+    let title: [u8; 8] = hex("server_system_title").try_into().expect("8 octets");
+    (
+        path,
+        Keys::new(key("block_cipher_key"), key("authentication_key")),
+        title,
+    )
+}
+
+/// A ciphered exchange: the request glo-ciphered, the answer deciphered (None: the simulator
+/// closed the connection).
+fn ciphered_exchange(
+    stream: &mut TcpStream,
+    keys: &Keys,
+    counter: u32,
+    server_title: &[u8; 8],
+    plain: &[u8],
+) -> Option<Vec<u8>> {
+    let policy = SecurityPolicy::AuthenticatedEncrypted;
+    let mut apdu = Vec::new();
+    encrypt(
+        Envelope::ServiceSpecific(KeyKind::Global),
+        SecurityControl::new(policy),
+        counter,
+        b"MMM\x00\x00\x00\x00\x01",
+        keys,
+        plain,
+        &mut apdu,
+    )
+    .expect("encrypt");
+    let mut out = Vec::new();
+    OwnedWrapperPdu::new(0x10, 1, apdu)
+        .encode(&mut out)
+        .expect("wrapper");
+    stream.write_all(&out).ok()?;
+    let mut buffer = Vec::new();
+    loop {
+        if let Some((pdu, _)) = wrapper::decode(&buffer).expect("wrapper pdu") {
+            let mut plain = Vec::new();
+            let inner = CipheredApdu::decode(pdu.apdu)
+                .expect("ciphered answer")
+                .decrypt_with_policy(keys, policy, Some(server_title), &mut plain)
+                .expect("the answer's tag verifies");
+            return Some(inner.to_vec());
+        }
+        let mut chunk = [0u8; 2048];
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+#[test]
+fn authenticated_encryption_reads_a_register_and_a_wrong_key_is_refused() {
+    let (path, keys, server_title) = keys_file();
+    let port = free_port();
+    let _sim = simulator(
+        port,
+        &[
+            "--security",
+            "authenticated-encrypted",
+            "--keys",
+            path.to_str().expect("path"),
+        ],
+    );
+    let aarq = |keys: &Keys| {
+        let mut plain = Vec::new();
+        InitiateRequest::new(Conformance::LN, 256).encode(&mut plain);
+        let mut initiate = Vec::new();
+        encrypt(
+            Envelope::ServiceSpecific(KeyKind::Global),
+            SecurityControl::new(SecurityPolicy::AuthenticatedEncrypted),
+            1,
+            b"MMM\x00\x00\x00\x00\x01",
+            keys,
+            &plain,
+            &mut initiate,
+        )
+        .expect("encrypt");
+        let mut aarq = OwnedAarq::new(ApplicationContextName::LogicalNameCiphered);
+        aarq.calling_ap_title = Some(b"MMM\x00\x00\x00\x00\x01".to_vec());
+        aarq.user_information = Some(UserInformation::Ciphered(initiate));
+        let mut out = Vec::new();
+        aarq.encode(&mut out);
+        out
+    };
+    let get = OwnedGetRequest::Normal {
+        invoke: invoke(),
+        attribute: AttributeDescriptor::new(3, VOLTAGE, 3),
+        selection: None,
+    }
+    .to_vec();
+
+    let mut client = Client::connect(port);
+    let answer = client.exchange(aarq(&keys));
+    let Ok(Apdu::Aare(aare)) = Apdu::decode(&answer) else {
+        panic!("AARE")
+    };
+    assert_eq!(aare.result, AssociationResult::Accepted);
+    assert_eq!(aare.server_system_title(), Some(server_title));
+    let answer =
+        ciphered_exchange(&mut client.stream, &keys, 2, &server_title, &get).expect("answer");
+    assert!(matches!(
+        GetResponse::decode(&answer),
+        Ok(GetResponse::Normal {
+            result: GetDataResult::Data(_),
+            ..
+        })
+    ));
+
+    // The right AARQ, then a request under a wrong key: no answer, the connection closed.
+    let mut client = Client::connect(port);
+    client.exchange(aarq(&keys));
+    let wrong = Keys::new([0x55; 16], keys.authentication.expect("ak"));
+    assert_eq!(
+        ciphered_exchange(&mut client.stream, &wrong, 2, &server_title, &get),
+        None
+    );
+
+    // An AARQ under a wrong key: refused.
+    let mut client = Client::connect(port);
+    let answer = client.exchange(aarq(&wrong));
+    let Ok(Apdu::Aare(aare)) = Apdu::decode(&answer) else {
+        panic!("AARE")
+    };
+    assert_eq!(aare.result, AssociationResult::RejectedPermanent);
+    assert_eq!(
+        aare.result_source_diagnostic,
+        SourceDiagnostic::User(AcseServiceUser::AUTHENTICATION_FAILURE)
     );
 }

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Subcommand;
+use fieldbridge_dlms::security::SecurityPolicy;
 use fieldbridge_iec60870::link104::Params;
 use fieldbridge_sim::dlms::Authentication;
 use fieldbridge_sim::{
@@ -78,7 +79,8 @@ pub(crate) enum Simulator {
         no_end_of_init: bool,
     },
     /// A DLMS/COSEM meter over the TCP wrapper: a clock, registers with scalers, a load profile
-    /// that grows every period, a disconnect control; authentication none, low or high-gmac.
+    /// that grows every period, a disconnect control; authentication none, low or high-gmac;
+    /// security suite 0 ciphering.
     Dlms {
         /// Listen address.
         #[arg(long, default_value = "127.0.0.1:4059")]
@@ -92,8 +94,8 @@ pub(crate) enum Simulator {
         /// The low-level password (default: the keys file's low_level_password).
         #[arg(long)]
         password: Option<String>,
-        /// Ciphering: none only so far (authenticated, encrypted and authenticated-encrypted are
-        /// refused).
+        /// Security suite 0: none, authenticated, encrypted or authenticated-encrypted (the keys
+        /// and the meter's system title from --keys; every GCM tag is checked).
         #[arg(long, default_value = "none")]
         security: String,
         /// Keys and system titles, in the format of captures/dlms/keys.json.
@@ -321,11 +323,6 @@ fn dlms_config(
     if hdlc {
         return Err("--hdlc is not supported yet: the simulator serves the TCP wrapper".to_owned());
     }
-    if security != "none" {
-        return Err(format!(
-            "--security {security} is not supported yet: the simulator serves security none"
-        ));
-    }
     let file = match keys {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -344,6 +341,23 @@ fn dlms_config(
     }
     config.keys.global_unicast = hex_field::<16>(&file, "block_cipher_key")?;
     config.keys.authentication = hex_field::<16>(&file, "authentication_key")?;
+    let has_keys = config.keys.global_unicast.is_some() && config.keys.authentication.is_some();
+    config.security = match security {
+        "none" => None,
+        "authenticated" => Some(SecurityPolicy::Authenticated),
+        "encrypted" => Some(SecurityPolicy::Encrypted),
+        "authenticated-encrypted" => Some(SecurityPolicy::AuthenticatedEncrypted),
+        other => {
+            return Err(format!(
+                "unknown security {other:?} (none, authenticated, encrypted or authenticated-encrypted)"
+            ))
+        }
+    };
+    if config.security.is_some() && !has_keys {
+        return Err(format!(
+            "--security {security} needs --keys with block_cipher_key and authentication_key"
+        ));
+    }
     config.authentication = match authentication {
         "none" => Authentication::None,
         "low" => {
@@ -359,7 +373,7 @@ fn dlms_config(
             Authentication::Low(password.into_bytes())
         }
         "high-gmac" => {
-            if config.keys.global_unicast.is_none() || config.keys.authentication.is_none() {
+            if !has_keys {
                 return Err("--authentication high-gmac needs --keys with block_cipher_key and authentication_key".to_owned());
             }
             Authentication::HighGmac

@@ -3,8 +3,8 @@
 //! One meter ([`Meter`]: a clock, energy registers with scalers, a voltage, a serial number, a
 //! load profile that grows by one entry every simulated period, a disconnect control) shared
 //! by every connection, each connection with its own association ([`Session`]: authentication
-//! none, low or high-gmac, GET with block transfer, SET, ACTION, release), over the TCP
-//! wrapper (IEC 62056-47). The meter's clock is the system clock at start plus the time passed
+//! none, low or high-gmac, security suite 0 ciphering with every GCM tag checked, GET with
+//! block transfer, SET, ACTION, release), over the TCP wrapper (IEC 62056-47). The meter's clock is the system clock at start plus the time passed
 //! since, times [`DlmsConfig::speed`].
 
 pub mod meter;
@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use fieldbridge_dlms::security::{Keys, SystemTitle};
+use fieldbridge_dlms::security::{Keys, SecurityPolicy, SystemTitle};
 use fieldbridge_dlms::wrapper::{OwnedWrapperPdu, StreamSplitter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -35,6 +35,8 @@ pub struct DlmsConfig {
     pub keys: Keys,
     /// The meter's system title.
     pub system_title: SystemTitle,
+    /// Security suite 0 with this policy (`None`: no ciphering).
+    pub security: Option<SecurityPolicy>,
     /// The load profile's capture period.
     pub period: Duration,
     /// Simulated seconds per real second (at least 1).
@@ -49,6 +51,7 @@ impl Default for DlmsConfig {
             authentication: Authentication::None,
             keys: Keys::default(),
             system_title: *b"FBS00001",
+            security: None,
             period: Duration::from_secs(15 * 60),
             speed: 1,
             serial: "FB0000000001".to_owned(),
@@ -127,6 +130,7 @@ pub async fn serve_dlms_listener(listener: TcpListener, config: DlmsConfig) -> i
                 authentication: config.authentication.clone(),
                 keys: config.keys.clone(),
                 system_title: config.system_title,
+                security: config.security,
             },
             shared.start as u64 ^ connections.wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );

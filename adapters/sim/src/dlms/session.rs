@@ -26,7 +26,10 @@ use fieldbridge_dlms::apdu::release::{OwnedReleaseResponse, ReleaseResponseReaso
 use fieldbridge_dlms::apdu::set::OwnedSetResponse;
 use fieldbridge_dlms::apdu::{action::ActionRequest, get::GetRequest, set::SetRequest, Apdu};
 use fieldbridge_dlms::axdr::{Data, Value};
-use fieldbridge_dlms::security::{hls_gmac, verify_hls_gmac, Keys, SystemTitle};
+use fieldbridge_dlms::security::{
+    encrypt, hls_gmac, verify_hls_gmac, CipheredApdu, CipheredTag, CounterGuard, Envelope, KeyKind,
+    Keys, SecurityControl, SecurityPolicy, SystemTitle,
+};
 
 use super::meter::{Meter, ASSOCIATION};
 
@@ -63,6 +66,9 @@ pub struct SessionConfig {
     pub keys: Keys,
     /// The meter's own system title.
     pub system_title: SystemTitle,
+    /// Security suite 0 with this policy (`None`: no ciphering). With a policy the AARQ must
+    /// propose the ciphered LN context and every request after it must be ciphered so.
+    pub security: Option<SecurityPolicy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +111,10 @@ pub struct Session {
     long_get: Option<LongGet>,
     frame_counter: u32,
     seed: u64,
+    /// The client's system title (from the AARQ's calling-AP-title).
+    client_title: Option<SystemTitle>,
+    /// The client's last accepted frame counter.
+    guard: CounterGuard,
 }
 
 fn dar_get(invoke: InvokeIdAndPriority, result: DataAccessResult) -> Vec<u8> {
@@ -146,6 +156,8 @@ impl Session {
             long_get: None,
             frame_counter: 0,
             seed: seed | 1,
+            client_title: None,
+            guard: CounterGuard::new(),
         }
     }
 
@@ -167,10 +179,88 @@ impl Session {
     }
 
     /// Handles one APDU from the client.
+    ///
+    /// With ciphering configured, a request after the AARQ must be ciphered with the
+    /// configured policy, the client's system title and a frame counter above the last one;
+    /// one whose tag does not verify (a wrong key, a changed byte, a replayed counter) or that
+    /// comes in clear is dropped and the connection closed with no answer: the Green Book
+    /// (9.2.7.2.4) has the receiver discard an APDU that fails deciphering, and an answer
+    /// would only give an attacker a ciphered oracle. The answer is ciphered in the same
+    /// envelope (service-specific or general-glo) with the meter's system title and its own
+    /// increasing frame counter.
     pub fn handle(&mut self, meter: &mut Meter, apdu: &[u8]) -> Reply {
         let Ok(decoded) = Apdu::decode(apdu) else {
             return Reply::Close;
         };
+        let Some(policy) = self.config.security else {
+            return self.handle_plain(meter, decoded);
+        };
+        let ciphered = match decoded {
+            Apdu::Aarq(_) | Apdu::ReleaseRequest(_) => return self.handle_plain(meter, decoded),
+            Apdu::Ciphered(ciphered) => ciphered,
+            _ => return Reply::Close,
+        };
+        let Some(title) = self.client_title else {
+            return Reply::Close;
+        };
+        let mut plain = Vec::new();
+        if let Err(error) = ciphered.decrypt_guarded_with_policy(
+            &self.config.keys,
+            policy,
+            Some(&title),
+            &mut self.guard,
+            &mut plain,
+        ) {
+            tracing::info!(%error, "dlms simulator: a ciphered request refused");
+            self.state = State::Idle;
+            return Reply::Close;
+        }
+        let Ok(inner) = Apdu::decode(&plain) else {
+            return Reply::Close;
+        };
+        if matches!(
+            inner,
+            Apdu::Aarq(_) | Apdu::ReleaseRequest(_) | Apdu::Ciphered(_)
+        ) {
+            return Reply::Close;
+        }
+        let envelope = if ciphered.tag() == CipheredTag::GENERAL_GLO_CIPHERING {
+            Envelope::General(KeyKind::Global)
+        } else {
+            Envelope::ServiceSpecific(KeyKind::Global)
+        };
+        match self.handle_plain(meter, inner) {
+            Reply::Send(answer) => match self.cipher(envelope, policy, &answer) {
+                Some(out) => Reply::Send(out),
+                None => Reply::Close,
+            },
+            other => other,
+        }
+    }
+
+    /// Ciphers an answer with the meter's title and next frame counter.
+    fn cipher(
+        &mut self,
+        envelope: Envelope,
+        policy: SecurityPolicy,
+        plain: &[u8],
+    ) -> Option<Vec<u8>> {
+        self.frame_counter = self.frame_counter.checked_add(1)?;
+        let mut out = Vec::new();
+        encrypt(
+            envelope,
+            SecurityControl::new(policy),
+            self.frame_counter,
+            &self.config.system_title,
+            &self.config.keys,
+            plain,
+            &mut out,
+        )
+        .ok()?;
+        Some(out)
+    }
+
+    fn handle_plain(&mut self, meter: &mut Meter, decoded: Apdu<'_>) -> Reply {
         match decoded {
             Apdu::Aarq(aarq) => Reply::Send(self.associate(&aarq)),
             Apdu::ReleaseRequest(_) => {
@@ -203,21 +293,49 @@ impl Session {
             aare.encode(&mut out);
             out
         };
-        if aarq.application_context_name != ApplicationContextName::LogicalName {
+        let context = match self.config.security {
+            None => ApplicationContextName::LogicalName,
+            Some(_) => ApplicationContextName::LogicalNameCiphered,
+        };
+        if aarq.application_context_name != context {
             return refuse(AcseServiceUser::APPLICATION_CONTEXT_NAME_NOT_SUPPORTED);
         }
-        let Some(UserInformation::InitiateRequest(initiate)) = aarq.user_information else {
-            return refuse(AcseServiceUser::NO_REASON_GIVEN);
+        self.client_title = aarq.client_system_title();
+        let initiate = match (aarq.user_information, self.config.security) {
+            (Some(UserInformation::InitiateRequest(initiate)), None) => initiate,
+            (Some(UserInformation::Ciphered(bytes)), Some(policy)) => {
+                let Some(title) = self.client_title else {
+                    return refuse(AcseServiceUser::CALLING_AP_TITLE_NOT_RECOGNIZED);
+                };
+                // A new association starts a new count of the client's frames.
+                self.guard = CounterGuard::new();
+                let mut plain = Vec::new();
+                let deciphered = CipheredApdu::decode(bytes).and_then(|c| {
+                    c.decrypt_guarded_with_policy(
+                        &self.config.keys,
+                        policy,
+                        Some(&title),
+                        &mut self.guard,
+                        &mut plain,
+                    )
+                    .map(<[u8]>::to_vec)
+                });
+                match deciphered.as_deref().map(Apdu::decode) {
+                    Ok(Ok(Apdu::InitiateRequest(initiate))) => initiate,
+                    Ok(_) => return refuse(AcseServiceUser::NO_REASON_GIVEN),
+                    Err(error) => {
+                        tracing::info!(%error, "dlms simulator: a ciphered AARQ refused");
+                        return refuse(AcseServiceUser::AUTHENTICATION_FAILURE);
+                    }
+                }
+            }
+            _ => return refuse(AcseServiceUser::NO_REASON_GIVEN),
         };
         let mechanism = aarq.mechanism_name.unwrap_or(MechanismName::Lowest);
         let value = aarq
             .calling_authentication_value
             .map(|v| v.as_bytes().to_vec());
-        let mut aare = OwnedAare::new(
-            ApplicationContextName::LogicalName,
-            AssociationResult::Accepted,
-            SourceDiagnostic::NULL,
-        );
+        let mut aare = OwnedAare::new(context, AssociationResult::Accepted, SourceDiagnostic::NULL);
         match (&self.config.authentication, mechanism) {
             (Authentication::None, MechanismName::Lowest) => self.state = State::Associated,
             (Authentication::Low(password), MechanismName::Low) => {
@@ -263,13 +381,26 @@ impl Session {
             .union(Conformance::ACTION)
             .union(Conformance::SELECTIVE_ACCESS)
             .union(Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ);
-        aare.user_information = Some(UserInformation::InitiateResponse(InitiateResponse {
+        let response = InitiateResponse {
             negotiated_quality_of_service: None,
             negotiated_dlms_version_number: 6,
             negotiated_conformance: initiate.proposed_conformance.intersection(granted),
             server_max_receive_pdu_size: SERVER_MAX_PDU,
             vaa_name: VaaName::LN,
-        }));
+        };
+        aare.user_information = Some(match self.config.security {
+            None => UserInformation::InitiateResponse(response),
+            Some(policy) => {
+                aare.responding_ap_title = Some(self.config.system_title.to_vec());
+                let mut plain = Vec::new();
+                response.encode(&mut plain);
+                let envelope = Envelope::ServiceSpecific(KeyKind::Global);
+                match self.cipher(envelope, policy, &plain) {
+                    Some(ciphered) => UserInformation::Ciphered(ciphered),
+                    None => return refuse(AcseServiceUser::NO_REASON_GIVEN),
+                }
+            }
+        });
         let mut out = Vec::new();
         aare.encode(&mut out);
         out

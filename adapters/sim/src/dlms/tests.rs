@@ -19,7 +19,10 @@ use fieldbridge_dlms::apdu::selective::{
 use fieldbridge_dlms::apdu::set::{OwnedSetRequest, SetResponse};
 use fieldbridge_dlms::apdu::Apdu;
 use fieldbridge_dlms::axdr::{ClockStatus, Data, DataRef, DateTime, UtcTime};
-use fieldbridge_dlms::security::{hls_gmac, verify_hls_gmac, Keys};
+use fieldbridge_dlms::security::{
+    encrypt, hls_gmac, verify_hls_gmac, CipheredApdu, Envelope, KeyKind, Keys, SecurityControl,
+    SecurityPolicy,
+};
 
 use super::meter::*;
 use super::session::{Authentication, Reply, Session, SessionConfig};
@@ -38,17 +41,27 @@ struct Client {
     meter: Meter,
     session: Session,
     max_pdu: u16,
+    /// Ciphering with this policy and this client key.
+    security: Option<(SecurityPolicy, Keys)>,
+    frame_counter: u32,
 }
 
 impl Client {
     fn new(authentication: Authentication) -> Self {
+        Self::with_security(authentication, None)
+    }
+
+    fn with_security(authentication: Authentication, security: Option<SecurityPolicy>) -> Self {
         Client {
+            security: security.map(|p| (p, Keys::new(EK, AK))),
+            frame_counter: 0,
             meter: Meter::new("SIM123", START, 900),
             session: Session::new(
                 SessionConfig {
                     authentication,
                     keys: Keys::new(EK, AK),
                     system_title: SERVER_TITLE,
+                    security,
                 },
                 42,
             ),
@@ -56,11 +69,48 @@ impl Client {
         }
     }
 
+    fn cipher(&mut self, envelope: Envelope, plain: &[u8]) -> Vec<u8> {
+        let (policy, keys) = self.security.clone().expect("security");
+        self.frame_counter += 1;
+        let mut out = Vec::new();
+        encrypt(
+            envelope,
+            SecurityControl::new(policy),
+            self.frame_counter,
+            &CLIENT_TITLE,
+            &keys,
+            plain,
+            &mut out,
+        )
+        .expect("encrypt");
+        out
+    }
+
+    fn exchange_raw(&mut self, apdu: &[u8]) -> Reply {
+        self.session.handle(&mut self.meter, apdu)
+    }
+
     fn exchange(&mut self, apdu: &[u8]) -> Vec<u8> {
-        match self.session.handle(&mut self.meter, apdu) {
+        let ciphered = self.security.is_some() && !matches!(apdu.first(), Some(0x60 | 0x62));
+        let apdu = if ciphered {
+            self.cipher(Envelope::ServiceSpecific(KeyKind::Global), apdu)
+        } else {
+            apdu.to_vec()
+        };
+        let answer = match self.session.handle(&mut self.meter, &apdu) {
             Reply::Send(out) | Reply::SendAndClose(out) => out,
             Reply::Close => panic!("closed"),
+        };
+        if !ciphered {
+            return answer;
         }
+        let (policy, keys) = self.security.clone().expect("security");
+        let mut plain = Vec::new();
+        CipheredApdu::decode(&answer)
+            .expect("ciphered answer")
+            .decrypt_with_policy(&keys, policy, Some(&SERVER_TITLE), &mut plain)
+            .expect("the answer's tag verifies")
+            .to_vec()
     }
 
     fn aarq(&mut self, mechanism: Option<MechanismName>, value: Option<&[u8]>) -> Vec<u8> {
@@ -72,10 +122,17 @@ impl Client {
         aarq.calling_authentication_value =
             value.map(|v| AuthenticationValue::CharString(v.to_vec()));
         aarq.calling_ap_title = Some(CLIENT_TITLE.to_vec());
-        aarq.user_information = Some(UserInformation::InitiateRequest(InitiateRequest::new(
-            Conformance::LN,
-            self.max_pdu,
-        )));
+        let initiate = InitiateRequest::new(Conformance::LN, self.max_pdu);
+        aarq.user_information = Some(if self.security.is_some() {
+            aarq.application_context_name = ApplicationContextName::LogicalNameCiphered;
+            let mut plain = Vec::new();
+            initiate.encode(&mut plain);
+            UserInformation::Ciphered(
+                self.cipher(Envelope::ServiceSpecific(KeyKind::Global), &plain),
+            )
+        } else {
+            UserInformation::InitiateRequest(initiate)
+        });
         let mut out = Vec::new();
         aarq.encode(&mut out);
         self.exchange(&out)
@@ -458,4 +515,111 @@ fn a_release_request_is_answered_and_closes() {
     };
     assert!(matches!(Apdu::decode(&rlre), Ok(Apdu::ReleaseResponse(_))));
     assert!(!c.session.associated());
+}
+
+#[test]
+fn an_authenticated_and_encrypted_association_reads_with_every_answer_ciphered() {
+    let policy = SecurityPolicy::AuthenticatedEncrypted;
+    let mut c = Client::with_security(Authentication::None, Some(policy));
+    let answer = c.aarq(None, None);
+    let accepted = aare(&answer);
+    assert_eq!(accepted.result, AssociationResult::Accepted);
+    assert_eq!(
+        accepted.application_context_name,
+        ApplicationContextName::LogicalNameCiphered
+    );
+    assert_eq!(accepted.server_system_title(), Some(SERVER_TITLE));
+    let Some(UserInformation::Ciphered(initiate)) = accepted.user_information else {
+        panic!("glo-initiate-response")
+    };
+    let mut plain = Vec::new();
+    let inner = CipheredApdu::decode(initiate)
+        .expect("envelope")
+        .decrypt_with_policy(&Keys::new(EK, AK), policy, Some(&SERVER_TITLE), &mut plain)
+        .expect("verifies");
+    assert!(matches!(Apdu::decode(inner), Ok(Apdu::InitiateResponse(_))));
+    assert_eq!(
+        c.get(3, VOLTAGE, 3, None),
+        Ok(Data::Structure(vec![Data::Integer(-1), Data::Enum(UNIT_V)]))
+    );
+    assert_eq!(
+        c.get(1, SERIAL, 2, None),
+        Ok(Data::OctetString(b"SIM123".to_vec()))
+    );
+}
+
+#[test]
+fn a_ciphered_aarq_with_a_wrong_key_is_refused() {
+    let mut c = Client::with_security(
+        Authentication::None,
+        Some(SecurityPolicy::AuthenticatedEncrypted),
+    );
+    c.security = Some((
+        SecurityPolicy::AuthenticatedEncrypted,
+        Keys::new([0x55; 16], AK),
+    ));
+    let answer = c.aarq(None, None);
+    let refused = aare(&answer);
+    assert_eq!(refused.result, AssociationResult::RejectedPermanent);
+    assert_eq!(
+        refused.result_source_diagnostic,
+        SourceDiagnostic::User(AcseServiceUser::AUTHENTICATION_FAILURE)
+    );
+}
+
+#[test]
+fn a_request_with_a_bad_tag_a_replayed_counter_or_in_clear_closes_the_connection() {
+    let policy = SecurityPolicy::AuthenticatedEncrypted;
+    let get = OwnedGetRequest::Normal {
+        invoke: invoke(),
+        attribute: AttributeDescriptor::new(3, ENERGY_IMPORT, 2),
+        selection: None,
+    }
+    .to_vec();
+    // A changed byte in the tag.
+    let mut c = Client::with_security(Authentication::None, Some(policy));
+    c.aarq(None, None);
+    let mut bad = c.cipher(Envelope::ServiceSpecific(KeyKind::Global), &get);
+    *bad.last_mut().expect("tag") ^= 1;
+    assert_eq!(c.exchange_raw(&bad), Reply::Close);
+    // A replayed frame counter.
+    let mut c = Client::with_security(Authentication::None, Some(policy));
+    c.aarq(None, None);
+    let good = c.cipher(Envelope::ServiceSpecific(KeyKind::Global), &get);
+    assert!(matches!(c.exchange_raw(&good), Reply::Send(_)));
+    assert_eq!(c.exchange_raw(&good), Reply::Close);
+    // A request in clear.
+    let mut c = Client::with_security(Authentication::None, Some(policy));
+    c.aarq(None, None);
+    assert_eq!(c.exchange_raw(&get), Reply::Close);
+}
+
+#[test]
+fn authenticated_only_and_general_glo_ciphering_are_answered_in_kind() {
+    let policy = SecurityPolicy::Authenticated;
+    let mut c = Client::with_security(Authentication::None, Some(policy));
+    c.aarq(None, None);
+    let get = OwnedGetRequest::Normal {
+        invoke: invoke(),
+        attribute: AttributeDescriptor::new(1, SERIAL, 2),
+        selection: None,
+    }
+    .to_vec();
+    let request = c.cipher(Envelope::General(KeyKind::Global), &get);
+    let Reply::Send(answer) = c.exchange_raw(&request) else {
+        panic!("no answer")
+    };
+    assert_eq!(answer[0], 0xDB, "general-glo-ciphering");
+    let mut plain = Vec::new();
+    let inner = CipheredApdu::decode(&answer)
+        .expect("envelope")
+        .decrypt_with_policy(&Keys::new(EK, AK), policy, Some(&SERVER_TITLE), &mut plain)
+        .expect("verifies");
+    assert!(matches!(
+        GetResponse::decode(inner),
+        Ok(GetResponse::Normal {
+            result: GetDataResult::Data(_),
+            ..
+        })
+    ));
 }
