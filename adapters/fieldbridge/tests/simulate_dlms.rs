@@ -1,7 +1,9 @@
 //! `fieldbridge simulate dlms` read over the TCP wrapper by a client built from the codec:
 //! the association (none, low, high-gmac with the keys file), registers with their scalers, the
 //! clock, and the load profile growing every period, read whole and by entry; authenticated
-//! encryption with the keys file, and a client with a wrong key refused.
+//! encryption with the keys file, and a client with a wrong key refused. Then the same by a
+//! client nobody here wrote: Gurux (gurux-dlms in .venv, `tests/peers/dlms/sim_client.py`) reads
+//! the registers, clock and profile with and without ciphering, and is refused with a wrong key.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -28,7 +30,7 @@ use fieldbridge_dlms::security::{
     SecurityPolicy,
 };
 use fieldbridge_dlms::wrapper::{self, OwnedWrapperPdu};
-use fieldbridge_tests::{free_port, repo_root};
+use fieldbridge_tests::{free_port, python, repo_root};
 
 const IMPORT: [u8; 6] = [1, 0, 1, 8, 0, 255];
 const VOLTAGE: [u8; 6] = [1, 0, 32, 7, 0, 255];
@@ -507,4 +509,93 @@ fn authenticated_encryption_reads_a_register_and_a_wrong_key_is_refused() {
         aare.result_source_diagnostic,
         SourceDiagnostic::User(AcseServiceUser::AUTHENTICATION_FAILURE)
     );
+}
+
+/// Runs `tests/peers/dlms/sim_client.py` (Gurux) against the simulator: its JSON and whether it
+/// succeeded.
+fn gurux(port: u16, args: &[&str]) -> (serde_json::Value, bool) {
+    let out = Command::new(python())
+        .arg(repo_root().join("tests/peers/dlms/sim_client.py"))
+        .args(["--port", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("run the Gurux client (scripts/install-peers installs gurux-dlms into .venv)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report =
+        serde_json::from_str(text.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
+            panic!(
+                "{e}: {text} {} (is gurux-dlms installed? scripts/install-peers)",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    (report, out.status.success())
+}
+
+fn check_gurux_report(report: &serde_json::Value) {
+    assert_eq!(
+        report["energy_scaler_unit"],
+        serde_json::json!([1.0, 30]),
+        "{report}"
+    );
+    assert_eq!(
+        report["voltage_scaler_unit"],
+        serde_json::json!([0.1, 35]),
+        "{report}"
+    );
+    assert_eq!(report["serial"], "FB0000000001", "{report}");
+    assert!(
+        report["energy"].as_u64().expect("energy") >= 1_000_000,
+        "{report}"
+    );
+    assert!(report["clock"].as_str().is_some(), "{report}");
+    let rows = report["rows"].as_array().expect("rows");
+    assert!(rows.len() >= 2, "{report}");
+    assert!(
+        report["entries"].as_u64().expect("entries") >= 2,
+        "{report}"
+    );
+    assert_eq!(report["range"], serde_json::json!(rows[..2]), "{report}");
+}
+
+#[test]
+fn a_gurux_client_reads_registers_clock_and_profile_in_clear() {
+    let port = free_port();
+    let _sim = simulator(port, &["--period", "1s"]);
+    std::thread::sleep(Duration::from_millis(2200)); // two profile entries at least
+    let (report, ok) = gurux(port, &[]);
+    assert!(ok, "{report}");
+    check_gurux_report(&report);
+}
+
+#[test]
+fn a_gurux_client_reads_with_hls_gmac_and_authenticated_encryption_and_a_wrong_key_is_refused() {
+    let (path, _, _) = keys_file();
+    let port = free_port();
+    let _sim = simulator(
+        port,
+        &[
+            "--period",
+            "1s",
+            "--authentication",
+            "high-gmac",
+            "--security",
+            "authenticated-encrypted",
+            "--keys",
+            path.to_str().expect("path"),
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(2200));
+    let secure = [
+        "--authentication",
+        "high-gmac",
+        "--security",
+        "authenticated-encrypted",
+    ];
+    let (report, ok) = gurux(port, &secure);
+    assert!(ok, "{report}");
+    check_gurux_report(&report);
+    let (report, ok) = gurux(port, &[&secure[..], &["--wrong-key"]].concat());
+    assert!(!ok, "{report}");
+    let error = report["error"].as_str().expect("error");
+    assert!(error.contains("Authentication failure"), "{report}");
 }

@@ -22,7 +22,9 @@ use fieldbridge_dlms::apdu::get::{
 };
 use fieldbridge_dlms::apdu::selective::{EntryDescriptor, RangeDescriptor, RangeValue};
 
-use fieldbridge_dlms::axdr::{ClockStatus, Data, DataRef, DateTime, UtcTime};
+use fieldbridge_dlms::axdr::{
+    ClockStatus, Data, DataRef, DateTime, UtcTime, DEVIATION_NOT_SPECIFIED,
+};
 
 /// 0-0:1.0.0*255, the clock.
 pub const CLOCK: [u8; 6] = [0, 0, 1, 0, 0, 255];
@@ -244,7 +246,17 @@ impl Meter {
                     return Err(DataAccessResult::OBJECT_UNAVAILABLE);
                 }
                 let bound = |v: &RangeValue| match v {
-                    RangeValue::DateTime(t) => t.to_utc().map(|u| u.seconds),
+                    // A bound with no deviation is in the meter's local time, which is UTC.
+                    RangeValue::DateTime(t) => DateTime {
+                        deviation: if t.deviation == DEVIATION_NOT_SPECIFIED {
+                            0
+                        } else {
+                            t.deviation
+                        },
+                        ..*t
+                    }
+                    .to_utc()
+                    .map(|u| u.seconds),
                     RangeValue::Data(_) => None,
                 };
                 let (Some(from), Some(to)) = (bound(&range.from_value), bound(&range.to_value))
