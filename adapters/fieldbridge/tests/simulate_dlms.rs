@@ -3,7 +3,8 @@
 //! clock, and the load profile growing every period, read whole and by entry; authenticated
 //! encryption with the keys file, and a client with a wrong key refused. Then the same by a
 //! client nobody here wrote: Gurux (gurux-dlms in .venv, `tests/peers/dlms/sim_client.py`) reads
-//! the registers, clock and profile with and without ciphering, and is refused with a wrong key.
+//! the registers, clock and profile with and without ciphering, over the wrapper and over HDLC,
+//! and is refused with a wrong key.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -557,45 +558,56 @@ fn check_gurux_report(report: &serde_json::Value) {
     assert_eq!(report["range"], serde_json::json!(rows[..2]), "{report}");
 }
 
-#[test]
-fn a_gurux_client_reads_registers_clock_and_profile_in_clear() {
+/// Gurux in clear, over the wrapper or HDLC.
+fn gurux_in_clear(hdlc: bool) {
     let port = free_port();
-    let _sim = simulator(port, &["--period", "1s"]);
+    let transport: &[&str] = if hdlc { &["--hdlc"] } else { &[] };
+    let _sim = simulator(port, &[&["--period", "1s"], transport].concat());
     std::thread::sleep(Duration::from_millis(2200)); // two profile entries at least
-    let (report, ok) = gurux(port, &[]);
+    let (report, ok) = gurux(port, transport);
     assert!(ok, "{report}");
     check_gurux_report(&report);
 }
 
-#[test]
-fn a_gurux_client_reads_with_hls_gmac_and_authenticated_encryption_and_a_wrong_key_is_refused() {
+/// Gurux with HLS-GMAC and authenticated encryption, then with a wrong key.
+fn gurux_ciphered(hdlc: bool) {
     let (path, _, _) = keys_file();
     let port = free_port();
-    let _sim = simulator(
-        port,
-        &[
-            "--period",
-            "1s",
-            "--authentication",
-            "high-gmac",
-            "--security",
-            "authenticated-encrypted",
-            "--keys",
-            path.to_str().expect("path"),
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(2200));
+    let transport: &[&str] = if hdlc { &["--hdlc"] } else { &[] };
     let secure = [
         "--authentication",
         "high-gmac",
         "--security",
         "authenticated-encrypted",
     ];
-    let (report, ok) = gurux(port, &secure);
+    let keys = ["--period", "1s", "--keys", path.to_str().expect("path")];
+    let _sim = simulator(port, &[&secure[..], &keys, transport].concat());
+    std::thread::sleep(Duration::from_millis(2200));
+    let (report, ok) = gurux(port, &[&secure[..], transport].concat());
     assert!(ok, "{report}");
     check_gurux_report(&report);
-    let (report, ok) = gurux(port, &[&secure[..], &["--wrong-key"]].concat());
+    let (report, ok) = gurux(port, &[&secure[..], transport, &["--wrong-key"]].concat());
     assert!(!ok, "{report}");
     let error = report["error"].as_str().expect("error");
     assert!(error.contains("Authentication failure"), "{report}");
+}
+
+#[test]
+fn a_gurux_client_reads_registers_clock_and_profile_in_clear_over_the_wrapper() {
+    gurux_in_clear(false);
+}
+
+#[test]
+fn a_gurux_client_reads_registers_clock_and_profile_in_clear_over_hdlc() {
+    gurux_in_clear(true);
+}
+
+#[test]
+fn a_gurux_client_reads_with_hls_gmac_and_authenticated_encryption_and_a_wrong_key_is_refused() {
+    gurux_ciphered(false);
+}
+
+#[test]
+fn over_hdlc_a_gurux_client_reads_with_hls_gmac_and_encryption_and_a_wrong_key_is_refused() {
+    gurux_ciphered(true);
 }

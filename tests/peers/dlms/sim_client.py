@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """A Gurux DLMS/COSEM client (gurux-dlms) against `fieldbridge simulate dlms` over the wrapper.
 
-    sim_client.py --port PORT [--authentication none|low|high-gmac] [--password PW]
+    sim_client.py --port PORT [--hdlc] [--authentication none|low|high-gmac] [--password PW]
                   [--security none|authenticated-encrypted] [--wrong-key]
 
 Associates, reads register 1.0.1.8.0.255 value and scaler_unit, register 1.0.32.7.0.255
 scaler_unit, the clock, the serial number, the profile 1.0.99.1.0.255 (entries in use, the whole
 buffer, and by range over its first two capture times), releases, and prints one JSON line with
-what it read. Keys and the client's system title are those of captures/dlms/keys.json. Exits 0
+what it read. Keys and the client's system title are those of captures/dlms/keys.json. With
+--hdlc: HDLC over TCP (server address logical 1, physical 17), SNRM first and DISC last. Exits 0
 when every step worked, 1 (and prints {"error": ...}) otherwise.
 """
 
@@ -16,7 +17,7 @@ import json
 import socket
 import sys
 
-from gurux_dlms import GXByteBuffer, GXDateTime, GXReplyData
+from gurux_dlms import GXByteBuffer, GXDateTime, GXDLMSClient, GXReplyData
 from gurux_dlms.enums import Authentication, Conformance, InterfaceType, Security
 from gurux_dlms.objects import GXDLMSClock, GXDLMSData, GXDLMSProfileGeneric, GXDLMSRegister
 from gurux_dlms.secure import GXDLMSSecureClient
@@ -27,17 +28,27 @@ CLIENT_SYSTEM_TITLE = bytes.fromhex("4D4D4D0000000001")
 
 
 class Link:
-    def __init__(self, port):
+    def __init__(self, port, hdlc):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         self.buffer = bytearray()
+        self.hdlc = hdlc
+
+    def size(self):
+        if self.hdlc:
+            if len(self.buffer) < 3:
+                return None
+            return 2 + (((self.buffer[1] & 0x07) << 8) | self.buffer[2])
+        if len(self.buffer) < 8:
+            return None
+        return 8 + int.from_bytes(self.buffer[6:8], "big")
 
     def send(self, frame):
         self.sock.sendall(bytes(frame))
 
     def next_frame(self):
         while True:
-            if len(self.buffer) >= 8:
-                size = 8 + int.from_bytes(self.buffer[6:8], "big")
+            size = self.size()
+            if size is not None:
                 if len(self.buffer) >= size:
                     frame = bytes(self.buffer[:size])
                     del self.buffer[:size]
@@ -55,7 +66,12 @@ class Session:
         security = {"none": Security.NONE,
                     "authenticated-encrypted": Security.AUTHENTICATION_ENCRYPTION}[args.security]
         password = args.password.encode() if auth == Authentication.LOW else None
-        c = GXDLMSSecureClient(True, 16, 1, auth, password, InterfaceType.WRAPPER)
+        if args.hdlc:
+            c = GXDLMSSecureClient(True, 16, GXDLMSClient.getServerAddress(1, 17), auth,
+                                   password, InterfaceType.HDLC)
+            c.serverAddressSize = 2
+        else:
+            c = GXDLMSSecureClient(True, 16, 1, auth, password, InterfaceType.WRAPPER)
         c.maxReceivePDUSize = 256  # the whole buffer comes in blocks
         c.ciphering.systemTitle = bytearray(CLIENT_SYSTEM_TITLE)
         key = bytes(16 * [0x55]) if args.wrong_key else BLOCK_CIPHER_KEY
@@ -65,7 +81,8 @@ class Session:
         c.ciphering.invocationCounter = 16
         c.proposedConformance &= ~Conformance.GENERAL_PROTECTION
         self.client = c
-        self.link = Link(args.port)
+        self.link = Link(args.port, args.hdlc)
+        self.hdlc = args.hdlc
 
     def exchange(self, data):
         reply = GXReplyData()
@@ -100,6 +117,8 @@ def plain_time(value):
 
 def run(s):
     c = s.client
+    if s.hdlc:
+        c.parseUAResponse(s.exchange(c.snrmRequest()).data)
     c.parseAareResponse(s.exchange(c.aarqRequest()).data)
     if c.authentication > Authentication.LOW:
         c.parseApplicationAssociationResponse(
@@ -129,6 +148,8 @@ def run(s):
         ranged = c.updateValue(pg, 2, reply.value)
         out["range"] = [[plain_time(r[0]).isoformat(), r[1], r[2]] for r in ranged]
     s.exchange(c.releaseRequest())
+    if s.hdlc:
+        s.exchange(c.disconnectRequest())
     return out
 
 
@@ -139,6 +160,7 @@ def main():
     ap.add_argument("--password", default="12345678")
     ap.add_argument("--security", default="none")
     ap.add_argument("--wrong-key", action="store_true")
+    ap.add_argument("--hdlc", action="store_true")
     args = ap.parse_args()
     try:
         s = Session(args)

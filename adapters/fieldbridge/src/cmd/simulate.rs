@@ -85,7 +85,7 @@ pub(crate) enum Simulator {
         /// Listen address.
         #[arg(long, default_value = "127.0.0.1:4059")]
         listen: SocketAddr,
-        /// HDLC over TCP instead of the wrapper (not yet: refused).
+        /// HDLC over TCP instead of the wrapper (server address: logical 1, physical 17).
         #[arg(long)]
         hdlc: bool,
         /// Authentication: none, low or high-gmac.
@@ -320,9 +320,6 @@ fn dlms_config(
     period: &str,
     speed: u32,
 ) -> Result<DlmsConfig, String> {
-    if hdlc {
-        return Err("--hdlc is not supported yet: the simulator serves the TCP wrapper".to_owned());
-    }
     let file = match keys {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -334,6 +331,7 @@ fn dlms_config(
     let mut config = DlmsConfig {
         period: parse_period(period)?,
         speed: speed.max(1),
+        hdlc,
         ..DlmsConfig::default()
     };
     if let Some(title) = hex_field::<8>(&file, "server_system_title")? {

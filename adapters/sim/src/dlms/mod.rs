@@ -4,7 +4,8 @@
 //! load profile that grows by one entry every simulated period, a disconnect control) shared
 //! by every connection, each connection with its own association ([`Session`]: authentication
 //! none, low or high-gmac, security suite 0 ciphering with every GCM tag checked, GET with
-//! block transfer, SET, ACTION, release), over the TCP wrapper (IEC 62056-47). The meter's clock is the system clock at start plus the time passed
+//! block transfer, SET, ACTION, release), over the TCP wrapper (IEC 62056-47) or HDLC over TCP
+//! (IEC 62056-46, the link run by [`hdlc::link::Server`](fieldbridge_dlms::hdlc::link::Server)). The meter's clock is the system clock at start plus the time passed
 //! since, times [`DlmsConfig::speed`].
 
 pub mod meter;
@@ -43,6 +44,9 @@ pub struct DlmsConfig {
     pub speed: u32,
     /// The serial number (0-0:96.1.0*255).
     pub serial: String,
+    /// HDLC over TCP (IEC 62056-46) instead of the wrapper: the server answers at logical
+    /// address 1, physical address 17 (two octets, as the Gurux meter in tests/peers does).
+    pub hdlc: bool,
 }
 
 impl Default for DlmsConfig {
@@ -55,6 +59,7 @@ impl Default for DlmsConfig {
             period: Duration::from_secs(15 * 60),
             speed: 1,
             serial: "FB0000000001".to_owned(),
+            hdlc: false,
         }
     }
 }
@@ -135,8 +140,14 @@ pub async fn serve_dlms_listener(listener: TcpListener, config: DlmsConfig) -> i
             shared.start as u64 ^ connections.wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
         let shared = shared.clone();
+        let hdlc = config.hdlc;
         tokio::spawn(async move {
-            match serve_wrapper(stream, session, &shared).await {
+            let served = if hdlc {
+                serve_hdlc(stream, session, &shared).await
+            } else {
+                serve_wrapper(stream, session, &shared).await
+            };
+            match served {
                 Ok(()) => tracing::info!(%peer, "dlms connection closed"),
                 Err(error) => tracing::info!(%peer, %error, "dlms connection ended"),
             }
@@ -186,6 +197,64 @@ async fn serve_wrapper(
             if close {
                 return Ok(());
             }
+        }
+    }
+}
+
+/// One connection with HDLC over TCP: bytes to the link, each APDU it delivers to the session,
+/// each answer back through the link (segmented as negotiated), the link's timers kept.
+async fn serve_hdlc(
+    mut stream: TcpStream,
+    mut session: Session,
+    shared: &Shared,
+) -> io::Result<()> {
+    use fieldbridge_dlms::hdlc::link::{Config, Event, Server};
+    use fieldbridge_dlms::hdlc::Address;
+
+    let server = Address::server(1, Some(17))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    let mut link = Server::new(Config {
+        server,
+        ..Config::default()
+    });
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let timeout = link.poll_timeout();
+        tokio::select! {
+            read = stream.read(&mut buf) => {
+                let n = read?;
+                if n == 0 {
+                    return Ok(());
+                }
+                link.handle_input(Instant::now(), buf.get(..n).unwrap_or_default());
+            }
+            () = async {
+                match timeout {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            } => link.handle_timeout(Instant::now()),
+        }
+        while let Some(event) = link.poll_event() {
+            match event {
+                Event::Data(apdu) => {
+                    match shared.with_meter(|meter| session.handle(meter, &apdu)) {
+                        Reply::Send(answer) | Reply::SendAndClose(answer) => {
+                            if let Err(error) = link.send(&answer) {
+                                tracing::info!(?error, "dlms simulator: an answer not sent");
+                            }
+                        }
+                        Reply::Close => return Ok(()),
+                    }
+                }
+                Event::Disconnected(reason) => {
+                    tracing::info!(?reason, "dlms hdlc link closed");
+                }
+                other => tracing::debug!(?other, "dlms hdlc link"),
+            }
+        }
+        while let Some(frame) = link.poll_transmit(Instant::now()) {
+            stream.write_all(&frame).await?;
         }
     }
 }
