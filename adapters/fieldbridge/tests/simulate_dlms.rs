@@ -611,3 +611,41 @@ fn a_gurux_client_reads_with_hls_gmac_and_authenticated_encryption_and_a_wrong_k
 fn over_hdlc_a_gurux_client_reads_with_hls_gmac_and_encryption_and_a_wrong_key_is_refused() {
     gurux_ciphered(true);
 }
+
+#[test]
+fn push_mode_sends_data_notifications_with_the_registers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let destination = listener.local_addr().expect("addr");
+    let port = free_port();
+    let _sim = simulator(
+        port,
+        &[
+            "--push",
+            &destination.to_string(),
+            "--push-interval-ms",
+            "200",
+        ],
+    );
+    let mut invoke_ids = Vec::new();
+    for _ in 0..2 {
+        let (mut stream, _) = listener.accept().expect("a push");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes).expect("read");
+        let (pdu, used) = wrapper::decode(&bytes).expect("wrapper").expect("whole");
+        assert_eq!(used, bytes.len());
+        let Ok(Apdu::DataNotification(notification)) = Apdu::decode(pdu.apdu) else {
+            panic!("DataNotification: {bytes:02X?}")
+        };
+        invoke_ids.push(notification.long_invoke.long_invoke_id());
+        let Data::Structure(values) = notification.body.to_owned() else {
+            panic!("structure")
+        };
+        assert_eq!(values[0], Data::OctetString(vec![0, 0, 25, 9, 0, 255]));
+        assert_eq!(values[1], Data::OctetString(b"FB0000000001".to_vec()));
+        assert!(matches!(values[3], Data::DoubleLongUnsigned(n) if n >= 1_000_000));
+    }
+    assert_eq!(invoke_ids, [1, 2]);
+}

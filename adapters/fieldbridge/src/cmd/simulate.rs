@@ -107,6 +107,12 @@ pub(crate) enum Simulator {
         /// Simulated seconds per real second.
         #[arg(long, default_value_t = 1)]
         speed: u32,
+        /// Push mode: send a DataNotification (wrapper over TCP) to this address.
+        #[arg(long)]
+        push: Option<SocketAddr>,
+        /// How often to push, in milliseconds.
+        #[arg(long, default_value_t = 60_000)]
+        push_interval_ms: u64,
     },
     /// An IEC 60870-5-101 outstation on a serial line: the IEC 104 simulator's station
     /// (points, interrogation, commands, spontaneous changes) behind one or more link addresses.
@@ -208,8 +214,10 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
             keys,
             period,
             speed,
+            push,
+            push_interval_ms,
         } => {
-            let config = dlms_config(
+            let mut config = dlms_config(
                 hdlc,
                 &authentication,
                 password,
@@ -219,6 +227,8 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
                 speed,
             )
             .map_err(Error::Simulator)?;
+            config.push = push;
+            config.push_interval = Duration::from_millis(push_interval_ms.max(1));
             return tokio::select! {
                 result = fieldbridge_sim::serve_dlms(listen, config) => result.map_err(|e| Error::Io { what: format!("dlms simulator on {listen}"), source: e }),
                 () = runtime::shutdown_signal() => Ok(()),

@@ -9,6 +9,7 @@
 //! since, times [`DlmsConfig::speed`].
 
 pub mod meter;
+pub mod push;
 pub mod session;
 #[cfg(test)]
 mod tests;
@@ -44,6 +45,10 @@ pub struct DlmsConfig {
     pub speed: u32,
     /// The serial number (0-0:96.1.0*255).
     pub serial: String,
+    /// Push mode: send a DataNotification to this address over TCP every `push_interval`.
+    pub push: Option<SocketAddr>,
+    /// How often to push (real time).
+    pub push_interval: Duration,
     /// HDLC over TCP (IEC 62056-46) instead of the wrapper: the server answers at logical
     /// address 1, physical address 17 (two octets, as the Gurux meter in tests/peers does).
     pub hdlc: bool,
@@ -60,6 +65,8 @@ impl Default for DlmsConfig {
             speed: 1,
             serial: "FB0000000001".to_owned(),
             hdlc: false,
+            push: None,
+            push_interval: Duration::from_secs(60),
         }
     }
 }
@@ -125,6 +132,9 @@ pub async fn serve_dlms_listener(listener: TcpListener, config: DlmsConfig) -> i
     let addr = listener.local_addr()?;
     tracing::info!(%addr, authentication = ?config.authentication, period = ?config.period, "dlms simulator listening");
     let shared = Arc::new(Shared::new(&config));
+    if let Some(destination) = config.push {
+        tokio::spawn(push_loop(destination, config.clone(), shared.clone()));
+    }
     let mut connections = 0u64;
     loop {
         let (stream, peer) = listener.accept().await?;
@@ -255,6 +265,37 @@ async fn serve_hdlc(
         }
         while let Some(frame) = link.poll_transmit(Instant::now()) {
             stream.write_all(&frame).await?;
+        }
+    }
+}
+
+/// Pushes a DataNotification to `destination` every interval, a TCP connection each; a
+/// destination that does not listen is logged and tried again at the next interval.
+async fn push_loop(destination: SocketAddr, config: DlmsConfig, shared: Arc<Shared>) {
+    let mut pusher = push::Pusher::new(config.keys, config.system_title, config.security);
+    let mut ticker = tokio::time::interval(config.push_interval.max(Duration::from_millis(10)));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let Some(apdu) = shared.with_meter(|meter| pusher.next(meter)) else {
+            tracing::warn!("dlms simulator: the push cannot be ciphered; push mode stops");
+            return;
+        };
+        let mut out = Vec::new();
+        if OwnedWrapperPdu::new(1, 0x10, apdu)
+            .encode(&mut out)
+            .is_err()
+        {
+            continue;
+        }
+        let sent = async {
+            let mut stream = TcpStream::connect(destination).await?;
+            stream.write_all(&out).await?;
+            stream.shutdown().await
+        };
+        match sent.await {
+            Ok(()) => tracing::debug!(%destination, "dlms push sent"),
+            Err(error) => tracing::info!(%destination, %error, "dlms push not delivered"),
         }
     }
 }
