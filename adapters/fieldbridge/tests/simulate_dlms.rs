@@ -649,3 +649,27 @@ fn push_mode_sends_data_notifications_with_the_registers() {
     }
     assert_eq!(invoke_ids, [1, 2]);
 }
+
+#[test]
+fn a_gurux_client_with_the_password_reads_and_one_with_a_wrong_password_is_refused() {
+    let port = free_port();
+    let _sim = simulator(
+        port,
+        &[
+            "--period",
+            "1s",
+            "--authentication",
+            "low",
+            "--password",
+            "12345678",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(2200));
+    let (report, ok) = gurux(port, &["--authentication", "low", "--password", "12345678"]);
+    assert!(ok, "{report}");
+    check_gurux_report(&report);
+    let (report, ok) = gurux(port, &["--authentication", "low", "--password", "wrong"]);
+    assert!(!ok, "{report}");
+    let error = report["error"].as_str().expect("error");
+    assert!(error.contains("Authentication failure"), "{report}");
+}

@@ -380,6 +380,7 @@ impl Session {
             .union(Conformance::SET)
             .union(Conformance::ACTION)
             .union(Conformance::SELECTIVE_ACCESS)
+            .union(Conformance::MULTIPLE_REFERENCES)
             .union(Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ);
         let response = InitiateResponse {
             negotiated_quality_of_service: None,
@@ -446,7 +447,36 @@ impl Session {
                 invoke,
                 block_number,
             } => self.next_block(*invoke, *block_number),
-            GetRequest::WithList { invoke, .. } => dar_get(*invoke, DataAccessResult::OTHER_REASON),
+            GetRequest::WithList { invoke, attributes } => {
+                self.long_get = None;
+                let results = attributes
+                    .clone()
+                    .map(|item| {
+                        let result = if self.associated() {
+                            let selection =
+                                item.selection.as_ref().map(|s| (s.selector, s.parameters));
+                            meter.get(&item.attribute, selection)
+                        } else {
+                            Err(DataAccessResult::READ_WRITE_DENIED)
+                        };
+                        match result {
+                            Ok(data) => OwnedGetDataResult::Data(data),
+                            Err(result) => OwnedGetDataResult::DataAccessResult(result),
+                        }
+                    })
+                    .collect();
+                let answer = OwnedGetResponse::WithList {
+                    invoke: *invoke,
+                    results,
+                };
+                // A list answer too long for the client is refused whole (no block transfer
+                // of lists in this simulator).
+                if answer.encoded_len() <= self.client_max_pdu {
+                    answer.to_vec()
+                } else {
+                    dar_get(*invoke, DataAccessResult::OTHER_REASON)
+                }
+            }
         }
     }
 

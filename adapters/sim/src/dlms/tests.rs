@@ -6,12 +6,14 @@ use fieldbridge_dlms::apdu::association::{
     AuthenticationValue, MechanismName, OwnedAarq, SourceDiagnostic, UserInformation,
 };
 use fieldbridge_dlms::apdu::conformance::Conformance;
+use fieldbridge_dlms::apdu::get::OwnedGetDataResult;
 use fieldbridge_dlms::apdu::get::{
     ActionResult, AttributeDescriptor, DataAccessResult, GetDataResult, GetResponse,
     InvokeIdAndPriority, MethodDescriptor, OwnedGetRequest, Progress, Reassembler,
 };
 use fieldbridge_dlms::apdu::initiate::InitiateRequest;
 use fieldbridge_dlms::apdu::release::OwnedReleaseRequest;
+use fieldbridge_dlms::apdu::selective::OwnedAttributeWithSelection;
 use fieldbridge_dlms::apdu::selective::OwnedSelectiveAccess;
 use fieldbridge_dlms::apdu::selective::{
     CaptureObject, EntryDescriptor, RangeDescriptor, RangeValue,
@@ -622,4 +624,35 @@ fn authenticated_only_and_general_glo_ciphering_are_answered_in_kind() {
             ..
         })
     ));
+}
+
+#[test]
+fn a_get_with_list_answers_each_attribute_with_its_value_or_result() {
+    let mut c = Client::new(Authentication::None);
+    c.aarq(None, None);
+    let attribute = |class_id, ln, id| OwnedAttributeWithSelection {
+        attribute: AttributeDescriptor::new(class_id, ln, id),
+        selection: None,
+    };
+    let request = OwnedGetRequest::WithList {
+        invoke: invoke(),
+        attributes: vec![
+            attribute(1, SERIAL, 2),
+            attribute(3, [9, 9, 9, 9, 9, 9], 2),
+            attribute(3, VOLTAGE, 3),
+        ],
+    };
+    let answer = c.exchange(&request.to_vec());
+    let Ok(GetResponse::WithList { results, .. }) = GetResponse::decode(&answer) else {
+        panic!("get-response-with-list")
+    };
+    let results: Vec<_> = results.map(|r| r.to_owned()).collect();
+    assert_eq!(
+        results,
+        vec![
+            OwnedGetDataResult::Data(Data::OctetString(b"SIM123".to_vec())),
+            OwnedGetDataResult::DataAccessResult(DataAccessResult::OBJECT_UNDEFINED),
+            OwnedGetDataResult::Data(Data::Structure(vec![Data::Integer(-1), Data::Enum(UNIT_V)])),
+        ]
+    );
 }
