@@ -9,8 +9,11 @@
 //! | 1-0:32.7.0*255 voltage L1 | 3 | 1, 2 value (0.1 V), 3 scaler_unit (-1, V) | |
 //! | 0-0:96.1.0*255 serial number | 1 | 1, 2 value | |
 //! | 1-0:99.1.0*255 load profile | 7 | 1, 2 buffer (selectors 1 and 2), 3 capture_objects, 4 capture_period, 7 entries_in_use, 8 profile_entries | |
-//! | 0-0:96.3.10*255 disconnect control | 70 | 1, 2 output_state, 3 control_state | 1 remote_disconnect, 2 remote_reconnect |
+//! | 0-0:96.3.10*255 disconnect control | 70 | 1, 2 output_state, 3 control_state (0 or 1) | 1 remote_disconnect, 2 remote_reconnect |
 //! | 0-0:40.0.0*255 current association | 15 | 1 | 1 reply_to_HLS_authentication (in the session) |
+//!
+//! The disconnect control has no control_mode (attribute 4): remote_reconnect connects at
+//! once, with no ready_for_reconnection state in between.
 //!
 //! The meter's clock is the time given to [`Meter::advance`]; every whole `period` since the
 //! start, the profile captures the clock and the two energy registers. An unknown object is
@@ -66,8 +69,8 @@ pub struct Meter {
     connected: bool,
 }
 
-/// The energy registers at `t` seconds after the start: import grows 250 Wh per simulated
-/// quarter hour (1 kW), export 1/5 of that.
+/// The energy registers `elapsed` seconds after the start: import grows 1 Wh every 4 simulated
+/// seconds (225 Wh a quarter hour, 900 W) from 1,000,000 Wh, export is a fifth of import.
 fn energy(elapsed: i64) -> (u32, u32) {
     let elapsed = elapsed.max(0);
     let import = 1_000_000 + elapsed / 4;
@@ -221,7 +224,6 @@ impl Meter {
             (PROFILE, 8) => Data::DoubleLongUnsigned(PROFILE_ENTRIES),
             (DISCONNECT, 2) => Data::Boolean(self.connected),
             (DISCONNECT, 3) => Data::Enum(u8::from(self.connected)),
-            (DISCONNECT, 4) => Data::Enum(1),
             _ => return Err(DataAccessResult::OBJECT_UNAVAILABLE),
         };
         Ok(value)
