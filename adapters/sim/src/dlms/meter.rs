@@ -18,7 +18,8 @@
 //! The meter's clock is the time given to [`Meter::advance`]; every whole `period` since the
 //! start, the profile captures the clock and the two energy registers. An unknown object is
 //! answered with object-undefined, a known object's unknown attribute with
-//! object-unavailable, a SET of a read-only attribute with read-write-denied.
+//! object-unavailable, a SET of a read-only attribute with read-write-denied. The clock's time
+//! and the export register's value are writable.
 
 use fieldbridge_dlms::apdu::get::{
     ActionResult, AttributeDescriptor, DataAccessResult, MethodDescriptor,
@@ -67,6 +68,8 @@ pub struct Meter {
     buffer: std::collections::VecDeque<(i64, u32, u32)>,
     /// The disconnect control's output_state (true: connected).
     connected: bool,
+    /// What a SET of the export register added to it.
+    export_adjust: i64,
 }
 
 /// The energy registers `elapsed` seconds after the start: import grows 1 Wh every 4 simulated
@@ -119,6 +122,7 @@ impl Meter {
             captures: 0,
             buffer: std::collections::VecDeque::new(),
             connected: true,
+            export_adjust: 0,
         }
     }
 
@@ -151,6 +155,7 @@ impl Meter {
                 break;
             }
             let (import, export) = energy(next - self.start);
+            let export = self.adjusted(export);
             self.buffer.push_back((next, import, export));
             if self.buffer.len() > PROFILE_ENTRIES as usize {
                 self.buffer.pop_front();
@@ -160,7 +165,13 @@ impl Meter {
     }
 
     fn registers(&self) -> (u32, u32) {
-        energy(self.now - self.start)
+        let (import, export) = energy(self.now - self.start);
+        (import, self.adjusted(export))
+    }
+
+    fn adjusted(&self, export: u32) -> u32 {
+        u32::try_from((i64::from(export) + self.export_adjust).clamp(0, i64::from(u32::MAX)))
+            .unwrap_or(0)
     }
 
     fn voltage(&self) -> u16 {
@@ -315,7 +326,8 @@ impl Meter {
         ))
     }
 
-    /// SET of one attribute: only the clock's time is writable.
+    /// SET of one attribute: the clock's time and the export register's value are writable
+    /// (the register keeps growing from the value set).
     pub fn set(
         &mut self,
         attribute: &AttributeDescriptor,
@@ -335,6 +347,14 @@ impl Meter {
                 self.now = t.seconds;
                 self.start = t.seconds;
                 self.captures = 0;
+                Ok(())
+            }
+            (ENERGY_EXPORT, 2) => {
+                let Data::DoubleLongUnsigned(value) = value.to_owned() else {
+                    return Err(DataAccessResult::TYPE_UNMATCHED);
+                };
+                let (_, export) = energy(self.now - self.start);
+                self.export_adjust = i64::from(value) - i64::from(export);
                 Ok(())
             }
             (ln, id) if Self::class_of(ln).is_some() && (1..=8).contains(&id) => {

@@ -389,7 +389,7 @@ fn the_disconnect_control_disconnects_and_reconnects() {
 }
 
 #[test]
-fn the_clock_is_set_and_a_register_is_not_writable() {
+fn the_clock_and_the_export_register_are_set_and_the_import_register_is_not_writable() {
     let mut c = Client::new(Authentication::None);
     c.aarq(None, None);
     let set = |attribute, value| {
@@ -413,6 +413,32 @@ fn the_clock_is_set_and_a_register_is_not_writable() {
         })
     ));
     assert_eq!(c.get(8, CLOCK, 2, None), Ok(clock(START + 86_400)));
+    let answer = c.exchange(&set(
+        AttributeDescriptor::new(3, ENERGY_EXPORT, 2),
+        Data::DoubleLongUnsigned(5000),
+    ));
+    assert!(matches!(
+        SetResponse::decode(&answer),
+        Ok(SetResponse::Normal {
+            result: DataAccessResult::SUCCESS,
+            ..
+        })
+    ));
+    assert_eq!(
+        c.get(3, ENERGY_EXPORT, 2, None),
+        Ok(Data::DoubleLongUnsigned(5000))
+    );
+    let answer = c.exchange(&set(
+        AttributeDescriptor::new(3, ENERGY_EXPORT, 2),
+        Data::Long(1),
+    ));
+    assert!(matches!(
+        SetResponse::decode(&answer),
+        Ok(SetResponse::Normal {
+            result: DataAccessResult::TYPE_UNMATCHED,
+            ..
+        })
+    ));
     let answer = c.exchange(&set(
         AttributeDescriptor::new(3, ENERGY_IMPORT, 2),
         Data::DoubleLongUnsigned(0),
