@@ -7,6 +7,20 @@
 //! block transfer, SET, ACTION, release), over the TCP wrapper (IEC 62056-47) or HDLC over TCP
 //! (IEC 62056-46, the link run by [`hdlc::link::Server`](fieldbridge_dlms::hdlc::link::Server)). The meter's clock is the system clock at start plus the time passed
 //! since, times [`DlmsConfig::speed`].
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use fieldbridge_sim::dlms::Authentication;
+//! use fieldbridge_sim::{bind_dlms, DlmsConfig};
+//! let config = DlmsConfig {
+//!     authentication: Authentication::Low(b"12345678".to_vec()),
+//!     ..DlmsConfig::default()
+//! };
+//! let (addr, server) = bind_dlms("127.0.0.1:0".parse().unwrap(), config).await?;
+//! println!("meter on {addr}");
+//! server.await??;
+//! # Ok(()) }
+//! ```
 
 pub mod meter;
 pub mod push;
