@@ -1,5 +1,6 @@
 //! Simulators for fieldbridge demos and tests: a Modbus server, an IEC 60870-5-104 outstation
-//! ([`iec104`]) and an IEC 60870-5-101 outstation on a serial line ([`iec101`]); the two IEC
+//! ([`iec104`]), an IEC 60870-5-101 outstation on a serial line ([`iec101`]) and a DLMS/COSEM
+//! meter ([`dlms`]); the two IEC
 //! ones share one station ([`outstation`]) and differ only in their transport.
 //!
 //! [`ModbusSim`] holds one [`Model`] (coils, discrete inputs, input and holding registers,
@@ -25,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 mod animate;
+pub mod dlms;
 pub mod iec101;
 pub mod iec104;
 pub mod map;
@@ -34,6 +36,7 @@ mod server;
 mod service;
 mod sim;
 
+pub use dlms::{bind_dlms, serve_dlms, serve_dlms_listener, DlmsConfig};
 pub use iec101::{serve_iec101, serve_iec101_stream, Iec101Config, Iec101Mode, Parity, Sizes};
 pub use iec104::{bind_iec104, serve_iec104, serve_iec104_listener, Iec104Config};
 pub use model::{

@@ -4,9 +4,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Subcommand;
+use fieldbridge_dlms::security::SecurityPolicy;
 use fieldbridge_iec60870::link104::Params;
+use fieldbridge_sim::dlms::Authentication;
 use fieldbridge_sim::{
-    Iec101Config, Iec101Mode, Iec104Config, ModbusSim, Parity, Rate, SimConfig, Sizes, UnitIds,
+    DlmsConfig, Iec101Config, Iec101Mode, Iec104Config, ModbusSim, Parity, Rate, SimConfig, Sizes,
+    UnitIds,
 };
 
 use crate::error::Error;
@@ -74,6 +77,42 @@ pub(crate) enum Simulator {
         /// Do not send end of initialization (M_EI_NA_1) after the first STARTDT.
         #[arg(long)]
         no_end_of_init: bool,
+    },
+    /// A DLMS/COSEM meter over the TCP wrapper: a clock, registers with scalers, a load profile
+    /// that grows every period, a disconnect control; authentication none, low or high-gmac;
+    /// security suite 0 ciphering.
+    Dlms {
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:4059")]
+        listen: SocketAddr,
+        /// HDLC over TCP instead of the wrapper (server address: logical 1, physical 17).
+        #[arg(long)]
+        hdlc: bool,
+        /// Authentication: none, low or high-gmac.
+        #[arg(long, default_value = "none")]
+        authentication: String,
+        /// The low-level password (default: the keys file's low_level_password).
+        #[arg(long)]
+        password: Option<String>,
+        /// Security suite 0: none, authenticated, encrypted or authenticated-encrypted (the keys
+        /// and the meter's system title from --keys; every GCM tag is checked).
+        #[arg(long, default_value = "none")]
+        security: String,
+        /// Keys and system titles, in the format of captures/dlms/keys.json.
+        #[arg(long)]
+        keys: Option<std::path::PathBuf>,
+        /// The load profile's capture period: seconds, or with s, m or h.
+        #[arg(long, default_value = "15m")]
+        period: String,
+        /// Simulated seconds per real second.
+        #[arg(long, default_value_t = 1)]
+        speed: u32,
+        /// Push mode: send a DataNotification (wrapper over TCP) to this address.
+        #[arg(long)]
+        push: Option<SocketAddr>,
+        /// How often to push, in milliseconds.
+        #[arg(long, default_value_t = 60_000)]
+        push_interval_ms: u64,
     },
     /// An IEC 60870-5-101 outstation on a serial line: the IEC 104 simulator's station
     /// (points, interrogation, commands, spontaneous changes) behind one or more link addresses.
@@ -166,6 +205,35 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
                 () = runtime::shutdown_signal() => Ok(()),
             };
         }
+        Simulator::Dlms {
+            listen,
+            hdlc,
+            authentication,
+            password,
+            security,
+            keys,
+            period,
+            speed,
+            push,
+            push_interval_ms,
+        } => {
+            let mut config = dlms_config(
+                hdlc,
+                &authentication,
+                password,
+                &security,
+                keys.as_deref(),
+                &period,
+                speed,
+            )
+            .map_err(Error::Simulator)?;
+            config.push = push;
+            config.push_interval = Duration::from_millis(push_interval_ms.max(1));
+            return tokio::select! {
+                result = fieldbridge_sim::serve_dlms(listen, config) => result.map_err(|e| Error::Io { what: format!("dlms simulator on {listen}"), source: e }),
+                () = runtime::shutdown_signal() => Ok(()),
+            };
+        }
         Simulator::Iec101 {
             serial,
             baud,
@@ -216,4 +284,113 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
         result = served => result.map_err(|e| Error::Io { what: format!("modbus simulator on {}", rtu.as_deref().map_or(listen.to_string(), str::to_owned)), source: e }),
         () = runtime::shutdown_signal() => Ok(()),
     }
+}
+
+/// "900", "900s", "15m" or "1h" as a duration of at least a second.
+fn parse_period(text: &str) -> Result<Duration, String> {
+    let (number, unit) = match text.strip_suffix(['s', 'm', 'h']) {
+        Some(number) => (number, &text[number.len()..]),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("invalid period {text:?} (expected e.g. 900, 30s, 15m or 1h)"))?;
+    let seconds = match unit {
+        "h" => n.saturating_mul(3600),
+        "m" => n.saturating_mul(60),
+        _ => n,
+    };
+    if seconds == 0 {
+        return Err("the period must be at least a second".to_owned());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+/// A 16-octet key or an 8-octet system title from the keys file's hex.
+fn hex_field<const N: usize>(
+    keys: &serde_json::Value,
+    name: &str,
+) -> Result<Option<[u8; N]>, String> {
+    let Some(text) = keys.get(name).and_then(serde_json::Value::as_str) else {
+        return Ok(None);
+    };
+    let bytes = hex::decode(text).map_err(|e| format!("keys file: {name}: {e}"))?;
+    <[u8; N]>::try_from(bytes)
+        .map(Some)
+        .map_err(|_| format!("keys file: {name} must be {N} octets"))
+}
+
+/// The DLMS simulator's settings from its options.
+fn dlms_config(
+    hdlc: bool,
+    authentication: &str,
+    password: Option<String>,
+    security: &str,
+    keys: Option<&std::path::Path>,
+    period: &str,
+    speed: u32,
+) -> Result<DlmsConfig, String> {
+    let file = match keys {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("keys file {}: {e}", path.display()))?;
+            serde_json::from_str(&text).map_err(|e| format!("keys file {}: {e}", path.display()))?
+        }
+        None => serde_json::Value::Null,
+    };
+    let mut config = DlmsConfig {
+        period: parse_period(period)?,
+        speed: speed.max(1),
+        hdlc,
+        ..DlmsConfig::default()
+    };
+    if let Some(title) = hex_field::<8>(&file, "server_system_title")? {
+        config.system_title = title;
+    }
+    config.keys.global_unicast = hex_field::<16>(&file, "block_cipher_key")?;
+    config.keys.authentication = hex_field::<16>(&file, "authentication_key")?;
+    let has_keys = config.keys.global_unicast.is_some() && config.keys.authentication.is_some();
+    config.security = match security {
+        "none" => None,
+        "authenticated" => Some(SecurityPolicy::Authenticated),
+        "encrypted" => Some(SecurityPolicy::Encrypted),
+        "authenticated-encrypted" => Some(SecurityPolicy::AuthenticatedEncrypted),
+        other => {
+            return Err(format!(
+                "unknown security {other:?} (none, authenticated, encrypted or authenticated-encrypted)"
+            ))
+        }
+    };
+    if config.security.is_some() && !has_keys {
+        return Err(format!(
+            "--security {security} needs --keys with block_cipher_key and authentication_key"
+        ));
+    }
+    config.authentication = match authentication {
+        "none" => Authentication::None,
+        "low" => {
+            let password = password
+                .or_else(|| {
+                    file.get("low_level_password")
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_owned)
+                })
+                .ok_or(
+                    "--authentication low needs --password or a keys file with low_level_password",
+                )?;
+            Authentication::Low(password.into_bytes())
+        }
+        "high-gmac" => {
+            if !has_keys {
+                return Err("--authentication high-gmac needs --keys with block_cipher_key and authentication_key".to_owned());
+            }
+            Authentication::HighGmac
+        }
+        other => {
+            return Err(format!(
+                "unknown authentication {other:?} (none, low or high-gmac)"
+            ))
+        }
+    };
+    Ok(config)
 }
