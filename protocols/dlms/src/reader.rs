@@ -4,8 +4,6 @@
 //! that says where and what. Offsets are `base` plus the position in the slice, so that a parser
 //! handed an inner slice still reports offsets from the start of the outer frame.
 
-#![allow(dead_code)] // temporary: the layers that use every reader method land in parallel branches
-
 use crate::Error;
 
 /// A position in a borrowed input.
@@ -51,11 +49,6 @@ impl<'a> Reader<'a> {
         self.remaining() == 0
     }
 
-    /// The next byte without consuming it.
-    pub(crate) fn peek(&self) -> Option<u8> {
-        self.input.get(self.pos).copied()
-    }
-
     /// The next `n` bytes.
     pub(crate) fn bytes(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], Error> {
         let end = self.pos.checked_add(n);
@@ -93,11 +86,6 @@ impl<'a> Reader<'a> {
     /// A big-endian 32-bit value.
     pub(crate) fn u32(&mut self, what: &'static str) -> Result<u32, Error> {
         Ok(u32::from_be_bytes(self.array(what)?))
-    }
-
-    /// A big-endian 64-bit value.
-    pub(crate) fn u64(&mut self, what: &'static str) -> Result<u64, Error> {
-        Ok(u64::from_be_bytes(self.array(what)?))
     }
 
     /// An A-XDR length (IEC 61334-6 clause 6, the Green Book's "length" encoding): one octet below
