@@ -121,6 +121,53 @@ fn dm_to_snrm_refuses_the_link() {
     assert_eq!(c.state(), State::Disconnected);
 }
 
+/// A fuzz finding (`dlms_hdlc_link`): the server answered a retried SNRM twice, the client
+/// reopened the link, and the second UA, read before the new SNRM went out, was taken as its
+/// answer. The server had kept its old link (V(R) and half a segmented APDU), so the next
+/// request was joined to the old one's first segment. A UA or DM can only answer a command sent.
+#[test]
+fn a_ua_before_the_snrm_went_out_is_the_late_answer_to_an_earlier_one() {
+    let now = Instant::now();
+    let mut c = connected(now);
+    c.connect();
+    c.handle_input(now, &bytes(UA));
+    assert_eq!(c.state(), State::Connecting);
+    assert!(matches!(
+        events(&mut c)[..],
+        [Event::Discarded {
+            control: Control::Ua { .. },
+            ..
+        }]
+    ));
+    assert_eq!(sent(&mut c, now), [Control::Snrm { pf: true }]);
+    c.handle_input(now, &bytes(UA));
+    assert_eq!(c.state(), State::Connected);
+
+    c.disconnect();
+    c.handle_input(now, &response(Control::Dm { pf: true }, &[]));
+    assert_eq!(c.state(), State::Disconnecting, "DISC not sent yet");
+    assert_eq!(sent(&mut c, now), [Control::Disc { pf: true }]);
+    c.handle_input(now, &bytes(UA));
+    assert_eq!(c.state(), State::Disconnected);
+}
+
+#[test]
+fn a_ua_after_the_response_timeout_still_opens_the_link_before_the_retry() {
+    let now = Instant::now();
+    let mut c = Client::new(config());
+    c.connect();
+    assert_eq!(sent(&mut c, now), [Control::Snrm { pf: true }]);
+    let late = now + Duration::from_secs(4);
+    c.handle_timeout(late);
+    assert_eq!(events(&mut c), [Event::Retrying { attempt: 1 }]);
+    c.handle_input(late, &bytes(UA));
+    assert_eq!(
+        c.state(),
+        State::Connected,
+        "a slow meter's UA is its answer"
+    );
+}
+
 #[test]
 fn dm_on_an_open_link_means_the_server_dropped_it() {
     let now = Instant::now();

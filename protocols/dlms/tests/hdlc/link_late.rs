@@ -177,6 +177,8 @@ fn a_server_that_stays_busy_is_polled_then_disconnected_with_link_failure() {
     assert_eq!(polls, 60);
     assert_eq!(t - now, Duration::from_secs(12));
     assert_eq!(c.state(), State::Disconnecting);
+    let disc = c.poll_transmit(t).expect("the DISC goes out");
+    assert_eq!(control(&disc), Control::Disc { pf: true });
     c.handle_input(t, &frame(Control::Ua { pf: true }));
     let events: Vec<_> = std::iter::from_fn(|| c.poll_event()).collect();
     assert_eq!(

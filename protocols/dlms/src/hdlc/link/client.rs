@@ -38,6 +38,9 @@ struct Core {
     deadline: Option<Instant>,
     retries: u8,
     due: Due,
+    /// The SNRM or DISC of the present state went out: only then can a UA or DM answer it (one
+    /// that comes before is the late answer to an earlier command).
+    commanded: bool,
     /// The server answered RNR: no I frames, and a poll no earlier than `busy_until` (`None`:
     /// never, the interval being too long to add, unless [`Client::poll`] is called).
     busy: bool,
@@ -73,6 +76,7 @@ impl Client {
                 deadline: None,
                 retries: 0,
                 due: Due::Nothing,
+                commanded: false,
                 busy: false,
                 busy_until: None,
                 busy_since: None,
@@ -108,6 +112,7 @@ impl Client {
         core.reset_link();
         core.state = State::Connecting;
         core.due = Due::Snrm;
+        core.commanded = false;
         core.stop_waiting();
         core.retries = 0;
     }
@@ -266,6 +271,7 @@ impl Core {
         self.state = State::Disconnecting;
         self.closing = why;
         self.due = Due::Disc;
+        self.commanded = false;
         self.stop_waiting();
         self.retries = 0;
     }
@@ -306,6 +312,7 @@ impl Core {
             (State::Connected, _) => return self.next_data(now),
             _ => return None,
         };
+        self.commanded |= matches!(due, Due::Snrm | Due::Disc);
         self.wait(now);
         Some(bytes)
     }
@@ -402,6 +409,11 @@ impl Core {
             return self.on_push(frame);
         }
         match (self.state, control) {
+            (State::Connecting | State::Disconnecting, Control::Ua { .. } | Control::Dm { .. })
+                if !self.commanded =>
+            {
+                self.discard(control, "an answer to a command not sent yet")
+            }
             (State::Connecting, Control::Ua { .. }) => match Parameters::decode_lenient(frame.info)
             {
                 Ok(peer) => {
