@@ -16,10 +16,12 @@
 
 #![deny(missing_docs)]
 
+pub mod catchup;
 pub mod convert;
 mod driver;
 pub mod hdlc_link;
 pub mod link;
+pub mod profile;
 pub mod session;
 
 pub use driver::{meta, refusals, Driver};

@@ -207,6 +207,7 @@ impl Bridge {
                 events: tx.clone(),
                 stats,
                 commands,
+                state_dir: config.bridge.data_dir.join("sources").join(&*source.name),
             };
             sources.spawn(driver.start(source, context));
         }

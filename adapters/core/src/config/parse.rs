@@ -11,10 +11,12 @@ use super::model::*;
 use super::reader::TableReader;
 use super::{dlms, iec, modbus};
 
-/// Names that become topic levels: letters, digits, `_`, `-` and `.`; never MQTT wildcards or `/`.
+/// Names that become topic levels (and folders in `data_dir`): letters, digits, `_`, `-` and `.`;
+/// never MQTT wildcards or `/`, never only dots (`.` and `..` are not folders of their own).
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 128
+        && !name.chars().all(|c| c == '.')
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))

@@ -270,6 +270,12 @@ fn names_that_would_break_topics_are_refused() {
     let errors = errors_of(&text);
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].key, "bridge.site");
+    for dots in [".", ".."] {
+        let errors = errors_of(&MINIMAL.replace("plant-a", dots));
+        assert_eq!(errors.len(), 1, "{dots}: {errors:#?}");
+        assert_eq!(errors[0].key, "bridge.site");
+    }
+    assert!(parse::valid_name("meter.12"), "dots within a name are fine");
 }
 
 #[test]

@@ -23,6 +23,7 @@ mod stats;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -48,6 +49,9 @@ pub struct SourceContext {
     /// Commands for the source's writable points; a queue whose sender is gone when the source has
     /// none or commands are disabled.
     pub commands: CommandReceiver,
+    /// A folder of the source's own, `data_dir/sources/<name>`, for what it must remember across
+    /// restarts (a DLMS profile's last capture time). Not created until the source needs it.
+    pub state_dir: PathBuf,
 }
 
 /// The task a driver returns; the bridge spawns it and aborts it on stop.
