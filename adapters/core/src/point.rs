@@ -406,6 +406,17 @@ pub struct SampleFacts {
     /// IEC 60870-5-101 §7.2.6.9 SQ of a binary counter reading (0 to 31).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counter_sequence: Option<u8>,
+    /// The integer the device sent before its scaler was applied (DLMS registers, IEC 62056-6-2
+    /// clause 4.3.2: `value = raw × 10^scaler`), so a consumer can check the scaling.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<i64>,
+    /// The power of ten applied to `raw` (DLMS scaler_unit's scaler).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaler: Option<i8>,
+    /// The device kept the value and handed it over late (a DLMS load-profile entry read after
+    /// its capture time): the sample is published `historical`, like one held back by an outage.
+    #[serde(skip)]
+    pub late: bool,
 }
 
 /// One reading as a source hands it to the bridge, before it has a sequence number.

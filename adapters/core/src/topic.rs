@@ -261,6 +261,7 @@ mod tests {
             cot: Some(37),
             test: false,
             counter_sequence: Some(4),
+            ..SampleFacts::default()
         };
         let v = serde_json::to_value(SourceJson {
             device: "rtu7",
@@ -286,12 +287,18 @@ mod tests {
         let v = serde_json::to_value(SourceJson {
             device: "meter12",
             address: &column,
-            facts: &SampleFacts::default(),
+            facts: &SampleFacts {
+                raw: Some(123_456),
+                scaler: Some(-3),
+                late: true,
+                ..SampleFacts::default()
+            },
         })
         .unwrap_or_default();
+        // `late` is not a fact of the source: it makes the sample `historical`.
         assert_eq!(
             v,
-            serde_json::json!({"device":"meter12","protocol":"dlms","obis":"1.0.1.8.0.255","class":3,"attribute":2,"profile":"1.0.99.1.0.255"})
+            serde_json::json!({"device":"meter12","protocol":"dlms","obis":"1.0.1.8.0.255","class":3,"attribute":2,"profile":"1.0.99.1.0.255","raw":123456,"scaler":-3})
         );
     }
 }

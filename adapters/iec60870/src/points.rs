@@ -122,6 +122,7 @@ impl Points {
                 cot: Some(header.cause.0),
                 test: header.test,
                 counter_sequence: o.counter_sequence,
+                ..SampleFacts::default()
             };
             // Every object the outstation sends is published: it reports by exception itself.
             let Some(value) = point

@@ -311,7 +311,7 @@ impl Delivery {
         let topic = self.topics.sample(&reading.device, &reading.point);
         let sample = Sample {
             seq,
-            historical: false,
+            historical: reading.facts.late,
             reading,
         };
         let mut record = Vec::new();

@@ -24,8 +24,14 @@ pub(crate) fn decode(record: &[u8]) -> Option<(&str, &[u8])> {
     Some((topic, rest.get(len..)?))
 }
 
-/// The payload marked `historical` (delivered late from the outbox).
+/// The payload marked `historical` (delivered late from the outbox), unless it already is (a
+/// sample the device itself handed over late). A `"historical":true` inside a string value is
+/// escaped (`\"historical\":true`), so the search cannot be fooled by a value.
 pub(crate) fn mark_historical(json: &[u8]) -> Vec<u8> {
+    const MARK: &[u8] = br#""historical":true"#;
+    if json.windows(MARK.len()).any(|w| w == MARK) {
+        return json.to_vec();
+    }
     match json.iter().rposition(|&b| b == b'}') {
         Some(end) if json.first() == Some(&b'{') => {
             let mut out = Vec::with_capacity(json.len() + 18);
@@ -51,6 +57,15 @@ mod tests {
         );
         assert_eq!(decode(&buf[..5]), None);
         assert_eq!(decode(&[]), None);
+    }
+
+    #[test]
+    fn a_sample_already_historical_is_not_marked_twice() {
+        let late = br#"{"seq":7,"value":1.5,"historical":true,"source":{"device":"m"}}"#;
+        assert_eq!(mark_historical(late), late.to_vec());
+        let fooled = br#"{"seq":7,"value":"\"historical\":true","source":{"device":"m"}}"#;
+        let v: serde_json::Value = serde_json::from_slice(&mark_historical(fooled)).unwrap();
+        assert_eq!(v["historical"], true);
     }
 
     #[test]
