@@ -20,9 +20,12 @@ pub mod catchup;
 pub mod convert;
 mod driver;
 pub mod hdlc_link;
+pub mod keys;
 pub mod link;
 pub mod profile;
+pub mod push;
 pub mod session;
 
 pub use driver::{meta, refusals, Driver};
+pub use push::PushDriver;
 pub use session::{Authentication, Received, Session, SessionConfig, SessionError};

@@ -10,4 +10,5 @@ pub fn registry() -> Registry {
         .with(fieldbridge_source_iec60870::Iec104Driver)
         .with(fieldbridge_source_iec60870::Iec101Driver)
         .with(fieldbridge_source_dlms::Driver)
+        .with(fieldbridge_source_dlms::PushDriver)
 }
