@@ -4,6 +4,7 @@ mod ciphering;
 mod commands;
 mod hls;
 mod meter;
+mod oracle;
 
 use super::*;
 use std::time::Duration;
