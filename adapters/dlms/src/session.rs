@@ -1,147 +1,117 @@
 //! The sans-IO DLMS client session (IEC 62056-5-3, DLMS UA 1000-2 Ed. 10 clause 9.3): the
-//! association (AARQ/AARE, clause 9.3.2), GET by logical name with block transfer (clause
-//! 9.3.6 and 9.4.6.5.2), the release (RLRQ/RLRE, clause 9.3.3), the invoke-id and a reply timer.
+//! association (AARQ/AARE, clause 9.3.2) with no, low (password) or high-level GMAC
+//! authentication (clause 9.2.7.4), security suite 0 ciphering (clause 9.2.7.2), GET by logical
+//! name with selective access and block transfer (clause 9.3.6, 9.4.6.5.2), SET and ACTION
+//! (clause 9.3.7, 9.3.8, with block transfer of the request), the release (RLRQ/RLRE, clause
+//! 9.3.3), the invoke-id and a reply timer.
 //!
 //! The session takes the APDUs the meter sent and hands back the APDUs to send; it knows nothing
 //! of the transport (the TCP wrapper or HDLC, with the LLC header) nor of the clock: the caller
-//! passes `now`. Any error other than a data-access-result leaves the session idle: the caller
-//! associates again.
+//! passes `now`. Any error other than a data-access-result or action-result leaves the session
+//! idle: the caller associates again.
 //!
 //! ```text
-//! Idle --associate--> Associating --AARE accepted--> Associated --get--> Getting
-//!   ^                                                  ^  |               | GET-Next while
-//!   |                                                  |  |               | blocks come
-//!   +------- error, timeout, RLRE <-- Releasing <------+  +---release     +--> Associated
+//! Idle --associate--> Associating --AARE--> Associated --get/set/action--> Getting, Setting,
+//!   ^                      |                  ^   ^  |                     Acting (blocks: the
+//!   |            HLS: Send(pass 3)            |   |  |                     next request is a
+//!   |                      v                  |   |  |                     Received::Send)
+//!   |                Authenticating --pass 4--+   |  |
+//!   +------ error, timeout, RLRE <-- Releasing <--+  +---release
 //! ```
+//!
+//! # Security suite 0
+//! With [`SessionConfig::security`] and a policy, the AARQ's InitiateRequest goes ciphered
+//! (glo-initiate-request), every request goes ciphered with the client's system title and the
+//! next invocation counter, and every answer must come ciphered with the policy, the meter's
+//! system title from the AARE, a GCM tag that verifies and a counter above the last one. The
+//! invocation counter must never repeat with one key, across restarts too: the caller gives
+//! the first one ([`Session::with_invocation_counter`]) and reads the next one
+//! ([`Session::invocation_counter`]) after every APDU the session hands out, to store it.
 
-use std::fmt;
-use std::time::{Duration, Instant};
+mod association;
+mod command;
+mod config;
+mod error;
+mod get;
+mod security;
 
-use fieldbridge_dlms::apdu::association::{
-    AcseRequirements, ApplicationContextName, AssociationResult, AuthenticationValue,
-    MechanismName, OwnedAarq, SourceDiagnostic, UserInformation,
-};
-use fieldbridge_dlms::apdu::conformance::Conformance;
+use std::collections::VecDeque;
+use std::time::Instant;
+
 use fieldbridge_dlms::apdu::get::{
-    AttributeDescriptor, DataAccessResult, GetDataResult, GetResponse, InvokeIdAndPriority,
-    OwnedGetRequest, Progress, Reassembler,
+    ActionResult, DataAccessResult, InvokeIdAndPriority, OwnedGetDataResult, Reassembler,
 };
-use fieldbridge_dlms::apdu::initiate::{InitiateRequest, InitiateResponse};
-use fieldbridge_dlms::apdu::release::{OwnedReleaseRequest, ReleaseRequestReason};
+use fieldbridge_dlms::apdu::initiate::InitiateResponse;
+use fieldbridge_dlms::apdu::release::OwnedReleaseRequest;
+use fieldbridge_dlms::apdu::release::ReleaseRequestReason;
 use fieldbridge_dlms::apdu::Apdu;
-use fieldbridge_dlms::axdr::{Data, DataRef};
+use fieldbridge_dlms::axdr::Data;
+use fieldbridge_dlms::security::SystemTitle;
 
-/// How the client authenticates (DLMS UA 1000-2 Ed. 10 clause 9.2.7.4).
-#[derive(Clone, PartialEq, Eq)]
-pub enum Authentication {
-    /// Lowest level security: no authentication.
-    None,
-    /// Low level security (LLS): a password in the AARQ.
-    Low {
-        /// The password, sent as calling-authentication-value.
-        password: Vec<u8>,
-    },
-}
+pub use config::{Authentication, Challenge, InvokeIds, Security, SessionConfig};
+pub use error::SessionError;
 
-impl fmt::Debug for Authentication {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Authentication::None => f.write_str("None"),
-            Authentication::Low { .. } => f.write_str("Low { password: <hidden> }"),
-        }
-    }
-}
-
-/// What a session is set up with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionConfig {
-    /// The authentication of the association.
-    pub authentication: Authentication,
-    /// client-max-receive-pdu-size of the InitiateRequest.
-    pub max_receive_pdu_size: u16,
-    /// The most octets a block transfer may join into one value.
-    pub max_value_len: usize,
-    /// How long the meter has to answer a request.
-    pub timeout: Duration,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        SessionConfig {
-            authentication: Authentication::None,
-            max_receive_pdu_size: 0xFFFF,
-            max_value_len: 1 << 20,
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-/// Why a session failed. Every error but a refused read leaves the session idle.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    /// The meter's APDU does not decode.
-    #[error("the meter's APDU does not decode: {0}")]
-    Codec(#[from] fieldbridge_dlms::Error),
-    /// The AARE refused the association.
-    #[error("the meter refused the association: {result} ({diagnostic})")]
-    Rejected {
-        /// The association-result's name.
-        result: &'static str,
-        /// The result-source-diagnostic's name.
-        diagnostic: &'static str,
-    },
-    /// The meter sent an APDU the session did not wait for.
-    #[error("expected {expected}, the meter sent {found}")]
-    Unexpected {
-        /// What the session waited for.
-        expected: &'static str,
-        /// The name of the APDU that came.
-        found: &'static str,
-    },
-    /// The answer's invoke-id is not the request's.
-    #[error("the answer carries invoke-id {found}, the request {expected}")]
-    InvokeId {
-        /// The request's invoke-id.
-        expected: u8,
-        /// The answer's.
-        found: u8,
-    },
-    /// No answer came in time.
-    #[error("no answer from the meter within {0:?}")]
-    Timeout(Duration),
-    /// A request was made in a state that does not allow it.
-    #[error("cannot {action} while {phase}")]
-    State {
-        /// What the caller asked for.
-        action: &'static str,
-        /// What the session was doing.
-        phase: &'static str,
-    },
-}
+use security::Protection;
 
 /// What an APDU from the meter led to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Received {
-    /// The association is up, with what the meter granted.
+    /// The association is up, with what the meter granted (after HLS pass 4 when HLS-GMAC).
     Associated(InitiateResponse),
     /// The value read by the GET.
     Value(Data),
     /// The meter refused the GET with this data-access-result; the association stays up.
     Refused(DataAccessResult),
-    /// A block came: send this GET-Request-Next and wait again.
+    /// Send this APDU (the next block of a transfer, or HLS pass 3) and wait again.
     Send(Vec<u8>),
     /// The release was confirmed; the session is idle.
     Released,
+    /// The meter's answer to a SET: `success` or why not (clause 9.3.7); the association
+    /// stays up either way.
+    Written(DataAccessResult),
+    /// The meter's answer to an ACTION (clause 9.3.8): its action-result and the return
+    /// parameters, if any; the association stays up either way.
+    Invoked {
+        /// The action-result.
+        result: ActionResult,
+        /// The return-parameters: data, or a data-access-result.
+        returned: Option<OwnedGetDataResult>,
+    },
+}
+
+/// Requests of a SET or ACTION still to be sent in blocks, and the number of the last block
+/// sent (0 for a request sent whole).
+#[derive(Debug, Default)]
+struct Outgoing {
+    pending: VecDeque<Vec<u8>>,
+    sent: u32,
 }
 
 #[derive(Debug)]
 enum Phase {
     Idle,
-    Associating,
+    /// The AARQ is out; under HLS, the challenge CtoS is kept for pass 4.
+    Associating {
+        challenge: Option<Vec<u8>>,
+    },
+    /// HLS pass 3 is out; pass 4 must return f(CtoS).
+    Authenticating {
+        invoke: u8,
+        challenge: Vec<u8>,
+        granted: InitiateResponse,
+    },
     Associated,
     Getting {
         invoke: u8,
         blocks: Option<Reassembler>,
+    },
+    Setting {
+        invoke: u8,
+        blocks: Outgoing,
+    },
+    Acting {
+        invoke: u8,
+        blocks: Outgoing,
     },
     Releasing,
 }
@@ -150,10 +120,25 @@ impl Phase {
     fn name(&self) -> &'static str {
         match self {
             Phase::Idle => "not associated",
-            Phase::Associating => "associating",
+            Phase::Associating { .. } => "associating",
+            Phase::Authenticating { .. } => "authenticating (HLS pass 3)",
             Phase::Associated => "associated",
             Phase::Getting { .. } => "waiting for a GET response",
+            Phase::Setting { .. } => "waiting for a SET response",
+            Phase::Acting { .. } => "waiting for an ACTION response",
             Phase::Releasing => "releasing",
+        }
+    }
+
+    fn expected(&self) -> &'static str {
+        match self {
+            Phase::Idle | Phase::Associated => "nothing (no request outstanding)",
+            Phase::Associating { .. } => "an AARE",
+            Phase::Authenticating { .. } => "the ACTION response of HLS pass 4",
+            Phase::Getting { .. } => "a GET-Response",
+            Phase::Setting { .. } => "a SET-Response",
+            Phase::Acting { .. } => "an ACTION-Response",
+            Phase::Releasing => "an RLRE",
         }
     }
 }
@@ -166,20 +151,15 @@ pub struct Session {
     next_invoke: u8,
     deadline: Option<Instant>,
     granted: Option<InitiateResponse>,
-}
-
-/// The services the client proposes (DLMS UA 1000-2 Ed. 10 clause 9.4.6.1).
-fn proposed_conformance() -> Conformance {
-    Conformance::GET
-        | Conformance::SET
-        | Conformance::ACTION
-        | Conformance::SELECTIVE_ACCESS
-        | Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ
-        | Conformance::MULTIPLE_REFERENCES
+    protection: Protection,
+    /// Why [`Session::associate`] could not build its AARQ, reported by the next
+    /// [`Session::check_timeout`] or [`Session::receive`].
+    broken: Option<SessionError>,
 }
 
 impl Session {
-    /// An idle session.
+    /// An idle session; the invocation counter starts at 0 (see
+    /// [`Session::with_invocation_counter`]).
     pub fn new(config: SessionConfig) -> Self {
         Session {
             config,
@@ -187,7 +167,47 @@ impl Session {
             next_invoke: 1,
             deadline: None,
             granted: None,
+            protection: Protection::default(),
+            broken: None,
         }
+    }
+
+    /// An idle session whose first ciphered APDU (or HLS f(StoC)) uses invocation counter
+    /// `next`: the value [`Session::invocation_counter`] gave last time, restored from
+    /// storage (DLMS UA 1000-2 Ed. 10 clause 9.2.7.2.4.3: never the same counter twice with
+    /// one key).
+    pub fn with_invocation_counter(config: SessionConfig, next: u32) -> Self {
+        let mut session = Session::new(config);
+        session.protection.next_counter = next;
+        session
+    }
+
+    /// The invocation counter the next ciphered APDU or HLS reply will use: store it after
+    /// every APDU the session hands out, and give it back to
+    /// [`Session::with_invocation_counter`] after a restart.
+    pub fn invocation_counter(&self) -> u32 {
+        self.protection.next_counter
+    }
+
+    /// Sets the invocation counter of the next ciphered APDU (for a session kept across
+    /// restarts of its caller's storage).
+    pub fn set_invocation_counter(&mut self, next: u32) {
+        self.protection.next_counter = next;
+    }
+
+    /// The meter's system title from the AARE, while associating or associated.
+    pub fn server_system_title(&self) -> Option<SystemTitle> {
+        self.protection.server_title
+    }
+
+    /// The meter's last invocation counter accepted in this association.
+    pub fn server_invocation_counter(&self) -> Option<u32> {
+        self.protection.guard.last()
+    }
+
+    /// The session's configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
     }
 
     /// Whether the association is up and no request is outstanding.
@@ -195,9 +215,16 @@ impl Session {
         matches!(self.phase, Phase::Associated)
     }
 
-    /// Whether the association is up (a request may be outstanding).
+    /// Whether the association is up (a request may be outstanding). Under HLS-GMAC, only
+    /// after pass 4.
     pub fn is_associated(&self) -> bool {
-        matches!(self.phase, Phase::Associated | Phase::Getting { .. })
+        matches!(
+            self.phase,
+            Phase::Associated
+                | Phase::Getting { .. }
+                | Phase::Setting { .. }
+                | Phase::Acting { .. }
+        )
     }
 
     /// What the meter granted in its InitiateResponse, while associated.
@@ -210,65 +237,17 @@ impl Session {
         self.deadline
     }
 
-    /// Forgets the association (after a transport failure): the session is idle.
+    /// Forgets the association (after a transport failure): the session is idle. The
+    /// invocation counter is kept.
     pub fn reset(&mut self) {
         self.phase = Phase::Idle;
         self.deadline = None;
         self.granted = None;
+        self.protection.end_association();
     }
 
-    /// The AARQ that opens an association; from any state (a re-association starts here).
-    pub fn associate(&mut self, now: Instant) -> Vec<u8> {
-        self.reset();
-        let mut aarq = OwnedAarq::new(ApplicationContextName::LogicalName);
-        if let Authentication::Low { password } = &self.config.authentication {
-            aarq.sender_acse_requirements = Some(AcseRequirements::AUTHENTICATION);
-            aarq.mechanism_name = Some(MechanismName::Low);
-            aarq.calling_authentication_value =
-                Some(AuthenticationValue::CharString(password.clone()));
-        }
-        aarq.user_information = Some(UserInformation::InitiateRequest(InitiateRequest::new(
-            proposed_conformance(),
-            self.config.max_receive_pdu_size,
-        )));
-        let mut out = Vec::with_capacity(aarq.encoded_len());
-        aarq.encode(&mut out);
-        self.phase = Phase::Associating;
-        self.deadline = Some(now + self.config.timeout);
-        out
-    }
-
-    /// The GET-Request-Normal that reads one attribute.
-    ///
-    /// # Errors
-    /// [`SessionError::State`] unless the association is up with nothing outstanding.
-    pub fn get(
-        &mut self,
-        attribute: AttributeDescriptor,
-        now: Instant,
-    ) -> Result<Vec<u8>, SessionError> {
-        if !self.is_ready() {
-            return Err(SessionError::State {
-                action: "send a GET",
-                phase: self.phase.name(),
-            });
-        }
-        let invoke = self.next_invoke;
-        self.next_invoke = if invoke >= 15 { 1 } else { invoke + 1 };
-        let request = OwnedGetRequest::Normal {
-            invoke: InvokeIdAndPriority::new(invoke, true, true),
-            attribute,
-            selection: None,
-        };
-        self.phase = Phase::Getting {
-            invoke,
-            blocks: None,
-        };
-        self.deadline = Some(now + self.config.timeout);
-        Ok(request.to_vec())
-    }
-
-    /// The RLRQ that closes the association.
+    /// The RLRQ that closes the association (in clear, without user-information, as Gurux
+    /// sends it; clause 9.3.3).
     pub fn release(&mut self, now: Instant) -> Vec<u8> {
         let request = OwnedReleaseRequest {
             reason: Some(ReleaseRequestReason::NORMAL),
@@ -286,8 +265,12 @@ impl Session {
     ///
     /// # Errors
     /// [`SessionError::Timeout`] when the outstanding request's time is up; the session is then
-    /// idle.
+    /// idle. The error of an [`Session::associate`] that could not build its AARQ.
     pub fn check_timeout(&mut self, now: Instant) -> Result<(), SessionError> {
+        if let Some(error) = self.broken.take() {
+            self.reset();
+            return Err(error);
+        }
         match self.deadline {
             Some(deadline) if now >= deadline => {
                 self.reset();
@@ -297,130 +280,154 @@ impl Session {
         }
     }
 
-    /// Takes one APDU from the meter.
+    /// Takes one APDU from the meter (deciphering it under a security policy).
     ///
     /// # Errors
     /// Any [`SessionError`]; the session is then idle.
     pub fn receive(&mut self, apdu: &[u8], now: Instant) -> Result<Received, SessionError> {
-        let result = self.dispatch(apdu, now);
+        if let Some(error) = self.broken.take() {
+            self.reset();
+            return Err(error);
+        }
+        let mut plain = std::mem::take(&mut self.protection.scratch);
+        let result = self.open(apdu, &mut plain, now);
+        plain.clear();
+        self.protection.scratch = plain;
         if result.is_err() {
             self.reset();
         }
         result
     }
 
-    fn dispatch(&mut self, apdu: &[u8], now: Instant) -> Result<Received, SessionError> {
-        let decoded = Apdu::decode(apdu)?;
-        match (&mut self.phase, decoded) {
-            (Phase::Associating, Apdu::Aare(aare)) => {
-                if aare.result != AssociationResult::Accepted {
-                    return Err(SessionError::Rejected {
-                        result: aare.result.name(),
-                        diagnostic: diagnostic_name(aare.result_source_diagnostic),
-                    });
-                }
-                match aare.user_information {
-                    Some(UserInformation::InitiateResponse(granted)) => {
-                        self.phase = Phase::Associated;
-                        self.deadline = None;
-                        self.granted = Some(granted);
-                        Ok(Received::Associated(granted))
-                    }
-                    Some(UserInformation::ConfirmedServiceError(_)) => {
-                        Err(SessionError::Rejected {
-                            result: "accepted",
-                            diagnostic: "confirmed-service-error in the user-information",
+    /// Deciphers a ciphered APDU, refuses a plain one the policy wants ciphered, and
+    /// dispatches the plain APDU.
+    fn open(
+        &mut self,
+        apdu: &[u8],
+        plain: &mut Vec<u8>,
+        now: Instant,
+    ) -> Result<Received, SessionError> {
+        let decoded = match Apdu::decode(apdu)? {
+            Apdu::Ciphered(ciphered) => {
+                let text = self
+                    .protection
+                    .open(self.config.security.as_ref(), &ciphered, plain)?;
+                match Apdu::decode(text)? {
+                    Apdu::Ciphered(inner) => {
+                        return Err(SessionError::Unexpected {
+                            expected: "a plain APDU inside a ciphered one",
+                            found: inner.tag().name().unwrap_or("ciphered APDU"),
                         })
                     }
-                    _ => Err(SessionError::Unexpected {
-                        expected: "an InitiateResponse in the AARE",
-                        found: "none",
-                    }),
+                    inner => inner,
                 }
             }
-            (Phase::Getting { invoke, blocks }, Apdu::GetResponse(response)) => {
-                let expected = *invoke;
-                let found = response_invoke(&response);
-                if found != expected {
-                    return Err(SessionError::InvokeId { expected, found });
+            clear => {
+                let ciphering = self
+                    .config
+                    .security
+                    .as_ref()
+                    .is_some_and(|s| s.policy.is_some());
+                if ciphering && is_data_service(&clear) {
+                    return Err(SessionError::Unprotected {
+                        found: clear.name(),
+                    });
                 }
-                match &response {
-                    GetResponse::Normal { result, .. } => {
-                        if blocks.is_some() {
-                            return Err(SessionError::Unexpected {
-                                expected: "the next block",
-                                found: "get-response-normal",
-                            });
-                        }
-                        let received = match result {
-                            GetDataResult::Data(data) => Received::Value(data.to_owned()),
-                            GetDataResult::DataAccessResult(refused) => Received::Refused(*refused),
-                        };
-                        self.phase = Phase::Associated;
-                        self.deadline = None;
-                        Ok(received)
-                    }
-                    GetResponse::WithDatablock { .. } => {
-                        let reassembler = blocks
-                            .get_or_insert_with(|| Reassembler::new(self.config.max_value_len));
-                        match reassembler.push(&response)? {
-                            Progress::Next(block_number) => {
-                                let next = OwnedGetRequest::Next {
-                                    invoke: InvokeIdAndPriority::new(expected, true, true),
-                                    block_number,
-                                };
-                                self.deadline = Some(now + self.config.timeout);
-                                Ok(Received::Send(next.to_vec()))
-                            }
-                            Progress::Complete => {
-                                let value = DataRef::decode_all(reassembler.data())?.to_owned();
-                                self.phase = Phase::Associated;
-                                self.deadline = None;
-                                Ok(Received::Value(value))
-                            }
-                            Progress::Failed(refused) => {
-                                self.phase = Phase::Associated;
-                                self.deadline = None;
-                                Ok(Received::Refused(refused))
-                            }
-                        }
-                    }
-                    GetResponse::WithList { .. } => Err(SessionError::Unexpected {
-                        expected: "get-response-normal or with-datablock",
-                        found: "get-response-with-list",
-                    }),
-                }
+                clear
+            }
+        };
+        self.dispatch(decoded, now)
+    }
+
+    fn dispatch(&mut self, decoded: Apdu<'_>, now: Instant) -> Result<Received, SessionError> {
+        match (&self.phase, decoded) {
+            (Phase::Associating { .. }, Apdu::Aare(aare)) => self.on_aare(&aare, now),
+            (Phase::Authenticating { .. }, Apdu::ActionResponse(response)) => {
+                self.on_pass_four(&response)
+            }
+            (Phase::Getting { .. }, Apdu::GetResponse(response)) => {
+                self.on_get_response(&response, now)
+            }
+            (Phase::Setting { .. }, Apdu::SetResponse(response)) => {
+                self.on_set_response(&response, now)
+            }
+            (Phase::Acting { .. }, Apdu::ActionResponse(response)) => {
+                self.on_action_response(&response, now)
             }
             (Phase::Releasing, Apdu::ReleaseResponse(_)) => {
                 self.reset();
                 Ok(Received::Released)
             }
             (phase, other) => Err(SessionError::Unexpected {
-                expected: expected_in(phase),
+                expected: phase.expected(),
                 found: other.name(),
             }),
         }
     }
-}
 
-fn response_invoke(response: &GetResponse<'_>) -> u8 {
-    match response {
-        GetResponse::Normal { invoke, .. }
-        | GetResponse::WithDatablock { invoke, .. }
-        | GetResponse::WithList { invoke, .. } => invoke.invoke_id(),
+    /// The invoke-id of the next confirmed request.
+    fn take_invoke(&mut self) -> u8 {
+        match self.config.invoke_ids {
+            InvokeIds::Fixed(id) => id & 0x0F,
+            InvokeIds::Cycle => {
+                let invoke = self.next_invoke;
+                self.next_invoke = if invoke >= 15 { 1 } else { invoke + 1 };
+                invoke
+            }
+        }
+    }
+
+    /// Refuses a request unless the association is up with nothing outstanding.
+    fn ready_for(&self, action: &'static str) -> Result<(), SessionError> {
+        if self.is_ready() {
+            Ok(())
+        } else {
+            Err(SessionError::State {
+                action,
+                phase: self.phase.name(),
+            })
+        }
+    }
+
+    /// Ciphers a plain request under the policy (in the general form once associated, when
+    /// configured and granted).
+    fn seal(&mut self, plain: Vec<u8>) -> Result<Vec<u8>, SessionError> {
+        self.protection
+            .seal(self.config.security.as_ref(), plain, false)
+    }
+
+    /// The session is back to associated, nothing outstanding.
+    fn settle(&mut self) {
+        self.phase = Phase::Associated;
+        self.deadline = None;
+    }
+
+    /// The reply timer of a request sent at `now`.
+    fn arm(&mut self, now: Instant) {
+        self.deadline = Some(now + self.config.timeout);
     }
 }
 
-fn diagnostic_name(diagnostic: SourceDiagnostic) -> &'static str {
-    diagnostic.name().unwrap_or("unknown diagnostic")
+/// The confirmed-service answers that must come ciphered under a security policy.
+fn is_data_service(apdu: &Apdu<'_>) -> bool {
+    matches!(
+        apdu,
+        Apdu::GetResponse(_) | Apdu::SetResponse(_) | Apdu::ActionResponse(_)
+    )
 }
 
-fn expected_in(phase: &Phase) -> &'static str {
-    match phase {
-        Phase::Idle | Phase::Associated => "nothing (no request outstanding)",
-        Phase::Associating => "an AARE",
-        Phase::Getting { .. } => "a GET-Response",
-        Phase::Releasing => "an RLRE",
+/// The high-priority, confirmed Invoke-Id-And-Priority every request of the session carries.
+fn invoke_octet(invoke: u8) -> InvokeIdAndPriority {
+    InvokeIdAndPriority::new(invoke, true, true)
+}
+
+/// Checks an answer's invoke-id against the request's.
+fn check_invoke(expected: u8, found: InvokeIdAndPriority) -> Result<(), SessionError> {
+    let found = found.invoke_id();
+    if found == expected {
+        Ok(())
+    } else {
+        Err(SessionError::InvokeId { expected, found })
     }
 }
 

@@ -1,9 +1,22 @@
 //! The session against canned meter answers built with the codec.
 
+mod ciphering;
+mod commands;
+mod hls;
+mod meter;
+mod oracle;
+
 use super::*;
-use fieldbridge_dlms::apdu::association::{AarqView, AcseServiceUser, OwnedAare};
+use std::time::Duration;
+
+use fieldbridge_dlms::apdu::association::{
+    AarqView, AcseRequirements, AcseServiceUser, ApplicationContextName, AssociationResult,
+    MechanismName, OwnedAare, SourceDiagnostic, UserInformation,
+};
+use fieldbridge_dlms::apdu::conformance::Conformance;
 use fieldbridge_dlms::apdu::get::{
-    GetRequest, OwnedBlockResult, OwnedDataBlockG, OwnedGetDataResult, OwnedGetResponse,
+    AttributeDescriptor, GetRequest, OwnedBlockResult, OwnedDataBlockG, OwnedGetDataResult,
+    OwnedGetResponse,
 };
 use fieldbridge_dlms::apdu::initiate::VaaName;
 use fieldbridge_dlms::apdu::release::{
@@ -55,6 +68,25 @@ fn block(invoke: u8, number: u32, last: bool, raw: &[u8]) -> Vec<u8> {
         },
     }
     .to_vec()
+}
+
+/// A session associated (no authentication) with a meter that granted `granted`.
+fn associated_with(config: SessionConfig, granted: InitiateResponse, now: Instant) -> Session {
+    let mut session = Session::new(config);
+    let _aarq = session.associate(now);
+    let mut aare = OwnedAare::new(
+        ApplicationContextName::LogicalName,
+        AssociationResult::Accepted,
+        SourceDiagnostic::NULL,
+    );
+    aare.user_information = Some(UserInformation::InitiateResponse(granted));
+    let mut wire = Vec::new();
+    aare.encode(&mut wire);
+    assert_eq!(
+        session.receive(&wire, now).ok(),
+        Some(Received::Associated(granted))
+    );
+    session
 }
 
 fn associated(config: SessionConfig, now: Instant) -> Session {
