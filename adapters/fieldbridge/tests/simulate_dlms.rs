@@ -4,11 +4,16 @@
 //! encryption with the keys file, and a client with a wrong key refused. Then the same by a
 //! client nobody here wrote: Gurux (gurux-dlms in .venv, `tests/peers/dlms/sim_client.py`) reads
 //! the registers, clock and profile with and without ciphering, over the wrapper and over HDLC,
-//! and is refused with a wrong key.
+//! goes on in a new session above its last frame counter (a replayed one is refused), and is
+//! refused with a wrong key.
+//!
+//! Each simulator listens on port 0 and says where on stdout; its profile starts with history,
+//! so nothing waits for the clock.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fieldbridge_dlms::apdu::action::{ActionResponse, OwnedActionRequest};
@@ -31,7 +36,7 @@ use fieldbridge_dlms::security::{
     SecurityPolicy,
 };
 use fieldbridge_dlms::wrapper::{self, OwnedWrapperPdu};
-use fieldbridge_tests::{free_port, python, repo_root};
+use fieldbridge_tests::{python, repo_root};
 
 const IMPORT: [u8; 6] = [1, 0, 1, 8, 0, 255];
 const VOLTAGE: [u8; 6] = [1, 0, 32, 7, 0, 255];
@@ -39,31 +44,72 @@ const CLOCK: [u8; 6] = [0, 0, 1, 0, 0, 255];
 const PROFILE: [u8; 6] = [1, 0, 99, 1, 0, 255];
 const ASSOCIATION: [u8; 6] = [0, 0, 40, 0, 0, 255];
 
-/// The simulator process, killed on drop.
-struct Simulator(Child);
+/// The simulator process, killed on drop; the port it took and what it logged.
+struct Simulator {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<String>>,
+}
 
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+impl Simulator {
+    /// Its log (stderr) so far.
+    fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
-fn simulator(port: u16, args: &[&str]) -> Simulator {
-    let child = Command::new(env!("CARGO_BIN_EXE_fieldbridge"))
-        .args(["simulate", "dlms", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `fieldbridge simulate dlms` on 127.0.0.1 port 0 and waits for the line that says
+/// which port it took.
+fn simulator(args: &[&str]) -> Simulator {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldbridge"))
+        .args(["simulate", "dlms", "--listen", "127.0.0.1:0"])
         .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start the simulator");
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let mut sim = Simulator {
+        child,
+        port: 0,
+        log: Arc::default(),
+    };
+    let log = sim.log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr.expect("stderr")).lines() {
+            let Ok(line) = line else { break };
+            let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    let (lines, said) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout.expect("stdout")).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "simulator not listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Simulator(child)
+    sim.port = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = said.recv_timeout(left) else {
+            panic!("the simulator did not say where it listens: {}", sim.log());
+        };
+        if let Some(addr) = line.strip_prefix("dlms simulator listening on ") {
+            break addr.parse::<SocketAddr>().expect("an address").port();
+        }
+    };
+    sim
 }
 
 fn invoke() -> InvokeIdAndPriority {
@@ -214,9 +260,8 @@ fn entries(client: &mut Client) -> u32 {
 
 #[test]
 fn a_codec_client_reads_registers_clock_and_a_growing_profile() {
-    let port = free_port();
-    let _sim = simulator(port, &["--period", "1s"]);
-    let mut client = Client::connect(port);
+    let sim = simulator(&["--period", "1s"]);
+    let mut client = Client::connect(sim.port);
     let (result, _, _) = client.associate(None, None, None);
     assert_eq!(result, AssociationResult::Accepted);
 
@@ -273,9 +318,8 @@ fn a_codec_client_reads_registers_clock_and_a_growing_profile() {
 
 #[test]
 fn a_wrong_password_is_refused_and_the_right_one_accepted() {
-    let port = free_port();
-    let _sim = simulator(port, &["--authentication", "low", "--password", "secret"]);
-    let mut client = Client::connect(port);
+    let sim = simulator(&["--authentication", "low", "--password", "secret"]);
+    let mut client = Client::connect(sim.port);
     let (result, diagnostic, _) = client.associate(Some(MechanismName::Low), Some(b"wrong"), None);
     assert_eq!(result, AssociationResult::RejectedPermanent);
     assert_eq!(
@@ -293,32 +337,19 @@ fn a_wrong_password_is_refused_and_the_right_one_accepted() {
 
 #[test]
 fn high_gmac_with_the_keys_file_is_accepted_and_a_wrong_key_refused() {
-    let keys_file = repo_root().join("captures/dlms/keys.json");
-    let keys: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&keys_file).expect("keys.json"))
-            .expect("json");
-    let hex16 = |name: &str| -> [u8; 16] {
-        hex::decode(keys[name].as_str().expect(name))
-            .expect("hex")
-            .try_into()
-            .expect("16")
-    };
-    let (ek, ak) = (hex16("block_cipher_key"), hex16("authentication_key"));
-    let server_title: [u8; 8] = hex::decode(keys["server_system_title"].as_str().expect("title"))
-        .expect("hex")
-        .try_into()
-        .expect("8");
-    let client_title = *b"MMM\x00\x00\x00\x00\x01";
-    let port = free_port();
-    let _sim = simulator(
-        port,
-        &[
-            "--authentication",
-            "high-gmac",
-            "--keys",
-            keys_file.to_str().expect("path"),
-        ],
+    let (path, keys, server_title) = keys_file();
+    let (ek, ak) = (
+        keys.global_unicast.expect("ek"),
+        keys.authentication.expect("ak"),
     );
+    let client_title = *b"MMM\x00\x00\x00\x00\x01";
+    let sim = simulator(&[
+        "--authentication",
+        "high-gmac",
+        "--keys",
+        path.to_str().expect("path"),
+    ]);
+    let port = sim.port;
     let ctos = b"0123456789ABCDEF";
     let action = |client: &mut Client, reply: Vec<u8>| {
         let request = OwnedActionRequest::Normal {
@@ -432,54 +463,60 @@ fn ciphered_exchange(
     }
 }
 
-#[test]
-fn authenticated_encryption_reads_a_register_and_a_wrong_key_is_refused() {
-    let (path, keys, server_title) = keys_file();
-    let port = free_port();
-    let _sim = simulator(
-        port,
-        &[
-            "--security",
-            "authenticated-encrypted",
-            "--keys",
-            path.to_str().expect("path"),
-        ],
-    );
-    let aarq = |keys: &Keys| {
-        let mut plain = Vec::new();
-        InitiateRequest::new(Conformance::LN, 256).encode(&mut plain);
-        let mut initiate = Vec::new();
-        encrypt(
-            Envelope::ServiceSpecific(KeyKind::Global),
-            SecurityControl::new(SecurityPolicy::AuthenticatedEncrypted),
-            1,
-            b"MMM\x00\x00\x00\x00\x01",
-            keys,
-            &plain,
-            &mut initiate,
-        )
-        .expect("encrypt");
-        let mut aarq = OwnedAarq::new(ApplicationContextName::LogicalNameCiphered);
-        aarq.calling_ap_title = Some(b"MMM\x00\x00\x00\x00\x01".to_vec());
-        aarq.user_information = Some(UserInformation::Ciphered(initiate));
-        let mut out = Vec::new();
-        aarq.encode(&mut out);
-        out
+/// The outcome of an AARQ whose initiate request is ciphered under `keys` and `counter`.
+fn ciphered_association(
+    client: &mut Client,
+    keys: &Keys,
+    counter: u32,
+) -> (AssociationResult, SourceDiagnostic) {
+    let mut plain = Vec::new();
+    InitiateRequest::new(Conformance::LN, 256).encode(&mut plain);
+    let mut initiate = Vec::new();
+    encrypt(
+        Envelope::ServiceSpecific(KeyKind::Global),
+        SecurityControl::new(SecurityPolicy::AuthenticatedEncrypted),
+        counter,
+        b"MMM\x00\x00\x00\x00\x01",
+        keys,
+        &plain,
+        &mut initiate,
+    )
+    .expect("encrypt");
+    let mut aarq = OwnedAarq::new(ApplicationContextName::LogicalNameCiphered);
+    aarq.calling_ap_title = Some(b"MMM\x00\x00\x00\x00\x01".to_vec());
+    aarq.user_information = Some(UserInformation::Ciphered(initiate));
+    let mut out = Vec::new();
+    aarq.encode(&mut out);
+    let answer = client.exchange(out);
+    let Ok(Apdu::Aare(aare)) = Apdu::decode(&answer) else {
+        panic!("AARE")
     };
+    (aare.result, aare.result_source_diagnostic)
+}
+
+#[test]
+fn authenticated_encryption_reads_a_register_and_a_wrong_key_or_an_old_counter_is_refused() {
+    let (path, keys, server_title) = keys_file();
+    let sim = simulator(&[
+        "--security",
+        "authenticated-encrypted",
+        "--keys",
+        path.to_str().expect("path"),
+    ]);
     let get = OwnedGetRequest::Normal {
         invoke: invoke(),
         attribute: AttributeDescriptor::new(3, VOLTAGE, 3),
         selection: None,
     }
     .to_vec();
+    let accepted = (AssociationResult::Accepted, SourceDiagnostic::NULL);
+    let refused = (
+        AssociationResult::RejectedPermanent,
+        SourceDiagnostic::User(AcseServiceUser::AUTHENTICATION_FAILURE),
+    );
 
-    let mut client = Client::connect(port);
-    let answer = client.exchange(aarq(&keys));
-    let Ok(Apdu::Aare(aare)) = Apdu::decode(&answer) else {
-        panic!("AARE")
-    };
-    assert_eq!(aare.result, AssociationResult::Accepted);
-    assert_eq!(aare.server_system_title(), Some(server_title));
+    let mut client = Client::connect(sim.port);
+    assert_eq!(ciphered_association(&mut client, &keys, 1), accepted);
     let answer =
         ciphered_exchange(&mut client.stream, &keys, 2, &server_title, &get).expect("answer");
     assert!(matches!(
@@ -490,26 +527,25 @@ fn authenticated_encryption_reads_a_register_and_a_wrong_key_is_refused() {
         })
     ));
 
-    // The right AARQ, then a request under a wrong key: no answer, the connection closed.
-    let mut client = Client::connect(port);
-    client.exchange(aarq(&keys));
+    // A new association goes on above the last counter accepted (2), as with a real meter;
+    // then a request under a wrong key: no answer, the connection closed.
+    let mut client = Client::connect(sim.port);
+    assert_eq!(ciphered_association(&mut client, &keys, 3), accepted);
     let wrong = Keys::new([0x55; 16], keys.authentication.expect("ak"));
     assert_eq!(
-        ciphered_exchange(&mut client.stream, &wrong, 2, &server_title, &get),
+        ciphered_exchange(&mut client.stream, &wrong, 4, &server_title, &get),
         None
     );
 
-    // An AARQ under a wrong key: refused.
-    let mut client = Client::connect(port);
-    let answer = client.exchange(aarq(&wrong));
-    let Ok(Apdu::Aare(aare)) = Apdu::decode(&answer) else {
-        panic!("AARE")
-    };
-    assert_eq!(aare.result, AssociationResult::RejectedPermanent);
-    assert_eq!(
-        aare.result_source_diagnostic,
-        SourceDiagnostic::User(AcseServiceUser::AUTHENTICATION_FAILURE)
-    );
+    // An AARQ under a wrong key, and one under the right key with a counter already used
+    // (a recorded session replayed): refused. The wrong key's 4 was never accepted.
+    let mut client = Client::connect(sim.port);
+    assert_eq!(ciphered_association(&mut client, &wrong, 5), refused);
+    assert_eq!(ciphered_association(&mut client, &keys, 1), refused);
+    assert_eq!(ciphered_association(&mut client, &keys, 4), accepted);
+    let log = sim.log();
+    assert!(log.contains("GCM tag does not verify"), "{log}");
+    assert!(log.contains("replayed frame counter 1"), "{log}");
 }
 
 /// Runs `tests/peers/dlms/sim_client.py` (Gurux) against the simulator: its JSON and whether it
@@ -560,36 +596,85 @@ fn check_gurux_report(report: &serde_json::Value) {
 
 /// Gurux in clear, over the wrapper or HDLC.
 fn gurux_in_clear(hdlc: bool) {
-    let port = free_port();
     let transport: &[&str] = if hdlc { &["--hdlc"] } else { &[] };
-    let _sim = simulator(port, &[&["--period", "1s"], transport].concat());
-    std::thread::sleep(Duration::from_millis(2200)); // two profile entries at least
-    let (report, ok) = gurux(port, transport);
-    assert!(ok, "{report}");
+    let sim = simulator(&[&["--period", "1s", "--history", "2"], transport].concat());
+    let (report, ok) = gurux(sim.port, transport);
+    assert!(ok, "{report} {}", sim.log());
     check_gurux_report(&report);
 }
 
-/// Gurux with HLS-GMAC and authenticated encryption, then with a wrong key.
-fn gurux_ciphered(hdlc: bool) {
+/// HLS-GMAC and authenticated encryption, for the simulator and for Gurux.
+const SECURE: [&str; 4] = [
+    "--authentication",
+    "high-gmac",
+    "--security",
+    "authenticated-encrypted",
+];
+
+/// A simulator with HLS-GMAC, authenticated encryption and the keys file's keys.
+fn secure_simulator(transport: &[&str]) -> Simulator {
     let (path, _, _) = keys_file();
-    let port = free_port();
+    let keys = ["--period", "1s", "--history", "2", "--keys"];
+    simulator(
+        &[
+            &SECURE[..],
+            &keys,
+            &[path.to_str().expect("path")],
+            transport,
+        ]
+        .concat(),
+    )
+}
+
+fn gurux_error(report: &serde_json::Value) -> &str {
+    report["error"].as_str().expect("an error")
+}
+
+/// Gurux with HLS-GMAC and authenticated encryption reads; a second session of the same
+/// client that starts its frame counter again is refused as a replay; one that goes on above
+/// the last counter reads.
+fn gurux_ciphered(hdlc: bool) {
     let transport: &[&str] = if hdlc { &["--hdlc"] } else { &[] };
-    let secure = [
-        "--authentication",
-        "high-gmac",
-        "--security",
-        "authenticated-encrypted",
-    ];
-    let keys = ["--period", "1s", "--keys", path.to_str().expect("path")];
-    let _sim = simulator(port, &[&secure[..], &keys, transport].concat());
-    std::thread::sleep(Duration::from_millis(2200));
-    let (report, ok) = gurux(port, &[&secure[..], transport].concat());
-    assert!(ok, "{report}");
+    let sim = secure_simulator(transport);
+    let (report, ok) = gurux(sim.port, &[&SECURE[..], transport].concat());
+    assert!(ok, "{report} {}", sim.log());
     check_gurux_report(&report);
-    let (report, ok) = gurux(port, &[&secure[..], transport, &["--wrong-key"]].concat());
+    let next = report["invocation_counter"]
+        .as_u64()
+        .expect("invocation_counter");
+    assert!(next > 16, "{report}");
+
+    let (report, ok) = gurux(sim.port, &[&SECURE[..], transport].concat());
     assert!(!ok, "{report}");
-    let error = report["error"].as_str().expect("error");
-    assert!(error.contains("Authentication failure"), "{report}");
+    assert!(
+        gurux_error(&report).contains("Authentication failure"),
+        "{report}"
+    );
+    let log = sim.log();
+    assert!(log.contains("replayed frame counter 16"), "{log}");
+
+    let next = next.to_string();
+    let counter = ["--invocation-counter", next.as_str()];
+    let (report, ok) = gurux(sim.port, &[&SECURE[..], transport, &counter].concat());
+    assert!(ok, "{report} {}", sim.log());
+    check_gurux_report(&report);
+}
+
+/// Gurux with a wrong key (and a frame counter never used, so that only the key is wrong).
+fn gurux_wrong_key(hdlc: bool) {
+    let transport: &[&str] = if hdlc { &["--hdlc"] } else { &[] };
+    let sim = secure_simulator(transport);
+    let (report, ok) = gurux(
+        sim.port,
+        &[&SECURE[..], transport, &["--wrong-key"]].concat(),
+    );
+    assert!(!ok, "{report}");
+    assert!(
+        gurux_error(&report).contains("Authentication failure"),
+        "{report}"
+    );
+    let log = sim.log();
+    assert!(log.contains("GCM tag does not verify"), "{log}");
 }
 
 #[test]
@@ -603,37 +688,66 @@ fn a_gurux_client_reads_registers_clock_and_profile_in_clear_over_hdlc() {
 }
 
 #[test]
-fn a_gurux_client_reads_with_hls_gmac_and_authenticated_encryption_and_a_wrong_key_is_refused() {
+fn a_gurux_client_reads_with_hls_gmac_and_authenticated_encryption_over_the_wrapper() {
     gurux_ciphered(false);
 }
 
 #[test]
-fn over_hdlc_a_gurux_client_reads_with_hls_gmac_and_encryption_and_a_wrong_key_is_refused() {
+fn a_gurux_client_reads_with_hls_gmac_and_authenticated_encryption_over_hdlc() {
     gurux_ciphered(true);
 }
 
 #[test]
-fn push_mode_sends_data_notifications_with_the_registers() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let destination = listener.local_addr().expect("addr");
-    let port = free_port();
-    let _sim = simulator(
-        port,
-        &[
-            "--push",
-            &destination.to_string(),
-            "--push-interval-ms",
-            "200",
-        ],
-    );
+fn a_gurux_client_with_a_wrong_key_is_refused_over_the_wrapper() {
+    gurux_wrong_key(false);
+}
+
+#[test]
+fn a_gurux_client_with_a_wrong_key_is_refused_over_hdlc() {
+    gurux_wrong_key(true);
+}
+
+#[test]
+fn a_gurux_client_with_a_wrong_key_fails_hls_gmac_pass_3_without_ciphering() {
+    let (path, _, _) = keys_file();
+    let sim = simulator(&[
+        "--authentication",
+        "high-gmac",
+        "--history",
+        "2",
+        "--keys",
+        path.to_str().expect("path"),
+    ]);
+    let (report, ok) = gurux(sim.port, &["--authentication", "high-gmac"]);
+    assert!(ok, "{report} {}", sim.log());
+    check_gurux_report(&report);
+    let (report, ok) = gurux(sim.port, &["--authentication", "high-gmac", "--wrong-key"]);
+    assert!(!ok, "{report}");
+    // Gurux reports the meter's refusal of its f(StoC) as a reply it cannot verify.
+    let log = sim.log();
+    assert!(log.contains("f(StoC) does not verify"), "{report} {log}");
+}
+
+#[tokio::test]
+async fn push_mode_sends_data_notifications_with_the_registers() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let destination = listener.local_addr().expect("addr").to_string();
+    let _sim = simulator(&["--push", &destination, "--push-interval-ms", "200"]);
+    let wait = Duration::from_secs(10);
     let mut invoke_ids = Vec::new();
     for _ in 0..2 {
-        let (mut stream, _) = listener.accept().expect("a push");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
+        let (mut stream, _) = tokio::time::timeout(wait, listener.accept())
+            .await
+            .expect("a push in time")
+            .expect("accept");
         let mut bytes = Vec::new();
-        stream.read_to_end(&mut bytes).expect("read");
+        tokio::time::timeout(wait, stream.read_to_end(&mut bytes))
+            .await
+            .expect("the whole push in time")
+            .expect("read");
         let (pdu, used) = wrapper::decode(&bytes).expect("wrapper").expect("whole");
         assert_eq!(used, bytes.len());
         let Ok(Apdu::DataNotification(notification)) = Apdu::decode(pdu.apdu) else {
@@ -652,24 +766,29 @@ fn push_mode_sends_data_notifications_with_the_registers() {
 
 #[test]
 fn a_gurux_client_with_the_password_reads_and_one_with_a_wrong_password_is_refused() {
-    let port = free_port();
-    let _sim = simulator(
-        port,
-        &[
-            "--period",
-            "1s",
-            "--authentication",
-            "low",
-            "--password",
-            "12345678",
-        ],
+    let sim = simulator(&[
+        "--period",
+        "1s",
+        "--history",
+        "2",
+        "--authentication",
+        "low",
+        "--password",
+        "12345678",
+    ]);
+    let (report, ok) = gurux(
+        sim.port,
+        &["--authentication", "low", "--password", "12345678"],
     );
-    std::thread::sleep(Duration::from_millis(2200));
-    let (report, ok) = gurux(port, &["--authentication", "low", "--password", "12345678"]);
     assert!(ok, "{report}");
     check_gurux_report(&report);
-    let (report, ok) = gurux(port, &["--authentication", "low", "--password", "wrong"]);
+    let (report, ok) = gurux(
+        sim.port,
+        &["--authentication", "low", "--password", "wrong"],
+    );
     assert!(!ok, "{report}");
-    let error = report["error"].as_str().expect("error");
-    assert!(error.contains("Authentication failure"), "{report}");
+    assert!(
+        gurux_error(&report).contains("Authentication failure"),
+        "{report}"
+    );
 }

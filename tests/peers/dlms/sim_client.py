@@ -3,12 +3,16 @@
 
     sim_client.py --port PORT [--hdlc] [--authentication none|low|high-gmac] [--password PW]
                   [--security none|authenticated-encrypted] [--wrong-key]
+                  [--invocation-counter N]
 
 Associates, reads register 1.0.1.8.0.255 value and scaler_unit, register 1.0.32.7.0.255
 scaler_unit, the clock, the serial number, the profile 1.0.99.1.0.255 (entries in use, the whole
 buffer, and by range over its first two capture times), releases, and prints one JSON line with
 what it read. Keys and the client's system title are those of captures/dlms/keys.json. With
---hdlc: HDLC over TCP (server address logical 1, physical 17), SNRM first and DISC last. Exits 0
+--hdlc: HDLC over TCP (server address logical 1, physical 17), SNRM first and DISC last. The
+client's invocation (frame) counter starts at --invocation-counter (default 16) and the JSON
+reports where it ended ("invocation_counter"): a meter remembers the last one it accepted from a
+client across associations, so the next session of the same client must start above it. Exits 0
 when every step worked, 1 (and prints {"error": ...}) otherwise.
 """
 
@@ -78,7 +82,7 @@ class Session:
         c.ciphering.blockCipherKey = bytearray(key)
         c.ciphering.authenticationKey = bytearray(AUTHENTICATION_KEY)
         c.ciphering.security = security
-        c.ciphering.invocationCounter = 16
+        c.ciphering.invocationCounter = args.invocation_counter
         c.proposedConformance &= ~Conformance.GENERAL_PROTECTION
         self.client = c
         self.link = Link(args.port, args.hdlc)
@@ -150,6 +154,7 @@ def run(s):
     s.exchange(c.releaseRequest())
     if s.hdlc:
         s.exchange(c.disconnectRequest())
+    out["invocation_counter"] = c.ciphering.invocationCounter
     return out
 
 
@@ -161,6 +166,7 @@ def main():
     ap.add_argument("--security", default="none")
     ap.add_argument("--wrong-key", action="store_true")
     ap.add_argument("--hdlc", action="store_true")
+    ap.add_argument("--invocation-counter", type=int, default=16)
     args = ap.parse_args()
     try:
         s = Session(args)

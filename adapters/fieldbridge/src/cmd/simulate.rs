@@ -80,9 +80,10 @@ pub(crate) enum Simulator {
     },
     /// A DLMS/COSEM meter over the TCP wrapper: a clock, registers with scalers, a load profile
     /// that grows every period, a disconnect control; authentication none, low or high-gmac;
-    /// security suite 0 ciphering.
+    /// security suite 0 ciphering. Prints "dlms simulator listening on ADDR" on stdout once it
+    /// listens.
     Dlms {
-        /// Listen address.
+        /// Listen address (port 0: any free port, the one taken is printed).
         #[arg(long, default_value = "127.0.0.1:4059")]
         listen: SocketAddr,
         /// HDLC over TCP instead of the wrapper (server address: logical 1, physical 17).
@@ -104,6 +105,9 @@ pub(crate) enum Simulator {
         /// The load profile's capture period: seconds, or with s, m or h.
         #[arg(long, default_value = "15m")]
         period: String,
+        /// Profile entries already captured at start, one a period before it (at most 10,000).
+        #[arg(long, default_value_t = 0)]
+        history: u32,
         /// Simulated seconds per real second.
         #[arg(long, default_value_t = 1)]
         speed: u32,
@@ -213,6 +217,7 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
             security,
             keys,
             period,
+            history,
             speed,
             push,
             push_interval_ms,
@@ -229,8 +234,19 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
             .map_err(Error::Simulator)?;
             config.push = push;
             config.push_interval = Duration::from_millis(push_interval_ms.max(1));
+            config.history = history;
+            let io = |source| Error::Io {
+                what: format!("dlms simulator on {listen}"),
+                source,
+            };
+            let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
+            // The address taken, for a caller that asked for port 0.
+            println!(
+                "dlms simulator listening on {}",
+                listener.local_addr().map_err(io)?
+            );
             return tokio::select! {
-                result = fieldbridge_sim::serve_dlms(listen, config) => result.map_err(|e| Error::Io { what: format!("dlms simulator on {listen}"), source: e }),
+                result = fieldbridge_sim::serve_dlms_listener(listener, config) => result.map_err(io),
                 () = runtime::shutdown_signal() => Ok(()),
             };
         }

@@ -15,8 +15,20 @@
 //! The disconnect control has no control_mode (attribute 4): remote_reconnect connects at
 //! once, with no ready_for_reconnection state in between.
 //!
-//! The meter's clock is the time given to [`Meter::advance`]; every whole `period` since the
-//! start, the profile captures the clock and the two energy registers. An unknown object is
+//! The meter's clock is the host's (simulated) time given to [`Meter::advance`] plus a signed
+//! offset, 0 until a client SETs the clock. The profile captures the clock and the two energy
+//! registers at every multiple of the period on the meter's clock (a 15-minute profile at :00,
+//! :15, :30 and :45), and the energy registers grow with the host's time, whatever the clock.
+//!
+//! When the clock is SET, the meter does what a real one does: it does not invent entries for
+//! the intervals the clock skipped, nor replay those it lived again. Set forwards, the next
+//! capture is at the first period boundary after the new time (a real meter also flags the
+//! shortened interval as clock-adjusted in a status column, which this profile does not have);
+//! set backwards, the entries already captured stay, later than the clock, and the profile
+//! grows from the new time on, so the buffer's capture times go back once: a reader must go by
+//! capture time and notice it. When the host's time itself jumps (the process stopped, a high
+//! speed), every period passed is captured, but at most [`PROFILE_ENTRIES`] of them: older ones
+//! would be overwritten at once, so none of them is made. An unknown object is
 //! answered with object-undefined, a known object's unknown attribute with
 //! object-unavailable, a SET of a read-only attribute with read-write-denied. The clock's time
 //! and the export register's value are writable.
@@ -59,11 +71,15 @@ pub const PROFILE_ENTRIES: u32 = 10_000;
 #[derive(Debug, Clone)]
 pub struct Meter {
     serial: Vec<u8>,
+    /// The host time the meter started at (where the energy registers start).
     start: i64,
-    now: i64,
+    /// The host time last given to [`Meter::advance`].
+    host: i64,
+    /// The meter's clock minus the host's time (a clock SET changes it).
+    offset: i64,
     period: u32,
-    /// Captures made so far (the next capture is at `start + (captures + 1) * period`).
-    captures: u64,
+    /// The meter's clock time of the next capture.
+    next_capture: i64,
     /// The profile: (capture time, import, export).
     buffer: std::collections::VecDeque<(i64, u32, u32)>,
     /// The disconnect control's output_state (true: connected).
@@ -110,16 +126,25 @@ fn scaler_unit(scaler: i8, unit: u8) -> Data {
     Data::Structure(vec![Data::Integer(scaler), Data::Enum(unit)])
 }
 
+/// The first multiple of `period` after `t`.
+fn boundary_after(t: i64, period: i64) -> i64 {
+    t.div_euclid(period)
+        .saturating_add(1)
+        .saturating_mul(period)
+}
+
 impl Meter {
-    /// A meter whose clock starts at `start` (Unix seconds), capturing every `period` seconds
-    /// (at least 1).
+    /// A meter whose clock starts at `start` (Unix seconds, also the host's time then),
+    /// capturing at every multiple of `period` seconds (at least 1) on its clock.
     pub fn new(serial: &str, start: i64, period: u32) -> Self {
+        let period = period.max(1);
         Meter {
             serial: serial.as_bytes().to_vec(),
             start,
-            now: start,
-            period: period.max(1),
-            captures: 0,
+            host: start,
+            offset: 0,
+            period,
+            next_capture: boundary_after(start, i64::from(period)),
             buffer: std::collections::VecDeque::new(),
             connected: true,
             export_adjust: 0,
@@ -128,7 +153,12 @@ impl Meter {
 
     /// The meter's clock, Unix seconds.
     pub fn now(&self) -> i64 {
-        self.now
+        self.host.saturating_add(self.offset)
+    }
+
+    /// The meter's clock minus the host's time, seconds (0 until the clock is SET).
+    pub fn offset(&self) -> i64 {
+        self.offset
     }
 
     /// The profile's entries in use.
@@ -141,31 +171,43 @@ impl Meter {
         self.connected
     }
 
-    /// Moves the clock to `now` (never backwards), capturing a profile entry at every whole
-    /// period passed.
-    pub fn advance(&mut self, now: i64) {
-        if now <= self.now {
+    /// Moves the host's time to `host` (never backwards) and the meter's clock with it,
+    /// capturing a profile entry at every period boundary the clock passed (at most
+    /// [`PROFILE_ENTRIES`]: older ones would be overwritten at once). The work is bounded
+    /// whatever the jump.
+    pub fn advance(&mut self, host: i64) {
+        if host <= self.host {
             return;
         }
-        self.now = now;
+        self.host = host;
+        let now = self.now();
+        if self.next_capture > now {
+            return;
+        }
         let period = i64::from(self.period);
-        loop {
-            let next = self.start + (self.captures as i64 + 1) * period;
-            if next > now {
-                break;
-            }
-            let (import, export) = energy(next - self.start);
+        let due = (now - self.next_capture) / period + 1;
+        let keep = i64::from(PROFILE_ENTRIES);
+        if due > keep {
+            // Every entry in the buffer would be pushed out by the newer ones.
+            self.buffer.clear();
+            self.next_capture = self
+                .next_capture
+                .saturating_add((due - keep).saturating_mul(period));
+        }
+        while self.next_capture <= now {
+            let at = self.next_capture;
+            let (import, export) = energy(at - self.offset - self.start);
             let export = self.adjusted(export);
-            self.buffer.push_back((next, import, export));
+            self.buffer.push_back((at, import, export));
             if self.buffer.len() > PROFILE_ENTRIES as usize {
                 self.buffer.pop_front();
             }
-            self.captures += 1;
+            self.next_capture = at.saturating_add(period);
         }
     }
 
     fn registers(&self) -> (u32, u32) {
-        let (import, export) = energy(self.now - self.start);
+        let (import, export) = energy(self.host - self.start);
         (import, self.adjusted(export))
     }
 
@@ -176,7 +218,7 @@ impl Meter {
 
     fn voltage(&self) -> u16 {
         // 230.0 V give or take 2 V, changing every second.
-        2300 + u16::try_from(self.now.rem_euclid(41)).unwrap_or(0) - 20
+        2300 + u16::try_from(self.now().rem_euclid(41)).unwrap_or(0) - 20
     }
 
     fn class_of(ln: [u8; 6]) -> Option<u16> {
@@ -213,7 +255,7 @@ impl Meter {
         let (import, export) = self.registers();
         let value = match (ln, attribute.attribute_id) {
             (_, 1) => Data::OctetString(ln.to_vec()),
-            (CLOCK, 2) => octets(date_time(self.now)),
+            (CLOCK, 2) => octets(date_time(self.now())),
             (CLOCK, 3) => Data::Long(0),
             (CLOCK, 4) => Data::Unsigned(0),
             (ENERGY_IMPORT, 2) => Data::DoubleLongUnsigned(import),
@@ -343,17 +385,17 @@ impl Meter {
                 let t = DateTime::from_bytes(bytes)
                     .to_utc()
                     .ok_or(DataAccessResult::TYPE_UNMATCHED)?;
-                // The clock jumps; the profile captures from the new time on.
-                self.now = t.seconds;
-                self.start = t.seconds;
-                self.captures = 0;
+                // The clock jumps; the profile captures from the new time on, with no entries
+                // for the intervals skipped or lived again (see the module's docs).
+                self.offset = t.seconds.saturating_sub(self.host);
+                self.next_capture = boundary_after(t.seconds, i64::from(self.period));
                 Ok(())
             }
             (ENERGY_EXPORT, 2) => {
                 let Data::DoubleLongUnsigned(value) = value.to_owned() else {
                     return Err(DataAccessResult::TYPE_UNMATCHED);
                 };
-                let (_, export) = energy(self.now - self.start);
+                let (_, export) = energy(self.host - self.start);
                 self.export_adjust = i64::from(value) - i64::from(export);
                 Ok(())
             }

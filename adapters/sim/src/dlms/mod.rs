@@ -5,8 +5,16 @@
 //! by every connection, each connection with its own association ([`Session`]: authentication
 //! none, low or high-gmac, security suite 0 ciphering with every GCM tag checked, GET with
 //! block transfer, SET, ACTION, release), over the TCP wrapper (IEC 62056-47) or HDLC over TCP
-//! (IEC 62056-46, the link run by [`hdlc::link::Server`](fieldbridge_dlms::hdlc::link::Server)). The meter's clock is the system clock at start plus the time passed
-//! since, times [`DlmsConfig::speed`].
+//! (IEC 62056-46, the link run by
+//! [`hdlc::link::Server`](fieldbridge_dlms::hdlc::link::Server)). The meter's clock is the
+//! system clock at start plus the time passed since, times [`DlmsConfig::speed`], plus what a
+//! clock SET moved it by.
+//!
+//! Security state is the process's, as in a real meter ([`Counters`]): one frame counter for
+//! everything the meter ciphers (every connection's answers and the pushes), and the last
+//! frame counter accepted from each client SAP, kept across associations. An association
+//! lasts as long as its transport: an HDLC DISC or a new SNRM ends it, and so does the TCP
+//! connection closing.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -22,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod counters;
 pub mod meter;
 pub mod push;
 pub mod session;
@@ -39,6 +48,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+pub use counters::Counters;
 pub use meter::Meter;
 pub use session::{Authentication, Reply, Session, SessionConfig, SERVER_MAX_PDU};
 
@@ -55,6 +65,10 @@ pub struct DlmsConfig {
     pub security: Option<SecurityPolicy>,
     /// The load profile's capture period.
     pub period: Duration,
+    /// Profile entries already captured at start, one a period before it (at most
+    /// [`meter::PROFILE_ENTRIES`]), as in a meter that has been running: a reader has rows at
+    /// once.
+    pub history: u32,
     /// Simulated seconds per real second (at least 1).
     pub speed: u32,
     /// The serial number (0-0:96.1.0*255).
@@ -76,6 +90,7 @@ impl Default for DlmsConfig {
             system_title: *b"FBS00001",
             security: None,
             period: Duration::from_secs(15 * 60),
+            history: 0,
             speed: 1,
             serial: "FB0000000001".to_owned(),
             hdlc: false,
@@ -85,13 +100,15 @@ impl Default for DlmsConfig {
     }
 }
 
-/// The meter and the time it started, shared by the connections.
+/// The meter, the time it started and the security counters, shared by the connections and
+/// the push task.
 #[derive(Debug)]
 struct Shared {
     meter: Mutex<Meter>,
     started: Instant,
     start: i64,
     speed: u32,
+    counters: Arc<Counters>,
 }
 
 impl Shared {
@@ -99,12 +116,18 @@ impl Shared {
         let start = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-        let period = u32::try_from(config.period.as_secs()).unwrap_or(u32::MAX);
+        let period = u32::try_from(config.period.as_secs())
+            .unwrap_or(u32::MAX)
+            .max(1);
+        let history = i64::from(config.history.min(meter::PROFILE_ENTRIES));
+        let mut meter = Meter::new(&config.serial, start - history * i64::from(period), period);
+        meter.advance(start);
         Shared {
-            meter: Mutex::new(Meter::new(&config.serial, start, period)),
+            meter: Mutex::new(meter),
             started: Instant::now(),
             start,
             speed: config.speed.max(1),
+            counters: Arc::new(Counters::new()),
         }
     }
 
@@ -162,6 +185,7 @@ pub async fn serve_dlms_listener(listener: TcpListener, config: DlmsConfig) -> i
                 security: config.security,
             },
             shared.start as u64 ^ connections.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            shared.counters.clone(),
         );
         let shared = shared.clone();
         let hdlc = config.hdlc;
@@ -197,7 +221,8 @@ async fn serve_wrapper(
         loop {
             let (reply, source, destination) = match splitter.next_pdu() {
                 Ok(Some(pdu)) => {
-                    let reply = shared.with_meter(|meter| session.handle(meter, pdu.apdu));
+                    let client = pdu.source;
+                    let reply = shared.with_meter(|meter| session.handle(meter, client, pdu.apdu));
                     (reply, pdu.destination, pdu.source)
                 }
                 Ok(None) => break,
@@ -226,7 +251,9 @@ async fn serve_wrapper(
 }
 
 /// One connection with HDLC over TCP: bytes to the link, each APDU it delivers to the session,
-/// each answer back through the link (segmented as negotiated), the link's timers kept.
+/// each answer back through the link (segmented as negotiated), the link's timers kept. The
+/// association lives as long as the link: a DISC (or the inactivity timeout) and a new SNRM
+/// end it, so the next one starts from AARQ.
 async fn serve_hdlc(
     mut stream: TcpStream,
     mut session: Session,
@@ -262,7 +289,8 @@ async fn serve_hdlc(
         while let Some(event) = link.poll_event() {
             match event {
                 Event::Data(apdu) => {
-                    match shared.with_meter(|meter| session.handle(meter, &apdu)) {
+                    let client = link.client().map_or(0, |a| a.upper());
+                    match shared.with_meter(|meter| session.handle(meter, client, &apdu)) {
                         Reply::Send(answer) | Reply::SendAndClose(answer) => {
                             if let Err(error) = link.send(&answer) {
                                 tracing::info!(?error, "dlms simulator: an answer not sent");
@@ -271,8 +299,15 @@ async fn serve_hdlc(
                         Reply::Close => return Ok(()),
                     }
                 }
+                Event::Connected(_) => {
+                    if session.associated() {
+                        tracing::info!("dlms hdlc link reset by SNRM: the association ends");
+                    }
+                    session.reset();
+                }
                 Event::Disconnected(reason) => {
-                    tracing::info!(?reason, "dlms hdlc link closed");
+                    tracing::info!(?reason, "dlms hdlc link closed: the association ends");
+                    session.reset();
                 }
                 other => tracing::debug!(?other, "dlms hdlc link"),
             }
@@ -286,7 +321,12 @@ async fn serve_hdlc(
 /// Pushes a DataNotification to `destination` every interval, a TCP connection each; a
 /// destination that does not listen is logged and tried again at the next interval.
 async fn push_loop(destination: SocketAddr, config: DlmsConfig, shared: Arc<Shared>) {
-    let mut pusher = push::Pusher::new(config.keys, config.system_title, config.security);
+    let mut pusher = push::Pusher::new(
+        config.keys,
+        config.system_title,
+        config.security,
+        shared.counters.clone(),
+    );
     let mut ticker = tokio::time::interval(config.push_interval.max(Duration::from_millis(10)));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -2,7 +2,8 @@
 //! DataNotification to a destination at every interval, over a TCP connection opened for it
 //! (wrapper, source wPort 1, destination wPort 0x10), ciphered with general-glo-ciphering when
 //! the meter ciphers (the envelope carries the meter's system title, so a listener knows whose
-//! keys to use).
+//! keys to use). Its frame counter is the process's ([`Counters`]), shared with every
+//! connection's answers, so that no counter is used twice with the meter's key.
 //!
 //! The notification's body is the push object list's values, a structure: the push setup's
 //! logical name 0-0:25.9.0*255, the serial number, the clock, active energy import and export.
@@ -14,6 +15,9 @@ use fieldbridge_dlms::security::{
     encrypt, Envelope, KeyKind, Keys, SecurityControl, SecurityPolicy, SystemTitle,
 };
 
+use std::sync::Arc;
+
+use super::counters::Counters;
 use super::meter::{Meter, CLOCK, ENERGY_EXPORT, ENERGY_IMPORT, SERIAL};
 
 /// 0-0:25.9.0*255, the push setup.
@@ -26,18 +30,23 @@ pub struct Pusher {
     system_title: SystemTitle,
     security: Option<SecurityPolicy>,
     invoke: u32,
-    frame_counter: u32,
+    counters: Arc<Counters>,
 }
 
 impl Pusher {
-    /// A pusher ciphering with `security` (none: in clear).
-    pub fn new(keys: Keys, system_title: SystemTitle, security: Option<SecurityPolicy>) -> Self {
+    /// A pusher ciphering with `security` (none: in clear) and the frame counter of `counters`.
+    pub fn new(
+        keys: Keys,
+        system_title: SystemTitle,
+        security: Option<SecurityPolicy>,
+        counters: Arc<Counters>,
+    ) -> Self {
         Pusher {
             keys,
             system_title,
             security,
             invoke: 0,
-            frame_counter: 0,
+            counters,
         }
     }
 
@@ -66,12 +75,12 @@ impl Pusher {
         let Some(policy) = self.security else {
             return Some(plain);
         };
-        self.frame_counter = self.frame_counter.checked_add(1)?;
+        let counter = self.counters.next_own()?;
         let mut out = Vec::new();
         encrypt(
             Envelope::General(KeyKind::Global),
             SecurityControl::new(policy),
-            self.frame_counter,
+            counter,
             &self.system_title,
             &self.keys,
             &plain,
@@ -91,7 +100,7 @@ mod tests {
     #[test]
     fn a_plain_notification_carries_the_push_object_list() {
         let meter = Meter::new("SIM1", 1_767_225_600, 900);
-        let mut pusher = Pusher::new(Keys::default(), *b"FBS00001", None);
+        let mut pusher = Pusher::new(Keys::default(), *b"FBS00001", None, Arc::default());
         let apdu = pusher.next(&meter).expect("apdu");
         let Ok(Apdu::DataNotification(n)) = Apdu::decode(&apdu) else {
             panic!("DataNotification")
@@ -111,12 +120,13 @@ mod tests {
     }
 
     #[test]
-    fn a_ciphered_notification_verifies_with_the_meters_title_and_counts_up() {
+    fn a_ciphered_notification_verifies_with_the_meters_title_and_the_process_counter() {
         let keys = Keys::new([1; 16], [2; 16]);
         let meter = Meter::new("SIM1", 1_767_225_600, 900);
         let policy = SecurityPolicy::AuthenticatedEncrypted;
-        let mut pusher = Pusher::new(keys.clone(), *b"FBS00001", Some(policy));
-        for counter in 1..=2 {
+        let counters = Arc::new(Counters::after(40));
+        let mut pusher = Pusher::new(keys.clone(), *b"FBS00001", Some(policy), counters.clone());
+        for counter in [41, 43] {
             let apdu = pusher.next(&meter).expect("apdu");
             assert_eq!(apdu[0], 0xDB, "general-glo-ciphering");
             let ciphered = CipheredApdu::decode(&apdu).expect("envelope");
@@ -127,6 +137,18 @@ mod tests {
                 .decrypt_with_policy(&keys, policy, None, &mut plain)
                 .expect("verifies");
             assert!(matches!(Apdu::decode(inner), Ok(Apdu::DataNotification(_))));
+            // A connection ciphers an answer between two pushes.
+            assert_eq!(counters.next_own(), Some(counter + 1));
         }
+    }
+
+    #[test]
+    fn a_push_is_not_ciphered_once_the_frame_counter_is_exhausted() {
+        let keys = Keys::new([1; 16], [2; 16]);
+        let meter = Meter::new("SIM1", 1_767_225_600, 900);
+        let policy = SecurityPolicy::AuthenticatedEncrypted;
+        let counters = Arc::new(Counters::after(u32::MAX));
+        let mut pusher = Pusher::new(keys, *b"FBS00001", Some(policy), counters);
+        assert_eq!(pusher.next(&meter), None);
     }
 }

@@ -9,7 +9,13 @@
 //! high-gmac, until the client's f(CtoS) is verified) every other request is refused:
 //! GET/SET with read-write-denied, ACTION with read-write-denied. RLRQ → RLRE ends the
 //! association. A GET whose answer exceeds the client's max receive PDU size goes as
-//! get-response-with-datablock, the client asking each next block with get-request-next.
+//! get-response-with-datablock, the client asking each next block with get-request-next; with
+//! ciphering, the envelope's octets count against that size too, so every ciphered block fits.
+//!
+//! The association ends with RLRQ, and also when the transport under it ends ([`Session::reset`]:
+//! an HDLC DISC or SNRM, or the TCP connection closing); a long GET in progress ends with it.
+//! The meter's own frame counter and the clients' replay guards live in [`Counters`], shared
+//! by the whole process, so that no frame counter is used twice and none accepted twice.
 
 use fieldbridge_dlms::apdu::action::{OwnedActionOutcome, OwnedActionResponse};
 use fieldbridge_dlms::apdu::association::{
@@ -27,10 +33,12 @@ use fieldbridge_dlms::apdu::set::OwnedSetResponse;
 use fieldbridge_dlms::apdu::{action::ActionRequest, get::GetRequest, set::SetRequest, Apdu};
 use fieldbridge_dlms::axdr::{Data, Value};
 use fieldbridge_dlms::security::{
-    encrypt, hls_gmac, verify_hls_gmac, CipheredApdu, CipheredTag, CounterGuard, Envelope, KeyKind,
-    Keys, SecurityControl, SecurityPolicy, SystemTitle,
+    encrypt, hls_gmac, verify_hls_gmac, CipheredApdu, CipheredTag, Envelope, KeyKind, Keys,
+    SecurityControl, SecurityPolicy, SystemTitle,
 };
+use std::sync::Arc;
 
+use super::counters::Counters;
 use super::meter::{Meter, ASSOCIATION};
 
 /// The longest APDU the simulator takes (its server-max-receive-pdu-size).
@@ -100,6 +108,21 @@ struct LongGet {
     raw: Vec<u8>,
     /// The last block sent.
     sent: u32,
+    /// How many octets of `raw` went out.
+    offset: usize,
+}
+
+/// The octets a ciphered APDU adds to the one it carries (Green Book 9.2.7.2.4): its tag, the
+/// sender's system title with its length (general-glo-ciphering only), a length of up to three
+/// octets, the security header (security control and frame counter, five octets) and, when
+/// authenticated, the 12-octet GCM tag.
+pub fn cipher_overhead(envelope: Envelope, policy: SecurityPolicy) -> usize {
+    let title = match envelope {
+        Envelope::General(_) => 1 + 8,
+        Envelope::ServiceSpecific(_) => 0,
+    };
+    let tag = if policy.authenticated() { 12 } else { 0 };
+    1 + title + 3 + 5 + tag
 }
 
 /// One association's state.
@@ -108,13 +131,16 @@ pub struct Session {
     config: SessionConfig,
     state: State,
     client_max_pdu: usize,
+    /// What the envelope of the answer being built adds to it (0 in clear).
+    overhead: usize,
     long_get: Option<LongGet>,
-    frame_counter: u32,
     seed: u64,
     /// The client's system title (from the AARQ's calling-AP-title).
     client_title: Option<SystemTitle>,
-    /// The client's last accepted frame counter.
-    guard: CounterGuard,
+    /// The client SAP of the association (from the AARQ's carrier).
+    client_sap: Option<u16>,
+    /// The meter's frame counter and the clients' replay guards, shared by the process.
+    counters: Arc<Counters>,
 }
 
 fn dar_get(invoke: InvokeIdAndPriority, result: DataAccessResult) -> Vec<u8> {
@@ -147,23 +173,36 @@ fn action_invoke(action: &ActionRequest<'_>) -> InvokeIdAndPriority {
 }
 
 impl Session {
-    /// A session; `seed` makes its HLS challenges (any value; differ per connection).
-    pub fn new(config: SessionConfig, seed: u64) -> Self {
+    /// A session; `seed` makes its HLS challenges (any value; differ per connection);
+    /// `counters` are the process's (one meter frame counter, one replay guard per client SAP).
+    pub fn new(config: SessionConfig, seed: u64, counters: Arc<Counters>) -> Self {
         Session {
             config,
             state: State::Idle,
             client_max_pdu: usize::from(SERVER_MAX_PDU),
+            overhead: 0,
             long_get: None,
-            frame_counter: 0,
             seed: seed | 1,
             client_title: None,
-            guard: CounterGuard::new(),
+            client_sap: None,
+            counters,
         }
     }
 
     /// Whether the association is open for GET, SET and ACTION.
     pub fn associated(&self) -> bool {
         self.state == State::Associated
+    }
+
+    /// Ends the association (and any long GET in progress) without an answer: the transport
+    /// under it ended (an HDLC DISC, a new SNRM, the TCP connection closing). The next
+    /// association starts from AARQ; the replay guards are the process's and stay.
+    pub fn reset(&mut self) {
+        self.state = State::Idle;
+        self.long_get = None;
+        self.client_title = None;
+        self.client_sap = None;
+        self.overhead = 0;
     }
 
     fn challenge(&mut self) -> Vec<u8> {
@@ -178,20 +217,29 @@ impl Session {
             .collect()
     }
 
-    /// Handles one APDU from the client.
+    /// Handles one APDU from the client at `client_sap` (the wrapper's source wPort, the
+    /// HDLC client address).
     ///
     /// With ciphering configured, a request after the AARQ must be ciphered with the
-    /// configured policy, the client's system title and a frame counter above the last one;
-    /// one whose tag does not verify (a wrong key, a changed byte, a replayed counter) or that
+    /// configured policy, the client's system title and a frame counter above the last one
+    /// the meter accepted from that client SAP, in this association or any before it; one
+    /// whose tag does not verify (a wrong key, a changed byte, a replayed counter) or that
     /// comes in clear is dropped and the connection closed with no answer: the Green Book
     /// (9.2.7.2.4) has the receiver discard an APDU that fails deciphering, and an answer
     /// would only give an attacker a ciphered oracle. The answer is ciphered in the same
-    /// envelope (service-specific or general-glo) with the meter's system title and its own
-    /// increasing frame counter.
-    pub fn handle(&mut self, meter: &mut Meter, apdu: &[u8]) -> Reply {
+    /// envelope (service-specific or general-glo) with the meter's system title and the
+    /// process's next frame counter. A request from another SAP than the association's is
+    /// dropped the same way.
+    pub fn handle(&mut self, meter: &mut Meter, client_sap: u16, apdu: &[u8]) -> Reply {
         let Ok(decoded) = Apdu::decode(apdu) else {
             return Reply::Close;
         };
+        if let Apdu::Aarq(_) = decoded {
+            self.client_sap = Some(client_sap);
+        } else if self.client_sap.is_some_and(|sap| sap != client_sap) {
+            return Reply::Close;
+        }
+        self.overhead = 0;
         let Some(policy) = self.config.security else {
             return self.handle_plain(meter, decoded);
         };
@@ -200,19 +248,19 @@ impl Session {
             Apdu::Ciphered(ciphered) => ciphered,
             _ => return Reply::Close,
         };
-        let Some(title) = self.client_title else {
+        let (Some(title), Some(sap)) = (self.client_title, self.client_sap) else {
             return Reply::Close;
         };
         let mut plain = Vec::new();
-        if let Err(error) = ciphered.decrypt_guarded_with_policy(
-            &self.config.keys,
-            policy,
-            Some(&title),
-            &mut self.guard,
-            &mut plain,
-        ) {
-            tracing::info!(%error, "dlms simulator: a ciphered request refused");
-            self.state = State::Idle;
+        let keys = &self.config.keys;
+        let deciphered = self.counters.with_client(sap, |guard| {
+            ciphered
+                .decrypt_guarded_with_policy(keys, policy, Some(&title), guard, &mut plain)
+                .map(|_| ())
+        });
+        if let Err(error) = deciphered {
+            tracing::info!(%error, client_sap = sap, "dlms simulator: a ciphered request refused");
+            self.reset();
             return Reply::Close;
         }
         let Ok(inner) = Apdu::decode(&plain) else {
@@ -229,6 +277,7 @@ impl Session {
         } else {
             Envelope::ServiceSpecific(KeyKind::Global)
         };
+        self.overhead = cipher_overhead(envelope, policy);
         match self.handle_plain(meter, inner) {
             Reply::Send(answer) => match self.cipher(envelope, policy, &answer) {
                 Some(out) => Reply::Send(out),
@@ -238,19 +287,18 @@ impl Session {
         }
     }
 
-    /// Ciphers an answer with the meter's title and next frame counter.
-    fn cipher(
-        &mut self,
-        envelope: Envelope,
-        policy: SecurityPolicy,
-        plain: &[u8],
-    ) -> Option<Vec<u8>> {
-        self.frame_counter = self.frame_counter.checked_add(1)?;
+    /// Ciphers an answer with the meter's title and the process's next frame counter; `None`
+    /// once that counter is exhausted (it never wraps) or a key is missing.
+    fn cipher(&self, envelope: Envelope, policy: SecurityPolicy, plain: &[u8]) -> Option<Vec<u8>> {
+        let Some(counter) = self.counters.next_own() else {
+            tracing::warn!("dlms simulator: the frame counter is exhausted; nothing is ciphered");
+            return None;
+        };
         let mut out = Vec::new();
         encrypt(
             envelope,
             SecurityControl::new(policy),
-            self.frame_counter,
+            counter,
             &self.config.system_title,
             &self.config.keys,
             plain,
@@ -264,7 +312,10 @@ impl Session {
         match decoded {
             Apdu::Aarq(aarq) => Reply::Send(self.associate(&aarq)),
             Apdu::ReleaseRequest(_) => {
-                self.state = State::Idle;
+                // The release ends the association and whatever it had in progress.
+                let sap = self.client_sap;
+                self.reset();
+                self.client_sap = sap;
                 let rlre = OwnedReleaseResponse {
                     reason: Some(ReleaseResponseReason::NORMAL),
                     user_information: None,
@@ -281,8 +332,9 @@ impl Session {
     }
 
     fn associate(&mut self, aarq: &fieldbridge_dlms::apdu::association::AarqView<'_>) -> Vec<u8> {
-        self.state = State::Idle;
-        self.long_get = None;
+        let sap = self.client_sap.unwrap_or_default();
+        self.reset();
+        self.client_sap = Some(sap);
         let refuse = |diagnostic: AcseServiceUser| {
             let aare: OwnedAare = OwnedAare::new(
                 ApplicationContextName::LogicalName,
@@ -307,24 +359,21 @@ impl Session {
                 let Some(title) = self.client_title else {
                     return refuse(AcseServiceUser::CALLING_AP_TITLE_NOT_RECOGNIZED);
                 };
-                // A new association starts a new count of the client's frames.
-                self.guard = CounterGuard::new();
+                // The client's frames go on counting from the last one the meter accepted from
+                // this SAP, in any association before: a replayed AARQ is refused.
                 let mut plain = Vec::new();
+                let keys = &self.config.keys;
                 let deciphered = CipheredApdu::decode(bytes).and_then(|c| {
-                    c.decrypt_guarded_with_policy(
-                        &self.config.keys,
-                        policy,
-                        Some(&title),
-                        &mut self.guard,
-                        &mut plain,
-                    )
-                    .map(<[u8]>::to_vec)
+                    self.counters.with_client(sap, |guard| {
+                        c.decrypt_guarded_with_policy(keys, policy, Some(&title), guard, &mut plain)
+                            .map(<[u8]>::to_vec)
+                    })
                 });
                 match deciphered.as_deref().map(Apdu::decode) {
                     Ok(Ok(Apdu::InitiateRequest(initiate))) => initiate,
                     Ok(_) => return refuse(AcseServiceUser::NO_REASON_GIVEN),
                     Err(error) => {
-                        tracing::info!(%error, "dlms simulator: a ciphered AARQ refused");
+                        tracing::info!(%error, client_sap = sap, "dlms simulator: a ciphered AARQ refused");
                         return refuse(AcseServiceUser::AUTHENTICATION_FAILURE);
                     }
                 }
@@ -427,7 +476,7 @@ impl Session {
                     invoke: *invoke,
                     result: OwnedGetDataResult::Data(data),
                 };
-                if answer.encoded_len() <= self.client_max_pdu {
+                if answer.encoded_len() <= self.max_answer() {
                     return answer.to_vec();
                 }
                 let OwnedGetResponse::Normal {
@@ -440,6 +489,7 @@ impl Session {
                 self.long_get = Some(LongGet {
                     raw: data.to_vec(),
                     sent: 0,
+                    offset: 0,
                 });
                 self.next_block(*invoke, 0)
             }
@@ -471,13 +521,18 @@ impl Session {
                 };
                 // A list answer too long for the client is refused whole (no block transfer
                 // of lists in this simulator).
-                if answer.encoded_len() <= self.client_max_pdu {
+                if answer.encoded_len() <= self.max_answer() {
                     answer.to_vec()
                 } else {
                     dar_get(*invoke, DataAccessResult::OTHER_REASON)
                 }
             }
         }
+    }
+
+    /// The longest answer that fits the client's max receive PDU size once enveloped.
+    fn max_answer(&self) -> usize {
+        self.client_max_pdu.saturating_sub(self.overhead)
     }
 
     /// The block after `block_number` of the long GET in progress.
@@ -508,12 +563,17 @@ impl Session {
                 OwnedBlockResult::DataAccessResult(DataAccessResult::LONG_GET_ABORTED),
             );
         }
-        // C4 02 invoke last(1) block-number(4) choice(1) length(up to 3) data
-        let room = self.client_max_pdu.saturating_sub(14).max(16);
-        let start = (long.sent as usize).saturating_mul(room);
+        // C4 02 invoke last(1) block-number(4) choice(1) length(up to 3) data, then the
+        // envelope when ciphered: the whole must fit the client's max receive PDU size.
+        let room = self
+            .client_max_pdu
+            .saturating_sub(14 + self.overhead)
+            .max(16);
+        let start = long.offset;
         let end = start.saturating_add(room).min(long.raw.len());
         let chunk = long.raw.get(start..end).unwrap_or_default().to_vec();
         let last = end >= long.raw.len();
+        long.offset = end;
         long.sent += 1;
         let number = long.sent;
         let out = block(last, number, OwnedBlockResult::RawData(chunk));
@@ -594,16 +654,16 @@ impl Session {
             self.config.keys.global_unicast?,
             self.config.keys.authentication?,
         );
-        if verify_hls_gmac(&ek, &ak, client_title, stoc, reply).is_err() {
+        if let Err(error) = verify_hls_gmac(&ek, &ak, client_title, stoc, reply) {
+            tracing::info!(%error, client_sap = ?self.client_sap, "dlms simulator: the client's f(StoC) does not verify; HLS refused");
             self.state = State::Idle;
             return None;
         }
-        self.frame_counter = self.frame_counter.wrapping_add(1);
         let f_ctos = hls_gmac(
             &ek,
             &ak,
             &self.config.system_title,
-            self.frame_counter,
+            self.counters.next_own()?,
             ctos,
         )
         .ok()?;
