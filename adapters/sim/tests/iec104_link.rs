@@ -151,11 +151,14 @@ async fn a_client_that_stops_reading_is_closed_by_the_link_timers() {
         match tokio::time::timeout(Duration::from_millis(500), stream.writable()).await {
             Err(_) => blocked = true,
             Ok(ready) => {
-                ready.unwrap();
-                match stream.try_write(&wire) {
+                // On a busy machine the fill can outlast t3 + t1: the simulator, reading no more,
+                // then closes before the sockets are full, which is the behaviour under test.
+                let written_now = ready.and_then(|()| stream.try_write(&wire));
+                match written_now {
                     Ok(n) => next(n, &mut written, &mut wire),
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                    Err(e) => panic!("the simulator closed while we were still writing: {e}"),
+                    Err(e) if closed_by_peer(&e) => return,
+                    Err(e) => panic!("writing to the simulator failed: {e}"),
                 }
             }
         }
@@ -176,15 +179,17 @@ async fn a_client_that_stops_reading_is_closed_by_the_link_timers() {
             Ok(n) => next(n, &mut written, &mut wire),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             Err(e) => {
-                assert!(
-                    matches!(
-                        e.kind(),
-                        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
-                    ),
-                    "{e}"
-                );
+                assert!(closed_by_peer(&e), "{e}");
                 return;
             }
         }
     }
+}
+
+/// A write failed because the simulator closed the connection.
+fn closed_by_peer(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+    )
 }
