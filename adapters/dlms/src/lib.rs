@@ -20,11 +20,13 @@ pub mod catchup;
 pub mod convert;
 mod driver;
 pub mod hdlc_link;
+pub mod invocation;
 pub mod keys;
 pub mod link;
 pub mod profile;
 pub mod push;
 pub mod session;
+pub mod state_file;
 
 pub use driver::{meta, refusals, Driver};
 pub use push::PushDriver;

@@ -15,8 +15,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::{self, File};
-use std::io::{self, Write as _};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use fieldbridge_core::time::Timestamp;
@@ -357,28 +357,11 @@ fn parse_row(row: &str) -> Option<(&str, Cursor)> {
     ))
 }
 
-/// Replaces the file in `dir` with `bytes`: a temporary file, synced, renamed over the old one,
-/// then the folder synced so that the rename itself is durable. On failure the temporary file
-/// is removed as far as the disk allows, so a full disk is not made fuller.
+/// Replaces the file in `dir` with `bytes` ([`crate::state_file::replace`]).
 fn write_atomically(dir: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    fs::create_dir_all(dir).map_err(io_err("create the folder", dir))?;
-    let tmp = dir.join(TMP_FILE);
-    let path = dir.join(FILE);
-    let written = File::create(&tmp)
-        .map_err(io_err("create", &tmp))
-        .and_then(|mut f| {
-            f.write_all(bytes).map_err(io_err("write", &tmp))?;
-            f.sync_all().map_err(io_err("fsync", &tmp))
-        });
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
-    if let Err(e) = fs::rename(&tmp, &path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_err("rename into place", &path)(e));
-    }
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("fsync the folder", dir))
+    crate::state_file::replace(dir, FILE, TMP_FILE, bytes).map_err(|e| StoreError::Io {
+        action: e.action,
+        path: e.path,
+        source: e.source,
+    })
 }
