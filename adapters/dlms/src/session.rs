@@ -27,13 +27,25 @@
 //! invocation counter must never repeat with one key, across restarts too: the caller gives
 //! the first one ([`Session::with_invocation_counter`]) and reads the next one
 //! ([`Session::invocation_counter`]) after every APDU the session hands out, to store it.
+//!
+//! # Short names
+//! With [`SessionConfig::referencing`] set to [`Referencing::ShortNames`] (IEC 62056-5-3
+//! clause 6.3; for meters that speak only SN) the AARQ proposes the SN application context and
+//! conformance, the session reads the Association SN object list (short name 0xFA08) before
+//! it reports [`Received::Associated`], and [`Session::get`], [`Session::set`] and
+//! [`Session::action`] become the Read and Write services on short names (module
+//! `read_write`), with the same [`Received`] results: a source needs no SN-specific code, but
+//! for [`SessionError::object_undefined`] (an object the meter did not list). HLS-GMAC is
+//! refused with short names (module `security` says why).
 
 mod association;
 mod command;
 mod config;
 mod error;
 mod get;
+mod read_write;
 mod security;
+mod short_names;
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -48,9 +60,11 @@ use fieldbridge_dlms::apdu::Apdu;
 use fieldbridge_dlms::axdr::Data;
 use fieldbridge_dlms::security::SystemTitle;
 
-pub use config::{Authentication, Challenge, InvokeIds, Security, SessionConfig};
+pub use config::{Authentication, Challenge, InvokeIds, Referencing, Security, SessionConfig};
 pub use error::SessionError;
+pub use short_names::{first_method, ShortNames, SnObject, ASSOCIATION_SN, OBJECT_LIST};
 
+use read_write::{Joined, ReadFor};
 use security::Protection;
 
 /// What an APDU from the meter led to.
@@ -113,6 +127,15 @@ enum Phase {
         invoke: u8,
         blocks: Outgoing,
     },
+    /// Short names: a ReadRequest is out, and the data-block-results joined so far.
+    Reading {
+        read: ReadFor,
+        blocks: Option<Joined>,
+    },
+    /// Short names: a WriteRequest is out, for an attribute or a method.
+    Writing {
+        method: bool,
+    },
     Releasing,
 }
 
@@ -126,6 +149,12 @@ impl Phase {
             Phase::Getting { .. } => "waiting for a GET response",
             Phase::Setting { .. } => "waiting for a SET response",
             Phase::Acting { .. } => "waiting for an ACTION response",
+            Phase::Reading {
+                read: ReadFor::ObjectList(_),
+                ..
+            } => "reading the object list",
+            Phase::Reading { .. } => "waiting for a ReadResponse",
+            Phase::Writing { .. } => "waiting for a WriteResponse",
             Phase::Releasing => "releasing",
         }
     }
@@ -138,6 +167,8 @@ impl Phase {
             Phase::Getting { .. } => "a GET-Response",
             Phase::Setting { .. } => "a SET-Response",
             Phase::Acting { .. } => "an ACTION-Response",
+            Phase::Reading { .. } => "a ReadResponse",
+            Phase::Writing { .. } => "a WriteResponse",
             Phase::Releasing => "an RLRE",
         }
     }
@@ -155,6 +186,8 @@ pub struct Session {
     /// Why [`Session::associate`] could not build its AARQ, reported by the next
     /// [`Session::check_timeout`] or [`Session::receive`].
     broken: Option<SessionError>,
+    /// Short names: the meter's objects, from the object list of this association.
+    short_names: ShortNames,
 }
 
 impl Session {
@@ -169,6 +202,7 @@ impl Session {
             granted: None,
             protection: Protection::default(),
             broken: None,
+            short_names: ShortNames::default(),
         }
     }
 
@@ -216,7 +250,7 @@ impl Session {
     }
 
     /// Whether the association is up (a request may be outstanding). Under HLS-GMAC, only
-    /// after pass 4.
+    /// after pass 4; with short names, only once the object list is in.
     pub fn is_associated(&self) -> bool {
         matches!(
             self.phase,
@@ -224,7 +258,18 @@ impl Session {
                 | Phase::Getting { .. }
                 | Phase::Setting { .. }
                 | Phase::Acting { .. }
+                | Phase::Reading {
+                    read: ReadFor::Value,
+                    ..
+                }
+                | Phase::Writing { .. }
         )
+    }
+
+    /// Short names: the meter's objects and their base names, from the object list read in
+    /// this association (empty before, and by logical names).
+    pub fn short_names(&self) -> &ShortNames {
+        &self.short_names
     }
 
     /// What the meter granted in its InitiateResponse, while associated.
@@ -244,6 +289,7 @@ impl Session {
         self.deadline = None;
         self.granted = None;
         self.protection.end_association();
+        self.short_names = ShortNames::default();
     }
 
     /// The RLRQ that closes the association (in clear, without user-information, as Gurux
@@ -259,6 +305,11 @@ impl Session {
         self.granted = None;
         self.deadline = Some(now + self.config.timeout);
         out
+    }
+
+    /// Whether objects are named by short names in this session.
+    fn by_short_names(&self) -> bool {
+        self.config.referencing == Referencing::ShortNames
     }
 
     /// Checks the reply timer.
@@ -343,7 +394,7 @@ impl Session {
         match (&self.phase, decoded) {
             (Phase::Associating { .. }, Apdu::Aare(aare)) => self.on_aare(&aare, now),
             (Phase::Authenticating { .. }, Apdu::ActionResponse(response)) => {
-                self.on_pass_four(&response)
+                self.on_pass_four(&response, now)
             }
             (Phase::Getting { .. }, Apdu::GetResponse(response)) => {
                 self.on_get_response(&response, now)
@@ -353,6 +404,12 @@ impl Session {
             }
             (Phase::Acting { .. }, Apdu::ActionResponse(response)) => {
                 self.on_action_response(&response, now)
+            }
+            (Phase::Reading { .. }, Apdu::ReadResponse(response)) => {
+                self.on_read_response(&response, now)
+            }
+            (Phase::Writing { .. }, Apdu::WriteResponse(response)) => {
+                self.on_write_response(&response)
             }
             (Phase::Releasing, Apdu::ReleaseResponse(_)) => {
                 self.reset();
@@ -412,7 +469,11 @@ impl Session {
 fn is_data_service(apdu: &Apdu<'_>) -> bool {
     matches!(
         apdu,
-        Apdu::GetResponse(_) | Apdu::SetResponse(_) | Apdu::ActionResponse(_)
+        Apdu::GetResponse(_)
+            | Apdu::SetResponse(_)
+            | Apdu::ActionResponse(_)
+            | Apdu::ReadResponse(_)
+            | Apdu::WriteResponse(_)
     )
 }
 

@@ -2,7 +2,8 @@
 //! HLS-GMAC authentication and, under a security policy, a ciphered InitiateRequest; the AARE;
 //! HLS pass 3 (ACTION reply_to_HLS_authentication of the current Association LN object,
 //! class 15, 0-0:40.0.0*255, method 1, with f(StoC)) and pass 4 (its action-result with the
-//! meter's f(CtoS), which must verify).
+//! meter's f(CtoS), which must verify). With short names, the SN application context and, once
+//! the AARE is in, the read of the object list before the association counts as up.
 
 use std::time::Instant;
 
@@ -65,11 +66,13 @@ impl Session {
         security::check(&self.config)?;
         let security = self.config.security.as_ref();
         let ciphering = security.and_then(|s| s.policy).is_some();
-        let mut aarq = OwnedAarq::new(if ciphering {
-            ApplicationContextName::LogicalNameCiphered
-        } else {
-            ApplicationContextName::LogicalName
-        });
+        let context = match (self.by_short_names(), ciphering) {
+            (false, false) => ApplicationContextName::LogicalName,
+            (false, true) => ApplicationContextName::LogicalNameCiphered,
+            (true, false) => ApplicationContextName::ShortName,
+            (true, true) => ApplicationContextName::ShortNameCiphered,
+        };
+        let mut aarq = OwnedAarq::new(context);
         let mut challenge = None;
         match &self.config.authentication {
             Authentication::None => {}
@@ -93,8 +96,10 @@ impl Session {
         if let Some(security) = security.filter(|_| ciphering || challenge.is_some()) {
             aarq.calling_ap_title = Some(security.system_title.to_vec());
         }
-        let initiate =
-            InitiateRequest::new(self.config.conformance, self.config.max_receive_pdu_size);
+        let initiate = InitiateRequest::new(
+            self.config.proposed_conformance(),
+            self.config.max_receive_pdu_size,
+        );
         let mut plain = Vec::with_capacity(initiate.encoded_len());
         initiate.encode(&mut plain);
         aarq.user_information = Some(if ciphering {
@@ -143,7 +148,7 @@ impl Session {
         }
         let granted = self.initiate_response(aare)?;
         let Some(ctos) = challenge else {
-            return Ok(self.associated(granted));
+            return self.associated(granted, now);
         };
         if let Some(mechanism) = aare.mechanism_name {
             if mechanism != MechanismName::HighGmac {
@@ -230,6 +235,7 @@ impl Session {
     pub(super) fn on_pass_four(
         &mut self,
         response: &ActionResponse<'_>,
+        now: Instant,
     ) -> Result<Received, SessionError> {
         let Phase::Authenticating {
             invoke,
@@ -289,11 +295,15 @@ impl Session {
         // replayed anyway, since it answers this association's fresh challenge.
         let granted = *granted;
         tracing::debug!("dlms hls pass 4 verified");
-        Ok(self.associated(granted))
+        self.associated(granted, now)
     }
 
-    /// The association is up.
-    fn associated(&mut self, granted: InitiateResponse) -> Received {
+    /// The association is up; with short names, once the object list it now reads is in.
+    fn associated(
+        &mut self,
+        granted: InitiateResponse,
+        now: Instant,
+    ) -> Result<Received, SessionError> {
         let general = self.config.security.as_ref().is_some_and(|s| {
             s.policy.is_some()
                 && s.general_ciphering
@@ -302,9 +312,12 @@ impl Session {
                     .contains(fieldbridge_dlms::apdu::conformance::Conformance::GENERAL_PROTECTION)
         });
         self.protection.general = general;
+        if self.by_short_names() {
+            return self.list_objects(granted, now);
+        }
         self.granted = Some(granted);
         self.settle();
-        Received::Associated(granted)
+        Ok(Received::Associated(granted))
     }
 }
 

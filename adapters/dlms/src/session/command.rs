@@ -2,7 +2,8 @@
 //! requests, and the request sent in blocks when it is longer than the meter takes and the
 //! meter granted block transfer with SET or ACTION (clause 9.4.6.5.3 and 9.4.6.5.4): each block
 //! waits for the meter's acknowledgement of the one before. The results come back as
-//! [`Received::Written`] and [`Received::Invoked`], so a command can name its outcome.
+//! [`Received::Written`] and [`Received::Invoked`], so a command can name its outcome. With
+//! short names the same calls make WriteRequests (module `read_write`).
 
 use std::time::Instant;
 
@@ -26,12 +27,14 @@ const BLOCK_HEADER: usize = 1 + 1 + 1 + 9 + 1 + 1 + 4 + 3;
 
 impl Session {
     /// The SET-Request that writes `value` to one attribute: normal, or in blocks when it is
-    /// longer than the meter takes.
+    /// longer than the meter takes. With short names, the WriteRequest of the attribute's short
+    /// name (never in blocks).
     ///
     /// # Errors
     /// [`SessionError::State`] unless the association is up with nothing outstanding,
-    /// [`SessionError::TooLong`] when blocks are needed but not granted,
-    /// [`SessionError::CounterExhausted`] when ciphering.
+    /// [`SessionError::TooLong`] when blocks are needed but not granted (always, for a
+    /// WriteRequest too long for the meter), [`SessionError::CounterExhausted`] when ciphering;
+    /// with short names, [`SessionError::UnknownObject`] and [`SessionError::NoShortName`].
     pub fn set(
         &mut self,
         attribute: AttributeDescriptor,
@@ -52,6 +55,9 @@ impl Session {
         value: Data,
         now: Instant,
     ) -> Result<Vec<u8>, SessionError> {
+        if self.by_short_names() {
+            return self.write(attribute, selection, value, now);
+        }
         self.ready_for("send a SET")?;
         let selection_len = selection
             .as_ref()
@@ -105,14 +111,26 @@ impl Session {
     /// The ACTION-Request that invokes one method, with its parameters: normal, or in blocks
     /// when it is longer than the meter takes.
     ///
+    /// With short names, the WriteRequest of the method's short name (base name + the class's
+    /// offset of method 1 + (method − 1) × 8, [`super::first_method`]) with the parameters, or
+    /// null-data without: the way Gurux's and other SN clients invoke methods that return
+    /// nothing. The meter's WriteResponse comes back as [`Received::Invoked`] without return
+    /// parameters (its data-access-result as the action-result of the same number). Methods
+    /// that return data would need a ReadRequest with parameterized-access, which the SN
+    /// clients encode differently (the selector): the session does not guess at it.
+    ///
     /// # Errors
-    /// As [`Session::set`].
+    /// As [`Session::set`]; with short names, [`SessionError::NoShortName`] for a class whose
+    /// method offsets the session does not know or a method id the class does not have.
     pub fn action(
         &mut self,
         method: MethodDescriptor,
         parameters: Option<Data>,
         now: Instant,
     ) -> Result<Vec<u8>, SessionError> {
+        if self.by_short_names() {
+            return self.invoke(method, parameters, now);
+        }
         self.ready_for("send an ACTION")?;
         let invoke = self.take_invoke();
         let request = OwnedActionRequest::Normal {

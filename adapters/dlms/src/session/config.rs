@@ -1,7 +1,7 @@
 //! What a [`Session`](super::Session) is set up with: the authentication mechanism (DLMS UA
 //! 1000-2 Ed. 10 clause 9.2.7.4), the keys and system title of security suite 0 (clause 9.2.7,
-//! 9.2.3.3), the proposed conformance (clause 9.4.6.1) and how invoke-ids are chosen (clause
-//! 9.5, Invoke-Id-And-Priority).
+//! 9.2.3.3), the proposed conformance (clause 9.4.6.1), how invoke-ids are chosen (clause
+//! 9.5, Invoke-Id-And-Priority) and how objects are referenced (logical or short names).
 
 use std::fmt;
 use std::time::Duration;
@@ -113,6 +113,22 @@ pub enum InvokeIds {
     Fixed(u8),
 }
 
+/// How the meter's objects are referenced (IEC 62056-5-3 clause 6.3, DLMS UA 1000-2 Ed. 10
+/// clause 9.3.11 to 9.3.13 for the SN services): by logical name (the GET, SET and ACTION
+/// services) or by short name (the Read and Write services on named variables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Referencing {
+    /// Logical name referencing: application context 2.16.756.5.8.1.1 (1.3 ciphered), GET,
+    /// SET and ACTION on (class, logical name, attribute or method).
+    #[default]
+    LogicalNames,
+    /// Short name referencing, for meters that speak only SN: application context
+    /// 2.16.756.5.8.1.2 (1.4 ciphered), the Read and Write services on the 16-bit short names
+    /// the meter's Association SN object lists (class 12, base name 0xFA00, attribute 2), which
+    /// the session reads right after the association.
+    ShortNames,
+}
+
 /// What a session is set up with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionConfig {
@@ -130,6 +146,10 @@ pub struct SessionConfig {
     pub conformance: Conformance,
     /// How invoke-ids are chosen.
     pub invoke_ids: InvokeIds,
+    /// Logical or short name referencing. With short names and the logical-name
+    /// [`DEFAULT_CONFORMANCE`](Self::DEFAULT_CONFORMANCE) left in `conformance`, the session
+    /// proposes [`DEFAULT_SN_CONFORMANCE`](Self::DEFAULT_SN_CONFORMANCE) instead.
+    pub referencing: Referencing,
 }
 
 impl SessionConfig {
@@ -143,6 +163,38 @@ impl SessionConfig {
         .union(Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE)
         .union(Conformance::BLOCK_TRANSFER_WITH_ACTION)
         .union(Conformance::MULTIPLE_REFERENCES);
+
+    /// The services the client proposes with short name referencing unless told otherwise
+    /// (clause 9.4.6.1, the "SN" column): read, write, unconfirmed-write, multiple-references,
+    /// information-report, parameterized-access. These are the bits Gurux's SN client proposes.
+    /// A meter may still answer a long read in data-block-results, which the session takes;
+    /// add [`Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ`] to ask for them.
+    pub const DEFAULT_SN_CONFORMANCE: Conformance = Conformance::READ
+        .union(Conformance::WRITE)
+        .union(Conformance::UNCONFIRMED_WRITE)
+        .union(Conformance::MULTIPLE_REFERENCES)
+        .union(Conformance::INFORMATION_REPORT)
+        .union(Conformance::PARAMETERIZED_ACCESS);
+
+    /// A session by short names, otherwise the defaults.
+    pub fn short_names() -> Self {
+        SessionConfig {
+            conformance: Self::DEFAULT_SN_CONFORMANCE,
+            referencing: Referencing::ShortNames,
+            ..SessionConfig::default()
+        }
+    }
+
+    /// The proposed-conformance the AARQ carries: `conformance`, except the LN default under
+    /// short name referencing, which becomes the SN default.
+    pub fn proposed_conformance(&self) -> Conformance {
+        match self.referencing {
+            Referencing::ShortNames if self.conformance == Self::DEFAULT_CONFORMANCE => {
+                Self::DEFAULT_SN_CONFORMANCE
+            }
+            _ => self.conformance,
+        }
+    }
 }
 
 impl Default for SessionConfig {
@@ -155,6 +207,7 @@ impl Default for SessionConfig {
             security: None,
             conformance: Self::DEFAULT_CONFORMANCE,
             invoke_ids: InvokeIds::Cycle,
+            referencing: Referencing::LogicalNames,
         }
     }
 }

@@ -2,9 +2,13 @@
 
 use std::time::Duration;
 
-use fieldbridge_dlms::apdu::get::ActionResult;
+use fieldbridge_dlms::apdu::get::{ActionResult, DataAccessResult};
+use fieldbridge_dlms::obis::ObisCode;
 
-/// Why a session failed. Every error but a refused read leaves the session idle.
+/// Why a session failed. Every error from [`Session::receive`](super::Session::receive) and
+/// [`Session::check_timeout`](super::Session::check_timeout) leaves the session idle; a request
+/// refused before anything was sent ([`SessionError::State`], [`SessionError::TooLong`],
+/// [`SessionError::UnknownObject`], [`SessionError::NoShortName`]) leaves it as it was.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     /// The meter's APDU does not decode.
@@ -102,11 +106,42 @@ pub enum SessionError {
     /// before anything more can be ciphered (clause 9.2.7.2.4.3).
     #[error("the client's invocation counter is used up: new keys are needed")]
     CounterExhausted,
-    /// A SET or ACTION is too long for the meter's max-receive-pdu-size and the meter did not
-    /// grant block transfer for it.
+    /// Short name referencing: the object is not in the meter's object list, so it has no
+    /// short name. Nothing was sent and the association stays up: a source counts this like
+    /// the data-access-result object-undefined ([`SessionError::object_undefined`]).
     #[error(
-        "the request takes {len} octets, the meter takes at most {max}, and granted no block \
-         transfer for it"
+        "object {logical_name} of class {class_id} is not in the meter's object list: it has \
+         no short name (object-undefined)"
+    )]
+    UnknownObject {
+        /// The interface class asked for.
+        class_id: u16,
+        /// The logical name asked for.
+        logical_name: ObisCode,
+    },
+    /// Short name referencing: the attribute or method has no short name the session can
+    /// compute. Nothing was sent and the association stays up.
+    #[error("{member} {id} of class {class_id} has no short name: {why}")]
+    NoShortName {
+        /// The interface class.
+        class_id: u16,
+        /// "attribute" or "method".
+        member: &'static str,
+        /// The attribute or method id.
+        id: i8,
+        /// Why not.
+        why: &'static str,
+    },
+    /// Short name referencing: the meter refused to read its object list (Association SN
+    /// attribute 2), without which no short name is known.
+    #[error("the meter refused to read its object list (short name 0xFA08): {0}")]
+    ObjectListRefused(DataAccessResult),
+    /// A SET or ACTION is too long for the meter's max-receive-pdu-size and the meter did not
+    /// grant block transfer for it; or a WriteRequest (short names) is, which the session does
+    /// not cut into blocks.
+    #[error(
+        "the request takes {len} octets, the meter takes at most {max}, and it cannot go in \
+         blocks (no block transfer granted, or a WriteRequest)"
     )]
     TooLong {
         /// The request's length, ciphered.
@@ -129,6 +164,19 @@ impl SessionError {
                 | SessionError::Unprotected { .. }
                 | SessionError::Security(_)
         )
+    }
+
+    /// The data-access-result a source records for this error when it concerns one object
+    /// rather than the association: object-undefined for an object that short name
+    /// referencing cannot name ([`SessionError::UnknownObject`], [`SessionError::NoShortName`]).
+    /// The session is still associated and ready after these.
+    pub fn object_undefined(&self) -> Option<DataAccessResult> {
+        match self {
+            SessionError::UnknownObject { .. } | SessionError::NoShortName { .. } => {
+                Some(DataAccessResult::OBJECT_UNDEFINED)
+            }
+            _ => None,
+        }
     }
 
     /// Maps a codec error from deciphering `apdu` to the error that names it.

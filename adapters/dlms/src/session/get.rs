@@ -1,7 +1,8 @@
 //! GET by logical name (DLMS UA 1000-2 Ed. 10 clause 9.3.6): get-request-normal with an
 //! optional selective access (a profile generic's range or entry descriptor, IEC 62056-6-2
 //! clause 4.3.6), and the long GET in blocks (clause 9.4.6.5.2): each GET-Response-With-Datablock
-//! is acknowledged with a GET-Request-Next carrying its block number until the last one.
+//! is acknowledged with a GET-Request-Next carrying its block number until the last one. With
+//! short names the same calls make ReadRequests (module `read_write`).
 
 use std::time::Instant;
 
@@ -15,11 +16,15 @@ use super::error::SessionError;
 use super::{check_invoke, invoke_octet, Phase, Received, Session};
 
 impl Session {
-    /// The GET-Request-Normal that reads one attribute (ciphered under a security policy).
+    /// The GET-Request-Normal that reads one attribute (ciphered under a security policy); with
+    /// short names, the ReadRequest of the attribute's short name, base name +
+    /// (attribute − 1) × 8.
     ///
     /// # Errors
     /// [`SessionError::State`] unless the association is up with nothing outstanding;
-    /// [`SessionError::CounterExhausted`] when ciphering.
+    /// [`SessionError::CounterExhausted`] when ciphering; with short names,
+    /// [`SessionError::UnknownObject`] for an object the meter did not list and
+    /// [`SessionError::NoShortName`] for an attribute id below 1 (nothing is sent then).
     pub fn get(
         &mut self,
         attribute: AttributeDescriptor,
@@ -31,7 +36,8 @@ impl Session {
     /// The GET-Request-Normal that reads one attribute with an access selection: a profile
     /// generic's buffer (class 7, attribute 2) by range
     /// ([`OwnedSelectiveAccess::range`], selector 1) or by entry (selector 2). The answer may
-    /// come in blocks, as for [`Session::get`].
+    /// come in blocks, as for [`Session::get`]. With short names, a ReadRequest with
+    /// parameterized-access (the short name, the selector and its parameters).
     ///
     /// # Errors
     /// As [`Session::get`].
@@ -41,6 +47,9 @@ impl Session {
         selection: Option<OwnedSelectiveAccess>,
         now: Instant,
     ) -> Result<Vec<u8>, SessionError> {
+        if self.by_short_names() {
+            return self.read(attribute, selection, now);
+        }
         self.ready_for("send a GET")?;
         let invoke = self.take_invoke();
         let request = OwnedGetRequest::Normal {

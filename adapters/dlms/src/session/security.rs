@@ -7,7 +7,7 @@ use fieldbridge_dlms::security::{
     HLS_GMAC_LEN,
 };
 
-use super::config::{Authentication, Challenge, Security, SessionConfig};
+use super::config::{Authentication, Challenge, Referencing, Security, SessionConfig};
 use super::error::SessionError;
 
 /// The security state of a session: the counter survives re-associations, the rest is per
@@ -150,6 +150,11 @@ pub(super) fn hls_keys(
 /// [`SessionError::Config`] naming the first problem.
 pub(super) fn check(config: &SessionConfig) -> Result<(), SessionError> {
     if let Authentication::HighGmac { challenge } = &config.authentication {
+        if config.referencing == Referencing::ShortNames {
+            return Err(SessionError::Config {
+                problem: HLS_WITH_SHORT_NAMES,
+            });
+        }
         hls_keys(config.security.as_ref())?;
         let len = match challenge {
             Challenge::Random { len } => *len,
@@ -177,6 +182,18 @@ pub(super) fn check(config: &SessionConfig) -> Result<(), SessionError> {
     }
     Ok(())
 }
+
+/// Why HLS-GMAC is refused with short names. IEC 62056-6-2 gives the method:
+/// reply_to_HLS_authentication, method 8 of the Association SN object (class 12), short name
+/// x + 0x58, so 0xFA58 for the current association; it returns f(CtoS), so it cannot go as a
+/// WriteRequest and needs a ReadRequest with parameterized-access. How that access carries the
+/// method's parameters is where the SN clients part: jDLMS sends selector 0, older Gurux
+/// selector 1, and Gurux 1.0.203 sends a WriteRequest, which cannot return f(CtoS). Without the
+/// standard's word on it, the session refuses rather than guesses.
+const HLS_WITH_SHORT_NAMES: &str = "HLS-GMAC with short name referencing is not supported: \
+    reply_to_HLS_authentication (Association SN method 8, 0xFA58) would need a ReadRequest with \
+    parameterized-access whose form SN clients disagree on; use LN referencing, or low-level \
+    security";
 
 /// The octets the ciphering of a request adds at most: tag, length (up to 3), security
 /// control, invocation counter, GCM tag, and the system title of general-glo-ciphering.

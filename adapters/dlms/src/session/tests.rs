@@ -5,6 +5,9 @@ mod commands;
 mod hls;
 mod meter;
 mod oracle;
+mod sn;
+mod sn_meter;
+mod sn_oracle;
 
 use super::*;
 use std::time::Duration;
