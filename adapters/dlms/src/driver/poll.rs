@@ -1,5 +1,7 @@
 //! The schedule of a `dlms` source: one cycle every `poll`, and after a failed cycle another
-//! after a backoff that doubles, and starts over once an association was accepted.
+//! after a backoff with jitter (design brief §4, [`Backoff`]), which starts over only after a
+//! whole cycle succeeded: a meter that accepts the association and then fails every read backs
+//! off like one that refuses connections.
 //!
 //! A cycle whose connection or first request (the AARQ) fails in the transport (refused, reset,
 //! no answer) is tried once more at once, silently: a meter may still be closing its previous
@@ -10,6 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use fieldbridge_core::backoff::Backoff;
 use fieldbridge_core::config::DlmsSource;
 use fieldbridge_core::event::{EventSender, SourceEvent};
 use fieldbridge_core::source::{Counter, SourceStats};
@@ -95,7 +98,7 @@ impl Poller {
     }
 
     async fn schedule(&mut self) -> Result<(), Stopped> {
-        let mut backoff = self.tuning.backoff_min;
+        let mut backoff = Backoff::new(self.tuning.backoff_min, self.tuning.backoff_max);
         let period = self.config.poll.max(MIN_POLL);
         let mut due = Instant::now();
         let mut after_failure = false;
@@ -106,7 +109,7 @@ impl Poller {
             }
             match self.cycle_with_retry().await {
                 Ok(()) => {
-                    backoff = self.tuning.backoff_min;
+                    backoff.reset();
                     after_failure = false;
                     if self.last_failure.take().is_some() {
                         tracing::info!(device = %self.device, "dlms meter read again");
@@ -114,14 +117,9 @@ impl Poller {
                     due = next_due(due, period, Instant::now());
                 }
                 Err(Failure::Stopped) => return Err(Stopped),
-                Err(Failure::Link { error, phase }) => {
+                Err(Failure::Link { error, .. }) => {
                     after_failure = true;
-                    let delay = backoff;
-                    backoff = if phase == Phase::Associated {
-                        self.tuning.backoff_min
-                    } else {
-                        (backoff * 2).min(self.tuning.backoff_max)
-                    };
+                    let delay = backoff.next_delay();
                     self.cycle_failed(&error, delay).await?;
                     due = Instant::now() + delay;
                 }

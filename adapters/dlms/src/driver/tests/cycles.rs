@@ -1,5 +1,5 @@
 //! Each poll is a whole cycle (connect, associate, read, release, close); stops; the silent
-//! retry.
+//! retry; the backoff.
 
 use super::*;
 
@@ -115,4 +115,29 @@ async fn a_meter_that_drops_every_connection_is_offline_after_the_one_retry() {
         meter.seen.try_recv().is_err(),
         "no third try before the backoff"
     );
+}
+
+#[tokio::test]
+async fn the_backoff_grows_while_cycles_fail_after_the_association() {
+    // The meter accepts every association and then answers garbage: each attempt gets as far
+    // as the AARE, which must not start the backoff over.
+    let mut meter = Meter::wrapper(Script {
+        garbage_after: Some(0),
+        ..Script::default()
+    })
+    .await;
+    let _source = start(source(&meter.address), |t| {
+        t.backoff_min = Duration::from_millis(100);
+        t.backoff_max = Duration::from_secs(10);
+    });
+    let mut at = Vec::new();
+    for n in 1..=5 {
+        meter.seen_until(&Seen::Connected(n)).await;
+        at.push(tokio::time::Instant::now());
+    }
+    let gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    // Steps of 100, 200, 400 and 800 ms, each delay in the upper half of its step.
+    assert!(gaps[0] < Duration::from_millis(300), "{gaps:?}");
+    assert!(gaps[3] >= Duration::from_millis(400), "{gaps:?}");
+    assert!(gaps[3] > gaps[0] * 2, "{gaps:?}");
 }
