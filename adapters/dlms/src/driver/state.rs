@@ -1,5 +1,10 @@
 //! What the source publishes: each point's report state and readings, `$state`, and the
 //! readings of a meter lost (the last values again with `comm_failure`).
+//!
+//! A point the meter cannot give (a data-access-result other than success, a value that does
+//! not decode) is published bad and counted every poll, but logged only when its problem
+//! changes, and once more when it reads again: a meter that lacks one object does not fill the
+//! log every poll.
 
 use std::sync::Arc;
 
@@ -13,7 +18,7 @@ use fieldbridge_core::time::Timestamp;
 use tokio::time::Instant;
 
 use super::poll::Poller;
-use super::{address, offset_name};
+use super::{address, is_clock, offset_name};
 use crate::convert::Converted;
 
 /// The point stream closed: the bridge is stopping.
@@ -27,6 +32,8 @@ pub(super) struct PointRt {
     state: PointState,
     /// The clock's `<name>_offset` point.
     offset_state: PointState,
+    /// The problem last logged for this point, until it reads again.
+    problem: Option<String>,
 }
 
 impl PointRt {
@@ -36,6 +43,7 @@ impl PointRt {
             config: config.clone(),
             state: PointState::default(),
             offset_state: PointState::default(),
+            problem: None,
         }
     }
 }
@@ -58,7 +66,8 @@ pub(super) struct Outcome {
 }
 
 impl Poller {
-    /// Publishes a reading of point `index` when its report state says so.
+    /// Publishes a reading of point `index` when its report state says so, and logs its
+    /// recovery when a problem was logged before.
     pub(super) async fn publish(
         &mut self,
         index: usize,
@@ -68,6 +77,11 @@ impl Poller {
         let Some(p) = self.points.get_mut(index) else {
             return Ok(());
         };
+        if series == Series::Value {
+            if let Some(problem) = p.problem.take() {
+                tracing::info!(device = %self.device, point = %p.config.name, was = %problem, "dlms point read again");
+            }
+        }
         let (state, name) = match series {
             Series::Value => (&mut p.state, p.config.name.clone()),
             Series::Offset => (&mut p.offset_state, offset_name(&p.config)),
@@ -103,7 +117,8 @@ impl Poller {
         self.send(SourceEvent::Reading(reading)).await
     }
 
-    /// Publishes point `index` bad with `flag`, because of `why`.
+    /// Publishes point `index` (and its offset, for a clock) bad with `flag`, because of `why`.
+    /// Logged when `why` differs from the point's last problem.
     pub(super) async fn failed(
         &mut self,
         index: usize,
@@ -113,13 +128,25 @@ impl Poller {
         let Some(p) = self.points.get_mut(index) else {
             return Ok(());
         };
-        tracing::warn!(device = %self.device, point = %p.config.name, error = %why, "dlms point not read");
+        let text = why.to_string();
+        if p.problem.as_deref() != Some(text.as_str()) {
+            tracing::warn!(device = %self.device, point = %p.config.name, error = %text, "dlms point not read");
+            p.problem = Some(text);
+        }
         let quality = Quality::new(QualityLevel::Bad, [flag]);
         let now = Instant::now();
         let received = Timestamp::now();
         let mut out = Vec::new();
         if let Some(value) = p.state.update(&Policy::default(), None, quality, now) {
             out.push(self.bad_reading(index, Series::Value, value, quality, received));
+        }
+        if self.points.get(index).is_some_and(|p| is_clock(&p.config)) {
+            if let Some(value) = self.points.get_mut(index).and_then(|p| {
+                p.offset_state
+                    .update(&Policy::default(), None, quality, now)
+            }) {
+                out.push(self.bad_reading(index, Series::Offset, value, quality, received));
+            }
         }
         for reading in out.into_iter().flatten() {
             self.send(SourceEvent::Reading(reading)).await?;
@@ -162,8 +189,8 @@ impl Poller {
         self.state(true, None).await
     }
 
-    /// `$state` offline with `reason`, and every point read before published again with its
-    /// last value and `comm_failure`.
+    /// `$state` offline with `reason`, and every point read before (clock offsets included)
+    /// published again with its last value and `comm_failure`.
     pub(super) async fn offline(&mut self, reason: &str) -> Result<(), Stopped> {
         if self.online == Some(false) {
             return Ok(());
@@ -177,14 +204,18 @@ impl Poller {
             let Some(p) = self.points.get_mut(index) else {
                 continue;
             };
-            if let Some(value) = p.state.lost(now) {
-                lost.extend(self.bad_reading(
-                    index,
-                    Series::Value,
-                    value,
-                    Quality::comm_failure(),
-                    received,
-                ));
+            let value = p.state.lost(now);
+            let offset = p.offset_state.lost(now);
+            for (series, value) in [(Series::Value, value), (Series::Offset, offset)] {
+                if let Some(value) = value {
+                    lost.extend(self.bad_reading(
+                        index,
+                        series,
+                        value,
+                        Quality::comm_failure(),
+                        received,
+                    ));
+                }
             }
         }
         for reading in lost {

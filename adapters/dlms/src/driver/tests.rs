@@ -14,7 +14,9 @@ use fieldbridge_core::source::SourceStats;
 use meter::{Meter, Script, Seen, CLOCK, ENERGY, MISSING, SERIAL};
 use poll::Poller;
 
+mod answers;
 mod cycles;
+mod logs;
 mod meter;
 
 fn point(name: &str, obis: [u8; 6], class: u16) -> DlmsPoint {
