@@ -48,6 +48,23 @@ pub enum LinkError {
         /// What was awaited.
         awaiting: &'static str,
     },
+    /// A GET with block transfer (DLMS UA 1000-2 Ed. 10 clause 9.4.6.5.2) sent more blocks than
+    /// the largest value the bridge takes can need: the meter is streaming without end.
+    #[error("the meter sent {blocks} blocks for one GET and was not done; a value takes at most {limit}")]
+    TooManyBlocks {
+        /// Blocks received.
+        blocks: u32,
+        /// The most allowed.
+        limit: u32,
+    },
+    /// A GET with block transfer took longer than its total deadline.
+    #[error("one GET took longer than {within:?} in all ({blocks} blocks received)")]
+    GetTooLong {
+        /// The total deadline of one GET.
+        within: Duration,
+        /// Blocks received until then.
+        blocks: u32,
+    },
 }
 
 impl LinkError {
@@ -57,6 +74,7 @@ impl LinkError {
             self,
             LinkError::Wrapper(_)
                 | LinkError::Frame(_)
+                | LinkError::TooManyBlocks { .. }
                 | LinkError::Session(
                     SessionError::Codec(_)
                         | SessionError::Unexpected { .. }
@@ -71,6 +89,7 @@ impl LinkError {
             self,
             LinkError::ConnectTimeout(_)
                 | LinkError::NoAnswer { .. }
+                | LinkError::GetTooLong { .. }
                 | LinkError::Session(SessionError::Timeout(_))
         )
     }

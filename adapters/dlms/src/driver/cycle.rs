@@ -71,7 +71,7 @@ impl Poller {
         };
         let authentication = self.authentication().map_err(connecting)?;
         let mut link = self.connect().await.map_err(connecting)?;
-        let bounds = Bounds::new(self.config.timeout);
+        let bounds = Bounds::new(self.config.timeout, self.tuning.max_value_len);
         let mut session = Session::new(SessionConfig {
             authentication,
             timeout: self.config.timeout,

@@ -15,6 +15,7 @@ use meter::{Meter, Script, Seen, CLOCK, ENERGY, MISSING, SERIAL};
 use poll::Poller;
 
 mod answers;
+mod bounds;
 mod cycles;
 mod logs;
 mod meter;
