@@ -81,11 +81,13 @@ impl HdlcLink {
         }
     }
 
-    /// Queues one request APDU on the link.
+    /// Queues one request APDU on the link, after discarding APDUs that arrived while none was
+    /// outstanding.
     ///
     /// # Errors
-    /// [`LinkError::Hdlc`] when the link is down.
+    /// [`LinkError::Hdlc`] when the link is down, [`LinkError::Closed`], [`LinkError::Io`].
     pub async fn send(&mut self, apdu: &[u8]) -> Result<(), LinkError> {
+        self.discard_stale()?;
         self.link
             .send(apdu)
             .map_err(|e| LinkError::Hdlc(e.to_string()))
@@ -112,6 +114,35 @@ impl HdlcLink {
         let _ = self.stream.shutdown().await;
     }
 
+    /// Feeds what the socket has ready to the link machine and drops the APDUs it yields: no
+    /// request is outstanding, so none is an answer.
+    fn discard_stale(&mut self) -> Result<(), LinkError> {
+        loop {
+            match self.stream.try_read(&mut self.buf) {
+                Ok(0) => return Err(LinkError::Closed),
+                Ok(n) => {
+                    let now = Instant::now().into_std();
+                    self.link
+                        .handle_input(now, self.buf.get(..n).unwrap_or_default());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(LinkError::Io(e)),
+            }
+        }
+        while let Some(event) = self.link.poll_event() {
+            match event {
+                Event::Data(apdu) | Event::Push(apdu) => {
+                    self.reporter.discarded("HDLC APDU", apdu.len());
+                }
+                Event::Disconnected(why) => return Err(down(why)),
+                other => {
+                    tracing::debug!(device = %self.reporter.device, event = ?other, "dlms hdlc link event")
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Runs the link until `until` happens; `None` when `deadline` passed first (while waiting
     /// for data), an error when it passed while connecting or disconnecting.
     async fn drive(
@@ -129,6 +160,9 @@ impl HdlcLink {
                     Event::Connected(_) if until == Until::Connected => return Ok(None),
                     Event::Data(apdu) if until == Until::Data => return Ok(Some(apdu)),
                     Event::Disconnected(_) if until == Until::Disconnected => return Ok(None),
+                    Event::Data(apdu) | Event::Push(apdu) => {
+                        self.reporter.discarded("HDLC APDU", apdu.len());
+                    }
                     Event::NoResponse => {
                         return Err(LinkError::Session(SessionError::Timeout(
                             deadline.saturating_duration_since(now),

@@ -3,12 +3,19 @@
 //!
 //! A link only carries APDUs: [`Link::send`] one request, [`Link::receive`] its answer before a
 //! deadline, [`Link::close`] at the end of a poll cycle. What the answers mean is the
-//! [`Session`](crate::session::Session)'s business.
+//! [`Session`](crate::session::Session)'s business. Two rules keep an answer from being taken for
+//! another's:
+//!
+//! - a wrapper PDU whose wPorts are not the meter's (source) and ours (destination) is not an
+//!   answer: it is discarded, counted as a decode error and logged;
+//! - whatever arrives while no request is outstanding (a late answer, a repetition, noise) is
+//!   discarded before the next request goes out, counted and logged, so it cannot be read as
+//!   that request's answer.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use fieldbridge_core::source::SourceStats;
+use fieldbridge_core::source::{Counter, SourceStats};
 use fieldbridge_dlms::wrapper::{OwnedWrapperPdu, StreamSplitter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -118,6 +125,14 @@ pub struct Reporter {
     pub stats: Arc<SourceStats>,
 }
 
+impl Reporter {
+    /// Counts and logs input that is no answer to the request outstanding.
+    pub(crate) fn discarded(&self, what: &'static str, octets: usize) {
+        self.stats.bump(Counter::DecodeErrors);
+        tracing::warn!(device = %self.device, what, octets, "dlms input discarded: not an answer to the request outstanding");
+    }
+}
+
 /// One wrapper connection.
 #[derive(Debug)]
 pub struct WrapperLink {
@@ -155,11 +170,13 @@ impl WrapperLink {
         })
     }
 
-    /// Sends one APDU in a wrapper PDU from our wPort to the meter's.
+    /// Sends one APDU in a wrapper PDU from our wPort to the meter's, after discarding whatever
+    /// arrived since the last answer.
     ///
     /// # Errors
-    /// [`LinkError::Io`].
+    /// [`LinkError::Io`], [`LinkError::Closed`] when the meter closed the connection meanwhile.
     pub async fn send(&mut self, apdu: &[u8]) -> Result<(), LinkError> {
+        self.discard_stale()?;
         let pdu = OwnedWrapperPdu::new(self.client, self.server, apdu.to_vec());
         let mut out = Vec::with_capacity(pdu.encoded_len());
         pdu.encode(&mut out).map_err(LinkError::Wrapper)?;
@@ -167,15 +184,29 @@ impl WrapperLink {
         Ok(())
     }
 
-    /// The next APDU from the meter, or `None` when `deadline` passed first.
+    /// The next APDU from the meter's wPort to ours, or `None` when `deadline` passed first.
+    /// PDUs between other wPorts are discarded (counted and logged).
     ///
     /// # Errors
     /// [`LinkError::Wrapper`] when the stream is not wrapper PDUs, [`LinkError::Closed`],
     /// [`LinkError::Io`].
     pub async fn receive(&mut self, deadline: Instant) -> Result<Option<Vec<u8>>, LinkError> {
         loop {
-            if let Some(pdu) = self.splitter.next_pdu().map_err(LinkError::Wrapper)? {
-                return Ok(Some(pdu.apdu.to_vec()));
+            while let Some(pdu) = self.splitter.next_pdu().map_err(LinkError::Wrapper)? {
+                if pdu.source == self.server && pdu.destination == self.client {
+                    return Ok(Some(pdu.apdu.to_vec()));
+                }
+                let (source, destination, octets) = (pdu.source, pdu.destination, pdu.apdu.len());
+                self.reporter.stats.bump(Counter::DecodeErrors);
+                tracing::warn!(
+                    device = %self.reporter.device,
+                    source,
+                    destination,
+                    expected_source = self.server,
+                    expected_destination = self.client,
+                    octets,
+                    "dlms wrapper PDU between other wPorts discarded"
+                );
             }
             match tokio::time::timeout_at(deadline, self.stream.read(&mut self.buf)).await {
                 Err(_) => return Ok(None),
@@ -192,6 +223,28 @@ impl WrapperLink {
             tracing::debug!(device = %self.reporter.device, error = %error, "dlms connection not closed cleanly");
         }
     }
+
+    /// Drops what the splitter holds and what the socket has ready: no request is outstanding,
+    /// so none of it is an answer.
+    fn discard_stale(&mut self) -> Result<(), LinkError> {
+        let mut stale = self.splitter.buffered();
+        loop {
+            match self.stream.try_read(&mut self.buf) {
+                Ok(0) => {
+                    self.splitter = StreamSplitter::default();
+                    return Err(LinkError::Closed);
+                }
+                Ok(n) => stale += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(LinkError::Io(e)),
+            }
+        }
+        if stale > 0 {
+            self.splitter = StreamSplitter::default();
+            self.reporter.discarded("wrapper octets", stale);
+        }
+        Ok(())
+    }
 }
 
 /// A connection to a meter: the wrapper or HDLC over TCP.
@@ -204,7 +257,7 @@ pub enum Link {
 }
 
 impl Link {
-    /// Sends one request APDU.
+    /// Sends one request APDU, after discarding whatever arrived while none was outstanding.
     ///
     /// # Errors
     /// Any [`LinkError`]; the connection is then unusable.

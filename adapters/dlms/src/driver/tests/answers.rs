@@ -7,6 +7,51 @@ use fieldbridge_dlms::apdu::get::{DataAccessResult, OwnedGetDataResult};
 use fieldbridge_dlms::axdr::Data;
 
 #[tokio::test]
+async fn a_wrapper_pdu_between_other_wports_is_discarded_counted_and_not_taken_as_the_answer() {
+    let meter = Meter::wrapper(Script {
+        other_port_first: true,
+        ..Script::default()
+    })
+    .await;
+    let mut source = start(source(&meter.address), |_| {});
+    let readings = source.readings(&ALL).await;
+    let Value::Float(wh) = readings["energy"].value else {
+        panic!("energy is {:?}", readings["energy"].value);
+    };
+    assert!(
+        (wh - 1234.5).abs() < 1e-9,
+        "the other wPort's 9999.9 was taken: {wh}"
+    );
+    assert_eq!(readings["energy"].quality, Quality::GOOD);
+    // One stray PDU before each of the five GET answers.
+    assert_eq!(source.stats.snapshot().decode_errors, 5);
+}
+
+#[tokio::test]
+async fn an_answer_that_comes_while_no_request_is_outstanding_is_discarded_not_read_as_the_next() {
+    let meter = Meter::wrapper(Script {
+        answer_twice: true,
+        ..Script::default()
+    })
+    .await;
+    let mut source = start(source(&meter.address), |_| {});
+    assert!(source.next_state().await.online);
+    let readings = source.readings(&ALL).await;
+    assert_eq!(readings["energy"].quality, Quality::GOOD);
+    assert_eq!(
+        readings["serial"].value,
+        Value::String("GRX0001".to_owned())
+    );
+    assert!(source.stats.snapshot().decode_errors >= 1);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), source.next_state())
+            .await
+            .is_err(),
+        "the source stayed online"
+    );
+}
+
+#[tokio::test]
 async fn a_refused_point_is_counted_every_poll_but_logged_once_per_change() {
     let (logs, _guard) = Logs::capture();
     let mut meter = Meter::wrapper(Script::default()).await;
