@@ -15,7 +15,6 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use crate::link::{LinkError, Reporter};
-use crate::session::SessionError;
 
 /// One HDLC link over a TCP connection.
 #[derive(Debug)]
@@ -23,6 +22,7 @@ pub struct HdlcLink {
     stream: TcpStream,
     link: Client,
     buf: Vec<u8>,
+    timeout: Duration,
     reporter: Reporter,
 }
 
@@ -35,6 +35,16 @@ enum Until {
     Data,
     /// The UA or DM to the DISC.
     Disconnected,
+}
+
+impl Until {
+    fn awaiting(self) -> &'static str {
+        match self {
+            Until::Connected => "the UA to the SNRM",
+            Until::Data => "an HDLC I frame with the answer",
+            Until::Disconnected => "the UA to the DISC",
+        }
+    }
 }
 
 impl HdlcLink {
@@ -69,6 +79,7 @@ impl HdlcLink {
             stream,
             link: Client::new(config),
             buf: vec![0; 4096],
+            timeout,
             reporter,
         };
         this.link.connect();
@@ -150,6 +161,10 @@ impl HdlcLink {
         deadline: Instant,
         until: Until,
     ) -> Result<Option<Vec<u8>>, LinkError> {
+        let no_answer = LinkError::NoAnswer {
+            within: self.timeout,
+            awaiting: until.awaiting(),
+        };
         loop {
             let now = Instant::now();
             while let Some(frame) = self.link.poll_transmit(now.into_std()) {
@@ -163,10 +178,8 @@ impl HdlcLink {
                     Event::Data(apdu) | Event::Push(apdu) => {
                         self.reporter.discarded("HDLC APDU", apdu.len());
                     }
-                    Event::NoResponse => {
-                        return Err(LinkError::Session(SessionError::Timeout(
-                            deadline.saturating_duration_since(now),
-                        )))
+                    Event::Disconnected(Disconnect::LinkFailure) | Event::NoResponse => {
+                        return Err(no_answer)
                     }
                     Event::Disconnected(why) => return Err(down(why)),
                     Event::Malformed(e) => return Err(LinkError::Frame(e)),
@@ -183,9 +196,7 @@ impl HdlcLink {
             if now >= deadline {
                 return match until {
                     Until::Data => Ok(None),
-                    Until::Connected | Until::Disconnected => {
-                        Err(LinkError::Session(SessionError::Timeout(Duration::ZERO)))
-                    }
+                    Until::Connected | Until::Disconnected => Err(no_answer),
                 };
             }
             let timer = self

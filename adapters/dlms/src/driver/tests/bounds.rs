@@ -67,3 +67,55 @@ async fn a_get_that_takes_longer_than_ten_response_timeouts_in_all_is_cut_off() 
     meter.seen_until(&Seen::Eof).await;
     assert_eq!(source.stats.snapshot().timeouts, 1);
 }
+
+#[tokio::test]
+async fn a_silent_meter_over_the_wrapper_times_out_after_the_configured_timeout_and_says_so() {
+    let meter = Meter::wrapper(Script {
+        silent: true,
+        ..Script::default()
+    })
+    .await;
+    let mut config = source(&meter.address);
+    config.timeout = Duration::from_millis(300);
+    let mut source = start(config, |t| t.retry_pause = Duration::from_millis(10));
+    let reason = offline_reason(&mut source).await;
+    assert_eq!(
+        reason,
+        "no answer from the meter within 300ms (waiting for an AARE)"
+    );
+    let counts = source.stats.snapshot();
+    assert_eq!(counts.timeouts, 1, "the silent retry is not counted");
+    assert_eq!(counts.reconnects, 1);
+}
+
+#[tokio::test]
+async fn a_silent_meter_over_hdlc_times_out_after_the_configured_timeout_and_says_so() {
+    let meter = Meter::hdlc(Script {
+        silent: true,
+        ..Script::default()
+    })
+    .await;
+    let mut config = hdlc_source(&meter.address);
+    config.timeout = Duration::from_millis(300);
+    let mut source = start(config, |t| t.retry_pause = Duration::from_millis(10));
+    let reason = offline_reason(&mut source).await;
+    assert_eq!(
+        reason,
+        "no answer from the meter within 300ms (waiting for the UA to the SNRM)"
+    );
+    assert!(!reason.contains("0ns"));
+}
+
+#[tokio::test]
+async fn a_meter_that_holds_a_get_over_hdlc_times_out_with_the_configured_timeout() {
+    let meter = Meter::hdlc(Script {
+        hold_gets: true,
+        ..Script::default()
+    })
+    .await;
+    let mut config = hdlc_source(&meter.address);
+    config.timeout = Duration::from_millis(300);
+    let mut source = start(config, |_| {});
+    let reason = offline_reason(&mut source).await;
+    assert!(reason.contains("within 300ms"), "{reason}");
+}
