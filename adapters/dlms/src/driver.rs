@@ -15,7 +15,8 @@
 //! Register, extended register and demand register (classes 3, 4, 5): the scaler_unit is read
 //! once per association and applied to each value read, the unit published with it. Data
 //! (class 1) as it comes. Clock (class 8, attribute 2): the meter's time is the value and the
-//! device timestamp, and `<point>_offset` carries its offset from the bridge's clock in seconds.
+//! device timestamp, and `<point>_offset` carries its offset from the bridge's clock in seconds;
+//! both take the quality the clock status gives.
 
 use std::sync::Arc;
 

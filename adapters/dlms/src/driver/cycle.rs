@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use fieldbridge_core::config::{DlmsAuthentication, DlmsPoint, DlmsTransport};
-use fieldbridge_core::point::{Quality, QualityFlag};
+use fieldbridge_core::point::QualityFlag;
 use fieldbridge_core::source::Counter;
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_dlms::apdu::get::{AttributeDescriptor, DataAccessResult};
@@ -291,19 +291,19 @@ impl Poller {
     }
 
     /// The clock's time as the value and the device timestamp, and its offset from the
-    /// bridge's clock.
+    /// bridge's clock; both with the quality of the clock status. An invalid time is no
+    /// device timestamp.
     async fn publish_clock(
         &mut self,
         index: usize,
         data: &Data,
         received: Timestamp,
     ) -> Result<(), Stopped> {
-        let (ts, _) = match convert::clock(data, &self.config.device_time) {
+        let (ts, quality) = match convert::clock(data, &self.config.device_time) {
             Ok(found) => found,
             Err(e) => return self.undecodable(index, &e).await,
         };
-        let quality = Quality::GOOD;
-        let device_ts = Some(ts);
+        let device_ts = (!quality.flags.contains(QualityFlag::Invalid)).then_some(ts);
         let offset = (ts.unix_millis() - received.unix_millis()) as f64 / 1000.0;
         let time = Outcome {
             converted: Converted {

@@ -4,7 +4,7 @@
 use super::logs::Logs;
 use super::*;
 use fieldbridge_dlms::apdu::get::{DataAccessResult, OwnedGetDataResult};
-use fieldbridge_dlms::axdr::Data;
+use fieldbridge_dlms::axdr::{ClockStatus, Data};
 
 #[tokio::test]
 async fn a_wrapper_pdu_between_other_wports_is_discarded_counted_and_not_taken_as_the_answer() {
@@ -104,6 +104,43 @@ async fn a_refused_point_is_counted_every_poll_but_logged_once_per_change() {
             .count(),
         2
     );
+}
+
+#[tokio::test]
+async fn a_clock_marked_invalid_is_bad_with_invalid_and_gives_no_device_time() {
+    let meter = Meter::wrapper(Script {
+        clock_status: ClockStatus::INVALID,
+        ..Script::default()
+    })
+    .await;
+    let mut source = start(source(&meter.address), |_| {});
+    let readings = source.readings(&["clock", "clock_offset"]).await;
+    for point in ["clock", "clock_offset"] {
+        let r = &readings[point];
+        assert_eq!(r.quality.level, QualityLevel::Bad, "{point}");
+        assert!(r.quality.flags.contains(QualityFlag::Invalid), "{point}");
+        assert_eq!(r.ts, None, "{point}");
+    }
+}
+
+#[tokio::test]
+async fn a_clock_marked_doubtful_is_uncertain_and_keeps_its_device_time() {
+    let meter = Meter::wrapper(Script {
+        clock_status: ClockStatus::DOUBTFUL | ClockStatus::DAYLIGHT_SAVING,
+        ..Script::default()
+    })
+    .await;
+    let mut source = start(source(&meter.address), |_| {});
+    let readings = source.readings(&["clock", "clock_offset"]).await;
+    for point in ["clock", "clock_offset"] {
+        let r = &readings[point];
+        assert_eq!(
+            r.quality,
+            Quality::new(QualityLevel::Uncertain, [QualityFlag::ClockDoubtful]),
+            "{point}"
+        );
+        assert!(r.ts.is_some(), "{point}");
+    }
 }
 
 #[tokio::test]
