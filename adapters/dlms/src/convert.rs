@@ -135,9 +135,9 @@ pub struct Converted {
     pub value: Value,
     /// Good, or what the clock status of a date-time value says ([`date_time_quality`]).
     pub quality: Quality,
-    /// The value as the meter sent it, before the scaler: registers only, so that a consumer
-    /// can check the scaling.
-    pub raw: Option<Value>,
+    /// The integer the meter sent, before the scaler: registers with an integer value only, so
+    /// that a consumer can check the scaling (`value = raw × 10^scaler`).
+    pub raw: Option<i64>,
     /// The scaler applied (IEC 62056-6-2 clause 4.3.2): registers only.
     pub scaler: Option<i8>,
 }
@@ -165,7 +165,10 @@ pub fn convert(
         Some(su) => Converted {
             value: su.apply(data)?,
             quality: Quality::GOOD,
-            raw: Some(value(data)?),
+            raw: match value(data)? {
+                Value::Int(raw) => Some(raw),
+                _ => None,
+            },
             scaler: Some(su.scaler),
         },
         None => Converted {

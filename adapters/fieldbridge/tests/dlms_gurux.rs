@@ -204,6 +204,25 @@ async fn reads_the_meter(transport: &str, auth: &str) {
     assert_eq!(seen["energy_import"]["source"]["obis"], "1.0.1.8.0.255");
     assert_eq!(seen["voltage_l1"]["value"], json!(230.1), "{}", context());
     assert_eq!(seen["voltage_l1"]["unit"], "V", "{}", context());
+    // The raw value and the scaler travel in the sample's source, for a consumer to check.
+    assert_eq!(
+        seen["voltage_l1"]["source"]["raw"],
+        json!(2301),
+        "{}",
+        context()
+    );
+    assert_eq!(
+        seen["voltage_l1"]["source"]["scaler"],
+        json!(-1),
+        "{}",
+        context()
+    );
+    assert_eq!(seen["energy_import"]["source"]["scaler"], json!(0));
+    assert!(
+        seen["serial"]["source"].get("raw").is_none(),
+        "{}",
+        context()
+    );
     assert_eq!(seen["serial"]["value"], "FBGX0001", "{}", context());
 
     // The meter's clock stands at 2024-06-01 12:00:00 UTC: the value and the device time.

@@ -257,9 +257,15 @@ fn a_register_keeps_its_raw_value_and_scaler_beside_the_scaled_value() {
     };
     let converted = convert(&Data::LongUnsigned(2301), Some(su), &DeviceTime::Utc).expect("ok");
     assert_eq!(converted.value, Value::Float(230.1));
-    assert_eq!(converted.raw, Some(Value::Int(2301)));
+    assert_eq!(converted.raw, Some(2301));
     assert_eq!(converted.scaler, Some(-1));
     assert_eq!(converted.quality, Quality::GOOD);
     let plain = convert(&Data::Unsigned(7), None, &DeviceTime::Utc).expect("ok");
     assert_eq!((plain.raw, plain.scaler), (None, None));
+    let float = convert(&Data::Float32(2.5), Some(su), &DeviceTime::Utc).expect("ok");
+    assert_eq!(
+        (float.raw, float.scaler),
+        (None, Some(-1)),
+        "no integer to carry"
+    );
 }

@@ -110,9 +110,11 @@ impl Poller {
             received,
             unit,
             source: p.source.clone(),
-            // The raw value and scaler (`converted.raw`, `converted.scaler`) go here once
-            // SampleFacts can carry them.
-            facts: SampleFacts::default(),
+            facts: SampleFacts {
+                raw: converted.raw,
+                scaler: converted.scaler,
+                ..SampleFacts::default()
+            },
         };
         self.send(SourceEvent::Reading(reading)).await
     }

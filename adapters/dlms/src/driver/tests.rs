@@ -140,6 +140,11 @@ async fn a_poll_publishes_scaled_registers_data_and_the_clock_with_its_offset() 
     assert!((kwh - 1234.5).abs() < 1e-9);
     assert_eq!(energy.unit.as_deref(), Some("Wh"));
     assert_eq!(energy.quality, Quality::GOOD);
+    // The register's raw value and scaler travel with the sample: 12345 x 10^-1.
+    assert_eq!(
+        (energy.facts.raw, energy.facts.scaler),
+        (Some(12_345), Some(-1))
+    );
 
     let clock = &readings["clock"];
     assert!(matches!(clock.value, Value::DateTime(_)));
@@ -154,6 +159,7 @@ async fn a_poll_publishes_scaled_registers_data_and_the_clock_with_its_offset() 
         readings["serial"].value,
         Value::String("GRX0001".to_owned())
     );
+    assert_eq!(readings["serial"].facts.raw, None, "data is not scaled");
     assert_eq!(readings["missing"].quality.level, QualityLevel::Bad);
     assert!(readings["missing"]
         .quality
