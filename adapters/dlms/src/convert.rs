@@ -1,10 +1,11 @@
 //! From COSEM attribute values to normalized point values (IEC 62056-6-2 clause 4.1.5 and
-//! 4.3.2): A-XDR Data to [`Value`], a register's scaler_unit, a date-time to a [`Timestamp`].
+//! 4.3.2): A-XDR Data to [`Value`], a register's scaler_unit, a date-time to a [`Timestamp`]
+//! and its clock status to a [`Quality`].
 
 use std::sync::Arc;
 
 use fieldbridge_core::config::DeviceTime;
-use fieldbridge_core::point::Value;
+use fieldbridge_core::point::{Quality, QualityFlag, QualityLevel, Value};
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_dlms::axdr::{ClockStatus, Data, DateTime};
 
@@ -20,6 +21,9 @@ pub enum ConvertError {
     /// A date-time the bridge cannot place in time.
     #[error("the date-time is not specified or not valid")]
     BadDateTime,
+    /// A clock's time that is not a date-time.
+    #[error("the clock's time is not a date-time")]
+    NotDateTime,
 }
 
 /// A register's scaler and unit (IEC 62056-6-2 clause 4.3.2, attribute 3).
@@ -124,12 +128,115 @@ pub fn unit_symbol(unit: u8) -> Option<&'static str> {
     })
 }
 
-/// The point value of one Data element.
+/// One attribute value as a point value, with what the sample carries beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converted {
+    /// The value, scaled when the attribute has a scaler.
+    pub value: Value,
+    /// Good, or what the clock status of a date-time value says ([`date_time_quality`]).
+    pub quality: Quality,
+    /// The integer the meter sent, before the scaler: registers with an integer value only, so
+    /// that a consumer can check the scaling (`value = raw × 10^scaler`).
+    pub raw: Option<i64>,
+    /// The scaler applied (IEC 62056-6-2 clause 4.3.2): registers only.
+    pub scaler: Option<i8>,
+}
+
+/// Converts one attribute value: scaled when `scaler` is given (a register's value, IEC
+/// 62056-6-2 clause 4.3.2), a date-time placed in time by its deviation or `device_time` and
+/// qualified by its clock status (clause 4.1.6.1).
+///
+/// # Errors
+/// Those of [`value`].
+pub fn convert(
+    data: &Data,
+    scaler: Option<ScalerUnit>,
+    device_time: &DeviceTime,
+) -> Result<Converted, ConvertError> {
+    if let Data::DateTime(dt) = data {
+        return Ok(Converted {
+            value: Value::DateTime(timestamp(dt, device_time)?),
+            quality: date_time_quality(dt.clock_status),
+            raw: None,
+            scaler: None,
+        });
+    }
+    Ok(match scaler {
+        Some(su) => Converted {
+            value: su.apply(data)?,
+            quality: Quality::GOOD,
+            raw: match value(data)? {
+                Value::Int(raw) => Some(raw),
+                _ => None,
+            },
+            scaler: Some(su.scaler),
+        },
+        None => Converted {
+            value: value(data)?,
+            quality: Quality::GOOD,
+            raw: None,
+            scaler: None,
+        },
+    })
+}
+
+/// The quality of a value given its date-time's clock status (IEC 62056-6-2 clause 4.1.6.1):
+/// invalid value (bit 0) is bad with `invalid`; doubtful value (bit 1) uncertain with
+/// `clock_doubtful`; a different clock base (bit 2) uncertain with `clock_base_different`; an
+/// invalid clock status (bit 3) uncertain with `clock_status_invalid`. A status of 0xFF is not
+/// specified: good, and no bit is read from it (not even daylight saving).
+pub fn date_time_quality(status: ClockStatus) -> Quality {
+    let marks = [
+        (
+            ClockStatus::INVALID,
+            QualityLevel::Bad,
+            QualityFlag::Invalid,
+        ),
+        (
+            ClockStatus::DOUBTFUL,
+            QualityLevel::Uncertain,
+            QualityFlag::ClockDoubtful,
+        ),
+        (
+            ClockStatus::DIFFERENT_BASE,
+            QualityLevel::Uncertain,
+            QualityFlag::ClockBaseDifferent,
+        ),
+        (
+            ClockStatus::INVALID_STATUS,
+            QualityLevel::Uncertain,
+            QualityFlag::ClockStatusInvalid,
+        ),
+    ];
+    marks
+        .into_iter()
+        .filter(|(bit, _, _)| status.has(*bit))
+        .fold(Quality::GOOD, |q, (_, level, flag)| Quality {
+            level: q.level.max(level),
+            flags: q.flags.with(flag),
+        })
+}
+
+/// The time a clock's attribute 2 holds (a date-time, or the 12 octets meters send), placed in
+/// time, and the quality its clock status gives it.
+///
+/// # Errors
+/// [`ConvertError::NotDateTime`] for another value, [`ConvertError::BadDateTime`] when it cannot
+/// be placed in time.
+pub fn clock(data: &Data, device_time: &DeviceTime) -> Result<(Timestamp, Quality), ConvertError> {
+    let dt = date_time(data).ok_or(ConvertError::NotDateTime)?;
+    Ok((
+        timestamp(&dt, device_time)?,
+        date_time_quality(dt.clock_status),
+    ))
+}
+
+/// The point value of one Data element. A date-time without a deviation is read as UTC here and
+/// its clock status is not looked at: [`convert`] reads it in the device's zone, with its quality.
 ///
 /// # Errors
 /// [`ConvertError::NotScalar`] for arrays, structures and compact arrays; a date-time with no
-/// date is [`ConvertError::BadDateTime`] (use [`timestamp`] with the device's zone for the
-/// clock).
+/// date is [`ConvertError::BadDateTime`].
 pub fn value(data: &Data) -> Result<Value, ConvertError> {
     Ok(match data {
         Data::Null => return Err(ConvertError::NotScalar("null-data")),
@@ -177,7 +284,8 @@ fn octets(bytes: &[u8]) -> Value {
 
 /// The instant of a COSEM date-time (IEC 62056-6-2 clause 4.1.6.1): with its deviation when it
 /// has one, else read in the device's zone (`device_time`), the clock status's daylight-saving
-/// bit resolving the repeated hour.
+/// bit resolving the repeated hour. A clock status of 0xFF is not specified: it says nothing about
+/// daylight saving, and the repeated hour is read as its first pass.
 ///
 /// # Errors
 /// [`ConvertError::BadDateTime`] when a field is not specified or out of range.
@@ -204,9 +312,10 @@ pub fn timestamp(dt: &DateTime, device_time: &DeviceTime) -> Result<Timestamp, C
         },
     )
     .map_err(|_| ConvertError::BadDateTime)?;
-    let summer = dt.clock_status.has(ClockStatus::DAYLIGHT_SAVING);
+    let summer = (dt.clock_status != ClockStatus::NOT_SPECIFIED)
+        .then(|| dt.clock_status.has(ClockStatus::DAYLIGHT_SAVING));
     device_time
-        .instant(time::PrimitiveDateTime::new(date, clock), Some(summer))
+        .instant(time::PrimitiveDateTime::new(date, clock), summer)
         .ok_or(ConvertError::BadDateTime)
 }
 

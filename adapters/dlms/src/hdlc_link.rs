@@ -1,18 +1,20 @@
 //! HDLC over TCP (IEC 62056-46, DLMS UA 1000-2 Ed. 10 clause 8.4), as meters behind terminal
 //! servers speak it: the codec's sans-IO [`Client`] link machine driven on a tokio socket, the
 //! time passed in.
+//!
+//! The link is opened with SNRM/UA for one poll cycle and closed with DISC (answered by UA, or DM
+//! when the meter already dropped it) before the TCP connection is: a meter that accepts one
+//! link at a time is free again at once, rather than after its inactivity timeout.
 
 use std::time::Duration;
 
-use fieldbridge_core::source::{Counter, SourceStats};
-use fieldbridge_dlms::hdlc::link::{Client, Config, Event};
+use fieldbridge_dlms::hdlc::link::{Client, Config, Disconnect, Event, State};
 use fieldbridge_dlms::hdlc::Address;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::link::LinkError;
-use crate::session::{Received, Session, SessionError};
+use crate::link::{LinkError, Reporter};
 
 /// One HDLC link over a TCP connection.
 #[derive(Debug)]
@@ -20,21 +22,46 @@ pub struct HdlcLink {
     stream: TcpStream,
     link: Client,
     buf: Vec<u8>,
+    timeout: Duration,
+    reporter: Reporter,
+}
+
+/// What [`HdlcLink::drive`] runs until.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// The UA to the SNRM.
+    Connected,
+    /// An APDU.
+    Data,
+    /// The UA or DM to the DISC.
+    Disconnected,
+}
+
+impl Until {
+    fn awaiting(self) -> &'static str {
+        match self {
+            Until::Connected => "the UA to the SNRM",
+            Until::Data => "an HDLC I frame with the answer",
+            Until::Disconnected => "the UA to the DISC",
+        }
+    }
 }
 
 impl HdlcLink {
     /// Connects to `address` and opens the link (SNRM/UA) from client `client` to the server
-    /// with logical address `server` and physical address `physical`.
+    /// with logical address `server` and physical address `physical`, all within `timeout`.
     ///
     /// # Errors
     /// [`LinkError::Frame`] for an address out of range, [`LinkError::Io`],
-    /// [`LinkError::ConnectTimeout`], [`LinkError::Hdlc`] when the meter refuses the link.
+    /// [`LinkError::ConnectTimeout`], [`LinkError::NoAnswer`] when no UA comes in time,
+    /// [`LinkError::Hdlc`] when the meter refuses the link.
     pub async fn connect(
         address: &str,
         client: u16,
         server: u16,
         physical: Option<u16>,
         timeout: Duration,
+        reporter: Reporter,
     ) -> Result<Self, LinkError> {
         let client = u8::try_from(client)
             .map_err(|_| LinkError::Hdlc("the client address does not fit one octet".to_owned()))?;
@@ -52,59 +79,92 @@ impl HdlcLink {
             stream,
             link: Client::new(config),
             buf: vec![0; 4096],
+            timeout,
+            reporter,
         };
         this.link.connect();
-        this.drive(Instant::now() + timeout, true).await?;
-        Ok(this)
-    }
-
-    /// Sends `apdu` and feeds the session every answer until it has a result that needs no
-    /// further request.
-    ///
-    /// # Errors
-    /// Any [`LinkError`]; the session is then idle.
-    pub async fn exchange(
-        &mut self,
-        session: &mut Session,
-        apdu: Vec<u8>,
-        stats: &SourceStats,
-    ) -> Result<Received, LinkError> {
-        let mut request = apdu;
-        loop {
-            if let Err(e) = self.link.send(&request) {
-                session.reset();
-                return Err(LinkError::Hdlc(e.to_string()));
-            }
-            stats.bump(Counter::Requests);
-            let deadline = session
-                .deadline()
-                .map(Instant::from_std)
-                .unwrap_or_else(|| Instant::now() + Duration::from_secs(30));
-            let answer = match self.drive(deadline, false).await {
-                Ok(Some(answer)) => answer,
-                Ok(None) => {
-                    session.reset();
-                    return Err(LinkError::Hdlc("no answer".to_owned()));
-                }
-                Err(e) => {
-                    session.reset();
-                    return Err(e);
-                }
-            };
-            stats.bump(Counter::Responses);
-            match session.receive(&answer, std::time::Instant::now())? {
-                Received::Send(next) => request = next,
-                done => return Ok(done),
+        match this.drive(Instant::now() + timeout, Until::Connected).await {
+            Ok(_) => Ok(this),
+            Err(e) => {
+                let _ = this.stream.shutdown().await;
+                Err(e)
             }
         }
     }
 
-    /// Runs the link until it connects (`connecting`) or an APDU arrives, before `deadline`.
+    /// Queues one request APDU on the link, after discarding APDUs that arrived while none was
+    /// outstanding.
+    ///
+    /// # Errors
+    /// [`LinkError::Hdlc`] when the link is down, [`LinkError::Closed`], [`LinkError::Io`].
+    pub async fn send(&mut self, apdu: &[u8]) -> Result<(), LinkError> {
+        self.discard_stale()?;
+        self.link
+            .send(apdu)
+            .map_err(|e| LinkError::Hdlc(e.to_string()))
+    }
+
+    /// Runs the link until an APDU arrives; `None` when `deadline` passed first.
+    ///
+    /// # Errors
+    /// Any [`LinkError`]: the link went down, a frame was malformed, the meter did not answer
+    /// its polls.
+    pub async fn receive(&mut self, deadline: Instant) -> Result<Option<Vec<u8>>, LinkError> {
+        self.drive(deadline, Until::Data).await
+    }
+
+    /// Disconnects the link (DISC, waiting for the UA or DM until `deadline`), then closes the
+    /// TCP connection.
+    pub async fn close(mut self, deadline: Instant) {
+        if self.link.state() != State::Disconnected {
+            self.link.disconnect();
+            if let Err(error) = self.drive(deadline, Until::Disconnected).await {
+                tracing::debug!(device = %self.reporter.device, error = %error, "dlms hdlc link not disconnected cleanly");
+            }
+        }
+        let _ = self.stream.shutdown().await;
+    }
+
+    /// Feeds what the socket has ready to the link machine and drops the APDUs it yields: no
+    /// request is outstanding, so none is an answer.
+    fn discard_stale(&mut self) -> Result<(), LinkError> {
+        loop {
+            match self.stream.try_read(&mut self.buf) {
+                Ok(0) => return Err(LinkError::Closed),
+                Ok(n) => {
+                    let now = Instant::now().into_std();
+                    self.link
+                        .handle_input(now, self.buf.get(..n).unwrap_or_default());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(LinkError::Io(e)),
+            }
+        }
+        while let Some(event) = self.link.poll_event() {
+            match event {
+                Event::Data(apdu) | Event::Push(apdu) => {
+                    self.reporter.discarded("HDLC APDU", apdu.len());
+                }
+                Event::Disconnected(why) => return Err(down(why)),
+                other => {
+                    tracing::debug!(device = %self.reporter.device, event = ?other, "dlms hdlc link event")
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the link until `until` happens; `None` when `deadline` passed first (while waiting
+    /// for data), an error when it passed while connecting or disconnecting.
     async fn drive(
         &mut self,
         deadline: Instant,
-        connecting: bool,
+        until: Until,
     ) -> Result<Option<Vec<u8>>, LinkError> {
+        let no_answer = LinkError::NoAnswer {
+            within: self.timeout,
+            awaiting: until.awaiting(),
+        };
         loop {
             let now = Instant::now();
             while let Some(frame) = self.link.poll_transmit(now.into_std()) {
@@ -112,27 +172,32 @@ impl HdlcLink {
             }
             while let Some(event) = self.link.poll_event() {
                 match event {
-                    Event::Connected(_) if connecting => return Ok(None),
-                    Event::Data(apdu) if !connecting => return Ok(Some(apdu)),
-                    Event::Disconnected(why) => {
-                        return Err(LinkError::Hdlc(format!("the HDLC link is down: {why:?}")))
+                    Event::Connected(_) if until == Until::Connected => return Ok(None),
+                    Event::Data(apdu) if until == Until::Data => return Ok(Some(apdu)),
+                    Event::Disconnected(_) if until == Until::Disconnected => return Ok(None),
+                    Event::Data(apdu) | Event::Push(apdu) => {
+                        self.reporter.discarded("HDLC APDU", apdu.len());
                     }
-                    Event::NoResponse => {
-                        return Err(LinkError::Session(SessionError::Timeout(
-                            deadline.saturating_duration_since(now),
-                        )))
+                    Event::Disconnected(Disconnect::LinkFailure) | Event::NoResponse => {
+                        return Err(no_answer)
                     }
+                    Event::Disconnected(why) => return Err(down(why)),
                     Event::Malformed(e) => return Err(LinkError::Frame(e)),
                     Event::ApduTooLong { len } => {
                         return Err(LinkError::Hdlc(format!(
                             "an APDU of {len} octets is too long"
                         )))
                     }
-                    other => tracing::debug!(event = ?other, "dlms hdlc link event"),
+                    other => {
+                        tracing::debug!(device = %self.reporter.device, event = ?other, "dlms hdlc link event")
+                    }
                 }
             }
             if now >= deadline {
-                return Err(LinkError::Session(SessionError::Timeout(Duration::ZERO)));
+                return match until {
+                    Until::Data => Ok(None),
+                    Until::Connected | Until::Disconnected => Err(no_answer),
+                };
             }
             let timer = self
                 .link
@@ -150,4 +215,17 @@ impl HdlcLink {
             }
         }
     }
+}
+
+/// The error of a link that went down for `why`.
+fn down(why: Disconnect) -> LinkError {
+    let text = match why {
+        Disconnect::Local => "the HDLC link was disconnected",
+        Disconnect::Remote => "the meter disconnected the HDLC link (DM)",
+        Disconnect::Refused => "the meter refused the HDLC link (DM to the SNRM)",
+        Disconnect::LinkFailure => "the HDLC link failed: no response after every retry",
+        Disconnect::Inactivity => "the HDLC link timed out for inactivity",
+        Disconnect::ProtocolError => "the HDLC link was reset after a protocol error (FRMR)",
+    };
+    LinkError::Hdlc(text.to_owned())
 }

@@ -3,7 +3,8 @@
 //! registers arrive scaled and with their units, the serial number as text, the meter's clock as
 //! the value and the device timestamp with its offset from the bridge's clock. Over the TCP
 //! wrapper and over HDLC on TCP, as the public client (no authentication) and as the reader
-//! (low, a password).
+//! (low, a password). Each poll is one connection that the meter sees associated, released
+//! (RLRQ, then DISC over HDLC) and closed.
 //!
 //! Skipped, with a line on stderr, when the peers' python cannot import gurux_dlms
 //! (`scripts/install-peers`, or `FIELDBRIDGE_PYTHON`).
@@ -41,6 +42,8 @@ fn gurux_available() -> bool {
 /// The Gurux meter of `tests/peers/dlms/meter.py`, killed on drop.
 struct Meter {
     child: Child,
+    /// Its stdout after "ready": the `event ...` lines of `--events`.
+    lines: mpsc::Receiver<String>,
 }
 
 impl Meter {
@@ -49,6 +52,7 @@ impl Meter {
         let mut child = Command::new(python())
             .arg(&script)
             .args(["--transport", transport, "--port", &port.to_string()])
+            .arg("--events")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -63,17 +67,34 @@ impl Meter {
                 }
             }
         });
-        let meter = Meter { child };
+        let meter = Meter { child, lines };
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut said = Vec::new();
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match lines.recv_timeout(left) {
+            match meter.lines.recv_timeout(left) {
                 Ok(line) if line == "ready" => return meter,
                 Ok(line) => said.push(line),
                 Err(_) => break,
             }
         }
         panic!("the Gurux meter did not say ready within 30 s; it said {said:?}");
+    }
+
+    /// The meter's events (`connected`, `associated`, `rlrq`, `disc`, `closed`) until it has
+    /// told `count` times that a connection closed, or what came `within`.
+    fn events_until_closed(&self, count: usize, within: Duration) -> Vec<String> {
+        let deadline = Instant::now() + within;
+        let mut events = Vec::new();
+        while events.iter().filter(|e| *e == "closed").count() < count {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            match self.lines.recv_timeout(left) {
+                Ok(line) => events.extend(line.strip_prefix("event ").map(str::to_owned)),
+                Err(_) => break,
+            }
+        }
+        events
     }
 }
 
@@ -183,6 +204,25 @@ async fn reads_the_meter(transport: &str, auth: &str) {
     assert_eq!(seen["energy_import"]["source"]["obis"], "1.0.1.8.0.255");
     assert_eq!(seen["voltage_l1"]["value"], json!(230.1), "{}", context());
     assert_eq!(seen["voltage_l1"]["unit"], "V", "{}", context());
+    // The raw value and the scaler travel in the sample's source, for a consumer to check.
+    assert_eq!(
+        seen["voltage_l1"]["source"]["raw"],
+        json!(2301),
+        "{}",
+        context()
+    );
+    assert_eq!(
+        seen["voltage_l1"]["source"]["scaler"],
+        json!(-1),
+        "{}",
+        context()
+    );
+    assert_eq!(seen["energy_import"]["source"]["scaler"], json!(0));
+    assert!(
+        seen["serial"]["source"].get("raw").is_none(),
+        "{}",
+        context()
+    );
     assert_eq!(seen["serial"]["value"], "FBGX0001", "{}", context());
 
     // The meter's clock stands at 2024-06-01 12:00:00 UTC: the value and the device time.
@@ -263,4 +303,37 @@ async fn a_wrong_password_is_refused_and_reported_offline_with_the_reason() {
         .filter(|m| !m.topic.contains('$'))
         .count();
     assert_eq!(samples, 0, "no sample without an association");
+}
+
+/// Two polls of the Gurux meter: each one connection, associated, released and closed before
+/// the next; over HDLC the link is disconnected (DISC) after the release.
+async fn each_poll_is_released_and_closed(transport: &str) {
+    if !gurux_available() {
+        return;
+    }
+    let broker = Mosquitto::start();
+    let port = free_port();
+    let meter = Meter::start(transport, port);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &broker, port, transport, "none");
+    let bridge = BridgeProcess::run(&config, dir.path());
+    let events =
+        tokio::task::block_in_place(|| meter.events_until_closed(2, Duration::from_secs(60)));
+    let one: Vec<&str> = if transport == "hdlc" {
+        vec!["connected", "associated", "rlrq", "disc", "closed"]
+    } else {
+        vec!["connected", "associated", "rlrq", "closed"]
+    };
+    let two: Vec<&str> = one.iter().chain(&one).copied().collect();
+    assert_eq!(events, two, "bridge log:\n{}", bridge.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_poll_of_a_gurux_meter_over_the_wrapper_is_released_and_closed() {
+    each_poll_is_released_and_closed("wrapper").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_poll_of_a_gurux_meter_over_hdlc_is_released_disconnected_and_closed() {
+    each_poll_is_released_and_closed("hdlc").await;
 }

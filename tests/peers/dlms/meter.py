@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """A Gurux DLMS/COSEM server (gurux-dlms 1.0.203) made into a small working meter.
 
-    meter.py --transport wrapper|hdlc --port PORT
+    meter.py --transport wrapper|hdlc --port PORT [--events]
 
 Listens on 127.0.0.1:PORT (HDLC frames or IEC 62056-47 wrapper PDUs over TCP), prints
 "ready" once it serves, and serves one TCP connection at a time; every connection gets a
 fresh meter (fixed state, below), so a recorded session gives the same bytes each time.
+With --events it also prints, one line each on stdout, what a client did with the link:
+"event connected", "event associated", "event rlrq" (a release request), "event disc" (an
+HDLC DISC) and "event closed" (the client closed the TCP connection).
 
 Addresses: server logical address 1 (wrapper port 1); over HDLC the server address is logical
 1, physical 17 (two-byte address 0x02 0x23). Clients (wrapper port = HDLC client address):
@@ -127,6 +130,15 @@ PROFILE_ENTRIES = 96
 
 def log(*args):
     print("meter:", *args, file=sys.stderr, flush=True)
+
+
+EVENTS = False
+
+
+def event(name):
+    """One line on stdout for the test that drives this meter (--events)."""
+    if EVENTS:
+        print("event", name, flush=True)
 
 
 # PATCH 8: fixed server challenge (GXSecure.generateChallenge is only called by the server here).
@@ -510,6 +522,7 @@ class Meter(GXDLMSServer):
         pass
 
     def onConnected(self, connectionInfo):
+        event("associated")
         log("associated, authentication", self.settings.authentication)
 
     def onInvalidConnection(self, connectionInfo):
@@ -552,6 +565,7 @@ class Meter(GXDLMSServer):
         self.settings.connected = ConnectionState.HDLC
 
     def generateDisconnectRequest(self):
+        event("disc")
         # PATCH 16: Gurux answers DISC with a UA carrying its HDLC parameters read from
         # `self.hdlc` (None: an AttributeError, and an I frame of garbage instead of a UA).
         # This meter answers a UA without an information field.
@@ -559,6 +573,7 @@ class Meter(GXDLMSServer):
 
     # -- PATCH 4: the RLRE ---------------------------------------------------------------------
     def handleReleaseRequest(self, data):
+        event("rlrq")
         if self.settings.interfaceType == InterfaceType.HDLC:
             self.replyData.set(_GXCommon.LLC_REPLY_BYTES)
         body = GXByteBuffer()
@@ -677,6 +692,7 @@ def serve(transport, port):
     while True:
         conn, peer = listener.accept()
         log("connection from", peer)
+        event("connected")
         meter = Meter(interface)
         with conn:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -699,13 +715,18 @@ def serve(transport, port):
                 if sr.reply:
                     conn.sendall(bytes(sr.reply))
         log("connection closed")
+        event("closed")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--transport", choices=("wrapper", "hdlc"), required=True)
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--events", action="store_true",
+                    help="print what clients do with the link on stdout")
     args = ap.parse_args()
+    global EVENTS
+    EVENTS = args.events
     serve(args.transport, args.port)
 
 

@@ -1,122 +1,24 @@
-//! The driver against a fake meter on a local TCP port, its answers built with the codec.
+//! The driver against a scripted fake meter on a local TCP port ([`meter`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::*;
 use fieldbridge_core::config::{DeviceTime, DlmsSecurity, DlmsTransport, DlmsWrite};
+use fieldbridge_core::event::{DeviceState, EventReceiver, SourceEvent};
+use fieldbridge_core::point::{Quality, QualityFlag, QualityLevel, Reading, Value};
 use fieldbridge_core::source::Driver as _;
-use fieldbridge_dlms::apdu::association::{
-    ApplicationContextName, AssociationResult, OwnedAare, SourceDiagnostic, UserInformation,
-};
-use fieldbridge_dlms::apdu::conformance::Conformance;
-use fieldbridge_dlms::apdu::get::{
-    DataAccessResult, GetRequest, OwnedGetDataResult, OwnedGetResponse,
-};
-use fieldbridge_dlms::apdu::initiate::{InitiateResponse, VaaName};
-use fieldbridge_dlms::apdu::Apdu;
-use fieldbridge_dlms::axdr::{ClockStatus, Date, DateTime, Time};
-use fieldbridge_dlms::wrapper::{OwnedWrapperPdu, StreamSplitter};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use fieldbridge_core::source::SourceStats;
 
-const ENERGY: [u8; 6] = [1, 0, 1, 8, 0, 255];
-const CLOCK: [u8; 6] = [0, 0, 1, 0, 0, 255];
-const SERIAL: [u8; 6] = [0, 0, 96, 1, 0, 255];
-const MISSING: [u8; 6] = [0, 0, 96, 1, 9, 255];
+use meter::{Meter, Script, Seen, CLOCK, ENERGY, MISSING, SERIAL};
+use poll::Poller;
 
-fn clock_now() -> DateTime {
-    let now = time::OffsetDateTime::now_utc();
-    DateTime {
-        date: Date {
-            year: now.year() as u16,
-            month: u8::from(now.month()),
-            day: now.day(),
-            day_of_week: 0xFF,
-        },
-        time: Time {
-            hour: now.hour(),
-            minute: now.minute(),
-            second: now.second(),
-            hundredths: 0,
-        },
-        deviation: 0,
-        clock_status: ClockStatus(0),
-    }
-}
-
-/// What the fake meter answers to a GET of (class, obis, attribute).
-fn answer(class: u16, obis: [u8; 6], attribute: i8) -> OwnedGetDataResult {
-    let data = match (class, obis, attribute) {
-        (3, ENERGY, 2) => Data::DoubleLongUnsigned(12_345),
-        (3, ENERGY, 3) => Data::Structure(vec![Data::Integer(-1), Data::Enum(30)]),
-        (8, CLOCK, 2) => Data::OctetString(clock_now().to_bytes().to_vec()),
-        (1, SERIAL, 2) => Data::OctetString(b"GRX0001".to_vec()),
-        _ => return OwnedGetDataResult::DataAccessResult(DataAccessResult::OBJECT_UNDEFINED),
-    };
-    OwnedGetDataResult::Data(data)
-}
-
-/// Serves one connection: an AARE for the AARQ, GET answers; `garbage_after` GETs it sends
-/// bytes that are no APDU.
-async fn fake_meter(listener: TcpListener, garbage_after: Option<usize>) {
-    let Ok((mut stream, _)) = listener.accept().await else {
-        return;
-    };
-    let mut splitter = StreamSplitter::default();
-    let mut buf = vec![0u8; 4096];
-    let mut gets = 0usize;
-    loop {
-        let n = match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        splitter.push(&buf[..n]);
-        while let Ok(Some(pdu)) = splitter.next_pdu() {
-            let reply = match Apdu::decode(pdu.apdu) {
-                Ok(Apdu::Aarq(_)) => {
-                    let mut aare = OwnedAare::new(
-                        ApplicationContextName::LogicalName,
-                        AssociationResult::Accepted,
-                        SourceDiagnostic::NULL,
-                    );
-                    aare.user_information =
-                        Some(UserInformation::InitiateResponse(InitiateResponse {
-                            negotiated_quality_of_service: None,
-                            negotiated_dlms_version_number: 6,
-                            negotiated_conformance: Conformance::GET,
-                            server_max_receive_pdu_size: 1024,
-                            vaa_name: VaaName::LN,
-                        }));
-                    let mut out = Vec::new();
-                    aare.encode(&mut out);
-                    out
-                }
-                Ok(Apdu::GetRequest(GetRequest::Normal {
-                    invoke, attribute, ..
-                })) => {
-                    gets += 1;
-                    if garbage_after.is_some_and(|limit| gets > limit) {
-                        vec![0xC4, 0x01, 0xFF]
-                    } else {
-                        OwnedGetResponse::Normal {
-                            invoke,
-                            result: answer(
-                                attribute.class_id,
-                                attribute.instance_id,
-                                attribute.attribute_id,
-                            ),
-                        }
-                        .to_vec()
-                    }
-                }
-                _ => return,
-            };
-            let mut out = Vec::new();
-            let pdu = OwnedWrapperPdu::new(pdu.destination, pdu.source, reply);
-            if pdu.encode(&mut out).is_err() || stream.write_all(&out).await.is_err() {
-                return;
-            }
-        }
-    }
-}
+mod answers;
+mod bounds;
+mod cycles;
+mod logs;
+mod meter;
 
 fn point(name: &str, obis: [u8; 6], class: u16) -> DlmsPoint {
     DlmsPoint {
@@ -130,9 +32,11 @@ fn point(name: &str, obis: [u8; 6], class: u16) -> DlmsPoint {
     }
 }
 
-fn source(address: String) -> DlmsSource {
+fn source(address: &str) -> DlmsSource {
     DlmsSource {
-        transport: DlmsTransport::Wrapper { address },
+        transport: DlmsTransport::Wrapper {
+            address: address.to_owned(),
+        },
         client_address: 16,
         server_address: 1,
         physical_address: None,
@@ -151,42 +55,84 @@ fn source(address: String) -> DlmsSource {
     }
 }
 
-async fn next_event(rx: &mut fieldbridge_core::event::EventReceiver) -> SourceEvent {
-    tokio::time::timeout(Duration::from_secs(20), rx.recv())
-        .await
-        .expect("an event in time")
-        .expect("the source is running")
+/// The same source over HDLC on TCP, physical address 17.
+fn hdlc_source(address: &str) -> DlmsSource {
+    DlmsSource {
+        transport: DlmsTransport::HdlcTcp {
+            address: address.to_owned(),
+        },
+        physical_address: Some(17),
+        ..source(address)
+    }
 }
+
+/// A running source and its point stream.
+struct Running {
+    rx: EventReceiver,
+    stats: Arc<SourceStats>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts a source with `config`, its tuning changed by `tune`.
+fn start(config: DlmsSource, tune: impl FnOnce(&mut poll::Tuning)) -> Running {
+    let (tx, rx) = fieldbridge_core::event::channel(256);
+    let stats = Arc::new(SourceStats::new());
+    let mut poller = Poller::new(Arc::from("meter"), config, tx, stats.clone());
+    tune(&mut poller.tuning);
+    let task = tokio::spawn(poller.run());
+    Running { rx, stats, task }
+}
+
+impl Running {
+    async fn next(&mut self) -> SourceEvent {
+        tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
+            .await
+            .expect("an event in time")
+            .expect("the source is running")
+    }
+
+    /// The next `$state`, skipping readings.
+    async fn next_state(&mut self) -> DeviceState {
+        loop {
+            if let SourceEvent::DeviceState(state) = self.next().await {
+                return state;
+            }
+        }
+    }
+
+    /// Readings until one of each of `points` came; the last of each.
+    async fn readings(&mut self, points: &[&str]) -> HashMap<String, Reading> {
+        let mut out = HashMap::new();
+        while !points.iter().all(|p| out.contains_key(*p)) {
+            if let SourceEvent::Reading(r) = self.next().await {
+                out.insert(r.point.to_string(), r);
+            }
+        }
+        out
+    }
+}
+
+const ALL: [&str; 5] = ["energy", "clock", "clock_offset", "serial", "missing"];
 
 #[tokio::test]
 async fn a_poll_publishes_scaled_registers_data_and_the_clock_with_its_offset() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address").to_string();
-    let meter = tokio::spawn(fake_meter(listener, None));
-    let (tx, mut rx) = fieldbridge_core::event::channel(64);
-    let stats = Arc::new(SourceStats::new());
-    let task =
-        tokio::spawn(Poller::new(Arc::from("meter"), source(address), tx, stats.clone()).run());
+    let mut meter = Meter::wrapper(Script::default()).await;
+    let mut source = start(source(&meter.address), |_| {});
 
-    let SourceEvent::DeviceMeta(meta) = next_event(&mut rx).await else {
+    let SourceEvent::DeviceMeta(meta) = source.next().await else {
         panic!("meta first");
     };
     let names: Vec<&str> = meta.points.iter().map(|p| &*p.name).collect();
-    assert_eq!(
-        names,
-        ["energy", "clock", "clock_offset", "serial", "missing"]
-    );
-    let SourceEvent::DeviceState(state) = next_event(&mut rx).await else {
-        panic!("state after the association");
-    };
-    assert!(state.online);
+    assert_eq!(names, ALL);
+    assert!(source.next_state().await.online);
 
-    let mut readings = HashMap::new();
-    while readings.len() < 5 {
-        if let SourceEvent::Reading(r) = next_event(&mut rx).await {
-            readings.insert(r.point.to_string(), r);
-        }
-    }
+    let readings = source.readings(&ALL).await;
     let energy = &readings["energy"];
     let Value::Float(kwh) = energy.value else {
         panic!("energy is {:?}", energy.value);
@@ -194,6 +140,11 @@ async fn a_poll_publishes_scaled_registers_data_and_the_clock_with_its_offset() 
     assert!((kwh - 1234.5).abs() < 1e-9);
     assert_eq!(energy.unit.as_deref(), Some("Wh"));
     assert_eq!(energy.quality, Quality::GOOD);
+    // The register's raw value and scaler travel with the sample: 12345 x 10^-1.
+    assert_eq!(
+        (energy.facts.raw, energy.facts.scaler),
+        (Some(12_345), Some(-1))
+    );
 
     let clock = &readings["clock"];
     assert!(matches!(clock.value, Value::DateTime(_)));
@@ -208,48 +159,44 @@ async fn a_poll_publishes_scaled_registers_data_and_the_clock_with_its_offset() 
         readings["serial"].value,
         Value::String("GRX0001".to_owned())
     );
+    assert_eq!(readings["serial"].facts.raw, None, "data is not scaled");
     assert_eq!(readings["missing"].quality.level, QualityLevel::Bad);
     assert!(readings["missing"]
         .quality
         .flags
         .contains(QualityFlag::DeviceError));
-    let counts = stats.snapshot();
+    meter.seen_until(&Seen::Eof).await;
+    let counts = source.stats.snapshot();
     assert_eq!(counts.exceptions, 1);
     assert_eq!(
-        counts.requests, 6,
-        "AARQ, energy 3 and 2, clock, serial, missing"
+        counts.requests, 7,
+        "AARQ, energy 3 and 2, clock, serial, missing, RLRQ"
     );
-    task.abort();
-    meter.abort();
 }
 
 #[tokio::test]
 async fn garbage_from_the_meter_is_counted_and_the_device_goes_offline() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address").to_string();
-    let meter = tokio::spawn(fake_meter(listener, Some(1)));
-    let (tx, mut rx) = fieldbridge_core::event::channel(64);
-    let stats = Arc::new(SourceStats::new());
-    let task =
-        tokio::spawn(Poller::new(Arc::from("meter"), source(address), tx, stats.clone()).run());
+    let meter = Meter::wrapper(Script {
+        garbage_after: Some(1),
+        ..Script::default()
+    })
+    .await;
+    let mut source = start(source(&meter.address), |_| {});
     let mut offline = None;
     while offline.is_none() {
-        if let SourceEvent::DeviceState(state) = next_event(&mut rx).await {
-            if !state.online {
-                offline = Some(state);
-            }
+        let state = source.next_state().await;
+        if !state.online {
+            offline = Some(state);
         }
     }
     let reason = offline.and_then(|s| s.reason).unwrap_or_default();
     assert!(reason.contains("does not decode"), "{reason}");
-    assert_eq!(stats.snapshot().decode_errors, 1);
-    task.abort();
-    meter.abort();
+    assert_eq!(source.stats.snapshot().decode_errors, 1);
 }
 
 #[test]
 fn hdlc_over_tcp_is_accepted_and_gmac_profiles_and_commands_are_refused_for_now() {
-    let mut config = source("127.0.0.1:4059".to_owned());
+    let mut config = source("127.0.0.1:4059");
     assert!(refusals(&config).is_empty());
     config.transport = DlmsTransport::HdlcTcp {
         address: "127.0.0.1:4059".to_owned(),

@@ -1,0 +1,362 @@
+//! One poll cycle (DLMS UA 1000-2 Ed. 10 clause 9.3): connect, associate (AARQ/AARE), read every
+//! point, release (RLRQ/RLRE), disconnect the HDLC link (DISC) and close the connection.
+//!
+//! The link is closed on every way out but one: when the task is aborted (the bridge stops), the
+//! socket is dropped mid-cycle, which closes the TCP connection; the meter sees it end, as it
+//! would a cut line, and the next start associates afresh. A cycle that fails mid-way (no answer,
+//! garbage, a GET past its bounds) abandons the association: there is no RLRQ to a meter that
+//! misbehaves, only the DISC over HDLC and the close.
+
+use std::sync::Arc;
+
+use fieldbridge_core::config::{DlmsAuthentication, DlmsPoint, DlmsTransport};
+use fieldbridge_core::point::QualityFlag;
+use fieldbridge_core::source::Counter;
+use fieldbridge_core::time::Timestamp;
+use fieldbridge_dlms::apdu::get::{AttributeDescriptor, DataAccessResult};
+use fieldbridge_dlms::axdr::Data;
+use tokio::time::Instant;
+
+use super::exchange::{exchange, Bounds};
+use super::poll::Poller;
+use super::state::{Outcome, Series, Stopped};
+use super::{is_clock, scaler_attribute};
+use crate::convert::{self, Converted, ScalerUnit};
+use crate::hdlc_link::HdlcLink;
+use crate::link::{Link, LinkError, Reporter, WrapperLink};
+use crate::session::{Authentication, Received, Session, SessionConfig, SessionError};
+
+/// How far a failed cycle got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Connecting, or the first request (the AARQ): a transport failure here is retried once.
+    Connecting,
+    /// The association was up.
+    Associated,
+}
+
+/// Why a cycle ended early.
+#[derive(Debug)]
+pub(super) enum Failure {
+    /// The point stream closed.
+    Stopped,
+    /// The meter could not be read.
+    Link {
+        /// What went wrong.
+        error: LinkError,
+        /// How far the cycle got.
+        phase: Phase,
+    },
+}
+
+impl From<Stopped> for Failure {
+    fn from(_: Stopped) -> Self {
+        Failure::Stopped
+    }
+}
+
+/// A point's answer: the value, or the meter's refusal.
+enum Answer {
+    Value(Data),
+    Refused(DataAccessResult),
+}
+
+impl Poller {
+    /// Runs one cycle. `Ok` when every point was read (refused points included: the meter
+    /// answered).
+    pub(super) async fn cycle(&mut self) -> Result<(), Failure> {
+        let connecting = |error: LinkError| Failure::Link {
+            error,
+            phase: Phase::Connecting,
+        };
+        let authentication = self.authentication().map_err(connecting)?;
+        let mut link = self.connect().await.map_err(connecting)?;
+        let bounds = Bounds::new(self.config.timeout, self.tuning.max_value_len);
+        let mut session = Session::new(SessionConfig {
+            authentication,
+            timeout: self.config.timeout,
+            max_value_len: self.tuning.max_value_len,
+            ..SessionConfig::default()
+        });
+        let aarq = session.associate(std::time::Instant::now());
+        let associated = exchange(
+            &mut link,
+            &mut session,
+            aarq,
+            "an AARE",
+            bounds,
+            &self.stats,
+        )
+        .await
+        .and_then(|received| match received {
+            Received::Associated(_) => Ok(()),
+            _ => Err(unexpected("an AARE")),
+        });
+        if let Err(error) = associated {
+            self.close(link).await;
+            return Err(connecting(error));
+        }
+        tracing::debug!(device = %self.device, "dlms association open");
+        let read = match self.set_online().await {
+            Ok(()) => self.read_points(&mut link, &mut session, bounds).await,
+            Err(Stopped) => Ok(Err(Stopped)),
+        };
+        match read {
+            Ok(stopped) => {
+                self.release(&mut link, &mut session, bounds).await;
+                self.close(link).await;
+                stopped.map_err(Failure::from)
+            }
+            Err(error) => {
+                self.close(link).await;
+                Err(Failure::Link {
+                    error,
+                    phase: Phase::Associated,
+                })
+            }
+        }
+    }
+
+    /// The authentication of the association, the password read from its file.
+    fn authentication(&self) -> Result<Authentication, LinkError> {
+        let DlmsAuthentication::Low { password_file } = &self.config.authentication else {
+            return Ok(Authentication::None);
+        };
+        let password = std::fs::read(password_file)?;
+        let end = password
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        Ok(Authentication::Low {
+            password: password.get(..end).unwrap_or_default().to_vec(),
+        })
+    }
+
+    async fn connect(&self) -> Result<Link, LinkError> {
+        let c = &self.config;
+        let reporter = Reporter {
+            device: self.device.clone(),
+            stats: self.stats.clone(),
+        };
+        Ok(match &c.transport {
+            DlmsTransport::Wrapper { address } => Link::Wrapper(
+                WrapperLink::connect(
+                    address,
+                    c.client_address,
+                    c.server_address,
+                    c.timeout,
+                    reporter,
+                )
+                .await?,
+            ),
+            DlmsTransport::HdlcTcp { address } => Link::Hdlc(Box::new(
+                HdlcLink::connect(
+                    address,
+                    c.client_address,
+                    c.server_address,
+                    c.physical_address,
+                    c.timeout,
+                    reporter,
+                )
+                .await?,
+            )),
+            DlmsTransport::HdlcSerial(_) => {
+                return Err(LinkError::Hdlc(
+                    "HDLC on a serial line is not supported yet".to_owned(),
+                ))
+            }
+        })
+    }
+
+    /// RLRQ, waiting for the RLRE. A meter that does not confirm is logged, not failed: the
+    /// points were read, and the connection is closed anyway.
+    async fn release(&mut self, link: &mut Link, session: &mut Session, bounds: Bounds) {
+        let rlrq = session.release(std::time::Instant::now());
+        let released = exchange(link, session, rlrq, "an RLRE", bounds, &self.stats).await;
+        match released {
+            Ok(Received::Released) => {}
+            Ok(_) => {
+                tracing::debug!(device = %self.device, "dlms release answered with something else")
+            }
+            Err(error) => {
+                if error.is_timeout() {
+                    self.stats.bump(Counter::Timeouts);
+                }
+                tracing::debug!(device = %self.device, error = %error, "dlms release not confirmed");
+            }
+        }
+    }
+
+    async fn close(&self, link: Link) {
+        link.close(Instant::now() + self.config.timeout).await;
+    }
+
+    /// Reads every point. The outer error ends the cycle; the inner one means the point stream
+    /// closed.
+    async fn read_points(
+        &mut self,
+        link: &mut Link,
+        session: &mut Session,
+        bounds: Bounds,
+    ) -> Result<Result<(), Stopped>, LinkError> {
+        for index in 0..self.points.len() {
+            if let Err(stopped) = self.read_point(index, link, session, bounds).await? {
+                return Ok(Err(stopped));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Reads one point (its scaler_unit first, for a register) and publishes it.
+    async fn read_point(
+        &mut self,
+        index: usize,
+        link: &mut Link,
+        session: &mut Session,
+        bounds: Bounds,
+    ) -> Result<Result<(), Stopped>, LinkError> {
+        let Some(point) = self.points.get(index).map(|p| p.config.clone()) else {
+            return Ok(Ok(()));
+        };
+        let mut scaler = None;
+        if let Some(attribute) = scaler_attribute(&point) {
+            match self.get(link, session, &point, attribute, bounds).await? {
+                Answer::Value(data) => match ScalerUnit::from_data(&data) {
+                    Ok(found) => scaler = Some(found),
+                    Err(e) => return Ok(self.undecodable(index, &e).await),
+                },
+                Answer::Refused(result) => {
+                    return Ok(self.refused(index, attribute, result).await);
+                }
+            }
+        }
+        let data = match self
+            .get(link, session, &point, point.attribute, bounds)
+            .await?
+        {
+            Answer::Value(data) => data,
+            Answer::Refused(result) => {
+                return Ok(self.refused(index, point.attribute, result).await);
+            }
+        };
+        let received = Timestamp::now();
+        if is_clock(&point) {
+            return Ok(self.publish_clock(index, &data, received).await);
+        }
+        match convert::convert(&data, scaler, &self.config.device_time) {
+            Ok(converted) => {
+                let unit = point
+                    .unit
+                    .clone()
+                    .or_else(|| scaler.and_then(ScalerUnit::unit_name));
+                let outcome = Outcome {
+                    converted,
+                    ts: None,
+                    received,
+                    unit,
+                };
+                Ok(self.publish(index, Series::Value, outcome).await)
+            }
+            Err(e) => Ok(self.undecodable(index, &e).await),
+        }
+    }
+
+    /// One GET: the value or the meter's data-access-result.
+    async fn get(
+        &mut self,
+        link: &mut Link,
+        session: &mut Session,
+        point: &DlmsPoint,
+        attribute: i8,
+        bounds: Bounds,
+    ) -> Result<Answer, LinkError> {
+        let request = session.get(
+            AttributeDescriptor::new(point.class, point.obis, attribute),
+            std::time::Instant::now(),
+        )?;
+        match exchange(
+            link,
+            session,
+            request,
+            "a GET-Response",
+            bounds,
+            &self.stats,
+        )
+        .await?
+        {
+            Received::Value(data) => Ok(Answer::Value(data)),
+            Received::Refused(result) => Ok(Answer::Refused(result)),
+            _ => Err(unexpected("a GET-Response")),
+        }
+    }
+
+    /// The clock's time as the value and the device timestamp, and its offset from the
+    /// bridge's clock; both with the quality of the clock status. An invalid time is no
+    /// device timestamp.
+    async fn publish_clock(
+        &mut self,
+        index: usize,
+        data: &Data,
+        received: Timestamp,
+    ) -> Result<(), Stopped> {
+        let (ts, quality) = match convert::clock(data, &self.config.device_time) {
+            Ok(found) => found,
+            Err(e) => return self.undecodable(index, &e).await,
+        };
+        let device_ts = (!quality.flags.contains(QualityFlag::Invalid)).then_some(ts);
+        let offset = (ts.unix_millis() - received.unix_millis()) as f64 / 1000.0;
+        let time = Outcome {
+            converted: Converted {
+                value: fieldbridge_core::point::Value::DateTime(ts),
+                quality,
+                raw: None,
+                scaler: None,
+            },
+            ts: device_ts,
+            received,
+            unit: None,
+        };
+        self.publish(index, Series::Value, time).await?;
+        let offset = Outcome {
+            converted: Converted {
+                value: fieldbridge_core::point::Value::Float(offset),
+                quality,
+                raw: None,
+                scaler: None,
+            },
+            ts: device_ts,
+            received,
+            unit: Some(Arc::from("s")),
+        };
+        self.publish(index, Series::Offset, offset).await
+    }
+
+    /// The meter refused an attribute of point `index`: counted every time, logged on change.
+    async fn refused(
+        &mut self,
+        index: usize,
+        attribute: i8,
+        result: DataAccessResult,
+    ) -> Result<(), Stopped> {
+        self.stats.bump(Counter::Exceptions);
+        let why = format!("the meter refused attribute {attribute}: {result}");
+        self.failed(index, QualityFlag::DeviceError, &why).await
+    }
+
+    /// A value of point `index` does not decode: counted every time, logged on change.
+    async fn undecodable(
+        &mut self,
+        index: usize,
+        why: &(dyn std::fmt::Display + Sync),
+    ) -> Result<(), Stopped> {
+        self.stats.bump(Counter::DecodeErrors);
+        self.failed(index, QualityFlag::DecodeError, why).await
+    }
+}
+
+fn unexpected(expected: &'static str) -> LinkError {
+    LinkError::Session(SessionError::Unexpected {
+        expected,
+        found: "another answer",
+    })
+}

@@ -1,0 +1,189 @@
+//! The schedule of a `dlms` source: one cycle every `poll`, and after a failed cycle another
+//! after a backoff with jitter (design brief §4, [`Backoff`]), which starts over only after a
+//! whole cycle succeeded: a meter that accepts the association and then fails every read backs
+//! off like one that refuses connections.
+//!
+//! A cycle whose connection or first request (the AARQ) fails in the transport (refused, reset,
+//! no answer) is tried once more at once, silently: a meter may still be closing its previous
+//! association, or a terminal server may drop one SYN. Only when the second try fails too is the
+//! failure counted, logged, and the device reported offline. A refused association or bytes that
+//! are no APDU are never retried so: a wrong password tried twice may lock a meter.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fieldbridge_core::backoff::Backoff;
+use fieldbridge_core::config::DlmsSource;
+use fieldbridge_core::event::{EventSender, SourceEvent};
+use fieldbridge_core::source::{Counter, SourceStats};
+use tokio::time::Instant;
+
+use super::cycle::{Failure, Phase};
+use super::meta;
+use super::state::{PointRt, Stopped};
+
+/// The reconnection backoff starts here, after a failed cycle...
+const BACKOFF_MIN: Duration = Duration::from_millis(500);
+/// ...and doubles up to this.
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// The pause before the one silent retry of a cycle that failed on connect.
+const RETRY_PAUSE: Duration = Duration::from_millis(200);
+/// Polls come at most this often, whatever `poll` says.
+const MIN_POLL: Duration = Duration::from_millis(100);
+
+/// What can be tuned below the configuration (tests shrink it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Tuning {
+    pub(super) backoff_min: Duration,
+    pub(super) backoff_max: Duration,
+    pub(super) retry_pause: Duration,
+    /// The longest value a GET with block transfer may join.
+    pub(super) max_value_len: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            backoff_min: BACKOFF_MIN,
+            backoff_max: BACKOFF_MAX,
+            retry_pause: RETRY_PAUSE,
+            max_value_len: crate::session::SessionConfig::default().max_value_len,
+        }
+    }
+}
+
+/// One `dlms` source at run time.
+pub(super) struct Poller {
+    pub(super) device: Arc<str>,
+    pub(super) config: DlmsSource,
+    pub(super) events: EventSender,
+    pub(super) stats: Arc<SourceStats>,
+    pub(super) points: Vec<PointRt>,
+    /// The last `$state` sent.
+    pub(super) online: Option<bool>,
+    pub(super) tuning: Tuning,
+    /// The failure last logged, until a cycle succeeds: the same failure again is logged at
+    /// debug level only.
+    last_failure: Option<String>,
+}
+
+impl Poller {
+    pub(super) fn new(
+        device: Arc<str>,
+        config: DlmsSource,
+        events: EventSender,
+        stats: Arc<SourceStats>,
+    ) -> Self {
+        let points = config.points.iter().map(PointRt::new).collect();
+        Poller {
+            device,
+            config,
+            events,
+            stats,
+            points,
+            online: None,
+            tuning: Tuning::default(),
+            last_failure: None,
+        }
+    }
+
+    /// Runs until the point stream closes.
+    pub(super) async fn run(mut self) {
+        let meta = meta(self.device.clone(), &self.config);
+        if self.send(SourceEvent::DeviceMeta(meta)).await.is_err() {
+            return;
+        }
+        tracing::info!(device = %self.device, points = self.points.len(), "dlms source started");
+        let _ = self.schedule().await;
+    }
+
+    async fn schedule(&mut self) -> Result<(), Stopped> {
+        let mut backoff = Backoff::new(self.tuning.backoff_min, self.tuning.backoff_max);
+        let period = self.config.poll.max(MIN_POLL);
+        let mut due = Instant::now();
+        let mut after_failure = false;
+        loop {
+            self.sleep_until(due).await?;
+            if after_failure {
+                self.stats.bump(Counter::Reconnects);
+            }
+            match self.cycle_with_retry().await {
+                Ok(()) => {
+                    backoff.reset();
+                    after_failure = false;
+                    if self.last_failure.take().is_some() {
+                        tracing::info!(device = %self.device, "dlms meter read again");
+                    }
+                    due = next_due(due, period, Instant::now());
+                }
+                Err(Failure::Stopped) => return Err(Stopped),
+                Err(Failure::Link { error, .. }) => {
+                    after_failure = true;
+                    let delay = backoff.next_delay();
+                    self.cycle_failed(&error, delay).await?;
+                    due = Instant::now() + delay;
+                }
+            }
+        }
+    }
+
+    /// One cycle, tried once more at once when it failed in the transport before the
+    /// association was up.
+    async fn cycle_with_retry(&mut self) -> Result<(), Failure> {
+        match self.cycle().await {
+            Err(Failure::Link {
+                error,
+                phase: Phase::Connecting,
+            }) if error.is_transient() => {
+                tracing::debug!(device = %self.device, error = %error, "dlms connection failed; trying once more");
+                self.stats.bump(Counter::Reconnects);
+                self.sleep_until(Instant::now() + self.tuning.retry_pause)
+                    .await
+                    .map_err(|_| Failure::Stopped)?;
+                self.cycle().await
+            }
+            other => other,
+        }
+    }
+
+    /// Counts, logs and reports a failed cycle.
+    async fn cycle_failed(
+        &mut self,
+        error: &crate::link::LinkError,
+        retry: Duration,
+    ) -> Result<(), Stopped> {
+        if error.is_bad_input() {
+            self.stats.bump(Counter::DecodeErrors);
+        }
+        if error.is_timeout() {
+            self.stats.bump(Counter::Timeouts);
+        }
+        let text = error.to_string();
+        let retry_ms = u64::try_from(retry.as_millis()).unwrap_or(u64::MAX);
+        if self.last_failure.as_deref() == Some(text.as_str()) {
+            tracing::debug!(device = %self.device, error = %text, retry_ms, "dlms poll failed again");
+        } else {
+            tracing::warn!(device = %self.device, error = %text, retry_ms, "dlms poll failed");
+        }
+        self.offline(&text).await?;
+        self.last_failure = Some(text);
+        Ok(())
+    }
+
+    async fn sleep_until(&self, due: Instant) -> Result<(), Stopped> {
+        tokio::select! {
+            () = self.events.closed() => Err(Stopped),
+            () = tokio::time::sleep_until(due) => Ok(()),
+        }
+    }
+}
+
+/// The next poll after one due at `due`: a period later, or now when that is already past.
+fn next_due(due: Instant, period: Duration, now: Instant) -> Instant {
+    let next = due + period;
+    if next < now {
+        now
+    } else {
+        next
+    }
+}
