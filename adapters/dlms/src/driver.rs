@@ -20,9 +20,7 @@
 
 use std::sync::Arc;
 
-use fieldbridge_core::config::{
-    DlmsAuthentication, DlmsPoint, DlmsSource, DlmsTransport, SourceConfig, SourceKind,
-};
+use fieldbridge_core::config::{DlmsPoint, DlmsSource, DlmsTransport, SourceConfig, SourceKind};
 use fieldbridge_core::event::{DeviceMeta, PointMeta};
 use fieldbridge_core::point::SourceAddress;
 use fieldbridge_core::source::{SourceContext, SourceTask};
@@ -30,6 +28,7 @@ use fieldbridge_core::source::{SourceContext, SourceTask};
 mod cycle;
 mod exchange;
 mod poll;
+mod security;
 mod state;
 
 use poll::Poller;
@@ -59,7 +58,16 @@ impl fieldbridge_core::source::Driver for Driver {
             tracing::error!(device = %source.name, protocol = source.kind.protocol(), "not a DLMS source");
             return Box::pin(async {});
         };
-        Box::pin(Poller::new(context.name, config, context.events, context.stats).run())
+        Box::pin(
+            Poller::new(
+                context.name,
+                config,
+                context.events,
+                context.stats,
+                context.state_dir,
+            )
+            .run(),
+        )
     }
 }
 
@@ -74,12 +82,6 @@ pub fn refusals(config: &DlmsSource) -> Vec<(String, String)> {
     };
     if matches!(config.transport, DlmsTransport::HdlcSerial(_)) {
         out.push(not_yet("serial", "HDLC on a serial line"));
-    }
-    if config.authentication == DlmsAuthentication::HighGmac {
-        out.push(not_yet("authentication", "high-gmac authentication"));
-    }
-    if config.security.policy != fieldbridge_core::config::DlmsSecurityPolicy::None {
-        out.push(not_yet("security", "ciphering (security other than none)"));
     }
     for point in &config.points {
         if point.is_profile() || point.class == 7 {

@@ -64,6 +64,12 @@ pub enum LinkError {
         /// The most allowed.
         limit: u32,
     },
+    /// A key file of the configuration is missing or malformed: nothing is sent.
+    #[error("{0}")]
+    Keys(crate::keys::KeyError),
+    /// The invocation counter cannot be kept on disk: nothing ciphered may be sent.
+    #[error("{0}")]
+    Counter(crate::invocation::InvocationError),
     /// A GET with block transfer took longer than its total deadline.
     #[error("one GET took longer than {within:?} in all ({blocks} blocks received)")]
     GetTooLong {

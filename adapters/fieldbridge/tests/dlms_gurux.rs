@@ -129,10 +129,37 @@ fn config(
                 ),
             )
         }
+        "hls" | "ciphered" | "wrong-key" => {
+            // The Green Book example keys of meter.py (captures/dlms/keys.json).
+            let ek = dir.join("meter.ek");
+            let ak = dir.join("meter.ak");
+            let key = if auth == "wrong-key" {
+                "00112233445566778899AABBCCDDEEFF"
+            } else {
+                "000102030405060708090A0B0C0D0E0F"
+            };
+            std::fs::write(&ek, format!("{key}\n")).expect("key file");
+            std::fs::write(&ak, "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF\n").expect("key file");
+            let keys = format!(
+                "authentication = \"high-gmac\"\nencryption_key_file = \"{}\"\nauthentication_key_file = \"{}\"\nsystem_title = \"4D4D4D0000000001\"\n",
+                ek.display(),
+                ak.display()
+            );
+            if auth == "hls" {
+                (18, keys)
+            } else {
+                (1, format!("{keys}security = \"authenticated-encrypted\"\n"))
+            }
+        }
         _ => (16, "authentication = \"none\"\n".to_owned()),
     };
+    let security = if auth_lines.contains("security =") {
+        ""
+    } else {
+        "security = \"none\"\n"
+    };
     let text = format!(
-        "{}[[source]]\nname = \"meter\"\nprotocol = \"dlms\"\naddress = \"127.0.0.1:{port}\"\ntransport = \"{transport}\"\nclient_address = {client}\nserver_address = 1\n{physical}{auth_lines}security = \"none\"\ndevice_time = \"utc\"\npoll = \"1s\"\ntimeout = \"10s\"\n\n  [[source.point]]\n  name = \"energy_import\"\n  obis = \"1.0.1.8.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"voltage_l1\"\n  obis = \"1.0.32.7.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"serial\"\n  obis = \"0.0.96.1.0.255\"\n  class = 1\n  attribute = 2\n\n  [[source.point]]\n  name = \"clock\"\n  obis = \"0.0.1.0.0.255\"\n  class = 8\n  attribute = 2\n",
+        "{}[[source]]\nname = \"meter\"\nprotocol = \"dlms\"\naddress = \"127.0.0.1:{port}\"\ntransport = \"{transport}\"\nclient_address = {client}\nserver_address = 1\n{physical}{auth_lines}{security}device_time = \"utc\"\npoll = \"1s\"\ntimeout = \"10s\"\n\n  [[source.point]]\n  name = \"energy_import\"\n  obis = \"1.0.1.8.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"voltage_l1\"\n  obis = \"1.0.32.7.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"serial\"\n  obis = \"0.0.96.1.0.255\"\n  class = 1\n  attribute = 2\n\n  [[source.point]]\n  name = \"clock\"\n  obis = \"0.0.1.0.0.255\"\n  class = 8\n  attribute = 2\n",
         header("dlms", &dir.join("var"), &broker.url()),
         physical = if transport == "hdlc" {
             "physical_address = 17\n"
@@ -272,7 +299,33 @@ async fn a_client_with_a_password_reads_a_gurux_meter_over_hdlc_on_tcp() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn hls_gmac_reads_a_gurux_meter_over_the_wrapper() {
+    reads_the_meter("wrapper", "hls").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hls_gmac_with_authenticated_encryption_reads_a_gurux_meter_over_the_wrapper() {
+    reads_the_meter("wrapper", "ciphered").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hls_gmac_with_authenticated_encryption_reads_a_gurux_meter_over_hdlc_on_tcp() {
+    reads_the_meter("hdlc", "ciphered").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_password_is_refused_and_reported_offline_with_the_reason() {
+    refused("wrong", "refused the association").await;
+}
+
+/// With authenticated encryption the AARQ itself is ciphered: the meter cannot read it with
+/// its key and refuses the association.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_encryption_key_is_refused_and_reported_offline_with_the_reason() {
+    refused("wrong-key", "refused the association").await;
+}
+
+async fn refused(auth: &str, reason: &str) {
     if !gurux_available() {
         return;
     }
@@ -280,7 +333,7 @@ async fn a_wrong_password_is_refused_and_reported_offline_with_the_reason() {
     let port = free_port();
     let _meter = Meter::start("wrapper", port);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = config(dir.path(), &broker, port, "wrapper", "wrong");
+    let config = config(dir.path(), &broker, port, "wrapper", auth);
     let sub = Subscriber::connect(broker.port(), "fieldbridge/dlms/#").await;
     let bridge = BridgeProcess::run(&config, dir.path());
     let offline = sub
@@ -291,9 +344,7 @@ async fn a_wrong_password_is_refused_and_reported_offline_with_the_reason() {
         .await
         .map(|m| m.text());
     assert!(
-        offline
-            .as_deref()
-            .is_some_and(|t| t.contains("refused the association")),
+        offline.as_deref().is_some_and(|t| t.contains(reason)),
         "$state {offline:?}\nbridge log:\n{}",
         bridge.log()
     );

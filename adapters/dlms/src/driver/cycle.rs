@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use fieldbridge_core::config::{DlmsAuthentication, DlmsPoint, DlmsTransport};
+use fieldbridge_core::config::{DlmsPoint, DlmsTransport};
 use fieldbridge_core::point::QualityFlag;
 use fieldbridge_core::source::Counter;
 use fieldbridge_core::time::Timestamp;
@@ -24,7 +24,7 @@ use super::{is_clock, scaler_attribute};
 use crate::convert::{self, Converted, ScalerUnit};
 use crate::hdlc_link::HdlcLink;
 use crate::link::{Link, LinkError, Reporter, WrapperLink};
-use crate::session::{Authentication, Received, Session, SessionConfig, SessionError};
+use crate::session::{Received, Session, SessionError};
 
 /// How far a failed cycle got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,16 +69,12 @@ impl Poller {
             error,
             phase: Phase::Connecting,
         };
-        let authentication = self.authentication().map_err(connecting)?;
+        let mut session = self.new_session().map_err(connecting)?;
+        let aarq = session
+            .try_associate(std::time::Instant::now())
+            .map_err(|e| connecting(LinkError::Session(e)))?;
         let mut link = self.connect().await.map_err(connecting)?;
         let bounds = Bounds::new(self.config.timeout, self.tuning.max_value_len);
-        let mut session = Session::new(SessionConfig {
-            authentication,
-            timeout: self.config.timeout,
-            max_value_len: self.tuning.max_value_len,
-            ..SessionConfig::default()
-        });
-        let aarq = session.associate(std::time::Instant::now());
         let associated = exchange(
             &mut link,
             &mut session,
@@ -86,12 +82,14 @@ impl Poller {
             "an AARE",
             bounds,
             &self.stats,
+            self.invocation.as_mut(),
         )
         .await
         .and_then(|received| match received {
             Received::Associated(_) => Ok(()),
             _ => Err(unexpected("an AARE")),
         });
+        self.keep_invocation(&session);
         if let Err(error) = associated {
             self.close(link).await;
             return Err(connecting(error));
@@ -101,9 +99,11 @@ impl Poller {
             Ok(()) => self.read_points(&mut link, &mut session, bounds).await,
             Err(Stopped) => Ok(Err(Stopped)),
         };
+        self.keep_invocation(&session);
         match read {
             Ok(stopped) => {
                 self.release(&mut link, &mut session, bounds).await;
+                self.keep_invocation(&session);
                 self.close(link).await;
                 stopped.map_err(Failure::from)
             }
@@ -115,21 +115,6 @@ impl Poller {
                 })
             }
         }
-    }
-
-    /// The authentication of the association, the password read from its file.
-    fn authentication(&self) -> Result<Authentication, LinkError> {
-        let DlmsAuthentication::Low { password_file } = &self.config.authentication else {
-            return Ok(Authentication::None);
-        };
-        let password = std::fs::read(password_file)?;
-        let end = password
-            .iter()
-            .rposition(|b| !b.is_ascii_whitespace())
-            .map_or(0, |i| i + 1);
-        Ok(Authentication::Low {
-            password: password.get(..end).unwrap_or_default().to_vec(),
-        })
     }
 
     async fn connect(&self) -> Result<Link, LinkError> {
@@ -172,7 +157,16 @@ impl Poller {
     /// points were read, and the connection is closed anyway.
     async fn release(&mut self, link: &mut Link, session: &mut Session, bounds: Bounds) {
         let rlrq = session.release(std::time::Instant::now());
-        let released = exchange(link, session, rlrq, "an RLRE", bounds, &self.stats).await;
+        let released = exchange(
+            link,
+            session,
+            rlrq,
+            "an RLRE",
+            bounds,
+            &self.stats,
+            self.invocation.as_mut(),
+        )
+        .await;
         match released {
             Ok(Received::Released) => {}
             Ok(_) => {
@@ -281,6 +275,7 @@ impl Poller {
             "a GET-Response",
             bounds,
             &self.stats,
+            self.invocation.as_mut(),
         )
         .await?
         {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use fieldbridge_core::source::{Counter, SourceStats};
 use tokio::time::Instant;
 
+use crate::invocation::InvocationStore;
 use crate::link::{Link, LinkError};
 use crate::session::{Received, Session};
 
@@ -47,7 +48,9 @@ impl Bounds {
 
 /// Sends `apdu` and feeds the session every answer until it has a result that needs no further
 /// request (an association, a value, a refusal, a release), sending each GET-Request-Next the
-/// session asks for. `awaiting` names the answer, for the error when none comes.
+/// session asks for. `awaiting` names the answer, for the error when none comes. With
+/// `counters`, no request goes out before the invocation counters it may use are reserved on
+/// disk.
 ///
 /// # Errors
 /// Any [`LinkError`]; [`LinkError::TooManyBlocks`] or [`LinkError::GetTooLong`] past the
@@ -59,11 +62,20 @@ pub(crate) async fn exchange(
     awaiting: &'static str,
     bounds: Bounds,
     stats: &SourceStats,
+    mut counters: Option<&mut InvocationStore>,
 ) -> Result<Received, LinkError> {
     let give_up = Instant::now() + bounds.total;
     let mut blocks = 0u32;
     let mut request = apdu;
     loop {
+        if let Some(store) = counters.as_deref_mut() {
+            // The request holds the counter before this one; the next may be used by the
+            // session's answer to it (HLS pass 3, a block acknowledgement).
+            if let Err(error) = store.reserve(session.invocation_counter()) {
+                session.reset();
+                return Err(LinkError::Counter(error));
+            }
+        }
         let step = step(link, session, &request, give_up, bounds, stats).await;
         let outcome = match step {
             Ok(Some(received)) => received,

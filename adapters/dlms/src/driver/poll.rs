@@ -9,6 +9,7 @@
 //! failure counted, logged, and the device reported offline. A refused association or bytes that
 //! are no APDU are never retried so: a wrong password tried twice may lock a meter.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ use tokio::time::Instant;
 use super::cycle::{Failure, Phase};
 use super::meta;
 use super::state::{PointRt, Stopped};
+use crate::invocation::InvocationStore;
+use crate::session::Referencing;
 
 /// The reconnection backoff starts here, after a failed cycle...
 const BACKOFF_MIN: Duration = Duration::from_millis(500);
@@ -65,6 +68,14 @@ pub(super) struct Poller {
     /// The failure last logged, until a cycle succeeds: the same failure again is logged at
     /// debug level only.
     last_failure: Option<String>,
+    /// The source's own folder in `data_dir` (the invocation counter, the profile cursors).
+    pub(super) state_dir: PathBuf,
+    /// The reserved invocation counters, once a session ciphers or authenticates with HLS.
+    pub(super) invocation: Option<InvocationStore>,
+    /// The invocation counter the next cycle's session starts at.
+    pub(super) next_invocation: u32,
+    /// Logical names, or short names once the meter refused the logical name context.
+    pub(super) referencing: Referencing,
 }
 
 impl Poller {
@@ -73,6 +84,7 @@ impl Poller {
         config: DlmsSource,
         events: EventSender,
         stats: Arc<SourceStats>,
+        state_dir: PathBuf,
     ) -> Self {
         let points = config.points.iter().map(PointRt::new).collect();
         Poller {
@@ -84,6 +96,10 @@ impl Poller {
             online: None,
             tuning: Tuning::default(),
             last_failure: None,
+            state_dir,
+            invocation: None,
+            next_invocation: 1,
+            referencing: Referencing::default(),
         }
     }
 
@@ -131,6 +147,10 @@ impl Poller {
     /// association was up.
     async fn cycle_with_retry(&mut self) -> Result<(), Failure> {
         match self.cycle().await {
+            Err(Failure::Link {
+                error,
+                phase: Phase::Connecting,
+            }) if self.try_short_names(&error) => self.cycle().await,
             Err(Failure::Link {
                 error,
                 phase: Phase::Connecting,

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use fieldbridge_core::config::{DeviceTime, DlmsSecurity, DlmsTransport, DlmsWrite};
+use fieldbridge_core::config::{
+    DeviceTime, DlmsAuthentication, DlmsSecurity, DlmsTransport, DlmsWrite,
+};
 use fieldbridge_core::event::{DeviceState, EventReceiver, SourceEvent};
 use fieldbridge_core::point::{Quality, QualityFlag, QualityLevel, Reading, Value};
 use fieldbridge_core::source::Driver as _;
@@ -83,7 +85,13 @@ impl Drop for Running {
 fn start(config: DlmsSource, tune: impl FnOnce(&mut poll::Tuning)) -> Running {
     let (tx, rx) = fieldbridge_core::event::channel(256);
     let stats = Arc::new(SourceStats::new());
-    let mut poller = Poller::new(Arc::from("meter"), config, tx, stats.clone());
+    let mut poller = Poller::new(
+        Arc::from("meter"),
+        config,
+        tx,
+        stats.clone(),
+        std::env::temp_dir().join("fieldbridge-dlms-driver-tests"),
+    );
     tune(&mut poller.tuning);
     let task = tokio::spawn(poller.run());
     Running { rx, stats, task }
@@ -195,7 +203,7 @@ async fn garbage_from_the_meter_is_counted_and_the_device_goes_offline() {
 }
 
 #[test]
-fn hdlc_over_tcp_is_accepted_and_gmac_profiles_and_commands_are_refused_for_now() {
+fn hdlc_over_tcp_and_gmac_are_accepted_and_profiles_and_commands_are_refused_for_now() {
     let mut config = source("127.0.0.1:4059");
     assert!(refusals(&config).is_empty());
     config.transport = DlmsTransport::HdlcTcp {
@@ -206,6 +214,6 @@ fn hdlc_over_tcp_is_accepted_and_gmac_profiles_and_commands_are_refused_for_now(
         .points
         .push(point("profile", [1, 0, 99, 1, 0, 255], 7));
     let keys: Vec<String> = refusals(&config).into_iter().map(|(k, _)| k).collect();
-    assert_eq!(keys, ["authentication", "point"]);
+    assert_eq!(keys, ["point"]);
     assert_eq!(Driver.protocols(), ["dlms"]);
 }
