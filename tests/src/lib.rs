@@ -13,6 +13,7 @@
 //! with a message naming the peer and `scripts/install-peers` ([`require`]); it never passes
 //! silently.
 
+mod dlms_sim;
 mod error;
 mod modbus_map;
 mod mosquitto;
@@ -25,6 +26,7 @@ mod serial_line;
 mod socat;
 mod subscriber;
 
+pub use dlms_sim::DlmsSimulator;
 pub use error::HarnessError;
 pub use modbus_map::{ModbusMap, ModbusPoint};
 pub use mosquitto::{Mosquitto, MosquittoBuilder, TlsListener};

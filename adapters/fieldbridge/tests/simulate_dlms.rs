@@ -10,10 +10,10 @@
 //! Each simulator listens on port 0 and says where on stdout; its profile starts with history,
 //! so nothing waits for the clock.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use fieldbridge_dlms::apdu::action::{ActionResponse, OwnedActionRequest};
@@ -36,7 +36,7 @@ use fieldbridge_dlms::security::{
     SecurityPolicy,
 };
 use fieldbridge_dlms::wrapper::{self, OwnedWrapperPdu};
-use fieldbridge_tests::{python, repo_root};
+use fieldbridge_tests::{python, repo_root, DlmsSimulator};
 
 const IMPORT: [u8; 6] = [1, 0, 1, 8, 0, 255];
 const VOLTAGE: [u8; 6] = [1, 0, 32, 7, 0, 255];
@@ -44,72 +44,9 @@ const CLOCK: [u8; 6] = [0, 0, 1, 0, 0, 255];
 const PROFILE: [u8; 6] = [1, 0, 99, 1, 0, 255];
 const ASSOCIATION: [u8; 6] = [0, 0, 40, 0, 0, 255];
 
-/// The simulator process, killed on drop; the port it took and what it logged.
-struct Simulator {
-    child: Child,
-    port: u16,
-    log: Arc<Mutex<String>>,
-}
-
-impl Simulator {
-    /// Its log (stderr) so far.
-    fn log(&self) -> String {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-}
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `fieldbridge simulate dlms` on 127.0.0.1 port 0 and waits for the line that says
-/// which port it took.
-fn simulator(args: &[&str]) -> Simulator {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldbridge"))
-        .args(["simulate", "dlms", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the simulator");
-    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
-    let mut sim = Simulator {
-        child,
-        port: 0,
-        log: Arc::default(),
-    };
-    let log = sim.log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr.expect("stderr")).lines() {
-            let Ok(line) = line else { break };
-            let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
-    let (lines, said) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout.expect("stdout")).lines() {
-            let Ok(line) = line else { break };
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    sim.port = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let Ok(line) = said.recv_timeout(left) else {
-            panic!("the simulator did not say where it listens: {}", sim.log());
-        };
-        if let Some(addr) = line.strip_prefix("dlms simulator listening on ") {
-            break addr.parse::<SocketAddr>().expect("an address").port();
-        }
-    };
-    sim
+/// Starts `fieldbridge simulate dlms` on 127.0.0.1 port 0.
+fn simulator(args: &[&str]) -> DlmsSimulator {
+    DlmsSimulator::start(Path::new(env!("CARGO_BIN_EXE_fieldbridge")), args)
 }
 
 fn invoke() -> InvokeIdAndPriority {
@@ -612,7 +549,7 @@ const SECURE: [&str; 4] = [
 ];
 
 /// A simulator with HLS-GMAC, authenticated encryption and the keys file's keys.
-fn secure_simulator(transport: &[&str]) -> Simulator {
+fn secure_simulator(transport: &[&str]) -> DlmsSimulator {
     let (path, _, _) = keys_file();
     let keys = ["--period", "1s", "--history", "2", "--keys"];
     simulator(
