@@ -28,6 +28,7 @@ use fieldbridge_core::source::{SourceContext, SourceTask};
 mod cycle;
 mod exchange;
 mod poll;
+mod profile;
 mod security;
 mod state;
 
@@ -84,10 +85,13 @@ pub fn refusals(config: &DlmsSource) -> Vec<(String, String)> {
         out.push(not_yet("serial", "HDLC on a serial line"));
     }
     for point in &config.points {
-        if point.is_profile() || point.class == 7 {
+        if point.class == 7 && !point.is_profile() {
             out.push(not_yet(
                 "point",
-                &format!("point {}: profile generic (class 7)", point.name),
+                &format!(
+                    "point {}: profile generic attributes other than the buffer (2)",
+                    point.name
+                ),
             ));
         } else if point.writable() {
             out.push(not_yet(

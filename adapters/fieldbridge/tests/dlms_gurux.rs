@@ -159,7 +159,7 @@ fn config(
         "security = \"none\"\n"
     };
     let text = format!(
-        "{}[[source]]\nname = \"meter\"\nprotocol = \"dlms\"\naddress = \"127.0.0.1:{port}\"\ntransport = \"{transport}\"\nclient_address = {client}\nserver_address = 1\n{physical}{auth_lines}{security}device_time = \"utc\"\npoll = \"1s\"\ntimeout = \"10s\"\n\n  [[source.point]]\n  name = \"energy_import\"\n  obis = \"1.0.1.8.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"voltage_l1\"\n  obis = \"1.0.32.7.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"serial\"\n  obis = \"0.0.96.1.0.255\"\n  class = 1\n  attribute = 2\n\n  [[source.point]]\n  name = \"clock\"\n  obis = \"0.0.1.0.0.255\"\n  class = 8\n  attribute = 2\n",
+        "{}[[source]]\nname = \"meter\"\nprotocol = \"dlms\"\naddress = \"127.0.0.1:{port}\"\ntransport = \"{transport}\"\nclient_address = {client}\nserver_address = 1\n{physical}{auth_lines}{security}device_time = \"utc\"\npoll = \"1s\"\ntimeout = \"10s\"\n\n  [[source.point]]\n  name = \"energy_import\"\n  obis = \"1.0.1.8.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"voltage_l1\"\n  obis = \"1.0.32.7.0.255\"\n  class = 3\n  attribute = 2\n\n  [[source.point]]\n  name = \"serial\"\n  obis = \"0.0.96.1.0.255\"\n  class = 1\n  attribute = 2\n\n  [[source.point]]\n  name = \"clock\"\n  obis = \"0.0.1.0.0.255\"\n  class = 8\n  attribute = 2\n\n  [[source.point]]\n  name = \"load_profile\"\n  obis = \"1.0.99.1.0.255\"\n  class = 7\n  attribute = 2\n",
         header("dlms", &dir.join("var"), &broker.url()),
         physical = if transport == "hdlc" {
             "physical_address = 17\n"
@@ -268,6 +268,40 @@ async fn reads_the_meter(transport: &str, auth: &str) {
         context()
     );
     assert_eq!(seen["clock_offset"]["unit"], "s");
+
+    // The load profile: 96 entries of 2024-06-01, 00:15 to 24:00, each column a point with the
+    // entry's capture time as its device time; read on a first start, so all historical.
+    let column = "fieldbridge/dlms/meter/load_profile.1-0-1-8-0-255";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let entries: Vec<Value> = loop {
+        let mut by_seq = BTreeMap::new();
+        for m in sub.messages() {
+            if let (true, Some(json)) = (m.topic == column, m.json) {
+                by_seq.insert(json["seq"].as_u64().unwrap_or_default(), json);
+            }
+        }
+        if by_seq.len() >= 96 || Instant::now() > deadline {
+            break by_seq.into_values().collect();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(entries.len(), 96, "{}", context());
+    assert_eq!(
+        entries[0]["ts"],
+        "2024-06-01T00:15:00.000Z",
+        "{}",
+        context()
+    );
+    assert_eq!(
+        entries[95]["ts"],
+        "2024-06-02T00:00:00.000Z",
+        "{}",
+        context()
+    );
+    assert!(entries
+        .iter()
+        .all(|e| e["historical"] == true && e["unit"] == "Wh"));
+    assert_eq!(entries[0]["source"]["profile"], "1.0.99.1.0.255");
 
     let online = sub
         .wait_for(

@@ -14,6 +14,7 @@ use fieldbridge_core::point::QualityFlag;
 use fieldbridge_core::source::Counter;
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_dlms::apdu::get::{AttributeDescriptor, DataAccessResult};
+use fieldbridge_dlms::apdu::selective::OwnedSelectiveAccess;
 use fieldbridge_dlms::axdr::Data;
 use tokio::time::Instant;
 
@@ -56,7 +57,7 @@ impl From<Stopped> for Failure {
 }
 
 /// A point's answer: the value, or the meter's refusal.
-enum Answer {
+pub(super) enum Answer {
     Value(Data),
     Refused(DataAccessResult),
 }
@@ -69,6 +70,7 @@ impl Poller {
             error,
             phase: Phase::Connecting,
         };
+        self.cycle_started = Timestamp::now();
         let mut session = self.new_session().map_err(connecting)?;
         let aarq = session
             .try_associate(std::time::Instant::now())
@@ -212,6 +214,9 @@ impl Poller {
         let Some(point) = self.points.get(index).map(|p| p.config.clone()) else {
             return Ok(Ok(()));
         };
+        if point.is_profile() {
+            return self.read_profile(index, link, session, bounds).await;
+        }
         let mut scaler = None;
         if let Some(attribute) = scaler_attribute(&point) {
             match self.get(link, session, &point, attribute, bounds).await? {
@@ -255,7 +260,7 @@ impl Poller {
         }
     }
 
-    /// One GET: the value or the meter's data-access-result.
+    /// One GET of an attribute of `point`: the value or the meter's data-access-result.
     async fn get(
         &mut self,
         link: &mut Link,
@@ -264,10 +269,29 @@ impl Poller {
         attribute: i8,
         bounds: Bounds,
     ) -> Result<Answer, LinkError> {
-        let request = session.get(
-            AttributeDescriptor::new(point.class, point.obis, attribute),
-            std::time::Instant::now(),
-        )?;
+        let descriptor = AttributeDescriptor::new(point.class, point.obis, attribute);
+        self.get_attribute(link, session, descriptor, None, bounds)
+            .await
+    }
+
+    /// One GET, with selective access when `access` says so: the value or the meter's
+    /// data-access-result. An object the meter's short-name list lacks is its refusal too.
+    pub(super) async fn get_attribute(
+        &mut self,
+        link: &mut Link,
+        session: &mut Session,
+        descriptor: AttributeDescriptor,
+        access: Option<OwnedSelectiveAccess>,
+        bounds: Bounds,
+    ) -> Result<Answer, LinkError> {
+        let request =
+            match session.get_with_selection(descriptor, access, std::time::Instant::now()) {
+                Ok(request) => request,
+                Err(e) => match e.object_undefined() {
+                    Some(result) => return Ok(Answer::Refused(result)),
+                    None => return Err(e.into()),
+                },
+            };
         match exchange(
             link,
             session,
@@ -327,7 +351,7 @@ impl Poller {
     }
 
     /// The meter refused an attribute of point `index`: counted every time, logged on change.
-    async fn refused(
+    pub(super) async fn refused(
         &mut self,
         index: usize,
         attribute: i8,
@@ -339,7 +363,7 @@ impl Poller {
     }
 
     /// A value of point `index` does not decode: counted every time, logged on change.
-    async fn undecodable(
+    pub(super) async fn undecodable(
         &mut self,
         index: usize,
         why: &(dyn std::fmt::Display + Sync),

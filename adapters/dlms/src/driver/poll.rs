@@ -9,19 +9,22 @@
 //! failure counted, logged, and the device reported offline. A refused association or bytes that
 //! are no APDU are never retried so: a wrong password tried twice may lock a meter.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::backoff::Backoff;
 use fieldbridge_core::config::DlmsSource;
-use fieldbridge_core::event::{EventSender, SourceEvent};
+use fieldbridge_core::event::{EventSender, PointMeta, SourceEvent};
 use fieldbridge_core::source::{Counter, SourceStats};
+use fieldbridge_core::time::Timestamp;
 use tokio::time::Instant;
 
 use super::cycle::{Failure, Phase};
 use super::meta;
 use super::state::{PointRt, Stopped};
+use crate::catchup::CatchupStore;
 use crate::invocation::InvocationStore;
 use crate::session::Referencing;
 
@@ -76,6 +79,12 @@ pub(super) struct Poller {
     pub(super) next_invocation: u32,
     /// Logical names, or short names once the meter refused the logical name context.
     pub(super) referencing: Referencing,
+    /// The profiles' catch-up cursors, opened on the first profile read.
+    pub(super) catchup: Option<CatchupStore>,
+    /// The column points of each profile point (by index), as last sent in `$meta`.
+    pub(super) profile_columns: BTreeMap<usize, Vec<PointMeta>>,
+    /// When the cycle under way began (a profile entry captured a poll before is late).
+    pub(super) cycle_started: Timestamp,
 }
 
 impl Poller {
@@ -100,6 +109,9 @@ impl Poller {
             invocation: None,
             next_invocation: 1,
             referencing: Referencing::default(),
+            catchup: None,
+            profile_columns: BTreeMap::new(),
+            cycle_started: Timestamp::now(),
         }
     }
 

@@ -119,6 +119,15 @@ impl Poller {
         self.send(SourceEvent::Reading(reading)).await
     }
 
+    /// Logs that point `index` reads again, when a problem was logged for it before.
+    pub(super) fn read_again(&mut self, index: usize) {
+        if let Some(p) = self.points.get_mut(index) {
+            if let Some(problem) = p.problem.take() {
+                tracing::info!(device = %self.device, point = %p.config.name, was = %problem, "dlms point read again");
+            }
+        }
+    }
+
     /// Publishes point `index` (and its offset, for a clock) bad with `flag`, because of `why`.
     /// Logged when `why` differs from the point's last problem.
     pub(super) async fn failed(
