@@ -35,7 +35,7 @@ pub use peers::{locate, python, repo_root, require, Peer};
 pub use pki::{TestPki, CLIENT_CN};
 pub use pymodbus::{ModbusProfile, PyModbusServer};
 pub use serial_line::{LineRead, SerialLine};
-pub use socat::SocatPair;
+pub use socat::{SocatPair, SocatPtyToTcp};
 pub use subscriber::{Message, Subscriber};
 
 use std::net::{Ipv4Addr, TcpListener};

@@ -75,3 +75,58 @@ impl SocatPair {
         self.process.log()
     }
 }
+
+/// `socat -d -d pty,raw,echo=0,ignoreeof,link=DIR/tty tcp:127.0.0.1:PORT`: a serial port whose
+/// far end is a TCP server, as a meter behind a terminal server looks from the other side. The
+/// pseudo-terminal outlives its users opening and closing it (`ignoreeof`). Killed on drop.
+#[derive(Debug)]
+pub struct SocatPtyToTcp {
+    process: Guarded,
+    dir: TempDir,
+    tty: PathBuf,
+}
+
+impl SocatPtyToTcp {
+    /// Starts socat and waits until the link exists.
+    ///
+    /// # Panics
+    /// When socat is missing or does not create the link; the message has its log.
+    pub fn start(port: u16) -> SocatPtyToTcp {
+        Self::try_start(port).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Starts socat, returning errors instead of panicking.
+    pub fn try_start(port: u16) -> Result<SocatPtyToTcp, HarnessError> {
+        let socat = locate(Peer::Socat)?;
+        let dir = tempfile::Builder::new().prefix("fb-socat-").tempdir()?;
+        let tty = dir.path().join("tty");
+        let log_path = dir.path().join("socat.log");
+        let log = File::create(&log_path)?;
+        let mut command = Command::new(socat);
+        command
+            .args(["-d", "-d"])
+            .arg(format!("pty,raw,echo=0,ignoreeof,link={}", tty.display()))
+            .arg(format!("tcp:127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
+        let mut process = Guarded::spawn(command, "socat pty to tcp".into(), &log_path)?;
+        process.wait_for_paths(&[&tty])?;
+        Ok(SocatPtyToTcp { process, dir, tty })
+    }
+
+    /// The serial port (`DIR/tty`, a symlink to a `/dev/pts/N`).
+    pub fn tty(&self) -> &Path {
+        &self.tty
+    }
+
+    /// The folder holding the link.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// socat's log.
+    pub fn log(&self) -> String {
+        self.process.log()
+    }
+}

@@ -1,25 +1,41 @@
-//! HDLC over TCP (IEC 62056-46, DLMS UA 1000-2 Ed. 10 clause 8.4), as meters behind terminal
-//! servers speak it: the codec's sans-IO [`Client`] link machine driven on a tokio socket, the
+//! HDLC (IEC 62056-46, DLMS UA 1000-2 Ed. 10 clause 8.4) on a serial line (RS-485, an
+//! optical probe already in HDLC mode E at its baud rate) or over TCP, as meters behind terminal
+//! servers speak it: the codec's sans-IO [`Client`] link machine driven on a tokio stream, the
 //! time passed in.
 //!
 //! The link is opened with SNRM/UA for one poll cycle and closed with DISC (answered by UA, or DM
-//! when the meter already dropped it) before the TCP connection is: a meter that accepts one
-//! link at a time is free again at once, rather than after its inactivity timeout.
+//! when the meter already dropped it) before the connection or the port is: a meter that accepts
+//! one link at a time is free again at once, rather than after its inactivity timeout.
 
+use std::fmt;
 use std::time::Duration;
 
+use fieldbridge_core::config::{Parity, SerialSettings};
 use fieldbridge_dlms::hdlc::link::{Client, Config, Disconnect, Event, State};
 use fieldbridge_dlms::hdlc::Address;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use crate::link::{LinkError, Reporter};
 
-/// One HDLC link over a TCP connection.
+/// What an HDLC link runs on: a TCP connection or a serial port.
+trait Line: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug> Line for T {}
+
+/// Where an HDLC link goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Endpoint<'a> {
+    /// `host:port` of a meter or a terminal server.
+    Tcp(&'a str),
+    /// A serial port.
+    Serial(&'a SerialSettings),
+}
+
+/// One HDLC link over a TCP connection or a serial line.
 #[derive(Debug)]
 pub struct HdlcLink {
-    stream: TcpStream,
+    stream: Box<dyn Line>,
     link: Client,
     buf: Vec<u8>,
     timeout: Duration,
@@ -48,15 +64,15 @@ impl Until {
 }
 
 impl HdlcLink {
-    /// Connects to `address` and opens the link (SNRM/UA) from client `client` to the server
+    /// Connects to `endpoint` and opens the link (SNRM/UA) from client `client` to the server
     /// with logical address `server` and physical address `physical`, all within `timeout`.
     ///
     /// # Errors
-    /// [`LinkError::Frame`] for an address out of range, [`LinkError::Io`],
-    /// [`LinkError::ConnectTimeout`], [`LinkError::NoAnswer`] when no UA comes in time,
-    /// [`LinkError::Hdlc`] when the meter refuses the link.
+    /// [`LinkError::Frame`] for an address out of range, [`LinkError::Io`] (a port that cannot
+    /// be opened too), [`LinkError::ConnectTimeout`], [`LinkError::NoAnswer`] when no UA comes
+    /// in time, [`LinkError::Hdlc`] when the meter refuses the link.
     pub async fn connect(
-        address: &str,
+        endpoint: Endpoint<'_>,
         client: u16,
         server: u16,
         physical: Option<u16>,
@@ -71,10 +87,16 @@ impl HdlcLink {
             response_timeout: (timeout / 4).max(Duration::from_millis(500)),
             ..Config::default()
         };
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(address))
-            .await
-            .map_err(|_| LinkError::ConnectTimeout(timeout))??;
-        stream.set_nodelay(true)?;
+        let stream: Box<dyn Line> = match endpoint {
+            Endpoint::Tcp(address) => {
+                let stream = tokio::time::timeout(timeout, TcpStream::connect(address))
+                    .await
+                    .map_err(|_| LinkError::ConnectTimeout(timeout))??;
+                stream.set_nodelay(true)?;
+                Box::new(stream)
+            }
+            Endpoint::Serial(settings) => Box::new(open_serial(settings)?),
+        };
         let mut this = HdlcLink {
             stream,
             link: Client::new(config),
@@ -98,7 +120,7 @@ impl HdlcLink {
     /// # Errors
     /// [`LinkError::Hdlc`] when the link is down, [`LinkError::Closed`], [`LinkError::Io`].
     pub async fn send(&mut self, apdu: &[u8]) -> Result<(), LinkError> {
-        self.discard_stale()?;
+        self.discard_stale().await?;
         self.link
             .send(apdu)
             .map_err(|e| LinkError::Hdlc(e.to_string()))
@@ -127,16 +149,18 @@ impl HdlcLink {
 
     /// Feeds what the socket has ready to the link machine and drops the APDUs it yields: no
     /// request is outstanding, so none is an answer.
-    fn discard_stale(&mut self) -> Result<(), LinkError> {
-        loop {
-            match self.stream.try_read(&mut self.buf) {
+    async fn discard_stale(&mut self) -> Result<(), LinkError> {
+        // What is ready now, without waiting: a read polled once.
+        while let Ok(read) =
+            tokio::time::timeout(Duration::ZERO, self.stream.read(&mut self.buf)).await
+        {
+            match read {
                 Ok(0) => return Err(LinkError::Closed),
                 Ok(n) => {
                     let now = Instant::now().into_std();
                     self.link
                         .handle_input(now, self.buf.get(..n).unwrap_or_default());
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 Err(e) => return Err(LinkError::Io(e)),
             }
         }
@@ -228,4 +252,32 @@ fn down(why: Disconnect) -> LinkError {
         Disconnect::ProtocolError => "the HDLC link was reset after a protocol error (FRMR)",
     };
     LinkError::Hdlc(text.to_owned())
+}
+
+/// Opens a serial port with its line settings (IEC 62056-46 runs on 8N1 by default; the
+/// configuration says otherwise where a line does).
+fn open_serial(settings: &SerialSettings) -> Result<tokio_serial::SerialStream, LinkError> {
+    let parity = match settings.parity {
+        Parity::None => tokio_serial::Parity::None,
+        Parity::Even => tokio_serial::Parity::Even,
+        Parity::Odd => tokio_serial::Parity::Odd,
+    };
+    let data_bits = match settings.data_bits {
+        7 => tokio_serial::DataBits::Seven,
+        _ => tokio_serial::DataBits::Eight,
+    };
+    let stop_bits = match settings.stop_bits {
+        2 => tokio_serial::StopBits::Two,
+        _ => tokio_serial::StopBits::One,
+    };
+    let builder = tokio_serial::new(settings.path.as_str(), settings.baud)
+        .parity(parity)
+        .data_bits(data_bits)
+        .stop_bits(stop_bits);
+    tokio_serial::SerialStream::open(&builder).map_err(|e| {
+        LinkError::Io(std::io::Error::other(format!(
+            "cannot open the serial port {}: {e}",
+            settings.path
+        )))
+    })
 }

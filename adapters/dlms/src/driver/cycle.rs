@@ -23,7 +23,7 @@ use super::poll::Poller;
 use super::state::{Outcome, Series, Stopped};
 use super::{is_clock, scaler_attribute};
 use crate::convert::{self, Converted, ScalerUnit};
-use crate::hdlc_link::HdlcLink;
+use crate::hdlc_link::{Endpoint, HdlcLink};
 use crate::link::{Link, LinkError, Reporter, WrapperLink};
 use crate::session::{Received, Session, SessionError};
 
@@ -138,7 +138,7 @@ impl Poller {
             ),
             DlmsTransport::HdlcTcp { address } => Link::Hdlc(Box::new(
                 HdlcLink::connect(
-                    address,
+                    Endpoint::Tcp(address),
                     c.client_address,
                     c.server_address,
                     c.physical_address,
@@ -147,11 +147,17 @@ impl Poller {
                 )
                 .await?,
             )),
-            DlmsTransport::HdlcSerial(_) => {
-                return Err(LinkError::Hdlc(
-                    "HDLC on a serial line is not supported yet".to_owned(),
-                ))
-            }
+            DlmsTransport::HdlcSerial(settings) => Link::Hdlc(Box::new(
+                HdlcLink::connect(
+                    Endpoint::Serial(settings),
+                    c.client_address,
+                    c.server_address,
+                    c.physical_address,
+                    c.timeout,
+                    reporter,
+                )
+                .await?,
+            )),
         })
     }
 
