@@ -305,8 +305,8 @@ impl Poller {
             }
             match self.open_for(command, bounds).await? {
                 Ok(opened) => *open = Some(opened),
-                Err(reply) => {
-                    if reply.outcome == Outcome::Timeout {
+                Err((reply, unreachable)) => {
+                    if unreachable {
                         batch.unreachable = Some(reply.clone());
                     }
                     return Ok(Done::reply(reply.with_method(method)));
@@ -410,14 +410,14 @@ impl Poller {
     }
 
     /// Connects and associates for `command`: the association, or the reply that ends the
-    /// command. A connection that fails in the transport is tried once more after the retry
+    /// command and whether it says the meter cannot be reached. A connection that fails in the transport is tried once more after the retry
     /// pause, as a poll's is, while the deadline allows; a meter that refuses the logical name
     /// context is tried once by short names.
     async fn open_for(
         &mut self,
         command: &FieldCommand,
         bounds: Bounds,
-    ) -> Result<Result<Open, FieldReply>, Stopped> {
+    ) -> Result<Result<Open, (FieldReply, bool)>, Stopped> {
         let mut tried = false;
         loop {
             match self.associate(command, bounds).await {
@@ -425,7 +425,7 @@ impl Poller {
                     self.set_online().await?;
                     return Ok(Ok(open));
                 }
-                Err(Opening::Late(reply)) => return Ok(Err(reply)),
+                Err(Opening::Late(reply)) => return Ok(Err((reply, false))),
                 Err(Opening::Failed(error)) => {
                     if !tried && self.try_short_names(&error) {
                         tried = true;
@@ -437,12 +437,12 @@ impl Poller {
                         self.stats.bump(Counter::Reconnects);
                         tokio::time::sleep(self.tuning.retry_pause).await;
                         if let Some(reply) = late(command, "retrying the connection") {
-                            return Ok(Err(reply));
+                            return Ok(Err((reply, false)));
                         }
                         continue;
                     }
                     self.count_failure(&error);
-                    return Ok(Err(open_failure(&error)));
+                    return Ok(Err((open_failure(&error), is_unreachable(&error))));
                 }
             }
         }
