@@ -11,6 +11,8 @@
 //!   connection or first request failed.
 //! - [`cycle`]: one cycle, and the request/answer exchange with its bounds ([`exchange`]).
 //! - [`state`]: the points' report state, `$state`, and what is published.
+//! - [`command`]: SET and ACTION on writable points, each batch of commands in a short cycle of
+//!   its own between polls.
 //!
 //! Register, extended register and demand register (classes 3, 4, 5): the scaler_unit is read
 //! once per association and applied to each value read, the unit published with it. Data
@@ -25,6 +27,7 @@ use fieldbridge_core::event::{DeviceMeta, PointMeta};
 use fieldbridge_core::point::SourceAddress;
 use fieldbridge_core::source::{SourceContext, SourceTask};
 
+mod command;
 mod cycle;
 mod exchange;
 mod poll;
@@ -54,6 +57,11 @@ impl fieldbridge_core::source::Driver for Driver {
         refusals(config)
     }
 
+    /// DLMS commands take no params: the point's configuration says SET or which method.
+    fn command_params(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     fn start(&self, source: SourceConfig, context: SourceContext) -> SourceTask {
         let SourceKind::Dlms(config) = source.kind else {
             tracing::error!(device = %source.name, protocol = source.kind.protocol(), "not a DLMS source");
@@ -67,12 +75,14 @@ impl fieldbridge_core::source::Driver for Driver {
                 context.stats,
                 context.state_dir,
             )
+            .with_commands(context.commands)
             .run(),
         )
     }
 }
 
-/// What this source cannot do yet with `config`, as `(key, message)`.
+/// What this source cannot do yet with `config`, as `(key, message)`. Writable points are
+/// carried: SET and ACTION commands.
 pub fn refusals(config: &DlmsSource) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let not_yet = |key: &str, what: &str| {
@@ -92,11 +102,6 @@ pub fn refusals(config: &DlmsSource) -> Vec<(String, String)> {
                     "point {}: profile generic attributes other than the buffer (2)",
                     point.name
                 ),
-            ));
-        } else if point.writable() {
-            out.push(not_yet(
-                "point",
-                &format!("point {}: commands (SET, ACTION)", point.name),
             ));
         }
     }

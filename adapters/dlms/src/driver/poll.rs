@@ -8,6 +8,11 @@
 //! association, or a terminal server may drop one SYN. Only when the second try fails too is the
 //! failure counted, logged, and the device reported offline. A refused association or bytes that
 //! are no APDU are never retried so: a wrong password tried twice may lock a meter.
+//!
+//! Between cycles, and during the backoff, the poller waits for commands beside its schedule
+//! ([`Poller::wait_for_poll`]): each batch of commands runs as its own short cycle
+//! ([`super::command`]), and a command waiting when a poll falls due goes first. A command
+//! arriving during a poll cycle waits in the queue until that cycle ends.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::backoff::Backoff;
+use fieldbridge_core::command::{CommandReceiver, CommandRequest};
 use fieldbridge_core::config::DlmsSource;
 use fieldbridge_core::event::{EventSender, PointMeta, SourceEvent};
 use fieldbridge_core::source::{Counter, SourceStats};
@@ -85,6 +91,8 @@ pub(super) struct Poller {
     pub(super) profile_columns: BTreeMap<usize, Vec<PointMeta>>,
     /// When the cycle under way began (a profile entry captured a poll before is late).
     pub(super) cycle_started: Timestamp,
+    /// Commands for the writable points; `None` once the router dropped its end.
+    pub(super) commands: Option<CommandReceiver>,
 }
 
 impl Poller {
@@ -112,7 +120,14 @@ impl Poller {
             catchup: None,
             profile_columns: BTreeMap::new(),
             cycle_started: Timestamp::now(),
+            commands: None,
         }
+    }
+
+    /// Takes commands from `commands` (the router's queue for this source).
+    pub(super) fn with_commands(mut self, commands: CommandReceiver) -> Self {
+        self.commands = Some(commands);
+        self
     }
 
     /// Runs until the point stream closes.
@@ -131,7 +146,7 @@ impl Poller {
         let mut due = Instant::now();
         let mut after_failure = false;
         loop {
-            self.sleep_until(due).await?;
+            self.wait_for_poll(due).await?;
             if after_failure {
                 self.stats.bump(Counter::Reconnects);
             }
@@ -202,11 +217,36 @@ impl Poller {
         Ok(())
     }
 
+    /// Waits until `due`, running the commands that arrive meanwhile; one waiting when `due`
+    /// comes goes first.
+    async fn wait_for_poll(&mut self, due: Instant) -> Result<(), Stopped> {
+        loop {
+            tokio::select! {
+                biased;
+                () = self.events.closed() => return Err(Stopped),
+                request = next_command(&mut self.commands) => match request {
+                    Some(request) => self.run_commands(request).await?,
+                    None => self.commands = None,
+                },
+                () = tokio::time::sleep_until(due) => return Ok(()),
+            }
+        }
+    }
+
     async fn sleep_until(&self, due: Instant) -> Result<(), Stopped> {
         tokio::select! {
             () = self.events.closed() => Err(Stopped),
             () = tokio::time::sleep_until(due) => Ok(()),
         }
+    }
+}
+
+/// The next command, or `None` once the router dropped its end; pending for ever without a
+/// queue, so a closed queue never wakes the poller again.
+async fn next_command(commands: &mut Option<CommandReceiver>) -> Option<CommandRequest> {
+    match commands {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

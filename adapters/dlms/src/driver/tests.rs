@@ -18,6 +18,7 @@ use poll::Poller;
 
 mod answers;
 mod bounds;
+mod commands;
 mod cycles;
 mod logs;
 mod meter;
