@@ -22,7 +22,7 @@
 
 use std::sync::Arc;
 
-use fieldbridge_core::config::{DlmsPoint, DlmsSource, DlmsTransport, SourceConfig, SourceKind};
+use fieldbridge_core::config::{DlmsPoint, DlmsSource, SourceConfig, SourceKind};
 use fieldbridge_core::event::{DeviceMeta, PointMeta};
 use fieldbridge_core::point::SourceAddress;
 use fieldbridge_core::source::{SourceContext, SourceTask};
@@ -91,9 +91,6 @@ pub fn refusals(config: &DlmsSource) -> Vec<(String, String)> {
             format!("{what} is not supported by the dlms source yet"),
         )
     };
-    if matches!(config.transport, DlmsTransport::HdlcSerial(_)) {
-        out.push(not_yet("serial", "HDLC on a serial line"));
-    }
     for point in &config.points {
         if point.class == 7 && !point.is_profile() {
             out.push(not_yet(

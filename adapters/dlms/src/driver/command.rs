@@ -33,21 +33,21 @@ mod set;
 use std::collections::VecDeque;
 
 use fieldbridge_core::command::{CommandRequest, FieldCommand, FieldReply, Outcome};
-use fieldbridge_core::config::{DlmsPoint, DlmsTransport, DlmsWrite};
+use fieldbridge_core::config::{DlmsPoint, DlmsWrite};
 use fieldbridge_core::source::Counter;
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_dlms::apdu::get::{ActionResult, DataAccessResult};
 use fieldbridge_dlms::axdr::Data;
 use tokio::time::Instant;
 
+pub(super) use super::cycle::unexpected;
 use super::exchange::{exchange, Bounds};
 use super::is_clock;
 use super::poll::Poller;
 use super::state::{Outcome as Reading, Series, Stopped};
 use crate::convert::{self, ScalerUnit};
-use crate::hdlc_link::HdlcLink;
-use crate::link::{Link, LinkError, Reporter, WrapperLink};
-use crate::session::{Received, Session, SessionError};
+use crate::link::{Link, LinkError};
+use crate::session::{Received, Session};
 
 /// The commands of one short cycle: those not started yet, and the one under way.
 #[derive(Default)]
@@ -181,14 +181,6 @@ pub(super) fn success() -> FieldReply {
 /// A failed reply.
 pub(super) fn failed(reason: impl Into<String>) -> FieldReply {
     FieldReply::not_done(Outcome::Failed, reason)
-}
-
-/// An answer of a kind the request does not call for.
-pub(super) fn unexpected(expected: &'static str) -> LinkError {
-    LinkError::Session(SessionError::Unexpected {
-        expected,
-        found: "another answer",
-    })
 }
 
 /// Whether the error is the transport's: no connection, no answer, the connection lost.
@@ -488,39 +480,7 @@ impl Poller {
 
     /// The connection of the source's transport (as a poll cycle opens it).
     async fn connect_link(&self) -> Result<Link, LinkError> {
-        let c = &self.config;
-        let reporter = Reporter {
-            device: self.device.clone(),
-            stats: self.stats.clone(),
-        };
-        Ok(match &c.transport {
-            DlmsTransport::Wrapper { address } => Link::Wrapper(
-                WrapperLink::connect(
-                    address,
-                    c.client_address,
-                    c.server_address,
-                    c.timeout,
-                    reporter,
-                )
-                .await?,
-            ),
-            DlmsTransport::HdlcTcp { address } => Link::Hdlc(Box::new(
-                HdlcLink::connect(
-                    address,
-                    c.client_address,
-                    c.server_address,
-                    c.physical_address,
-                    c.timeout,
-                    reporter,
-                )
-                .await?,
-            )),
-            DlmsTransport::HdlcSerial(_) => {
-                return Err(LinkError::Hdlc(
-                    "HDLC on a serial line is not supported yet".to_owned(),
-                ))
-            }
-        })
+        self.connect().await
     }
 
     /// RLRQ (a meter that does not confirm is logged, not failed: the commands are done), then
@@ -530,22 +490,9 @@ impl Poller {
             mut link,
             mut session,
         } = open;
-        let rlrq = session.release(std::time::Instant::now());
-        let released = exchange(
-            &mut link,
-            &mut session,
-            rlrq,
-            "an RLRE",
-            bounds,
-            &self.stats,
-            self.invocation.as_mut(),
-        )
-        .await;
+        self.release(&mut link, &mut session, bounds).await;
         self.keep_invocation(&session);
-        if !matches!(released, Ok(Received::Released)) {
-            tracing::debug!(device = %self.device, "dlms release after commands not confirmed");
-        }
-        link.close(Instant::now() + self.config.timeout).await;
+        self.close(link).await;
     }
 
     /// Counts an exchange that failed.

@@ -119,7 +119,7 @@ impl Poller {
         }
     }
 
-    async fn connect(&self) -> Result<Link, LinkError> {
+    pub(super) async fn connect(&self) -> Result<Link, LinkError> {
         let c = &self.config;
         let reporter = Reporter {
             device: self.device.clone(),
@@ -163,7 +163,7 @@ impl Poller {
 
     /// RLRQ, waiting for the RLRE. A meter that does not confirm is logged, not failed: the
     /// points were read, and the connection is closed anyway.
-    async fn release(&mut self, link: &mut Link, session: &mut Session, bounds: Bounds) {
+    pub(super) async fn release(&mut self, link: &mut Link, session: &mut Session, bounds: Bounds) {
         let rlrq = session.release(std::time::Instant::now());
         let released = exchange(
             link,
@@ -189,7 +189,7 @@ impl Poller {
         }
     }
 
-    async fn close(&self, link: Link) {
+    pub(super) async fn close(&self, link: Link) {
         link.close(Instant::now() + self.config.timeout).await;
     }
 
@@ -379,7 +379,7 @@ impl Poller {
     }
 }
 
-fn unexpected(expected: &'static str) -> LinkError {
+pub(super) fn unexpected(expected: &'static str) -> LinkError {
     LinkError::Session(SessionError::Unexpected {
         expected,
         found: "another answer",
