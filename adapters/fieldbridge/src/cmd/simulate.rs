@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use fieldbridge_dlms::security::SecurityPolicy;
 use fieldbridge_iec60870::link104::Params;
-use fieldbridge_sim::dlms::Authentication;
+use fieldbridge_sim::dlms::{Authentication, Fault};
 use fieldbridge_sim::{
     DlmsConfig, Iec101Config, Iec101Mode, Iec104Config, ModbusSim, Parity, Rate, SimConfig, Sizes,
     UnitIds,
@@ -80,8 +80,8 @@ pub(crate) enum Simulator {
     },
     /// A DLMS/COSEM meter over the TCP wrapper: a clock, registers with scalers, a load profile
     /// that grows every period, a disconnect control; authentication none, low or high-gmac;
-    /// security suite 0 ciphering. Prints "dlms simulator listening on ADDR" on stdout once it
-    /// listens.
+    /// security suite 0 ciphering; faults on purpose for tests (--fault). Prints "dlms
+    /// simulator listening on ADDR" on stdout once it listens.
     Dlms {
         /// Listen address (port 0: any free port, the one taken is printed).
         #[arg(long, default_value = "127.0.0.1:4059")]
@@ -117,6 +117,17 @@ pub(crate) enum Simulator {
         /// How often to push, in milliseconds.
         #[arg(long, default_value_t = 60_000)]
         push_interval_ms: u64,
+        /// For tests of a client's error handling: the next N answers in open associations
+        /// (GET, SET, ACTION; N is 1 when left out, counted over all connections) go wrong,
+        /// then the meter answers well again. KIND: garbage (octets that are no wrapper PDU;
+        /// over --hdlc, line noise in place of a frame), not-dlms (a good PDU or frame whose
+        /// APDU is none), replay-counter (the association's previous ciphered answer again: a
+        /// replayed frame counter; needs --security), wrong-key (the answer ciphered with
+        /// other keys: its tag fails; needs --security), silence (no answer), bad-fcs or
+        /// bad-hcs (--hdlc: the frame's check sequence broken). Over HDLC, garbage, bad-fcs
+        /// and bad-hcs count I frames, retransmissions included.
+        #[arg(long, value_name = "KIND[:N]")]
+        fault: Option<Fault>,
     },
     /// An IEC 60870-5-101 outstation on a serial line: the IEC 104 simulator's station
     /// (points, interrogation, commands, spontaneous changes) behind one or more link addresses.
@@ -221,6 +232,7 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
             speed,
             push,
             push_interval_ms,
+            fault,
         } => {
             let mut config = dlms_config(
                 hdlc,
@@ -235,6 +247,12 @@ pub(crate) async fn run(what: Simulator) -> Result<(), Error> {
             config.push = push;
             config.push_interval = Duration::from_millis(push_interval_ms.max(1));
             config.history = history;
+            if let Some(fault) = fault {
+                fault
+                    .check(config.hdlc, config.security)
+                    .map_err(Error::Simulator)?;
+            }
+            config.fault = fault;
             let io = |source| Error::Io {
                 what: format!("dlms simulator on {listen}"),
                 source,

@@ -16,6 +16,10 @@
 //! lasts as long as its transport: an HDLC DISC or a new SNRM ends it, and so does the TCP
 //! connection closing.
 //!
+//! For tests of a client's error handling, [`DlmsConfig::fault`] makes the next answers wrong
+//! on purpose (garbage, a replayed frame counter, another key, silence, a broken HDLC check
+//! sequence: [`fault`]), then the meter behaves again.
+//!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
 //! use fieldbridge_sim::dlms::Authentication;
@@ -31,6 +35,7 @@
 //! ```
 
 pub mod counters;
+pub mod fault;
 pub mod meter;
 pub mod push;
 pub mod session;
@@ -49,6 +54,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 pub use counters::Counters;
+pub use fault::{Fault, FaultKind};
 pub use meter::Meter;
 pub use session::{Authentication, Reply, Session, SessionConfig, SERVER_MAX_PDU};
 
@@ -80,6 +86,9 @@ pub struct DlmsConfig {
     /// HDLC over TCP (IEC 62056-46) instead of the wrapper: the server answers at logical
     /// address 1, physical address 17 (two octets, as the Gurux meter in tests/peers does).
     pub hdlc: bool,
+    /// For tests: this many answers in open associations spoiled this way, then none
+    /// ([`fault`]).
+    pub fault: Option<Fault>,
 }
 
 impl Default for DlmsConfig {
@@ -96,6 +105,7 @@ impl Default for DlmsConfig {
             hdlc: false,
             push: None,
             push_interval: Duration::from_secs(60),
+            fault: None,
         }
     }
 }
@@ -109,6 +119,8 @@ struct Shared {
     start: i64,
     speed: u32,
     counters: Arc<Counters>,
+    /// The faults still to inject, over every connection.
+    faults: Arc<fault::Faults>,
 }
 
 impl Shared {
@@ -128,6 +140,7 @@ impl Shared {
             start,
             speed: config.speed.max(1),
             counters: Arc::new(Counters::new()),
+            faults: Arc::new(fault::Faults::new(config.fault)),
         }
     }
 
@@ -189,11 +202,18 @@ pub async fn serve_dlms_listener(listener: TcpListener, config: DlmsConfig) -> i
         );
         let shared = shared.clone();
         let hdlc = config.hdlc;
+        let injector = fault::Injector::new(
+            shared.faults.clone(),
+            hdlc,
+            config.keys.clone(),
+            config.system_title,
+            config.security,
+        );
         tokio::spawn(async move {
             let served = if hdlc {
-                serve_hdlc(stream, session, &shared).await
+                serve_hdlc(stream, session, injector, &shared).await
             } else {
-                serve_wrapper(stream, session, &shared).await
+                serve_wrapper(stream, session, injector, &shared).await
             };
             match served {
                 Ok(()) => tracing::info!(%peer, "dlms connection closed"),
@@ -204,10 +224,11 @@ pub async fn serve_dlms_listener(listener: TcpListener, config: DlmsConfig) -> i
 }
 
 /// One connection over the wrapper: each PDU's APDU to the session, each answer back with
-/// the wPorts swapped.
+/// the wPorts swapped (or what the injector puts in its place).
 async fn serve_wrapper(
     mut stream: TcpStream,
     mut session: Session,
+    mut injector: fault::Injector,
     shared: &Shared,
 ) -> io::Result<()> {
     let mut splitter = StreamSplitter::new(usize::from(SERVER_MAX_PDU) * 2);
@@ -222,6 +243,7 @@ async fn serve_wrapper(
             let (reply, source, destination) = match splitter.next_pdu() {
                 Ok(Some(pdu)) => {
                     let client = pdu.source;
+                    injector.request(pdu.apdu, session.associated());
                     let reply = shared.with_meter(|meter| session.handle(meter, client, pdu.apdu));
                     (reply, pdu.destination, pdu.source)
                 }
@@ -234,7 +256,14 @@ async fn serve_wrapper(
                 }
             };
             let (apdu, close) = match reply {
-                Reply::Send(apdu) => (apdu, false),
+                Reply::Send(apdu) => match injector.answer(apdu) {
+                    fault::Outgoing::Apdu(apdu) => (apdu, false),
+                    fault::Outgoing::Raw(octets) => {
+                        stream.write_all(&octets).await?;
+                        continue;
+                    }
+                    fault::Outgoing::Nothing => continue,
+                },
                 Reply::SendAndClose(apdu) => (apdu, true),
                 Reply::Close => return Ok(()),
             };
@@ -257,6 +286,7 @@ async fn serve_wrapper(
 async fn serve_hdlc(
     mut stream: TcpStream,
     mut session: Session,
+    mut injector: fault::Injector,
     shared: &Shared,
 ) -> io::Result<()> {
     use fieldbridge_dlms::hdlc::link::{Config, Event, Server};
@@ -290,13 +320,24 @@ async fn serve_hdlc(
             match event {
                 Event::Data(apdu) => {
                     let client = link.client().map_or(0, |a| a.upper());
-                    match shared.with_meter(|meter| session.handle(meter, client, &apdu)) {
-                        Reply::Send(answer) | Reply::SendAndClose(answer) => {
+                    injector.request(&apdu, session.associated());
+                    let answer =
+                        match shared.with_meter(|meter| session.handle(meter, client, &apdu)) {
+                            Reply::Send(answer) => injector.answer(answer),
+                            Reply::SendAndClose(answer) => {
+                                injector.closing();
+                                fault::Outgoing::Apdu(answer)
+                            }
+                            Reply::Close => return Ok(()),
+                        };
+                    match answer {
+                        fault::Outgoing::Apdu(answer) => {
                             if let Err(error) = link.send(&answer) {
                                 tracing::info!(?error, "dlms simulator: an answer not sent");
                             }
                         }
-                        Reply::Close => return Ok(()),
+                        fault::Outgoing::Raw(octets) => stream.write_all(&octets).await?,
+                        fault::Outgoing::Nothing => {}
                     }
                 }
                 Event::Connected(_) => {
@@ -304,16 +345,18 @@ async fn serve_hdlc(
                         tracing::info!("dlms hdlc link reset by SNRM: the association ends");
                     }
                     session.reset();
+                    injector.end_association();
                 }
                 Event::Disconnected(reason) => {
                     tracing::info!(?reason, "dlms hdlc link closed: the association ends");
                     session.reset();
+                    injector.end_association();
                 }
                 other => tracing::debug!(?other, "dlms hdlc link"),
             }
         }
         while let Some(frame) = link.poll_transmit(Instant::now()) {
-            stream.write_all(&frame).await?;
+            stream.write_all(&injector.frame(frame)).await?;
         }
     }
 }

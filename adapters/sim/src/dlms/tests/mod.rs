@@ -1,7 +1,8 @@
 //! The meter and its sessions, driven by a client built from the codec: in clear
-//! ([`session`]), ciphered ([`security`]), the clock and its profile ([`meter`]), and over TCP
-//! ([`serve`]).
+//! ([`session`]), ciphered ([`security`]), the clock and its profile ([`meter`]), over TCP
+//! ([`serve`]); and the faults it injects on purpose ([`faults`]).
 
+mod faults;
 mod meter;
 mod security;
 mod serve;

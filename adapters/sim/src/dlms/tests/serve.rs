@@ -17,7 +17,7 @@ use crate::dlms::{bind_dlms, DlmsConfig};
 
 const WAIT: Duration = Duration::from_secs(5);
 
-fn config(security: Option<SecurityPolicy>) -> DlmsConfig {
+pub(super) fn config(security: Option<SecurityPolicy>) -> DlmsConfig {
     DlmsConfig {
         keys: Keys::new(EK, AK),
         system_title: SERVER_TITLE,
@@ -26,7 +26,7 @@ fn config(security: Option<SecurityPolicy>) -> DlmsConfig {
     }
 }
 
-async fn start(config: DlmsConfig) -> SocketAddr {
+pub(super) async fn start(config: DlmsConfig) -> SocketAddr {
     let (addr, _server) = bind_dlms("127.0.0.1:0".parse().expect("addr"), config)
         .await
         .expect("bind");
@@ -34,7 +34,7 @@ async fn start(config: DlmsConfig) -> SocketAddr {
 }
 
 /// One APDU over the wrapper from `sap` and its answer (`None`: the meter closed).
-async fn exchange(stream: &mut TcpStream, sap: u16, apdu: Vec<u8>) -> Option<Vec<u8>> {
+pub(super) async fn exchange(stream: &mut TcpStream, sap: u16, apdu: Vec<u8>) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     OwnedWrapperPdu::new(sap, 1, apdu)
         .encode(&mut out)
@@ -58,7 +58,7 @@ async fn exchange(stream: &mut TcpStream, sap: u16, apdu: Vec<u8>) -> Option<Vec
 }
 
 /// An AARQ with its initiate request ciphered under `counter`.
-fn ciphered_aarq(counter: u32) -> Vec<u8> {
+pub(super) fn ciphered_aarq(counter: u32) -> Vec<u8> {
     let mut plain = Vec::new();
     InitiateRequest::new(Conformance::LN, 1024).encode(&mut plain);
     let mut initiate = Vec::new();
@@ -80,7 +80,7 @@ fn ciphered_aarq(counter: u32) -> Vec<u8> {
     out
 }
 
-fn plain_aarq() -> Vec<u8> {
+pub(super) fn plain_aarq() -> Vec<u8> {
     let mut aarq = OwnedAarq::new(ApplicationContextName::LogicalName);
     aarq.user_information = Some(UserInformation::InitiateRequest(InitiateRequest::new(
         Conformance::LN,
@@ -91,7 +91,7 @@ fn plain_aarq() -> Vec<u8> {
     out
 }
 
-fn get_import() -> Vec<u8> {
+pub(super) fn get_import() -> Vec<u8> {
     OwnedGetRequest::Normal {
         invoke: invoke(),
         attribute: AttributeDescriptor::new(3, ENERGY_IMPORT, 2),
@@ -214,16 +214,22 @@ async fn history_fills_the_profile_before_the_first_period() {
 }
 
 /// A client of the simulator over HDLC over TCP, driving the codec's link.
-struct Hdlc {
+pub(super) struct Hdlc {
     stream: TcpStream,
-    link: link::Client,
+    pub(super) link: link::Client,
 }
 
 impl Hdlc {
     async fn connect(addr: SocketAddr) -> Hdlc {
+        Self::connect_with(addr, link::Config::default().response_timeout).await
+    }
+
+    /// A client that polls again after `response_timeout` without a response.
+    pub(super) async fn connect_with(addr: SocketAddr, response_timeout: Duration) -> Hdlc {
         let config = link::Config {
             client: Address::client(16).expect("client address"),
             server: Address::server(1, Some(17)).expect("server address"),
+            response_timeout,
             ..link::Config::default()
         };
         Hdlc {
@@ -233,7 +239,7 @@ impl Hdlc {
     }
 
     /// Runs the link until an event `wanted` takes.
-    async fn until<T>(&mut self, mut wanted: impl FnMut(Event) -> Option<T>) -> T {
+    pub(super) async fn until<T>(&mut self, mut wanted: impl FnMut(Event) -> Option<T>) -> T {
         let mut buf = vec![0u8; 4096];
         timeout(WAIT, async {
             loop {
@@ -266,7 +272,7 @@ impl Hdlc {
     }
 
     /// SNRM, UA.
-    async fn open(&mut self) {
+    pub(super) async fn open(&mut self) {
         self.link.connect();
         self.until(|e| matches!(e, Event::Connected(_)).then_some(()))
             .await;
@@ -279,7 +285,7 @@ impl Hdlc {
             .await;
     }
 
-    async fn request(&mut self, apdu: &[u8]) -> Vec<u8> {
+    pub(super) async fn request(&mut self, apdu: &[u8]) -> Vec<u8> {
         self.link.send(apdu).expect("link up");
         self.until(|e| match e {
             Event::Data(answer) => Some(answer),
@@ -289,7 +295,7 @@ impl Hdlc {
     }
 
     /// Whether a GET of the import register is answered with data (not refused).
-    async fn reads(&mut self) -> bool {
+    pub(super) async fn reads(&mut self) -> bool {
         let answer = self.request(&get_import()).await;
         match GetResponse::decode(&answer).expect("get-response") {
             GetResponse::Normal {
