@@ -293,6 +293,34 @@ fn a_partial_frame_older_than_the_inter_octet_timeout_is_dropped() {
 }
 
 #[test]
+fn a_frame_with_a_bad_fcs_is_dropped_counted_and_named() {
+    let now = Instant::now();
+    let mut c = connected(now);
+    assert_eq!(c.bad_frames(), 0);
+    let mut aare = response(
+        Control::I {
+            ns: 0,
+            nr: 0,
+            pf: true,
+        },
+        &[0xE6, 0xE7, 0x00, 0x61, 0x00],
+    );
+    let fcs = aare.len() - 3;
+    aare[fcs] ^= 0xFF;
+    c.handle_input(now, &aare);
+    assert_eq!(events(&mut c), [], "dropped, not acted on");
+    assert_eq!(c.bad_frames(), 1);
+    assert!(
+        matches!(
+            c.last_bad_frame(),
+            Some(fieldbridge_dlms::Error::BadChecksum { .. })
+        ),
+        "{:?}",
+        c.last_bad_frame()
+    );
+}
+
+#[test]
 fn an_information_field_above_the_negotiated_length_is_taken_up_to_the_configured_one() {
     let now = Instant::now();
     let mut c = connected(now); // 154 octets each way negotiated, 2030 configured

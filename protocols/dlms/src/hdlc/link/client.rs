@@ -183,6 +183,18 @@ impl Client {
         core.tx.is_empty() && !core.awaiting && !core.reassembly.in_progress() && core.owed == 0
     }
 
+    /// Frames the line brought that did not check (a bad HCS or FCS, a length the bytes do not
+    /// fill), since the client was made. They are dropped, as IEC 62056-46 clause 6.4.4 wants,
+    /// and the server's retransmission recovers; a caller counts and reports them.
+    pub fn bad_frames(&self) -> u64 {
+        self.rx.splitter.bad_frames()
+    }
+
+    /// Why the last frame that did not check was dropped.
+    pub fn last_bad_frame(&self) -> Option<&crate::Error> {
+        self.rx.splitter.last_error()
+    }
+
     /// Takes the bytes of one read from the line at `now`.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.rx
