@@ -17,6 +17,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use fieldbridge_core::source::Counter;
+
 use crate::link::{LinkError, Reporter};
 
 /// What an HDLC link runs on: a TCP connection or a serial port.
@@ -40,6 +42,10 @@ pub struct HdlcLink {
     buf: Vec<u8>,
     timeout: Duration,
     reporter: Reporter,
+    /// The frames that did not check, counted so far.
+    bad_frames: u64,
+    /// `bad_frames` when the last request went out.
+    bad_at_send: u64,
 }
 
 /// What [`HdlcLink::drive`] runs until.
@@ -103,6 +109,8 @@ impl HdlcLink {
             buf: vec![0; 4096],
             timeout,
             reporter,
+            bad_frames: 0,
+            bad_at_send: 0,
         };
         this.link.connect();
         match this.drive(Instant::now() + timeout, Until::Connected).await {
@@ -121,6 +129,7 @@ impl HdlcLink {
     /// [`LinkError::Hdlc`] when the link is down, [`LinkError::Closed`], [`LinkError::Io`].
     pub async fn send(&mut self, apdu: &[u8]) -> Result<(), LinkError> {
         self.discard_stale().await?;
+        self.bad_at_send = self.bad_frames;
         self.link
             .send(apdu)
             .map_err(|e| LinkError::Hdlc(e.to_string()))
@@ -160,6 +169,7 @@ impl HdlcLink {
                     let now = Instant::now().into_std();
                     self.link
                         .handle_input(now, self.buf.get(..n).unwrap_or_default());
+                    self.count_bad_frames();
                 }
                 Err(e) => return Err(LinkError::Io(e)),
             }
@@ -178,6 +188,53 @@ impl HdlcLink {
         Ok(())
     }
 
+    /// The error of an answer that did not come: naming the frames dropped since the request
+    /// when some were, since they are why.
+    fn no_answer(&self, until: Until) -> LinkError {
+        let dropped = self.bad_frames.saturating_sub(self.bad_at_send);
+        if dropped == 0 {
+            return LinkError::NoAnswer {
+                within: self.timeout,
+                awaiting: until.awaiting(),
+            };
+        }
+        LinkError::BadFrames {
+            within: self.timeout,
+            awaiting: until.awaiting(),
+            dropped,
+            last: self
+                .link
+                .last_bad_frame()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Counts the frames the link dropped because they did not check (a bad HCS or FCS): a
+    /// decode error each, the first of the link logged with its reason. The link recovers by
+    /// the meter's retransmission (IEC 62056-46 clause 6.4.4), so the cycle goes on.
+    fn count_bad_frames(&mut self) {
+        let total = self.link.bad_frames();
+        if total <= self.bad_frames {
+            return;
+        }
+        let first = self.bad_frames == 0;
+        for _ in self.bad_frames..total {
+            self.reporter.stats.bump(Counter::DecodeErrors);
+        }
+        self.bad_frames = total;
+        let error = self
+            .link
+            .last_bad_frame()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        if first {
+            tracing::warn!(device = %self.reporter.device, %error, "dlms hdlc frame dropped: it does not check; the meter's retransmission is awaited");
+        } else {
+            tracing::debug!(device = %self.reporter.device, %error, total, "dlms hdlc frame dropped: it does not check");
+        }
+    }
+
     /// Runs the link until `until` happens; `None` when `deadline` passed first (while waiting
     /// for data), an error when it passed while connecting or disconnecting.
     async fn drive(
@@ -185,10 +242,6 @@ impl HdlcLink {
         deadline: Instant,
         until: Until,
     ) -> Result<Option<Vec<u8>>, LinkError> {
-        let no_answer = LinkError::NoAnswer {
-            within: self.timeout,
-            awaiting: until.awaiting(),
-        };
         loop {
             let now = Instant::now();
             while let Some(frame) = self.link.poll_transmit(now.into_std()) {
@@ -203,7 +256,7 @@ impl HdlcLink {
                         self.reporter.discarded("HDLC APDU", apdu.len());
                     }
                     Event::Disconnected(Disconnect::LinkFailure) | Event::NoResponse => {
-                        return Err(no_answer)
+                        return Err(self.no_answer(until))
                     }
                     Event::Disconnected(why) => return Err(down(why)),
                     Event::Malformed(e) => return Err(LinkError::Frame(e)),
@@ -219,8 +272,8 @@ impl HdlcLink {
             }
             if now >= deadline {
                 return match until {
-                    Until::Data => Ok(None),
-                    Until::Connected | Until::Disconnected => Err(no_answer),
+                    Until::Data if self.bad_frames == self.bad_at_send => Ok(None),
+                    _ => Err(self.no_answer(until)),
                 };
             }
             let timer = self
@@ -231,10 +284,13 @@ impl HdlcLink {
             match tokio::time::timeout_at(timer, self.stream.read(&mut self.buf)).await {
                 Err(_) => self.link.handle_timeout(Instant::now().into_std()),
                 Ok(Ok(0)) => return Err(LinkError::Closed),
-                Ok(Ok(n)) => self.link.handle_input(
-                    Instant::now().into_std(),
-                    self.buf.get(..n).unwrap_or_default(),
-                ),
+                Ok(Ok(n)) => {
+                    self.link.handle_input(
+                        Instant::now().into_std(),
+                        self.buf.get(..n).unwrap_or_default(),
+                    );
+                    self.count_bad_frames();
+                }
                 Ok(Err(e)) => return Err(LinkError::Io(e)),
             }
         }

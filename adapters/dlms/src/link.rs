@@ -55,6 +55,19 @@ pub enum LinkError {
         /// What was awaited.
         awaiting: &'static str,
     },
+    /// No answer that checked came in time: the HDLC frames that came had a bad HCS or FCS
+    /// (IEC 62056-46 clause 6.4.4), each dropped, and the meter's repetitions too.
+    #[error("no valid answer from the meter within {within:?} (waiting for {awaiting}): {dropped} HDLC frame(s) dropped, the last because {last}")]
+    BadFrames {
+        /// The configured timeout.
+        within: Duration,
+        /// What was awaited.
+        awaiting: &'static str,
+        /// Frames dropped since the request went out.
+        dropped: u64,
+        /// Why the last one was dropped.
+        last: String,
+    },
     /// A GET with block transfer (DLMS UA 1000-2 Ed. 10 clause 9.4.6.5.2) sent more blocks than
     /// the largest value the bridge takes can need: the meter is streaming without end.
     #[error("the meter sent {blocks} blocks for one GET and was not done; a value takes at most {limit}")]
@@ -92,6 +105,13 @@ impl LinkError {
                     SessionError::Codec(_)
                         | SessionError::Unexpected { .. }
                         | SessionError::InvokeId { .. }
+                        // A tag that does not verify, a replayed counter, an answer in clear or
+                        // with another policy, a wrong f(CtoS): bytes the bridge refused.
+                        | SessionError::Tag { .. }
+                        | SessionError::Replay { .. }
+                        | SessionError::Unprotected { .. }
+                        | SessionError::Security(_)
+                        | SessionError::HlsReply { .. }
                 )
         )
     }
@@ -102,6 +122,7 @@ impl LinkError {
             self,
             LinkError::ConnectTimeout(_)
                 | LinkError::NoAnswer { .. }
+                | LinkError::BadFrames { .. }
                 | LinkError::GetTooLong { .. }
                 | LinkError::Session(SessionError::Timeout(_))
         )

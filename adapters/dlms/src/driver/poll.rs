@@ -207,7 +207,10 @@ impl Poller {
         }
         let text = error.to_string();
         let retry_ms = u64::try_from(retry.as_millis()).unwrap_or(u64::MAX);
-        if self.last_failure.as_deref() == Some(text.as_str()) {
+        // The same failure again, numbers aside (a replayed frame counter names its counters,
+        // a timeout its duration): logged at debug level only.
+        let reason = failure_kind(&text);
+        if self.last_failure.as_deref().map(failure_kind) == Some(reason) {
             tracing::debug!(device = %self.device, error = %text, retry_ms, "dlms poll failed again");
         } else {
             tracing::warn!(device = %self.device, error = %text, retry_ms, "dlms poll failed");
@@ -248,6 +251,11 @@ async fn next_command(commands: &mut Option<CommandReceiver>) -> Option<CommandR
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
+}
+
+/// A failure's text without its numbers: what makes two failures the same reason.
+fn failure_kind(text: &str) -> String {
+    text.chars().filter(|c| !c.is_ascii_digit()).collect()
 }
 
 /// The next poll after one due at `due`: a period later, or now when that is already past.
