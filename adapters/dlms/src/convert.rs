@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use fieldbridge_core::config::DeviceTime;
-use fieldbridge_core::point::{Quality, QualityFlag, QualityLevel, Value};
+use fieldbridge_core::config::{DeviceTime, DlmsPoint};
+use fieldbridge_core::point::{Quality, QualityFlag, QualityLevel, SourceAddress, Value};
 use fieldbridge_core::time::Timestamp;
 use fieldbridge_dlms::axdr::{ClockStatus, Data, DateTime};
 
@@ -24,6 +24,29 @@ pub enum ConvertError {
     /// A clock's time that is not a date-time.
     #[error("the clock's time is not a date-time")]
     NotDateTime,
+}
+
+/// The `$meta` and sample address of a configured point: its OBIS code, class and attribute.
+pub fn address(p: &DlmsPoint) -> SourceAddress {
+    let [a, b, c, d, e, f] = p.obis;
+    SourceAddress::Dlms {
+        obis: Arc::from(format!("{a}.{b}.{c}.{d}.{e}.{f}")),
+        class: p.class,
+        attribute: p.attribute,
+        profile: None,
+    }
+}
+
+/// The attribute holding the scaler_unit of a scaled attribute: a register's or extended
+/// register's value (class 3 or 4, attribute 2) has it in attribute 3, a demand register's
+/// current or last average value (class 5, attribute 2 or 3) in attribute 4 (IEC 62056-6-2
+/// clauses 4.3.2 to 4.3.4).
+pub fn scaler_attribute(class: u16, attribute: i8) -> Option<i8> {
+    match (class, attribute) {
+        (3 | 4, 2) => Some(3),
+        (5, 2 | 3) => Some(4),
+        _ => None,
+    }
 }
 
 /// A register's scaler and unit (IEC 62056-6-2 clause 4.3.2, attribute 3).

@@ -24,7 +24,6 @@ use std::sync::Arc;
 
 use fieldbridge_core::config::{DlmsPoint, DlmsSource, SourceConfig, SourceKind};
 use fieldbridge_core::event::{DeviceMeta, PointMeta};
-use fieldbridge_core::point::SourceAddress;
 use fieldbridge_core::source::{SourceContext, SourceTask};
 
 mod command;
@@ -113,14 +112,14 @@ pub fn meta(device: Arc<str>, config: &DlmsSource) -> DeviceMeta {
             name: p.name.clone(),
             unit: p.unit.clone(),
             writable: p.writable(),
-            source: address(p),
+            source: crate::convert::address(p),
         });
         if is_clock(p) {
             points.push(PointMeta {
                 name: offset_name(p),
                 unit: Some(Arc::from("s")),
                 writable: false,
-                source: address(p),
+                source: crate::convert::address(p),
             });
         }
     }
@@ -139,23 +138,9 @@ fn offset_name(p: &DlmsPoint) -> Arc<str> {
     Arc::from(format!("{}_offset", p.name))
 }
 
-fn address(p: &DlmsPoint) -> SourceAddress {
-    let [a, b, c, d, e, f] = p.obis;
-    SourceAddress::Dlms {
-        obis: Arc::from(format!("{a}.{b}.{c}.{d}.{e}.{f}")),
-        class: p.class,
-        attribute: p.attribute,
-        profile: None,
-    }
-}
-
 /// The attribute holding a register's scaler_unit, when the point's value is scaled.
 fn scaler_attribute(p: &DlmsPoint) -> Option<i8> {
-    match (p.class, p.attribute) {
-        (3 | 4, 2) => Some(3),
-        (5, 2 | 3) => Some(4),
-        _ => None,
-    }
+    crate::convert::scaler_attribute(p.class, p.attribute)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use fieldbridge_core::source::{SourceContext, SourceTask};
 use fieldbridge_core::time::Timestamp;
 
 pub use listen::{Framing, PushError, Shared, IDLE_TIMEOUT, MAX_APDU, MAX_CONNECTIONS};
-pub use map::{address, MapError, Mapped, Mapper};
+pub use map::{MapError, Mapped, Mapper};
 
 /// The DLMS push listener driver (`protocol = "dlms-push"`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,7 +80,7 @@ pub fn push_meta(device: Arc<str>, config: &DlmsPushSource) -> DeviceMeta {
                 name: p.name.clone(),
                 unit: p.unit.clone(),
                 writable: false,
-                source: address(p),
+                source: crate::convert::address(p),
             })
             .collect(),
     }

@@ -195,24 +195,6 @@ async fn the_simulators_disconnect_control_and_export_register_obey_commands_fro
     assert_eq!(denied["method"], "set 0.0.96.1.0.255/2");
 }
 
-/// Whether the peers' python has gurux-dlms; when not, says why on stderr.
-fn gurux_available() -> bool {
-    let ok = Command::new(python())
-        .args(["-c", "import gurux_dlms"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!(
-            "skipped: {} cannot import gurux_dlms (scripts/install-peers, or set FIELDBRIDGE_PYTHON)",
-            python().display()
-        );
-    }
-    ok
-}
-
 /// The Gurux meter of `tests/peers/dlms/meter.py` over the wrapper, killed on drop. Every
 /// connection gets a fresh meter: connected, control_mode 1, export 4321 Wh.
 struct GuruxMeter {
@@ -264,7 +246,7 @@ impl Drop for GuruxMeter {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_gurux_meter_disconnects_reconnects_and_names_the_set_it_refuses() {
-    if !gurux_available() {
+    if !common::gurux_available() {
         return;
     }
     let meter = GuruxMeter::start();

@@ -21,24 +21,6 @@ use common::{header, BridgeProcess};
 use fieldbridge_tests::{free_port, python, repo_root, Mosquitto, Subscriber};
 use serde_json::{json, Value};
 
-/// Whether the peers' python has gurux-dlms; when not, says why on stderr.
-fn gurux_available() -> bool {
-    let ok = Command::new(python())
-        .args(["-c", "import gurux_dlms"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!(
-            "skipped: {} cannot import gurux_dlms (scripts/install-peers, or set FIELDBRIDGE_PYTHON)",
-            python().display()
-        );
-    }
-    ok
-}
-
 /// The Gurux meter of `tests/peers/dlms/meter.py`, killed on drop.
 struct Meter {
     child: Child,
@@ -194,7 +176,7 @@ async fn samples(sub: &Subscriber, want: &[&str], within: Duration) -> BTreeMap<
 }
 
 async fn reads_the_meter(transport: &str, auth: &str) {
-    if !gurux_available() {
+    if !common::gurux_available() {
         return;
     }
     let broker = Mosquitto::start();
@@ -360,7 +342,7 @@ async fn a_wrong_encryption_key_is_refused_and_reported_offline_with_the_reason(
 }
 
 async fn refused(auth: &str, reason: &str) {
-    if !gurux_available() {
+    if !common::gurux_available() {
         return;
     }
     let broker = Mosquitto::start();
@@ -393,7 +375,7 @@ async fn refused(auth: &str, reason: &str) {
 /// Two polls of the Gurux meter: each one connection, associated, released and closed before
 /// the next; over HDLC the link is disconnected (DISC) after the release.
 async fn each_poll_is_released_and_closed(transport: &str) {
-    if !gurux_available() {
+    if !common::gurux_available() {
         return;
     }
     let broker = Mosquitto::start();

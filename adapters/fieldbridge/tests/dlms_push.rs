@@ -22,23 +22,6 @@ use serde_json::{json, Value};
 const EK: &str = "000102030405060708090A0B0C0D0E0F";
 const AK: &str = "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF";
 
-fn gurux_available() -> bool {
-    let ok = Command::new(python())
-        .args(["-c", "import gurux_dlms"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!(
-            "skipped: {} cannot import gurux_dlms (scripts/install-peers, or set FIELDBRIDGE_PYTHON)",
-            python().display()
-        );
-    }
-    ok
-}
-
 /// A bridge whose only source is a push listener on an ephemeral port.
 fn config(dir: &Path, broker: &Mosquitto, transport: &str, ciphered: bool) -> std::path::PathBuf {
     let (listen, transport) = match transport {
@@ -128,7 +111,7 @@ async fn wait_for_samples(sub: &Subscriber, point: &str, n: usize) -> Vec<Value>
 }
 
 async fn pushes_arrive_as_points(transport: &str, ciphered: bool) {
-    if !gurux_available() {
+    if !common::gurux_available() {
         return;
     }
     let broker = Mosquitto::start();

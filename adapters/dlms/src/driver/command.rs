@@ -41,13 +41,13 @@ use fieldbridge_dlms::axdr::Data;
 use tokio::time::Instant;
 
 pub(super) use super::cycle::unexpected;
-use super::exchange::{exchange, Bounds};
+use super::exchange::Bounds;
 use super::is_clock;
 use super::poll::Poller;
 use super::state::{Outcome as Reading, Series, Stopped};
 use crate::convert::{self, ScalerUnit};
 use crate::link::{Link, LinkError};
-use crate::session::{Received, Session};
+use crate::session::Session;
 
 /// The commands of one short cycle: those not started yet, and the one under way.
 #[derive(Default)]
@@ -451,21 +451,9 @@ impl Poller {
             link.close(Instant::now() + self.config.timeout).await;
             return Err(Opening::Late(reply));
         }
-        let associated = exchange(
-            &mut link,
-            &mut session,
-            aarq,
-            "an AARE",
-            bounds,
-            &self.stats,
-            self.invocation.as_mut(),
-        )
-        .await
-        .and_then(|received| match received {
-            Received::Associated(_) => Ok(()),
-            _ => Err(unexpected("an AARE")),
-        });
-        self.keep_invocation(&session);
+        let associated = self
+            .exchange_aarq(&mut link, &mut session, aarq, bounds)
+            .await;
         match associated {
             Ok(()) => {
                 tracing::debug!(device = %self.device, "dlms association open for commands");

@@ -77,22 +77,10 @@ impl Poller {
             .map_err(|e| connecting(LinkError::Session(e)))?;
         let mut link = self.connect().await.map_err(connecting)?;
         let bounds = Bounds::new(self.config.timeout, self.tuning.max_value_len);
-        let associated = exchange(
-            &mut link,
-            &mut session,
-            aarq,
-            "an AARE",
-            bounds,
-            &self.stats,
-            self.invocation.as_mut(),
-        )
-        .await
-        .and_then(|received| match received {
-            Received::Associated(_) => Ok(()),
-            _ => Err(unexpected("an AARE")),
-        });
-        self.keep_invocation(&session);
-        if let Err(error) = associated {
+        if let Err(error) = self
+            .exchange_aarq(&mut link, &mut session, aarq, bounds)
+            .await
+        {
             self.close(link).await;
             return Err(connecting(error));
         }
@@ -117,6 +105,33 @@ impl Poller {
                 })
             }
         }
+    }
+
+    /// Sends the AARQ and waits for the association (HLS passes 3 and 4 included), keeping
+    /// the invocation counter where the session left it.
+    pub(super) async fn exchange_aarq(
+        &mut self,
+        link: &mut Link,
+        session: &mut Session,
+        aarq: Vec<u8>,
+        bounds: Bounds,
+    ) -> Result<(), LinkError> {
+        let associated = exchange(
+            link,
+            session,
+            aarq,
+            "an AARE",
+            bounds,
+            &self.stats,
+            self.invocation.as_mut(),
+        )
+        .await
+        .and_then(|received| match received {
+            Received::Associated(_) => Ok(()),
+            _ => Err(unexpected("an AARE")),
+        });
+        self.keep_invocation(session);
+        associated
     }
 
     pub(super) async fn connect(&self) -> Result<Link, LinkError> {

@@ -18,7 +18,8 @@ use fieldbridge_core::time::Timestamp;
 use tokio::time::Instant;
 
 use super::poll::Poller;
-use super::{address, is_clock, offset_name};
+use super::{is_clock, offset_name};
+use crate::convert::address;
 use crate::convert::Converted;
 
 /// The point stream closed: the bridge is stopping.

@@ -13,7 +13,7 @@ use fieldbridge_core::time::Timestamp;
 use fieldbridge_dlms::apdu::notification::{DataNotification, EventNotificationRequest};
 use fieldbridge_dlms::axdr::{ClockStatus, Data};
 
-use crate::convert::{self, ConvertError, ScalerUnit};
+use crate::convert::{self, address, scaler_attribute, ConvertError, ScalerUnit};
 
 /// Why a push could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,27 +50,6 @@ pub struct Mapper {
     points: Vec<DlmsPoint>,
     only_listed: bool,
     device_time: DeviceTime,
-}
-
-/// The `$meta` and sample address of a configured point.
-pub fn address(p: &DlmsPoint) -> SourceAddress {
-    let [a, b, c, d, e, f] = p.obis;
-    SourceAddress::Dlms {
-        obis: Arc::from(format!("{a}.{b}.{c}.{d}.{e}.{f}")),
-        class: p.class,
-        attribute: p.attribute,
-        profile: None,
-    }
-}
-
-/// The attribute holding the scaler_unit of a scaled attribute (registers 3 and 4: attribute 2
-/// by 3; demand register 5: attributes 2 and 3 by 4; IEC 62056-6-2 clauses 4.3.2 to 4.3.4).
-fn scaler_attribute(class: u16, attribute: i8) -> Option<i8> {
-    match (class, attribute) {
-        (3 | 4, 2) => Some(3),
-        (5, 2 | 3) => Some(4),
-        _ => None,
-    }
 }
 
 impl Mapper {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fieldbridge_tests::{ModbusMap, Mosquitto, Subscriber};
+use fieldbridge_tests::{python, ModbusMap, Mosquitto, Subscriber};
 use serde_json::Value;
 
 /// The `fieldbridge` binary built by cargo for these tests.
@@ -352,4 +352,23 @@ pub fn mosquitto_pub(broker: &Mosquitto, topic: &str, payload: &str) {
         .status()
         .expect("mosquitto_pub");
     assert!(status.success(), "mosquitto_pub: {status:?}");
+}
+
+/// Whether the peers' python has gurux-dlms; when not, says why on stderr (the DLMS tests then
+/// skip, as the peers are installed by `scripts/install-peers`).
+pub fn gurux_available() -> bool {
+    let ok = Command::new(python())
+        .args(["-c", "import gurux_dlms"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!(
+            "skipped: {} cannot import gurux_dlms (scripts/install-peers, or set FIELDBRIDGE_PYTHON)",
+            python().display()
+        );
+    }
+    ok
 }
