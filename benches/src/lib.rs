@@ -28,6 +28,7 @@ pub mod iec;
 pub mod process;
 pub mod procfs;
 pub mod report;
+pub mod scrape;
 
 use fieldbridge_modbus::{tcp, Registers, Request, Response};
 

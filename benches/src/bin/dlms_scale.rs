@@ -64,11 +64,12 @@ use fieldbridge_bench::process::{default_bridge, start_broker, Proc};
 use fieldbridge_bench::procfs::{clock_ticks, cpu_secs, machine_busy_secs, status};
 
 use crate::config::SourceSettings;
-use crate::measure::{all_processes, others, Counters, RssSampler};
+use crate::measure::{all_processes, others, Counters};
 use crate::meters::{SimSettings, Simulators};
 use crate::peer::Peer;
 use crate::report::{Cpu, Outcome, PeerFigures};
 use crate::subscriber::{wait_quiet, Kind, Rx};
+use fieldbridge_bench::scrape::RssSampler;
 
 #[derive(Debug)]
 pub(crate) struct Args {

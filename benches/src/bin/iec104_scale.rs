@@ -52,9 +52,10 @@ use fieldbridge_bench::process::{default_bridge, start_broker, Proc};
 use fieldbridge_bench::procfs::{clock_ticks, cpu_secs, machine_busy_secs, status};
 use fieldbridge_bench::report::thousands;
 
-use crate::measure::{episodes, http_get, metric_sum, percentiles, Episode, RssSampler};
+use crate::measure::{episodes, percentiles, Episode};
 use crate::outstation::{Outstations, IOA};
 use crate::subscriber::{wait_quiet, Recorded, Rx};
+use fieldbridge_bench::scrape::{http_get, metric_sum, RssSampler};
 
 const SITE: &str = "bench";
 /// The bridge's histogram of append → broker PUBACK, in whole milliseconds.
