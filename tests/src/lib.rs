@@ -3,6 +3,7 @@
 //! Every peer is software nobody here wrote (see `shared/design/PEERS.md`):
 //!
 //! - [`Mosquitto`]: a broker of its own per test, on a free loopback port;
+//! - [`NatsCluster`]: three clustered nats-server nodes with JetStream and MQTT, for failover;
 //! - [`Subscriber`]: an MQTT client (rumqttc) that records every message it receives;
 //! - [`PyModbusServer`]: the pymodbus 3.16 server of `tests/peers/modbus_server.py`, over TCP or
 //!   RTU, serving the fixed map of `tests/peers/modbus_map.json` ([`ModbusMap`]);
@@ -17,6 +18,7 @@ mod dlms_sim;
 mod error;
 mod modbus_map;
 mod mosquitto;
+mod nats;
 mod pcap_writer;
 mod peers;
 mod pki;
@@ -30,6 +32,7 @@ pub use dlms_sim::DlmsSimulator;
 pub use error::HarnessError;
 pub use modbus_map::{ModbusMap, ModbusPoint};
 pub use mosquitto::{Mosquitto, MosquittoBuilder, TlsListener};
+pub use nats::NatsCluster;
 pub use pcap_writer::{Direction, PcapWriter, TcpConnection, MAX_PAYLOAD};
 pub use peers::{locate, python, repo_root, require, Peer};
 pub use pki::{TestPki, CLIENT_CN};

@@ -113,7 +113,7 @@ pub fn require(peer: Peer) -> PathBuf {
     }
 }
 
-fn find_program(name: &'static str) -> Result<PathBuf, HarnessError> {
+pub(crate) fn find_program(name: &'static str) -> Result<PathBuf, HarnessError> {
     let mut dirs: Vec<PathBuf> = vec!["/usr/sbin".into(), "/usr/bin".into()];
     if let Some(path) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&path));

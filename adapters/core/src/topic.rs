@@ -134,10 +134,23 @@ pub struct BridgeSummary {
     pub storage: Option<crate::publisher::StorageProblem>,
 }
 
+/// Which configuration the bridge runs and where it publishes, for the bridge's state topic.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct BridgeInfo<'a> {
+    /// The running configuration's version (`Config::version`): a fleet operator sees which
+    /// bridge runs which file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<&'a str>,
+    /// The broker (cluster node) the bridge is connected to, `host:port`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broker: Option<&'a str>,
+}
+
 /// The JSON payload of the bridge's own state topic.
 pub fn bridge_state_payload(
     online: bool,
     since: Timestamp,
+    info: &BridgeInfo<'_>,
     summary: Option<&BridgeSummary>,
 ) -> Vec<u8> {
     #[derive(Serialize)]
@@ -145,6 +158,8 @@ pub fn bridge_state_payload(
         state: &'a str,
         version: &'a str,
         since: Timestamp,
+        #[serde(flatten)]
+        info: &'a BridgeInfo<'a>,
         #[serde(skip_serializing_if = "Option::is_none")]
         delivery: Option<&'a BridgeSummary>,
     }
@@ -152,6 +167,7 @@ pub fn bridge_state_payload(
         state: if online { "online" } else { "offline" },
         version: env!("CARGO_PKG_VERSION"),
         since,
+        info,
         delivery: summary,
     };
     serde_json::to_vec(&state).unwrap_or_default()

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::config::{
-    BrokerUrl, Config, ConfigErrors, OutboxSync, SourceConfig, WhenFull,
+    BrokerNode, BrokerUrl, Config, ConfigErrors, OutboxSync, SourceConfig, WhenFull,
 };
 use fieldbridge_core::event;
 use fieldbridge_core::publisher::{Publisher, PublisherSettings};
@@ -17,6 +17,9 @@ use tokio::task::JoinSet;
 
 use crate::broker;
 use crate::error::Error;
+
+/// How long a cluster keeps the session of a bridge that went away (MQTT 5 session expiry).
+const CLUSTER_SESSION_EXPIRY: Duration = Duration::from_secs(300);
 
 /// Opens `data_dir/outbox`, recovering what a previous run left, and says what it found.
 fn open_outbox(config: &Config) -> Result<Outbox, Error> {
@@ -91,6 +94,8 @@ pub struct Bridge {
         tokio::task::JoinHandle<()>,
         tokio::sync::oneshot::Sender<()>,
     )>,
+    /// The running configuration's version, as the bridge's state topic shows it.
+    config_version: tokio::sync::watch::Sender<String>,
 }
 
 impl Bridge {
@@ -109,13 +114,17 @@ impl Bridge {
                 errors: refusals,
             }));
         }
-        let (host, port) = match &config.mqtt.url {
+        let brokers = match &config.mqtt.url {
             BrokerUrl::Embedded { listen } => {
                 let addr = broker::start(*listen)?;
-                (addr.ip().to_string(), addr.port())
+                vec![BrokerNode {
+                    host: addr.ip().to_string(),
+                    port: addr.port(),
+                }]
             }
-            BrokerUrl::Remote { host, port, .. } => (host.clone(), *port),
+            BrokerUrl::Remote { nodes, .. } => nodes.clone(),
         };
+        let first = brokers.first().map(ToString::to_string).unwrap_or_default();
         // The secured link's files and the credentials are checked before anything starts, each
         // problem naming its file. A key missing from the configuration stops the start (as any
         // configuration mistake does); a file that cannot be loaded does not: the sources run and
@@ -124,7 +133,7 @@ impl Bridge {
         // is picked up without a restart and a service manager never sees a crash loop.
         // Certificate dates only warn (the clock may not be set yet; the broker has the last word).
         let link_error = |e: fieldbridge_core::tls::TlsError| Error::Io {
-            what: format!("[mqtt] {}:{port}", host),
+            what: format!("[mqtt] {first}"),
             source: std::io::Error::other(e),
         };
         let tls_files = fieldbridge_core::tls::files_of(&config.mqtt);
@@ -146,9 +155,14 @@ impl Bridge {
         let metrics_listen = config.metrics_listen;
         let seq = SeqStore::open(&config.bridge.data_dir)?;
         let outbox = open_outbox(&config)?;
+        // A cluster keeps the bridge's session, so that a failover resumes its command
+        // subscription; five minutes bound what a broker keeps for a bridge that is gone.
+        let session_expiry = (brokers.len() > 1).then_some(CLUSTER_SESSION_EXPIRY);
+        let (version_tx, config_version) = tokio::sync::watch::channel(config.version.clone());
         let settings = PublisherSettings {
-            host,
-            port,
+            brokers,
+            session_expiry,
+            config_version,
             client_id: config
                 .mqtt
                 .client_id
@@ -220,12 +234,14 @@ impl Bridge {
             publisher,
             http,
             commands: command_task,
+            config_version: version_tx,
         })
     }
 
     /// Stops the sources, lets the publisher hand over what it holds, publishes the offline state and
     /// persists the sequence number.
     pub async fn stop(mut self) {
+        tracing::info!(config = %*self.config_version.borrow(), "stopping the bridge");
         self.sources.shutdown().await;
         // A command a source held when it stopped is answered (failed: the source stopped); the
         // router publishes its last results before the publisher drains.

@@ -52,6 +52,13 @@ enum Command {
     /// Start the Modbus simulator, an embedded MQTT broker and a bridge in one process, and print
     /// every published sample as a line.
     Demo(cmd::demo::DemoArgs),
+    /// Ask a running bridge's metrics endpoint whether it is healthy (exit 0 on 200): the health
+    /// check of a container image that has no shell.
+    Health {
+        /// The endpoint to ask (`[metrics] listen`; `/ready` asks for the broker link too).
+        #[arg(long, default_value = "http://127.0.0.1:9464/health")]
+        url: String,
+    },
 }
 
 /// The `fieldbridge` command line.
@@ -63,5 +70,6 @@ pub fn main() -> ExitCode {
         Command::Run { config } => runtime::block_on(cmd::run::run(config)),
         Command::Simulate { what } => runtime::block_on(cmd::simulate::run(what)),
         Command::Demo(args) => runtime::block_on(cmd::demo::run(args)),
+        Command::Health { url } => cmd::health::run(&url),
     }
 }

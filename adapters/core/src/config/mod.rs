@@ -88,12 +88,27 @@ pub fn parse(text: &str) -> Result<Config, ConfigErrors> {
     let warnings = errors.warnings();
     let list = errors.into_vec();
     match config {
-        Some(c) if list.is_empty() => Ok(Config { warnings, ..c }),
+        Some(c) if list.is_empty() => Ok(Config {
+            warnings,
+            version: version_of(text),
+            ..c
+        }),
         _ => Err(ConfigErrors {
             file: None,
             errors: list,
         }),
     }
+}
+
+/// The version of a configuration text: `sha256:` and the first 16 hex digits of its SHA-256.
+pub fn version_of(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let mut out = String::from("sha256:");
+    for byte in &digest[..8] {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
 }
 
 /// Reads, parses and checks a configuration file.

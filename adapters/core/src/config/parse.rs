@@ -204,6 +204,7 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
         commands: commands?,
         sources,
         warnings: Vec::new(),
+        version: String::new(),
     })
 }
 
@@ -244,33 +245,67 @@ fn broker_url(t: &TableReader<'_>) -> Option<BrokerUrl> {
         return None;
     }
     let urls = t.str_list("url")?;
-    let [url] = urls.as_slice() else {
-        t.error(
-            "url",
-            format!(
-                "a list of {} brokers (failover across a cluster) is not supported by this version yet: give one url",
-                urls.len()
-            ),
-        );
-        return None;
-    };
-    let url = *url;
-    if url == "embedded" {
-        let listen = match t.str("embedded_listen") {
-            None => SocketAddr::from(([127, 0, 0, 1], 1883)),
-            Some(text) => match text.parse() {
-                Ok(a) => a,
-                Err(_) => {
-                    t.error(
-                        "embedded_listen",
-                        format!("\"{text}\" is not an address such as 127.0.0.1:1883"),
-                    );
-                    return None;
-                }
-            },
-        };
-        return Some(BrokerUrl::Embedded { listen });
+    if let [url] = urls.as_slice() {
+        if *url == "embedded" {
+            let listen = match t.str("embedded_listen") {
+                None => SocketAddr::from(([127, 0, 0, 1], 1883)),
+                Some(text) => match text.parse() {
+                    Ok(a) => a,
+                    Err(_) => {
+                        t.error(
+                            "embedded_listen",
+                            format!("\"{text}\" is not an address such as 127.0.0.1:1883"),
+                        );
+                        return None;
+                    }
+                },
+            };
+            return Some(BrokerUrl::Embedded { listen });
+        }
     }
+    let mut nodes: Vec<BrokerNode> = Vec::with_capacity(urls.len());
+    let mut scheme: Option<bool> = None;
+    let mut ok = true;
+    for url in urls {
+        if url == "embedded" {
+            t.error(
+                "url",
+                "\"embedded\" cannot be one node of a list: give it alone, or list remote brokers",
+            );
+            ok = false;
+            continue;
+        }
+        let Some((tls, node)) = broker_node(t, url) else {
+            ok = false;
+            continue;
+        };
+        match scheme {
+            Some(first) if first != tls => {
+                t.error(
+                    "url",
+                    format!("\"{url}\": every node of a cluster takes the same scheme (all mqtt:// or all mqtts://)"),
+                );
+                ok = false;
+            }
+            _ => scheme = Some(tls),
+        }
+        if nodes.contains(&node) {
+            t.error("url", format!("\"{url}\" is listed twice"));
+            ok = false;
+        }
+        nodes.push(node);
+    }
+    if !ok {
+        return None;
+    }
+    Some(BrokerUrl::Remote {
+        nodes,
+        tls: scheme?,
+    })
+}
+
+/// One `mqtt://host[:port]` or `mqtts://host[:port]`: whether it is TLS, and the node.
+fn broker_node(t: &TableReader<'_>, url: &str) -> Option<(bool, BrokerNode)> {
     let (tls, rest) = if let Some(r) = url.strip_prefix("mqtts://") {
         (true, r)
     } else if let Some(r) = url.strip_prefix("mqtt://") {
@@ -298,11 +333,13 @@ fn broker_url(t: &TableReader<'_>) -> Option<BrokerUrl> {
         t.error("url", format!("\"{url}\" has no valid host"));
         return None;
     }
-    Some(BrokerUrl::Remote {
-        host: host.to_owned(),
-        port,
+    Some((
         tls,
-    })
+        BrokerNode {
+            host: host.to_owned(),
+            port,
+        },
+    ))
 }
 
 fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {

@@ -301,14 +301,7 @@ listen = \"0.0.0.0:4060\"
 fn broker_urls_take_defaults_and_refuse_other_schemes() {
     let c = parse(&MINIMAL.replace("mqtt://127.0.0.1:1883", "mqtts://broker.example"))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        c.mqtt.url,
-        BrokerUrl::Remote {
-            host: "broker.example".into(),
-            port: 8883,
-            tls: true
-        }
-    );
+    assert_eq!(c.mqtt.url, BrokerUrl::remote("broker.example", 8883, true));
     let c = parse(&MINIMAL.replace("mqtt://127.0.0.1:1883", "embedded"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(c.mqtt.url, BrokerUrl::Embedded { .. }));
@@ -647,20 +640,43 @@ fn keys_that_no_source_of_that_kind_uses_are_refused_by_name() {
 }
 
 #[test]
-fn a_broker_list_and_sparkplug_keys_are_refused_until_they_are_built() {
+fn a_broker_list_names_every_node_of_a_cluster() {
     let text = MINIMAL.replace(
         "url = \"mqtt://127.0.0.1:1883\"",
-        "url = [\"mqtt://10.0.0.1:1883\", \"mqtt://10.0.0.2:1883\"]\nsparkplug_group = \"g\"",
+        "url = [\"mqtt://10.0.0.1:1883\", \"mqtt://10.0.0.2\", \"mqtt://[::1]:1885\"]",
     );
-    let errors = errors_of(&text);
-    assert!(errors.iter().any(|e| e.key == "mqtt.url" && e.message.contains("not supported by this version yet")), "{errors:?}");
-    assert!(
-        errors.iter().any(|e| e.key == "mqtt.sparkplug_group"),
-        "{errors:?}"
-    );
+    let c = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let BrokerUrl::Remote { nodes, tls } = &c.mqtt.url else {
+        panic!("{:?}", c.mqtt.url)
+    };
+    assert!(!tls);
+    let shown: Vec<String> = nodes.iter().map(ToString::to_string).collect();
+    assert_eq!(shown, ["10.0.0.1:1883", "10.0.0.2:1883", "[::1]:1885"]);
     let one = MINIMAL.replace(
         "url = \"mqtt://127.0.0.1:1883\"",
         "url = [\"mqtt://10.0.0.1:1883\"]",
     );
-    assert!(errors_of(&one).is_empty());
+    assert_eq!(
+        parse(&one).unwrap_or_else(|e| panic!("{e}")).mqtt.url,
+        BrokerUrl::remote("10.0.0.1", 1883, false)
+    );
+}
+
+#[test]
+fn a_broker_list_refuses_mixed_schemes_repeats_and_embedded() {
+    for (list, expected) in [
+        ("[\"mqtt://a:1883\", \"mqtts://b:8883\"]", "same scheme"),
+        ("[\"mqtt://a:1883\", \"mqtt://a:1883\"]", "listed twice"),
+        ("[\"mqtt://a:1883\", \"embedded\"]", "cannot be one node"),
+        ("[]", "must not be empty"),
+    ] {
+        let text = MINIMAL.replace("url = \"mqtt://127.0.0.1:1883\"", &format!("url = {list}"));
+        let errors = errors_of(&text);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.key == "mqtt.url" && e.message.contains(expected)),
+            "{list}: {errors:?}"
+        );
+    }
 }

@@ -108,8 +108,9 @@ impl Options {
     /// The CONNECT of the bridge (MQTT 3.1.1 §3.1, MQTT 5.0 §3.1): a clean session (v5: clean
     /// start and a session expiry of 0, §3.1.2.11.2), since the outbox and not the broker redelivers
     /// and every connection starts from a fresh client; the bridge's retained `offline` state as the
-    /// last will; the user name and password when configured.
-    pub(crate) fn new(settings: &PublisherSettings) -> Self {
+    /// last will; the user name and password when configured. With `settings.session_expiry` the
+    /// session is persistent instead, for a cluster's failover.
+    pub(crate) fn new(settings: &PublisherSettings, node: &crate::config::BrokerNode) -> Self {
         let keep_alive = settings.keep_alive.max(super::link::MIN_KEEP_ALIVE);
         let window = super::delivery::WINDOW as u16;
         let will_topic = settings.topics.bridge_state();
@@ -118,11 +119,11 @@ impl Options {
             MqttVersion::V311 => {
                 let mut o = rumqttc::MqttOptions::new(
                     settings.client_id.clone(),
-                    settings.host.clone(),
-                    settings.port,
+                    node.host.clone(),
+                    node.port,
                 );
                 o.set_keep_alive(keep_alive);
-                o.set_clean_session(true);
+                o.set_clean_session(settings.session_expiry.is_none());
                 o.set_manual_acks(true);
                 o.set_inflight(window);
                 o.set_max_packet_size(1 << 20, 1 << 20);
@@ -140,13 +141,16 @@ impl Options {
             MqttVersion::V5 => {
                 let mut o = rumqttc::v5::MqttOptions::new(
                     settings.client_id.clone(),
-                    settings.host.clone(),
-                    settings.port,
+                    node.host.clone(),
+                    node.port,
                 );
                 o.set_keep_alive(keep_alive);
-                o.set_clean_start(true);
+                o.set_clean_start(settings.session_expiry.is_none());
                 o.set_manual_acks(true);
-                o.set_session_expiry_interval(Some(0));
+                let expiry = settings
+                    .session_expiry
+                    .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+                o.set_session_expiry_interval(Some(expiry));
                 // The broker's Receive Maximum (§3.2.2.3.3) may lower this further.
                 o.set_outgoing_inflight_upper_limit(window);
                 o.set_max_packet_size(Some(1 << 20));
@@ -234,6 +238,8 @@ pub(crate) enum Polled {
     ConnAck {
         /// The return or reason code, for the log.
         code: String,
+        /// The broker resumed a session it kept (MQTT 3.1.1 §3.2.2.2, MQTT 5.0 §3.2.2.1.1).
+        session_present: bool,
     },
     /// A PUBLISH with this packet id went out.
     Sent(u16),
@@ -272,6 +278,7 @@ fn polled_v3(event: rumqttc::Event) -> Polled {
     match event {
         Event::Incoming(Packet::ConnAck(ack)) => Polled::ConnAck {
             code: format!("{:?}", ack.code),
+            session_present: ack.session_present,
         },
         Event::Outgoing(Outgoing::Publish(pkid)) => Polled::Sent(pkid),
         Event::Incoming(Packet::PubAck(ack)) => Polled::Acked {
@@ -308,6 +315,7 @@ fn polled_v5(event: rumqttc::v5::Event) -> Polled {
     match event {
         Event::Incoming(Packet::ConnAck(ack)) => Polled::ConnAck {
             code: format!("{:?}", ack.code),
+            session_present: ack.session_present,
         },
         Event::Outgoing(Outgoing::Publish(pkid)) => Polled::Sent(pkid),
         Event::Incoming(Packet::PubAck(ack)) => Polled::Acked {

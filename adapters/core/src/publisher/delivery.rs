@@ -156,6 +156,10 @@ pub(crate) struct Delivery {
     sync_retry_at: Option<Instant>,
     /// A sync job was handed out and has not been reported failed.
     sync_handed_out: bool,
+    /// The broker (cluster node) of the current or last connection, for the bridge's state.
+    broker: Option<Arc<str>>,
+    /// The running configuration's version, for the bridge's state.
+    config_version: tokio::sync::watch::Receiver<String>,
 }
 
 impl Delivery {
@@ -193,6 +197,8 @@ impl Delivery {
             append_retry_at: None,
             sync_retry_at: None,
             sync_handed_out: false,
+            broker: None,
+            config_version: settings.config_version,
         }
     }
 
@@ -247,7 +253,9 @@ impl Delivery {
             self.start_sync();
             self.update_gauges();
             self.read_space();
-            if self.link.is_some() && last_summary.elapsed() >= SUMMARY_EVERY {
+            // A reload's new configuration version is shown at once.
+            let reloaded = self.config_version.has_changed().unwrap_or(false);
+            if self.link.is_some() && (reloaded || last_summary.elapsed() >= SUMMARY_EVERY) {
                 last_summary = Instant::now();
                 self.publish_bridge_state(true);
             }
@@ -541,13 +549,23 @@ impl Delivery {
         } else {
             Timestamp::now()
         };
-        let payload = topic::bridge_state_payload(online, since, Some(&summary));
+        let config = self.config_version.borrow_and_update().clone();
+        let info = topic::BridgeInfo {
+            config: Some(config.as_str()).filter(|c| !c.is_empty()),
+            broker: self.broker.as_deref(),
+        };
+        let payload = topic::bridge_state_payload(online, since, &info, Some(&summary));
         self.publish_retained(self.topics.bridge_state(), payload);
     }
 
     fn on_link(&mut self, event: LinkEvent) {
         match event {
-            LinkEvent::Connected { epoch, client } => {
+            LinkEvent::Connected {
+                epoch,
+                client,
+                broker,
+            } => {
+                self.broker = Some(broker);
                 // Everything not acknowledged goes out again, oldest first; the retained
                 // messages are announced afresh.
                 self.outbox.rewind();

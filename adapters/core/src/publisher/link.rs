@@ -35,7 +35,12 @@ use crate::backoff::Backoff;
 #[derive(Debug)]
 pub(crate) enum LinkEvent {
     /// CONNACK received on a new connection; publish with this client.
-    Connected { epoch: u64, client: MqttClient },
+    Connected {
+        epoch: u64,
+        client: MqttClient,
+        /// The broker (cluster node) it is connected to, as `host:port`.
+        broker: Arc<str>,
+    },
     /// A PUBLISH with this packet id went out (in submission order).
     Sent { epoch: u64, pkid: u16 },
     /// The broker acknowledged this packet id (QoS 1).
@@ -54,6 +59,9 @@ pub struct LinkStatus {
     /// The reason of the last failed connection while the link is down (`network`, `auth`,
     /// `tls-unknown-ca`, ...; see `fieldbridge_mqtt_connect_errors_total`); `None` once connected.
     pub last_error: Option<&'static str>,
+    /// Which of the configured brokers (cluster nodes, from 0 in the configured order) the link
+    /// is connected to or trying.
+    pub broker: usize,
 }
 
 /// Room in rumqttc's request queue: the delivery window plus the retained state messages.
@@ -62,7 +70,8 @@ pub(crate) const REQUEST_QUEUE: usize = 1024;
 /// Everything the link task needs.
 #[derive(Debug)]
 pub(crate) struct Link {
-    pub(crate) options: Options,
+    /// One entry per configured broker (cluster node), tried in turn.
+    pub(crate) options: Vec<(crate::config::BrokerNode, Options)>,
     /// Loaded again for every connection: a renewed certificate is picked up at the next one.
     pub(crate) tls: Option<TlsFiles>,
     pub(crate) backoff: Backoff,
@@ -109,13 +118,31 @@ impl Link {
 }
 
 /// Connects, polls and reconnects with backoff until the delivery task goes away or disconnects.
+///
+/// With several brokers (the nodes of a cluster), every failed attempt and every lost connection
+/// moves on to the next node, round the list, after the backoff: a node that died is left at
+/// once and the others are tried in turn while it stays down. The backoff (with jitter, so a
+/// fleet does not stampede the survivors) starts again after a CONNACK.
 pub(crate) async fn drive(mut link: Link) {
     let mut epoch = 0u64;
     let mut throttle = Throttle::default();
     let mut refused_publishes = Throttle::default();
+    let mut node = 0usize;
+    let nodes = link.options.len().max(1);
     loop {
         epoch += 1;
-        let mut options = link.options.clone();
+        if epoch > 1 {
+            node = (node + 1) % nodes;
+        }
+        let Some((broker, options)) = link.options.get(node) else {
+            tracing::error!("no MQTT broker configured");
+            return;
+        };
+        let broker_name: Arc<str> = broker.to_string().into();
+        link.context.host.clone_from(&broker.host);
+        link.context.port = broker.port;
+        link.status.send_modify(|s| s.broker = node);
+        let mut options = options.clone();
         if let Some(files) = &link.tls {
             match crate::tls::client_config(files) {
                 Ok(config) => options.set_tls(config),
@@ -134,10 +161,13 @@ pub(crate) async fn drive(mut link: Link) {
         let mut client = Some(client);
         loop {
             let event = match eventloop.poll().await {
-                Ok(Polled::ConnAck { code }) => {
+                Ok(Polled::ConnAck {
+                    code,
+                    session_present,
+                }) => {
                     link.backoff.reset();
                     let (host, port) = (&link.context.host, link.context.port);
-                    tracing::info!(%host, port, code, epoch, "connected to the MQTT broker");
+                    tracing::info!(%host, port, code, epoch, session_present, "connected to the MQTT broker");
                     link.status.send_modify(|s| {
                         s.connected = true;
                         s.connects += 1;
@@ -152,7 +182,11 @@ pub(crate) async fn drive(mut link: Link) {
                             tracing::error!(filter, %error, "cannot subscribe to the command topics");
                         }
                     }
-                    LinkEvent::Connected { epoch, client }
+                    LinkEvent::Connected {
+                        epoch,
+                        client,
+                        broker: broker_name.clone(),
+                    }
                 }
                 Ok(Polled::Sent(pkid)) => LinkEvent::Sent { epoch, pkid },
                 Ok(Polled::Acked { pkid, refused }) => {
@@ -206,9 +240,10 @@ pub(crate) async fn drive(mut link: Link) {
                     break;
                 }
             };
-            if link.events.send(event).is_err() {
-                return;
-            }
+            // The delivery task is gone once it said goodbye: what it queued last (the offline
+            // states, the DISCONNECT) must still go out, so the loop polls on until the
+            // DISCONNECT (`Polled::Disconnected`) or an error; `Publisher::finish` bounds it.
+            let _ = link.events.send(event);
         }
     }
 }

@@ -101,10 +101,17 @@ pub struct TlsFiles {
 /// What the publisher needs to reach the broker and pace a replay.
 #[derive(Debug, Clone)]
 pub struct PublisherSettings {
-    /// Broker host.
-    pub host: String,
-    /// Broker port.
-    pub port: u16,
+    /// The broker, or the nodes of a cluster in the order they are tried: the link connects to
+    /// one and, when it fails, to the next (at least one).
+    pub brokers: Vec<crate::config::BrokerNode>,
+    /// `None`: a clean session at every connection (the outbox, not the broker, redelivers).
+    /// `Some(expiry)`: a persistent session (MQTT 3.1.1 §3.1.2.4 clean session 0; MQTT 5.0
+    /// §3.1.2.11.2 session expiry), so that a failover to another node of a cluster resumes the
+    /// command subscription and the commands queued for the bridge meanwhile.
+    pub session_expiry: Option<Duration>,
+    /// The version of the running configuration (`Config::version`), shown on the bridge's state
+    /// topic; a reload sends the new one and the state is published again at once.
+    pub config_version: watch::Receiver<String>,
     /// MQTT client id.
     pub client_id: String,
     /// Keep-alive interval.
@@ -165,7 +172,11 @@ impl Publisher {
         seq: SeqStore,
         commands: Option<CommandLink>,
     ) -> Self {
-        let options = client::Options::new(&settings);
+        let options: Vec<_> = settings
+            .brokers
+            .iter()
+            .map(|node| (node.clone(), client::Options::new(&settings, node)))
+            .collect();
         let (status_tx, status) = watch::channel(LinkStatus::default());
         let (link_tx, link_rx) = mpsc::unbounded_channel();
         let stats = std::sync::Arc::new(DeliveryStats::default());
@@ -182,8 +193,8 @@ impl Publisher {
             counters: stats.clone(),
             commands,
             context: failure::Context {
-                host: settings.host.clone(),
-                port: settings.port,
+                host: String::new(),
+                port: 0,
                 tls: settings.tls.clone(),
                 user: settings.credentials.as_ref().map(|(u, _)| u.clone()),
                 password_file: settings.password_file.clone(),

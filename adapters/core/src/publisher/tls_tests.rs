@@ -122,8 +122,12 @@ async fn wait_for(
 
 fn settings(port: u16, version: MqttVersion, files: TlsFiles, id: &str) -> PublisherSettings {
     PublisherSettings {
-        host: "127.0.0.1".into(),
-        port,
+        brokers: vec![crate::config::BrokerNode {
+            host: "127.0.0.1".into(),
+            port,
+        }],
+        session_expiry: None,
+        config_version: tokio::sync::watch::channel(String::new()).1,
         client_id: id.into(),
         keep_alive: Duration::from_secs(30),
         credentials: None,

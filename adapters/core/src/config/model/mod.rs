@@ -35,6 +35,9 @@ pub struct Config {
     /// Keys accepted but without effect (such as an HDLC address on a wrapper source), with their
     /// line: `check` prints them and `run` logs them.
     pub warnings: Vec<super::ConfigError>,
+    /// The file's version: `sha256:` and the first 16 hex digits of the SHA-256 of its bytes (the
+    /// start of what `sha256sum` prints), shown on the bridge's state topic.
+    pub version: String,
 }
 
 /// `[commands]`: how commands from `<point>/set` are handled (`docs/commands.md`).
@@ -78,15 +81,46 @@ pub enum BrokerUrl {
         /// Where the embedded broker listens (`mqtt.embedded_listen`, default `127.0.0.1:1883`).
         listen: std::net::SocketAddr,
     },
-    /// `mqtt://host:port` (plain TCP) or `mqtts://host:port` (TLS).
+    /// `mqtt://host:port` (plain TCP) or `mqtts://host:port` (TLS), or a list of a cluster's
+    /// nodes, all with the same scheme: the bridge connects to one and fails over to the next.
     Remote {
-        /// Host name or address.
-        host: String,
-        /// TCP port (1883 for mqtt, 8883 for mqtts by default).
-        port: u16,
+        /// The nodes, in the configured order (at least one).
+        nodes: Vec<BrokerNode>,
         /// Whether TLS is required.
         tls: bool,
     },
+}
+
+impl BrokerUrl {
+    /// A single remote broker.
+    pub fn remote(host: impl Into<String>, port: u16, tls: bool) -> Self {
+        BrokerUrl::Remote {
+            nodes: vec![BrokerNode {
+                host: host.into(),
+                port,
+            }],
+            tls,
+        }
+    }
+}
+
+/// One broker (one node of a cluster).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BrokerNode {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port (1883 for mqtt, 8883 for mqtts by default).
+    pub port: u16,
+}
+
+impl std::fmt::Display for BrokerNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
 }
 
 /// The output mode.

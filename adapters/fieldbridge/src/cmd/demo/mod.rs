@@ -62,11 +62,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Error> {
 
     // The broker and the watcher first, so that the very first samples are printed too.
     let broker = crate::broker::start(args.broker)?;
-    config.mqtt.url = BrokerUrl::Remote {
-        host: broker.ip().to_string(),
-        port: broker.port(),
-        tls: false,
-    };
+    config.mqtt.url = BrokerUrl::remote(broker.ip().to_string(), broker.port(), false);
     println!("# simulator on {sim_addr}, embedded MQTT broker on {broker}, printing {prefix}/#");
     let (subscribed_tx, subscribed) = tokio::sync::oneshot::channel();
     let printed = watch_and_print(broker, &prefix, args.count, demo_command, subscribed_tx);
