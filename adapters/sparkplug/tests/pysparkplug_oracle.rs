@@ -223,6 +223,8 @@ fn pysparkplug_decodes_a_whole_session_as_we_meant_it() {
     assert_eq!(ndeath["metrics"][0]["name"], "bdSeq");
     assert_eq!(ndeath["metrics"][0]["datatype"], "Int64");
     assert_eq!(ndeath["metrics"][0]["value"], 0);
+    assert_eq!(ndeath["seq"], Json::Null, "6.4.25: no seq on NDEATH");
+    assert_eq!(ndeath["metrics"].as_array().unwrap().len(), 1);
 
     // NBIRTH: seq 0, bdSeq 0, rebirth false, the node metric with its alias
     for nbirth in [&decoded[1], &decoded[3 + n]] {

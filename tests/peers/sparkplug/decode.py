@@ -99,14 +99,16 @@ def describe(topic_str, raw, births):
     decoded = payload_cls.decode(raw, birth=births.get(key))
     if isinstance(decoded, pysparkplug.NBirth) or isinstance(decoded, pysparkplug.DBirth):
         births[key] = decoded
+    raw_pb = pb.Payload.FromString(raw)
     out = {
         "topic": topic_str,
         "type": str(mtype),
         "group": topic.group_id,
         "node": topic.edge_node_id,
         "device": topic.device_id,
-        "seq": getattr(decoded, "seq", None),
-        "timestamp": getattr(decoded, "timestamp", None),
+        # from the protobuf itself: pysparkplug's NDeath inverts the timestamp's presence
+        "seq": raw_pb.seq if raw_pb.HasField("seq") else None,
+        "timestamp": raw_pb.timestamp if raw_pb.HasField("timestamp") else None,
     }
     if isinstance(decoded, pysparkplug.NDeath):
         metrics = [decoded.bd_seq_metric]
