@@ -228,6 +228,10 @@ impl EdgeNode {
             },
         ];
         for nm in node_metrics {
+            if nm.name == BD_SEQ || nm.name == REBIRTH {
+                warn!(metric = %nm.name, "sparkplug: node metric with a reserved name left out of NBIRTH");
+                continue;
+            }
             let Some(dt) = node_datatype(nm) else {
                 warn!(metric = %nm.name, "sparkplug: node metric without a datatype left out of NBIRTH");
                 continue;

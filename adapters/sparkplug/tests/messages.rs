@@ -591,3 +591,28 @@ fn device_and_node_ids_with_reserved_characters_are_refused() {
         .data(&sample("a/b", "p", MetricValue::Bool(true)), 1)
         .is_err());
 }
+
+#[test]
+fn node_metrics_with_the_reserved_names_do_not_duplicate_bdseq_or_rebirth() {
+    let mut node = EdgeNode::new("g", "n", None).unwrap();
+    node.next_connection();
+    let nm = [
+        NodeMetric {
+            name: BD_SEQ.into(),
+            value: MetricValue::Int(9),
+            datatype: None,
+        },
+        NodeMetric {
+            name: REBIRTH.into(),
+            value: MetricValue::Bool(true),
+            datatype: None,
+        },
+    ];
+    let p = payload(&node.birth(1, &nm)[0]);
+    assert_eq!(p.metrics.len(), 2);
+    assert_eq!(metric_named(&p, BD_SEQ).value, Some(Value::LongValue(0)));
+    assert_eq!(
+        metric_named(&p, REBIRTH).value,
+        Some(Value::BooleanValue(false))
+    );
+}
