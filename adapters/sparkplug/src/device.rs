@@ -65,7 +65,7 @@ impl Slot {
     }
 
     fn birthable(&self) -> bool {
-        self.datatype().is_some() && (self.listed || self.last.is_some())
+        self.datatype().is_some() && (self.listed || self.last.is_some() || self.learnt.is_some())
     }
 
     /// The datatype for `value`: the current one if it fits, else the hint if it fits, else

@@ -465,6 +465,35 @@ impl EdgeNode {
         }
     }
 
+    /// Records the datatype of a point's values before any of them is published, and emits
+    /// nothing: the next DBIRTH carries it, and [`EdgeNode::data`] sends one first when the
+    /// current birth lacks the point or has another datatype. A caller that learns datatypes as
+    /// readings arrive gets a batch of new points born in one DBIRTH rather than one DBIRTH each.
+    /// A non-scalar datatype is ignored.
+    pub fn learn(&mut self, device: &str, point: &str, datatype: DataType) -> Result<(), Error> {
+        if !crate::value::is_scalar(datatype) {
+            return Ok(());
+        }
+        let next_alias = &mut self.next_alias;
+        let dev = device_entry(&mut self.devices, device)?;
+        let i = dev.slot(point, next_alias);
+        if let Some(slot) = dev.slots.get_mut(i) {
+            if slot.datatype() != Some(datatype) {
+                slot.learnt = Some(datatype);
+            }
+        }
+        Ok(())
+    }
+
+    /// The datatype the next DBIRTH gives a device's point (learnt, else its hint), if known.
+    pub fn datatype(&self, device: &str, point: &str) -> Option<DataType> {
+        let dev = self.devices.get(device)?;
+        dev.by_name
+            .get(point)
+            .and_then(|i| dev.slots.get(*i))
+            .and_then(|s| s.datatype())
+    }
+
     /// The datatype of a device's point in this session's DBIRTH, if it is in it.
     pub fn born_datatype(&self, device: &str, point: &str) -> Option<DataType> {
         let dev = self.devices.get(device)?;

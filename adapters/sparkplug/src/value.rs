@@ -59,7 +59,9 @@ impl MetricValue {
     ///
     /// Integers go to any integer type whose range holds them, and to Float or Double when the
     /// float holds them exactly; floats go to Double, and to Float when the f32 holds them
-    /// exactly (NaN and infinities included); DateTime goes to DateTime only; text to String,
+    /// exactly (NaN and infinities included) or when they are the shortest decimal of an f32
+    /// (12345.679 is how an f32 register reading of 12345.6787109375 is written in JSON, and
+    /// means that f32); DateTime goes to DateTime only; text to String,
     /// Text and UUID; bytes to Bytes and File. Anything else is [`Error::ValueDoesNotFit`] or,
     /// for arrays, DataSet, Template, PropertySet and Unknown, [`Error::UnsupportedDataType`].
     pub fn encode(&self, datatype: DataType) -> Result<Option<Value>, Error> {
@@ -112,7 +114,7 @@ impl MetricValue {
                 "an integer in 0..=18446744073709551615",
             )? as u64),
             D::Float => match self {
-                V::Float(f) if f.is_nan() || f64::from(*f as f32) == *f => {
+                V::Float(f) if f.is_nan() || f64::from(*f as f32) == *f || is_f32_text(*f) => {
                     Value::FloatValue(*f as f32)
                 }
                 V::Int(_) | V::UInt(_) => match wide {
@@ -368,4 +370,11 @@ impl fmt::Display for MetricValue {
             MetricValue::Null => f.write_str("Null"),
         }
     }
+}
+
+/// Whether `f` is the shortest decimal form of the f32 nearest to it: a value that went through
+/// text (JSON) from an f32, which that f32 and no other stands for.
+fn is_f32_text(f: f64) -> bool {
+    let narrow = f as f32;
+    narrow.is_finite() && format!("{narrow}").parse::<f64>() == Ok(f)
 }

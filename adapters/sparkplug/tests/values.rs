@@ -92,13 +92,13 @@ fn values_out_of_range_are_errors_never_wrapped() {
 }
 
 #[test]
-fn floats_go_to_float_only_when_the_f32_holds_them_exactly() {
+fn floats_go_to_float_only_when_an_f32_holds_them_or_is_written_so() {
     use MetricValue::{Float, Int, UInt};
     assert_eq!(
         enc(Float(1.5), DataType::Float).unwrap(),
         Some(Value::FloatValue(1.5))
     );
-    assert!(enc(Float(0.1), DataType::Float).is_err());
+    assert!(enc(Float(0.123_456_789_123), DataType::Float).is_err());
     assert_eq!(
         enc(Float(0.1), DataType::Double).unwrap(),
         Some(Value::DoubleValue(0.1))
@@ -253,4 +253,13 @@ proptest! {
             prop_assert!(is_null || v.fits(dt) || matches!((dt, &field), (DataType::Int8 | DataType::Int16, Value::IntValue(_))));
         }
     }
+}
+
+#[test]
+fn an_f32_written_as_its_shortest_decimal_fits_float_and_a_true_double_does_not() {
+    // 12345.679 is how JSON writes the f32 12345.6787109375.
+    assert!(MetricValue::Float(12345.679).fits(DataType::Float));
+    assert!(MetricValue::Float(0.1).fits(DataType::Float));
+    assert!(!MetricValue::Float(0.123_456_789_123).fits(DataType::Float));
+    assert!(!MetricValue::Float(1e300).fits(DataType::Float));
 }
