@@ -234,8 +234,17 @@ pub(crate) async fn drive(mut link: Link) {
                     continue;
                 }
                 Ok(Polled::Disconnected) => {
+                    // rumqttc reports the DISCONNECT when it is queued for writing, before the
+                    // socket has it: dropping the event loop now would close the connection
+                    // without it, and the broker would publish the last will over the clean
+                    // stop's state. The broker closes the connection once it has read it.
+                    let flushed = tokio::time::timeout(DISCONNECT_FLUSH, async {
+                        while eventloop.poll().await.is_ok() {}
+                    })
+                    .await
+                    .is_ok();
                     let (host, port) = (&link.context.host, link.context.port);
-                    tracing::info!(%host, port, "disconnected from the MQTT broker");
+                    tracing::info!(%host, port, flushed, "disconnected from the MQTT broker");
                     link.status.send_modify(|s| s.connected = false);
                     return;
                 }
@@ -263,6 +272,9 @@ pub(crate) async fn drive(mut link: Link) {
 fn throttle_loud(throttle: &mut Throttle, _code: &str) -> bool {
     throttle.note("publish-refused", Instant::now()).is_some()
 }
+
+/// How long a clean stop waits for the broker to close the connection after the DISCONNECT.
+const DISCONNECT_FLUSH: Duration = Duration::from_secs(2);
 
 /// Keep-alive floor: rumqttc refuses less than 5 s... and a bridge gains nothing from less.
 pub(crate) const MIN_KEEP_ALIVE: Duration = Duration::from_secs(5);
