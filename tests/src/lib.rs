@@ -4,6 +4,7 @@
 //!
 //! - [`Mosquitto`]: a broker of its own per test, on a free loopback port;
 //! - [`NatsCluster`]: three clustered nats-server nodes with JetStream and MQTT, for failover;
+//! - [`SparkplugHost`]: a Sparkplug B host application (pysparkplug) that prints what it decodes;
 //! - [`Subscriber`]: an MQTT client (rumqttc) that records every message it receives;
 //! - [`PyModbusServer`]: the pymodbus 3.16 server of `tests/peers/modbus_server.py`, over TCP or
 //!   RTU, serving the fixed map of `tests/peers/modbus_map.json` ([`ModbusMap`]);
@@ -26,6 +27,7 @@ mod process;
 mod pymodbus;
 mod serial_line;
 mod socat;
+mod sparkplug_host;
 mod subscriber;
 
 pub use dlms_sim::DlmsSimulator;
@@ -39,6 +41,7 @@ pub use pki::{TestPki, CLIENT_CN};
 pub use pymodbus::{ModbusProfile, PyModbusServer};
 pub use serial_line::{LineRead, SerialLine};
 pub use socat::{SocatPair, SocatPtyToTcp};
+pub use sparkplug_host::{sparkplug_python, SparkplugHost};
 pub use subscriber::{Message, Subscriber};
 
 use std::net::{Ipv4Addr, TcpListener};

@@ -195,9 +195,15 @@ pub(crate) fn root(doc: &TableReader<'_>) -> Option<Config> {
     if !all_ok {
         return None;
     }
+    let (bridge, mut mqtt) = (bridge?, mqtt?);
+    if let OutputFormat::Sparkplug { group, .. } = &mut mqtt.format {
+        if group.is_empty() {
+            group.clone_from(&bridge.site);
+        }
+    }
     Some(Config {
-        bridge: bridge?,
-        mqtt: mqtt?,
+        bridge,
+        mqtt,
         outbox: outbox?,
         log: log?,
         metrics_listen,
@@ -357,24 +363,26 @@ fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {
             ),
         );
     }
-    let format = t.choice(
-        "format",
-        &[
-            ("json", OutputFormat::Json),
-            ("sparkplug", OutputFormat::Sparkplug),
-        ],
-    );
-    if format == Some(OutputFormat::Sparkplug) {
-        t.error(
-            "format",
-            "\"sparkplug\" is not available in this version yet (use \"json\")",
-        );
-    }
+    let sparkplug = t.choice("format", &[("json", false), ("sparkplug", true)]);
+    let format_ok = t.has("format") == sparkplug.is_some();
     for key in ["sparkplug_group", "primary_host"] {
-        if t.str(key).is_some() && format != Some(OutputFormat::Sparkplug) {
+        if t.str(key).is_some() && sparkplug != Some(true) {
             t.error(key, "only used with format = \"sparkplug\"");
         }
     }
+    // Sparkplug ids are topic levels (Sparkplug 3.0 §4.1.1: no '/', '+' or '#').
+    let sparkplug_id = |key: &'static str| {
+        let id = t.str(key)?;
+        match fieldbridge_sparkplug::topic::validate_id(key, id) {
+            Ok(()) => Some(id.to_owned()),
+            Err(error) => {
+                t.error(key, error.to_string());
+                None
+            }
+        }
+    };
+    let group = sparkplug_id("sparkplug_group");
+    let primary_host = sparkplug_id("primary_host");
     let version = t
         .choice(
             "version",
@@ -409,14 +417,23 @@ fn mqtt(t: &TableReader<'_>) -> Option<MqttConfig> {
         t.error("reconnect_min", "must not be longer than reconnect_max");
     }
     t.finish("[mqtt]");
-    if !prefix_ok || (t.has("format") && format != Some(OutputFormat::Json)) {
+    if !prefix_ok || !format_ok {
         return None;
     }
+    let format = if sparkplug == Some(true) {
+        OutputFormat::Sparkplug {
+            // The site is checked by [bridge]; an empty group here is refused by the publisher.
+            group: group.unwrap_or_default(),
+            primary_host,
+        }
+    } else {
+        OutputFormat::Json
+    };
     Some(MqttConfig {
         url: url?,
         version,
         prefix: prefix.to_owned(),
-        format: OutputFormat::Json,
+        format,
         qos,
         keep_alive,
         client_id,

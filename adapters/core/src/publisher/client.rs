@@ -177,6 +177,30 @@ impl Options {
         }
     }
 
+    /// The last will (MQTT 3.1.1 §3.1.2.5, MQTT 5.0 §3.1.2.5): QoS 1, not retained, as Sparkplug
+    /// wants its NDEATH (Sparkplug 3.0 §5.4).
+    pub(crate) fn set_will(&mut self, topic: String, payload: Vec<u8>) {
+        match self {
+            Options::V3(o) => {
+                o.set_last_will(rumqttc::LastWill::new(
+                    topic,
+                    payload,
+                    QoS::AtLeastOnce,
+                    false,
+                ));
+            }
+            Options::V5(o) => {
+                o.set_last_will(p5::LastWill::new(
+                    topic,
+                    payload,
+                    QoS5::AtLeastOnce,
+                    false,
+                    None,
+                ));
+            }
+        }
+    }
+
     /// TLS through this rustls configuration.
     pub(crate) fn set_tls(&mut self, config: Arc<rustls::ClientConfig>) {
         let transport = Transport::tls_with_config(TlsConfiguration::Rustls(config));

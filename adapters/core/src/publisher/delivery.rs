@@ -21,8 +21,9 @@ use super::direct::{DirectQueue, Entry};
 use super::failure::LinkCounters;
 use super::link::LinkEvent;
 use super::record;
+use super::sparkplug::{SharedNode, Sparkplug};
 use super::storage::{self, Change, Op, StorageWatch};
-use super::{DirectMessage, PublisherSettings};
+use super::{DirectMessage, IncomingCommand, PublisherSettings};
 use crate::config::ReplayOrder;
 use crate::event::{DeviceMeta, DeviceState, EventReceiver, SourceEvent};
 use crate::point::{Reading, Sample};
@@ -31,6 +32,7 @@ use crate::time::Timestamp;
 use crate::topic::{self, Topics};
 
 mod retained;
+mod sparkplug;
 
 use retained::RetainedQueue;
 
@@ -160,6 +162,18 @@ pub(crate) struct Delivery {
     broker: Option<Arc<str>>,
     /// The running configuration's version, for the bridge's state.
     config_version: tokio::sync::watch::Receiver<String>,
+    /// Sparkplug B output, when `[mqtt] format = "sparkplug"`.
+    spb: Option<Sparkplug>,
+}
+
+/// What the delivery needs for Sparkplug B output: the edge node it shares with the link, where
+/// translated DCMD writes go (the command router, when commands are enabled) and what the link
+/// receives on the Sparkplug filters.
+#[derive(Debug)]
+pub(crate) struct SparkplugParts {
+    pub(crate) node: SharedNode,
+    pub(crate) router: Option<mpsc::UnboundedSender<IncomingCommand>>,
+    pub(crate) incoming: mpsc::UnboundedReceiver<IncomingCommand>,
 }
 
 impl Delivery {
@@ -168,9 +182,33 @@ impl Delivery {
         outbox: Outbox,
         mut seq: SeqStore,
         stats: Arc<DeliveryStats>,
-    ) -> Self {
+        sparkplug: Option<SparkplugParts>,
+    ) -> (Self, Option<mpsc::UnboundedReceiver<IncomingCommand>>) {
         seq.resume(outbox.last_seq().map(|s| s.saturating_add(1)));
-        Delivery {
+        let host = settings
+            .sparkplug
+            .as_ref()
+            .and_then(|s| s.primary_host.clone());
+        let (spb, incoming) = match sparkplug {
+            Some(parts) => (
+                Some(Sparkplug {
+                    node: parts.node,
+                    host: host.map(|h| {
+                        (
+                            format!("spBv1.0/STATE/{h}"),
+                            fieldbridge_sparkplug::host::PrimaryHost::new(),
+                        )
+                    }),
+                    queue: VecDeque::new(),
+                    router: parts.router,
+                    writes: 0,
+                    last_node_metrics: None,
+                }),
+                Some(parts.incoming),
+            ),
+            None => (None, None),
+        };
+        let delivery = Delivery {
             topics: settings.topics,
             qos: if settings.qos == 0 {
                 QoS::AtMostOnce
@@ -199,7 +237,9 @@ impl Delivery {
             sync_handed_out: false,
             broker: None,
             config_version: settings.config_version,
-        }
+            spb,
+        };
+        (delivery, incoming)
     }
 
     pub(crate) async fn run(
@@ -207,6 +247,7 @@ impl Delivery {
         mut events: EventReceiver,
         mut link: mpsc::UnboundedReceiver<LinkEvent>,
         mut results: Option<mpsc::Receiver<DirectMessage>>,
+        mut incoming: Option<mpsc::UnboundedReceiver<IncomingCommand>>,
     ) -> (Outbox, SeqStore) {
         let mut drain_until: Option<Instant> = None;
         let mut last_summary = Instant::now();
@@ -247,6 +288,10 @@ impl Delivery {
                 result = async { results.as_mut()?.recv().await }, if results.is_some() => match result {
                     Some(result) => self.queue_direct(result),
                     None => results = None,
+                },
+                command = async { incoming.as_mut()?.recv().await }, if incoming.is_some() => match command {
+                    Some(command) => self.sparkplug_incoming(command),
+                    None => incoming = None,
                 },
                 () = tokio::time::sleep(TICK) => {}
             }
@@ -299,11 +344,19 @@ impl Delivery {
         match event {
             SourceEvent::Reading(reading) => self.append(reading),
             SourceEvent::DeviceState(state) => {
-                self.publish_state(&state);
+                if self.spb.is_some() {
+                    self.sparkplug_state(&state);
+                } else {
+                    self.publish_state(&state);
+                }
                 self.states.insert(state.device.clone(), state);
             }
             SourceEvent::DeviceMeta(meta) => {
-                self.publish_meta(&meta);
+                if self.spb.is_some() {
+                    self.sparkplug_meta(&meta);
+                } else {
+                    self.publish_meta(&meta);
+                }
                 self.metas.insert(meta.device.clone(), meta);
             }
         }
@@ -312,6 +365,7 @@ impl Delivery {
     /// Numbers the reading and writes it to the outbox; nothing is published before it is there.
     fn append(&mut self, reading: Reading) {
         self.stats.count_device(&reading.device, 0);
+        self.sparkplug_learn(&reading);
         // A number is taken even when its reservation cannot be written; the batch is held
         // until the reservation covers it (`reserve_held`), so a number that a power cut could
         // give again is never published.
@@ -418,6 +472,9 @@ impl Delivery {
     /// Hands records to the client while the window has room (and the replay pace allows).
     fn pump(&mut self) {
         loop {
+            if self.spb.is_some() && (!self.pump_sparkplug_queue() || !self.sparkplug_ready()) {
+                return;
+            }
             let Some(ep) = self.link.as_mut() else { return };
             if ep.dead || ep.outstanding() >= WINDOW {
                 return;
@@ -448,8 +505,16 @@ impl Delivery {
             };
             let held_back = ep.connected_at.unix_millis()
                 - i64::try_from(info.appended_at_ms).unwrap_or(i64::MAX);
-            let payload = if info.seq <= ep.backlog_end && held_back > HISTORICAL_AFTER_MS {
+            let historical = info.seq <= ep.backlog_end && held_back > HISTORICAL_AFTER_MS;
+            if historical {
                 DeliveryStats::bump(&self.stats.replayed, 1);
+            }
+            if self.spb.is_some() {
+                let (topic, json) = (topic.to_owned(), json.to_vec());
+                self.sparkplug_sample(info.seq, info.appended_at_ms, &topic, &json, historical);
+                continue;
+            }
+            let payload = if historical {
                 record::mark_historical(json)
             } else {
                 json.to_vec()
@@ -482,6 +547,14 @@ impl Delivery {
         let Some(ep) = self.link.as_mut() else { return };
         let draining = ep.last_taken < ep.backlog_end;
         if ep.dead || !draining || ep.outstanding() >= 2 * WINDOW {
+            return;
+        }
+        if self.spb.is_some() {
+            if self.sparkplug_live_ahead(seq, record) {
+                if let Some(ep) = self.link.as_mut() {
+                    ep.sent_live.insert(seq);
+                }
+            }
             return;
         }
         let Some((topic, json)) = record::decode(record) else {
@@ -533,6 +606,10 @@ impl Delivery {
 
     /// The bridge's retained state, with the same summary the metrics endpoint shows.
     fn publish_bridge_state(&mut self, online: bool) {
+        if self.spb.is_some() {
+            self.sparkplug_node_state();
+            return;
+        }
         let s = &self.stats;
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let summary = topic::BridgeSummary {
@@ -583,7 +660,11 @@ impl Delivery {
                     sent_live: std::collections::HashSet::new(),
                     dropped_in_flight: std::collections::HashSet::new(),
                 });
-                self.announce();
+                if self.spb.is_some() {
+                    self.sparkplug_connected();
+                } else {
+                    self.announce();
+                }
             }
             LinkEvent::Sent { epoch, pkid } => {
                 let qos = self.qos;

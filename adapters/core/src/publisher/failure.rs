@@ -370,6 +370,8 @@ pub(crate) struct LinkCounters {
     pub(crate) results_dropped: AtomicU64,
     /// Publishes the broker acknowledged with a refusal (MQTT 5 reason code >= 0x80).
     pub(crate) publish_refused: AtomicU64,
+    /// Sparkplug NCMD/DCMD messages refused (unknown metric or alias, wrong datatype, bad payload).
+    pub(crate) sparkplug_refused: AtomicU64,
 }
 
 impl LinkCounters {
@@ -425,6 +427,11 @@ impl LinkCounters {
                 "fieldbridge_command_results_dropped_total",
                 "Command results dropped unsent because too many were waiting.",
                 &self.results_dropped,
+            ),
+            (
+                "fieldbridge_sparkplug_commands_refused_total",
+                "Sparkplug NCMD and DCMD messages refused (unknown metric or alias, wrong datatype, unreadable payload).",
+                &self.sparkplug_refused,
             ),
         ] {
             metrics::counter(encoder, name, help, get(counter))?;

@@ -78,8 +78,10 @@ pub(crate) struct Link {
     pub(crate) events: mpsc::UnboundedSender<LinkEvent>,
     pub(crate) status: watch::Sender<LinkStatus>,
     pub(crate) counters: Arc<super::DeliveryStats>,
-    /// The command filter and where received commands go.
-    pub(crate) commands: Option<(String, mpsc::UnboundedSender<IncomingCommand>)>,
+    /// The filters subscribed after every CONNACK and where what arrives on them goes.
+    pub(crate) commands: Option<(Vec<String>, mpsc::UnboundedSender<IncomingCommand>)>,
+    /// Sparkplug B: the edge node whose NDEATH (with a new bdSeq) is every CONNECT's will.
+    pub(crate) will: Option<super::sparkplug::SharedNode>,
     pub(crate) context: Context,
 }
 
@@ -143,6 +145,10 @@ pub(crate) async fn drive(mut link: Link) {
         link.context.port = broker.port;
         link.status.send_modify(|s| s.broker = node);
         let mut options = options.clone();
+        if let Some(node) = &link.will {
+            let death = node.will();
+            options.set_will(death.topic, death.payload);
+        }
         if let Some(files) = &link.tls {
             match crate::tls::client_config(files) {
                 Ok(config) => options.set_tls(config),
@@ -176,10 +182,12 @@ pub(crate) async fn drive(mut link: Link) {
                     let Some(client) = client.take() else {
                         continue;
                     };
-                    if let Some((filter, _)) = &link.commands {
+                    if let Some((filters, _)) = &link.commands {
                         // Queued before the delivery can submit anything on this connection.
-                        if let Err(error) = client.try_subscribe(filter, QoS::AtLeastOnce) {
-                            tracing::error!(filter, %error, "cannot subscribe to the command topics");
+                        for filter in filters {
+                            if let Err(error) = client.try_subscribe(filter, QoS::AtLeastOnce) {
+                                tracing::error!(filter, %error, "cannot subscribe to the command topics");
+                            }
                         }
                     }
                     LinkEvent::Connected {
@@ -201,7 +209,10 @@ pub(crate) async fn drive(mut link: Link) {
                 Ok(Polled::SubAck { refused }) => {
                     if !refused.is_empty() {
                         LinkCounters::bump(&link.counters().subscribe_refused);
-                        let filter = link.commands.as_ref().map_or("", |(f, _)| f.as_str());
+                        let filter = link
+                            .commands
+                            .as_ref()
+                            .map_or(String::new(), |(f, _)| f.join(" "));
                         tracing::error!(
                             filter,
                             codes = ?refused,

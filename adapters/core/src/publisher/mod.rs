@@ -11,6 +11,7 @@ mod direct;
 mod failure;
 mod link;
 mod record;
+mod sparkplug;
 mod storage;
 
 use std::time::Duration;
@@ -26,6 +27,7 @@ use crate::topic::Topics;
 
 pub use delivery_stats::DeliveryStats;
 pub use link::LinkStatus;
+pub use sparkplug::SparkplugSettings;
 pub use storage::{fault_kind, StorageProblem, StorageStatus};
 
 /// A PUBLISH received on the command subscription, handed to the command router as it came.
@@ -112,6 +114,8 @@ pub struct PublisherSettings {
     /// The version of the running configuration (`Config::version`), shown on the bridge's state
     /// topic; a reload sends the new one and the state is published again at once.
     pub config_version: watch::Receiver<String>,
+    /// Sparkplug B output instead of the JSON topics (`[mqtt] format = "sparkplug"`).
+    pub sparkplug: Option<SparkplugSettings>,
     /// MQTT client id.
     pub client_id: String,
     /// Keep-alive interval.
@@ -171,7 +175,7 @@ impl Publisher {
         outbox: Outbox,
         seq: SeqStore,
         commands: Option<CommandLink>,
-    ) -> Self {
+    ) -> Result<Self, fieldbridge_sparkplug::Error> {
         let options: Vec<_> = settings
             .brokers
             .iter()
@@ -181,8 +185,29 @@ impl Publisher {
         let (link_tx, link_rx) = mpsc::unbounded_channel();
         let stats = std::sync::Arc::new(DeliveryStats::default());
         let (commands, results) = match commands {
-            Some(c) => (Some((c.filter, c.incoming)), Some(c.results)),
+            Some(c) => (Some((vec![c.filter], c.incoming)), Some(c.results)),
             None => (None, None),
+        };
+        // Sparkplug: the link subscribes to the node's NCMD, its devices' DCMD and the primary
+        // host's STATE as well, and hands every PUBLISH to the delivery, which answers what is
+        // Sparkplug's and passes the rest (and the DCMD writes) on to the command router.
+        let (commands, sparkplug, will) = match &settings.sparkplug {
+            Some(spb) => {
+                let node = sparkplug::SharedNode::open(spb)?;
+                let (tx, rx) = mpsc::unbounded_channel();
+                let (mut filters, router) = match commands {
+                    Some((filters, router)) => (filters, Some(router)),
+                    None => (Vec::new(), None),
+                };
+                filters.extend(sparkplug::filters(spb));
+                let parts = delivery::SparkplugParts {
+                    node: node.clone(),
+                    router,
+                    incoming: rx,
+                };
+                (Some((filters, tx)), Some(parts), Some(node))
+            }
+            None => (commands, None, None),
         };
         let link = link::Link {
             options,
@@ -192,6 +217,7 @@ impl Publisher {
             status: status_tx,
             counters: stats.clone(),
             commands,
+            will,
             context: failure::Context {
                 host: String::new(),
                 port: 0,
@@ -201,14 +227,15 @@ impl Publisher {
             },
         };
         let link = tokio::spawn(link::drive(link));
-        let delivery = delivery::Delivery::new(settings, outbox, seq, stats.clone());
-        let task = tokio::spawn(delivery.run(events, link_rx, results));
-        Publisher {
+        let (delivery, incoming) =
+            delivery::Delivery::new(settings, outbox, seq, stats.clone(), sparkplug);
+        let task = tokio::spawn(delivery.run(events, link_rx, results, incoming));
+        Ok(Publisher {
             task,
             link,
             status,
             stats,
-        }
+        })
     }
 
     /// A receiver of the broker link's status.

@@ -128,6 +128,7 @@ fn settings(port: u16, version: MqttVersion, files: TlsFiles, id: &str) -> Publi
         }],
         session_expiry: None,
         config_version: tokio::sync::watch::channel(String::new()).1,
+        sparkplug: None,
         client_id: id.into(),
         keep_alive: Duration::from_secs(30),
         credentials: None,
@@ -179,7 +180,8 @@ fn start(
     let (outbox, _) = Outbox::open(&dir.join("outbox"), outbox_config).expect("outbox");
     let seq = SeqStore::open(dir).expect("seq");
     let (tx, rx) = crate::event::channel(16);
-    (Publisher::start(settings, rx, outbox, seq, commands), tx)
+    let publisher = Publisher::start(settings, rx, outbox, seq, commands).expect("publisher");
+    (publisher, tx)
 }
 
 fn pki_with_identities() -> Pki {

@@ -12,10 +12,10 @@ mod tests;
 use std::time::Duration;
 
 use fieldbridge_core::config::{
-    BrokerNode, BrokerUrl, Config, ConfigErrors, OutboxSync, SourceConfig, WhenFull,
+    BrokerNode, BrokerUrl, Config, ConfigErrors, OutboxSync, OutputFormat, SourceConfig, WhenFull,
 };
 use fieldbridge_core::event::{self, EventSender};
-use fieldbridge_core::publisher::{Publisher, PublisherSettings};
+use fieldbridge_core::publisher::{Publisher, PublisherSettings, SparkplugSettings};
 use fieldbridge_core::seq::SeqStore;
 use fieldbridge_core::source::Registry;
 use fieldbridge_core::topic::Topics;
@@ -180,6 +180,18 @@ impl Bridge {
             brokers,
             session_expiry,
             config_version,
+            sparkplug: match &config.mqtt.format {
+                OutputFormat::Json => None,
+                OutputFormat::Sparkplug {
+                    group,
+                    primary_host,
+                } => Some(SparkplugSettings {
+                    group: group.clone(),
+                    edge_node: config.bridge.id.clone(),
+                    primary_host: primary_host.clone(),
+                    data_dir: config.bridge.data_dir.clone(),
+                }),
+            },
             client_id: config
                 .mqtt
                 .client_id
@@ -207,7 +219,11 @@ impl Bridge {
         // Small: under backpressure what waits here is in memory only, and sources should feel a
         // full outbox at once.
         let (tx, rx) = event::channel(512);
-        let publisher = Publisher::start(settings, rx, outbox, seq, command_link);
+        let publisher =
+            Publisher::start(settings, rx, outbox, seq, command_link).map_err(|e| Error::Io {
+                what: "[mqtt] sparkplug".to_owned(),
+                source: std::io::Error::other(e),
+            })?;
         let observed = Observed {
             delivery: publisher.stats(),
             link: publisher.status(),

@@ -124,12 +124,18 @@ impl std::fmt::Display for BrokerNode {
 }
 
 /// The output mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputFormat {
     /// One topic per point with a JSON payload (`docs/topics.md`).
     Json,
-    /// Eclipse Sparkplug B.
-    Sparkplug,
+    /// Eclipse Sparkplug B 3.0 (`docs/sparkplug.md`): the bridge is an edge node, each source a
+    /// device.
+    Sparkplug {
+        /// The group id (`sparkplug_group`, default the site).
+        group: String,
+        /// The primary host application whose STATE gates publishing (`primary_host`).
+        primary_host: Option<String>,
+    },
 }
 
 /// The MQTT protocol version spoken to the broker.

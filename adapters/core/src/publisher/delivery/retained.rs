@@ -114,6 +114,13 @@ impl Delivery {
     /// place is kept for the bridge's own state: with more devices than the queue takes, the last
     /// device states are left out, never the bridge's.
     pub(super) fn say_goodbye(&mut self) {
+        if self.spb.is_some() {
+            self.sparkplug_goodbye();
+            if let Some(ep) = self.link.as_ref() {
+                let _ = ep.client.try_disconnect();
+            }
+            return;
+        }
         let now = Timestamp::now();
         let states: Vec<DeviceState> = self.states.values().cloned().collect();
         for state in states {
