@@ -7,7 +7,8 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -25,15 +26,75 @@ use tokio::sync::watch;
 
 use crate::error::Error;
 
+/// One source as the endpoint lists it: its name, protocol family (the `protocol` label) and
+/// counters.
+pub(crate) type ObservedSource = (Arc<str>, &'static str, Arc<SourceStats>);
+
+/// The running sources, in configuration order; a reload replaces the list.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SourceList(Arc<RwLock<Vec<ObservedSource>>>);
+
+impl SourceList {
+    /// Replaces the list (a reload: sources added, removed, restarted).
+    pub(crate) fn replace(&self, sources: Vec<ObservedSource>) {
+        // A panic while the lock was held cannot leave a half-written Vec: the list is replaced whole.
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = sources;
+    }
+
+    pub(crate) fn snapshot(
+        &self,
+    ) -> Vec<(
+        Arc<str>,
+        &'static str,
+        fieldbridge_core::source::StatsSnapshot,
+    )> {
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(d, family, s)| (d.clone(), *family, s.snapshot()))
+            .collect()
+    }
+}
+
+/// Configuration reloads (SIGHUP), by result.
+#[derive(Debug, Default)]
+pub(crate) struct Reloads {
+    /// Reloads whose file was checked and applied.
+    pub(crate) applied: AtomicU64,
+    /// Reloads whose file had mistakes: the running configuration stayed.
+    pub(crate) refused: AtomicU64,
+}
+
+impl Reloads {
+    fn encode(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
+        let mut family = metrics::counter_family(
+            encoder,
+            "fieldbridge_config_reloads_total",
+            "Configuration reloads (SIGHUP), by result: applied, or refused for mistakes in the file.",
+        )?;
+        for (result, n) in [("applied", &self.applied), ("refused", &self.refused)] {
+            metrics::sample(
+                &mut family,
+                &[("result", result)],
+                n.load(Ordering::Relaxed),
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// What the endpoint reports.
 #[derive(Debug, Clone)]
 pub(crate) struct Observed {
     pub(crate) delivery: Arc<DeliveryStats>,
     pub(crate) link: watch::Receiver<LinkStatus>,
-    /// Each source's name, protocol family (the `protocol` label) and counters.
-    pub(crate) sources: Vec<(Arc<str>, &'static str, Arc<SourceStats>)>,
+    /// The running sources.
+    pub(crate) sources: SourceList,
     /// The command router's counters, when commands are enabled.
     pub(crate) commands: Option<Arc<CommandStats>>,
+    /// Configuration reloads.
+    pub(crate) reloads: Arc<Reloads>,
 }
 
 impl Collector for Observed {
@@ -43,10 +104,11 @@ impl Collector for Observed {
         if let Some(commands) = &self.commands {
             commands.encode(&mut encoder)?;
         }
-        let snapshots: Vec<_> = self
-            .sources
+        self.reloads.encode(&mut encoder)?;
+        let owned = self.sources.snapshot();
+        let snapshots: Vec<_> = owned
             .iter()
-            .map(|(d, family, s)| (d.as_ref(), *family, s.snapshot()))
+            .map(|(d, family, s)| (d.as_ref(), *family, *s))
             .collect();
         let mut family = metrics::counter_family(
             &mut encoder,
@@ -126,10 +188,23 @@ pub(crate) async fn serve(
     listen: SocketAddr,
     observed: Observed,
 ) -> Result<tokio::task::JoinHandle<()>, Error> {
-    let listener = TcpListener::bind(listen).await.map_err(|e| Error::Io {
+    Ok(serve_on(bind(listen).await?, observed))
+}
+
+/// Binds the endpoint's address, so that a reload moves the endpoint only once the new address is
+/// taken.
+pub(crate) async fn bind(listen: SocketAddr) -> Result<TcpListener, Error> {
+    TcpListener::bind(listen).await.map_err(|e| Error::Io {
         what: format!("metrics endpoint on {listen}"),
         source: e,
-    })?;
+    })
+}
+
+/// Serves on a bound listener until the task is dropped.
+pub(crate) fn serve_on(listener: TcpListener, observed: Observed) -> tokio::task::JoinHandle<()> {
+    let listen = listener
+        .local_addr()
+        .map_or_else(|e| e.to_string(), |a| a.to_string());
     tracing::info!(%listen, "metrics and health endpoint listening");
     let link = observed.link.clone();
     let delivery = Arc::clone(&observed.delivery);
@@ -140,11 +215,7 @@ pub(crate) async fn serve(
         link,
         delivery,
     });
-    Ok(tokio::spawn(accept_loop(
-        listener,
-        app,
-        CONNECTION_DEADLINE,
-    )))
+    tokio::spawn(accept_loop(listener, app, CONNECTION_DEADLINE))
 }
 
 /// How long one connection may take, request and answer: a scrape takes milliseconds, and a client

@@ -49,3 +49,49 @@ pub(crate) async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+/// SIGHUP, the signal to reload the configuration file (`docs/reload.md`).
+///
+/// Listening starts when this is made and lasts for the life of the process: from then on a
+/// SIGHUP no longer ends the process (its default action), even while nothing waits for it
+/// (during a reload, or a shutdown: it is ignored then).
+#[derive(Debug)]
+pub(crate) struct ReloadSignal {
+    #[cfg(unix)]
+    hangup: Option<tokio::signal::unix::Signal>,
+}
+
+impl ReloadSignal {
+    /// Starts listening; without a signal to listen to (not Unix, or the handler cannot be
+    /// installed), [`ReloadSignal::recv`] never resolves.
+    pub(crate) fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let hangup = match signal(SignalKind::hangup()) {
+                Ok(s) => Some(s),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen to SIGHUP: configuration reloads are off");
+                    None
+                }
+            };
+            ReloadSignal { hangup }
+        }
+        #[cfg(not(unix))]
+        {
+            ReloadSignal {}
+        }
+    }
+
+    /// Resolves at the next SIGHUP (several received meanwhile count as one).
+    pub(crate) async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(hangup) = &mut self.hangup {
+            if hangup.recv().await.is_some() {
+                return;
+            }
+            self.hangup = None;
+        }
+        std::future::pending::<()>().await;
+    }
+}

@@ -14,9 +14,11 @@ mod parse;
 mod router;
 mod stats;
 mod store;
+mod update;
 
 pub use router::{CommandRouter, PointPolicy, RouterDevice};
 pub use stats::CommandStats;
+pub use update::RouterUpdates;
 
 pub use field::{
     channel, CommandReceiver, CommandRequest, CommandSender, CommandValue, FieldCommand,

@@ -25,6 +25,7 @@ use super::field::{
 use super::parse;
 use super::stats::CommandStats;
 use super::store::{Entry, Store};
+use super::update::{self, RouterUpdates, Update};
 use crate::clock::Now;
 use crate::config::CommandsConfig;
 use crate::publisher::{CommandAck, DirectMessage, IncomingCommand};
@@ -71,6 +72,8 @@ pub struct CommandRouter {
     acks: AckQueue,
     /// Results to publish as soon as the router runs: commands interrupted by the last stop.
     startup: Vec<(String, String)>,
+    /// New device tables from a configuration reload, once [`CommandRouter::updates`] was asked.
+    updates: Option<mpsc::UnboundedReceiver<Update>>,
 }
 
 /// One command on its way: what its result needs.
@@ -135,6 +138,7 @@ impl CommandRouter {
             waiting: HashMap::new(),
             acks: AckQueue::default(),
             startup: Vec::new(),
+            updates: None,
         };
         for key in loaded.interrupted {
             let mut parts = key.splitn(3, '/');
@@ -179,6 +183,28 @@ impl CommandRouter {
         self.stats.clone()
     }
 
+    /// A handle that gives this router a new device table while it runs (a configuration
+    /// reload). Asking again replaces the earlier handle, which then reaches nothing.
+    pub fn updates(&mut self) -> RouterUpdates {
+        let (handle, rx) = update::channel();
+        self.updates = Some(rx);
+        handle
+    }
+
+    /// Takes a new device table: every later command is judged by it.
+    fn take(&mut self, update: Update) {
+        let before = self.devices.len();
+        self.devices = update.devices;
+        self.timeout = update.timeout;
+        tracing::info!(
+            devices_before = before,
+            devices = self.devices.len(),
+            timeout_ms = self.timeout.as_millis() as u64,
+            "command router took the reloaded configuration"
+        );
+        let _ = update.taken.send(());
+    }
+
     fn result_topic(&self, device: &str, point: &str) -> String {
         format!("{}/{device}/{point}/set/result", self.base)
     }
@@ -197,6 +223,7 @@ impl CommandRouter {
         let mut pending: Pending = JoinSet::new();
         let mut open = true;
         let mut stop = std::pin::pin!(stop);
+        let mut updates = self.updates.take();
         while open || !pending.is_empty() {
             let due = self.acks.next_due();
             tokio::select! {
@@ -205,6 +232,10 @@ impl CommandRouter {
                     None => open = false,
                 },
                 _ = &mut stop, if open => open = false,
+                update = async { updates.as_mut()?.recv().await }, if updates.is_some() => match update {
+                    Some(update) => self.take(update),
+                    None => updates = None,
+                },
                 Some(done) = pending.join_next() => match done {
                     Ok((ctx, reply)) => self.finish(ctx, reply, &results).await,
                     Err(error) => tracing::error!(%error, "command task failed"),

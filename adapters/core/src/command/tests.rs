@@ -54,14 +54,16 @@ struct Harness {
     _stop: tokio::sync::oneshot::Sender<()>,
     stats: Arc<CommandStats>,
     task: tokio::task::JoinHandle<()>,
+    updates: RouterUpdates,
 }
 
 fn start(dir: &std::path::Path, sender: Option<CommandSender>) -> Harness {
     let topics = Topics::new("fb", "site", "gw");
-    let router =
+    let mut router =
         CommandRouter::open(&topics, &CommandsConfig::default(), dir, devices(sender)).unwrap();
     assert_eq!(router.filter(), "fb/site/+/+/set");
     let stats = router.stats();
+    let updates = router.updates();
     let (incoming, in_rx) = mpsc::unbounded_channel();
     let (res_tx, results) = mpsc::channel(16);
     let (stop, stop_rx) = tokio::sync::oneshot::channel();
@@ -72,6 +74,7 @@ fn start(dir: &std::path::Path, sender: Option<CommandSender>) -> Harness {
         _stop: stop,
         stats,
         task,
+        updates,
     }
 }
 
@@ -365,8 +368,9 @@ async fn params_reach_the_source_only_when_its_driver_names_them_and_timeouts_ne
         },
     )]);
     let topics = Topics::new("fb", "site", "gw");
-    let router =
+    let mut router =
         CommandRouter::open(&topics, &CommandsConfig::default(), dir.path(), devices).unwrap();
+    let updates = router.updates();
     let (incoming, in_rx) = mpsc::unbounded_channel();
     let (res_tx, results) = mpsc::channel(16);
     let (stop, stop_rx) = tokio::sync::oneshot::channel();
@@ -377,6 +381,7 @@ async fn params_reach_the_source_only_when_its_driver_names_them_and_timeouts_ne
         _stop: stop,
         stats: Arc::new(CommandStats::default()),
         task,
+        updates,
     };
     // An unknown parameter is refused by the router, naming what the protocol takes.
     h.incoming
@@ -542,4 +547,100 @@ fn expires_becomes_a_monotonic_deadline_once_at_arrival() {
     assert!(command
         .check_deadline(now.mono + Duration::from_secs(6), "x")
         .is_err());
+}
+
+/// A source that answers every command with its own name as the method.
+fn named_source(name: &'static str) -> CommandSender {
+    let (tx, mut rx) = channel();
+    tokio::spawn(async move {
+        while let Some(req) = rx.recv().await {
+            let _ = req.reply.send(FieldReply::success(name));
+        }
+    });
+    tx
+}
+
+#[tokio::test]
+async fn a_reloaded_table_is_used_for_every_later_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = start(dir.path(), Some(named_source("old queue")));
+    h.incoming
+        .send(message("plc/sp/set", r#"{"id":"1","value":1}"#))
+        .unwrap();
+    assert_eq!(h.result().await.1["method"], "old queue");
+
+    // The reload: plc was restarted with a fresh queue and "ro" became writable; "meter" is new.
+    let mut table = devices(Some(named_source("fresh queue")));
+    if let Some(plc) = table.get_mut("plc") {
+        plc.points.insert(
+            Arc::from("ro"),
+            PointPolicy {
+                writable: true,
+                timeout: None,
+            },
+        );
+    }
+    let meter = RouterDevice {
+        protocol: "dlms",
+        points: HashMap::from([(
+            Arc::from("disconnect"),
+            PointPolicy {
+                writable: true,
+                timeout: None,
+            },
+        )]),
+        timeout: None,
+        params: &[],
+        sender: Some(named_source("meter queue")),
+    };
+    table.insert(Arc::from("meter"), meter);
+    assert!(h.updates.replace(table, Duration::from_secs(3)).await);
+    for (topic, id, method) in [
+        ("plc/sp/set", "2", "fresh queue"),
+        ("plc/ro/set", "3", "fresh queue"),
+        ("meter/disconnect/set", "4", "meter queue"),
+    ] {
+        h.incoming
+            .send(message(topic, &format!(r#"{{"id":"{id}","value":1}}"#)))
+            .unwrap();
+        let (_, r) = h.result().await;
+        assert_eq!(
+            (r["outcome"].as_str(), r["method"].as_str()),
+            (Some("success"), Some(method)),
+            "{topic}: {r}"
+        );
+    }
+
+    // The next reload removes plc: its commands are refused as for any unknown device.
+    let only_meter: HashMap<_, _> = HashMap::from([(
+        Arc::from("meter"),
+        RouterDevice {
+            protocol: "dlms",
+            points: HashMap::new(),
+            timeout: None,
+            params: &[],
+            sender: None,
+        },
+    )]);
+    assert!(h.updates.replace(only_meter, Duration::from_secs(3)).await);
+    h.incoming
+        .send(message("plc/sp/set", r#"{"id":"5","value":1}"#))
+        .unwrap();
+    let (_, r) = h.result().await;
+    assert_eq!(r["outcome"], "refused");
+    assert!(
+        r["reason"]
+            .as_str()
+            .unwrap()
+            .contains("unknown device \"plc\""),
+        "{r}"
+    );
+    let updates = h.updates.clone();
+    h.stop().await;
+    // A stopped router takes no table, and says so at once.
+    assert!(
+        !updates
+            .replace(HashMap::new(), Duration::from_secs(1))
+            .await
+    );
 }

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use fieldbridge_core::command::{
-    self, CommandReceiver, CommandRouter, CommandStats, PointPolicy, RouterDevice,
+    self, CommandReceiver, CommandRouter, CommandStats, PointPolicy, RouterDevice, RouterUpdates,
 };
-use fieldbridge_core::config::Config;
+use fieldbridge_core::config::{Config, SourceConfig};
 use fieldbridge_core::publisher::CommandLink;
 use fieldbridge_core::source::Registry;
 use fieldbridge_core::topic::Topics;
@@ -22,8 +22,8 @@ const RESULT_QUEUE: usize = 1024;
 /// The command side of a running bridge.
 #[derive(Debug)]
 pub(crate) struct Commands {
-    /// For the publisher: the subscription and the two channels.
-    pub(crate) link: CommandLink,
+    /// For the publisher: the subscription and the two channels (taken when it starts).
+    pub(crate) link: Option<CommandLink>,
     /// Each source's end of its command queue, by source name.
     pub(crate) receivers: HashMap<Arc<str>, CommandReceiver>,
     /// The router's counters.
@@ -32,6 +32,46 @@ pub(crate) struct Commands {
     pub(crate) task: JoinHandle<()>,
     /// Tells the router to take no more commands and finish what it holds.
     pub(crate) stop: oneshot::Sender<()>,
+    /// Gives the running router a new device table (a configuration reload).
+    pub(crate) updates: RouterUpdates,
+    /// What the router knows of each source, by name, with the sender of its queue: a reload keeps
+    /// the entries of the sources that keep running.
+    pub(crate) devices: HashMap<Arc<str>, RouterDevice>,
+}
+
+/// What the router knows of `source`, and the source's end of a fresh command queue when it has a
+/// writable point (a source without one gets no queue: its driver takes no commands from it).
+pub(crate) fn device(
+    source: &SourceConfig,
+    registry: &Registry,
+) -> (RouterDevice, Option<CommandReceiver>) {
+    let points: HashMap<Arc<str>, PointPolicy> = source
+        .kind
+        .points()
+        .into_iter()
+        .map(|p| {
+            let policy = PointPolicy {
+                writable: p.writable,
+                timeout: p.command_timeout,
+            };
+            (p.name, policy)
+        })
+        .collect();
+    let driver = registry.driver(source.kind.protocol());
+    let (sender, receiver) = if points.values().any(|p| p.writable) {
+        let (tx, rx) = command::channel();
+        (Some(tx), Some(rx))
+    } else {
+        (None, None)
+    };
+    let device = RouterDevice {
+        protocol: source.kind.protocol(),
+        points,
+        timeout: source.kind.command_timeout(),
+        params: driver.map_or(&[], |d| d.command_params()),
+        sender,
+    };
+    (device, receiver)
 }
 
 /// Starts the router for `config` (none when `commands.enabled = false`).
@@ -47,56 +87,40 @@ pub(crate) fn start(
     let mut devices = HashMap::new();
     let mut receivers = HashMap::new();
     for source in &config.sources {
-        let points: HashMap<Arc<str>, PointPolicy> = source
-            .kind
-            .points()
-            .into_iter()
-            .map(|p| {
-                let policy = PointPolicy {
-                    writable: p.writable,
-                    timeout: p.command_timeout,
-                };
-                (p.name, policy)
-            })
-            .collect();
-        let driver = registry.driver(source.kind.protocol());
-        // A queue for every source that has a writable point; its driver takes the commands.
-        let sender = points.values().any(|p| p.writable).then(|| {
-            let (tx, rx) = command::channel();
+        let (device, receiver) = device(source, registry);
+        if let Some(rx) = receiver {
             receivers.insert(source.name.clone(), rx);
-            tx
-        });
-        devices.insert(
-            source.name.clone(),
-            RouterDevice {
-                protocol: source.kind.protocol(),
-                points,
-                timeout: source.kind.command_timeout(),
-                params: driver.map_or(&[], |d| d.command_params()),
-                sender,
-            },
-        );
+        }
+        devices.insert(source.name.clone(), device);
     }
-    let router = CommandRouter::open(topics, &config.commands, &config.bridge.data_dir, devices)
-        .map_err(|source| Error::Io {
-            what: format!("command memory in {}", config.bridge.data_dir.display()),
-            source,
-        })?;
+    let mut router = CommandRouter::open(
+        topics,
+        &config.commands,
+        &config.bridge.data_dir,
+        devices.clone(),
+    )
+    .map_err(|source| Error::Io {
+        what: format!("command memory in {}", config.bridge.data_dir.display()),
+        source,
+    })?;
     let filter = router.filter();
     let stats = router.stats();
+    let updates = router.updates();
     let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
     let (results_tx, results_rx) = mpsc::channel(RESULT_QUEUE);
     let (stop, stop_rx) = oneshot::channel();
     let task = tokio::spawn(router.run(incoming_rx, results_tx, stop_rx));
     Ok(Some(Commands {
-        link: CommandLink {
+        link: Some(CommandLink {
             filter,
             incoming: incoming_tx,
             results: results_rx,
-        },
+        }),
         receivers,
         stats,
         task,
         stop,
+        updates,
+        devices,
     }))
 }

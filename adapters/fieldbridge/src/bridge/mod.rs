@@ -1,22 +1,33 @@
 //! A running bridge: the embedded broker when configured, the publisher, the command router, the
 //! metrics endpoint and one task per source, each started through the [`Registry`].
+//!
+//! [`Bridge::reload`] applies a changed configuration file to the running bridge (SIGHUP;
+//! `docs/reload.md`): see `reload.rs`.
 
-use std::sync::Arc;
+mod reload;
+mod sources;
+#[cfg(test)]
+mod tests;
+
 use std::time::Duration;
 
 use fieldbridge_core::config::{
     BrokerNode, BrokerUrl, Config, ConfigErrors, OutboxSync, OutputFormat, SourceConfig, WhenFull,
 };
-use fieldbridge_core::event;
+use fieldbridge_core::event::{self, EventSender};
 use fieldbridge_core::publisher::{Publisher, PublisherSettings, SparkplugSettings};
 use fieldbridge_core::seq::SeqStore;
-use fieldbridge_core::source::{Registry, SourceContext, SourceStats};
+use fieldbridge_core::source::Registry;
 use fieldbridge_core::topic::Topics;
 use fieldbridge_outbox::{Outbox, SyncPolicy};
-use tokio::task::JoinSet;
 
 use crate::broker;
+use crate::cmd::commands::Commands;
 use crate::error::Error;
+use crate::http::{Observed, Reloads, SourceList};
+
+pub use reload::Reloaded;
+use sources::{Running, Why};
 
 /// How long a cluster keeps the session of a bridge that went away (MQTT 5 session expiry).
 const CLUSTER_SESSION_EXPIRY: Duration = Duration::from_secs(300);
@@ -86,14 +97,20 @@ pub(crate) fn point_count(source: &SourceConfig) -> usize {
 /// A running bridge: its sources and its publisher.
 #[derive(Debug)]
 pub struct Bridge {
-    sources: JoinSet<()>,
+    /// The running sources, in the order of the configuration they were started from.
+    sources: Vec<Running>,
+    /// The point stream's sender: a clone for every source started by a reload.
+    events: EventSender,
     publisher: Publisher,
+    /// The metrics endpoint, when `[metrics] listen` is set.
     http: Option<tokio::task::JoinHandle<()>>,
-    /// The command router and what stops it.
-    commands: Option<(
-        tokio::task::JoinHandle<()>,
-        tokio::sync::oneshot::Sender<()>,
-    )>,
+    /// The command router, its device table and what stops it (none when commands are disabled).
+    commands: Option<Commands>,
+    /// What the metrics endpoint reads; shared with it, so that a reload updates the source list.
+    observed: Observed,
+    /// The configuration in force, except its sources (in `sources`): the sections a reload
+    /// compares with the file's. Those a reload does not apply stay as the bridge started.
+    running: Config,
     /// The running configuration's version, as the bridge's state topic shows it.
     config_version: tokio::sync::watch::Sender<String>,
 }
@@ -101,7 +118,7 @@ pub struct Bridge {
 impl Bridge {
     /// Starts the embedded broker when configured, the publisher and one task per source, each
     /// through its protocol's driver in `registry`.
-    pub async fn start(config: Config, registry: &Registry) -> Result<Self, Error> {
+    pub async fn start(mut config: Config, registry: &Registry) -> Result<Self, Error> {
         // Refuse what this binary cannot run before anything starts, so the mistake is seen at once
         // (`check` reports the same list).
         for warning in &config.warnings {
@@ -193,16 +210,12 @@ impl Bridge {
             drain_grace: Duration::from_secs(3),
             replay_order: config.outbox.replay_order,
         };
-        let commands = crate::cmd::commands::start(&config, &settings.topics, registry)?;
-        let (command_link, mut command_queues, command_stats, command_task) = match commands {
-            Some(c) => (
-                Some(c.link),
-                c.receivers,
-                Some(c.stats),
-                Some((c.task, c.stop)),
-            ),
-            None => (None, Default::default(), None, None),
-        };
+        let mut commands = crate::cmd::commands::start(&config, &settings.topics, registry)?;
+        let command_link = commands.as_mut().and_then(|c| c.link.take());
+        let mut command_queues = commands
+            .as_mut()
+            .map(|c| std::mem::take(&mut c.receivers))
+            .unwrap_or_default();
         // Small: under backpressure what waits here is in memory only, and sources should feel a
         // full outbox at once.
         let (tx, rx) = event::channel(512);
@@ -211,57 +224,55 @@ impl Bridge {
                 what: "[mqtt] sparkplug".to_owned(),
                 source: std::io::Error::other(e),
             })?;
-        let mut sources = JoinSet::new();
-        let mut observed = crate::http::Observed {
+        let observed = Observed {
             delivery: publisher.stats(),
             link: publisher.status(),
-            sources: Vec::new(),
-            commands: command_stats,
+            sources: SourceList::default(),
+            commands: commands.as_ref().map(|c| c.stats.clone()),
+            reloads: std::sync::Arc::new(Reloads::default()),
         };
-        for source in config.sources {
-            let Some(driver) = registry.driver(source.kind.protocol()) else {
-                continue; // refused above
-            };
-            tracing::info!(device = %source.name, protocol = source.kind.protocol(), points = source.kind.points().len(), "source starting");
-            let stats = Arc::new(SourceStats::new());
-            observed
-                .sources
-                .push((source.name.clone(), driver.family(), stats.clone()));
-            // A source without writable points, or without a router, gets a queue whose sender is
-            // gone: it stops listening to it at once.
-            let commands = command_queues
-                .remove(&source.name)
-                .unwrap_or_else(|| fieldbridge_core::command::channel().1);
-            let context = SourceContext {
-                name: source.name.clone(),
-                events: tx.clone(),
-                stats,
-                commands,
-                state_dir: config.bridge.data_dir.join("sources").join(&*source.name),
-            };
-            sources.spawn(driver.start(source, context));
+        let mut running = Vec::with_capacity(config.sources.len());
+        for source in std::mem::take(&mut config.sources) {
+            let queue = command_queues.remove(&source.name);
+            running.extend(sources::spawn(
+                source,
+                registry,
+                &tx,
+                queue,
+                None,
+                &config.bridge.data_dir,
+                Why::Start,
+            ));
         }
+        observed.sources.replace(observed_sources(&running));
         let http = match metrics_listen {
-            Some(listen) => Some(crate::http::serve(listen, observed).await?),
+            Some(listen) => Some(crate::http::serve(listen, observed.clone()).await?),
             None => None,
         };
+        tracing::info!(config = %config.version, sources = running.len(), "bridge running");
         Ok(Bridge {
-            sources,
+            sources: running,
+            events: tx,
             publisher,
             http,
-            commands: command_task,
+            commands,
+            observed,
+            running: config,
             config_version: version_tx,
         })
     }
 
     /// Stops the sources, lets the publisher hand over what it holds, publishes the offline state and
     /// persists the sequence number.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
         tracing::info!(config = %*self.config_version.borrow(), "stopping the bridge");
-        self.sources.shutdown().await;
+        sources::stop_all(self.sources).await;
+        // The publisher drains once every sender of the point stream is gone: the sources' and
+        // this one, kept for the sources a reload starts.
+        drop(self.events);
         // A command a source held when it stopped is answered (failed: the source stopped); the
         // router publishes its last results before the publisher drains.
-        if let Some((mut task, stop)) = self.commands {
+        if let Some(Commands { mut task, stop, .. }) = self.commands {
             let _ = stop.send(());
             if tokio::time::timeout(Duration::from_secs(3), &mut task)
                 .await
@@ -277,4 +288,12 @@ impl Bridge {
             http.abort();
         }
     }
+}
+
+/// The endpoint's list of `running`.
+fn observed_sources(running: &[Running]) -> Vec<crate::http::ObservedSource> {
+    running
+        .iter()
+        .map(|r| (r.config.name.clone(), r.family, r.stats.clone()))
+        .collect()
 }
