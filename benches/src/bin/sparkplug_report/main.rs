@@ -1,0 +1,188 @@
+//! Sparkplug B throughput benchmark (issue 19): samples per second from a Modbus simulator through
+//! `fieldbridge run` with `[mqtt] format = "sparkplug"` to a subscriber of a real mosquitto,
+//! against a bare rumqttc publisher replaying the bridge's own DDATA payloads on the same broker,
+//! with the same subscriber, in the same run; and the bytes a sample costs in each format.
+//!
+//! Run: `cargo build --release -p fieldbridge && cargo run --release -p fieldbridge-bench --bin
+//! sparkplug_report [-- OPTIONS]` (`--help` lists them). About 2 minutes with the defaults. As in
+//! `e2e_report`, the bridge is the release binary at `--bridge PATH`, else
+//! `$CARGO_TARGET_DIR/release/fieldbridge`, run as a child process; so are `fieldbridge simulate
+//! modbus` and mosquitto (its own configuration, `fieldbridge_bench::process::start_broker`:
+//! loopback, anonymous, `max_queued_messages 0`, `max_inflight_messages 256`, errors and warnings
+//! logged only). One QoS 1 rumqttc subscriber in this process, to `fieldbridge/#` and `spBv1.0/#`
+//! with `TCP_NODELAY`, measures every phase: it counts JSON sample messages (one sample each) and
+//! the metrics of Sparkplug DDATA, decoded with `fieldbridge_sparkplug::proto::Payload` (births,
+//! deaths and `$` topics are not samples), with their payload and topic bytes.
+//!
+//! `--rounds` rounds (default 3) of, each phase followed by a quiet second:
+//!
+//! 1. **bridge, JSON**: the e2e_report's saturation load, `--sources` Modbus sources (default 4,
+//!    one TCP connection each to the simulator) of `--points` holding registers (default 125, one
+//!    read of the maximum size) polled every `--poll-ms` (default 10): 50,000 samples/s offered,
+//!    more than the broker path takes on a 2-core machine. JSON output (`format = "json"`).
+//! 2. **bridge, Sparkplug**: the same with `format = "sparkplug"`: group id = the site (`bench`),
+//!    edge node = the bridge id (`e2e`), one DDATA with one metric (by alias, with the bridge's
+//!    `seq` and the quality as properties) per sample on `spBv1.0/bench/DDATA/e2e/plc<n>`, QoS 1.
+//! 3. **bare rumqttc, Sparkplug payloads**: one rumqttc client, QoS 1, the bridge's in-flight
+//!    window (256), publishing as fast as it can the first 4,096 DDATA (topic and payload) the
+//!    subscriber received in round 1's Sparkplug window, cycling over them, as many messages as
+//!    the subscriber received in this round's Sparkplug window.
+//! 4. **bare rumqttc, JSON payloads** (unless `--no-json-bare`): the same with the first 4,096
+//!    JSON sample messages of round 1's JSON window, as many as this round's JSON window had.
+//!
+//! The bridge phases measure a `--secs` window (default 8) after `--warmup-secs` (default 2),
+//! each with a fresh data folder (outbox, bdSeq); the bare phases from the first to the last
+//! arrival. Alternating rounds let load from elsewhere on the machine hit every side alike; the
+//! report gives each round's ratios and their medians.
+//!
+//! Measured: samples/s and sample messages/s received; mean payload bytes per sample (JSON: the
+//! sample message; Sparkplug: DDATA payload bytes per metric), topic bytes per message and MQTT
+//! PUBLISH bytes per sample, over every message of the windows; the CPU time of every process and
+//! of the whole machine in each window (/proc), the bridge's CPU per 1,000 samples, and its peak
+//! resident memory (VmRSS sampled every 100 ms, and VmHWM). The acceptance figure is the median
+//! of the rounds' bridge Sparkplug / bare Sparkplug ratios (target ≥ 0.90). Not measured:
+//! latency (`e2e_report` does it for JSON).
+//!
+//! The registers polled are the simulator's static scratch area (all zero), as in `e2e_report`:
+//! the values are the shortest in both formats.
+
+#![forbid(unsafe_code)]
+
+mod args;
+mod bare;
+mod phases;
+mod report;
+mod resources;
+mod subscriber;
+
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fieldbridge_bench::process::{start_broker, wait_for_port, Proc};
+use fieldbridge_bench::procfs::clock_ticks;
+
+use crate::args::{parse_args, Args};
+use crate::bare::bare_phase;
+use crate::phases::bridge_phase;
+use crate::report::{Round, Run};
+use crate::subscriber::{subscribe, wait_quiet, Format, Recorded};
+
+/// First register polled: the simulator's scratch area (static, all zero).
+const FIRST_REGISTER: u16 = 200;
+/// The site: the JSON topics' second level and the Sparkplug group id.
+const SITE: &str = "bench";
+/// The bridge id: the Sparkplug edge node id.
+const BRIDGE_ID: &str = "e2e";
+
+#[derive(Debug)]
+struct Env {
+    args: Args,
+    rec: Arc<Recorded>,
+    broker_port: u16,
+    broker_pid: u32,
+    sim_port: u16,
+    sim_pid: u32,
+    dir: tempfile::TempDir,
+    ticks: f64,
+}
+
+fn main() {
+    let args = parse_args();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(run(args));
+}
+
+/// The 1, 5 and 15 minute load averages (/proc/loadavg).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+async fn run(args: Args) {
+    let load_before = load_average();
+    let dir = tempfile::Builder::new()
+        .prefix("fb-spb-")
+        .tempdir()
+        .expect("temporary folder");
+    let (broker, broker_port, version) = start_broker(dir.path(), "");
+    let sim_port = fieldbridge_tests::free_port();
+    let mut command = Command::new(&args.bridge);
+    command.args([
+        "simulate",
+        "modbus",
+        "--listen",
+        &format!("127.0.0.1:{sim_port}"),
+    ]);
+    let sim = Proc::spawn("simulator", command, &dir.path().join("simulator.log"));
+    wait_for_port(sim_port, "the simulator");
+
+    let rec = Arc::new(Recorded::default());
+    subscribe(broker_port, Instant::now(), rec.clone()).await;
+    let env = Env {
+        broker_pid: broker.pid(),
+        sim_pid: sim.pid(),
+        args,
+        rec,
+        broker_port,
+        sim_port,
+        dir,
+        ticks: clock_ticks(),
+    };
+
+    let a = &env.args;
+    let mut json_payloads: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut ddata_payloads: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut rounds = Vec::new();
+    for round in 1..=a.rounds {
+        let bridge_secs = a.secs + a.warmup_secs;
+        eprintln!("round {round}: bridge, JSON, {bridge_secs} s");
+        let (json, captured) = bridge_phase(&env, Format::Json, round == 1, None).await;
+        if round == 1 {
+            json_payloads = captured;
+        }
+        eprintln!("round {round}: bridge, Sparkplug, {bridge_secs} s");
+        let perf = if round == 1 { a.perf.as_deref() } else { None };
+        let (sparkplug, captured) = bridge_phase(&env, Format::Sparkplug, round == 1, perf).await;
+        if round == 1 {
+            ddata_payloads = captured;
+        }
+        let n = usize::try_from(sparkplug.counts.ddata_messages).unwrap_or(usize::MAX);
+        eprintln!("round {round}: bare publisher, {n} DDATA");
+        let bare_sparkplug = bare_phase(&env, Format::Sparkplug, &ddata_payloads, n).await;
+        wait_quiet(&env.rec, Duration::from_millis(500)).await;
+        let bare_json = if a.json_bare {
+            let n = usize::try_from(json.counts.json_messages).unwrap_or(usize::MAX);
+            eprintln!("round {round}: bare publisher, {n} JSON samples");
+            let b = bare_phase(&env, Format::Json, &json_payloads, n).await;
+            wait_quiet(&env.rec, Duration::from_millis(500)).await;
+            Some(b)
+        } else {
+            None
+        };
+        rounds.push(Round {
+            json,
+            sparkplug,
+            bare_sparkplug,
+            bare_json,
+        });
+    }
+
+    let run = Run {
+        broker_version: &version,
+        load_before,
+        load_after: load_average(),
+        json_payloads: &json_payloads,
+        ddata_payloads: &ddata_payloads,
+    };
+    report::print(&env, &run, &rounds);
+    env.rec.stopping.store(true, Ordering::Relaxed);
+    drop(sim);
+    drop(broker);
+}

@@ -1,0 +1,92 @@
+//! CPU time and memory of the processes measured, from /proc (as e2e_report reads them).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fieldbridge_bench::procfs::{cpu_secs, machine_busy_secs, status};
+
+/// CPU seconds used in a window by each process measured.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Cpu {
+    pub(crate) bridge: f64,
+    pub(crate) simulator: f64,
+    pub(crate) broker: f64,
+    /// This process: the subscriber, and the bare publisher in its phases.
+    pub(crate) bench: f64,
+    /// Busy CPU seconds of the whole machine (all cores, kernel and interrupts included).
+    pub(crate) machine: f64,
+}
+
+impl Cpu {
+    /// What `later` used since `self`.
+    pub(crate) fn until(&self, later: &Cpu) -> Cpu {
+        Cpu {
+            bridge: later.bridge - self.bridge,
+            simulator: later.simulator - self.simulator,
+            broker: later.broker - self.broker,
+            bench: later.bench - self.bench,
+            machine: later.machine - self.machine,
+        }
+    }
+
+    /// Busy time no measured process accounts for: other work on the machine, kernel threads.
+    pub(crate) fn other(&self) -> f64 {
+        self.machine - self.bridge - self.simulator - self.broker - self.bench
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pids {
+    pub(crate) bridge: Option<u32>,
+    pub(crate) simulator: u32,
+    pub(crate) broker: u32,
+    pub(crate) ticks: f64,
+}
+
+impl Pids {
+    pub(crate) fn snapshot(&self) -> Cpu {
+        Cpu {
+            bridge: self.bridge.map_or(0.0, |p| cpu_secs(p, self.ticks)),
+            simulator: cpu_secs(self.simulator, self.ticks),
+            broker: cpu_secs(self.broker, self.ticks),
+            bench: cpu_secs(std::process::id(), self.ticks),
+            machine: machine_busy_secs(self.ticks),
+        }
+    }
+}
+
+/// A `kB` line of /proc/PID/status (VmRSS, VmHWM), in bytes.
+pub(crate) fn status_bytes(pid: u32, key: &str) -> Option<u64> {
+    status(pid, key).map(|kb| kb * 1024)
+}
+
+/// Samples VmRSS of a process every 100 ms until finished; returns the peak.
+#[derive(Debug)]
+pub(crate) struct RssSampler {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl RssSampler {
+    pub(crate) fn start(pid: u32) -> RssSampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while !flag.load(Ordering::Relaxed) {
+                if let Some(rss) = status_bytes(pid, "VmRSS") {
+                    peak = peak.max(rss);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            peak
+        });
+        RssSampler { stop, thread }
+    }
+
+    pub(crate) fn finish(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
