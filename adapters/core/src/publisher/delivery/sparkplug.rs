@@ -142,7 +142,7 @@ impl Delivery {
                 ..
             } = out
             {
-                self.sparkplug_sample(seq, appended_ms, &topic, &json, historical);
+                self.sparkplug_sample(seq, appended_ms, topic, json, historical);
             }
         }
     }
@@ -179,14 +179,14 @@ impl Delivery {
         &mut self,
         seq: u64,
         appended_ms: u64,
-        topic: &str,
-        json: &[u8],
+        topic: String,
+        json: Vec<u8>,
         historical: bool,
     ) {
         let Some(spb) = self.spb.as_mut() else { return };
         let built = {
             let mut node = spb.node.lock();
-            sparkplug::sample_in(topic, json, historical, |d, p| node.datatype(d, p))
+            sparkplug::sample_in(&topic, &json, historical, |d, p| node.datatype(d, p))
                 .map(|sample| node.data(&sample, now_ms()))
         };
         match built {
@@ -195,8 +195,8 @@ impl Delivery {
                 spb.queue.push_back(Out::Sample {
                     seq,
                     appended_ms,
-                    topic: topic.to_owned(),
-                    json: json.to_vec(),
+                    topic,
+                    json,
                     historical,
                     message: Some(data.ddata),
                 });
@@ -213,8 +213,8 @@ impl Delivery {
                 spb.queue.push_back(Out::Sample {
                     seq,
                     appended_ms,
-                    topic: topic.to_owned(),
-                    json: json.to_vec(),
+                    topic,
+                    json,
                     historical,
                     message: None,
                 });
@@ -437,7 +437,7 @@ impl Delivery {
         };
         let (topic, json) = (topic.to_owned(), json.to_vec());
         let now = u64::try_from(Timestamp::now().unix_millis()).unwrap_or(0);
-        self.sparkplug_sample(seq, now, &topic, &json, false);
+        self.sparkplug_sample(seq, now, topic, json, false);
         self.pump_sparkplug_queue();
         true
     }
