@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{load_lock, next_seq, samples, simulator, wait_drained, BridgeProcess, POINTS};
+use common::{load_lock, next_seq, samples, simulator, wait_drained, BridgeProcess};
 use fieldbridge_tests::{free_port, NatsCluster, Subscriber};
 
 /// The bridge's state as it last published it (retained `$bridge/<id>/state`).
@@ -46,15 +46,9 @@ async fn the_node_in_use_killed_under_load_loses_no_sequence_number() {
         .replace("reconnect_min = \"100ms\"", "reconnect_min = \"500ms\"")
         .replace("reconnect_max = \"1s\"", "reconnect_max = \"2s\"");
     config.push_str(&format!(
-        "[outbox]\nreplay_rate = 5000\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n\
-         [[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"100ms\"\nheartbeat = \"0s\"\n\n"
+        "[outbox]\nreplay_rate = 5000\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n"
     ));
-    for i in 0..POINTS {
-        config.push_str(&format!(
-            "  [[source.point]]\n  name = \"r{i}\"\n  register = \"holding:{}\"\n\n",
-            200 + i
-        ));
-    }
+    config.push_str(&common::load_source(modbus_port));
     let config_path = dir.path().join("bridge.toml");
     std::fs::write(&config_path, config).expect("write config");
 

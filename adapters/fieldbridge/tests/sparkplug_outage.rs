@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{load_lock, next_seq, simulator, wait_drained, BridgeProcess, POINTS};
+use common::{load_lock, next_seq, simulator, wait_drained, BridgeProcess};
 use fieldbridge_sparkplug::proto::{property_value, Payload};
 use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
 use prost::Message as _;
@@ -59,15 +59,9 @@ async fn a_broker_outage_under_load_loses_no_sparkplug_sample() {
         .replace("reconnect_min = \"100ms\"", "reconnect_min = \"2s\"")
         .replace("reconnect_max = \"1s\"", "reconnect_max = \"2s\"");
     config.push_str(&format!(
-        "[outbox]\nreplay_rate = 5000\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n\
-         [[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"100ms\"\nheartbeat = \"0s\"\n\n"
+        "[outbox]\nreplay_rate = 5000\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n"
     ));
-    for i in 0..POINTS {
-        config.push_str(&format!(
-            "  [[source.point]]\n  name = \"r{i}\"\n  register = \"holding:{}\"\n\n",
-            200 + i
-        ));
-    }
+    config.push_str(&common::load_source(modbus_port));
     let config_path = dir.path().join("bridge.toml");
     std::fs::write(&config_path, config).expect("write config");
 

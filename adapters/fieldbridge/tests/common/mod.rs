@@ -190,18 +190,26 @@ pub fn write_config_with(
     let mut config = header("load", &dir.join("var"), &broker.url())
         .replace("reconnect_min = \"100ms\"", "reconnect_min = \"2s\"")
         .replace("reconnect_max = \"1s\"", "reconnect_max = \"2s\"");
-    config.push_str(&format!(
-        "[outbox]\n{outbox}\n\n[[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"100ms\"\nheartbeat = \"0s\"\n\n"
-    ));
+    config.push_str(&format!("[outbox]\n{outbox}\n\n"));
+    config.push_str(&load_source(modbus_port));
+    let path = dir.join("bridge.toml");
+    std::fs::write(&path, config).expect("write config");
+    path
+}
+
+/// The `[[source]]` of the load tests: `POINTS` registers of the simulator on `modbus_port`,
+/// polled every 100 ms and published at every poll (1,000 samples per second).
+pub fn load_source(modbus_port: u16) -> String {
+    let mut out = format!(
+        "[[source]]\nname = \"plc\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{modbus_port}\"\npoll = \"100ms\"\nheartbeat = \"0s\"\n\n"
+    );
     for i in 0..POINTS {
-        config.push_str(&format!(
+        out.push_str(&format!(
             "  [[source.point]]\n  name = \"r{i}\"\n  register = \"holding:{}\"\n\n",
             200 + i
         ));
     }
-    let path = dir.join("bridge.toml");
-    std::fs::write(&path, config).expect("write config");
-    path
+    out
 }
 
 /// A bridge under the nothing-lost load (`write_config_with`: 100 registers every 100 ms) with

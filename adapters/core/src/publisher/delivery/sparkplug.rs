@@ -366,6 +366,13 @@ impl Delivery {
                 tracing::info!("sparkplug: the primary host application is online");
                 let born = self.spb.as_ref().is_some_and(|s| s.node.lock().is_born());
                 if !born {
+                    // What waited in the outbox meanwhile is a backlog, as after an outage:
+                    // paced by the replay rate and marked historical.
+                    let last = self.outbox.last_seq().unwrap_or(0);
+                    if let Some(ep) = self.link.as_mut() {
+                        ep.backlog_end = last;
+                        ep.connected_at = Timestamp::now();
+                    }
                     self.sparkplug_birth();
                 }
             }
