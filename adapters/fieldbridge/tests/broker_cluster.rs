@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{load_lock, next_seq, samples, simulator, wait_drained, BridgeProcess};
+use common::{load_lock, next_seq, samples, simulator, wait_drained_within, BridgeProcess};
 use fieldbridge_tests::{free_port, NatsCluster, Subscriber};
 
 /// The bridge's state as it last published it (retained `$bridge/<id>/state`).
@@ -102,7 +102,9 @@ async fn the_node_in_use_killed_under_load_loses_no_sequence_number() {
         "no load after the failover; log:\n{}",
         bridge.log()
     );
-    wait_drained(metrics_port, 300.0).await;
+    // After a node dies NATS may carry QoS 1 at a few hundred messages a second for up to a
+    // minute (PEERS.md), less than the load: the backlog drains once it recovers.
+    wait_drained_within(metrics_port, 300.0, Duration::from_secs(240)).await;
 
     let mut bridge = bridge;
     let status = bridge.terminate().expect("the bridge stops on SIGTERM");

@@ -277,14 +277,22 @@ pub async fn load_lock() -> tokio::sync::MutexGuard<'static, ()> {
 
 /// Waits until the bridge's outbox holds at most `at_most` samples (it drained its backlog).
 pub async fn wait_drained(metrics_port: u16, at_most: f64) {
-    for _ in 0..600 {
+    wait_drained_within(metrics_port, at_most, Duration::from_secs(60)).await;
+}
+
+/// [`wait_drained`] with a deadline of its own; the panic says how far the drain got.
+pub async fn wait_drained_within(metrics_port: u16, at_most: f64, within: Duration) {
+    let deadline = Instant::now() + within;
+    let mut pending = None;
+    while Instant::now() < deadline {
         let (_, body) = get(metrics_port, "/metrics");
-        if metric(&body, "fieldbridge_outbox_pending").is_some_and(|p| p <= at_most) {
+        pending = metric(&body, "fieldbridge_outbox_pending");
+        if pending.is_some_and(|p| p <= at_most) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the outbox did not drain within 60 s");
+    panic!("the outbox did not drain within {within:?} ({pending:?} samples pending)");
 }
 
 /// The exact next sequence number a cleanly stopped bridge wrote to `data_dir/seq`.
