@@ -24,6 +24,19 @@ const CONFIG_METRIC: &str = "Bridge/Config Version";
 const BROKER_METRIC: &str = "Bridge/Broker";
 const VERSION_METRIC: &str = "Bridge/Software Version";
 
+/// The first 16 hex digits of the SHA-256 of a DCMD's topic and payload.
+fn dcmd_digest(topic: &str, payload: &[u8]) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(topic.as_bytes());
+    hasher.update([0]);
+    hasher.update(payload);
+    hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn now_ms() -> u64 {
     u64::try_from(Timestamp::now().unix_millis()).unwrap_or(0)
 }
@@ -319,9 +332,14 @@ impl Delivery {
                     return;
                 };
                 let count = writes.len();
+                // The id is the DCMD's own (its bytes' hash and the metric's place): a QoS 1
+                // redelivery of the same DCMD (after a connection lost before its PUBACK) is
+                // answered from the router's memory, never written twice; a host that sends
+                // the same write again gives it a new payload timestamp, so a new id.
+                let digest = dcmd_digest(&command.topic, &command.payload);
                 for (i, write) in writes.into_iter().enumerate() {
                     spb.writes += 1;
-                    let id = format!("dcmd-{}-{}", now_ms(), spb.writes);
+                    let id = format!("dcmd-{digest}-{i}");
                     let payload = serde_json::json!({
                         "id": id,
                         "value": sparkplug::command_value(&write.value),
@@ -447,5 +465,20 @@ impl Delivery {
         self.sparkplug_sample(seq, now, topic, json, false);
         self.pump_sparkplug_queue();
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dcmd_digest;
+
+    #[test]
+    fn a_redelivered_dcmd_keeps_its_id_and_another_payload_gets_another() {
+        let topic = "spBv1.0/g/DCMD/n/plc";
+        let a = dcmd_digest(topic, b"\x08\x01");
+        assert_eq!(a.len(), 16);
+        assert_eq!(a, dcmd_digest(topic, b"\x08\x01"));
+        assert_ne!(a, dcmd_digest(topic, b"\x08\x02"));
+        assert_ne!(a, dcmd_digest("spBv1.0/g/DCMD/n/rtu", b"\x08\x01"));
     }
 }

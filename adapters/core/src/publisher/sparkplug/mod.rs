@@ -106,7 +106,7 @@ pub(crate) struct Sparkplug {
     pub(crate) queue: VecDeque<Out>,
     /// Where DCMD writes go, as commands of the JSON form (the command router's input).
     pub(crate) router: Option<tokio::sync::mpsc::UnboundedSender<super::IncomingCommand>>,
-    /// DCMD writes translated so far: the ids of their commands.
+    /// DCMD writes handed to the command router so far.
     pub(crate) writes: u64,
     /// The node metrics of the last NBIRTH or NDATA.
     pub(crate) last_node_metrics: Option<Vec<fieldbridge_sparkplug::NodeMetric>>,
