@@ -51,14 +51,14 @@
 mod args;
 mod bare;
 mod phases;
+mod pinning;
 mod report;
 mod resources;
+mod sub_client;
 mod subscriber;
 
 use std::process::Command;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fieldbridge_bench::process::{start_broker, wait_for_port, Proc};
 use fieldbridge_bench::procfs::clock_ticks;
@@ -66,8 +66,10 @@ use fieldbridge_bench::procfs::clock_ticks;
 use crate::args::{parse_args, Args};
 use crate::bare::bare_phase;
 use crate::phases::bridge_phase;
+use crate::pinning::{allowed_cpus, command_on, pin_pid, BROKER_CPU, PUBLISHER_CPU};
 use crate::report::{Round, Run};
-use crate::subscriber::{subscribe, wait_quiet, Format, Recorded};
+use crate::sub_client::SubscriberProc;
+use crate::subscriber::Format;
 
 /// First register polled: the simulator's scratch area (static, all zero).
 const FIRST_REGISTER: u16 = 200;
@@ -79,7 +81,7 @@ const BRIDGE_ID: &str = "e2e";
 #[derive(Debug)]
 struct Env {
     args: Args,
-    rec: Arc<Recorded>,
+    sub: SubscriberProc,
     broker_port: u16,
     broker_pid: u32,
     sim_port: u16,
@@ -88,8 +90,29 @@ struct Env {
     ticks: f64,
 }
 
+impl Env {
+    /// The core of the publisher side with `--pin`.
+    fn publisher_cpu(&self) -> Option<u32> {
+        self.args.pin.then_some(PUBLISHER_CPU)
+    }
+}
+
 fn main() {
+    // The subscriber process (`sub_client` starts it): `--subscriber PORT`, not in the usage.
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("--subscriber") {
+        let port = argv.get(2).and_then(|p| p.parse().ok()).unwrap_or_else(|| {
+            eprintln!("sparkplug_report: --subscriber needs the broker's port");
+            std::process::exit(2)
+        });
+        subscriber::child_main(port);
+    }
     let args = parse_args();
+    if args.pin {
+        // Before any thread starts: the runtime's threads, and the children started without
+        // taskset, inherit the publisher core.
+        pin_pid(std::process::id(), PUBLISHER_CPU);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -111,9 +134,18 @@ async fn run(args: Args) {
         .prefix("fb-spb-")
         .tempdir()
         .expect("temporary folder");
+    let (publisher_cpu, broker_cpu) = if args.pin {
+        (Some(PUBLISHER_CPU), Some(BROKER_CPU))
+    } else {
+        (None, None)
+    };
     let (broker, broker_port, version) = start_broker(dir.path(), "");
+    if let Some(cpu) = broker_cpu {
+        // mosquitto is one thread; nothing has connected to it yet.
+        pin_pid(broker.pid(), cpu);
+    }
     let sim_port = fieldbridge_tests::free_port();
-    let mut command = Command::new(&args.bridge);
+    let mut command: Command = command_on(publisher_cpu, &args.bridge);
     command.args([
         "simulate",
         "modbus",
@@ -122,19 +154,24 @@ async fn run(args: Args) {
     ]);
     let sim = Proc::spawn("simulator", command, &dir.path().join("simulator.log"));
     wait_for_port(sim_port, "the simulator");
-
-    let rec = Arc::new(Recorded::default());
-    subscribe(broker_port, Instant::now(), rec.clone()).await;
+    let sub = SubscriberProc::start(broker_port, broker_cpu, &dir.path().join("subscriber.log"));
     let env = Env {
         broker_pid: broker.pid(),
         sim_pid: sim.pid(),
         args,
-        rec,
+        sub,
         broker_port,
         sim_port,
         dir,
         ticks: clock_ticks(),
     };
+    let affinity = format!(
+        "bench (bare publisher) {}, simulator {}, mosquitto {}, subscriber {}",
+        allowed_cpus(std::process::id()),
+        allowed_cpus(env.sim_pid),
+        allowed_cpus(env.broker_pid),
+        allowed_cpus(env.sub.pid()),
+    );
 
     let a = &env.args;
     let mut json_payloads: Vec<(String, Vec<u8>)> = Vec::new();
@@ -156,12 +193,12 @@ async fn run(args: Args) {
         let n = usize::try_from(sparkplug.counts.ddata_messages).unwrap_or(usize::MAX);
         eprintln!("round {round}: bare publisher, {n} DDATA");
         let bare_sparkplug = bare_phase(&env, Format::Sparkplug, &ddata_payloads, n).await;
-        wait_quiet(&env.rec, Duration::from_millis(500)).await;
+        env.sub.wait_quiet(Duration::from_millis(500)).await;
         let bare_json = if a.json_bare {
             let n = usize::try_from(json.counts.json_messages).unwrap_or(usize::MAX);
             eprintln!("round {round}: bare publisher, {n} JSON samples");
             let b = bare_phase(&env, Format::Json, &json_payloads, n).await;
-            wait_quiet(&env.rec, Duration::from_millis(500)).await;
+            env.sub.wait_quiet(Duration::from_millis(500)).await;
             Some(b)
         } else {
             None
@@ -178,11 +215,13 @@ async fn run(args: Args) {
         broker_version: &version,
         load_before,
         load_after: load_average(),
+        affinity,
         json_payloads: &json_payloads,
         ddata_payloads: &ddata_payloads,
     };
     report::print(&env, &run, &rounds);
-    env.rec.stopping.store(true, Ordering::Relaxed);
+    let Env { sub, .. } = env;
+    sub.stop();
     drop(sim);
     drop(broker);
 }

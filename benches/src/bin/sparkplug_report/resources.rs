@@ -6,16 +6,22 @@ use std::time::Duration;
 
 use fieldbridge_bench::procfs::{cpu_secs, machine_busy_secs, status};
 
-/// CPU seconds used in a window by each process measured.
-#[derive(Debug, Clone, Copy, Default)]
+use crate::pinning::cpu_busy_secs;
+
+/// CPU seconds used in a window by each process measured, and by each core.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Cpu {
     pub(crate) bridge: f64,
     pub(crate) simulator: f64,
     pub(crate) broker: f64,
-    /// This process: the subscriber, and the bare publisher in its phases.
+    /// The subscriber process.
+    pub(crate) subscriber: f64,
+    /// This process: the bare publisher in its phases, else only the report's own bookkeeping.
     pub(crate) bench: f64,
     /// Busy CPU seconds of the whole machine (all cores, kernel and interrupts included).
     pub(crate) machine: f64,
+    /// Busy CPU seconds of each core (/proc/stat `cpuN`), in CPU order.
+    pub(crate) cores: Vec<f64>,
 }
 
 impl Cpu {
@@ -25,14 +31,29 @@ impl Cpu {
             bridge: later.bridge - self.bridge,
             simulator: later.simulator - self.simulator,
             broker: later.broker - self.broker,
+            subscriber: later.subscriber - self.subscriber,
             bench: later.bench - self.bench,
             machine: later.machine - self.machine,
+            cores: later
+                .cores
+                .iter()
+                .zip(&self.cores)
+                .map(|(l, e)| l - e)
+                .collect(),
         }
     }
 
     /// Busy time no measured process accounts for: other work on the machine, kernel threads.
     pub(crate) fn other(&self) -> f64 {
-        self.machine - self.bridge - self.simulator - self.broker - self.bench
+        self.machine - self.bridge - self.simulator - self.broker - self.subscriber - self.bench
+    }
+
+    /// Busy seconds of core `n` (NaN when the machine has no such core).
+    pub(crate) fn core(&self, n: u32) -> f64 {
+        usize::try_from(n)
+            .ok()
+            .and_then(|n| self.cores.get(n).copied())
+            .unwrap_or(f64::NAN)
     }
 }
 
@@ -41,6 +62,7 @@ pub(crate) struct Pids {
     pub(crate) bridge: Option<u32>,
     pub(crate) simulator: u32,
     pub(crate) broker: u32,
+    pub(crate) subscriber: u32,
     pub(crate) ticks: f64,
 }
 
@@ -50,8 +72,10 @@ impl Pids {
             bridge: self.bridge.map_or(0.0, |p| cpu_secs(p, self.ticks)),
             simulator: cpu_secs(self.simulator, self.ticks),
             broker: cpu_secs(self.broker, self.ticks),
+            subscriber: cpu_secs(self.subscriber, self.ticks),
             bench: cpu_secs(std::process::id(), self.ticks),
             machine: machine_busy_secs(self.ticks),
+            cores: cpu_busy_secs(self.ticks),
         }
     }
 }
