@@ -423,6 +423,30 @@ pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
         "busy CPU 0 / CPU 1, medians (bottleneck of each round): {}",
         busy.join("; ")
     );
+    let calls: Vec<String> = kinds
+        .iter()
+        .map(|(name, phases)| {
+            let m = |f: &dyn Fn(&PhaseResult) -> f64| {
+                median(
+                    phases
+                        .iter()
+                        .map(|p| f(p) * 1000.0 / p.counts.samples() as f64)
+                        .collect(),
+                )
+            };
+            format!(
+                "{name} {:.0} / {:.0} / {:.0}",
+                m(&|p| p.cpu.broker_reads),
+                m(&|p| p.cpu.broker_sleeps),
+                m(&|p| p.cpu.tcp_segments)
+            )
+        })
+        .collect();
+    println!(
+        "per 1,000 samples, medians: mosquitto read calls / mosquitto sleeps (voluntary context \
+         switches) / TCP segments sent (all loopback connections): {}",
+        calls.join("; ")
+    );
     println!(
         "Sparkplug windows: {} births (NBIRTH/DBIRTH, not counted as samples), {} undecodable DDATA, \
          {} samples in JSON form",

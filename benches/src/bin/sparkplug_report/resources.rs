@@ -22,6 +22,12 @@ pub(crate) struct Cpu {
     pub(crate) machine: f64,
     /// Busy CPU seconds of each core (/proc/stat `cpuN`), in CPU order.
     pub(crate) cores: Vec<f64>,
+    /// mosquitto's read system calls (/proc/PID/io `syscr`) and the times it went to sleep
+    /// (/proc/PID/status `voluntary_ctxt_switches`), and the TCP segments the machine sent
+    /// (/proc/net/snmp `OutSegs`): how many messages each wake-up and each segment carries.
+    pub(crate) broker_reads: f64,
+    pub(crate) broker_sleeps: f64,
+    pub(crate) tcp_segments: f64,
 }
 
 impl Cpu {
@@ -40,6 +46,9 @@ impl Cpu {
                 .zip(&self.cores)
                 .map(|(l, e)| l - e)
                 .collect(),
+            broker_reads: later.broker_reads - self.broker_reads,
+            broker_sleeps: later.broker_sleeps - self.broker_sleeps,
+            tcp_segments: later.tcp_segments - self.tcp_segments,
         }
     }
 
@@ -76,8 +85,40 @@ impl Pids {
             bench: cpu_secs(std::process::id(), self.ticks),
             machine: machine_busy_secs(self.ticks),
             cores: cpu_busy_secs(self.ticks),
+            broker_reads: io_count(self.broker, "syscr"),
+            broker_sleeps: status(self.broker, "voluntary_ctxt_switches")
+                .map_or(f64::NAN, |n| n as f64),
+            tcp_segments: tcp_out_segments(),
         }
     }
+}
+
+/// A line of /proc/PID/io (`syscr`, `syscw`); NaN when it cannot be read.
+fn io_count(pid: u32, key: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// TCP segments sent by the machine (its network namespace) since boot: `OutSegs` of the `Tcp:`
+/// lines of /proc/net/snmp; NaN when it cannot be read.
+fn tcp_out_segments() -> f64 {
+    let text = std::fs::read_to_string("/proc/net/snmp").unwrap_or_default();
+    let mut tcp = text.lines().filter(|l| l.starts_with("Tcp:"));
+    let (Some(names), Some(values)) = (tcp.next(), tcp.next()) else {
+        return f64::NAN;
+    };
+    names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .find(|(n, _)| *n == "OutSegs")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(f64::NAN)
 }
 
 /// A `kB` line of /proc/PID/status (VmRSS, VmHWM), in bytes.
