@@ -4,29 +4,43 @@
 //! with the same subscriber, in the same run; and the bytes a sample costs in each format.
 //!
 //! Run: `cargo build --release -p fieldbridge && cargo run --release -p fieldbridge-bench --bin
-//! sparkplug_report [-- OPTIONS]` (`--help` lists them). About 2 minutes with the defaults. As in
-//! `e2e_report`, the bridge is the release binary at `--bridge PATH`, else
+//! sparkplug_report [-- OPTIONS]` (`--help` lists them). About 2.5 minutes with the defaults. As
+//! in `e2e_report`, the bridge is the release binary at `--bridge PATH`, else
 //! `$CARGO_TARGET_DIR/release/fieldbridge`, run as a child process; so are `fieldbridge simulate
 //! modbus` and mosquitto (its own configuration, `fieldbridge_bench::process::start_broker`:
 //! loopback, anonymous, `max_queued_messages 0`, `max_inflight_messages 256`, errors and warnings
-//! logged only). One QoS 1 rumqttc subscriber in this process, to `fieldbridge/#` and `spBv1.0/#`
-//! with `TCP_NODELAY`, measures every phase: it counts JSON sample messages (one sample each) and
-//! the metrics of Sparkplug DDATA, decoded with `fieldbridge_sparkplug::proto::Payload` (births,
-//! deaths and `$` topics are not samples), with their payload and topic bytes.
+//! logged only). One QoS 1 rumqttc subscriber, to `fieldbridge/#` and `spBv1.0/#` with
+//! `TCP_NODELAY`, measures every phase: it counts JSON sample messages (one sample each) and the
+//! metrics of Sparkplug DDATA, decoded with `fieldbridge_sparkplug::proto::Payload` (births,
+//! deaths and `$` topics are not samples), with their payload and topic bytes. It is a child
+//! process of its own (this binary run with the hidden `--subscriber PORT`), which the report asks
+//! for its totals over stdin and stdout (`sub_client`, `subscriber::child_main`).
+//!
+//! **Placement** (`pinning`). The design brief's target is "the broker, not the bridge, is the
+//! bottleneck": in a deployment the broker and the consumers run on other machines, not on the
+//! bridge's cores. With `--pin` (the default) the report reproduces that on two cores with
+//! `taskset`: the publisher side (this process, which is the bare publisher, the bridge and the
+//! simulator) on CPU 0, the broker side (mosquitto and the subscriber process) on CPU 1. The
+//! report prints the CPUs each process may use, read back from /proc. `--no-pin` lets every
+//! process run anywhere (the first version's method), where the bridge and the broker compete for
+//! the same cores.
 //!
 //! `--rounds` rounds (default 3) of, each phase followed by a quiet second:
 //!
-//! 1. **bridge, JSON**: the e2e_report's saturation load, `--sources` Modbus sources (default 4,
-//!    one TCP connection each to the simulator) of `--points` holding registers (default 125, one
-//!    read of the maximum size) polled every `--poll-ms` (default 10): 50,000 samples/s offered,
-//!    more than the broker path takes on a 2-core machine. JSON output (`format = "json"`).
+//! 1. **bridge, JSON**: `--sources` Modbus sources (default 4, one TCP connection each to the
+//!    simulator) of `--points` holding registers (default 125, one read of the maximum size)
+//!    polled every `--poll-ms` (default 5): 100,000 samples/s offered, more than either publisher
+//!    gets through the broker, so the bridge is never short of input. The bridge's metrics
+//!    endpoint shows it: the samples it took in (`fieldbridge_samples_in_total`) and the growth
+//!    of its outbox backlog (`fieldbridge_outbox_pending`) over the window; the report says when a
+//!    bridge window's backlog did not grow. JSON output (`format = "json"`).
 //! 2. **bridge, Sparkplug**: the same with `format = "sparkplug"`: group id = the site (`bench`),
 //!    edge node = the bridge id (`e2e`), one DDATA with one metric (by alias, with the bridge's
 //!    `seq` and the quality as properties) per sample on `spBv1.0/bench/DDATA/e2e/plc<n>`, QoS 1.
-//! 3. **bare rumqttc, Sparkplug payloads**: one rumqttc client, QoS 1, the bridge's in-flight
-//!    window (256), publishing as fast as it can the first 4,096 DDATA (topic and payload) the
-//!    subscriber received in round 1's Sparkplug window, cycling over them, as many messages as
-//!    the subscriber received in this round's Sparkplug window.
+//! 3. **bare rumqttc, Sparkplug payloads**: one rumqttc client in this process, QoS 1, the
+//!    bridge's in-flight window (256), publishing as fast as it can the first 4,096 DDATA (topic
+//!    and payload) the subscriber received in round 1's Sparkplug window, cycling over them, as
+//!    many messages as the subscriber received in this round's Sparkplug window.
 //! 4. **bare rumqttc, JSON payloads** (unless `--no-json-bare`): the same with the first 4,096
 //!    JSON sample messages of round 1's JSON window, as many as this round's JSON window had.
 //!
@@ -35,13 +49,18 @@
 //! arrival. Alternating rounds let load from elsewhere on the machine hit every side alike; the
 //! report gives each round's ratios and their medians.
 //!
-//! Measured: samples/s and sample messages/s received; mean payload bytes per sample (JSON: the
-//! sample message; Sparkplug: DDATA payload bytes per metric), topic bytes per message and MQTT
-//! PUBLISH bytes per sample, over every message of the windows; the CPU time of every process and
-//! of the whole machine in each window (/proc), the bridge's CPU per 1,000 samples, and its peak
-//! resident memory (VmRSS sampled every 100 ms, and VmHWM). The acceptance figure is the median
-//! of the rounds' bridge Sparkplug / bare Sparkplug ratios (target ≥ 0.90). Not measured:
-//! latency (`e2e_report` does it for JSON).
+//! Measured per phase: samples/s received (and, for the bridge, taken in and the backlog's
+//! growth); mean payload bytes per sample (JSON: the sample message; Sparkplug: DDATA payload
+//! bytes per metric), topic bytes per message and MQTT PUBLISH bytes per sample, over every
+//! message of the windows; the CPU of every process (bridge, simulator, this process, mosquitto,
+//! subscriber, and the rest of the machine) per 1,000 samples received, from /proc/PID/stat; how
+//! busy each core was (the `cpuN` lines of /proc/stat) and so which side was the bottleneck (the
+//! busier core, when one is at least 90 % busy; "both" when both are at 95 %); mosquitto's read
+//! calls and sleeps and the machine's TCP segments per 1,000 samples (how many messages a
+//! wake-up or a segment carries: the broker's cost per message depends on it); the bridge's
+//! peak resident memory (VmRSS every 100 ms, and VmHWM). The acceptance figure is the median of
+//! the rounds' bridge Sparkplug / bare Sparkplug ratios (target ≥ 0.90). Not measured: latency
+//! (`e2e_report` does it for JSON).
 //!
 //! The registers polled are the simulator's static scratch area (all zero), as in `e2e_report`:
 //! the values are the shortest in both formats.
