@@ -81,10 +81,11 @@ pub(crate) async fn bare_phase(
         bridge: None,
         simulator: env.sim_pid,
         broker: env.broker_pid,
+        subscriber: env.sub.pid(),
         ticks: env.ticks,
     };
-    env.rec.mark();
-    let before = env.rec.snapshot();
+    env.sub.mark();
+    let before = env.sub.snapshot();
     let cpu0 = pids.snapshot();
     let started = Instant::now();
     for i in 0..count {
@@ -100,7 +101,7 @@ pub(crate) async fn bare_phase(
         .and_then(Result::ok);
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut complete = true;
-    while env.rec.snapshot().since(&before).samples() < expected {
+    while env.sub.snapshot().since(&before).samples() < expected {
         if Instant::now() > deadline {
             complete = false;
             break;
@@ -111,7 +112,7 @@ pub(crate) async fn bare_phase(
     let _ = client.disconnect().await;
     let _ = driver.await;
 
-    let counts = env.rec.snapshot().since(&before);
+    let counts = env.sub.snapshot().since(&before);
     let secs = match counts.first_at {
         Some(first) if counts.last_at > first => (counts.last_at - first).as_secs_f64(),
         _ => f64::NAN,
@@ -126,5 +127,8 @@ pub(crate) async fn bare_phase(
         hwm: None,
         publish_rate: acked_at.map(|at| count as f64 / (at - started).as_secs_f64()),
         complete: complete && acked_at.is_some(),
+        polled: None,
+        backlog_growth: None,
+        bridge_cpus: None,
     }
 }

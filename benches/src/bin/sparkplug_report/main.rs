@@ -4,29 +4,43 @@
 //! with the same subscriber, in the same run; and the bytes a sample costs in each format.
 //!
 //! Run: `cargo build --release -p fieldbridge && cargo run --release -p fieldbridge-bench --bin
-//! sparkplug_report [-- OPTIONS]` (`--help` lists them). About 2 minutes with the defaults. As in
-//! `e2e_report`, the bridge is the release binary at `--bridge PATH`, else
+//! sparkplug_report [-- OPTIONS]` (`--help` lists them). About 2.5 minutes with the defaults. As
+//! in `e2e_report`, the bridge is the release binary at `--bridge PATH`, else
 //! `$CARGO_TARGET_DIR/release/fieldbridge`, run as a child process; so are `fieldbridge simulate
 //! modbus` and mosquitto (its own configuration, `fieldbridge_bench::process::start_broker`:
 //! loopback, anonymous, `max_queued_messages 0`, `max_inflight_messages 256`, errors and warnings
-//! logged only). One QoS 1 rumqttc subscriber in this process, to `fieldbridge/#` and `spBv1.0/#`
-//! with `TCP_NODELAY`, measures every phase: it counts JSON sample messages (one sample each) and
-//! the metrics of Sparkplug DDATA, decoded with `fieldbridge_sparkplug::proto::Payload` (births,
-//! deaths and `$` topics are not samples), with their payload and topic bytes.
+//! logged only). One QoS 1 rumqttc subscriber, to `fieldbridge/#` and `spBv1.0/#` with
+//! `TCP_NODELAY`, measures every phase: it counts JSON sample messages (one sample each) and the
+//! metrics of Sparkplug DDATA, decoded with `fieldbridge_sparkplug::proto::Payload` (births,
+//! deaths and `$` topics are not samples), with their payload and topic bytes. It is a child
+//! process of its own (this binary run with the hidden `--subscriber PORT`), which the report asks
+//! for its totals over stdin and stdout (`sub_client`, `subscriber::child_main`).
+//!
+//! **Placement** (`pinning`). The design brief's target is "the broker, not the bridge, is the
+//! bottleneck": in a deployment the broker and the consumers run on other machines, not on the
+//! bridge's cores. With `--pin` (the default) the report reproduces that on two cores with
+//! `taskset`: the publisher side (this process, which is the bare publisher, the bridge and the
+//! simulator) on CPU 0, the broker side (mosquitto and the subscriber process) on CPU 1. The
+//! report prints the CPUs each process may use, read back from /proc. `--no-pin` lets every
+//! process run anywhere (the first version's method), where the bridge and the broker compete for
+//! the same cores.
 //!
 //! `--rounds` rounds (default 3) of, each phase followed by a quiet second:
 //!
-//! 1. **bridge, JSON**: the e2e_report's saturation load, `--sources` Modbus sources (default 4,
-//!    one TCP connection each to the simulator) of `--points` holding registers (default 125, one
-//!    read of the maximum size) polled every `--poll-ms` (default 10): 50,000 samples/s offered,
-//!    more than the broker path takes on a 2-core machine. JSON output (`format = "json"`).
+//! 1. **bridge, JSON**: `--sources` Modbus sources (default 4, one TCP connection each to the
+//!    simulator) of `--points` holding registers (default 125, one read of the maximum size)
+//!    polled every `--poll-ms` (default 5): 100,000 samples/s offered, more than either publisher
+//!    gets through the broker, so the bridge is never short of input. The bridge's metrics
+//!    endpoint shows it: the samples it took in (`fieldbridge_samples_in_total`) and the growth
+//!    of its outbox backlog (`fieldbridge_outbox_pending`) over the window; the report says when a
+//!    bridge window's backlog did not grow. JSON output (`format = "json"`).
 //! 2. **bridge, Sparkplug**: the same with `format = "sparkplug"`: group id = the site (`bench`),
 //!    edge node = the bridge id (`e2e`), one DDATA with one metric (by alias, with the bridge's
 //!    `seq` and the quality as properties) per sample on `spBv1.0/bench/DDATA/e2e/plc<n>`, QoS 1.
-//! 3. **bare rumqttc, Sparkplug payloads**: one rumqttc client, QoS 1, the bridge's in-flight
-//!    window (256), publishing as fast as it can the first 4,096 DDATA (topic and payload) the
-//!    subscriber received in round 1's Sparkplug window, cycling over them, as many messages as
-//!    the subscriber received in this round's Sparkplug window.
+//! 3. **bare rumqttc, Sparkplug payloads**: one rumqttc client in this process, QoS 1, the
+//!    bridge's in-flight window (256), publishing as fast as it can the first 4,096 DDATA (topic
+//!    and payload) the subscriber received in round 1's Sparkplug window, cycling over them, as
+//!    many messages as the subscriber received in this round's Sparkplug window.
 //! 4. **bare rumqttc, JSON payloads** (unless `--no-json-bare`): the same with the first 4,096
 //!    JSON sample messages of round 1's JSON window, as many as this round's JSON window had.
 //!
@@ -35,13 +49,18 @@
 //! arrival. Alternating rounds let load from elsewhere on the machine hit every side alike; the
 //! report gives each round's ratios and their medians.
 //!
-//! Measured: samples/s and sample messages/s received; mean payload bytes per sample (JSON: the
-//! sample message; Sparkplug: DDATA payload bytes per metric), topic bytes per message and MQTT
-//! PUBLISH bytes per sample, over every message of the windows; the CPU time of every process and
-//! of the whole machine in each window (/proc), the bridge's CPU per 1,000 samples, and its peak
-//! resident memory (VmRSS sampled every 100 ms, and VmHWM). The acceptance figure is the median
-//! of the rounds' bridge Sparkplug / bare Sparkplug ratios (target ≥ 0.90). Not measured:
-//! latency (`e2e_report` does it for JSON).
+//! Measured per phase: samples/s received (and, for the bridge, taken in and the backlog's
+//! growth); mean payload bytes per sample (JSON: the sample message; Sparkplug: DDATA payload
+//! bytes per metric), topic bytes per message and MQTT PUBLISH bytes per sample, over every
+//! message of the windows; the CPU of every process (bridge, simulator, this process, mosquitto,
+//! subscriber, and the rest of the machine) per 1,000 samples received, from /proc/PID/stat; how
+//! busy each core was (the `cpuN` lines of /proc/stat) and so which side was the bottleneck (the
+//! busier core, when one is at least 90 % busy; "both" when both are at 95 %); mosquitto's read
+//! calls and sleeps and the machine's TCP segments per 1,000 samples (how many messages a
+//! wake-up or a segment carries: the broker's cost per message depends on it); the bridge's
+//! peak resident memory (VmRSS every 100 ms, and VmHWM). The acceptance figure is the median of
+//! the rounds' bridge Sparkplug / bare Sparkplug ratios (target ≥ 0.90). Not measured: latency
+//! (`e2e_report` does it for JSON).
 //!
 //! The registers polled are the simulator's static scratch area (all zero), as in `e2e_report`:
 //! the values are the shortest in both formats.
@@ -51,14 +70,14 @@
 mod args;
 mod bare;
 mod phases;
+mod pinning;
 mod report;
 mod resources;
+mod sub_client;
 mod subscriber;
 
 use std::process::Command;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fieldbridge_bench::process::{start_broker, wait_for_port, Proc};
 use fieldbridge_bench::procfs::clock_ticks;
@@ -66,8 +85,10 @@ use fieldbridge_bench::procfs::clock_ticks;
 use crate::args::{parse_args, Args};
 use crate::bare::bare_phase;
 use crate::phases::bridge_phase;
+use crate::pinning::{allowed_cpus, command_on, pin_pid, BROKER_CPU, PUBLISHER_CPU};
 use crate::report::{Round, Run};
-use crate::subscriber::{subscribe, wait_quiet, Format, Recorded};
+use crate::sub_client::SubscriberProc;
+use crate::subscriber::Format;
 
 /// First register polled: the simulator's scratch area (static, all zero).
 const FIRST_REGISTER: u16 = 200;
@@ -79,7 +100,7 @@ const BRIDGE_ID: &str = "e2e";
 #[derive(Debug)]
 struct Env {
     args: Args,
-    rec: Arc<Recorded>,
+    sub: SubscriberProc,
     broker_port: u16,
     broker_pid: u32,
     sim_port: u16,
@@ -88,8 +109,29 @@ struct Env {
     ticks: f64,
 }
 
+impl Env {
+    /// The core of the publisher side with `--pin`.
+    fn publisher_cpu(&self) -> Option<u32> {
+        self.args.pin.then_some(PUBLISHER_CPU)
+    }
+}
+
 fn main() {
+    // The subscriber process (`sub_client` starts it): `--subscriber PORT`, not in the usage.
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("--subscriber") {
+        let port = argv.get(2).and_then(|p| p.parse().ok()).unwrap_or_else(|| {
+            eprintln!("sparkplug_report: --subscriber needs the broker's port");
+            std::process::exit(2)
+        });
+        subscriber::child_main(port);
+    }
     let args = parse_args();
+    if args.pin {
+        // Before any thread starts: the runtime's threads, and the children started without
+        // taskset, inherit the publisher core.
+        pin_pid(std::process::id(), PUBLISHER_CPU);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -111,9 +153,18 @@ async fn run(args: Args) {
         .prefix("fb-spb-")
         .tempdir()
         .expect("temporary folder");
+    let (publisher_cpu, broker_cpu) = if args.pin {
+        (Some(PUBLISHER_CPU), Some(BROKER_CPU))
+    } else {
+        (None, None)
+    };
     let (broker, broker_port, version) = start_broker(dir.path(), "");
+    if let Some(cpu) = broker_cpu {
+        // mosquitto is one thread; nothing has connected to it yet.
+        pin_pid(broker.pid(), cpu);
+    }
     let sim_port = fieldbridge_tests::free_port();
-    let mut command = Command::new(&args.bridge);
+    let mut command: Command = command_on(publisher_cpu, &args.bridge);
     command.args([
         "simulate",
         "modbus",
@@ -122,19 +173,24 @@ async fn run(args: Args) {
     ]);
     let sim = Proc::spawn("simulator", command, &dir.path().join("simulator.log"));
     wait_for_port(sim_port, "the simulator");
-
-    let rec = Arc::new(Recorded::default());
-    subscribe(broker_port, Instant::now(), rec.clone()).await;
+    let sub = SubscriberProc::start(broker_port, broker_cpu, &dir.path().join("subscriber.log"));
     let env = Env {
         broker_pid: broker.pid(),
         sim_pid: sim.pid(),
         args,
-        rec,
+        sub,
         broker_port,
         sim_port,
         dir,
         ticks: clock_ticks(),
     };
+    let affinity = format!(
+        "bench (bare publisher) {}, simulator {}, mosquitto {}, subscriber {}",
+        allowed_cpus(std::process::id()),
+        allowed_cpus(env.sim_pid),
+        allowed_cpus(env.broker_pid),
+        allowed_cpus(env.sub.pid()),
+    );
 
     let a = &env.args;
     let mut json_payloads: Vec<(String, Vec<u8>)> = Vec::new();
@@ -156,12 +212,12 @@ async fn run(args: Args) {
         let n = usize::try_from(sparkplug.counts.ddata_messages).unwrap_or(usize::MAX);
         eprintln!("round {round}: bare publisher, {n} DDATA");
         let bare_sparkplug = bare_phase(&env, Format::Sparkplug, &ddata_payloads, n).await;
-        wait_quiet(&env.rec, Duration::from_millis(500)).await;
+        env.sub.wait_quiet(Duration::from_millis(500)).await;
         let bare_json = if a.json_bare {
             let n = usize::try_from(json.counts.json_messages).unwrap_or(usize::MAX);
             eprintln!("round {round}: bare publisher, {n} JSON samples");
             let b = bare_phase(&env, Format::Json, &json_payloads, n).await;
-            wait_quiet(&env.rec, Duration::from_millis(500)).await;
+            env.sub.wait_quiet(Duration::from_millis(500)).await;
             Some(b)
         } else {
             None
@@ -178,11 +234,13 @@ async fn run(args: Args) {
         broker_version: &version,
         load_before,
         load_after: load_average(),
+        affinity,
         json_payloads: &json_payloads,
         ddata_payloads: &ddata_payloads,
     };
     report::print(&env, &run, &rounds);
-    env.rec.stopping.store(true, Ordering::Relaxed);
+    let Env { sub, .. } = env;
+    sub.stop();
     drop(sim);
     drop(broker);
 }

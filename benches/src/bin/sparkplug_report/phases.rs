@@ -6,9 +6,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use fieldbridge_bench::process::Proc;
+use fieldbridge_bench::scrape::{http_get, metric_sum};
 
+use crate::pinning::{allowed_cpus, command_on};
 use crate::resources::{status_bytes, Cpu, Pids, RssSampler};
-use crate::subscriber::{wait_quiet, Counts, Format, PREFIX};
+use crate::subscriber::{Counts, Format, PREFIX};
 use crate::{Env, BRIDGE_ID, FIRST_REGISTER, SITE};
 
 /// Sample messages kept from the first window of each format for the bare publisher: enough to
@@ -38,6 +40,13 @@ pub(crate) struct PhaseResult {
     /// Bare publisher: messages PUBACKed per second, and whether the subscriber got them all.
     pub(crate) publish_rate: Option<f64>,
     pub(crate) complete: bool,
+    /// Bridge: the samples it took in from its sources per second in the window
+    /// (`fieldbridge_samples_in_total`), and how fast its outbox backlog grew, samples per second
+    /// (`fieldbridge_outbox_pending`): positive when the bridge cannot publish all it reads.
+    pub(crate) polled: Option<f64>,
+    pub(crate) backlog_growth: Option<f64>,
+    /// Bridge: the CPUs its threads may run on.
+    pub(crate) bridge_cpus: Option<String>,
 }
 
 impl PhaseResult {
@@ -51,11 +60,6 @@ impl PhaseResult {
     /// Samples received per second.
     pub(crate) fn rate(&self) -> f64 {
         self.counts.samples() as f64 / self.secs
-    }
-
-    /// Sample messages received per second.
-    pub(crate) fn message_rate(&self) -> f64 {
-        self.counts.sample_messages() as f64 / self.secs
     }
 
     fn per(numerator: u64, denominator: u64) -> f64 {
@@ -76,15 +80,6 @@ impl PhaseResult {
         }
     }
 
-    /// Mean topic bytes per message of the phase's format.
-    pub(crate) fn topic_per_message(&self) -> f64 {
-        let c = &self.counts;
-        match self.format {
-            Format::Json => Self::per(c.json_topic, c.json_messages),
-            Format::Sparkplug => Self::per(c.ddata_topic, c.ddata_messages),
-        }
-    }
-
     /// Mean MQTT PUBLISH bytes per sample (fixed header, topic, packet id and payload).
     pub(crate) fn wire_per_sample(&self) -> f64 {
         let c = &self.counts;
@@ -94,15 +89,20 @@ impl PhaseResult {
         }
     }
 
-    /// Bridge CPU milliseconds per 1,000 samples received.
-    pub(crate) fn bridge_ms_per_1000(&self) -> f64 {
-        self.cpu.bridge * 1e6 / self.counts.samples() as f64
+    /// CPU milliseconds per 1,000 samples received of a process's `seconds` in the window.
+    pub(crate) fn ms_per_1000(&self, seconds: f64) -> f64 {
+        seconds * 1e6 / self.counts.samples() as f64
+    }
+
+    /// How busy core `n` was in the window, 0 to 1.
+    pub(crate) fn core_busy(&self, n: u32) -> f64 {
+        self.cpu.core(n) / self.secs
     }
 }
 
 /// The configuration of a bridge phase: the e2e_report's saturation load (`--sources` Modbus
 /// sources of `--points` holding registers polled every `--poll-ms`, no heartbeat), in `format`.
-fn bridge_config(env: &Env, data_dir: &Path, format: Format) -> String {
+fn bridge_config(env: &Env, data_dir: &Path, format: Format, metrics_port: u16) -> String {
     let a = &env.args;
     let format = match format {
         Format::Json => "json",
@@ -112,7 +112,8 @@ fn bridge_config(env: &Env, data_dir: &Path, format: Format) -> String {
         "[bridge]\nid = \"{BRIDGE_ID}\"\nsite = \"{SITE}\"\ndata_dir = \"{}\"\n\n\
          [mqtt]\nurl = \"mqtt://127.0.0.1:{}\"\nprefix = \"{PREFIX}\"\nformat = \"{format}\"\n\
          reconnect_min = \"100ms\"\nreconnect_max = \"1s\"\n\n\
-         [outbox]\nsync = \"{}\"\n\n[log]\nlevel = \"warn\"\n\n",
+         [outbox]\nsync = \"{}\"\n\n[log]\nlevel = \"warn\"\n\n\
+         [metrics]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n",
         data_dir.display(),
         env.broker_port,
         a.sync
@@ -135,6 +136,15 @@ fn bridge_config(env: &Env, data_dir: &Path, format: Format) -> String {
     c
 }
 
+/// The bridge's samples taken in and its outbox backlog, from its metrics endpoint.
+fn intake(metrics_port: u16) -> (f64, f64) {
+    let body = http_get(metrics_port, "/metrics");
+    (
+        metric_sum(&body, "fieldbridge_samples_in_total", ""),
+        metric_sum(&body, "fieldbridge_outbox_pending", ""),
+    )
+}
+
 /// Runs the bridge in `format` at saturation and measures `--secs` after `--warmup-secs`; with
 /// `capture`, also returns the first [`CAPTURE`] sample messages of the window.
 pub(crate) async fn bridge_phase(
@@ -148,10 +158,14 @@ pub(crate) async fn bridge_phase(
         .tempdir_in(env.dir.path())
         .expect("bridge folder");
     let config = dir.path().join("bridge.toml");
-    std::fs::write(&config, bridge_config(env, &dir.path().join("var"), format))
-        .expect("write the bridge configuration");
-    let before = env.rec.snapshot().sample_messages();
-    let mut command = Command::new(&env.args.bridge);
+    let metrics_port = fieldbridge_tests::free_port();
+    std::fs::write(
+        &config,
+        bridge_config(env, &dir.path().join("var"), format, metrics_port),
+    )
+    .expect("write the bridge configuration");
+    let before = env.sub.snapshot().sample_messages();
+    let mut command = command_on(env.publisher_cpu(), &env.args.bridge);
     command
         .args(["run", "--config"])
         .arg(&config)
@@ -160,7 +174,7 @@ pub(crate) async fn bridge_phase(
     let rss = RssSampler::start(bridge.pid());
 
     let deadline = Instant::now() + Duration::from_secs(15);
-    while env.rec.snapshot().sample_messages() == before {
+    while env.sub.snapshot().sample_messages() == before {
         if Instant::now() > deadline {
             panic!(
                 "no samples from the bridge within 15 s; its log:\n{}",
@@ -175,8 +189,10 @@ pub(crate) async fn bridge_phase(
         bridge: Some(bridge.pid()),
         simulator: env.sim_pid,
         broker: env.broker_pid,
+        subscriber: env.sub.pid(),
         ticks: env.ticks,
     };
+    let bridge_cpus = allowed_cpus(bridge.pid());
     let secs = env.args.secs;
     let perf_child = perf.map(|file| {
         let mut c = Command::new("perf");
@@ -190,17 +206,19 @@ pub(crate) async fn bridge_phase(
         Proc::spawn("perf", c, &env.dir.path().join("perf.log"))
     });
     if capture {
-        env.rec.start_capture(format, CAPTURE);
+        env.sub.start_capture(format, CAPTURE);
     }
+    let intake0 = intake(metrics_port);
     let cpu0 = pids.snapshot();
-    let counts0 = env.rec.snapshot();
+    let counts0 = env.sub.snapshot();
     let from = Instant::now();
     tokio::time::sleep(Duration::from_secs(secs)).await;
-    let counts1 = env.rec.snapshot();
+    let counts1 = env.sub.snapshot();
     let cpu1 = pids.snapshot();
     let window = from.elapsed().as_secs_f64();
+    let intake1 = intake(metrics_port);
     let captured = if capture {
-        env.rec.take_capture()
+        env.sub.take_capture()
     } else {
         Vec::new()
     };
@@ -211,7 +229,7 @@ pub(crate) async fn bridge_phase(
     let hwm = status_bytes(bridge.pid(), "VmHWM");
     bridge.terminate(Duration::from_secs(10));
     let rss_peak = rss.finish();
-    wait_quiet(&env.rec, Duration::from_secs(1)).await;
+    env.sub.wait_quiet(Duration::from_secs(1)).await;
 
     let result = PhaseResult {
         publisher: Publisher::Bridge,
@@ -223,6 +241,9 @@ pub(crate) async fn bridge_phase(
         hwm,
         publish_rate: None,
         complete: true,
+        polled: Some((intake1.0 - intake0.0) / window),
+        backlog_growth: Some((intake1.1 - intake0.1) / window),
+        bridge_cpus: Some(bridge_cpus),
     };
     (result, captured)
 }

@@ -5,9 +5,14 @@ use fieldbridge_bench::report::thousands;
 use fieldbridge_sparkplug::proto::Payload;
 use prost::Message as _;
 
-use crate::phases::{PhaseResult, Publisher};
+use crate::phases::PhaseResult;
+use crate::pinning::{BROKER_CPU, PUBLISHER_CPU};
 use crate::subscriber::Counts;
 use crate::Env;
+
+/// A core this busy or more is saturated; below [`IDLE_ENOUGH`] on both, neither side limits.
+const SATURATED: f64 = 0.95;
+const IDLE_ENOUGH: f64 = 0.90;
 
 /// One round: the bridge in both formats, the bare publisher of Sparkplug payloads and, unless
 /// `--no-json-bare`, of JSON payloads.
@@ -25,6 +30,8 @@ pub(crate) struct Run<'a> {
     pub(crate) broker_version: &'a str,
     pub(crate) load_before: String,
     pub(crate) load_after: String,
+    /// The CPUs each long-lived process may run on.
+    pub(crate) affinity: String,
     pub(crate) json_payloads: &'a [(String, Vec<u8>)],
     pub(crate) ddata_payloads: &'a [(String, Vec<u8>)],
 }
@@ -36,30 +43,63 @@ fn mib(bytes: Option<u64>) -> String {
     )
 }
 
-fn row(round: usize, r: &PhaseResult) -> String {
-    let secs = r.secs;
+fn opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), thousands)
+}
+
+/// The CPU milliseconds per 1,000 samples of each process and of the rest of the machine:
+/// bridge / simulator / bench / mosquitto / subscriber / other.
+fn cpu_per_1000(r: &PhaseResult) -> [f64; 6] {
     let c = &r.cpu;
+    [
+        c.bridge,
+        c.simulator,
+        c.bench,
+        c.broker,
+        c.subscriber,
+        c.other(),
+    ]
+    .map(|s| r.ms_per_1000(s))
+}
+
+/// Which side limited a phase, from how busy each core was; with `--no-pin` the cores say
+/// nothing about the sides, only whether the machine was full.
+fn bottleneck(r: &PhaseResult, pinned: bool) -> &'static str {
+    let (p, b) = (r.core_busy(PUBLISHER_CPU), r.core_busy(BROKER_CPU));
+    if !pinned {
+        return if p.min(b) >= SATURATED {
+            "machine (unpinned)"
+        } else {
+            "– (unpinned)"
+        };
+    }
+    if p.max(b) < IDLE_ENOUGH {
+        "neither"
+    } else if p.min(b) >= SATURATED {
+        "both"
+    } else if p >= b {
+        "publisher (CPU 0)"
+    } else {
+        "broker (CPU 1)"
+    }
+}
+
+fn row(round: usize, r: &PhaseResult, pinned: bool) -> String {
     let mut name = r.name();
     if !r.complete {
         name.push_str(" (INCOMPLETE: not every message arrived)");
     }
+    let cpu = cpu_per_1000(r).map(|v| format!("{v:.1}")).join(" / ");
     format!(
-        "| {round} | {name} | {} | {} | {:.1} | {:.1} | {:.1} | {} | {:.2} / {:.2} / {:.2} / {:.2} | {:.2} ({:.2}) | {} / {} |",
+        "| {round} | {name} | {} | {} | {} | {:.1} | {:.1} | {cpu} | {:.0} / {:.0} | {} | {} / {} |",
         thousands(r.rate()),
-        thousands(r.message_rate()),
+        opt(r.polled),
+        opt(r.backlog_growth),
         r.payload_per_sample(),
-        r.topic_per_message(),
         r.wire_per_sample(),
-        match r.publisher {
-            Publisher::Bridge => format!("{:.1}", r.bridge_ms_per_1000()),
-            Publisher::Bare => "–".to_owned(),
-        },
-        c.bridge / secs,
-        c.simulator / secs,
-        c.broker / secs,
-        c.bench / secs,
-        c.machine / secs,
-        c.other() / secs,
+        100.0 * r.core_busy(PUBLISHER_CPU),
+        100.0 * r.core_busy(BROKER_CPU),
+        bottleneck(r, pinned),
         mib(r.rss_peak),
         mib(r.hwm),
     )
@@ -129,8 +169,27 @@ fn describe_ddata(payload: &[u8]) -> String {
     )
 }
 
-/// Prints the report of a run.
-pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
+/// The phases of one kind across the rounds.
+fn kinds(rounds: &[Round]) -> Vec<(&'static str, Vec<&PhaseResult>)> {
+    let mut k = vec![
+        ("bridge JSON", rounds.iter().map(|r| &r.json).collect()),
+        (
+            "bridge Sparkplug",
+            rounds.iter().map(|r| &r.sparkplug).collect(),
+        ),
+        (
+            "bare Sparkplug",
+            rounds.iter().map(|r| &r.bare_sparkplug).collect(),
+        ),
+    ];
+    let bare_json: Vec<&PhaseResult> = rounds.iter().filter_map(|r| r.bare_json.as_ref()).collect();
+    if !bare_json.is_empty() {
+        k.push(("bare JSON", bare_json));
+    }
+    k
+}
+
+fn print_header(env: &Env, run: &Run<'_>, rounds: &[Round], offered: f64) {
     let a = &env.args;
     let topics = |p: &[(String, Vec<u8>)]| {
         p.iter()
@@ -138,18 +197,35 @@ pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
             .collect::<std::collections::HashSet<_>>()
             .len()
     };
-    let offered = f64::from(a.sources) * f64::from(a.points) * 1000.0 / a.poll_ms as f64;
     println!();
     println!("fieldbridge Sparkplug B report");
     println!(
         "broker: {} on 127.0.0.1 (max_queued_messages 0, max_inflight_messages 256); bridge: {}; \
-         outbox sync \"{}\"; nproc {}; load average before {} / after {}",
+         outbox sync \"{}\"; CPUs {}; load average before {} / after {}",
         run.broker_version,
         a.bridge.display(),
         a.sync,
-        std::thread::available_parallelism().map_or(0, usize::from),
+        std::fs::read_to_string("/proc/stat").map_or(0, |t| t
+            .lines()
+            .filter(|l| l.starts_with("cpu"))
+            .count()
+            - 1),
         run.load_before,
         run.load_after,
+    );
+    let bridge_cpus = rounds
+        .first()
+        .and_then(|r| r.json.bridge_cpus.clone())
+        .unwrap_or_default();
+    println!(
+        "placement: {}; allowed CPUs: {}, bridge {bridge_cpus}",
+        if a.pin {
+            "--pin: publisher side (bench with its bare publisher, bridge, simulator) on CPU 0, \
+             broker side (mosquitto, subscriber) on CPU 1"
+        } else {
+            "--no-pin: every process on any CPU"
+        },
+        run.affinity,
     );
     println!(
         "load: {} sources x {} holding registers every {} ms ({} samples/s offered); window {} s \
@@ -182,18 +258,25 @@ pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
     }
     println!();
     println!(
-        "| round | phase | samples/s | messages/s | payload B/sample | topic B/message | PUBLISH B/sample | bridge CPU ms/1000 samples | CPU cores: bridge / simulator / mosquitto / bench | CPU cores: machine (other) | bridge RSS peak / VmHWM MiB |"
+        "| round | phase | samples/s received | samples/s taken in | outbox backlog growth samples/s | payload B/sample | PUBLISH B/sample | CPU ms per 1,000 samples: bridge / simulator / bench / mosquitto / subscriber / other | busy %: CPU 0 / CPU 1 | bottleneck | bridge RSS peak / VmHWM MiB |"
     );
-    println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
     for (i, r) in rounds.iter().enumerate() {
-        println!("{}", row(i + 1, &r.json));
-        println!("{}", row(i + 1, &r.sparkplug));
-        println!("{}", row(i + 1, &r.bare_sparkplug));
+        println!("{}", row(i + 1, &r.json, a.pin));
+        println!("{}", row(i + 1, &r.sparkplug, a.pin));
+        println!("{}", row(i + 1, &r.bare_sparkplug, a.pin));
         if let Some(b) = &r.bare_json {
-            println!("{}", row(i + 1, b));
+            println!("{}", row(i + 1, b, a.pin));
         }
     }
     println!();
+}
+
+/// Prints the report of a run.
+pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
+    let a = &env.args;
+    let offered = f64::from(a.sources) * f64::from(a.points) * 1000.0 / a.poll_ms as f64;
+    print_header(env, run, rounds, offered);
 
     let mut spb_ratios = Vec::new();
     let mut json_ratios = Vec::new();
@@ -201,14 +284,14 @@ pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
         let spb = r.sparkplug.rate() / r.bare_sparkplug.rate();
         spb_ratios.push(spb);
         let mut line = format!(
-            "round {}: Sparkplug / bare Sparkplug = {spb:.2} ({} / {} samples/s; bare: PUBACKed \
-             at {}/s)",
+            "round {}: Sparkplug / bare Sparkplug = {spb:.2} ({} / {} samples/s; bridge took in \
+             {}/s, outbox backlog {:+.0}/s; bare: PUBACKed at {}/s)",
             i + 1,
             thousands(r.sparkplug.rate()),
             thousands(r.bare_sparkplug.rate()),
-            r.bare_sparkplug
-                .publish_rate
-                .map_or_else(|| "–".to_owned(), thousands)
+            opt(r.sparkplug.polled),
+            r.sparkplug.backlog_growth.unwrap_or(f64::NAN),
+            opt(r.bare_sparkplug.publish_rate),
         );
         if let Some(b) = &r.bare_json {
             let json = r.json.rate() / b.rate();
@@ -241,9 +324,21 @@ pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
     );
     let spb = median(spb_ratios);
     println!(
-        "Sparkplug / bare Sparkplug publisher, median of the rounds' ratios: {spb:.2} (target ≥ 0.90: {})",
-        if spb >= 0.9 { "met" } else { "NOT met" }
+        "Sparkplug / bare Sparkplug publisher, median of the rounds' ratios: {spb:.2} (target ≥ \
+         0.90: {}; {})",
+        if spb >= 0.9 { "met" } else { "NOT met" },
+        if a.pin {
+            "pinned: publisher side on CPU 0, broker side on CPU 1"
+        } else {
+            "unpinned"
+        }
     );
+    if !json_ratios.is_empty() {
+        println!(
+            "JSON / bare JSON publisher, median of the rounds' ratios: {:.2}",
+            median(json_ratios)
+        );
+    }
     let bare_spb = med(&|r| Some(r.bare_sparkplug.rate()));
     if bare_spb > offered {
         println!(
@@ -254,12 +349,24 @@ pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
             offered / bare_spb
         );
     }
-    if !json_ratios.is_empty() {
-        println!(
-            "JSON / bare JSON publisher, median of the rounds' ratios: {:.2}",
-            median(json_ratios)
-        );
-    }
+    let starved = rounds
+        .iter()
+        .flat_map(|r| [&r.json, &r.sparkplug])
+        .filter(|p| p.backlog_growth.is_some_and(|g| g <= 0.0))
+        .count();
+    println!(
+        "saturation: {}",
+        if starved == 0 {
+            "the bridge's outbox backlog grew in every bridge window (it took in more than it \
+             published)"
+                .to_owned()
+        } else {
+            format!(
+                "in {starved} bridge window(s) the outbox backlog did NOT grow: the bridge was \
+                 short of input there, not at saturation"
+            )
+        }
+    );
 
     let json: Vec<&PhaseResult> = rounds.iter().map(|r| &r.json).collect();
     let sparkplug: Vec<&PhaseResult> = rounds.iter().map(|r| &r.sparkplug).collect();
@@ -281,10 +388,64 @@ pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
         per(j.json_wire, j.json_messages),
         per(s.ddata_wire, s.ddata_metrics),
     );
+    let kinds = kinds(rounds);
+    let cpu: Vec<String> = kinds
+        .iter()
+        .map(|(name, phases)| {
+            let m: Vec<String> = (0..6)
+                .map(|k| {
+                    let v = median(phases.iter().map(|p| cpu_per_1000(p)[k]).collect());
+                    format!("{v:.1}")
+                })
+                .collect();
+            format!("{name} {}", m.join(" / "))
+        })
+        .collect();
     println!(
-        "bridge CPU per 1,000 samples, median: JSON {:.1} ms, Sparkplug {:.1} ms",
-        med(&|r| Some(r.json.bridge_ms_per_1000())),
-        med(&|r| Some(r.sparkplug.bridge_ms_per_1000())),
+        "CPU ms per 1,000 samples, medians (bridge / simulator / bench / mosquitto / subscriber / \
+         other): {}",
+        cpu.join("; ")
+    );
+    let busy: Vec<String> = kinds
+        .iter()
+        .map(|(name, phases)| {
+            let core = |n| median(phases.iter().map(|p| 100.0 * p.core_busy(n)).collect());
+            let sides: Vec<&str> = phases.iter().map(|p| bottleneck(p, a.pin)).collect();
+            format!(
+                "{name} {:.0} / {:.0} % ({})",
+                core(PUBLISHER_CPU),
+                core(BROKER_CPU),
+                sides.join(", ")
+            )
+        })
+        .collect();
+    println!(
+        "busy CPU 0 / CPU 1, medians (bottleneck of each round): {}",
+        busy.join("; ")
+    );
+    let calls: Vec<String> = kinds
+        .iter()
+        .map(|(name, phases)| {
+            let m = |f: &dyn Fn(&PhaseResult) -> f64| {
+                median(
+                    phases
+                        .iter()
+                        .map(|p| f(p) * 1000.0 / p.counts.samples() as f64)
+                        .collect(),
+                )
+            };
+            format!(
+                "{name} {:.0} / {:.0} / {:.0}",
+                m(&|p| p.cpu.broker_reads),
+                m(&|p| p.cpu.broker_sleeps),
+                m(&|p| p.cpu.tcp_segments)
+            )
+        })
+        .collect();
+    println!(
+        "per 1,000 samples, medians: mosquitto read calls / mosquitto sleeps (voluntary context \
+         switches) / TCP segments sent (all loopback connections): {}",
+        calls.join("; ")
     );
     println!(
         "Sparkplug windows: {} births (NBIRTH/DBIRTH, not counted as samples), {} undecodable DDATA, \

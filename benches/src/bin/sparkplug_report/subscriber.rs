@@ -1,7 +1,12 @@
 //! The subscriber that measures every phase: it counts samples of both formats (JSON sample
 //! messages; the metrics of Sparkplug DDATA, decoded with the Sparkplug crate's schema) and their
 //! bytes, and keeps the first payloads of a window for the bare publisher.
+//!
+//! It runs in a child process of its own (`sparkplug_report --subscriber PORT`, [`child_main`]),
+//! so that it can be pinned to the broker's core: the report asks it for its running totals over
+//! its stdin and stdout, one line each way ([`crate::sub_client`] is the other end).
 
+use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -9,6 +14,7 @@ use std::time::{Duration, Instant};
 use fieldbridge_sparkplug::proto::Payload;
 use prost::Message as _;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use serde_json::{json, Value};
 
 /// The JSON topics' first level (`[mqtt] prefix`).
 pub(crate) const PREFIX: &str = "fieldbridge";
@@ -83,6 +89,49 @@ impl Counts {
             last_at: self.last_at,
         }
     }
+
+    /// The counts as a JSON object (arrival times in µs since the subscriber started).
+    pub(crate) fn to_json(self) -> Value {
+        let us = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        json!({
+            "json_messages": self.json_messages,
+            "json_payload": self.json_payload,
+            "json_topic": self.json_topic,
+            "json_wire": self.json_wire,
+            "ddata_messages": self.ddata_messages,
+            "ddata_metrics": self.ddata_metrics,
+            "ddata_payload": self.ddata_payload,
+            "ddata_topic": self.ddata_topic,
+            "ddata_wire": self.ddata_wire,
+            "births": self.births,
+            "undecodable": self.undecodable,
+            "first_at_us": self.first_at.map(us),
+            "last_at_us": us(self.last_at),
+        })
+    }
+
+    /// The counts of [`Counts::to_json`]'s object; a missing field reads as zero.
+    pub(crate) fn from_json(v: &Value) -> Counts {
+        let n = |key: &str| v.get(key).and_then(Value::as_u64).unwrap_or(0);
+        Counts {
+            json_messages: n("json_messages"),
+            json_payload: n("json_payload"),
+            json_topic: n("json_topic"),
+            json_wire: n("json_wire"),
+            ddata_messages: n("ddata_messages"),
+            ddata_metrics: n("ddata_metrics"),
+            ddata_payload: n("ddata_payload"),
+            ddata_topic: n("ddata_topic"),
+            ddata_wire: n("ddata_wire"),
+            births: n("births"),
+            undecodable: n("undecodable"),
+            first_at: v
+                .get("first_at_us")
+                .and_then(Value::as_u64)
+                .map(Duration::from_micros),
+            last_at: Duration::from_micros(n("last_at_us")),
+        }
+    }
 }
 
 /// Payloads kept for the bare publisher: the first `limit` sample messages of one format.
@@ -100,12 +149,12 @@ struct State {
 }
 
 #[derive(Debug, Default)]
-pub(crate) struct Recorded {
+struct Recorded {
     state: Mutex<State>,
     /// Every message, samples or not: to tell when the broker has gone quiet.
     all: AtomicU64,
     /// The report is done: the broker going away is expected.
-    pub(crate) stopping: AtomicBool,
+    stopping: AtomicBool,
 }
 
 impl Recorded {
@@ -115,17 +164,17 @@ impl Recorded {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub(crate) fn snapshot(&self) -> Counts {
+    fn snapshot(&self) -> Counts {
         self.lock().counts
     }
 
     /// Forgets the first arrival: the next sample message sets it again.
-    pub(crate) fn mark(&self) {
+    fn mark(&self) {
         self.lock().counts.first_at = None;
     }
 
     /// Starts keeping the next `limit` sample messages of `format`.
-    pub(crate) fn start_capture(&self, format: Format, limit: usize) {
+    fn start_capture(&self, format: Format, limit: usize) {
         self.lock().capture = Some(Capture {
             format,
             limit,
@@ -134,7 +183,7 @@ impl Recorded {
     }
 
     /// Stops keeping payloads; returns those kept.
-    pub(crate) fn take_capture(&self) -> Vec<(String, Vec<u8>)> {
+    fn take_capture(&self) -> Vec<(String, Vec<u8>)> {
         self.lock()
             .capture
             .take()
@@ -232,7 +281,7 @@ fn record(rec: &Recorded, at: Duration, topic: &str, payload: &[u8]) {
 
 /// Connects a QoS 1 subscriber to the JSON topics and the Sparkplug namespace, and records every
 /// message until the process ends. Returns once the SUBACK arrived.
-pub(crate) async fn subscribe(port: u16, start: Instant, rec: Arc<Recorded>) {
+async fn subscribe(port: u16, start: Instant, rec: Arc<Recorded>) {
     let mut options = MqttOptions::new(
         format!("spb-report-sub-{}", std::process::id()),
         "127.0.0.1",
@@ -283,20 +332,88 @@ pub(crate) async fn subscribe(port: u16, start: Instant, rec: Arc<Recorded>) {
         .expect("subscriber task alive");
 }
 
-/// Waits until no message at all arrived for `quiet`.
-pub(crate) async fn wait_quiet(rec: &Recorded, quiet: Duration) {
-    let mut last = rec.all.load(Ordering::Relaxed);
-    let mut since = Instant::now();
-    loop {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let now = rec.all.load(Ordering::Relaxed);
-        if now != last {
-            last = now;
-            since = Instant::now();
-        } else if since.elapsed() >= quiet {
-            return;
-        }
+/// Lowercase hexadecimal of `bytes` (captured payloads travel to the report as JSON strings).
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of [`to_hex`]'s string; `None` when it is not one.
+pub(crate) fn from_hex(text: &str) -> Option<Vec<u8>> {
+    let t = text.as_bytes();
+    if !t.len().is_multiple_of(2) {
+        return None;
     }
+    t.chunks(2)
+        .map(|p| {
+            let d = |c: u8| char::from(c).to_digit(16);
+            Some(u8::try_from(d(p[0])? * 16 + d(p[1])?).unwrap_or(0))
+        })
+        .collect()
+}
+
+/// The answer to one command line of the report (see [`crate::sub_client`]); `None` ends the
+/// process.
+fn answer(rec: &Recorded, command: &str) -> Option<Value> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    Some(match words.as_slice() {
+        ["counts"] => rec.snapshot().to_json(),
+        ["all"] => json!(rec.all.load(Ordering::Relaxed)),
+        ["mark"] => {
+            rec.mark();
+            json!("ok")
+        }
+        ["capture", format, limit] => {
+            let format = if *format == "json" {
+                Format::Json
+            } else {
+                Format::Sparkplug
+            };
+            rec.start_capture(format, limit.parse().unwrap_or(0));
+            json!("ok")
+        }
+        ["take"] => Value::Array(
+            rec.take_capture()
+                .into_iter()
+                .map(|(topic, payload)| json!([topic, to_hex(&payload)]))
+                .collect(),
+        ),
+        ["stop"] => {
+            rec.stopping.store(true, Ordering::Relaxed);
+            return None;
+        }
+        _ => json!({ "error": format!("unknown command {command:?}") }),
+    })
+}
+
+/// The subscriber process: subscribes to the broker on loopback `port`, says `ready` on stdout,
+/// then answers the report's commands (one line in, one JSON line out) until `stop` or the end of
+/// its stdin. Single-threaded: the MQTT client on the main thread, the commands on another.
+pub(crate) fn child_main(port: u16) -> ! {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let rec = Arc::new(Recorded::default());
+    runtime.block_on(subscribe(port, Instant::now(), rec.clone()));
+    let server = rec.clone();
+    std::thread::spawn(move || {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "\"ready\"");
+        let _ = out.flush();
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            let Some(reply) = answer(&server, &line) else {
+                break;
+            };
+            if writeln!(out, "{reply}").and_then(|()| out.flush()).is_err() {
+                break;
+            }
+        }
+        server.stopping.store(true, Ordering::Relaxed);
+        std::process::exit(0);
+    });
+    runtime.block_on(std::future::pending::<()>());
+    std::process::exit(0)
 }
 
 #[cfg(test)]
@@ -339,5 +456,56 @@ mod tests {
             classify("fieldbridge/bench/plc0/$state", b"{}"),
             Kind::Other
         ));
+    }
+
+    #[test]
+    fn counts_and_payloads_survive_the_trip_to_the_report() {
+        let c = Counts {
+            json_messages: 7,
+            ddata_metrics: 3,
+            ddata_wire: 1 << 40,
+            first_at: Some(Duration::from_micros(1_234_567)),
+            last_at: Duration::from_micros(9_876_543),
+            ..Default::default()
+        };
+        let back = Counts::from_json(&serde_json::from_str(&c.to_json().to_string()).unwrap());
+        assert_eq!(back.json_messages, 7);
+        assert_eq!(back.ddata_metrics, 3);
+        assert_eq!(back.ddata_wire, 1 << 40);
+        assert_eq!(back.first_at, c.first_at);
+        assert_eq!(back.last_at, c.last_at);
+        let payload = [0x00, 0x7f, 0x80, 0xff, 0x12];
+        assert_eq!(to_hex(&payload), "007f80ff12");
+        assert_eq!(from_hex(&to_hex(&payload)).as_deref(), Some(&payload[..]));
+        assert_eq!(from_hex("0g"), None);
+        assert_eq!(from_hex("abc"), None);
+    }
+
+    #[test]
+    fn the_subscriber_answers_the_reports_commands_and_stops_on_stop() {
+        let rec = Recorded::default();
+        record(
+            &rec,
+            Duration::from_millis(5),
+            "fieldbridge/bench/plc0/r1",
+            b"{}",
+        );
+        assert_eq!(answer(&rec, "all"), Some(json!(1)));
+        assert_eq!(answer(&rec, "counts").unwrap()["json_messages"], json!(1));
+        assert_eq!(answer(&rec, "capture json 2"), Some(json!("ok")));
+        record(
+            &rec,
+            Duration::from_millis(6),
+            "fieldbridge/bench/plc0/r2",
+            b"{\"v\":1}",
+        );
+        let taken = answer(&rec, "take").unwrap();
+        assert_eq!(
+            taken,
+            json!([["fieldbridge/bench/plc0/r2", "7b2276223a317d"]])
+        );
+        assert!(answer(&rec, "nonsense").unwrap().get("error").is_some());
+        assert_eq!(answer(&rec, "stop"), None);
+        assert!(rec.stopping.load(Ordering::Relaxed));
     }
 }
