@@ -22,6 +22,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod bare;
 pub mod counting_alloc;
 pub mod dlms;
 pub mod iec;

@@ -56,7 +56,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use fieldbridge_bench::process::{start_broker, wait_for_port, Proc, BRIDGE_WINDOW};
+use fieldbridge_bench::process::{start_broker, wait_for_port, Proc};
 use fieldbridge_bench::procfs::clock_ticks;
 
 use crate::args::{parse_args, Args};

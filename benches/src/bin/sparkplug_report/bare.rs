@@ -2,8 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use fieldbridge_bench::process::BRIDGE_WINDOW;
-use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
+use rumqttc::QoS;
 
 use crate::phases::{PhaseResult, Publisher};
 use crate::resources::Pids;
@@ -34,48 +33,17 @@ pub(crate) async fn bare_phase(
         .collect();
     let expected: u64 = (0..count).map(|i| samples[i % samples.len()]).sum();
 
-    let mut options = MqttOptions::new(
-        format!("spb-report-bare-{}", std::process::id()),
-        "127.0.0.1",
-        env.broker_port,
-    );
-    options.set_keep_alive(Duration::from_secs(30));
-    options.set_clean_session(true);
-    options.set_inflight(BRIDGE_WINDOW);
-    options.set_max_packet_size(1 << 20, 1 << 20);
-    let (client, mut eventloop) = AsyncClient::new(options, 1024);
-    let (connected_tx, connected_rx) = tokio::sync::oneshot::channel();
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Instant>();
     let target = count as u64;
-    let driver = tokio::spawn(async move {
-        let mut connected = Some(connected_tx);
-        let mut done = Some(done_tx);
-        let mut acked = 0u64;
-        loop {
-            match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    if let Some(tx) = connected.take() {
-                        let _ = tx.send(());
-                    }
-                }
-                Ok(Event::Incoming(Packet::PubAck(_))) => {
-                    acked += 1;
-                    if acked == target {
-                        if let Some(tx) = done.take() {
-                            let _ = tx.send(Instant::now());
-                        }
-                    }
-                }
-                Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
-                Ok(_) => {}
-                Err(e) => {
-                    eprintln!("bare publisher: {e}");
-                    return;
-                }
-            }
-        }
-    });
-    connected_rx.await.expect("bare publisher connected");
+    let fieldbridge_bench::bare::BarePublisher {
+        client,
+        driver,
+        done: done_rx,
+    } = fieldbridge_bench::bare::BarePublisher::connect(
+        format!("spb-report-bare-{}", std::process::id()),
+        env.broker_port,
+        target,
+    )
+    .await;
 
     let pids = Pids {
         bridge: None,
