@@ -147,6 +147,20 @@ impl NatsCluster {
         }
     }
 
+    /// Starts node `i` again (same configuration and JetStream store) and waits for its MQTT
+    /// port.
+    ///
+    /// # Panics
+    /// When it does not come up.
+    pub fn restart(&mut self, i: usize) {
+        self.kill(i);
+        self.spawn(i).unwrap_or_else(|e| panic!("{e}"));
+        let port = self.nodes[i].mqtt_port;
+        if let Some(p) = self.nodes[i].process.as_mut() {
+            p.wait_for_port(port).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
     /// The logs of every node, for a failing test's message.
     pub fn logs(&self) -> String {
         let mut out = String::new();

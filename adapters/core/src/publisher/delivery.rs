@@ -50,6 +50,12 @@ const HISTORICAL_AFTER_MS: i64 = 1000;
 /// How often the bridge's retained state is refreshed with its summary while connected.
 const SUMMARY_EVERY: Duration = Duration::from_secs(10);
 
+/// A connection with samples outstanding and no PUBACK of one for this long is dropped and the
+/// outbox sent again on the next one: a broker can stop acknowledging without closing the
+/// connection (a NATS node whose streams lost their leader when another node died), and the
+/// window would stay full for ever.
+pub(crate) const ACK_STALL: Duration = Duration::from_secs(20);
+
 /// How often the task wakes without an event: outbox syncs, replay pacing, the drain deadline.
 const TICK: Duration = Duration::from_millis(50);
 
@@ -80,6 +86,11 @@ struct Epoch {
     /// Records dropped from a full outbox while already on their way to the broker: if their
     /// PUBACK still comes, they were delivered after all and are not counted as dropped.
     dropped_in_flight: std::collections::HashSet<u64>,
+    /// The last PUBACK of a sample, or the last moment no sample was outstanding: see
+    /// [`ACK_STALL`].
+    last_progress: Instant,
+    /// The link was asked to drop this connection.
+    drop_requested: bool,
 }
 
 impl Epoch {
@@ -165,6 +176,8 @@ pub(crate) struct Delivery {
     config_version: tokio::sync::watch::Receiver<String>,
     /// Sparkplug B output, when `[mqtt] format = "sparkplug"`.
     spb: Option<Sparkplug>,
+    /// Asks the link to drop the connection of an epoch ([`ACK_STALL`]).
+    drop_epoch: tokio::sync::watch::Sender<u64>,
 }
 
 /// What the delivery needs for Sparkplug B output: the edge node it shares with the link, where
@@ -184,6 +197,7 @@ impl Delivery {
         mut seq: SeqStore,
         stats: Arc<DeliveryStats>,
         sparkplug: Option<SparkplugParts>,
+        drop_epoch: tokio::sync::watch::Sender<u64>,
     ) -> (Self, Option<mpsc::UnboundedReceiver<IncomingCommand>>) {
         seq.resume(outbox.last_seq().map(|s| s.saturating_add(1)));
         let host = settings
@@ -239,6 +253,7 @@ impl Delivery {
             broker: None,
             config_version: settings.config_version,
             spb,
+            drop_epoch,
         };
         (delivery, incoming)
     }
@@ -297,6 +312,7 @@ impl Delivery {
                 () = tokio::time::sleep(TICK) => {}
             }
             self.start_sync();
+            self.check_stall();
             self.update_gauges();
             self.read_space();
             // A reload's new configuration version is shown at once.
@@ -581,6 +597,35 @@ impl Delivery {
         }
     }
 
+    /// Drops the connection when the broker has acknowledged nothing for [`ACK_STALL`] while
+    /// publishes were outstanding (the link reconnects, to the next node of a cluster).
+    fn check_stall(&mut self) {
+        let Some(ep) = self.link.as_mut() else { return };
+        let samples_out = ep
+            .submitted
+            .iter()
+            .chain(ep.inflight.values())
+            .any(|e| matches!(e, Entry::Sample { .. }));
+        // A connection the client refused a request on (`dead`) is expected to go down; one
+        // that does not (its event loop waits for PUBACKs that never come) is dropped too.
+        if !samples_out && !ep.dead {
+            ep.last_progress = Instant::now();
+            return;
+        }
+        if ep.drop_requested || ep.last_progress.elapsed() < ACK_STALL {
+            return;
+        }
+        ep.dead = true;
+        ep.drop_requested = true;
+        tracing::warn!(
+            epoch = ep.id,
+            outstanding = ep.outstanding(),
+            stall_s = ACK_STALL.as_secs(),
+            "no PUBACK from the broker for a while with publishes outstanding: dropping the connection"
+        );
+        let _ = self.drop_epoch.send(ep.id);
+    }
+
     fn update_gauges(&self) {
         let s = &self.stats;
         s.pending
@@ -660,6 +705,8 @@ impl Delivery {
                     dead: false,
                     sent_live: std::collections::HashSet::new(),
                     dropped_in_flight: std::collections::HashSet::new(),
+                    last_progress: Instant::now(),
+                    drop_requested: false,
                 });
                 if self.spb.is_some() {
                     self.sparkplug_connected();
@@ -695,7 +742,12 @@ impl Delivery {
                     return;
                 };
                 match ep.inflight.remove(&pkid) {
-                    Some(Entry::Sample { seq, appended_ms }) => self.acked(seq, appended_ms),
+                    Some(Entry::Sample { seq, appended_ms }) => {
+                        // Only samples count: a NATS node may go on acknowledging the retained
+                        // state (another stream, another leader) while samples stall.
+                        ep.last_progress = Instant::now();
+                        self.acked(seq, appended_ms);
+                    }
                     Some(Entry::Direct(id)) => {
                         if self.direct.acked(id) {
                             LinkCounters::bump(&self.stats.link_counters.results_acked);

@@ -63,10 +63,22 @@ impl Context {
 pub(crate) struct Failure {
     /// `network`, `tls-unknown-ca`, `tls-expired`, `tls-not-yet-valid`, `tls-name`,
     /// `tls-client-cert`, `tls-certificate`, `tls`, `tls-config`, `auth`, `refused`,
-    /// `disconnected`, `protocol`.
+    /// `disconnected`, `protocol`, `ack-timeout`.
     pub(crate) reason: &'static str,
     /// What happened, naming the file or the setting to look at.
     pub(crate) message: String,
+}
+
+/// The broker took publishes and acknowledged none of them for `delivery::ACK_STALL`: a node of
+/// a cluster that lost its stream leaders can do that without closing the connection.
+pub(crate) fn ack_stall() -> Failure {
+    Failure {
+        reason: "ack-timeout",
+        message: format!(
+            "the broker acknowledged no publish for {} s; the connection is dropped and the unacknowledged samples are sent again on the next",
+            super::delivery::ACK_STALL.as_secs()
+        ),
+    }
 }
 
 impl Failure {

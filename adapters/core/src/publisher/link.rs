@@ -82,6 +82,9 @@ pub(crate) struct Link {
     pub(crate) commands: Option<(Vec<String>, mpsc::UnboundedSender<IncomingCommand>)>,
     /// Sparkplug B: the edge node whose NDEATH (with a new bdSeq) is every CONNECT's will.
     pub(crate) will: Option<super::sparkplug::SharedNode>,
+    /// The delivery's request to drop a connection (its epoch) whose broker stopped
+    /// acknowledging: see `delivery::ACK_STALL`.
+    pub(crate) drop_epoch: watch::Receiver<u64>,
     pub(crate) context: Context,
 }
 
@@ -131,6 +134,7 @@ pub(crate) async fn drive(mut link: Link) {
     let mut refused_publishes = Throttle::default();
     let mut node = 0usize;
     let nodes = link.options.len().max(1);
+    let mut drop_open = true;
     loop {
         epoch += 1;
         if epoch > 1 {
@@ -166,7 +170,28 @@ pub(crate) async fn drive(mut link: Link) {
         let (client, mut eventloop) = options.connect();
         let mut client = Some(client);
         loop {
-            let event = match eventloop.poll().await {
+            let polled = tokio::select! {
+                polled = eventloop.poll() => polled,
+                changed = link.drop_epoch.changed(), if drop_open => {
+                    if changed.is_err() {
+                        // The delivery is gone (it said goodbye): poll on for the DISCONNECT.
+                        drop_open = false;
+                        continue;
+                    }
+                    if *link.drop_epoch.borrow_and_update() != epoch {
+                        continue;
+                    }
+                    let failure = failure::ack_stall();
+                    let delay = link.failed(&failure, &mut throttle, epoch);
+                    if link.events.send(LinkEvent::Down { epoch }).is_err() {
+                        return;
+                    }
+                    drop(eventloop);
+                    tokio::time::sleep(delay).await;
+                    break;
+                }
+            };
+            let event = match polled {
                 Ok(Polled::ConnAck {
                     code,
                     session_present,

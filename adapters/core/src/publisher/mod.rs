@@ -183,6 +183,7 @@ impl Publisher {
             .collect();
         let (status_tx, status) = watch::channel(LinkStatus::default());
         let (link_tx, link_rx) = mpsc::unbounded_channel();
+        let (drop_tx, drop_rx) = watch::channel(0u64);
         let stats = std::sync::Arc::new(DeliveryStats::default());
         let (commands, results) = match commands {
             Some(c) => (Some((vec![c.filter], c.incoming)), Some(c.results)),
@@ -218,6 +219,7 @@ impl Publisher {
             counters: stats.clone(),
             commands,
             will,
+            drop_epoch: drop_rx,
             context: failure::Context {
                 host: String::new(),
                 port: 0,
@@ -228,7 +230,7 @@ impl Publisher {
         };
         let link = tokio::spawn(link::drive(link));
         let (delivery, incoming) =
-            delivery::Delivery::new(settings, outbox, seq, stats.clone(), sparkplug);
+            delivery::Delivery::new(settings, outbox, seq, stats.clone(), sparkplug, drop_tx);
         let task = tokio::spawn(delivery.run(events, link_rx, results, incoming));
         Ok(Publisher {
             task,
