@@ -66,8 +66,11 @@ impl SharedNode {
     /// A new connection's NDEATH, to register as its will (5.4); the new bdSeq is written first
     /// (a failed write is logged: the bdSeq then restarts from the old value after a restart).
     pub(crate) fn will(&self) -> Message {
-        let message = self.lock().next_connection();
-        let bd_seq = self.lock().bd_seq();
+        let (message, bd_seq) = {
+            let mut node = self.lock();
+            let message = node.next_connection();
+            (message, node.bd_seq())
+        };
         let tmp = self.bd_seq_file.with_extension("tmp");
         let written = std::fs::write(&tmp, format!("{bd_seq}\n"))
             .and_then(|()| std::fs::rename(&tmp, &self.bd_seq_file));
