@@ -3,7 +3,8 @@
 //! Every peer is software nobody here wrote (see `shared/design/PEERS.md`):
 //!
 //! - [`Mosquitto`]: a broker of its own per test, on a free loopback port;
-//! - [`NatsCluster`]: three clustered nats-server nodes with JetStream and MQTT, for failover;
+//! - [`RabbitCluster`] and [`NatsCluster`]: three clustered RabbitMQ or nats-server nodes with
+//!   MQTT, for failover ([`BrokerCluster`]);
 //! - [`SparkplugHost`]: a Sparkplug B host application (pysparkplug) that prints what it decodes;
 //! - [`Subscriber`]: an MQTT client (rumqttc) that records every message it receives;
 //! - [`PyModbusServer`]: the pymodbus 3.16 server of `tests/peers/modbus_server.py`, over TCP or
@@ -15,6 +16,7 @@
 //! with a message naming the peer and `scripts/install-peers` ([`require`]); it never passes
 //! silently.
 
+mod cluster;
 mod dlms_sim;
 mod error;
 mod modbus_map;
@@ -25,11 +27,13 @@ mod peers;
 mod pki;
 mod process;
 mod pymodbus;
+mod rabbitmq;
 mod serial_line;
 mod socat;
 mod sparkplug_host;
 mod subscriber;
 
+pub use cluster::BrokerCluster;
 pub use dlms_sim::DlmsSimulator;
 pub use error::HarnessError;
 pub use modbus_map::{ModbusMap, ModbusPoint};
@@ -39,6 +43,7 @@ pub use pcap_writer::{Direction, PcapWriter, TcpConnection, MAX_PAYLOAD};
 pub use peers::{locate, python, repo_root, require, Peer};
 pub use pki::{TestPki, CLIENT_CN};
 pub use pymodbus::{ModbusProfile, PyModbusServer};
+pub use rabbitmq::RabbitCluster;
 pub use serial_line::{LineRead, SerialLine};
 pub use socat::{SocatPair, SocatPtyToTcp};
 pub use sparkplug_host::{sparkplug_python, SparkplugHost};

@@ -75,6 +75,18 @@ impl Guarded {
         }
     }
 
+    /// Kill (SIGKILL) the process group the process leads, then reap the process: for a peer
+    /// started by a shell script (spawned with `process_group(0)`) whose real server is a child.
+    pub(crate) fn kill_group(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            tracing::debug!(pid = child.id(), what = %self.what, "peer's process group killed");
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// The process's log so far (its stderr).
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
