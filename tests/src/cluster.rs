@@ -9,11 +9,19 @@ pub trait BrokerCluster {
     /// The broker's name and version, for the test's report.
     fn name(&self) -> &'static str;
 
+    /// How many nodes the cluster has (three).
+    fn node_count(&self) -> usize;
+
     /// The MQTT port of node `i` (0, 1 or 2) on 127.0.0.1.
     fn mqtt_port(&self, i: usize) -> u16;
 
     /// The `url` list of a bridge configuration: `["mqtt://127.0.0.1:P1", ...]`.
-    fn url_list(&self) -> String;
+    fn url_list(&self) -> String {
+        let urls: Vec<String> = (0..self.node_count())
+            .map(|i| format!("\"mqtt://127.0.0.1:{}\"", self.mqtt_port(i)))
+            .collect();
+        format!("[{}]", urls.join(", "))
+    }
 
     /// Kills node `i` with SIGKILL, as a crash would.
     fn kill(&mut self, i: usize);
@@ -33,15 +41,6 @@ pub trait BrokerCluster {
         }
         false
     }
-}
-
-/// `["mqtt://127.0.0.1:P1", ...]` for these ports.
-pub(crate) fn url_list(ports: &[u16]) -> String {
-    let urls: Vec<String> = ports
-        .iter()
-        .map(|p| format!("\"mqtt://127.0.0.1:{p}\""))
-        .collect();
-    format!("[{}]", urls.join(", "))
 }
 
 /// The last 40 lines of each named log file.

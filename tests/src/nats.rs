@@ -13,7 +13,7 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use crate::cluster::{url_list, BrokerCluster};
+use crate::cluster::BrokerCluster;
 use crate::process::Guarded;
 use crate::{free_port, HarnessError};
 
@@ -147,13 +147,12 @@ impl BrokerCluster for NatsCluster {
         "NATS 2.9"
     }
 
-    fn mqtt_port(&self, i: usize) -> u16 {
-        self.nodes[i].mqtt_port
+    fn node_count(&self) -> usize {
+        self.nodes.len()
     }
 
-    fn url_list(&self) -> String {
-        let ports: Vec<u16> = self.nodes.iter().map(|n| n.mqtt_port).collect();
-        url_list(&ports)
+    fn mqtt_port(&self, i: usize) -> u16 {
+        self.nodes[i].mqtt_port
     }
 
     fn kill(&mut self, i: usize) {
