@@ -50,14 +50,16 @@ fn config(dir: &Path, broker: &Mosquitto, transport: &str, ciphered: bool) -> st
     path
 }
 
-/// The port the listener bound, from its log line.
-fn listening_port(bridge: &BridgeProcess) -> u16 {
+/// The port the listener bound the `nth` time it started (0: at the bridge's start), from its
+/// log line.
+fn listening_port(bridge: &BridgeProcess, nth: usize) -> u16 {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         let log = bridge.log();
         if let Some(line) = log
             .lines()
-            .find(|l| l.contains("dlms push listener listening"))
+            .filter(|l| l.contains("dlms push listener listening"))
+            .nth(nth)
         {
             let port = line
                 .split_whitespace()
@@ -119,7 +121,7 @@ async fn pushes_arrive_as_points(transport: &str, ciphered: bool) {
     let config = config(dir.path(), &broker, transport, ciphered);
     let sub = Subscriber::connect(broker.port(), "fieldbridge/dlms/#").await;
     let bridge = BridgeProcess::run(&config, dir.path());
-    let port = listening_port(&bridge);
+    let port = listening_port(&bridge, 0);
     let security: &[&str] = if ciphered {
         &["--security", "ae", "--counter", "10"]
     } else {
@@ -221,4 +223,51 @@ async fn ciphered_gurux_pushes_are_deciphered_and_a_wrong_key_or_a_replay_is_ref
 #[tokio::test(flavor = "multi_thread")]
 async fn ciphered_gurux_pushes_in_hdlc_ui_frames_are_deciphered() {
     pushes_arrive_as_points("hdlc", true).await;
+}
+
+/// Keys rotated on disk reach a running push listener with a SIGHUP: the configuration is the same,
+/// the key file's contents are not, so the reload restarts the listener, which reads the new key.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_listeners_keys_replaced_on_disk_apply_at_the_next_sighup() {
+    if !common::gurux_available() {
+        return;
+    }
+    let broker = Mosquitto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &broker, "wrapper", true);
+    let sub = Subscriber::connect(broker.port(), "fieldbridge/dlms/#").await;
+    let bridge = BridgeProcess::run(&config, dir.path());
+    let port = listening_port(&bridge, 0);
+
+    // The meter ciphers with its new encryption key (push.py --wrong-key: sixteen zero bytes)
+    // before the bridge has it: refused.
+    let new_key = ["--count", "1", "--security", "ae", "--wrong-key"];
+    push(
+        port,
+        "wrapper",
+        &[&new_key[..], &["--counter", "10"]].concat(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !bridge.log().contains("GCM tag") {
+        assert!(Instant::now() < deadline, "no refusal\n{}", bridge.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(samples_of(&sub, "energy").is_empty(), "{}", bridge.log());
+
+    std::fs::write(dir.path().join("ek"), format!("{}\n", "00".repeat(16))).expect("key file");
+    bridge.hangup();
+    let port = listening_port(&bridge, 1);
+    push(
+        port,
+        "wrapper",
+        &[&new_key[..], &["--counter", "20"]].concat(),
+    );
+    let energy = wait_for_samples(&sub, "energy", 1).await;
+    let log = bridge.log();
+    assert_eq!(energy.len(), 1, "the new key is taken\n{log}");
+    assert_eq!(energy[0]["source"]["raw"], json!(12_345_678), "{log}");
+    assert!(
+        log.contains("its key or password files changed: the source restarts"),
+        "{log}"
+    );
 }

@@ -102,7 +102,10 @@ impl Bridge {
             tracing::warn!(line = warning.line, key = %warning.key, "{}", warning.message);
         }
         let new_sources = std::mem::take(&mut config.sources);
-        let diff = sources::diff(self.sources.iter().map(|r| &r.config), &new_sources);
+        let diff = sources::diff(
+            self.sources.iter().map(|r| (&r.config, &r.secrets)),
+            &new_sources,
+        );
 
         // Stop what was removed or changed, and wait until it ended (its socket, port or listening
         // address is free for its successor).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fieldbridge_core::command::CommandReceiver;
-use fieldbridge_core::config::SourceConfig;
+use fieldbridge_core::config::{SourceConfig, SourceKind};
 use fieldbridge_core::event::EventSender;
 use fieldbridge_core::source::{Registry, SourceContext, SourceStats};
 use tokio::task::JoinHandle;
@@ -24,7 +24,47 @@ pub(crate) struct Running {
     pub(crate) family: &'static str,
     /// Its counters; kept across a restart by a reload, so that they never go backwards.
     pub(crate) stats: Arc<SourceStats>,
+    /// What its files of secrets held when it started.
+    pub(crate) secrets: Secrets,
     task: JoinHandle<()>,
+}
+
+/// A digest of what a source's files of secrets ([`SourceKind::secret_files`]) hold: SHA-256 over
+/// each file's path and contents, or the error that reading it gave. A reload compares it to tell
+/// a rotated key from an unchanged one; the keys themselves are never kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Secrets(Option<[u8; 32]>);
+
+impl Secrets {
+    /// A source without files of secrets.
+    pub(crate) const NONE: Secrets = Secrets(None);
+
+    /// Reads the files now.
+    pub(crate) fn read(kind: &SourceKind) -> Secrets {
+        use sha2::{Digest, Sha256};
+        let files = kind.secret_files();
+        if files.is_empty() {
+            return Secrets::NONE;
+        }
+        let mut hash = Sha256::new();
+        for file in files {
+            let path = file.as_os_str().as_encoded_bytes();
+            hash.update((path.len() as u64).to_be_bytes());
+            hash.update(path);
+            match std::fs::read(file) {
+                Ok(contents) => {
+                    hash.update([1]);
+                    hash.update((contents.len() as u64).to_be_bytes());
+                    hash.update(contents);
+                }
+                Err(e) => {
+                    hash.update([0]);
+                    hash.update(e.kind().to_string());
+                }
+            }
+        }
+        Secrets(Some(hash.finalize().into()))
+    }
 }
 
 /// Why a source starts, for its log line.
@@ -73,6 +113,7 @@ pub(crate) fn spawn(
         "source starting"
     );
     let stats = stats.unwrap_or_default();
+    let secrets = Secrets::read(&source.kind);
     let context = SourceContext {
         name: source.name.clone(),
         events: events.clone(),
@@ -85,6 +126,7 @@ pub(crate) fn spawn(
         config: source,
         family,
         stats,
+        secrets,
         task,
     })
 }
@@ -116,7 +158,8 @@ pub(crate) async fn stop_all(stopping: Vec<Running>) {
 pub(crate) struct Diff {
     /// The same configuration: they keep running, their connections untouched.
     pub(crate) unchanged: Vec<Arc<str>>,
-    /// Any difference in their settings or points: stopped and started again.
+    /// Any difference in their settings or points, or in what their files of secrets hold:
+    /// stopped and started again.
     pub(crate) changed: Vec<Arc<str>>,
     /// New names: started.
     pub(crate) added: Vec<Arc<str>>,
@@ -133,17 +176,30 @@ impl Diff {
 
 /// Compares the running sources with a reloaded file's. Two sources of the same name are the same
 /// when everything they configure is (`SourceConfig::kind`: the protocol, its settings and every
-/// point); where their keys stand in the file (`SourceConfig::lines`) is not compared, so that a
-/// comment or a source added above does not restart anything.
+/// point) and their files of secrets hold what they held when the running one started (`old`
+/// gives each running source with its [`Secrets`]; the new file's are read now). Where their keys
+/// stand in the file (`SourceConfig::lines`) is not compared, so that a comment or a source added
+/// above does not restart anything.
 pub(crate) fn diff<'a>(
-    old: impl IntoIterator<Item = &'a SourceConfig>,
+    old: impl IntoIterator<Item = (&'a SourceConfig, &'a Secrets)>,
     new: &[SourceConfig],
 ) -> Diff {
-    let old: HashMap<&str, &SourceConfig> = old.into_iter().map(|s| (&*s.name, s)).collect();
+    let old: HashMap<&str, (&SourceConfig, &Secrets)> =
+        old.into_iter().map(|(s, k)| (&*s.name, (s, k))).collect();
     let mut diff = Diff::default();
     for source in new {
         match old.get(&*source.name) {
-            Some(before) if before.kind == source.kind => diff.unchanged.push(source.name.clone()),
+            Some((before, secrets)) if before.kind == source.kind => {
+                if **secrets == Secrets::read(&source.kind) {
+                    diff.unchanged.push(source.name.clone());
+                } else {
+                    tracing::info!(
+                        device = %source.name,
+                        "its key or password files changed: the source restarts"
+                    );
+                    diff.changed.push(source.name.clone());
+                }
+            }
             Some(_) => diff.changed.push(source.name.clone()),
             None => diff.added.push(source.name.clone()),
         }
@@ -151,7 +207,7 @@ pub(crate) fn diff<'a>(
     let kept: std::collections::HashSet<&str> = new.iter().map(|s| &*s.name).collect();
     let mut removed: Vec<&SourceConfig> = old
         .values()
-        .copied()
+        .map(|(s, _)| *s)
         .filter(|s| !kept.contains(&*s.name))
         .collect();
     removed.sort_by_key(|s| s.lines.table);
@@ -187,6 +243,11 @@ mod tests {
         }
     }
 
+    /// The diff of two files' sources, the running ones without files of secrets.
+    fn diff_of(old: &[SourceConfig], new: &[SourceConfig]) -> Diff {
+        diff(old.iter().map(|s| (s, &Secrets::NONE)), new)
+    }
+
     fn names(list: &[&str]) -> Vec<Arc<str>> {
         list.iter().map(|n| Arc::from(*n)).collect()
     }
@@ -205,7 +266,7 @@ mod tests {
             modbus("b", "2s", &["x"]),
             modbus("a", "1s", &["x"])
         ));
-        let d = diff(&old, &new);
+        let d = diff_of(&old, &new);
         assert_eq!(d.unchanged, names(&["a"]));
         assert_eq!(d.changed, names(&["b"]));
         assert_eq!(d.added, names(&["d"]));
@@ -222,7 +283,7 @@ mod tests {
             modbus("a", "1s", &["x", "y"])
         ));
         assert_ne!(old[0].lines, new[1].lines, "the lines moved");
-        let d = diff(&old, &new);
+        let d = diff_of(&old, &new);
         assert_eq!(d.unchanged, names(&["a"]));
         assert_eq!(d.added, names(&["new"]));
         assert!(d.changed.is_empty() && d.removed.is_empty(), "{d:?}");
@@ -240,7 +301,7 @@ mod tests {
             ),
             modbus("a", "1s", &["x"]).replace("5020", "5021"),
         ] {
-            let d = diff(&old, &sources(&format!("{HEADER}{changed}")));
+            let d = diff_of(&old, &sources(&format!("{HEADER}{changed}")));
             assert_eq!(d.changed, names(&["a"]), "{changed}");
         }
     }
@@ -253,8 +314,46 @@ mod tests {
             modbus("m", "1s", &["x"]),
             modbus("a", "1s", &["x"])
         ));
-        let d = diff(&old, &[]);
+        let d = diff_of(&old, &[]);
         assert_eq!(d.removed, names(&["z", "m", "a"]));
-        assert_eq!(d, diff(&old, &[]), "the same every time");
+        assert_eq!(d, diff_of(&old, &[]), "the same every time");
+    }
+
+    #[test]
+    fn a_dlms_source_whose_key_file_changed_restarts_and_one_whose_files_did_not_keeps_running() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ak = dir.path().join("ak");
+        let ek = dir.path().join("ek");
+        std::fs::write(&ak, "000102030405060708090A0B0C0D0E0F\n").expect("write");
+        std::fs::write(&ek, "101112131415161718191A1B1C1D1E1F\n").expect("write");
+        let meter = format!(
+            "[[source]]\nname = \"m\"\nprotocol = \"dlms\"\naddress = \"127.0.0.1:4059\"\n\
+             security = \"authenticated-encrypted\"\nauthentication = \"high-gmac\"\n\
+             authentication_key_file = \"{}\"\nencryption_key_file = \"{}\"\n\
+             system_title = \"4D4D4D0000BC614E\"\n\
+             [[source.point]]\nname = \"e\"\nobis = \"1.0.1.8.0.255\"\nclass = 3\n\n",
+            ak.display(),
+            ek.display()
+        );
+        let old = sources(&format!("{HEADER}{meter}{}", modbus("plc", "1s", &["x"])));
+        assert_eq!(old[0].kind.secret_files(), [ak.as_path(), ek.as_path()]);
+        assert!(old[1].kind.secret_files().is_empty());
+        let started: Vec<Secrets> = old.iter().map(|s| Secrets::read(&s.kind)).collect();
+        assert_eq!(started[1], Secrets::NONE);
+        let running = || old.iter().zip(&started);
+
+        let d = diff(running(), &old);
+        assert_eq!(d.unchanged, names(&["m", "plc"]), "same files, same keys");
+
+        // The encryption key rotated in place: same configuration, new contents.
+        std::fs::write(&ek, "202122232425262728292A2B2C2D2E2F\n").expect("write");
+        let d = diff(running(), &old);
+        assert_eq!(d.changed, names(&["m"]));
+        assert_eq!(d.unchanged, names(&["plc"]));
+
+        // A key file gone is a change too (the source will say why it cannot start).
+        std::fs::remove_file(&ak).expect("remove");
+        let gone = diff(running(), &old);
+        assert_eq!(gone.changed, names(&["m"]));
     }
 }

@@ -55,6 +55,13 @@ impl BridgeProcess {
         let _ = self.child.wait();
     }
 
+    /// SIGHUP: the bridge reloads its configuration file.
+    pub fn hangup(&self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").args(["-HUP", &pid]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -HUP {pid}");
+    }
+
     /// SIGTERM, then wait for the exit status.
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         let pid = self.child.id().to_string();

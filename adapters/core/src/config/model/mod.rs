@@ -7,7 +7,7 @@ mod iec;
 mod modbus;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -321,6 +321,26 @@ impl SourceKind {
             SourceKind::Dlms(_) => "dlms",
             SourceKind::DlmsPush(_) => "dlms-push",
         }
+    }
+
+    /// The files of secrets the source reads when it starts: a DLMS client's password file and
+    /// the suite 0 key files of a DLMS client or push listener (DLMS UA 1000-2 §9.2.7). A reload
+    /// restarts a source when one of them changed, even when the configuration did not.
+    pub fn secret_files(&self) -> Vec<&Path> {
+        let mut files = Vec::new();
+        let security = match self {
+            SourceKind::Dlms(d) => {
+                if let DlmsAuthentication::Low { password_file } = &d.authentication {
+                    files.push(password_file.as_path());
+                }
+                &d.security
+            }
+            SourceKind::DlmsPush(p) => &p.security,
+            SourceKind::Modbus(_) | SourceKind::Iec104(_) | SourceKind::Iec101(_) => return files,
+        };
+        files.extend(security.authentication_key_file.as_deref());
+        files.extend(security.encryption_key_file.as_deref());
+        files
     }
 
     /// Every configured point, in file order, as the command router sees it.
