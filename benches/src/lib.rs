@@ -15,7 +15,8 @@
 //!
 //! [`iec`] holds the same for IEC 60870-5-104 I frames (fieldbridge's view and owned form, the
 //! `iec104` crate), used by the `iec_report` binary, which also runs lib60870-C as a separate
-//! program. [`counting_alloc`] and [`report`] hold what the two report binaries share.
+//! program. [`counting_alloc`] and [`report`] hold what the two report binaries share; [`load`],
+//! [`bare`], [`procfs`] and [`scrape`] what the end-to-end and scale reports share.
 //!
 //! `unsafe` is denied, and allowed on one item only: the `GlobalAlloc` impl of
 //! [`counting_alloc::CountingAlloc`].
@@ -26,6 +27,7 @@ pub mod bare;
 pub mod counting_alloc;
 pub mod dlms;
 pub mod iec;
+pub mod load;
 pub mod process;
 pub mod procfs;
 pub mod report;

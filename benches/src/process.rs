@@ -14,6 +14,17 @@ pub fn default_bridge() -> PathBuf {
     target.join("release").join("fieldbridge")
 }
 
+/// `perf record -g` (499 Hz) of process `pid` for `secs` seconds into `file`, its stderr in
+/// `log`: for diagnosis only, perf costs CPU itself.
+pub fn perf_record(pid: u32, secs: u64, file: &Path, log: &Path) -> Proc {
+    let mut command = Command::new("perf");
+    command
+        .args(["record", "-F", "499", "-g", "-o"])
+        .arg(file)
+        .args(["-p", &pid.to_string(), "--", "sleep", &secs.to_string()]);
+    Proc::spawn("perf", command, log)
+}
+
 /// A child process with its stderr in a log file, killed on drop.
 #[derive(Debug)]
 pub struct Proc {

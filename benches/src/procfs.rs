@@ -61,3 +61,8 @@ pub fn status(pid: u32, key: &str) -> Option<u64> {
         .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
 }
+
+/// A `kB` line of /proc/PID/status (VmRSS, VmHWM), in bytes.
+pub fn status_bytes(pid: u32, key: &str) -> Option<u64> {
+    status(pid, key).map(|kb| kb * 1024)
+}

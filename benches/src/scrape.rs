@@ -39,6 +39,15 @@ impl RssSampler {
         }
     }
 
+    /// Stops sampling; the highest VmRSS seen, in bytes (0 when none was read).
+    pub fn finish_peak(self) -> u64 {
+        self.finish()
+            .iter()
+            .map(|&(_, kb)| kb * 1024)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Stops sampling; every sample taken.
     pub fn finish(mut self) -> Vec<(u64, u64)> {
         self.stop.store(true, Ordering::Relaxed);

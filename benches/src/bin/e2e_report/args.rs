@@ -1,93 +1,52 @@
 //! The command line.
 
-use std::path::PathBuf;
-
+use fieldbridge_bench::load::{CommandLine, Load};
 use fieldbridge_bench::process::default_bridge;
 
 #[derive(Debug)]
 pub(crate) struct Args {
-    pub(crate) bridge: PathBuf,
-    pub(crate) sources: u16,
-    pub(crate) points: u16,
-    pub(crate) poll_ms: u64,
-    pub(crate) secs: u64,
+    pub(crate) load: Load,
+    /// The phase at a nominal load, in s.
     pub(crate) nominal_secs: u64,
-    pub(crate) warmup_secs: u64,
-    pub(crate) sync: String,
-    pub(crate) perf: Option<PathBuf>,
-    pub(crate) rounds: usize,
 }
 
-fn usage(problem: &str) -> ! {
-    if !problem.is_empty() {
-        eprintln!("e2e_report: {problem}");
-    }
-    eprintln!(
-        "usage: e2e_report [--bridge PATH] [--sources N] [--points N] [--poll-ms MS] [--secs S]\n\
-         \x20                 [--nominal-secs S] [--warmup-secs S] [--sync always|never|DURATION]\n\
-         \x20                 [--rounds N] [--perf FILE]\n\
-         defaults: --bridge $CARGO_TARGET_DIR/release/fieldbridge (else target/release/fieldbridge),\n\
-         4 sources x 125 points every 10 ms, 15 s window after 3 s warm-up, 2 rounds of\n\
-         (bridge, bare publisher), 10 s nominal phase, outbox sync \"200ms\" (the default).\n\
-         --perf records the bridge with `perf record -g` during the first saturation window\n\
-         (for diagnosis; perf costs CPU itself)."
-    );
-    std::process::exit(2)
-}
+const USAGE: &str = "\
+usage: e2e_report [--bridge PATH] [--sources N] [--points N] [--poll-ms MS] [--secs S]
+                  [--nominal-secs S] [--warmup-secs S] [--sync always|never|DURATION]
+                  [--rounds N] [--perf FILE]
+defaults: --bridge $CARGO_TARGET_DIR/release/fieldbridge (else target/release/fieldbridge),
+4 sources x 125 points every 10 ms, 15 s window after 3 s warm-up, 2 rounds of
+(bridge, bare publisher), 10 s nominal phase, outbox sync \"200ms\" (the default).
+--perf records the bridge with `perf record -g` during the first saturation window
+(for diagnosis; perf costs CPU itself).";
 
 pub(crate) fn parse_args() -> Args {
     let mut a = Args {
-        bridge: default_bridge(),
-        sources: 4,
-        points: 125,
-        poll_ms: 10,
-        secs: 15,
+        load: Load {
+            bridge: default_bridge(),
+            sources: 4,
+            points: 125,
+            poll_ms: 10,
+            secs: 15,
+            warmup_secs: 3,
+            sync: "200ms".to_owned(),
+            perf: None,
+            rounds: 2,
+        },
         nominal_secs: 10,
-        warmup_secs: 3,
-        sync: "200ms".to_owned(),
-        perf: None,
-        rounds: 2,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
-        };
-        let bad = |what: &str| -> ! { usage(&format!("bad value for {what}")) };
+    let mut args = CommandLine::new("e2e_report", USAGE);
+    while let Some(flag) = args.next_flag() {
         match flag.as_str() {
-            "--bridge" => a.bridge = PathBuf::from(value()),
-            "--sources" => a.sources = value().parse().unwrap_or_else(|_| bad("--sources")),
-            "--points" => a.points = value().parse().unwrap_or_else(|_| bad("--points")),
-            "--poll-ms" => a.poll_ms = value().parse().unwrap_or_else(|_| bad("--poll-ms")),
-            "--secs" => a.secs = value().parse().unwrap_or_else(|_| bad("--secs")),
-            "--nominal-secs" => {
-                a.nominal_secs = value().parse().unwrap_or_else(|_| bad("--nominal-secs"));
+            "--nominal-secs" => a.nominal_secs = args.parsed(&flag),
+            "-h" | "--help" => args.fail(""),
+            other => {
+                if !a.load.take(other, &mut args) {
+                    args.fail(&format!("unknown argument {other}"));
+                }
             }
-            "--warmup-secs" => {
-                a.warmup_secs = value().parse().unwrap_or_else(|_| bad("--warmup-secs"));
-            }
-            "--sync" => a.sync = value(),
-            "--perf" => a.perf = Some(PathBuf::from(value())),
-            "--rounds" => a.rounds = value().parse().unwrap_or_else(|_| bad("--rounds")),
-            "-h" | "--help" => usage(""),
-            other => usage(&format!("unknown argument {other}")),
         }
     }
-    if a.sources == 0
-        || a.points == 0
-        || a.points > 125
-        || a.poll_ms == 0
-        || a.secs == 0
-        || a.rounds == 0
-    {
-        usage("--sources, --poll-ms, --secs and --rounds must be positive, --points 1..=125");
-    }
-    if !a.bridge.is_file() {
-        usage(&format!(
-            "no bridge binary at {} (cargo build --release -p fieldbridge, or --bridge PATH)",
-            a.bridge.display()
-        ));
-    }
+    a.load.check(&args);
     a
 }

@@ -97,7 +97,7 @@ async fn run(args: Args) {
         .expect("temporary folder");
     let (broker, broker_port, version) = start_broker(dir.path(), "");
     let sim_port = fieldbridge_tests::free_port();
-    let mut command = Command::new(&args.bridge);
+    let mut command = Command::new(&args.load.bridge);
     command.args([
         "simulate",
         "modbus",
@@ -124,7 +124,7 @@ async fn run(args: Args) {
 
     eprintln!(
         "nominal load: {} s",
-        env.args.nominal_secs + env.args.warmup_secs
+        env.args.nominal_secs + env.args.load.warmup_secs
     );
     let nominal = bridge_phase(
         &env,
@@ -144,23 +144,23 @@ async fn run(args: Args) {
     // hits both sides alike; the payloads are those captured in the first round.
     let mut payloads: Vec<(String, Vec<u8>)> = Vec::new();
     let mut rounds: Vec<(PhaseResult, PhaseResult, f64)> = Vec::new();
-    for round in 1..=env.args.rounds {
+    for round in 1..=env.args.load.rounds {
         eprintln!(
             "round {round}: bridge saturation, {} s",
-            env.args.secs + env.args.warmup_secs
+            env.args.load.secs + env.args.load.warmup_secs
         );
         let mut saturation = bridge_phase(
             &env,
             "bridge, saturation",
             Load {
-                sources: env.args.sources,
-                points: env.args.points,
-                poll_ms: env.args.poll_ms,
+                sources: env.args.load.sources,
+                points: env.args.load.points,
+                poll_ms: env.args.load.poll_ms,
             },
-            env.args.secs,
+            env.args.load.secs,
             payloads.is_empty(),
             if round == 1 {
-                env.args.perf.as_deref()
+                env.args.load.perf.as_deref()
             } else {
                 None
             },

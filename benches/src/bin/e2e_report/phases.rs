@@ -6,10 +6,12 @@ use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use fieldbridge_bench::process::Proc;
+use fieldbridge_bench::process::{perf_record, Proc};
+use fieldbridge_bench::procfs::status_bytes;
+use fieldbridge_bench::scrape::RssSampler;
 
 use crate::latency::{first_of_poll, in_window, latency, mean_latency_ms, Latency};
-use crate::resources::{cpu_delta, dir_bytes, status_kb, Cpu, Pids, RssSampler};
+use crate::resources::{cpu_delta, dir_bytes, Cpu, Pids};
 use crate::subscriber::wait_quiet;
 use crate::{Env, FIRST_REGISTER, SITE};
 
@@ -69,7 +71,7 @@ fn bridge_config(env: &Env, data_dir: &Path, load: Load) -> String {
          [outbox]\nsync = \"{}\"\n\n[log]\nlevel = \"warn\"\n\n",
         data_dir.display(),
         env.broker_port,
-        env.args.sync
+        env.args.load.sync
     );
     for s in 0..sources {
         let _ = write!(
@@ -106,13 +108,13 @@ pub(crate) async fn bridge_phase(
     std::fs::write(&config, bridge_config(env, &dir.path().join("var"), load))
         .expect("write the bridge configuration");
     let before = env.rec.samples.lock().expect("samples lock").len();
-    let mut command = Command::new(&env.args.bridge);
+    let mut command = Command::new(&env.args.load.bridge);
     command
         .args(["run", "--config"])
         .arg(&config)
         .env_remove("RUST_LOG");
     let mut bridge = Proc::spawn("fieldbridge run", command, &dir.path().join("bridge.log"));
-    let rss = RssSampler::start(bridge.pid());
+    let rss = RssSampler::start(bridge.pid(), Instant::now());
 
     let deadline = Instant::now() + Duration::from_secs(15);
     while env.rec.samples.lock().expect("samples lock").len() == before {
@@ -125,7 +127,7 @@ pub(crate) async fn bridge_phase(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     env.rec.capture.store(capture, Ordering::Relaxed);
-    tokio::time::sleep(Duration::from_secs(env.args.warmup_secs)).await;
+    tokio::time::sleep(Duration::from_secs(env.args.load.warmup_secs)).await;
 
     let pids = Pids {
         bridge: Some(bridge.pid()),
@@ -133,17 +135,8 @@ pub(crate) async fn bridge_phase(
         broker: env.broker_pid,
         ticks: env.ticks,
     };
-    let perf_child = perf.map(|file| {
-        let mut c = Command::new("perf");
-        c.args(["record", "-F", "499", "-g", "-o"]).arg(file).args([
-            "-p",
-            &bridge.pid().to_string(),
-            "--",
-            "sleep",
-            &secs.to_string(),
-        ]);
-        Proc::spawn("perf", c, &env.dir.path().join("perf.log"))
-    });
+    let perf_child =
+        perf.map(|file| perf_record(bridge.pid(), secs, file, &env.dir.path().join("perf.log")));
     let outbox = dir.path().join("var").join("outbox");
     let cpu0 = pids.snapshot();
     let outbox0 = dir_bytes(&outbox);
@@ -157,9 +150,9 @@ pub(crate) async fn bridge_phase(
         p.wait();
     }
 
-    let hwm = status_kb(bridge.pid(), "VmHWM");
+    let hwm = status_bytes(bridge.pid(), "VmHWM");
     bridge.terminate(Duration::from_secs(10));
-    let rss_peak = rss.finish();
+    let rss_peak = rss.finish_peak();
     wait_quiet(&env.rec, Duration::from_secs(1)).await;
 
     let window = in_window(&env.rec, from, to);

@@ -51,15 +51,15 @@ pub(crate) fn print(
     println!(
         "broker: {version} on 127.0.0.1 (max_queued_messages 0, other settings default); \
          bridge: {}; outbox sync \"{}\"",
-        env.args.bridge.display(),
-        env.args.sync
+        env.args.load.bridge.display(),
+        env.args.load.sync
     );
     println!(
         "saturation load: {} sources x {} holding registers every {} ms; {} payloads captured, \
          {mean_len:.0} bytes on average, e.g. {example_topic} {}",
-        env.args.sources,
-        env.args.points,
-        env.args.poll_ms,
+        env.args.load.sources,
+        env.args.load.points,
+        env.args.load.poll_ms,
         payloads.len(),
         String::from_utf8_lossy(example)
     );

@@ -1,45 +1,9 @@
-//! What the processes measured use: CPU time and memory from /proc, and the outbox on disk.
+//! What the processes measured use: CPU time from /proc, and the outbox on disk (memory:
+//! `fieldbridge_bench::scrape::RssSampler`).
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
-use fieldbridge_bench::procfs::{cpu_secs, machine_busy_secs, status};
-
-/// A `kB` line of /proc/PID/status (VmRSS, VmHWM), in bytes.
-pub(crate) fn status_kb(pid: u32, key: &str) -> Option<u64> {
-    status(pid, key).map(|kb| kb * 1024)
-}
-
-/// Samples VmRSS of `pid` every 100 ms until stopped; returns the peak.
-pub(crate) struct RssSampler {
-    pub(crate) stop: Arc<AtomicBool>,
-    pub(crate) thread: std::thread::JoinHandle<u64>,
-}
-
-impl RssSampler {
-    pub(crate) fn start(pid: u32) -> RssSampler {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut peak = 0;
-            while !flag.load(Ordering::Relaxed) {
-                if let Some(rss) = status_kb(pid, "VmRSS") {
-                    peak = peak.max(rss);
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            peak
-        });
-        RssSampler { stop, thread }
-    }
-
-    pub(crate) fn finish(self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or(0)
-    }
-}
+use fieldbridge_bench::procfs::{cpu_secs, machine_busy_secs};
 
 /// CPU seconds used in a window by each process measured.
 #[derive(Debug, Clone, Default)]

@@ -164,7 +164,7 @@ async fn run(args: Args) {
         pin_pid(broker.pid(), cpu);
     }
     let sim_port = fieldbridge_tests::free_port();
-    let mut command: Command = command_on(publisher_cpu, &args.bridge);
+    let mut command: Command = command_on(publisher_cpu, &args.load.bridge);
     command.args([
         "simulate",
         "modbus",
@@ -196,15 +196,19 @@ async fn run(args: Args) {
     let mut json_payloads: Vec<(String, Vec<u8>)> = Vec::new();
     let mut ddata_payloads: Vec<(String, Vec<u8>)> = Vec::new();
     let mut rounds = Vec::new();
-    for round in 1..=a.rounds {
-        let bridge_secs = a.secs + a.warmup_secs;
+    for round in 1..=a.load.rounds {
+        let bridge_secs = a.load.secs + a.load.warmup_secs;
         eprintln!("round {round}: bridge, JSON, {bridge_secs} s");
         let (json, captured) = bridge_phase(&env, Format::Json, round == 1, None).await;
         if round == 1 {
             json_payloads = captured;
         }
         eprintln!("round {round}: bridge, Sparkplug, {bridge_secs} s");
-        let perf = if round == 1 { a.perf.as_deref() } else { None };
+        let perf = if round == 1 {
+            a.load.perf.as_deref()
+        } else {
+            None
+        };
         let (sparkplug, captured) = bridge_phase(&env, Format::Sparkplug, round == 1, perf).await;
         if round == 1 {
             ddata_payloads = captured;

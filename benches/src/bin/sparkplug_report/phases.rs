@@ -2,14 +2,14 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use fieldbridge_bench::process::Proc;
-use fieldbridge_bench::scrape::{http_get, metric_sum};
+use fieldbridge_bench::process::{perf_record, Proc};
+use fieldbridge_bench::procfs::status_bytes;
+use fieldbridge_bench::scrape::{http_get, metric_sum, RssSampler};
 
 use crate::pinning::{allowed_cpus, command_on};
-use crate::resources::{status_bytes, Cpu, Pids, RssSampler};
+use crate::resources::{Cpu, Pids};
 use crate::subscriber::{Counts, Format, PREFIX};
 use crate::{Env, BRIDGE_ID, FIRST_REGISTER, SITE};
 
@@ -116,16 +116,16 @@ fn bridge_config(env: &Env, data_dir: &Path, format: Format, metrics_port: u16) 
          [metrics]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n",
         data_dir.display(),
         env.broker_port,
-        a.sync
+        a.load.sync
     );
-    for s in 0..a.sources {
+    for s in 0..a.load.sources {
         let _ = write!(
             c,
             "[[source]]\nname = \"plc{s}\"\nprotocol = \"modbus-tcp\"\naddress = \"127.0.0.1:{}\"\n\
              poll = \"{}ms\"\nheartbeat = \"0s\"\n\n",
-            env.sim_port, a.poll_ms
+            env.sim_port, a.load.poll_ms
         );
-        for i in 0..a.points {
+        for i in 0..a.load.points {
             let _ = write!(
                 c,
                 "  [[source.point]]\n  name = \"r{i}\"\n  register = \"holding:{}\"\n\n",
@@ -165,13 +165,13 @@ pub(crate) async fn bridge_phase(
     )
     .expect("write the bridge configuration");
     let before = env.sub.snapshot().sample_messages();
-    let mut command = command_on(env.publisher_cpu(), &env.args.bridge);
+    let mut command = command_on(env.publisher_cpu(), &env.args.load.bridge);
     command
         .args(["run", "--config"])
         .arg(&config)
         .env_remove("RUST_LOG");
     let mut bridge = Proc::spawn("fieldbridge run", command, &dir.path().join("bridge.log"));
-    let rss = RssSampler::start(bridge.pid());
+    let rss = RssSampler::start(bridge.pid(), Instant::now());
 
     let deadline = Instant::now() + Duration::from_secs(15);
     while env.sub.snapshot().sample_messages() == before {
@@ -183,7 +183,7 @@ pub(crate) async fn bridge_phase(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_secs(env.args.warmup_secs)).await;
+    tokio::time::sleep(Duration::from_secs(env.args.load.warmup_secs)).await;
 
     let pids = Pids {
         bridge: Some(bridge.pid()),
@@ -193,18 +193,9 @@ pub(crate) async fn bridge_phase(
         ticks: env.ticks,
     };
     let bridge_cpus = allowed_cpus(bridge.pid());
-    let secs = env.args.secs;
-    let perf_child = perf.map(|file| {
-        let mut c = Command::new("perf");
-        c.args(["record", "-F", "499", "-g", "-o"]).arg(file).args([
-            "-p",
-            &bridge.pid().to_string(),
-            "--",
-            "sleep",
-            &secs.to_string(),
-        ]);
-        Proc::spawn("perf", c, &env.dir.path().join("perf.log"))
-    });
+    let secs = env.args.load.secs;
+    let perf_child =
+        perf.map(|file| perf_record(bridge.pid(), secs, file, &env.dir.path().join("perf.log")));
     if capture {
         env.sub.start_capture(format, CAPTURE);
     }
@@ -228,7 +219,7 @@ pub(crate) async fn bridge_phase(
 
     let hwm = status_bytes(bridge.pid(), "VmHWM");
     bridge.terminate(Duration::from_secs(10));
-    let rss_peak = rss.finish();
+    let rss_peak = rss.finish_peak();
     env.sub.wait_quiet(Duration::from_secs(1)).await;
 
     let result = PhaseResult {

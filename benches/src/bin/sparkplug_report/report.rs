@@ -203,8 +203,8 @@ fn print_header(env: &Env, run: &Run<'_>, rounds: &[Round], offered: f64) {
         "broker: {} on 127.0.0.1 (max_queued_messages 0, max_inflight_messages 256); bridge: {}; \
          outbox sync \"{}\"; CPUs {}; load average before {} / after {}",
         run.broker_version,
-        a.bridge.display(),
-        a.sync,
+        a.load.bridge.display(),
+        a.load.sync,
         std::fs::read_to_string("/proc/stat").map_or(0, |t| t
             .lines()
             .filter(|l| l.starts_with("cpu"))
@@ -230,12 +230,12 @@ fn print_header(env: &Env, run: &Run<'_>, rounds: &[Round], offered: f64) {
     println!(
         "load: {} sources x {} holding registers every {} ms ({} samples/s offered); window {} s \
          after {} s of warm-up; {} rounds",
-        a.sources,
-        a.points,
-        a.poll_ms,
+        a.load.sources,
+        a.load.points,
+        a.load.poll_ms,
         thousands(offered),
-        a.secs,
-        a.warmup_secs,
+        a.load.secs,
+        a.load.warmup_secs,
         rounds.len()
     );
     println!(
@@ -275,7 +275,7 @@ fn print_header(env: &Env, run: &Run<'_>, rounds: &[Round], offered: f64) {
 /// Prints the report of a run.
 pub(crate) fn print(env: &Env, run: &Run<'_>, rounds: &[Round]) {
     let a = &env.args;
-    let offered = f64::from(a.sources) * f64::from(a.points) * 1000.0 / a.poll_ms as f64;
+    let offered = a.load.offered_per_sec();
     print_header(env, run, rounds, offered);
 
     let mut spb_ratios = Vec::new();

@@ -1,8 +1,5 @@
-//! CPU time and memory of the processes measured, from /proc (as e2e_report reads them).
-
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+//! CPU time of the processes measured and of each core, from /proc (memory:
+//! `fieldbridge_bench::scrape::RssSampler`).
 
 use fieldbridge_bench::procfs::{cpu_secs, machine_busy_secs, status};
 
@@ -119,39 +116,4 @@ fn tcp_out_segments() -> f64 {
         .find(|(n, _)| *n == "OutSegs")
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(f64::NAN)
-}
-
-/// A `kB` line of /proc/PID/status (VmRSS, VmHWM), in bytes.
-pub(crate) fn status_bytes(pid: u32, key: &str) -> Option<u64> {
-    status(pid, key).map(|kb| kb * 1024)
-}
-
-/// Samples VmRSS of a process every 100 ms until finished; returns the peak.
-#[derive(Debug)]
-pub(crate) struct RssSampler {
-    stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<u64>,
-}
-
-impl RssSampler {
-    pub(crate) fn start(pid: u32) -> RssSampler {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut peak = 0;
-            while !flag.load(Ordering::Relaxed) {
-                if let Some(rss) = status_bytes(pid, "VmRSS") {
-                    peak = peak.max(rss);
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            peak
-        });
-        RssSampler { stop, thread }
-    }
-
-    pub(crate) fn finish(self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or(0)
-    }
 }

@@ -323,9 +323,10 @@ impl SourceKind {
         }
     }
 
-    /// The files of secrets the source reads when it starts: a DLMS client's password file and
-    /// the suite 0 key files of a DLMS client or push listener (DLMS UA 1000-2 §9.2.7). A reload
-    /// restarts a source when one of them changed, even when the configuration did not.
+    /// The files of secrets the source reads: a DLMS client's password file and the suite 0 key
+    /// files of a DLMS client or push listener (DLMS UA 1000-2 §9.2.7), which the configuration
+    /// names but does not hold. A reload restarts a source when one of them changed, even when the
+    /// configuration did not.
     pub fn secret_files(&self) -> Vec<&Path> {
         let mut files = Vec::new();
         let security = match self {
