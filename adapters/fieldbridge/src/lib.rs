@@ -11,11 +11,13 @@ use clap::{Parser, Subcommand};
 pub mod bridge;
 mod broker;
 mod cmd;
+mod digest;
 pub mod error;
 mod http;
 mod logging;
 pub mod protocols;
 mod runtime;
+mod watch;
 
 pub use bridge::Bridge;
 pub use error::Error;
@@ -30,11 +32,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the bridge with a configuration file.
+    /// Run the bridge with a configuration file; SIGHUP reloads it (docs/reload.md).
     Run {
         /// The TOML configuration (see docs/configuration.md).
         #[arg(long, short)]
         config: PathBuf,
+        /// Also reload when the file, or a DLMS key or password file of a running source, has
+        /// changed (looked at every 2 s): for a Kubernetes ConfigMap or Secret, say.
+        #[arg(long)]
+        watch: bool,
     },
     /// Check a configuration file: every mistake is reported with its line and key (exit code 2).
     Check {
@@ -67,7 +73,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check { config } => cmd::check::run(&config),
         Command::Decode(args) => cmd::decode::run(&args),
-        Command::Run { config } => runtime::block_on(cmd::run::run(config)),
+        Command::Run { config, watch } => runtime::block_on(cmd::run::run(config, watch)),
         Command::Simulate { what } => runtime::block_on(cmd::simulate::run(what)),
         Command::Demo(args) => runtime::block_on(cmd::demo::run(args)),
         Command::Health { url } => cmd::health::run(&url),

@@ -262,6 +262,16 @@ impl Bridge {
         })
     }
 
+    /// The key and password files the running sources read (`SourceKind::secret_files`), which
+    /// `run --watch` looks at beside the configuration file.
+    pub(crate) fn secret_files(&self) -> Vec<std::path::PathBuf> {
+        self.sources
+            .iter()
+            .flat_map(|r| r.config.kind.secret_files())
+            .map(std::path::Path::to_path_buf)
+            .collect()
+    }
+
     /// Stops the sources, lets the publisher hand over what it holds, publishes the offline state and
     /// persists the sequence number.
     pub async fn stop(self) {

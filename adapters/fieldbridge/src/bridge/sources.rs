@@ -41,29 +41,11 @@ impl Secrets {
 
     /// Reads the files now.
     pub(crate) fn read(kind: &SourceKind) -> Secrets {
-        use sha2::{Digest, Sha256};
         let files = kind.secret_files();
         if files.is_empty() {
             return Secrets::NONE;
         }
-        let mut hash = Sha256::new();
-        for file in files {
-            let path = file.as_os_str().as_encoded_bytes();
-            hash.update((path.len() as u64).to_be_bytes());
-            hash.update(path);
-            match std::fs::read(file) {
-                Ok(contents) => {
-                    hash.update([1]);
-                    hash.update((contents.len() as u64).to_be_bytes());
-                    hash.update(contents);
-                }
-                Err(e) => {
-                    hash.update([0]);
-                    hash.update(e.kind().to_string());
-                }
-            }
-        }
-        Secrets(Some(hash.finalize().into()))
+        Secrets(Some(crate::digest::files(&files)))
     }
 }
 

@@ -26,11 +26,17 @@ pub struct BridgeProcess {
 impl BridgeProcess {
     /// `fieldbridge run --config <config>`.
     pub fn run(config: &Path, dir: &Path) -> BridgeProcess {
+        Self::run_with(config, dir, &[])
+    }
+
+    /// `fieldbridge run --config <config> <args>`.
+    pub fn run_with(config: &Path, dir: &Path, args: &[&str]) -> BridgeProcess {
         let log = dir.join("bridge.log");
         let stderr = std::fs::File::create(&log).expect("bridge log file");
         let child = Command::new(binary())
             .args(["run", "--config"])
             .arg(config)
+            .args(args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(stderr)
