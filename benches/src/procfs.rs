@@ -38,20 +38,21 @@ pub fn machine_busy_secs(ticks: f64) -> f64 {
     let Some(line) = text.lines().next() else {
         return f64::NAN;
     };
-    let v: Vec<f64> = line
+    busy_ticks(line) / ticks
+}
+
+/// The busy clock ticks of a /proc/stat `cpu` or `cpuN` line: user, nice, system, irq, softirq
+/// and steal (idle and iowait left out; guest time is already in user).
+pub fn busy_ticks(cpu_line: &str) -> f64 {
+    cpu_line
         .split_whitespace()
         .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal (guest time is already in user).
-    let busy: f64 = v
-        .iter()
+        .filter_map(|x| x.parse::<f64>().ok())
         .take(8)
         .enumerate()
         .filter(|(i, _)| *i != 3 && *i != 4)
         .map(|(_, x)| x)
-        .sum();
-    busy / ticks
+        .sum()
 }
 
 /// The number of a line of /proc/PID/status (VmRSS, VmHWM, RssAnon, RssFile in kB; Threads).

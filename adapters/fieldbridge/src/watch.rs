@@ -17,11 +17,6 @@ pub(crate) const INTERVAL: Duration = Duration::from_secs(2);
 /// What a look saw ([`crate::digest::files`]).
 pub(crate) type Seen = [u8; 32];
 
-/// Reads `files` now.
-pub(crate) fn look(files: &[PathBuf]) -> Seen {
-    crate::digest::files(files)
-}
-
 /// The files of a running bridge, looked at until they change.
 #[derive(Debug)]
 pub(crate) struct FileWatch {
@@ -39,7 +34,7 @@ impl FileWatch {
         let mut interval =
             tokio::time::interval_at(tokio::time::Instant::now() + INTERVAL, INTERVAL);
         interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let seen = look(files);
+        let seen = crate::digest::files(files);
         FileWatch {
             interval,
             settled: seen,
@@ -52,7 +47,7 @@ impl FileWatch {
     pub(crate) async fn changed(&mut self, files: impl Fn() -> Vec<PathBuf>) {
         loop {
             self.interval.tick().await;
-            let seen = look(&files());
+            let seen = crate::digest::files(&files());
             let still = seen == self.last;
             self.last = seen;
             if still && seen != self.settled {
@@ -85,7 +80,7 @@ mod tests {
         watch.changed(files).await;
         // Seen at the first look, the same at the second: two intervals.
         assert_eq!(start.elapsed(), 2 * INTERVAL);
-        watch.settle(look(&files()));
+        watch.settle(crate::digest::files(&files()));
 
         // Nothing changed since: no reload for as long as we wait.
         let waited = tokio::time::timeout(10 * INTERVAL, watch.changed(files)).await;

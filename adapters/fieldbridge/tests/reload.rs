@@ -14,69 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{binary, get, load_lock, metric, samples, wait_drained, write_config};
+use common::{
+    binary, get, load_lock, metric, next_seq, samples, wait_drained, write_config, BridgeProcess,
+};
 use fieldbridge_tests::{free_port, Mosquitto, Subscriber};
 use sha2::Digest;
-
-/// `fieldbridge run` as a child process whose id the test knows (to send it SIGHUP), killed on
-/// drop; its stderr goes to a file.
-struct Bridge {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Bridge {
-    fn run(config: &Path, dir: &Path) -> Bridge {
-        let log = dir.join("bridge.log");
-        let stderr = std::fs::File::create(&log).expect("bridge log file");
-        let child = Command::new(binary())
-            .args(["run", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("start fieldbridge run");
-        Bridge { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill");
-        assert!(status.success(), "kill -{name}");
-    }
-
-    /// SIGTERM and at once a SIGHUP (ignored during the shutdown), then the exit status.
-    fn terminate(&mut self) -> Option<std::process::ExitStatus> {
-        self.signal("TERM");
-        self.signal("HUP");
-        for _ in 0..300 {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-}
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A `fieldbridge simulate modbus` whose log (one line per client connection) goes to a file.
 struct LoggedSimulator {
@@ -219,7 +161,7 @@ async fn ten_reloads_under_load_lose_no_sequence_number_and_restart_only_what_ch
     std::fs::write(&path, file(&base, first, None, false)).expect("write");
 
     let sub = Subscriber::connect(broker.port(), "fieldbridge/load/#").await;
-    let mut bridge = Bridge::run(&path, dir.path());
+    let mut bridge = BridgeProcess::run(&path, dir.path());
     assert!(
         sub.wait_for_count(2000, Duration::from_secs(15)).await,
         "no load; log:\n{}",
@@ -414,7 +356,10 @@ async fn ten_reloads_under_load_lose_no_sequence_number_and_restart_only_what_ch
     // A clean stop (a SIGHUP right after the SIGTERM changes nothing), and every number from the
     // first to the last arrived.
     wait_drained(metrics_port, 300.0).await;
-    let status = bridge.terminate().expect("the bridge stops on SIGTERM");
+    // SIGTERM and at once a SIGHUP, which the shutdown ignores.
+    bridge.signal("TERM");
+    bridge.signal("HUP");
+    let status = bridge.wait_exit().expect("the bridge stops on SIGTERM");
     assert!(status.success(), "exit {status:?}; log:\n{}", bridge.log());
     let log = bridge.log();
     let stopping = log.find("stopping the bridge").expect("a clean stop");
@@ -423,15 +368,7 @@ async fn ten_reloads_under_load_lose_no_sequence_number_and_restart_only_what_ch
         "a reload during the shutdown:\n{log}"
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let next: u64 = std::fs::read_to_string(dir.path().join("var").join("seq"))
-        .ok()
-        .and_then(|t| t.trim().parse().ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "no sequence file after the clean stop; log:\n{}",
-                bridge.log()
-            )
-        });
+    let next = next_seq(&dir.path().join("var"), &bridge);
     let received = samples(&sub);
     let distinct: BTreeSet<u64> = received.iter().map(|(s, _, _)| *s).collect();
     let missing: Vec<u64> = (1..next).filter(|s| !distinct.contains(s)).collect();

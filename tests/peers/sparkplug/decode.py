@@ -19,51 +19,13 @@ them): {key: {"type": "UInt64", "value": ...}}.
 The first line printed is `{"pysparkplug": "<version>"}`.
 """
 
-import datetime
 import json
 import sys
 
 import pysparkplug
 from pysparkplug import DataType, MessageType, Topic
 from pysparkplug import _protobuf as pb
-
-SPEC_NAMES = {
-    DataType.UNKNOWN: "Unknown",
-    DataType.INT8: "Int8",
-    DataType.INT16: "Int16",
-    DataType.INT32: "Int32",
-    DataType.INT64: "Int64",
-    DataType.UINT8: "UInt8",
-    DataType.UINT16: "UInt16",
-    DataType.UINT32: "UInt32",
-    DataType.UINT64: "UInt64",
-    DataType.FLOAT: "Float",
-    DataType.DOUBLE: "Double",
-    DataType.BOOLEAN: "Boolean",
-    DataType.STRING: "String",
-    DataType.DATETIME: "DateTime",
-    DataType.TEXT: "Text",
-    DataType.UUID: "UUID",
-    DataType.BYTES: "Bytes",
-    DataType.FILE: "File",
-}
-
-
-def spec_name(dt):
-    try:
-        return SPEC_NAMES[DataType(dt)]
-    except (KeyError, ValueError):
-        return int(dt)
-
-
-def jsonable(value):
-    if isinstance(value, datetime.datetime):
-        return round(value.timestamp() * 1000)
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).hex()
-    if isinstance(value, tuple):
-        return [jsonable(v) for v in value]
-    return value
+from spec import jsonable, spec_name
 
 
 def property_value(pv):

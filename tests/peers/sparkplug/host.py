@@ -48,27 +48,7 @@ import paho.mqtt.client as mqtt
 import pysparkplug
 from pysparkplug import DataType, Metric, MessageType, Topic
 from pysparkplug import _protobuf as pb
-
-NAMES = {
-    "Int8": DataType.INT8,
-    "Int16": DataType.INT16,
-    "Int32": DataType.INT32,
-    "Int64": DataType.INT64,
-    "UInt8": DataType.UINT8,
-    "UInt16": DataType.UINT16,
-    "UInt32": DataType.UINT32,
-    "UInt64": DataType.UINT64,
-    "Float": DataType.FLOAT,
-    "Double": DataType.DOUBLE,
-    "Boolean": DataType.BOOLEAN,
-    "String": DataType.STRING,
-    "DateTime": DataType.DATETIME,
-    "Text": DataType.TEXT,
-    "UUID": DataType.UUID,
-    "Bytes": DataType.BYTES,
-    "File": DataType.FILE,
-}
-SPEC_NAME = {v: k for k, v in NAMES.items()}
+from spec import NAMES, jsonable, spec_name
 
 _print_lock = threading.Lock()
 
@@ -81,23 +61,6 @@ def emit(obj):
 
 def now_ms():
     return int(time.time() * 1000)
-
-
-def spec_name(dt):
-    try:
-        return SPEC_NAME.get(DataType(dt), DataType(dt).name)
-    except ValueError:
-        return int(dt)
-
-
-def jsonable(value):
-    if isinstance(value, datetime.datetime):
-        return round(value.timestamp() * 1000)
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).hex()
-    if isinstance(value, tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def to_python(datatype, value):

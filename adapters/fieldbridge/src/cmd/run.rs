@@ -8,8 +8,8 @@ use fieldbridge_core::source::Registry;
 use crate::bridge::Bridge;
 use crate::error::Error;
 use crate::logging::{LevelChange, LogLevel};
-use crate::watch::{self, FileWatch};
-use crate::{logging, runtime};
+use crate::watch::FileWatch;
+use crate::{digest, logging, runtime};
 
 /// What made the bridge read its configuration again.
 #[derive(Debug, Clone, Copy)]
@@ -49,20 +49,22 @@ pub(crate) async fn run(path: PathBuf, watch: bool) -> Result<(), Error> {
             () = reload.recv() => Trigger::Hangup,
             () = changed(&mut files, || watched(&bridge)) => Trigger::FileChanged,
         };
+        let Some(files) = &mut files else {
+            reload_file(&mut bridge, &path, &registry, &log, trigger).await;
+            continue;
+        };
         // What the files hold as the reload reads them: a change made meanwhile is seen at the
         // next look and reloads again. A file set that the reload changed (a new source's keys)
         // is taken as it is after the reload.
         let before = watched(&bridge);
-        let seen = watch::look(&before);
+        let seen = digest::files(&before);
         reload_file(&mut bridge, &path, &registry, &log, trigger).await;
-        if let Some(files) = &mut files {
-            let after = watched(&bridge);
-            files.settle(if after == before {
-                seen
-            } else {
-                watch::look(&after)
-            });
-        }
+        let after = watched(&bridge);
+        files.settle(if after == before {
+            seen
+        } else {
+            digest::files(&after)
+        });
     }
     tracing::info!("stopping");
     bridge.stop().await;

@@ -61,17 +61,30 @@ impl BridgeProcess {
         let _ = self.child.wait();
     }
 
+    /// Sends signal `name` (`HUP`, `TERM`, ...) to the bridge.
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(&pid)
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -{name} {pid}");
+    }
+
     /// SIGHUP: the bridge reloads its configuration file.
     pub fn hangup(&self) {
-        let pid = self.child.id().to_string();
-        let status = Command::new("kill").args(["-HUP", &pid]).status();
-        assert!(status.is_ok_and(|s| s.success()), "kill -HUP {pid}");
+        self.signal("HUP");
     }
 
     /// SIGTERM, then wait for the exit status.
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        self.wait_exit()
+    }
+
+    /// The exit status, once the process has ended (none after 15 s).
+    pub fn wait_exit(&mut self) -> Option<std::process::ExitStatus> {
         for _ in 0..300 {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Some(status);

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use fieldbridge_bench::procfs::busy_ticks;
+
 /// The publisher side's core.
 pub(crate) const PUBLISHER_CPU: u32 = 0;
 /// The broker side's core.
@@ -75,19 +77,7 @@ fn busy_of(stat: &str, ticks: f64) -> Vec<f64> {
             l.strip_prefix("cpu")
                 .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
         })
-        .map(|line| {
-            // user nice system idle iowait irq softirq steal (guest time is already in user).
-            let busy: f64 = line
-                .split_whitespace()
-                .skip(1)
-                .filter_map(|x| x.parse::<f64>().ok())
-                .take(8)
-                .enumerate()
-                .filter(|(i, _)| *i != 3 && *i != 4)
-                .map(|(_, x)| x)
-                .sum();
-            busy / ticks
-        })
+        .map(|line| busy_ticks(line) / ticks)
         .collect()
 }
 

@@ -202,17 +202,10 @@ impl Delivery {
             sparkplug::sample_in(&topic, &json, historical, |d, p| node.datatype(d, p))
                 .map(|sample| node.data(&sample, now_ms()))
         };
-        match built {
+        let message = match built {
             Some(Ok(data)) => {
                 spb.queue.extend(data.births.into_iter().map(Out::Control));
-                spb.queue.push_back(Out::Sample {
-                    seq,
-                    appended_ms,
-                    topic,
-                    json,
-                    historical,
-                    message: Some(data.ddata),
-                });
+                Some(data.ddata)
             }
             Some(Err(fieldbridge_sparkplug::Error::NotBorn)) => {
                 // The link is setting up another connection: this record is sent again after
@@ -220,23 +213,26 @@ impl Delivery {
                 if let Some(ep) = self.link.as_mut() {
                     ep.dead = true;
                 }
+                return;
             }
             Some(Err(error)) => {
                 tracing::warn!(seq, topic, %error, "sparkplug: the sample cannot be a Sparkplug metric; published in its JSON form");
-                spb.queue.push_back(Out::Sample {
-                    seq,
-                    appended_ms,
-                    topic,
-                    json,
-                    historical,
-                    message: None,
-                });
+                None
             }
             None => {
                 tracing::error!(seq, "outbox record is not a sample; skipped");
                 let _ = self.outbox.ack(seq);
+                return;
             }
-        }
+        };
+        spb.queue.push_back(Out::Sample {
+            seq,
+            appended_ms,
+            topic,
+            json,
+            historical,
+            message,
+        });
     }
 
     /// Hands built messages to the client in order while the window allows; false when some
