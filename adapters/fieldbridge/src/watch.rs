@@ -92,4 +92,34 @@ mod tests {
             .await
             .expect("a removed file is seen");
     }
+
+    /// A ConfigMap or Secret volume as the kubelet writes it: the file is a link through `..data`
+    /// to a timestamped folder, and an update makes a new folder, swaps `..data` to it with a
+    /// rename and removes the old one. The file's own path never changes.
+    #[tokio::test(start_paused = true)]
+    async fn a_kubernetes_volume_update_is_seen_through_its_links() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let version = |name: &str, text: &str| {
+            let folder = dir.path().join(name);
+            std::fs::create_dir(&folder).expect("mkdir");
+            std::fs::write(folder.join("bridge.toml"), text).expect("write");
+        };
+        version("..2026_12_07_20_00_00.1", "a");
+        symlink("..2026_12_07_20_00_00.1", dir.path().join("..data")).expect("link");
+        let file = dir.path().join("bridge.toml");
+        symlink("..data/bridge.toml", &file).expect("link");
+        let files = || vec![file.clone()];
+        let mut watch = FileWatch::new(&files());
+
+        version("..2026_12_07_20_05_00.2", "b");
+        symlink("..2026_12_07_20_05_00.2", dir.path().join("..data_tmp")).expect("link");
+        std::fs::rename(dir.path().join("..data_tmp"), dir.path().join("..data")).expect("swap");
+        std::fs::remove_dir_all(dir.path().join("..2026_12_07_20_00_00.1")).expect("remove");
+
+        tokio::time::timeout(3 * INTERVAL, watch.changed(files))
+            .await
+            .expect("the swapped link is seen");
+        assert_eq!(std::fs::read_to_string(&file).expect("read"), "b");
+    }
 }
