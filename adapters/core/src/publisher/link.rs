@@ -171,7 +171,9 @@ pub(crate) async fn drive(mut link: Link) {
         let mut client = Some(client);
         loop {
             let polled = tokio::select! {
-                polled = eventloop.poll() => polled,
+                polled = eventloop.poll() => {
+                    polled.map_err(|error| failure::classify(&error, &link.context))
+                }
                 changed = link.drop_epoch.changed(), if drop_open => {
                     if changed.is_err() {
                         // The delivery is gone (it said goodbye): poll on for the DISCONNECT.
@@ -181,14 +183,7 @@ pub(crate) async fn drive(mut link: Link) {
                     if *link.drop_epoch.borrow_and_update() != epoch {
                         continue;
                     }
-                    let failure = failure::ack_stall();
-                    let delay = link.failed(&failure, &mut throttle, epoch);
-                    if link.events.send(LinkEvent::Down { epoch }).is_err() {
-                        return;
-                    }
-                    drop(eventloop);
-                    tokio::time::sleep(delay).await;
-                    break;
+                    Err(failure::ack_stall())
                 }
             };
             let event = match polled {
@@ -274,8 +269,7 @@ pub(crate) async fn drive(mut link: Link) {
                     return;
                 }
                 Ok(Polled::Other) => continue,
-                Err(error) => {
-                    let failure = failure::classify(&error, &link.context);
+                Err(failure) => {
                     let delay = link.failed(&failure, &mut throttle, epoch);
                     if link.events.send(LinkEvent::Down { epoch }).is_err() {
                         return;
